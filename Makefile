@@ -1,0 +1,59 @@
+# Cutline — see README.md. Every target installs what it needs (idempotent, cached).
+SHELL := /bin/bash
+export CUTLINE_TOOLS_DIR ?= $(HOME)/.cache/cutline-tools
+export PATH := $(CUTLINE_TOOLS_DIR)/bin:$(PATH)
+
+VIDEO ?=
+TEXT ?= Welcome to Cutline. Type a script, pick a voice, and get a narrated, captioned video in every shape your audience watches.
+FORMATS ?= 9:16,1:1,16:9
+OUT ?= out
+
+.PHONY: help setup tools deps build demo dev test test-unit test-integration bench lint typecheck clean
+
+help:
+	@echo "make demo      render a narrated, captioned video (VIDEO=your.mp4 TEXT='…' OUT=dir)"
+	@echo "make test      run every test (installs tools on first run)"
+	@echo "make bench     run the benchmarks, results in bench/results/"
+	@echo "make setup | tools | build | lint | typecheck | clean"
+
+tools:
+	@scripts/tools.sh
+
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+deps: node_modules/.package-lock.json
+
+build: deps
+	npx tsc -b render-job control-plane
+
+setup: tools build
+
+# Renders your video (or a generated sample) with your text into $(OUT)/.
+demo: setup
+	@scripts/demo.sh "$(VIDEO)" "$(TEXT)" "$(FORMATS)" "$(OUT)"
+
+# The control plane arrives with issue 3; until then `make dev` is the demo render.
+dev: demo
+
+test: setup
+	npx vitest run
+
+test-unit: deps
+	npx vitest run --project unit
+
+test-integration: setup
+	npx vitest run --project integration
+
+bench: setup
+	npx tsx bench/run.ts
+
+lint: deps
+	npx eslint .
+
+typecheck: deps
+	npx tsc -b render-job control-plane && npx tsc -p tests --noEmit
+
+clean:
+	rm -rf render-job/dist control-plane/dist out

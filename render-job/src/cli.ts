@@ -1,0 +1,276 @@
+/**
+ * cutline-render: render a video from a spec file or from plain flags.
+ *
+ *   cutline-render --video in.mp4 --text "Hello" --out out/ --formats 9:16,1:1,16:9
+ *   cutline-render --spec spec.json --events nats://127.0.0.1:4222
+ *
+ * Exit codes: 0 ok, 2 bad input (never retry), 1 transient failure (retry), 130/143 on signals.
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Writable } from 'node:stream';
+import { listCaptionStyles } from './captions/styles.js';
+import { ConfigError, loadConfig } from './config.js';
+import { EXIT_BAD_INPUT, EXIT_OK, RenderError } from './errors.js';
+import type { EventSink } from './events/events.js';
+import { MultiSink } from './events/events.js';
+import { JsonLinesSink } from './events/json-lines-sink.js';
+import { NatsSink } from './events/nats-sink.js';
+import { TtyProgressSink } from './events/tty-sink.js';
+import { createS3Client } from './io/object-store.js';
+import { runRender } from './render.js';
+import { ASPECTS, CAPTION_STYLES, parseRenderSpec, type Aspect, type RenderSpec } from './spec.js';
+import { VoiceCatalogue } from './tts/catalogue.js';
+
+export interface CliIo {
+  stdout: Writable & { isTTY?: boolean };
+  stderr: Writable & { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+}
+
+const USAGE = `Usage:
+  cutline-render --video <file|url|s3://…> (--text "…" | --text-file <file>) --out <dir|s3://…> [options]
+  cutline-render --spec <spec.json> [--events …]
+  cutline-render --list-voices [--json] | --list-styles
+
+Options:
+  --formats 9:16,1:1,16:9   aspect ratios to render (default 9:16)
+  --voice <id>              voice id, e.g. en-us, espeak:fr, flite:slt, festival:cmu_us_slt_arctic_hts
+  --rate <0.5-2>            speaking rate (default 1)
+  --pitch <0-100>           pitch (default 50)
+  --style <name>            caption style: ${CAPTION_STYLES.join(', ')} (default karaoke)
+  --no-captions             render without captions
+  --position bottom|middle|top
+  --words-per-line <n>      caption words per line (default 5)
+  --fit crop|letterbox|blur how the source fills each format (default crop)
+  --extend loop|freeze      when the video is shorter than the narration (default loop)
+  --logo <file>             logo image; --logo-position top-right|top-left|bottom-right|bottom-left|center
+  --music <file>            music bed, ducked under the voice
+  --drop-audio              drop the source video's own sound (default: keep it, ducked)
+  --max-resolution <px>     cap on the short side: 480, 720, 1080, 1440, 2160 (default 1080)
+  --watermark <text>        burn a watermark text
+  --preset <x264 preset>    ultrafast … medium (default veryfast)
+  --id <render id>          names events and the manifest
+  --events stdout|nats://host:port|none
+                            progress: a bar on a terminal, JSON lines otherwise
+  -h, --help, --version
+`;
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        spec: { type: 'string' },
+        video: { type: 'string' },
+        text: { type: 'string' },
+        'text-file': { type: 'string' },
+        out: { type: 'string' },
+        formats: { type: 'string' },
+        voice: { type: 'string' },
+        rate: { type: 'string' },
+        pitch: { type: 'string' },
+        style: { type: 'string' },
+        'no-captions': { type: 'boolean' },
+        position: { type: 'string' },
+        'words-per-line': { type: 'string' },
+        fit: { type: 'string' },
+        extend: { type: 'string' },
+        logo: { type: 'string' },
+        'logo-position': { type: 'string' },
+        music: { type: 'string' },
+        'drop-audio': { type: 'boolean' },
+        'max-resolution': { type: 'string' },
+        watermark: { type: 'string' },
+        preset: { type: 'string' },
+        id: { type: 'string' },
+        events: { type: 'string' },
+        'list-voices': { type: 'boolean' },
+        'list-styles': { type: 'boolean' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean' },
+      },
+    }));
+  } catch (err) {
+    io.stderr.write(`cutline-render: ${(err as Error).message}\n\n${USAGE}`);
+    return EXIT_BAD_INPUT;
+  }
+  if (values.help) {
+    io.stdout.write(USAGE);
+    return EXIT_OK;
+  }
+  if (values.version) {
+    io.stdout.write('cutline-render 0.1.0\n');
+    return EXIT_OK;
+  }
+
+  let config;
+  try {
+    config = loadConfig(io.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      io.stderr.write(`cutline-render: ${err.message}\n`);
+      return EXIT_BAD_INPUT;
+    }
+    throw err;
+  }
+  const openaiBaseUrl = config.openaiBaseUrl;
+  const catalogue = VoiceCatalogue.standard(
+    openaiBaseUrl ? { baseUrl: openaiBaseUrl, model: config.openaiModel, ...(config.openaiApiKey ? { apiKey: config.openaiApiKey } : {}) } : undefined,
+  );
+
+  if (values['list-voices']) {
+    const voices = await catalogue.list();
+    if (values.json) io.stdout.write(`${JSON.stringify(voices, null, 2)}\n`);
+    else for (const v of voices) io.stdout.write(`${v.id.padEnd(40)} ${v.language.padEnd(10)} ${v.gender.padEnd(8)} ${v.label}\n`);
+    return EXIT_OK;
+  }
+  if (values['list-styles']) {
+    for (const s of listCaptionStyles()) io.stdout.write(`${s.id.padEnd(14)} ${s.description}\n`);
+    return EXIT_OK;
+  }
+
+  let spec: RenderSpec;
+  try {
+    spec = parseRenderSpec(await specFromArgs(values));
+  } catch (err) {
+    if (err instanceof RenderError) {
+      io.stderr.write(`cutline-render: ${err.message} [${err.code}]\n`);
+      for (const e of (err.details?.errors as Array<{ path: string; message: string }> | undefined) ?? []) {
+        io.stderr.write(`  ${e.path}: ${e.message}\n`);
+      }
+      return err.exitCode;
+    }
+    throw err;
+  }
+  // A spec from the control plane may carry an OpenAI-compatible server of its own.
+  const catalogueForSpec = spec.voice.openai
+    ? VoiceCatalogue.standard({ baseUrl: spec.voice.openai.baseUrl, model: spec.voice.openai.model, ...(config.openaiApiKey ? { apiKey: config.openaiApiKey } : {}) })
+    : catalogue;
+
+  let events: EventSink;
+  try {
+    events = await eventSink(values.events, io, config.natsUrl);
+  } catch (err) {
+    io.stderr.write(`cutline-render: cannot connect to NATS: ${(err as Error).message}\n`);
+    return 1;
+  }
+  const outcome = await runRender(spec, {
+    catalogue: catalogueForSpec,
+    events,
+    scratchDir: config.scratchDir,
+    s3: config.s3 ? createS3Client(config.s3) : undefined,
+    fontsDir: config.fontsDir,
+    ttsConcurrency: config.ttsConcurrency,
+    ...(io.signal ? { signal: io.signal } : {}),
+  });
+  await events.close();
+  if (outcome.ok) {
+    if (values.events === undefined && io.stdout.isTTY) {
+      for (const v of outcome.manifest.videos) io.stdout.write(`  ${v.aspect.padEnd(5)} ${v.width}x${v.height}  ${v.uri}\n`);
+    }
+    return EXIT_OK;
+  }
+  if (!io.stderr.isTTY || values.events !== undefined) {
+    io.stderr.write(`cutline-render: ${outcome.error.message} [${outcome.error.code}]\n`);
+  }
+  if (outcome.error.code === 'CUTLINE_CANCELED') return 143;
+  return outcome.error.exitCode;
+}
+
+type ArgValues = Record<string, string | boolean | undefined>;
+
+async function specFromArgs(values: ArgValues): Promise<unknown> {
+  const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
+  const numberFlag = (k: string): number | undefined => {
+    const v = str(k);
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isFinite(n)) throw new RenderError('CUTLINE_INVALID_SPEC', `--${k} must be a number (got "${v}").`);
+    return n;
+  };
+  const specPath = str('spec');
+  if (specPath) {
+    let raw: string;
+    try {
+      raw = await readFile(specPath, 'utf8');
+    } catch {
+      throw new RenderError('CUTLINE_INVALID_SPEC', `Cannot read the spec file ${specPath}.`);
+    }
+    try {
+      return JSON.parse(raw) as unknown;
+    } catch (err) {
+      throw new RenderError('CUTLINE_INVALID_SPEC', `The spec file is not valid JSON: ${(err as Error).message}`);
+    }
+  }
+  const video = str('video');
+  const out = str('out');
+  const textFile = str('text-file');
+  let text = str('text');
+  if (!video) throw new RenderError('CUTLINE_INVALID_SPEC', 'Give a video with --video (or a spec with --spec).');
+  if (!out) throw new RenderError('CUTLINE_INVALID_SPEC', 'Give an output directory with --out.');
+  if (text === undefined && textFile) {
+    try {
+      text = await readFile(textFile, 'utf8');
+    } catch {
+      throw new RenderError('CUTLINE_INVALID_SPEC', `Cannot read the script file ${textFile}.`);
+    }
+  }
+  if (text === undefined) throw new RenderError('CUTLINE_INVALID_SPEC', 'Give the script with --text or --text-file.');
+  const voice = str('voice');
+  const formats = str('formats')?.split(',').map((f) => f.trim()) as Aspect[] | undefined;
+  for (const f of formats ?? []) {
+    if (!(ASPECTS as readonly string[]).includes(f)) throw new RenderError('CUTLINE_INVALID_SPEC', `Unknown format "${f}"; use ${ASPECTS.join(', ')}.`);
+  }
+  const localPath = (p: string) => (/^[a-z][a-z0-9+.-]*:\/\//i.test(p) ? p : resolve(p));
+  const spec: Record<string, unknown> = {
+    version: 1,
+    video: { source: localPath(video), ...(str('extend') ? { extend: str('extend') } : {}) },
+    script: { text },
+    voice: {
+      id: voice ? (voice.includes(':') ? voice : `espeak:${voice}`) : 'espeak:en-us',
+      ...(numberFlag('rate') !== undefined ? { rate: numberFlag('rate') } : {}),
+      ...(numberFlag('pitch') !== undefined ? { pitch: numberFlag('pitch') } : {}),
+    },
+    captions: {
+      enabled: !values['no-captions'],
+      ...(str('style') ? { style: str('style') } : {}),
+      ...(str('position') ? { position: str('position') } : {}),
+      ...(numberFlag('words-per-line') !== undefined ? { maxWordsPerLine: numberFlag('words-per-line') } : {}),
+    },
+    ...(formats ? { formats } : {}),
+    ...(str('fit') ? { fit: str('fit') } : {}),
+    ...(numberFlag('max-resolution') !== undefined ? { maxResolution: numberFlag('max-resolution') } : {}),
+    ...(str('logo') ? { logo: { source: localPath(str('logo')!), ...(str('logo-position') ? { position: str('logo-position') } : {}) } } : {}),
+    audio: {
+      original: values['drop-audio'] ? 'drop' : 'duck',
+      ...(str('music') ? { music: { source: localPath(str('music')!) } } : {}),
+    },
+    ...(str('watermark') ? { watermark: { text: str('watermark') } } : {}),
+    ...(str('preset') ? { encoding: { preset: str('preset') } } : {}),
+    ...(str('id') ? { id: str('id') } : {}),
+    output: { destination: localPath(out) },
+  };
+  return spec;
+}
+
+async function eventSink(flag: string | undefined, io: CliIo, defaultNats: string | undefined): Promise<EventSink> {
+  const sinks: EventSink[] = [];
+  if (flag === undefined) {
+    sinks.push(io.stderr.isTTY ? new TtyProgressSink(io.stderr) : new JsonLinesSink(io.stdout));
+  } else if (flag === 'stdout') {
+    sinks.push(new JsonLinesSink(io.stdout));
+  } else if (flag.startsWith('nats://') || flag === 'nats') {
+    sinks.push(await NatsSink.connect(flag === 'nats' ? (defaultNats ?? 'nats://127.0.0.1:4222') : flag));
+    if (io.stderr.isTTY) sinks.push(new TtyProgressSink(io.stderr));
+  } else if (flag !== 'none') {
+    throw new Error(`unknown --events target "${flag}" (use stdout, nats://host:port or none)`);
+  }
+  return new MultiSink(sinks);
+}

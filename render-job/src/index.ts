@@ -1,0 +1,10 @@
+/** Public surface of the render-job package, used by the control plane. */
+export * from './spec.js';
+export * from './errors.js';
+export type { RenderManifest, ManifestVideo, ManifestFile } from './manifest.js';
+export type { RenderEvent, ProgressEvent, StateEvent, RenderStage } from './events/events.js';
+export { progressSubject, stateSubject, RENDER_STAGES } from './events/events.js';
+export type { Voice, EngineId } from './tts/engine.js';
+export { VoiceCatalogue } from './tts/catalogue.js';
+export { CAPTION_TEMPLATES, listCaptionStyles, type CaptionTemplate } from './captions/styles.js';
+export { runRender, type RenderDeps, type RenderOutcome } from './render.js';

@@ -1,0 +1,35 @@
+/** The output manifest: what a render produced, written last to the destination as manifest.json. */
+import type { Aspect } from './spec.js';
+
+export interface ManifestVideo {
+  aspect: Aspect;
+  name: string;
+  uri: string;
+  width: number;
+  height: number;
+  bytes: number;
+  durationSeconds: number;
+}
+
+export interface ManifestFile {
+  name: string;
+  uri: string;
+  bytes: number;
+}
+
+export interface RenderManifest {
+  version: 1;
+  renderId: string;
+  createdAt: string;
+  durationSeconds: number;
+  voice: { id: string; engine: string; language: string };
+  captionStyle: string;
+  segments: number;
+  videos: ManifestVideo[];
+  thumbnail?: ManifestFile;
+  sidecars: { srt?: ManifestFile; vtt?: ManifestFile; words?: ManifestFile };
+  source: { width: number; height: number; durationSeconds: number; codec: string; rotation: number };
+  timings: { fetchSeconds: number; synthesisSeconds: number; encodeSeconds: number; publishSeconds: number; totalSeconds: number };
+  /** Seconds of output per second of wall time. */
+  realtimeFactor: number;
+}

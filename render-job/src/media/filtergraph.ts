@@ -1,0 +1,228 @@
+/**
+ * Builds the single ffmpeg invocation of a render: inputs, one filter_complex, and every output.
+ * Pure (no I/O), so it is unit tested; media/ffmpeg.ts runs what it returns.
+ *
+ * The source is decoded once, normalised (fps, length), then `split` feeds each aspect's
+ * scale/crop/pad → captions (libass) → logo chain. Audio is mixed once (voice over ducked
+ * original and music, loudness-normalised) and `asplit` to every output.
+ */
+import { aspectLabel, outputSize, type Aspect } from '../spec.js';
+
+export interface GraphInput {
+  path: string;
+  options: string[];
+}
+
+export interface GraphOutput {
+  path: string;
+  options: string[];
+  kind: 'video' | 'thumbnail';
+  aspect?: Aspect;
+  width: number;
+  height: number;
+}
+
+export interface FfmpegPlan {
+  inputs: GraphInput[];
+  filterComplex: string;
+  outputs: GraphOutput[];
+  duration: number;
+}
+
+export interface PlanFormat {
+  aspect: Aspect;
+  /** ASS file with this format's captions (and watermark), or none. */
+  assPath?: string;
+  outputPath: string;
+}
+
+export interface PlanOptions {
+  videoPath: string;
+  videoDuration: number;
+  videoHasAudio: boolean;
+  narrationPath: string;
+  narrationDuration: number;
+  formats: PlanFormat[];
+  maxResolution: number;
+  /** Source's shorter side: outputs are never upscaled beyond what the cap allows. */
+  fit: 'crop' | 'letterbox' | 'blur';
+  extend: 'loop' | 'freeze';
+  fps: number;
+  fontsDir?: string;
+  logo?: { path: string; position: 'top-left' | 'top-right' | 'bottom-left' | 'bottom-right' | 'center'; opacity: number; scale: number };
+  audio: {
+    original: 'duck' | 'drop';
+    originalGainDb: number;
+    music?: { path: string; gainDb: number };
+  };
+  encoding: { preset: string; crf: number };
+  thumbnailPath?: string;
+}
+
+/**
+ * Escapes a value for an ffmpeg filter option inside a filtergraph (two levels: the option
+ * parser's `\ ' :`, then the graph parser's `\ ' [ ] , ;`). ffmpeg's own documentation, "Notes
+ * on filtergraph escaping", describes both levels.
+ */
+export function escapeFilterValue(value: string): string {
+  const level1 = value.replace(/[\\':]/g, (c) => `\\${c}`);
+  return level1.replace(/[\\'[\],;]/g, (c) => `\\${c}`);
+}
+
+function num(v: number): string {
+  return Number.isInteger(v) ? String(v) : v.toFixed(6).replace(/0+$/, '').replace(/\.$/, '');
+}
+
+export function buildFfmpegPlan(o: PlanOptions): FfmpegPlan {
+  const D = o.narrationDuration;
+  const inputs: GraphInput[] = [];
+  const needsLoop = o.extend === 'loop' && o.videoDuration < D;
+  inputs.push({ path: o.videoPath, options: needsLoop ? ['-stream_loop', '-1'] : [] });
+  inputs.push({ path: o.narrationPath, options: [] });
+  let logoIndex = -1;
+  if (o.logo) {
+    logoIndex = inputs.length;
+    inputs.push({ path: o.logo.path, options: [] });
+  }
+  let musicIndex = -1;
+  if (o.audio.music) {
+    musicIndex = inputs.length;
+    inputs.push({ path: o.audio.music.path, options: ['-stream_loop', '-1'] });
+  }
+
+  const chains: string[] = [];
+  const n = o.formats.length;
+  const withThumb = Boolean(o.thumbnailPath);
+
+  // Video: one decode, constant frame rate, exactly the narration's length.
+  const freeze = o.extend === 'freeze' && o.videoDuration < D ? `tpad=stop_mode=clone:stop_duration=${num(D - o.videoDuration + 1)},` : '';
+  chains.push(`[0:v]${freeze}fps=${o.fps},trim=duration=${num(D)},setpts=PTS-STARTPTS,setsar=1,split=${n}${o.formats.map((_, i) => `[src${i}]`).join('')}`);
+
+  if (logoIndex >= 0 && o.logo) {
+    chains.push(
+      `[${logoIndex}:v]format=rgba,colorchannelmixer=aa=${num(o.logo.opacity)}${n > 1 ? `,split=${n}${o.formats.map((_, i) => `[logo${i}]`).join('')}` : '[logo0]'}`,
+    );
+  }
+
+  const outputs: GraphOutput[] = [];
+  o.formats.forEach((format, i) => {
+    const { width: W, height: H } = outputSize(format.aspect, o.maxResolution);
+    let label = `src${i}`;
+    const next = (name: string) => {
+      const prev = label;
+      label = name;
+      return prev;
+    };
+    switch (o.fit) {
+      case 'crop':
+        chains.push(`[${next(`fit${i}`)}]scale=${W}:${H}:force_original_aspect_ratio=increase:force_divisible_by=2,crop=${W}:${H}[fit${i}]`);
+        break;
+      case 'letterbox':
+        chains.push(`[${next(`fit${i}`)}]scale=${W}:${H}:force_original_aspect_ratio=decrease:force_divisible_by=2,pad=${W}:${H}:(ow-iw)/2:(oh-ih)/2:black[fit${i}]`);
+        break;
+      case 'blur': {
+        // The background is blurred at 1/8 size: the same look for a fraction of the cost.
+        const bw = Math.max(2, Math.round(W / 16) * 2);
+        const bh = Math.max(2, Math.round(H / 16) * 2);
+        const src = next(`fit${i}`);
+        chains.push(
+          `[${src}]split=2[bgsrc${i}][fgsrc${i}]`,
+          `[bgsrc${i}]scale=${bw}:${bh}:force_original_aspect_ratio=increase,crop=${bw}:${bh},boxblur=4:2,scale=${W}:${H},setsar=1[bg${i}]`,
+          `[fgsrc${i}]scale=${W}:${H}:force_original_aspect_ratio=decrease:force_divisible_by=2[fg${i}]`,
+          `[bg${i}][fg${i}]overlay=(W-w)/2:(H-h)/2[fit${i}]`,
+        );
+        break;
+      }
+    }
+    if (format.assPath) {
+      const fonts = o.fontsDir ? `:fontsdir=${escapeFilterValue(o.fontsDir)}` : '';
+      chains.push(`[${next(`cap${i}`)}]ass=filename=${escapeFilterValue(format.assPath)}${fonts}[cap${i}]`);
+    }
+    if (logoIndex >= 0 && o.logo) {
+      const logoWidth = Math.max(2, Math.round((W * o.logo.scale) / 2) * 2);
+      const margin = Math.round(Math.min(W, H) * 0.04);
+      const position = {
+        'top-left': `${margin}:${margin}`,
+        'top-right': `W-w-${margin}:${margin}`,
+        'bottom-left': `${margin}:H-h-${margin}`,
+        'bottom-right': `W-w-${margin}:H-h-${margin}`,
+        center: '(W-w)/2:(H-h)/2',
+      }[o.logo.position];
+      chains.push(`[logo${i}]scale=${logoWidth}:-2[logosized${i}]`);
+      chains.push(`[${next(`logod${i}`)}][logosized${i}]overlay=${position}:format=auto:eof_action=repeat[logod${i}]`);
+    }
+    const finalLabel = `v${i}`;
+    if (i === 0 && withThumb) {
+      chains.push(`[${label}]format=yuv420p,split=2[${finalLabel}][thumbsrc]`);
+    } else {
+      chains.push(`[${label}]format=yuv420p[${finalLabel}]`);
+    }
+    outputs.push({
+      kind: 'video',
+      aspect: format.aspect,
+      path: format.outputPath,
+      width: W,
+      height: H,
+      options: [
+        '-map', `[${finalLabel}]`,
+        '-map', `[a${i}]`,
+        '-c:v', 'libx264',
+        '-preset', o.encoding.preset,
+        '-crf', String(o.encoding.crf),
+        '-profile:v', 'high',
+        '-pix_fmt', 'yuv420p',
+        '-c:a', 'aac',
+        '-b:a', '160k',
+        '-ar', '48000',
+        '-ac', '2',
+        '-movflags', '+faststart',
+        '-t', num(D),
+        '-metadata', `comment=Made with Cutline (${aspectLabel(format.aspect)})`,
+      ],
+    });
+  });
+
+  if (withThumb && o.thumbnailPath) {
+    const first = outputs[0]!;
+    // A frame ~1 s in (or mid-clip for short narrations): past any fade-in, with a caption up.
+    const frame = Math.max(0, Math.round(Math.min(1, D / 2) * o.fps));
+    chains.push(`[thumbsrc]trim=start_frame=${frame}:end_frame=${frame + 1},setpts=PTS-STARTPTS[thumb]`);
+    outputs.push({
+      kind: 'thumbnail',
+      path: o.thumbnailPath,
+      width: first.width,
+      height: first.height,
+      options: ['-map', '[thumb]', '-frames:v', '1', '-update', '1', '-q:v', '3'],
+    });
+  }
+
+  // Audio: voice over the ducked original and music, normalised once, split to every output.
+  const voiceTaps = 1 + (o.audio.original === 'duck' && o.videoHasAudio ? 1 : 0) + (musicIndex >= 0 ? 1 : 0);
+  const toStereo48k = 'aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo';
+  // The narration arrives already at the loudness target (tts/loudness.ts).
+  const voice = `[1:a]${toStereo48k}`;
+  chains.push(
+    voiceTaps > 1
+      ? `${voice},asplit=${voiceTaps}[voice]${Array.from({ length: voiceTaps - 1 }, (_, k) => `[key${k}]`).join('')}`
+      : `${voice}[voice]`,
+  );
+  const beds: string[] = [];
+  let keyIndex = 0;
+  if (o.audio.original === 'duck' && o.videoHasAudio) {
+    chains.push(`[0:a]${toStereo48k},atrim=duration=${num(D)},volume=${num(o.audio.originalGainDb)}dB[orig]`);
+    chains.push(`[orig][key${keyIndex++}]sidechaincompress=threshold=0.03:ratio=6:attack=15:release=350:makeup=1[origducked]`);
+    beds.push('[origducked]');
+  }
+  if (musicIndex >= 0 && o.audio.music) {
+    chains.push(`[${musicIndex}:a]${toStereo48k},atrim=duration=${num(D)},volume=${num(o.audio.music.gainDb)}dB[music]`);
+    chains.push(`[music][key${keyIndex++}]sidechaincompress=threshold=0.03:ratio=8:attack=15:release=400:makeup=1[musicducked]`);
+    beds.push('[musicducked]');
+  }
+  const mixed = beds.length > 0 ? `[voice]${beds.join('')}amix=inputs=${beds.length + 1}:duration=first:normalize=0,` : '[voice]';
+  chains.push(
+    `${mixed}apad=whole_dur=${num(D)},atrim=duration=${num(D)},alimiter=limit=0.89:attack=5:release=50:level=false` +
+      (n > 1 ? `,asplit=${n}${o.formats.map((_, i) => `[a${i}]`).join('')}` : '[a0]'),
+  );
+
+  return { inputs, filterComplex: chains.join(';'), outputs, duration: D };
+}

@@ -1,0 +1,38 @@
+/**
+ * The voice catalogue: every voice of every engine available on this machine, by id
+ * (`engine:name`). The control plane serves it as GET /v1/voices.
+ */
+import { RenderError } from '../errors.js';
+import type { EngineId, TtsEngine, Voice } from './engine.js';
+import { EspeakEngine } from './espeak.js';
+import { FestivalEngine } from './festival.js';
+import { FliteEngine } from './flite.js';
+import { OpenAiSpeechEngine, type OpenAiSpeechOptions } from './openai.js';
+
+export class VoiceCatalogue {
+  private readonly engines: Map<EngineId, TtsEngine>;
+
+  constructor(engines: readonly TtsEngine[]) {
+    this.engines = new Map(engines.map((e) => [e.id, e]));
+  }
+
+  static standard(openai?: OpenAiSpeechOptions): VoiceCatalogue {
+    return new VoiceCatalogue([new EspeakEngine(), new FliteEngine(), new FestivalEngine(), new OpenAiSpeechEngine(openai)]);
+  }
+
+  async list(): Promise<Voice[]> {
+    const all = await Promise.all([...this.engines.values()].map((e) => e.voices()));
+    return all.flat();
+  }
+
+  /** Finds a voice and its engine, or fails with CUTLINE_VOICE_UNKNOWN. */
+  async resolve(id: string): Promise<{ voice: Voice; engine: TtsEngine }> {
+    const engineId = id.split(':', 1)[0] as EngineId;
+    const engine = this.engines.get(engineId);
+    const voice = engine ? (await engine.voices()).find((v) => v.id === id) : undefined;
+    if (!engine || !voice) {
+      throw new RenderError('CUTLINE_VOICE_UNKNOWN', `Unknown voice "${id}". GET /v1/voices (or cutline-render --list-voices) lists the voices.`, { voice: id });
+    }
+    return { voice, engine };
+  }
+}

@@ -1,0 +1,77 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RenderError } from '../errors.js';
+import { ProgramNotFoundError, runProgram } from '../run-process.js';
+import type { Synthesis, SynthesisRequest, TtsEngine, Voice } from './engine.js';
+import { parseWav } from './pcm.js';
+
+const KNOWN: Record<string, Pick<Voice, 'language' | 'label' | 'gender'>> = {
+  cmu_us_slt_arctic_hts: { language: 'en-US', label: 'SLT HTS (festival)', gender: 'female' },
+  kal_diphone: { language: 'en-US', label: 'Kal diphone (festival)', gender: 'male' },
+};
+
+/**
+ * Festival with HTS voices via text2wave. Voice names come from the installed voice folders,
+ * never from user input, so the Scheme we pass to -eval holds only names and numbers.
+ */
+export class FestivalEngine implements TtsEngine {
+  readonly id = 'festival' as const;
+  private cached: Promise<Voice[]> | undefined;
+
+  constructor(
+    private readonly program = 'text2wave',
+    private readonly voicesDir = '/usr/share/festival/voices',
+  ) {}
+
+  voices(): Promise<Voice[]> {
+    this.cached ??= this.listVoices();
+    return this.cached;
+  }
+
+  private async listVoices(): Promise<Voice[]> {
+    const names: string[] = [];
+    try {
+      for (const family of await readdir(this.voicesDir)) {
+        for (const name of await readdir(join(this.voicesDir, family))) names.push(name);
+      }
+    } catch {
+      return [];
+    }
+    return names
+      .filter((name) => /^[a-z0-9_]+$/.test(name))
+      .map((name) => ({
+        id: `festival:${name}`,
+        engine: 'festival' as const,
+        name,
+        language: KNOWN[name]?.language ?? 'en-US',
+        label: KNOWN[name]?.label ?? `${name} (festival)`,
+        gender: KNOWN[name]?.gender ?? 'neutral',
+        sampleText: 'Hello! This is how your narration will sound.',
+      }));
+  }
+
+  async synthesize(request: SynthesisRequest): Promise<Synthesis> {
+    if (!/^[a-z0-9_]+$/.test(request.voice.name)) throw new RenderError('CUTLINE_VOICE_UNKNOWN');
+    const dir = await mkdtemp(join(tmpdir(), 'cutline-festival-'));
+    try {
+      const textFile = join(dir, 'in.txt');
+      const wavFile = join(dir, 'out.wav');
+      await writeFile(textFile, request.text, 'utf8');
+      const args = [
+        '-eval', `(voice_${request.voice.name})`,
+        '-eval', `(Parameter.set 'Duration_Stretch ${(1 / request.rate).toFixed(3)})`,
+        '-o', wavFile,
+        textFile,
+      ];
+      const result = await runProgram(this.program, args, { timeoutMs: 120_000, signal: request.signal }).catch((err: unknown) => {
+        if (err instanceof ProgramNotFoundError) throw new RenderError('CUTLINE_TTS_UNAVAILABLE', 'festival (text2wave) is not installed.');
+        throw err;
+      });
+      if (result.code !== 0) throw new RenderError('CUTLINE_TTS_FAILED', `festival failed: ${result.stderr.trim().slice(0, 300)}`);
+      return { pcm: parseWav(await readFile(wavFile)) };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+}
