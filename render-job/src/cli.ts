@@ -51,7 +51,7 @@ Options:
   --drop-audio              drop the source video's own sound (default: keep it, ducked)
   --max-resolution <px>     cap on the short side: 480, 720, 1080, 1440, 2160 (default 1080)
   --watermark <text>        burn a watermark text
-  --preset <x264 preset>    ultrafast … medium (default veryfast)
+  --preset <x264 preset>    superfast … medium (default veryfast)
   --id <render id>          names events and the manifest
   --events stdout|nats://host:port|none
                             progress: a bar on a terminal, JSON lines otherwise

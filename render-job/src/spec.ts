@@ -129,7 +129,8 @@ export const RenderSpecSchema = Type.Object(
     ),
     encoding: Type.Object(
       {
-        preset: Literals(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium'] as const, { default: 'veryfast' }),
+        // ultrafast is left out: it turns off CABAC, and outputs must be H.264 High profile.
+        preset: Literals(['superfast', 'veryfast', 'faster', 'fast', 'medium'] as const, { default: 'veryfast' }),
         crf: Type.Integer({ minimum: 14, maximum: 35, default: 21 }),
         fps: Type.Integer({ minimum: 1, maximum: 60, default: 30 }),
       },
