@@ -17,7 +17,7 @@ const PAUSE_SECONDS: Record<Boundary, number> = { clause: 0.12, sentence: 0.3, p
 export interface TimedSegment {
   index: number;
   text: string;
-  /** Where the segment's audio starts and ends in the narration, in seconds. */
+  /** Where the segment's voice starts and ends in the narration, in seconds. */
   start: number;
   end: number;
   words: TimedWord[];
@@ -56,13 +56,14 @@ export async function narrate(segments: readonly Segment[], options: NarrateOpti
   segments.forEach((segment, i) => {
     const synthesis = clips[i]!;
     const clip = trimSilence(resample(synthesis.pcm, sampleRate));
-    const start = cursor / sampleRate;
-    const end = (cursor + clip.samples.length) / sampleRate;
-    // Words fill the voiced part of the clip, not the few ms of padding around it.
+    const clipStart = cursor / sampleRate;
+    // The segment is where the voice is: the clip minus the few ms of padding around it.
     const voiced = voicedRange(clip);
+    const start = clipStart + voiced.start / sampleRate;
+    const end = clipStart + voiced.end / sampleRate;
     const words = synthesis.words
-      ? synthesis.words.map((w) => ({ text: w.text, start: round3(start + w.start), end: round3(start + w.end) }))
-      : spreadWords(segment.tokens, start + voiced.start / sampleRate, start + voiced.end / sampleRate);
+      ? synthesis.words.map((w) => ({ text: w.text, start: round3(clipStart + w.start), end: round3(clipStart + w.end) }))
+      : spreadWords(segment.tokens, start, end);
     timed.push({ index: segment.index, text: joinTokens(segment.tokens), start: round3(start), end: round3(end), words, segment });
     parts.push(clip);
     cursor += clip.samples.length;
