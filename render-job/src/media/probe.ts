@@ -3,7 +3,7 @@
  * decodable video within limits, and reports what the pipeline needs (display size after
  * rotation, duration, audio presence).
  */
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { RenderError } from '../errors.js';
 import { ProgramNotFoundError, runProgram } from '../run-process.js';
 
@@ -82,12 +82,12 @@ export async function probeVideo(path: string, limits: ProbeLimits): Promise<Vid
   const probe = await probeFile(path);
   const formatName = probe.format?.format_name ?? '';
   if (probe.code !== 0 || !probe.format) {
-    const truncated = /moov atom not found|Invalid data found|End of file|partial file/i.test(probe.stderr);
+    // An MP4/MOV that starts like one but has lost its index was cut short; anything else that
+    // ffprobe cannot open is simply not a video.
+    const missingIndex = /moov atom not found|partial file/i.test(probe.stderr) && (await startsWithFtyp(path));
     throw new RenderError(
-      truncated && /moov atom not found|partial file/i.test(probe.stderr) ? 'CUTLINE_INPUT_CORRUPT' : 'CUTLINE_INPUT_NOT_VIDEO',
-      truncated && /moov atom not found|partial file/i.test(probe.stderr)
-        ? 'The video file is truncated or corrupt (its index is missing).'
-        : 'The file is not a video that can be decoded.',
+      missingIndex ? 'CUTLINE_INPUT_CORRUPT' : 'CUTLINE_INPUT_NOT_VIDEO',
+      missingIndex ? 'The video file is truncated or corrupt (its index is missing).' : 'The file is not a video that can be decoded.',
       { probe: firstLine(probe.stderr) },
     );
   }
@@ -140,6 +140,17 @@ export async function probeVideo(path: string, limits: ProbeLimits): Promise<Vid
   };
   if (audio?.codec_name) result.audioCodec = audio.codec_name;
   return result;
+}
+
+async function startsWithFtyp(path: string): Promise<boolean> {
+  const handle = await open(path, 'r');
+  try {
+    const header = Buffer.alloc(8);
+    await handle.read(header, 0, 8, 0);
+    return header.toString('latin1', 4, 8) === 'ftyp';
+  } finally {
+    await handle.close();
+  }
 }
 
 function rotationOf(stream: FfprobeStream): number {
