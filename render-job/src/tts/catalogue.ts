@@ -29,7 +29,9 @@ export class VoiceCatalogue {
   async resolve(id: string): Promise<{ voice: Voice; engine: TtsEngine }> {
     const engineId = id.split(':', 1)[0] as EngineId;
     const engine = this.engines.get(engineId);
-    const voice = engine ? (await engine.voices()).find((v) => v.id === id) : undefined;
+    const voices = engine ? await engine.voices() : [];
+    // Exact id first; then a language prefix (`espeak:fr` → `espeak:fr-fr`), as people type it.
+    const voice = voices.find((v) => v.id === id) ?? voices.find((v) => v.id.startsWith(`${id}-`));
     if (!engine || !voice) {
       throw new RenderError('CUTLINE_VOICE_UNKNOWN', `Unknown voice "${id}". GET /v1/voices (or cutline-render --list-voices) lists the voices.`, { voice: id });
     }

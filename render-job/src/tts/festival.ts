@@ -12,6 +12,19 @@ const KNOWN: Record<string, Pick<Voice, 'language' | 'label' | 'gender'>> = {
 };
 
 /**
+ * Rate and pitch in festival's Scheme. HTS voices take them as hts_engine options (-r speed,
+ * -fm half-tones); other voices stretch durations. Only numbers are interpolated.
+ */
+function prosody(voiceName: string, rate: number, pitch: number): string {
+  const r = rate.toFixed(3);
+  if (voiceName.endsWith('_hts')) {
+    const halfTones = (((pitch - 50) / 50) * 6).toFixed(2);
+    return `(set! hts_engine_params (append hts_engine_params (list (list "-r" ${r}) (list "-fm" ${halfTones}))))`;
+  }
+  return `(Parameter.set 'Duration_Stretch ${(1 / rate).toFixed(3)})`;
+}
+
+/**
  * Festival with HTS voices via text2wave. Voice names come from the installed voice folders,
  * never from user input, so the Scheme we pass to -eval holds only names and numbers.
  */
@@ -58,12 +71,7 @@ export class FestivalEngine implements TtsEngine {
       const textFile = join(dir, 'in.txt');
       const wavFile = join(dir, 'out.wav');
       await writeFile(textFile, request.text, 'utf8');
-      const args = [
-        '-eval', `(voice_${request.voice.name})`,
-        '-eval', `(Parameter.set 'Duration_Stretch ${(1 / request.rate).toFixed(3)})`,
-        '-o', wavFile,
-        textFile,
-      ];
+      const args = ['-eval', `(voice_${request.voice.name})`, '-eval', prosody(request.voice.name, request.rate, request.pitch), '-o', wavFile, textFile];
       const result = await runProgram(this.program, args, { timeoutMs: 120_000, signal: request.signal }).catch((err: unknown) => {
         if (err instanceof ProgramNotFoundError) throw new RenderError('CUTLINE_TTS_UNAVAILABLE', 'festival (text2wave) is not installed.');
         throw err;
