@@ -30,8 +30,13 @@ export class VoiceCatalogue {
     const engineId = id.split(':', 1)[0] as EngineId;
     const engine = this.engines.get(engineId);
     const voices = engine ? await engine.voices() : [];
-    // Exact id first; then a language prefix (`espeak:fr` → `espeak:fr-fr`), as people type it.
-    const voice = voices.find((v) => v.id === id) ?? voices.find((v) => v.id.startsWith(`${id}-`));
+    // Exact id first; then a bare language as people type it: `espeak:fr` → `espeak:fr-fr`
+    // (the language's home variant), else its first regional variant.
+    const language = id.slice(engineId.length + 1);
+    const voice =
+      voices.find((v) => v.id === id) ??
+      voices.find((v) => v.id === `${id}-${language}`) ??
+      voices.find((v) => v.id.startsWith(`${id}-`));
     if (!engine || !voice) {
       throw new RenderError('CUTLINE_VOICE_UNKNOWN', `Unknown voice "${id}". GET /v1/voices (or cutline-render --list-voices) lists the voices.`, { voice: id });
     }
