@@ -1,11 +1,13 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import globals from 'globals';
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', 'bench/results/**', 'admin-ui/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
+    languageOptions: { globals: globals.node },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       'no-restricted-syntax': [
@@ -18,7 +20,8 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/config.ts', 'tests/**', 'bench/**', '**/*.test.ts'],
+    // Entry points hand the environment to config.ts; tests and benchmarks set up services.
+    files: ['**/config.ts', '**/bin/*.js', 'tests/**', 'bench/**', '**/*.test.ts'],
     rules: { 'no-restricted-syntax': 'off' },
   },
 );

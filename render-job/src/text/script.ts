@@ -6,6 +6,7 @@
 import { RenderError } from '../errors.js';
 
 // C0 controls except tab/newline/carriage return, DEL, and the C1 block.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point.
 const CONTROL_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/u;
 
 export function normaliseScript(raw: string, maxChars: number): string {
