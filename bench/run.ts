@@ -1,0 +1,139 @@
+/**
+ * make bench: measures the render engine against the physical limit of this work on this
+ * machine — a bare ffmpeg encode of the same source to the same size and preset — in one run,
+ * and writes the figures to bench/results/render-job.{json,md}.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+
+const ROOT = join(import.meta.dirname, '..');
+const RESULTS = join(ROOT, 'bench', 'results');
+const PRESET = 'veryfast';
+const CRF = '21';
+const SIZES = { '9:16': [1080, 1920], '1:1': [1080, 1080], '16:9': [1920, 1080] } as const;
+type Aspect = keyof typeof SIZES;
+
+// About 60 seconds of narration at espeak-ng's default pace.
+const SCRIPT = [
+  'Cutline turns one video into many. You upload a clip, type a script, and pick a voice.',
+  'The narration is synthesised sentence by sentence, so every caption lands exactly when its words are spoken.',
+  'Captions are burned into the picture with a style of your choosing, from clean white text to a bold karaoke highlight.',
+  'Every output is cut to the length of the narration. A short clip loops, or holds its last frame.',
+  'The same render produces a tall video for stories and shorts, a square one for feeds, and a wide one for the web.',
+  'All of them come from a single decode of your source, so three formats cost little more than the encoding itself.',
+  'The original sound is kept underneath the voice and ducked whenever someone speaks, then the mix is normalised for streaming.',
+  'When the render finishes you get the videos, a thumbnail, and subtitle files for every platform.',
+  'Files expire on schedule, and nothing is left behind when a render fails.',
+  'That is the whole idea: your words, your footage, and a finished video in every shape your audience watches.',
+].join(' ');
+
+function sh(program: string, args: string[]): void {
+  execFileSync(program, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+async function timed(program: string, args: string[]): Promise<number> {
+  const started = performance.now();
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(program, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-2000)));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${program} exited ${code}: ${stderr}`))));
+  });
+  return (performance.now() - started) / 1000;
+}
+
+function bareEncodeArgs(source: string, aspect: Aspect, seconds: number, out: string): string[] {
+  const [w, h] = SIZES[aspect];
+  return ['-v', 'error', '-y', '-i', source, '-t', seconds.toFixed(3), '-vf', `scale=${w}:${h}:force_original_aspect_ratio=increase,crop=${w}:${h}`,
+    '-c:v', 'libx264', '-preset', PRESET, '-crf', CRF, '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '160k', out];
+}
+
+function renderArgs(source: string, formats: Aspect[], out: string): string[] {
+  return [join(ROOT, 'render-job/bin/cutline-render.js'), '--video', source, '--text', SCRIPT, '--formats', formats.join(','), '--out', out, '--preset', PRESET, '--style', 'karaoke', '--events', 'none'];
+}
+
+async function main(): Promise<void> {
+  await mkdir(RESULTS, { recursive: true });
+  const work = await mkdtemp(join(tmpdir(), 'cutline-bench-'));
+  const cache = join(tmpdir(), 'cutline-bench-source-v1');
+  await mkdir(cache, { recursive: true });
+  const source = join(cache, 'source-1080p-75s.mp4');
+  if (!existsSync(source)) {
+    console.log('bench: generating a 75 s 1080p30 source (once)…');
+    sh('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=s=1920x1080:r=30:d=75', '-f', 'lavfi', '-i', 'sine=f=220:beep_factor=4:d=75',
+      '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', `${source}.tmp.mp4`]);
+    sh('mv', [`${source}.tmp.mp4`, source]);
+  }
+
+  console.log('bench: speech synthesis + caption layout…');
+  const ttsRuns = [];
+  for (let i = 0; i < 3; i++) {
+    const out = execFileSync(process.execPath, [join(ROOT, 'bench/tts-layout.mjs'), SCRIPT], { encoding: 'utf8' });
+    ttsRuns.push(JSON.parse(out.trim().split('\n').at(-1)!) as { seconds: number; narrationSeconds: number; segments: number; maxRssMb: number });
+  }
+  const narrationSeconds = ttsRuns[0]!.narrationSeconds;
+
+  // Interleave baseline and render so drifting machine load hits both alike; keep the best of two.
+  const bare: Record<Aspect, number> = { '9:16': Infinity, '1:1': Infinity, '16:9': Infinity };
+  const single: Record<Aspect, number> = { '9:16': Infinity, '1:1': Infinity, '16:9': Infinity };
+  let three = Infinity;
+  for (let round = 0; round < 2; round++) {
+    for (const aspect of Object.keys(SIZES) as Aspect[]) {
+      console.log(`bench: round ${round + 1}, ${aspect} bare encode and single render…`);
+      bare[aspect] = Math.min(bare[aspect], await timed('ffmpeg', bareEncodeArgs(source, aspect, narrationSeconds, join(work, `bare-${aspect.replace(':', 'x')}.mp4`))));
+      single[aspect] = Math.min(single[aspect], await timed(process.execPath, renderArgs(source, [aspect], join(work, `single-${aspect.replace(':', 'x')}`))));
+    }
+    console.log(`bench: round ${round + 1}, three-format render…`);
+    three = Math.min(three, await timed(process.execPath, renderArgs(source, ['9:16', '1:1', '16:9'], join(work, 'three'))));
+  }
+  await rm(work, { recursive: true, force: true });
+
+  const sumBare = bare['9:16'] + bare['1:1'] + bare['16:9'];
+  const sumSingles = single['9:16'] + single['1:1'] + single['16:9'];
+  const tts = ttsRuns.reduce((best, r) => (r.seconds < best.seconds ? r : best));
+  const maxRss = Math.max(...ttsRuns.map((r) => r.maxRssMb));
+  const round2 = (v: number) => Math.round(v * 100) / 100;
+  const results = {
+    measuredAt: new Date().toISOString(),
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGb: round2(totalmem() / 1024 ** 3), node: process.version, ffmpeg: execFileSync('ffmpeg', ['-version'], { encoding: 'utf8' }).split('\n')[0] },
+    settings: { preset: PRESET, crf: Number(CRF), source: '1920x1080 30 fps H.264 + AAC, 75 s', narrationSeconds: round2(narrationSeconds), runs: 'best of 2, interleaved' },
+    single: { renderSeconds: round2(single['9:16']), bareEncodeSeconds: round2(bare['9:16']), ratio: round2(single['9:16'] / bare['9:16']), target: 1.15 },
+    threeFormats: {
+      renderSeconds: round2(three),
+      sumOfBareEncodesSeconds: round2(sumBare),
+      ratio: round2(three / sumBare),
+      target: 1.1,
+      sumOfSingleRendersSeconds: round2(sumSingles),
+      fasterThanSeparateRenders: three < sumSingles,
+    },
+    bareEncodes: Object.fromEntries(Object.entries(bare).map(([k, v]) => [k, round2(v)])),
+    singleRenders: Object.fromEntries(Object.entries(single).map(([k, v]) => [k, round2(v)])),
+    ttsAndLayout: { seconds: round2(tts.seconds), targetSeconds: 2, segments: tts.segments, peakRssMb: round2(maxRss), targetRssMb: 150, runs: ttsRuns.map((r) => round2(r.seconds)) },
+  };
+  const pass = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
+  const md = `# render-job benchmark
+
+Measured ${results.measuredAt} on ${results.machine.cpus} × ${results.machine.cpuModel}, ${results.machine.memoryGb} GB, Node ${results.machine.node}, ${results.machine.ffmpeg}.
+Source: ${results.settings.source}; narration ${results.settings.narrationSeconds} s; x264 preset ${PRESET}, CRF ${CRF}; ${results.settings.runs}.
+
+| measure | result | target | |
+|---|---|---|---|
+| one 1080x1920 render vs bare encode | ${results.single.renderSeconds} s vs ${results.single.bareEncodeSeconds} s = **${results.single.ratio}×** | ≤ 1.15× | ${pass(results.single.ratio <= 1.15)} |
+| three formats in one render vs sum of three bare encodes | ${results.threeFormats.renderSeconds} s vs ${results.threeFormats.sumOfBareEncodesSeconds} s = **${results.threeFormats.ratio}×** | ≤ 1.10× | ${pass(results.threeFormats.ratio <= 1.1)} |
+| three formats in one render vs three single renders | ${results.threeFormats.renderSeconds} s vs ${results.threeFormats.sumOfSingleRendersSeconds} s | faster | ${pass(results.threeFormats.fasterThanSeparateRenders)} |
+| speech synthesis + caption layout, ${results.settings.narrationSeconds} s narration | **${results.ttsAndLayout.seconds} s** (runs: ${results.ttsAndLayout.runs.join(', ')}) | ≤ 2 s | ${pass(results.ttsAndLayout.seconds <= 2)} |
+| peak RSS of that Node process | **${results.ttsAndLayout.peakRssMb} MB** | ≤ 150 MB | ${pass(results.ttsAndLayout.peakRssMb <= 150)} |
+
+Bare encodes: ${Object.entries(results.bareEncodes).map(([k, v]) => `${k} ${v} s`).join(', ')}. Single renders: ${Object.entries(results.singleRenders).map(([k, v]) => `${k} ${v} s`).join(', ')}.
+`;
+  await writeFile(join(RESULTS, 'render-job.json'), `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(join(RESULTS, 'render-job.md'), md);
+  console.log(md);
+}
+
+await main();

@@ -1,0 +1,31 @@
+// Speech synthesis + caption layout for ~60 s of narration, in a fresh Node process running the
+// built package (no TypeScript loader in memory), so its peak RSS is the engine's own.
+// Prints one JSON line: { seconds, narrationSeconds, segments, maxRssMb }.
+import { performance } from 'node:perf_hooks';
+import { buildAss } from '../render-job/dist/captions/ass.js';
+import { buildSrt, buildVtt, buildWordTimings } from '../render-job/dist/captions/sidecars.js';
+import { segmentScript } from '../render-job/dist/text/segment.js';
+import { normaliseScript } from '../render-job/dist/text/script.js';
+import { VoiceCatalogue } from '../render-job/dist/tts/catalogue.js';
+import { narrate } from '../render-job/dist/tts/narration.js';
+import { normaliseLoudness } from '../render-job/dist/tts/loudness.js';
+import { encodeWav } from '../render-job/dist/tts/pcm.js';
+import { outputSize } from '../render-job/dist/spec.js';
+
+const script = process.argv[2];
+const started = performance.now();
+const text = normaliseScript(script, 50_000);
+const { voice, engine } = await VoiceCatalogue.standard().resolve('espeak:en-us');
+const segments = segmentScript(text, { locale: voice.language, maxWordsPerLine: 5, maxLines: 2 });
+const narration = await narrate(segments, { engine, voice, rate: 1, pitch: 50, concurrency: 4 });
+const normalised = normaliseLoudness(narration.pcm, -14);
+const wav = encodeWav(normalised.pcm);
+let bytes = wav.length;
+for (const aspect of ['9:16', '1:1', '16:9']) {
+  const { width, height } = outputSize(aspect, 1080);
+  bytes += buildAss(narration.segments, { style: 'karaoke', width, height, aspect, position: 'bottom', scale: 1, duration: narration.duration, enabled: true }).length;
+}
+bytes += buildSrt(narration.segments, narration.duration).length + buildVtt(narration.segments, narration.duration).length;
+bytes += JSON.stringify(buildWordTimings(narration.segments, narration.duration)).length;
+const seconds = (performance.now() - started) / 1000;
+console.log(JSON.stringify({ seconds, narrationSeconds: narration.duration, segments: segments.length, bytes, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
