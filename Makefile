@@ -8,7 +8,7 @@ TEXT ?= Welcome to Cutline. Type a script, pick a voice, and get a narrated, cap
 FORMATS ?= 9:16,1:1,16:9
 OUT ?= out
 
-.PHONY: help setup tools deps build demo dev test test-unit test-integration bench lint typecheck clean
+.PHONY: help setup tools tools-media deps build demo dev test test-unit test-integration bench lint typecheck clean
 
 help:
 	@echo "make demo      render a narrated, captioned video (VIDEO=your.mp4 TEXT='…' OUT=dir)"
@@ -17,7 +17,10 @@ help:
 	@echo "make setup | tools | build | lint | typecheck | clean"
 
 tools:
-	@scripts/tools.sh
+	@scripts/tools.sh all
+
+tools-media:
+	@scripts/tools.sh media
 
 node_modules/.package-lock.json: package-lock.json
 	npm ci --no-audit --no-fund
@@ -31,7 +34,7 @@ build: deps
 setup: tools build
 
 # Renders your video (or a generated sample) with your text into $(OUT)/.
-demo: setup
+demo: tools-media build
 	@scripts/demo.sh "$(VIDEO)" "$(TEXT)" "$(FORMATS)" "$(OUT)"
 
 # The control plane arrives with issue 3; until then `make dev` is the demo render.
@@ -46,7 +49,7 @@ test-unit: deps
 test-integration: setup
 	npx vitest run --project integration
 
-bench: setup
+bench: tools-media build
 	npx tsx bench/run.ts
 
 lint: deps

@@ -55,7 +55,20 @@ go_build() {
   echo "$version" > "$stamp"
 }
 
-install_debian_packages
-go_build nats-server github.com/nats-io/nats-server/v2 "$NATS_VERSION"
-go_build minio github.com/minio/minio "$MINIO_VERSION"
-log "ready in $BIN_DIR"
+# `tools.sh media` installs only what rendering needs; `tools.sh` (or `all`) adds the servers
+# the tests run.
+case "${1:-all}" in
+  media)
+    install_debian_packages
+    ;;
+  all)
+    install_debian_packages
+    go_build nats-server github.com/nats-io/nats-server/v2 "$NATS_VERSION"
+    go_build minio github.com/minio/minio "$MINIO_VERSION"
+    log "ready in $BIN_DIR"
+    ;;
+  *)
+    echo "usage: $0 [media|all]" >&2
+    exit 2
+    ;;
+esac
