@@ -1,10 +1,8 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RenderError } from '../errors.js';
-import { ProgramNotFoundError, runProgram } from '../run-process.js';
 import type { Synthesis, SynthesisRequest, TtsEngine, Voice } from './engine.js';
-import { parseWav } from './pcm.js';
+import { synthesizeViaFiles } from './file-synthesis.js';
 
 const KNOWN: Record<string, Pick<Voice, 'language' | 'label' | 'gender'>> = {
   cmu_us_slt_arctic_hts: { language: 'en-US', label: 'SLT HTS (festival)', gender: 'female' },
@@ -66,20 +64,13 @@ export class FestivalEngine implements TtsEngine {
 
   async synthesize(request: SynthesisRequest): Promise<Synthesis> {
     if (!/^[a-z0-9_]+$/.test(request.voice.name)) throw new RenderError('CUTLINE_VOICE_UNKNOWN');
-    const dir = await mkdtemp(join(tmpdir(), 'cutline-festival-'));
-    try {
-      const textFile = join(dir, 'in.txt');
-      const wavFile = join(dir, 'out.wav');
-      await writeFile(textFile, request.text, 'utf8');
-      const args = ['-eval', `(voice_${request.voice.name})`, '-eval', prosody(request.voice.name, request.rate, request.pitch), '-o', wavFile, textFile];
-      const result = await runProgram(this.program, args, { timeoutMs: 120_000, signal: request.signal }).catch((err: unknown) => {
-        if (err instanceof ProgramNotFoundError) throw new RenderError('CUTLINE_TTS_UNAVAILABLE', 'festival (text2wave) is not installed.');
-        throw err;
-      });
-      if (result.code !== 0) throw new RenderError('CUTLINE_TTS_FAILED', `festival failed: ${result.stderr.trim().slice(0, 300)}`);
-      return { pcm: parseWav(await readFile(wavFile)) };
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    return synthesizeViaFiles({
+      program: this.program,
+      label: 'festival (text2wave)',
+      text: request.text,
+      timeoutMs: 120_000,
+      signal: request.signal,
+      args: (textFile, wavFile) => ['-eval', `(voice_${request.voice.name})`, '-eval', prosody(request.voice.name, request.rate, request.pitch), '-o', wavFile, textFile],
+    });
   }
 }

@@ -1,10 +1,6 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { RenderError } from '../errors.js';
 import { ProgramNotFoundError, runProgram } from '../run-process.js';
 import type { Synthesis, SynthesisRequest, TtsEngine, Voice } from './engine.js';
-import { parseWav } from './pcm.js';
+import { synthesizeViaFiles } from './file-synthesis.js';
 
 const FLITE_VOICES: ReadonlyArray<Omit<Voice, 'id' | 'engine' | 'sampleText'>> = [
   { name: 'slt', language: 'en-US', label: 'SLT (flite)', gender: 'female' },
@@ -42,28 +38,21 @@ export class FliteEngine implements TtsEngine {
     }));
   }
 
-  async synthesize(request: SynthesisRequest): Promise<Synthesis> {
-    const dir = await mkdtemp(join(tmpdir(), 'cutline-flite-'));
-    try {
-      const textFile = join(dir, 'in.txt');
-      const wavFile = join(dir, 'out.wav');
-      await writeFile(textFile, request.text, 'utf8');
-      // flite's mean pitch is ~100 Hz for male, ~170 for slt; map 0-100 around the voice's own.
-      const args = [
+  synthesize(request: SynthesisRequest): Promise<Synthesis> {
+    // flite's mean pitch is ~100 Hz for male voices, ~170 for slt; 0-100 maps to 70-270 Hz.
+    return synthesizeViaFiles({
+      program: this.program,
+      label: 'flite',
+      text: request.text,
+      timeoutMs: 60_000,
+      signal: request.signal,
+      args: (textFile, wavFile) => [
         '-voice', request.voice.name,
         '--setf', `duration_stretch=${(1 / request.rate).toFixed(3)}`,
         '--setf', `int_f0_target_mean=${Math.round(70 + request.pitch * 2)}`,
         '-f', textFile,
         '-o', wavFile,
-      ];
-      const result = await runProgram(this.program, args, { timeoutMs: 60_000, signal: request.signal }).catch((err: unknown) => {
-        if (err instanceof ProgramNotFoundError) throw new RenderError('CUTLINE_TTS_UNAVAILABLE', 'flite is not installed.');
-        throw err;
-      });
-      if (result.code !== 0) throw new RenderError('CUTLINE_TTS_FAILED', `flite failed: ${result.stderr.trim().slice(0, 300)}`);
-      return { pcm: parseWav(await readFile(wavFile)) };
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+      ],
+    });
   }
 }
