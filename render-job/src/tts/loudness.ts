@@ -46,39 +46,43 @@ function kWeighting(fs: number): [Biquad, Biquad] {
   return [shelf, highPass];
 }
 
-function filter(input: Float64Array, f: Biquad): Float64Array {
-  const out = new Float64Array(input.length);
+/**
+ * Integrated loudness in LUFS of a mono signal, as heard on `channels` identical channels.
+ * -Infinity for silence. Streams the samples once: K-weighting runs sample by sample into
+ * 100 ms sums, and 400 ms blocks (75% overlap) are four consecutive sums, so memory is a few
+ * numbers per 100 ms rather than copies of the signal.
+ */
+export function integratedLoudness(pcm: Pcm, channels = 1): number {
+  const fs = pcm.sampleRate;
+  const [shelf, highPass] = kWeighting(fs);
+  const step = Math.round(0.1 * fs);
+  const quarters: number[] = [];
   let x1 = 0, x2 = 0, y1 = 0, y2 = 0;
-  for (let i = 0; i < input.length; i++) {
-    const x = input[i]!;
-    const y = f.b0 * x + f.b1 * x1 + f.b2 * x2 - f.a1 * y1 - f.a2 * y2;
-    out[i] = y;
+  let z1 = 0, z2 = 0;
+  let acc = 0;
+  let inStep = 0;
+  const samples = pcm.samples;
+  for (let i = 0; i < samples.length; i++) {
+    const x = samples[i]! / 32768;
+    const y = shelf.b0 * x + shelf.b1 * x1 + shelf.b2 * x2 - shelf.a1 * y1 - shelf.a2 * y2;
+    // The high-pass stage's input history is the shelf's output history (y1, y2).
+    const z = highPass.b0 * y + highPass.b1 * y1 + highPass.b2 * y2 - highPass.a1 * z1 - highPass.a2 * z2;
     x2 = x1;
     x1 = x;
     y2 = y1;
     y1 = y;
+    z2 = z1;
+    z1 = z;
+    acc += z * z;
+    if (++inStep === step) {
+      quarters.push(acc);
+      acc = 0;
+      inStep = 0;
+    }
   }
-  return out;
-}
-
-/**
- * Integrated loudness in LUFS of a mono signal, as heard on `channels` identical channels
- * (a mono voice played on both stereo channels measures 3 LU louder). -Infinity for silence.
- */
-export function integratedLoudness(pcm: Pcm, channels = 1): number {
-  const fs = pcm.sampleRate;
-  const x = new Float64Array(pcm.samples.length);
-  for (let i = 0; i < x.length; i++) x[i] = pcm.samples[i]! / 32768;
-  const [shelf, highPass] = kWeighting(fs);
-  const y = filter(filter(x, shelf), highPass);
-  const block = Math.round(0.4 * fs);
-  const step = Math.round(0.1 * fs);
-  if (y.length < block) return -Infinity;
-  const prefix = new Float64Array(y.length + 1);
-  for (let i = 0; i < y.length; i++) prefix[i + 1] = prefix[i]! + y[i]! * y[i]!;
   const powers: number[] = [];
-  for (let start = 0; start + block <= y.length; start += step) {
-    powers.push(((prefix[start + block]! - prefix[start]!) / block) * channels);
+  for (let q = 3; q < quarters.length; q++) {
+    powers.push(((quarters[q - 3]! + quarters[q - 2]! + quarters[q - 1]! + quarters[q]!) / (4 * step)) * channels);
   }
   const loudness = (p: number) => -0.691 + 10 * Math.log10(p);
   const absGated = powers.filter((p) => loudness(p) > -70);
@@ -97,14 +101,12 @@ export function integratedLoudness(pcm: Pcm, channels = 1): number {
 export function normaliseLoudness(pcm: Pcm, targetLufs: number, ceilingDb = -1.5): { pcm: Pcm; gainDb: number; lufs: number } {
   const input = integratedLoudness(pcm);
   if (!Number.isFinite(input)) return { pcm, gainDb: 0, lufs: input };
-  const source = new Float32Array(pcm.samples.length);
-  for (let i = 0; i < source.length; i++) source[i] = pcm.samples[i]! / 32768;
   const ceiling = 10 ** (ceilingDb / 20);
   let gainDb = targetLufs - input;
   let out = pcm;
   let lufs = input;
   for (let pass = 0; pass < 10; pass++) {
-    out = { sampleRate: pcm.sampleRate, samples: limit(source, 10 ** (gainDb / 20), ceiling, pcm.sampleRate) };
+    out = { sampleRate: pcm.sampleRate, samples: limit(pcm.samples, 10 ** (gainDb / 20), ceiling, pcm.sampleRate) };
     lufs = integratedLoudness(out);
     if (Math.abs(lufs - targetLufs) < 0.05) break;
     // Under limiting, a dB of gain yields less than a dB of loudness: step further than the gap.
@@ -113,34 +115,44 @@ export function normaliseLoudness(pcm: Pcm, targetLufs: number, ceilingDb = -1.5
   return { pcm: out, gainDb: Math.round(gainDb * 100) / 100, lufs: Math.round(lufs * 100) / 100 };
 }
 
-/** Applies gain, then a 5 ms look-ahead peak limiter with an 80 ms release. */
-function limit(source: Float32Array, gain: number, ceiling: number, sampleRate: number): Int16Array {
-  const n = source.length;
+/**
+ * Applies gain, then a 5 ms look-ahead peak limiter with an 80 ms release. The gain each sample
+ * needs is known `lookahead` samples early (a sliding minimum kept in a monotonic deque over a
+ * ring buffer), so the gain is already down when a peak arrives. Memory: the output plus two
+ * buffers of `lookahead` entries.
+ */
+function limit(samples: Int16Array, gain: number, ceiling: number, sampleRate: number): Int16Array {
+  const n = samples.length;
   const lookahead = Math.max(1, Math.round(0.005 * sampleRate));
   const release = 1 - Math.exp(-1 / (0.08 * sampleRate));
-  // needed[i]: the gain sample i needs to stay under the ceiling.
-  const needed = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const peak = Math.abs(source[i]! * gain);
-    needed[i] = peak > ceiling ? ceiling / peak : 1;
-  }
-  // Sliding minimum over the next `lookahead` samples (monotonic deque), so gain falls before a peak.
-  const out = new Int16Array(n);
-  const deque = new Int32Array(n + lookahead + 1);
+  const scale = gain / 32768;
+  const needed = (i: number) => {
+    const peak = Math.abs(samples[i]! * scale);
+    return peak > ceiling ? ceiling / peak : 1;
+  };
+  const size = lookahead + 2;
+  const dequeIndex = new Int32Array(size);
+  const dequeValue = new Float64Array(size);
   let head = 0;
-  let tail = 0;
+  let length = 0;
+  const out = new Int16Array(n);
   let envelope = 1;
   let next = 0;
   for (let i = 0; i < n; i++) {
-    const horizon = Math.min(n - 1, i + lookahead);
-    for (; next <= horizon; next++) {
-      while (tail > head && needed[deque[tail - 1]!]! >= needed[next]!) tail--;
-      deque[tail++] = next;
+    for (const horizon = Math.min(n - 1, i + lookahead); next <= horizon; next++) {
+      const value = needed(next);
+      while (length > 0 && dequeValue[(head + length - 1) % size]! >= value) length--;
+      dequeIndex[(head + length) % size] = next;
+      dequeValue[(head + length) % size] = value;
+      length++;
     }
-    while (deque[head]! < i) head++;
-    const target = needed[deque[head]!]!;
+    while (dequeIndex[head]! < i) {
+      head = (head + 1) % size;
+      length--;
+    }
+    const target = dequeValue[head]!;
     envelope = target < envelope ? target : envelope + (target - envelope) * release;
-    const v = Math.round(source[i]! * gain * envelope * 32768);
+    const v = Math.round(samples[i]! * gain * envelope);
     out[i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
   }
   return out;
