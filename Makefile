@@ -29,6 +29,7 @@ node_modules/.package-lock.json: package-lock.json
 deps: node_modules/.package-lock.json
 
 build: deps
+	@scripts/prisma-generate.sh
 	npx tsc -b render-job control-plane
 
 setup: tools build
@@ -43,7 +44,7 @@ dev: demo
 test: setup
 	npx vitest run
 
-test-unit: deps
+test-unit: build
 	npx vitest run --project unit
 
 test-integration: setup
@@ -56,7 +57,8 @@ lint: deps
 	npx eslint .
 
 typecheck: deps
+	@scripts/prisma-generate.sh
 	npx tsc -b render-job control-plane && npx tsc -p tests --noEmit
 
 clean:
-	rm -rf render-job/dist control-plane/dist out
+	rm -rf render-job/dist control-plane/dist control-plane/src/generated out

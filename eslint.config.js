@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'bench/results/**', 'admin-ui/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', 'bench/results/**', 'admin-ui/**', 'control-plane/src/generated/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -21,7 +21,7 @@ export default tseslint.config(
   },
   {
     // Entry points hand the environment to config.ts; tests and benchmarks set up services.
-    files: ['**/config.ts', '**/bin/*.js', 'tests/**', 'bench/**', '**/*.test.ts'],
+    files: ['**/config.ts', '**/bin/*.js', 'tests/**', 'bench/**', 'control-plane/tools/**', '**/*.test.ts'],
     rules: { 'no-restricted-syntax': 'off' },
   },
 );

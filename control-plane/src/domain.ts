@@ -1,0 +1,49 @@
+/** Domain types the services and routes use; repositories map database rows onto them. */
+export const MEMBER_ROLES = ['owner', 'admin', 'member'] as const;
+export type MemberRole = (typeof MEMBER_ROLES)[number];
+
+export const PLAN_IDS = ['free', 'starter', 'pro', 'business', 'enterprise'] as const;
+export type PlanId = (typeof PLAN_IDS)[number];
+
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+  isPlatformAdmin: boolean;
+  createdAt: Date;
+}
+
+export interface Organization {
+  id: string;
+  name: string;
+  slug: string;
+  plan: PlanId;
+  suspended: boolean;
+  createdAt: Date;
+}
+
+export interface Member {
+  userId: string;
+  email: string;
+  name: string;
+  role: MemberRole;
+  joinedAt: Date;
+}
+
+export const API_KEY_SCOPES = ['renders:read', 'renders:write', 'assets:read', 'assets:write'] as const;
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+
+export interface ApiKeyInfo {
+  id: string;
+  name: string;
+  prefix: string;
+  scopes: ApiKeyScope[];
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+/** Who is calling: a signed-in user acting in one organization, or an organization's API key. */
+export type Principal =
+  | { kind: 'user'; userId: string; organizationId: string; role: MemberRole; isPlatformAdmin: boolean }
+  | { kind: 'apiKey'; apiKeyId: string; organizationId: string; scopes: ApiKeyScope[] };

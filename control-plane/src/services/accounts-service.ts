@@ -1,0 +1,116 @@
+/**
+ * Sign-up, sign-in, token refresh with rotation, sign-out, and switching organization.
+ * Returns plain data; the routes decide what goes in the response.
+ */
+import { AccessTokens } from '../auth/access-tokens.js';
+import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from '../auth/passwords.js';
+import { newRefreshToken, sha256 } from '../auth/secrets.js';
+import type { MemberRole, Organization, User } from '../domain.js';
+import { ApiError } from '../http/errors.js';
+import { EmailTakenError, type AccountsRepository } from '../repositories/accounts-repository.js';
+import type { SessionsRepository } from '../repositories/sessions-repository.js';
+
+export interface Session {
+  accessToken: string;
+  accessTokenExpiresIn: number;
+  refreshToken: string;
+  user: User;
+  organization: Organization;
+  role: MemberRole;
+}
+
+export class AccountsService {
+  constructor(
+    private readonly accounts: AccountsRepository,
+    private readonly sessions: SessionsRepository,
+    private readonly tokens: AccessTokens,
+    private readonly refreshTokenDays: number,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async register(input: { email: string; password: string; name: string; organizationName?: string | undefined }): Promise<Session> {
+    const email = normaliseEmail(input.email);
+    const passwordHash = await hashPassword(input.password);
+    try {
+      const { user, organization } = await this.accounts.createUserWithOrganization({
+        email,
+        name: input.name.trim(),
+        passwordHash,
+        organizationName: input.organizationName?.trim() || `${input.name.trim()}'s team`,
+      });
+      return this.openSession(user, organization, 'owner');
+    } catch (err) {
+      if (err instanceof EmailTakenError) throw new ApiError('CUTLINE_EMAIL_TAKEN', 'An account with this e-mail already exists.', [{ field: 'email', message: 'is already registered' }]);
+      throw err;
+    }
+  }
+
+  async login(input: { email: string; password: string; organizationId?: string | undefined }): Promise<Session> {
+    const user = await this.accounts.findUserByEmail(normaliseEmail(input.email));
+    // Verify against a dummy hash when the user is unknown, so response time reveals nothing.
+    const ok = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
+    if (!user || !ok) throw new ApiError('CUTLINE_INVALID_CREDENTIALS', 'E-mail or password is wrong.');
+    return this.sessionIn(user, input.organizationId);
+  }
+
+  async refresh(refreshToken: string, organizationId?: string): Promise<Session> {
+    const next = newRefreshToken();
+    const result = await this.sessions.rotate(sha256(refreshToken), next.hash, this.refreshExpiry(), this.now());
+    switch (result.status) {
+      case 'unknown':
+      case 'expired':
+        throw new ApiError('CUTLINE_TOKEN_EXPIRED', 'The session has ended; please sign in again.');
+      case 'reused':
+        throw new ApiError('CUTLINE_TOKEN_REUSED', 'This refresh token was already used; all sessions from it were signed out.');
+      case 'rotated': {
+        const user = await this.accounts.findUser(result.userId);
+        if (!user) throw new ApiError('CUTLINE_TOKEN_EXPIRED', 'The session has ended; please sign in again.');
+        const { organization, role } = await this.membershipFor(user.id, organizationId);
+        return { ...this.accessFor(user, organization, role), refreshToken: next.token };
+      }
+    }
+  }
+
+  async logout(refreshToken: string): Promise<void> {
+    await this.sessions.revokeFamilyOf(sha256(refreshToken), this.now());
+  }
+
+  private async sessionIn(user: User, organizationId: string | undefined): Promise<Session> {
+    const { organization, role } = await this.membershipFor(user.id, organizationId);
+    return this.openSession(user, organization, role);
+  }
+
+  private async membershipFor(userId: string, organizationId: string | undefined): Promise<{ organization: Organization; role: MemberRole }> {
+    const membership = organizationId
+      ? await this.accounts.roleOf(userId, organizationId).then((role) => (role ? { organizationId, role } : undefined))
+      : await this.accounts.defaultOrganizationOf(userId);
+    const organization = membership && (await this.accounts.findOrganization(membership.organizationId));
+    // Not a member (or a foreign id): the same answer as a missing organization.
+    if (!membership || !organization) throw new ApiError('CUTLINE_NOT_FOUND', 'Organization not found.');
+    return { organization, role: membership.role };
+  }
+
+  private async openSession(user: User, organization: Organization, role: MemberRole): Promise<Session> {
+    const refresh = newRefreshToken();
+    await this.sessions.create(user.id, refresh.hash, this.refreshExpiry());
+    return { ...this.accessFor(user, organization, role), refreshToken: refresh.token };
+  }
+
+  private accessFor(user: User, organization: Organization, role: MemberRole): Omit<Session, 'refreshToken'> {
+    return {
+      accessToken: this.tokens.issue({ sub: user.id, org: organization.id, role, adm: user.isPlatformAdmin }),
+      accessTokenExpiresIn: this.tokens.lifetimeSeconds,
+      user,
+      organization,
+      role,
+    };
+  }
+
+  private refreshExpiry(): Date {
+    return new Date(this.now().getTime() + this.refreshTokenDays * 86_400_000);
+  }
+}
+
+export function normaliseEmail(email: string): string {
+  return email.trim().toLowerCase();
+}

@@ -1,0 +1,63 @@
+/** A control-plane app on a fresh, migrated database of the fixture's PostgreSQL. */
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { buildApp } from '../../control-plane/src/app.js';
+import { loadConfig } from '../../control-plane/src/config.js';
+import { createDatabase, type Database } from '../../control-plane/src/db/client.js';
+import { migrate } from '../../control-plane/src/db/migrate.js';
+import { MIGRATIONS_DIR } from '../../control-plane/tools/schema-diff.js';
+import { freshDatabase } from '../fixture/helpers.js';
+
+export interface TestApp {
+  app: FastifyInstance;
+  db: Database;
+  databaseUrl: string;
+  close(): Promise<void>;
+}
+
+export async function startApp(postgresUrl: string, env: Record<string, string> = {}): Promise<TestApp> {
+  const databaseUrl = await freshDatabase(postgresUrl, 'app');
+  await migrate(databaseUrl, MIGRATIONS_DIR);
+  const db = createDatabase(databaseUrl, 5);
+  const config = loadConfig({ LOG_LEVEL: 'silent', CUTLINE_JWT_SECRET: 'test-secret-that-is-long-enough-0123456789', ...env });
+  const app = await buildApp({ config, db });
+  await app.ready();
+  return {
+    app,
+    db,
+    databaseUrl,
+    close: async () => {
+      await app.close();
+      await db.$disconnect();
+    },
+  };
+}
+
+export interface Account {
+  accessToken: string;
+  refreshToken: string;
+  userId: string;
+  organizationId: string;
+  email: string;
+}
+
+let counter = 0;
+
+export async function register(app: FastifyInstance, name = 'Ada'): Promise<Account> {
+  const email = `${name.toLowerCase()}-${Date.now()}-${counter++}@example.com`;
+  const response = await app.inject({ method: 'POST', url: '/v1/auth/register', payload: { email, password: 'correct horse battery', name } });
+  if (response.statusCode !== 201) throw new Error(`register failed: ${response.statusCode} ${response.body}`);
+  const body = response.json<{ accessToken: string; refreshToken: string; user: { id: string }; organization: { id: string } }>();
+  return { accessToken: body.accessToken, refreshToken: body.refreshToken, userId: body.user.id, organizationId: body.organization.id, email };
+}
+
+export function bearer(token: string): Record<string, string> {
+  return { authorization: `Bearer ${token}` };
+}
+
+export function errorCode(response: LightMyRequestResponse): string | undefined {
+  try {
+    return response.json<{ error?: { code?: string } }>().error?.code;
+  } catch {
+    return undefined;
+  }
+}
