@@ -1,0 +1,130 @@
+/**
+ * ObjectStore in a local directory: the embedded default. Presigned links are URLs on the
+ * control plane itself (`/files/<key>`), signed with HMAC-SHA256 over method, key, expiry and
+ * file name; fs-object-routes.ts serves them. Writes go to a temporary file renamed into
+ * place, so a reader never sees half an object and a failed upload leaves nothing.
+ */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
+import { assertSafeKey, ObjectNotFoundError, type ObjectStore, type PresignGetOptions, type PutOptions, type StoredObject } from './object-store.js';
+import { SizeLimit } from './size-limit.js';
+
+export interface SignedRequest {
+  method: 'GET' | 'PUT';
+  key: string;
+  expires: number;
+  filename?: string | undefined;
+  contentType?: string | undefined;
+}
+
+export class FsObjectStore implements ObjectStore {
+  constructor(
+    private readonly root: string,
+    private readonly signingKey: string,
+    /** Base URL of the control plane, e.g. http://127.0.0.1:8080 */
+    private readonly publicUrl: string,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  private pathOf(key: string): string {
+    assertSafeKey(key);
+    return join(this.root, 'objects', key);
+  }
+
+  private metaPathOf(key: string): string {
+    return join(this.root, 'meta', `${key}.json`);
+  }
+
+  async ensureReady(): Promise<void> {
+    await mkdir(join(this.root, 'objects'), { recursive: true });
+    await mkdir(join(this.root, 'meta'), { recursive: true });
+    await mkdir(join(this.root, 'tmp'), { recursive: true });
+  }
+
+  async put(key: string, body: Readable, options: PutOptions): Promise<StoredObject> {
+    const target = this.pathOf(key);
+    const temp = join(this.root, 'tmp', randomBytes(12).toString('hex'));
+    const limit = new SizeLimit(options.maxBytes);
+    try {
+      await pipeline(body, limit, createWriteStream(temp));
+      await mkdir(dirname(target), { recursive: true });
+      await mkdir(dirname(this.metaPathOf(key)), { recursive: true });
+      await writeFile(this.metaPathOf(key), JSON.stringify({ contentType: options.contentType }));
+      await rename(temp, target);
+    } catch (err) {
+      await rm(temp, { force: true });
+      throw err;
+    }
+    return { key, bytes: limit.bytes, contentType: options.contentType };
+  }
+
+  async get(key: string): Promise<Readable> {
+    const path = this.pathOf(key);
+    if (!(await stat(path).catch(() => undefined))) throw new ObjectNotFoundError(key);
+    return createReadStream(path);
+  }
+
+  async stat(key: string): Promise<StoredObject | undefined> {
+    const info = await stat(this.pathOf(key)).catch(() => undefined);
+    if (!info?.isFile()) return undefined;
+    const meta = await readFile(this.metaPathOf(key), 'utf8').then((t) => JSON.parse(t) as { contentType: string }).catch(() => ({ contentType: 'application/octet-stream' }));
+    return { key, bytes: info.size, contentType: meta.contentType };
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.pathOf(key), { force: true });
+    await rm(this.metaPathOf(key), { force: true });
+  }
+
+  async deletePrefix(prefix: string): Promise<number> {
+    const base = join(this.root, 'objects');
+    const files = (await readdir(base, { recursive: true, withFileTypes: true }).catch(() => []))
+      .filter((e) => e.isFile())
+      .map((e) => relative(base, join(e.parentPath, e.name)))
+      .filter((key) => key.startsWith(prefix));
+    for (const key of files) await this.delete(key);
+    return files.length;
+  }
+
+  async presignGet(key: string, options: PresignGetOptions): Promise<string> {
+    return this.signedUrl({ method: 'GET', key, expires: this.expiry(options.expiresSeconds), filename: options.filename });
+  }
+
+  async presignPut(key: string, options: { expiresSeconds: number; contentType: string }): Promise<string> {
+    return this.signedUrl({ method: 'PUT', key, expires: this.expiry(options.expiresSeconds), contentType: options.contentType });
+  }
+
+  /** Checks a signed URL's query; undefined when it is forged, altered or expired. */
+  verify(method: 'GET' | 'PUT', key: string, query: Record<string, string | undefined>): SignedRequest | undefined {
+    const expires = Number(query.expires);
+    if (!Number.isInteger(expires) || !query.signature) return undefined;
+    const request: SignedRequest = { method, key, expires, filename: query.filename, contentType: query.contentType };
+    const expected = Buffer.from(this.signature(request), 'base64url');
+    const given = Buffer.from(query.signature, 'base64url');
+    if (expected.length !== given.length || !timingSafeEqual(expected, given)) return undefined;
+    if (expires * 1000 < this.now()) return undefined;
+    return request;
+  }
+
+  private expiry(seconds: number): number {
+    return Math.floor(this.now() / 1000) + seconds;
+  }
+
+  private signature(r: SignedRequest): string {
+    return createHmac('sha256', this.signingKey).update([r.method, r.key, r.expires, r.filename ?? '', r.contentType ?? ''].join('\n')).digest('base64url');
+  }
+
+  private signedUrl(r: SignedRequest): string {
+    assertSafeKey(r.key);
+    const url = new URL(`/files/${r.key.split('/').map(encodeURIComponent).join('/')}`, this.publicUrl);
+    url.searchParams.set('expires', String(r.expires));
+    if (r.filename) url.searchParams.set('filename', r.filename);
+    if (r.contentType) url.searchParams.set('contentType', r.contentType);
+    url.searchParams.set('signature', this.signature(r));
+    return url.toString();
+  }
+}

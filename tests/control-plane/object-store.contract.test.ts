@@ -1,0 +1,119 @@
+/**
+ * One contract for the ObjectStore port, run against both adapters: the local directory
+ * (embedded default) and MinIO (production).
+ */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { installErrorHandler } from '../../control-plane/src/http/error-handler.js';
+import { FsObjectStore } from '../../control-plane/src/storage/fs-object-store.js';
+import { fsObjectRoutes } from '../../control-plane/src/storage/fs-object-routes.js';
+import { MinioObjectStore } from '../../control-plane/src/storage/minio-object-store.js';
+import { ObjectNotFoundError, ObjectTooLargeError, type ObjectStore } from '../../control-plane/src/storage/object-store.js';
+import { s3Client, uniqueName } from '../fixture/helpers.js';
+import { freePort } from '../fixture/ports.js';
+
+const services = inject('services');
+let server: FastifyInstance;
+let fsStore: FsObjectStore;
+
+beforeAll(async () => {
+  server = Fastify();
+  installErrorHandler(server);
+  const root = await mkdtemp(join(tmpdir(), 'cutline-objects-'));
+  const port = await freePort();
+  fsStore = new FsObjectStore(root, 'signing-key-for-tests', `http://127.0.0.1:${port}`);
+  await server.register(fsObjectRoutes, { store: fsStore, maxUploadBytes: 10 * 1024 * 1024 });
+  await server.listen({ host: '127.0.0.1', port });
+});
+afterAll(() => server?.close());
+
+async function text(stream: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString();
+}
+
+function bytes(n: number): Readable {
+  let sent = 0;
+  return new Readable({
+    read() {
+      if (sent >= n) return void this.push(null);
+      const size = Math.min(64 * 1024, n - sent);
+      sent += size;
+      this.push(Buffer.alloc(size, 7));
+    },
+  });
+}
+
+const adapters: Array<[string, () => ObjectStore]> = [
+  ['local directory', () => fsStore],
+  ['MinIO', () => new MinioObjectStore(s3Client(services.s3), uniqueName('objects').toLowerCase().replace(/_/g, '-'))],
+];
+
+describe.each(adapters)('ObjectStore contract: %s', (_name, make) => {
+  let store: ObjectStore;
+  beforeAll(async () => {
+    store = make();
+    await store.ensureReady();
+    await store.ensureReady(); // idempotent
+  });
+
+  it('stores a stream and reads it back with its size and type', async () => {
+    const stored = await store.put('org/a/hello.txt', Readable.from([Buffer.from('hello '), Buffer.from('world')]), { contentType: 'text/plain', maxBytes: 100 });
+    expect(stored).toEqual({ key: 'org/a/hello.txt', bytes: 11, contentType: 'text/plain' });
+    expect(await text(await store.get('org/a/hello.txt'))).toBe('hello world');
+    expect(await store.stat('org/a/hello.txt')).toMatchObject({ bytes: 11, contentType: 'text/plain' });
+  });
+
+  it('streams large bodies through', async () => {
+    const stored = await store.put('org/a/big.bin', bytes(12 * 1024 * 1024), { contentType: 'application/octet-stream', maxBytes: 20 * 1024 * 1024 });
+    expect(stored.bytes).toBe(12 * 1024 * 1024);
+    expect((await store.stat('org/a/big.bin'))?.bytes).toBe(12 * 1024 * 1024);
+  });
+
+  it('refuses a body over the limit and keeps nothing of it', async () => {
+    await expect(store.put('org/a/too-big.bin', bytes(7 * 1024 * 1024), { contentType: 'application/octet-stream', maxBytes: 6 * 1024 * 1024 })).rejects.toBeInstanceOf(ObjectTooLargeError);
+    expect(await store.stat('org/a/too-big.bin')).toBeUndefined();
+  });
+
+  it('reports missing objects', async () => {
+    expect(await store.stat('org/none')).toBeUndefined();
+    await expect(store.get('org/none')).rejects.toBeInstanceOf(ObjectNotFoundError);
+  });
+
+  it('deletes one object or a whole prefix', async () => {
+    for (const k of ['p/1', 'p/2', 'p/sub/3', 'q/1']) await store.put(k, Readable.from([Buffer.from(k)]), { contentType: 'text/plain', maxBytes: 10 });
+    await store.delete('q/1');
+    expect(await store.stat('q/1')).toBeUndefined();
+    expect(await store.deletePrefix('p/')).toBe(3);
+    expect(await store.stat('p/sub/3')).toBeUndefined();
+  });
+
+  it('presigned GET links download with the file name, and fail when altered or expired', async () => {
+    await store.put('org/a/video.mp4', Readable.from([Buffer.from('not really a video')]), { contentType: 'video/mp4', maxBytes: 100 });
+    const url = await store.presignGet('org/a/video.mp4', { expiresSeconds: 60, filename: 'Vidéo finale (9x16).mp4' });
+    const response = await fetch(url);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe('not really a video');
+    expect(response.headers.get('content-disposition')).toContain("filename*=UTF-8''Vid%C3%A9o%20finale%20(9x16).mp4");
+
+    const tampered = new URL(url);
+    tampered.pathname = tampered.pathname.replace('video.mp4', 'hello.txt');
+    expect((await fetch(tampered)).status).toBe(403);
+
+    const shortLived = await store.presignGet('org/a/video.mp4', { expiresSeconds: 1 });
+    await new Promise((r) => setTimeout(r, 2100));
+    expect((await fetch(shortLived)).status).toBe(403);
+  });
+
+  it('presigned PUT links upload directly', async () => {
+    const url = await store.presignPut('org/a/direct.bin', { expiresSeconds: 60, contentType: 'application/octet-stream' });
+    const response = await fetch(url, { method: 'PUT', body: 'uploaded directly', headers: { 'content-type': 'application/octet-stream' } });
+    expect(response.status).toBe(200);
+    expect(await text(await store.get('org/a/direct.bin'))).toBe('uploaded directly');
+  });
+});
