@@ -23,10 +23,26 @@ import { authRoutes } from './routes/auth-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { memberRoutes } from './routes/member-routes.js';
 import { AccountsService } from './services/accounts-service.js';
+import type { VoiceCatalogue } from '@cutline/render-job';
+import type { PlanTable } from './plans.js';
+import { AssetsRepository } from './repositories/assets-repository.js';
+import { RendersRepository } from './repositories/renders-repository.js';
+import { UsageRepository } from './repositories/usage-repository.js';
+import { assetRoutes } from './routes/asset-routes.js';
+import { catalogueRoutes } from './routes/catalogue-routes.js';
+import { renderRoutes } from './routes/render-routes.js';
+import { AssetUploads } from './services/asset-uploads.js';
+import { RenderSubmissions } from './services/render-submissions.js';
+import { FsObjectStore } from './storage/fs-object-store.js';
+import { fsObjectRoutes } from './storage/fs-object-routes.js';
+import type { ObjectStore } from './storage/object-store.js';
 
 export interface AppDeps {
   config: Pick<ControlPlaneConfig, 'http' | 'auth' | 'logLevel'>;
   db: Database;
+  store: ObjectStore;
+  catalogue: VoiceCatalogue;
+  plans: PlanTable;
   now?: () => Date;
 }
 
@@ -68,5 +84,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(authRoutes, { service, accounts, authenticate, rateLimitPerMinute: deps.config.auth.rateLimitPerMinute });
   await app.register(apiKeyRoutes, { apiKeys, authenticate });
   await app.register(memberRoutes, { accounts, authenticate });
+  await app.register(catalogueRoutes, { catalogue: deps.catalogue, authenticate });
+
+  const assets = new AssetsRepository(deps.db);
+  const renders = new RendersRepository(deps.db);
+  const usage = new UsageRepository(deps.db);
+  const uploads = new AssetUploads(assets, deps.store, deps.now);
+  const submissions = new RenderSubmissions(renders, assets, usage, deps.store, deps.catalogue, deps.now);
+  await app.register(assetRoutes, { assets, uploads, accounts, plans: deps.plans, authenticate });
+  await app.register(renderRoutes, { renders, submissions, accounts, plans: deps.plans, authenticate });
+  if (deps.store instanceof FsObjectStore) {
+    await app.register(fsObjectRoutes, { store: deps.store, maxUploadBytes: Math.max(...Object.values(deps.plans).map((p) => p.maxUploadBytes)) });
+  }
   return app;
 }

@@ -19,6 +19,9 @@ export interface ControlPlaneConfig {
     rateLimitPerMinute: number;
   };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  storage:
+    | { kind: 's3'; endpoint: string; accessKey: string; secretKey: string; bucket: string; region: string }
+    | { kind: 'fs'; dir: string; signingKey: string };
 }
 
 export class ConfigError extends Error {}
@@ -36,6 +39,20 @@ function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, values: r
   if (raw === undefined || raw === '') return fallback;
   if (!(values as readonly string[]).includes(raw)) throw new ConfigError(`${name} must be one of ${values.join(', ')} (got "${raw}")`);
   return raw as T;
+}
+
+function storageConfig(env: NodeJS.ProcessEnv, fallbackKey: string): ControlPlaneConfig['storage'] {
+  const endpoint = env.CUTLINE_S3_ENDPOINT;
+  if (!endpoint) {
+    return { kind: 'fs', dir: `${env.CUTLINE_DATA_DIR || '.cutline'}/objects`, signingKey: env.CUTLINE_STORAGE_SIGNING_KEY || fallbackKey };
+  }
+  if (!/^https?:\/\//.test(endpoint)) throw new ConfigError('CUTLINE_S3_ENDPOINT must be an http(s):// URL');
+  const accessKey = env.CUTLINE_S3_ACCESS_KEY;
+  const secretKey = env.CUTLINE_S3_SECRET_KEY;
+  if (!accessKey || !secretKey) throw new ConfigError('CUTLINE_S3_ENDPOINT is set, so CUTLINE_S3_ACCESS_KEY and CUTLINE_S3_SECRET_KEY must be set too');
+  const bucket = env.CUTLINE_S3_BUCKET || 'cutline';
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw new ConfigError('CUTLINE_S3_BUCKET is not a valid bucket name');
+  return { kind: 's3', endpoint, accessKey, secretKey, bucket, region: env.CUTLINE_S3_REGION || 'us-east-1' };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneConfig {
@@ -61,6 +78,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneCo
       refreshTokenDays: integer(env, 'CUTLINE_REFRESH_TOKEN_DAYS', 30, 1, 365),
       rateLimitPerMinute: integer(env, 'CUTLINE_AUTH_RATE_LIMIT', 20, 1, 10_000),
     },
+    storage: storageConfig(env, jwtSecret),
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
   };
 }

@@ -12,6 +12,9 @@ import { ConfigError, loadConfig, type ControlPlaneConfig } from './config.js';
 import { createDatabase } from './db/client.js';
 import { startEmbeddedPostgres } from './db/embedded-postgres.js';
 import { migrate } from './db/migrate.js';
+import { VoiceCatalogue } from '@cutline/render-job';
+import { planTable } from './plans.js';
+import { createObjectStore } from './storage/create-object-store.js';
 
 const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '../prisma/migrations');
 const ROLES = ['migrate', 'serve', 'all'] as const;
@@ -21,7 +24,9 @@ const log = (line: string) => process.stderr.write(`cutline: ${line}\n`);
 
 async function serve(config: ControlPlaneConfig, databaseUrl: string, onClose: () => Promise<void>): Promise<void> {
   const db = createDatabase(databaseUrl);
-  const app = await buildApp({ config, db });
+  const store = createObjectStore(config);
+  await store.ensureReady();
+  const app = await buildApp({ config, db, store, catalogue: VoiceCatalogue.standard(), plans: planTable() });
   const shutdown = async (signal: string) => {
     log(`${signal}: shutting down`);
     await app.close();

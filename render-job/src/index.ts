@@ -8,3 +8,5 @@ export type { Voice, EngineId } from './tts/engine.js';
 export { VoiceCatalogue } from './tts/catalogue.js';
 export { CAPTION_TEMPLATES, listCaptionStyles, type CaptionTemplate } from './captions/styles.js';
 export { runRender, type RenderDeps, type RenderOutcome } from './render.js';
+export { probeVideo, probeAuxiliary, type VideoProbe } from './media/probe.js';
+export { normaliseScript } from './text/script.js';

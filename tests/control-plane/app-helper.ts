@@ -1,5 +1,12 @@
 /** A control-plane app on a fresh, migrated database of the fixture's PostgreSQL. */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { VoiceCatalogue } from '@cutline/render-job';
+import { planTable } from '../../control-plane/src/plans.js';
+import { createObjectStore } from '../../control-plane/src/storage/create-object-store.js';
+import type { ObjectStore } from '../../control-plane/src/storage/object-store.js';
 import { buildApp } from '../../control-plane/src/app.js';
 import { loadConfig } from '../../control-plane/src/config.js';
 import { createDatabase, type Database } from '../../control-plane/src/db/client.js';
@@ -9,20 +16,25 @@ import { freshDatabase } from '../fixture/helpers.js';
 
 export interface TestApp {
   app: FastifyInstance;
+  store: ObjectStore;
   db: Database;
   databaseUrl: string;
   close(): Promise<void>;
 }
 
-export async function startApp(postgresUrl: string, env: Record<string, string> = {}): Promise<TestApp> {
+export async function startApp(postgresUrl: string, env: Record<string, string> = {}, plans: Parameters<typeof planTable>[0] = {}): Promise<TestApp> {
   const databaseUrl = await freshDatabase(postgresUrl, 'app');
   await migrate(databaseUrl, MIGRATIONS_DIR);
   const db = createDatabase(databaseUrl, 5);
-  const config = loadConfig({ LOG_LEVEL: 'silent', CUTLINE_JWT_SECRET: 'test-secret-that-is-long-enough-0123456789', ...env });
-  const app = await buildApp({ config, db });
+  const dataDir = await mkdtemp(join(tmpdir(), 'cutline-cp-'));
+  const config = loadConfig({ LOG_LEVEL: 'silent', CUTLINE_JWT_SECRET: 'test-secret-that-is-long-enough-0123456789', CUTLINE_DATA_DIR: dataDir, ...env });
+  const store = createObjectStore(config);
+  await store.ensureReady();
+  const app = await buildApp({ config, db, store, catalogue: VoiceCatalogue.standard(), plans: planTable(plans) });
   await app.ready();
   return {
     app,
+    store,
     db,
     databaseUrl,
     close: async () => {

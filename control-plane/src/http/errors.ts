@@ -16,6 +16,25 @@ export const API_ERRORS = {
   CUTLINE_CONFLICT: 409,
   CUTLINE_EMAIL_TAKEN: 409,
   CUTLINE_LAST_OWNER: 409,
+  CUTLINE_ASSET_NOT_READY: 409,
+  CUTLINE_NOT_CANCELABLE: 409,
+  CUTLINE_QUOTA_EXCEEDED: 402,
+  CUTLINE_PLAN_LIMIT: 403,
+  CUTLINE_SUSPENDED: 403,
+  // Media and script problems found by probing or by the render engine's own checks.
+  CUTLINE_INPUT_EMPTY: 422,
+  CUTLINE_INPUT_NOT_VIDEO: 422,
+  CUTLINE_INPUT_NO_VIDEO_STREAM: 422,
+  CUTLINE_INPUT_CORRUPT: 422,
+  CUTLINE_INPUT_DIMENSIONS: 422,
+  CUTLINE_INPUT_DURATION: 422,
+  CUTLINE_INPUT_TOO_LARGE: 413,
+  CUTLINE_LOGO_INVALID: 422,
+  CUTLINE_MUSIC_INVALID: 422,
+  CUTLINE_SCRIPT_EMPTY: 422,
+  CUTLINE_SCRIPT_TOO_LONG: 422,
+  CUTLINE_SCRIPT_CONTROL_CHARS: 422,
+  CUTLINE_VOICE_UNKNOWN: 422,
   CUTLINE_BODY_TOO_LARGE: 413,
   CUTLINE_UNSUPPORTED_MEDIA_TYPE: 415,
   CUTLINE_RATE_LIMITED: 429,
@@ -42,6 +61,10 @@ export class ApiError extends Error {
     this.statusCode = API_ERRORS[code];
     this.details = details;
   }
+}
+
+export function isApiErrorCode(code: string): code is ApiErrorCode {
+  return Object.hasOwn(API_ERRORS, code);
 }
 
 /** Resources of another organization answer exactly like missing ones: 404, never 403. */

@@ -19,6 +19,9 @@ export const errorResponses = {
   401: ErrorResponse,
   403: ErrorResponse,
   404: ErrorResponse,
+  402: ErrorResponse,
   409: ErrorResponse,
+  413: ErrorResponse,
+  422: ErrorResponse,
   429: ErrorResponse,
 };

@@ -90,6 +90,13 @@ export class FsObjectStore implements ObjectStore {
     return files.length;
   }
 
+  locationFor(key: string): string {
+    // A prefix ending in "/" names a directory (render outputs); keys never contain "..".
+    if (!key.endsWith('/')) return this.pathOf(key);
+    assertSafeKey(key.slice(0, -1));
+    return `${join(this.root, 'objects', key)}/`;
+  }
+
   async presignGet(key: string, options: PresignGetOptions): Promise<string> {
     return this.signedUrl({ method: 'GET', key, expires: this.expiry(options.expiresSeconds), filename: options.filename });
   }

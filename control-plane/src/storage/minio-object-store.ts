@@ -98,6 +98,10 @@ export class MinioObjectStore implements ObjectStore {
     return this.client.presignedGetObject(this.bucket, key, options.expiresSeconds, headers);
   }
 
+  locationFor(key: string): string {
+    return `s3://${this.bucket}/${key}`;
+  }
+
   async presignPut(key: string, options: { expiresSeconds: number; contentType: string }): Promise<string> {
     assertSafeKey(key);
     return this.client.presignedPutObject(this.bucket, key, options.expiresSeconds);

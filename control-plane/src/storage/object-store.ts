@@ -35,6 +35,8 @@ export interface ObjectStore {
   deletePrefix(prefix: string): Promise<number>;
   presignGet(key: string, options: PresignGetOptions): Promise<string>;
   presignPut(key: string, options: { expiresSeconds: number; contentType: string }): Promise<string>;
+  /** Where the render engine finds a key: s3://bucket/key, or a local path. */
+  locationFor(key: string): string;
 }
 
 export class ObjectTooLargeError extends Error {

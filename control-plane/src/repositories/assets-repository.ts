@@ -1,0 +1,76 @@
+/** Uploaded files (videos, logos, music) of an organization. */
+import { randomUUID } from 'node:crypto';
+import type { Database } from '../db/client.js';
+
+export type AssetKind = 'video' | 'logo' | 'music';
+
+export interface Asset {
+  id: string;
+  organizationId: string;
+  kind: AssetKind;
+  status: 'uploading' | 'ready' | 'rejected' | 'expired';
+  filename: string;
+  contentType: string;
+  objectKey: string;
+  sizeBytes: number | null;
+  durationSeconds: number | null;
+  width: number | null;
+  height: number | null;
+  videoCodec: string | null;
+  audioCodec: string | null;
+  rejectionCode: string | null;
+  createdAt: Date;
+  expiresAt: Date | null;
+}
+
+type Row = Omit<Asset, 'sizeBytes'> & { sizeBytes: bigint | null };
+
+function toAsset(row: Row): Asset {
+  return { ...row, sizeBytes: row.sizeBytes === null ? null : Number(row.sizeBytes) };
+}
+
+const SELECT = {
+  id: true, organizationId: true, kind: true, status: true, filename: true, contentType: true, objectKey: true, sizeBytes: true,
+  durationSeconds: true, width: true, height: true, videoCodec: true, audioCodec: true, rejectionCode: true, createdAt: true, expiresAt: true,
+} as const;
+
+export class AssetsRepository {
+  constructor(private readonly db: Database) {}
+
+  async create(input: { organizationId: string; kind: AssetKind; filename: string; contentType: string; expiresAt: Date }): Promise<Asset> {
+    const id = randomUUID();
+    const row = await this.db.asset.create({
+      data: { id, ...input, status: 'uploading', objectKey: `orgs/${input.organizationId}/assets/${id}` },
+      select: SELECT,
+    });
+    return toAsset(row as Row);
+  }
+
+  async markReady(id: string, meta: { sizeBytes: number; durationSeconds?: number | undefined; width?: number | undefined; height?: number | undefined; videoCodec?: string | undefined; audioCodec?: string | undefined }): Promise<Asset> {
+    const row = await this.db.asset.update({
+      where: { id },
+      data: { status: 'ready', sizeBytes: BigInt(meta.sizeBytes), durationSeconds: meta.durationSeconds ?? null, width: meta.width ?? null, height: meta.height ?? null, videoCodec: meta.videoCodec ?? null, audioCodec: meta.audioCodec ?? null },
+      select: SELECT,
+    });
+    return toAsset(row as Row);
+  }
+
+  async markRejected(id: string, code: string): Promise<void> {
+    await this.db.asset.update({ where: { id }, data: { status: 'rejected', rejectionCode: code } });
+  }
+
+  /** An asset of this organization, or undefined (also for other organizations' ids). */
+  async find(organizationId: string, id: string): Promise<Asset | undefined> {
+    const row = await this.db.asset.findFirst({ where: { id, organizationId, deletedAt: null }, select: SELECT });
+    return row ? toAsset(row as Row) : undefined;
+  }
+
+  async list(organizationId: string, range: { offset: number; limit: number }): Promise<{ items: Asset[]; total: number }> {
+    const where = { organizationId, deletedAt: null };
+    const [rows, total] = await Promise.all([
+      this.db.asset.findMany({ where, select: SELECT, orderBy: { createdAt: 'desc' }, skip: range.offset, take: range.limit }),
+      this.db.asset.count({ where }),
+    ]);
+    return { items: rows.map((r) => toAsset(r as Row)), total };
+  }
+}

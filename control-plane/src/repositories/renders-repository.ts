@@ -1,0 +1,116 @@
+/**
+ * Renders and their state machine (DESIGN §4). Every transition is one guarded statement —
+ * it only applies from the expected state — and writes its outbox event in the same
+ * transaction, so no state change is announced twice or lost.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Database } from '../db/client.js';
+import type { PlanId } from '../domain.js';
+import { Prisma } from '../generated/prisma/client.js';
+
+export type RenderState = 'queued' | 'admitted' | 'running' | 'succeeded' | 'failed' | 'canceled' | 'expired';
+
+export interface RenderRecord {
+  id: string;
+  organizationId: string;
+  assetId: string;
+  title: string | null;
+  state: RenderState;
+  tier: PlanId;
+  progress: number;
+  stage: string | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  durationSeconds: number | null;
+  idempotencyKey: string | null;
+  queuedAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  expiresAt: Date | null;
+  spec: unknown;
+}
+
+const SELECT = {
+  id: true, organizationId: true, assetId: true, title: true, state: true, tier: true, progress: true, stage: true, errorCode: true, errorMessage: true,
+  durationSeconds: true, idempotencyKey: true, queuedAt: true, startedAt: true, finishedAt: true, expiresAt: true, spec: true,
+} as const;
+
+export type Tx = Prisma.TransactionClient;
+
+export function stateSubject(renderId: string): string {
+  return `cutline.renders.${renderId}.state`;
+}
+
+export const SORTABLE = ['queuedAt', 'state', 'title', 'finishedAt'] as const;
+export type SortField = (typeof SORTABLE)[number];
+
+export interface ListQuery {
+  offset: number;
+  limit: number;
+  sort: SortField;
+  order: 'asc' | 'desc';
+  state?: RenderState | undefined;
+  q?: string | undefined;
+  batchId?: string | undefined;
+}
+
+export class RendersRepository {
+  constructor(private readonly db: Database) {}
+
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.db.$transaction(fn);
+  }
+
+  async insertQueued(
+    tx: Tx,
+    input: { id?: string; organizationId: string; assetId: string; createdById: string | null; title: string | null; tier: PlanId; priority: number; spec: object; idempotencyKey: string | null; usagePeriodId: string },
+  ): Promise<RenderRecord> {
+    const id = input.id ?? randomUUID();
+    const row = await tx.render.create({ data: { ...input, id, state: 'queued' }, select: SELECT });
+    await tx.outboxEvent.create({ data: { subject: stateSubject(id), payload: { type: 'state', renderId: id, organizationId: input.organizationId, state: 'queued', at: row.queuedAt.toISOString() } } });
+    return row as RenderRecord;
+  }
+
+  async findByIdempotencyKey(organizationId: string, key: string): Promise<RenderRecord | undefined> {
+    const row = await this.db.render.findUnique({ where: { organizationId_idempotencyKey: { organizationId, idempotencyKey: key } }, select: SELECT });
+    return (row as RenderRecord | null) ?? undefined;
+  }
+
+  async find(organizationId: string, id: string): Promise<RenderRecord | undefined> {
+    const row = await this.db.render.findFirst({ where: { id, organizationId }, select: SELECT });
+    return (row as RenderRecord | null) ?? undefined;
+  }
+
+  async list(organizationId: string, query: ListQuery): Promise<{ items: RenderRecord[]; total: number }> {
+    const where: Prisma.RenderWhereInput = {
+      organizationId,
+      ...(query.state ? { state: query.state } : {}),
+      ...(query.batchId ? { batchId: query.batchId } : {}),
+      ...(query.q ? { OR: [{ title: { contains: query.q, mode: 'insensitive' } }] } : {}),
+    };
+    const [rows, total] = await Promise.all([
+      this.db.render.findMany({ where, select: SELECT, orderBy: [{ [query.sort]: query.order }, { id: 'asc' }], skip: query.offset, take: query.limit }),
+      this.db.render.count({ where }),
+    ]);
+    return { items: rows as RenderRecord[], total };
+  }
+
+  /**
+   * Cancels a render that has not finished. Returns the usage period to refund, or undefined
+   * when the render is not (or no longer) cancelable — a concurrent finish wins cleanly.
+   */
+  async cancel(tx: Tx, organizationId: string, id: string, now: Date): Promise<{ usagePeriodId: string | null } | undefined> {
+    const rows = await tx.$queryRaw<Array<{ usage_period_id: string | null }>>`
+      UPDATE renders SET state = 'canceled', finished_at = ${now}, error_code = 'CUTLINE_CANCELED', error_message = 'Canceled by the user.'
+       WHERE id = ${id}::uuid AND organization_id = ${organizationId}::uuid AND state IN ('queued', 'admitted', 'running')
+      RETURNING usage_period_id::text`;
+    const row = rows[0];
+    if (!row) return undefined;
+    await tx.outboxEvent.create({ data: { subject: stateSubject(id), payload: { type: 'state', renderId: id, organizationId, state: 'canceled', at: now.toISOString() } } });
+    return { usagePeriodId: row.usage_period_id };
+  }
+}
+
+export function isUniqueViolation(err: unknown): boolean {
+  return err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002';
+}

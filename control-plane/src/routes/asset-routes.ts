@@ -1,0 +1,106 @@
+/**
+ * /v1/assets: streaming upload through the API (the body is the file), list and get.
+ *   curl -X POST --data-binary @clip.mp4 -H 'content-type: video/mp4' \
+ *        "$API/v1/assets?kind=video&filename=clip.mp4"
+ */
+import Type from 'typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import type { Readable } from 'node:stream';
+import { principalOf, requireScope, type Guard } from '../http/authenticate.js';
+import { notFound } from '../http/errors.js';
+import { errorResponses, Uuid } from '../http/schemas.js';
+import { parseListParams, sendPage } from '../http/simple-rest.js';
+import type { PlanTable } from '../plans.js';
+import type { AccountsRepository } from '../repositories/accounts-repository.js';
+import type { Asset, AssetsRepository } from '../repositories/assets-repository.js';
+import type { AssetUploads } from '../services/asset-uploads.js';
+
+const AssetView = Type.Object({
+  id: Uuid,
+  kind: Type.String(),
+  status: Type.String(),
+  filename: Type.String(),
+  contentType: Type.String(),
+  sizeBytes: Type.Union([Type.Number(), Type.Null()]),
+  durationSeconds: Type.Union([Type.Number(), Type.Null()]),
+  width: Type.Union([Type.Integer(), Type.Null()]),
+  height: Type.Union([Type.Integer(), Type.Null()]),
+  videoCodec: Type.Union([Type.String(), Type.Null()]),
+  audioCodec: Type.Union([Type.String(), Type.Null()]),
+  rejectionCode: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Type.String({ format: 'date-time' }),
+  expiresAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+});
+
+function view(a: Asset) {
+  return {
+    id: a.id, kind: a.kind, status: a.status, filename: a.filename, contentType: a.contentType, sizeBytes: a.sizeBytes, durationSeconds: a.durationSeconds,
+    width: a.width, height: a.height, videoCodec: a.videoCodec, audioCodec: a.audioCodec, rejectionCode: a.rejectionCode,
+    createdAt: a.createdAt.toISOString(), expiresAt: a.expiresAt?.toISOString() ?? null,
+  };
+}
+
+export interface AssetRoutesOptions {
+  assets: AssetsRepository;
+  uploads: AssetUploads;
+  accounts: AccountsRepository;
+  plans: PlanTable;
+  authenticate: Guard;
+}
+
+const MAX_ANY_PLAN_UPLOAD = 64 * 1024 ** 3;
+
+export const assetRoutes: FastifyPluginAsyncTypebox<AssetRoutesOptions> = async (app, { assets, uploads, accounts, plans, authenticate }) => {
+  const auth = (app as unknown as FastifyInstance).auth.bind(app as unknown as FastifyInstance);
+  const canRead = auth([authenticate, requireScope('assets:read')], { relation: 'and' });
+  const canWrite = auth([authenticate, requireScope('assets:write')], { relation: 'and' });
+
+  // Media bodies are streams: hand them to the route untouched (this plugin's scope only).
+  for (const type of ['video/*', 'image/*', 'audio/*', 'application/octet-stream']) {
+    app.addContentTypeParser(type === 'application/octet-stream' ? type : new RegExp(`^${type.replace('*', '[\\w.+-]+')}`), (_request, payload, done) => done(null, payload));
+  }
+
+  app.post('/v1/assets', {
+    preHandler: canWrite,
+    bodyLimit: MAX_ANY_PLAN_UPLOAD,
+    schema: {
+      tags: ['assets'],
+      summary: 'Upload a file by streaming it as the request body; it is probed before it is kept',
+      querystring: Type.Object(
+        { kind: Type.Union([Type.Literal('video'), Type.Literal('logo'), Type.Literal('music')], { default: 'video' }), filename: Type.String({ minLength: 1, maxLength: 255 }) },
+        { additionalProperties: false },
+      ),
+      response: { 201: AssetView, ...errorResponses },
+    },
+  }, async (request, reply) => {
+    const principal = principalOf(request);
+    const organization = await accounts.findOrganization(principal.organizationId);
+    if (!organization) throw notFound('Organization');
+    const asset = await uploads.upload(principal, plans[organization.plan], {
+      kind: request.query.kind ?? 'video',
+      filename: request.query.filename,
+      contentType: request.headers['content-type'] ?? 'application/octet-stream',
+      body: request.body as Readable,
+    });
+    return reply.status(201).send(view(asset));
+  });
+
+  app.get('/v1/assets', {
+    preHandler: canRead,
+    schema: { tags: ['assets'], summary: 'List assets (newest first); total in Content-Range', querystring: Type.Object({ range: Type.Optional(Type.String()) }), response: { 200: Type.Array(AssetView), ...errorResponses } },
+  }, async (request, reply) => {
+    const params = parseListParams({ ...(request.query.range ? { range: request.query.range } : {}) }, ['createdAt'] as const, 'createdAt');
+    const { items, total } = await assets.list(principalOf(request).organizationId, params);
+    return sendPage(reply, 'assets', params.offset, items.map(view), total);
+  });
+
+  app.get('/v1/assets/:id', {
+    preHandler: canRead,
+    schema: { tags: ['assets'], summary: 'One asset', params: Type.Object({ id: Uuid }), response: { 200: AssetView, ...errorResponses } },
+  }, async (request) => {
+    const asset = await assets.find(principalOf(request).organizationId, request.params.id);
+    if (!asset) throw notFound('Asset');
+    return view(asset);
+  });
+};

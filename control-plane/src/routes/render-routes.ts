@@ -1,0 +1,117 @@
+/** /v1/renders: submit (with Idempotency-Key), list (react-admin simple-rest), get, cancel. */
+import Type from 'typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import { principalOf, requireScope, type Guard } from '../http/authenticate.js';
+import { ApiError, notFound } from '../http/errors.js';
+import { errorResponses, Uuid } from '../http/schemas.js';
+import { parseListParams, sendPage } from '../http/simple-rest.js';
+import type { PlanTable } from '../plans.js';
+import type { AccountsRepository } from '../repositories/accounts-repository.js';
+import { SORTABLE, type RenderRecord, type RendersRepository } from '../repositories/renders-repository.js';
+import { RenderRequestSchema } from '../services/render-request.js';
+import type { RenderSubmissions } from '../services/render-submissions.js';
+
+const STATES = ['queued', 'admitted', 'running', 'succeeded', 'failed', 'canceled', 'expired'] as const;
+
+const RenderView = Type.Object({
+  id: Uuid,
+  title: Type.Union([Type.String(), Type.Null()]),
+  assetId: Uuid,
+  state: Type.String(),
+  tier: Type.String(),
+  progress: Type.Number(),
+  stage: Type.Union([Type.String(), Type.Null()]),
+  error: Type.Union([Type.Object({ code: Type.String(), message: Type.String() }), Type.Null()]),
+  durationSeconds: Type.Union([Type.Number(), Type.Null()]),
+  formats: Type.Array(Type.String()),
+  voice: Type.String(),
+  queuedAt: Type.String({ format: 'date-time' }),
+  startedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  finishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+});
+
+export function renderView(r: RenderRecord) {
+  const spec = r.spec as { formats?: string[]; voice?: { id?: string } };
+  return {
+    id: r.id,
+    title: r.title,
+    assetId: r.assetId,
+    state: r.state,
+    tier: r.tier,
+    progress: r.progress,
+    stage: r.stage,
+    error: r.errorCode ? { code: r.errorCode, message: r.errorMessage ?? '' } : null,
+    durationSeconds: r.durationSeconds,
+    formats: spec.formats ?? [],
+    voice: spec.voice?.id ?? '',
+    queuedAt: r.queuedAt.toISOString(),
+    startedAt: r.startedAt?.toISOString() ?? null,
+    finishedAt: r.finishedAt?.toISOString() ?? null,
+  };
+}
+
+export interface RenderRoutesOptions {
+  renders: RendersRepository;
+  submissions: RenderSubmissions;
+  accounts: AccountsRepository;
+  plans: PlanTable;
+  authenticate: Guard;
+}
+
+export const renderRoutes: FastifyPluginAsyncTypebox<RenderRoutesOptions> = async (app, { renders, submissions, accounts, plans, authenticate }) => {
+  const auth = (app as unknown as FastifyInstance).auth.bind(app as unknown as FastifyInstance);
+  const canRead = auth([authenticate, requireScope('renders:read')], { relation: 'and' });
+  const canWrite = auth([authenticate, requireScope('renders:write')], { relation: 'and' });
+
+  app.post('/v1/renders', {
+    preHandler: canWrite,
+    schema: {
+      tags: ['renders'],
+      summary: 'Submit a render',
+      description: 'Send an Idempotency-Key header to make retries safe: the same key returns the first render (200) instead of creating another.',
+      headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 128, pattern: '^[\\x21-\\x7e]+$' })) }),
+      body: RenderRequestSchema,
+      response: { 200: RenderView, 201: RenderView, ...errorResponses },
+    },
+  }, async (request, reply) => {
+    const principal = principalOf(request);
+    const organization = await accounts.findOrganization(principal.organizationId);
+    if (!organization) throw notFound('Organization');
+    if (organization.suspended) throw new ApiError('CUTLINE_SUSPENDED', 'This organization is suspended; contact support.');
+    const { render, created } = await submissions.submit(principal, plans[organization.plan], request.body, request.headers['idempotency-key']);
+    return reply.status(created ? 201 : 200).send(renderView(render));
+  });
+
+  app.get('/v1/renders', {
+    preHandler: canRead,
+    schema: {
+      tags: ['renders'],
+      summary: 'List renders (react-admin simple-rest: sort, range, filter {state, q, batchId}); total in Content-Range',
+      querystring: Type.Object({ sort: Type.Optional(Type.String()), range: Type.Optional(Type.String()), filter: Type.Optional(Type.String()) }),
+      response: { 200: Type.Array(RenderView), ...errorResponses },
+    },
+  }, async (request, reply) => {
+    const params = parseListParams(request.query, SORTABLE, 'queuedAt');
+    const state = params.filter.state;
+    if (state !== undefined && !STATES.includes(state as never)) throw new ApiError('CUTLINE_VALIDATION_FAILED', `filter.state must be one of ${STATES.join(', ')}.`, [{ field: 'filter.state', message: 'is invalid' }]);
+    const q = typeof params.filter.q === 'string' ? params.filter.q.slice(0, 200) : undefined;
+    const batchId = typeof params.filter.batchId === 'string' ? params.filter.batchId : undefined;
+    const { items, total } = await renders.list(principalOf(request).organizationId, { ...params, state: state as never, q, batchId });
+    return sendPage(reply, 'renders', params.offset, items.map(renderView), total);
+  });
+
+  app.get('/v1/renders/:id', {
+    preHandler: canRead,
+    schema: { tags: ['renders'], summary: 'One render', params: Type.Object({ id: Uuid }), response: { 200: RenderView, ...errorResponses } },
+  }, async (request) => {
+    const render = await renders.find(principalOf(request).organizationId, request.params.id);
+    if (!render) throw notFound('Render');
+    return renderView(render);
+  });
+
+  app.post('/v1/renders/:id/cancel', {
+    preHandler: canWrite,
+    schema: { tags: ['renders'], summary: 'Cancel a render that has not finished; its quota is refunded', params: Type.Object({ id: Uuid }), response: { 200: RenderView, ...errorResponses } },
+  }, async (request) => renderView(await submissions.cancel(principalOf(request), request.params.id)));
+};

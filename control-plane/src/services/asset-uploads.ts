@@ -1,0 +1,70 @@
+/**
+ * Streaming upload through the API: the body goes to a temporary file (never memory) under
+ * the plan's size limit, is probed, and only a decodable file within the plan's limits is
+ * stored. A rejected upload leaves no object behind and the asset says why.
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
+import { probeAuxiliary, probeVideo, RenderError } from '@cutline/render-job';
+import type { Principal } from '../domain.js';
+import { ApiError, isApiErrorCode } from '../http/errors.js';
+import type { Plan } from '../plans.js';
+import type { Asset, AssetKind, AssetsRepository } from '../repositories/assets-repository.js';
+import { ObjectTooLargeError, type ObjectStore } from '../storage/object-store.js';
+import { SizeLimit } from '../storage/size-limit.js';
+
+export class AssetUploads {
+  constructor(
+    private readonly assets: AssetsRepository,
+    private readonly store: ObjectStore,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async upload(principal: Principal, plan: Plan, input: { kind: AssetKind; filename: string; contentType: string; body: Readable }): Promise<Asset> {
+    const asset = await this.assets.create({
+      organizationId: principal.organizationId,
+      kind: input.kind,
+      filename: input.filename,
+      contentType: input.contentType,
+      expiresAt: new Date(this.now().getTime() + plan.retentionDays * 86_400_000),
+    });
+    const dir = await mkdtemp(join(tmpdir(), 'cutline-upload-'));
+    const temp = join(dir, 'upload');
+    try {
+      try {
+        await pipeline(input.body, new SizeLimit(plan.maxUploadBytes), createWriteStream(temp));
+      } catch (err) {
+        if (err instanceof ObjectTooLargeError) throw new ApiError('CUTLINE_INPUT_TOO_LARGE', `Uploads on the ${plan.id} plan are limited to ${plan.maxUploadBytes} bytes.`);
+        throw err;
+      }
+      const sizeBytes = (await stat(temp)).size;
+      const meta = await this.probe(input.kind, temp, plan);
+      await this.store.put(asset.objectKey, createReadStream(temp), { contentType: input.contentType, maxBytes: plan.maxUploadBytes });
+      return await this.assets.markReady(asset.id, { sizeBytes, ...meta });
+    } catch (err) {
+      const code = err instanceof ApiError ? err.code : 'CUTLINE_INTERNAL';
+      await this.assets.markRejected(asset.id, code);
+      throw err;
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  private async probe(kind: AssetKind, path: string, plan: Plan) {
+    try {
+      if (kind === 'video') {
+        const probe = await probeVideo(path, { maxBytes: plan.maxUploadBytes, maxSeconds: plan.maxSourceSeconds });
+        return { durationSeconds: probe.duration, width: probe.width, height: probe.height, videoCodec: probe.codec, audioCodec: probe.audioCodec };
+      }
+      await probeAuxiliary(path, kind === 'logo' ? 'image' : 'audio');
+      return {};
+    } catch (err) {
+      if (err instanceof RenderError && isApiErrorCode(err.code)) throw new ApiError(err.code, err.message);
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,37 @@
+/** The body of POST /v1/renders (and one CSV row of a batch). */
+import Type from 'typebox';
+import { ASPECTS, CAPTION_STYLES } from '@cutline/render-job';
+
+const literals = <T extends readonly string[]>(values: T) => Type.Union(values.map((v) => Type.Literal(v))) as unknown as Type.TUnsafe<T[number]>;
+const Uuid = Type.String({ format: 'uuid' });
+
+export const RenderRequestSchema = Type.Object(
+  {
+    assetId: Uuid,
+    title: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    script: Type.String({ minLength: 1, maxLength: 20_000 }),
+    voice: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'A voice id from GET /v1/voices' })),
+    rate: Type.Optional(Type.Number({ minimum: 0.5, maximum: 2 })),
+    pitch: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })),
+    captionStyle: Type.Optional(literals(CAPTION_STYLES)),
+    captions: Type.Optional(
+      Type.Object(
+        {
+          enabled: Type.Optional(Type.Boolean()),
+          position: Type.Optional(literals(['bottom', 'middle', 'top'] as const)),
+          maxWordsPerLine: Type.Optional(Type.Integer({ minimum: 1, maximum: 12 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    formats: Type.Optional(Type.Array(literals(ASPECTS), { minItems: 1, maxItems: 3, uniqueItems: true })),
+    fit: Type.Optional(literals(['crop', 'letterbox', 'blur'] as const)),
+    extend: Type.Optional(literals(['loop', 'freeze'] as const)),
+    maxResolution: Type.Optional(Type.Union([Type.Literal(480), Type.Literal(720), Type.Literal(1080), Type.Literal(1440), Type.Literal(2160)])),
+    logo: Type.Optional(Type.Object({ assetId: Uuid, position: Type.Optional(literals(['top-left', 'top-right', 'bottom-left', 'bottom-right', 'center'] as const)) }, { additionalProperties: false })),
+    audio: Type.Optional(Type.Object({ original: Type.Optional(literals(['duck', 'drop'] as const)), musicAssetId: Type.Optional(Uuid) }, { additionalProperties: false })),
+  },
+  { additionalProperties: false },
+);
+
+export type RenderRequest = Type.Static<typeof RenderRequestSchema>;

@@ -1,0 +1,123 @@
+/**
+ * Submitting and canceling renders. Submission checks everything a render can be refused for
+ * before it costs anything, then — in one transaction — reserves quota, records the render and
+ * its outbox event. An Idempotency-Key makes retries of the same request return the first
+ * render instead of creating (and charging) another.
+ */
+import { normaliseScript, RenderError, type VoiceCatalogue } from '@cutline/render-job';
+import { randomUUID } from 'node:crypto';
+import type { Principal } from '../domain.js';
+import { ApiError, isApiErrorCode, notFound } from '../http/errors.js';
+import { calendarPeriod, type Plan } from '../plans.js';
+import { recordActivity } from '../repositories/activity-repository.js';
+import type { AssetsRepository } from '../repositories/assets-repository.js';
+import { isUniqueViolation, type RenderRecord, type RendersRepository } from '../repositories/renders-repository.js';
+import type { UsageRepository } from '../repositories/usage-repository.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { buildRenderSpec } from './render-spec-builder.js';
+import type { RenderRequest } from './render-request.js';
+
+/** espeak-ng speaks about 2.9 words a second; this errs towards letting a script through. */
+const WORDS_PER_SECOND = 3;
+
+export function estimateNarrationSeconds(script: string): number {
+  const words = script.split(/\s+/).filter(Boolean).length;
+  const cjk = (script.match(/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/gu) ?? []).length;
+  return (words + cjk / 2) / WORDS_PER_SECOND;
+}
+
+export class RenderSubmissions {
+  constructor(
+    private readonly renders: RendersRepository,
+    private readonly assets: AssetsRepository,
+    private readonly usage: UsageRepository,
+    private readonly store: ObjectStore,
+    private readonly catalogue: VoiceCatalogue,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async submit(principal: Principal, plan: Plan, request: RenderRequest, idempotencyKey: string | undefined): Promise<{ render: RenderRecord; created: boolean }> {
+    if (idempotencyKey) {
+      const existing = await this.renders.findByIdempotencyKey(principal.organizationId, idempotencyKey);
+      if (existing) return { render: existing, created: false };
+    }
+    const script = this.checkScript(request.script);
+    await this.checkVoice(request.voice ?? 'espeak:en-us');
+    const estimate = estimateNarrationSeconds(script);
+    if (plan.maxNarrationSeconds !== null && estimate > plan.maxNarrationSeconds) {
+      throw new ApiError('CUTLINE_PLAN_LIMIT', `This script takes about ${Math.round(estimate)} s to narrate; the ${plan.id} plan allows ${plan.maxNarrationSeconds} s.`, [{ field: 'script', message: 'is too long for the plan' }]);
+    }
+    const video = await this.readyAsset(principal.organizationId, request.assetId, 'video', 'assetId');
+    const logo = request.logo ? await this.readyAsset(principal.organizationId, request.logo.assetId, 'logo', 'logo.assetId') : undefined;
+    const music = request.audio?.musicAssetId ? await this.readyAsset(principal.organizationId, request.audio.musicAssetId, 'music', 'audio.musicAssetId') : undefined;
+
+    const renderId = randomUUID();
+    const spec = buildRenderSpec({ renderId, organizationId: principal.organizationId, request: { ...request, script }, videoKey: video.objectKey, logoKey: logo?.objectKey, musicKey: music?.objectKey, plan }, this.store);
+    try {
+      const render = await this.renders.transaction(async (tx) => {
+        const periodId = await this.usage.reserve(tx, principal.organizationId, calendarPeriod(this.now()), plan.rendersPerMonth, 1);
+        if (!periodId) throw new ApiError('CUTLINE_QUOTA_EXCEEDED', `The ${plan.id} plan includes ${plan.rendersPerMonth} renders a month, and they are used up.`);
+        const created = await this.renders.insertQueued(tx, {
+          id: renderId,
+          organizationId: principal.organizationId,
+          assetId: video.id,
+          createdById: principal.kind === 'user' ? principal.userId : null,
+          title: request.title ?? null,
+          tier: plan.id,
+          priority: plan.priority,
+          spec: spec as object,
+          idempotencyKey: idempotencyKey ?? null,
+          usagePeriodId: periodId,
+        });
+        await recordActivity(tx, principal, 'render.submitted', { type: 'render', id: renderId }, { formats: spec.formats, voice: spec.voice.id });
+        return created;
+      });
+      return { render, created: true };
+    } catch (err) {
+      // A concurrent request with the same key won the race: answer with its render.
+      if (idempotencyKey && isUniqueViolation(err)) {
+        const existing = await this.renders.findByIdempotencyKey(principal.organizationId, idempotencyKey);
+        if (existing) return { render: existing, created: false };
+      }
+      throw err;
+    }
+  }
+
+  async cancel(principal: Principal, id: string): Promise<RenderRecord> {
+    const result = await this.renders.transaction(async (tx) => {
+      const canceled = await this.renders.cancel(tx, principal.organizationId, id, this.now());
+      if (canceled?.usagePeriodId) await this.usage.refund(tx, canceled.usagePeriodId);
+      if (canceled) await recordActivity(tx, principal, 'render.canceled', { type: 'render', id });
+      return canceled;
+    });
+    const render = await this.renders.find(principal.organizationId, id);
+    if (!render) throw notFound('Render');
+    if (!result) throw new ApiError('CUTLINE_NOT_CANCELABLE', `The render is already ${render.state}.`);
+    return render;
+  }
+
+  private checkScript(text: string): string {
+    try {
+      return normaliseScript(text, 20_000);
+    } catch (err) {
+      if (err instanceof RenderError && isApiErrorCode(err.code)) throw new ApiError(err.code, err.message, [{ field: 'script', message: err.message }]);
+      throw err;
+    }
+  }
+
+  private async checkVoice(id: string): Promise<void> {
+    try {
+      await this.catalogue.resolve(id);
+    } catch (err) {
+      if (err instanceof RenderError) throw new ApiError('CUTLINE_VOICE_UNKNOWN', err.message, [{ field: 'voice', message: 'is not in the catalogue' }]);
+      throw err;
+    }
+  }
+
+  private async readyAsset(organizationId: string, id: string, kind: 'video' | 'logo' | 'music', field: string) {
+    const asset = await this.assets.find(organizationId, id);
+    if (!asset || asset.kind !== kind) throw new ApiError('CUTLINE_NOT_FOUND', `No ${kind} asset ${id}.`, [{ field, message: 'not found' }]);
+    if (asset.status !== 'ready') throw new ApiError('CUTLINE_ASSET_NOT_READY', `The ${kind} is ${asset.status}${asset.rejectionCode ? ` (${asset.rejectionCode})` : ''}.`, [{ field, message: `is ${asset.status}` }]);
+    return asset;
+  }
+}

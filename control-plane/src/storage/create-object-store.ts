@@ -1,0 +1,20 @@
+/** Picks the ObjectStore adapter the configuration asks for. */
+import { Client } from 'minio';
+import type { ControlPlaneConfig } from '../config.js';
+import { FsObjectStore } from './fs-object-store.js';
+import { MinioObjectStore } from './minio-object-store.js';
+import type { ObjectStore } from './object-store.js';
+
+export function createObjectStore(config: Pick<ControlPlaneConfig, 'storage' | 'http'>): ObjectStore {
+  const storage = config.storage;
+  switch (storage.kind) {
+    case 'fs':
+      return new FsObjectStore(storage.dir, storage.signingKey, config.http.publicUrl);
+    case 's3': {
+      const url = new URL(storage.endpoint);
+      const useSSL = url.protocol === 'https:';
+      const client = new Client({ endPoint: url.hostname, port: Number(url.port || (useSSL ? 443 : 80)), useSSL, accessKey: storage.accessKey, secretKey: storage.secretKey, region: storage.region });
+      return new MinioObjectStore(client, storage.bucket, storage.region);
+    }
+  }
+}

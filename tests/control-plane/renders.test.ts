@@ -1,0 +1,196 @@
+/** Uploads and render submissions through the API: probing, plan limits, quota, idempotency, isolation. */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ensureCorpus, type CorpusName } from '../render/corpus.js';
+import { bearer, errorCode, register, startApp, type Account, type TestApp } from './app-helper.js';
+
+const services = inject('services');
+let t: TestApp;
+let corpus: Record<CorpusName, string>;
+
+async function upload(account: Account, file: string, query = 'kind=video&filename=clip.mp4', contentType = 'video/mp4') {
+  return t.app.inject({ method: 'POST', url: `/v1/assets?${query}`, headers: { ...bearer(account.accessToken), 'content-type': contentType }, payload: await readFile(file) });
+}
+
+async function readyVideo(account: Account): Promise<string> {
+  const response = await upload(account, corpus.oneSecond);
+  expect(response.statusCode, response.body).toBe(201);
+  return response.json<{ id: string }>().id;
+}
+
+function submit(account: Account, body: Record<string, unknown>, headers: Record<string, string> = {}) {
+  return t.app.inject({ method: 'POST', url: '/v1/renders', headers: { ...bearer(account.accessToken), ...headers }, payload: body });
+}
+
+beforeAll(async () => {
+  corpus = await ensureCorpus();
+  // Pro plan limits for everyone, but a quota of 3 renders and small uploads, so the edges are reachable.
+  t = await startApp(services.postgresUrl, { CUTLINE_AUTH_RATE_LIMIT: '10000' }, { free: { rendersPerMonth: 3, maxUploadBytes: 8 * 1024 * 1024 } });
+});
+afterAll(() => t?.close());
+
+describe('uploads', () => {
+  it('stores a decodable video with its probed metadata', async () => {
+    const account = await register(t.app, 'Up');
+    const response = await upload(account, corpus.hevcPortrait, 'kind=video&filename=Holiday%20clip.mp4');
+    expect(response.statusCode, response.body).toBe(201);
+    expect(response.json()).toMatchObject({ kind: 'video', status: 'ready', filename: 'Holiday clip.mp4', width: 720, height: 1280, videoCodec: 'hevc', audioCodec: 'aac' });
+    expect(response.json<{ durationSeconds: number }>().durationSeconds).toBeCloseTo(3, 0);
+    const asset = await t.db.asset.findUnique({ where: { id: response.json<{ id: string }>().id } });
+    expect(asset!.sizeBytes).toBeGreaterThan(0n);
+    expect((await t.store.stat(asset!.objectKey))?.bytes).toBe(Number(asset!.sizeBytes));
+  });
+
+  it.each([
+    ['textAsMp4', 'CUTLINE_INPUT_NOT_VIDEO', 422],
+    ['wavAsMp4', 'CUTLINE_INPUT_NO_VIDEO_STREAM', 422],
+    ['truncatedNoIndex', 'CUTLINE_INPUT_CORRUPT', 422],
+    ['zeroBytes', 'CUTLINE_INPUT_EMPTY', 422],
+    ['uhd4k', 'CUTLINE_INPUT_TOO_LARGE', 413],
+  ] as const)('rejects %s with %s and keeps no object', async (name, code, status) => {
+    const account = await register(t.app, 'Bad');
+    const response = await upload(account, corpus[name]);
+    expect([response.statusCode, errorCode(response)]).toEqual([status, code]);
+    const asset = await t.db.asset.findFirst({ where: { organizationId: account.organizationId } });
+    expect(asset).toMatchObject({ status: 'rejected', rejectionCode: code });
+    expect(await t.store.stat(asset!.objectKey)).toBeUndefined();
+  });
+
+  it('validates the query', async () => {
+    const account = await register(t.app, 'Q');
+    const response = await upload(account, corpus.oneSecond, 'kind=spreadsheet&filename=x.mp4');
+    expect([response.statusCode, errorCode(response)]).toEqual([400, 'CUTLINE_VALIDATION_FAILED']);
+  });
+});
+
+describe('render submission', () => {
+  it('queues a render with a spec that follows the plan, an outbox event and an activity entry', async () => {
+    const account = await register(t.app, 'Sub');
+    const assetId = await readyVideo(account);
+    const response = await submit(account, { assetId, script: 'Hello from the API. This is a test.', formats: ['9:16', '16:9'], captionStyle: 'pill', title: 'First' });
+    expect(response.statusCode, response.body).toBe(201);
+    const render = response.json<{ id: string; state: string; tier: string; formats: string[] }>();
+    expect(render).toMatchObject({ state: 'queued', tier: 'free', formats: ['9:16', '16:9'], voice: 'espeak:en-us', title: 'First' });
+    const row = await t.db.render.findUnique({ where: { id: render.id } });
+    const spec = row!.spec as { maxResolution: number; watermark?: { text: string }; video: { source: string }; output: { destination: string }; captions: { style: string } };
+    expect(spec.maxResolution).toBe(720);
+    expect(spec.watermark?.text).toBe('Made with Cutline');
+    expect(spec.captions.style).toBe('pill');
+    expect(existsSync(spec.video.source)).toBe(true);
+    expect(spec.output.destination).toContain(`orgs/${account.organizationId}/renders/${render.id}/`);
+    expect(await t.db.outboxEvent.count({ where: { subject: `cutline.renders.${render.id}.state` } })).toBe(1);
+    expect(await t.db.activity.count({ where: { organizationId: account.organizationId, action: 'render.submitted' } })).toBe(1);
+  });
+
+  it('admits exactly the quota when 50 submissions race for 3 renders', async () => {
+    const account = await register(t.app, 'Race');
+    const assetId = await readyVideo(account);
+    const responses = await Promise.all(Array.from({ length: 50 }, (_, i) => submit(account, { assetId, script: `Render number ${i}.` })));
+    const statuses = responses.map((r) => r.statusCode);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(3);
+    expect(statuses.filter((s) => s === 402)).toHaveLength(47);
+    expect(new Set(responses.filter((r) => r.statusCode === 402).map(errorCode))).toEqual(new Set(['CUTLINE_QUOTA_EXCEEDED']));
+    expect(await t.db.render.count({ where: { organizationId: account.organizationId } })).toBe(3);
+    const period = await t.db.usagePeriod.findFirst({ where: { organizationId: account.organizationId } });
+    expect(period).toMatchObject({ rendersReserved: 3, rendersCommitted: 0, rendersLimit: 3 });
+  });
+
+  it('returns the first render for a repeated Idempotency-Key, even concurrently, and charges once', async () => {
+    const account = await register(t.app, 'Idem');
+    const assetId = await readyVideo(account);
+    const body = { assetId, script: 'Only once, please.' };
+    const first = await submit(account, body, { 'idempotency-key': 'order-42' });
+    const again = await submit(account, body, { 'idempotency-key': 'order-42' });
+    expect([first.statusCode, again.statusCode]).toEqual([201, 200]);
+    expect(again.json<{ id: string }>().id).toBe(first.json<{ id: string }>().id);
+    const burst = await Promise.all(Array.from({ length: 5 }, () => submit(account, body, { 'idempotency-key': 'order-43' })));
+    expect(new Set(burst.map((r) => r.json<{ id: string }>().id)).size).toBe(1);
+    expect(burst.filter((r) => r.statusCode === 201)).toHaveLength(1);
+    const period = await t.db.usagePeriod.findFirst({ where: { organizationId: account.organizationId } });
+    expect(period!.rendersReserved).toBe(2);
+  });
+
+  it('cancels a queued render, refunds its quota, and refuses a second cancel', async () => {
+    const account = await register(t.app, 'Cancel');
+    const assetId = await readyVideo(account);
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await submit(account, { assetId, script: `Number ${i}.` })).json<{ id: string }>().id);
+    expect(errorCode(await submit(account, { assetId, script: 'One too many.' }))).toBe('CUTLINE_QUOTA_EXCEEDED');
+    const canceled = await t.app.inject({ method: 'POST', url: `/v1/renders/${ids[0]}/cancel`, headers: bearer(account.accessToken) });
+    expect(canceled.json()).toMatchObject({ state: 'canceled', error: { code: 'CUTLINE_CANCELED' } });
+    expect((await submit(account, { assetId, script: 'Now there is room.' })).statusCode).toBe(201);
+    const twice = await t.app.inject({ method: 'POST', url: `/v1/renders/${ids[0]}/cancel`, headers: bearer(account.accessToken) });
+    expect([twice.statusCode, errorCode(twice)]).toEqual([409, 'CUTLINE_NOT_CANCELABLE']);
+    expect(await t.db.outboxEvent.count({ where: { subject: `cutline.renders.${ids[0]}.state` } })).toBe(2);
+  });
+
+  it.each([
+    [{ script: 'Hi.', voice: 'espeak:klingon' }, 422, 'CUTLINE_VOICE_UNKNOWN'],
+    [{ script: 'Bell \u0007 here.' }, 422, 'CUTLINE_SCRIPT_CONTROL_CHARS'],
+    [{ script: '   ' }, 422, 'CUTLINE_SCRIPT_EMPTY'],
+    [{ script: 'word '.repeat(200) }, 403, 'CUTLINE_PLAN_LIMIT'],
+    [{ script: 'Hi.', formats: ['4:3'] }, 400, 'CUTLINE_VALIDATION_FAILED'],
+    [{ script: 'Hi.', extra: 1 }, 400, 'CUTLINE_VALIDATION_FAILED'],
+    [{ script: 'Hi.', assetId: '00000000-0000-4000-8000-000000000000' }, 404, 'CUTLINE_NOT_FOUND'],
+  ])('refuses %j with %i %s, charging nothing', async (patch, status, code) => {
+    const account = await register(t.app, 'Refuse');
+    const assetId = await readyVideo(account);
+    const response = await submit(account, { assetId, ...patch });
+    expect([response.statusCode, errorCode(response)]).toEqual([status, code]);
+    expect(await t.db.render.count({ where: { organizationId: account.organizationId } })).toBe(0);
+    const period = await t.db.usagePeriod.findFirst({ where: { organizationId: account.organizationId } });
+    expect(period?.rendersReserved ?? 0).toBe(0);
+  });
+
+  it('lists with react-admin simple-rest sorting, ranges, filters and Content-Range', async () => {
+    const account = await register(t.app, 'List');
+    const assetId = await readyVideo(account);
+    for (const title of ['alpha', 'beta', 'gamma']) await submit(account, { assetId, script: `${title}.`, title });
+    const page = await t.app.inject({ method: 'GET', url: `/v1/renders?sort=${encodeURIComponent('["title","ASC"]')}&range=${encodeURIComponent('[0,1]')}`, headers: bearer(account.accessToken) });
+    expect(page.headers['content-range']).toBe('renders 0-1/3');
+    expect(page.json<Array<{ title: string }>>().map((r) => r.title)).toEqual(['alpha', 'beta']);
+    const filtered = await t.app.inject({ method: 'GET', url: `/v1/renders?filter=${encodeURIComponent('{"q":"gam","state":"queued"}')}`, headers: bearer(account.accessToken) });
+    expect(filtered.json<Array<{ title: string }>>().map((r) => r.title)).toEqual(['gamma']);
+    for (const bad of ['sort=%5B%22password%22%2C%22ASC%22%5D', 'range=%5B5%2C1%5D', 'filter=%7Bbroken', `filter=${encodeURIComponent('{"state":"exploded"}')}`]) {
+      const response = await t.app.inject({ method: 'GET', url: `/v1/renders?${bad}`, headers: bearer(account.accessToken) });
+      expect([response.statusCode, errorCode(response)]).toEqual([400, 'CUTLINE_VALIDATION_FAILED']);
+    }
+  });
+});
+
+describe('tenant isolation of assets and renders', () => {
+  it('answers another organization’s assets and renders with 404', async () => {
+    const a = await register(t.app, 'OrgA');
+    const b = await register(t.app, 'OrgB');
+    const assetId = await readyVideo(a);
+    const renderId = (await submit(a, { assetId, script: 'Private.' })).json<{ id: string }>().id;
+    const asB = bearer(b.accessToken);
+    for (const [method, url] of [['GET', `/v1/assets/${assetId}`], ['GET', `/v1/renders/${renderId}`], ['POST', `/v1/renders/${renderId}/cancel`]] as const) {
+      const response = await t.app.inject({ method, url, headers: asB });
+      expect([url, response.statusCode]).toEqual([url, 404]);
+    }
+    expect((await submit(b, { assetId, script: 'Using A’s video.' })).statusCode).toBe(404);
+    expect((await t.app.inject({ method: 'GET', url: '/v1/renders', headers: asB })).json()).toEqual([]);
+    expect((await t.app.inject({ method: 'GET', url: '/v1/assets', headers: asB })).json()).toEqual([]);
+    expect((await t.db.render.findUnique({ where: { id: renderId } }))!.state).toBe('queued');
+  });
+
+  it('API keys need the matching scope', async () => {
+    const a = await register(t.app, 'Scopes');
+    const key = (await t.app.inject({ method: 'POST', url: '/v1/api-keys', headers: bearer(a.accessToken), payload: { name: 'read only', scopes: ['renders:read'] } })).json<{ key: string }>().key;
+    expect((await t.app.inject({ method: 'GET', url: '/v1/renders', headers: bearer(key) })).statusCode).toBe(200);
+    const write = await t.app.inject({ method: 'POST', url: '/v1/renders', headers: bearer(key), payload: { assetId: '00000000-0000-4000-8000-000000000000', script: 'x' } });
+    expect([write.statusCode, errorCode(write)]).toEqual([403, 'CUTLINE_FORBIDDEN']);
+  });
+});
+
+describe('catalogue', () => {
+  it('lists voices (filterable) and caption styles', async () => {
+    const a = await register(t.app, 'Cat');
+    const voices = await t.app.inject({ method: 'GET', url: '/v1/voices?language=fr', headers: bearer(a.accessToken) });
+    expect(voices.json<Array<{ id: string }>>().map((v) => v.id)).toContain('espeak:fr-fr');
+    const styles = await t.app.inject({ method: 'GET', url: '/v1/caption-styles', headers: bearer(a.accessToken) });
+    expect(styles.json<Array<{ id: string }>>().map((s) => s.id)).toEqual(['clean', 'bold-outline', 'pill', 'karaoke', 'pop-in']);
+  });
+});
