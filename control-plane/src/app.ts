@@ -31,6 +31,8 @@ import { UsageRepository } from './repositories/usage-repository.js';
 import { assetRoutes } from './routes/asset-routes.js';
 import { catalogueRoutes } from './routes/catalogue-routes.js';
 import { renderRoutes } from './routes/render-routes.js';
+import { outputRoutes } from './routes/output-routes.js';
+import { OutputsRepository } from './repositories/outputs-repository.js';
 import { AssetUploads } from './services/asset-uploads.js';
 import { RenderSubmissions } from './services/render-submissions.js';
 import { FsObjectStore } from './storage/fs-object-store.js';
@@ -43,6 +45,8 @@ export interface AppDeps {
   store: ObjectStore;
   catalogue: VoiceCatalogue;
   plans: PlanTable;
+  /** Wakes the dispatcher after a submission and stops canceled renders (when one runs here). */
+  dispatcher?: { wake(): void; cancel(renderId: string): void };
   now?: () => Date;
 }
 
@@ -90,9 +94,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const renders = new RendersRepository(deps.db);
   const usage = new UsageRepository(deps.db);
   const uploads = new AssetUploads(assets, deps.store, deps.now);
-  const submissions = new RenderSubmissions(renders, assets, usage, deps.store, deps.catalogue, deps.now);
+  const submissions = new RenderSubmissions(renders, assets, usage, deps.store, deps.catalogue, deps.now, deps.dispatcher);
   await app.register(assetRoutes, { assets, uploads, accounts, plans: deps.plans, authenticate });
   await app.register(renderRoutes, { renders, submissions, accounts, plans: deps.plans, authenticate });
+  await app.register(outputRoutes, { renders, outputs: new OutputsRepository(deps.db), store: deps.store, authenticate });
   if (deps.store instanceof FsObjectStore) {
     await app.register(fsObjectRoutes, { store: deps.store, maxUploadBytes: Math.max(...Object.values(deps.plans).map((p) => p.maxUploadBytes)) });
   }

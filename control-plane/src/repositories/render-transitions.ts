@@ -1,0 +1,118 @@
+/**
+ * The render state machine's transitions after submission (DESIGN §4):
+ * queued → admitted → running → succeeded | failed, and back to queued for a retry or after a
+ * crash. Each is one statement guarded by the expected state, with its outbox event in the
+ * same transaction; quota is committed or refunded in that transaction too.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Database } from '../db/client.js';
+import type { PlanTable } from '../plans.js';
+import { stateSubject, type RenderState } from './renders-repository.js';
+import type { UsageRepository } from './usage-repository.js';
+
+export interface AdmittedRender {
+  id: string;
+  organizationId: string;
+  tier: string;
+  spec: unknown;
+  attempts: number;
+}
+
+export interface OutputFile {
+  kind: 'video' | 'thumbnail' | 'srt' | 'vtt' | 'words' | 'manifest';
+  name: string;
+  aspect?: string | undefined;
+  objectKey: string;
+  bytes: number;
+  width?: number | undefined;
+  height?: number | undefined;
+}
+
+export class RenderTransitions {
+  constructor(
+    private readonly db: Database,
+    private readonly usage: UsageRepository,
+    private readonly plans: PlanTable,
+  ) {}
+
+  /**
+   * Admits the next queued render: highest tier priority first, then the organization with
+   * the fewest renders in flight (fair share), then the oldest — skipping organizations at
+   * their plan's concurrency. SKIP LOCKED lets several dispatchers run at once.
+   */
+  async admitNext(now: Date): Promise<AdmittedRender | undefined> {
+    const limits = Object.values(this.plans).map((p) => `('${p.id}'::"PlanId", ${Math.trunc(p.concurrency)})`).join(', ');
+    return this.db.$transaction(async (tx) => {
+      const rows = await tx.$queryRawUnsafe<AdmittedRender[]>(`
+        WITH in_flight AS (
+          SELECT organization_id, count(*)::int AS n FROM renders WHERE state IN ('admitted', 'running') GROUP BY organization_id
+        ), limits(tier, concurrency) AS (VALUES ${limits})
+        SELECT r.id::text AS id, r.organization_id::text AS "organizationId", r.tier::text AS tier, r.spec, r.attempts
+          FROM renders r
+          JOIN limits l ON l.tier = r.tier
+          LEFT JOIN in_flight f ON f.organization_id = r.organization_id
+         WHERE r.state = 'queued' AND coalesce(f.n, 0) < l.concurrency
+         ORDER BY r.priority DESC, coalesce(f.n, 0) ASC, r.queued_at ASC
+         LIMIT 1
+         FOR UPDATE OF r SKIP LOCKED`);
+      const render = rows[0];
+      if (!render) return undefined;
+      await tx.$executeRaw`UPDATE renders SET state = 'admitted', admitted_at = ${now}, attempts = attempts + 1, progress = 0, stage = NULL WHERE id = ${render.id}::uuid AND state = 'queued'`;
+      await tx.outboxEvent.create({ data: { subject: stateSubject(render.id), payload: { type: 'state', renderId: render.id, organizationId: render.organizationId, state: 'admitted', at: now.toISOString() } } });
+      return { ...render, attempts: render.attempts + 1 };
+    });
+  }
+
+  /** Moves a render between states if it is in `from`; false when it was not (a lost race). */
+  async move(id: string, from: RenderState[], to: RenderState, now: Date, fields: { errorCode?: string; errorMessage?: string } = {}): Promise<boolean> {
+    return this.db.$transaction(async (tx) => {
+      const rows = await tx.$queryRaw<Array<{ organization_id: string; usage_period_id: string | null }>>`
+        UPDATE renders SET state = ${to}::"RenderState",
+               started_at = CASE WHEN ${to} = 'running' THEN ${now} ELSE started_at END,
+               finished_at = CASE WHEN ${to} IN ('failed', 'canceled') THEN ${now} ELSE finished_at END,
+               error_code = ${fields.errorCode ?? null}, error_message = ${fields.errorMessage ?? null}
+         WHERE id = ${id}::uuid AND state::text = ANY(${from})
+        RETURNING organization_id::text, usage_period_id::text`;
+      const row = rows[0];
+      if (!row) return false;
+      if (to === 'failed' && row.usage_period_id) await this.usage.refund(tx, row.usage_period_id);
+      await tx.outboxEvent.create({
+        data: { subject: stateSubject(id), payload: { type: 'state', renderId: id, organizationId: row.organization_id, state: to, ...(fields.errorCode ? { error: { code: fields.errorCode, message: fields.errorMessage ?? '' } } : {}), at: now.toISOString() } },
+      });
+      return true;
+    });
+  }
+
+  async progress(id: string, progress: number, stage: string): Promise<void> {
+    await this.db.render.updateMany({ where: { id, state: 'running' }, data: { progress, stage } });
+  }
+
+  /** running → succeeded: records the outputs, sets their expiry, commits the quota. */
+  async succeed(id: string, outputs: OutputFile[], durationSeconds: number, now: Date): Promise<boolean> {
+    return this.db.$transaction(async (tx) => {
+      const render = await tx.render.findUnique({ where: { id }, select: { organizationId: true, tier: true, usagePeriodId: true } });
+      if (!render) return false;
+      const expiresAt = new Date(now.getTime() + this.plans[render.tier].retentionDays * 86_400_000);
+      const updated = await tx.render.updateMany({ where: { id, state: 'running' }, data: { state: 'succeeded', finishedAt: now, progress: 1, stage: null, durationSeconds, expiresAt } });
+      if (updated.count !== 1) return false;
+      await tx.renderOutput.createMany({
+        data: outputs.map((o) => ({ id: randomUUID(), renderId: id, kind: o.kind, name: o.name, aspect: o.aspect ?? null, objectKey: o.objectKey, bytes: BigInt(o.bytes), width: o.width ?? null, height: o.height ?? null, expiresAt })),
+      });
+      if (render.usagePeriodId) await this.usage.commit(tx, render.usagePeriodId, durationSeconds);
+      await tx.outboxEvent.create({ data: { subject: stateSubject(id), payload: { type: 'state', renderId: id, organizationId: render.organizationId, state: 'succeeded', durationSeconds, at: now.toISOString() } } });
+      return true;
+    });
+  }
+
+  /** After a crash of the process that ran them, renders it had admitted go back to the queue. */
+  async requeueOrphans(now: Date): Promise<number> {
+    const rows = await this.db.$queryRaw<Array<{ id: string; organization_id: string }>>`
+      UPDATE renders SET state = 'queued', progress = 0, stage = NULL WHERE state IN ('admitted', 'running') RETURNING id::text, organization_id::text`;
+    if (rows.length > 0) {
+      await this.db.outboxEvent.createMany({
+        data: rows.map((r) => ({ subject: stateSubject(r.id), payload: { type: 'state', renderId: r.id, organizationId: r.organization_id, state: 'queued', reason: 'requeued', at: now.toISOString() } })),
+      });
+    }
+    return rows.length;
+  }
+}

@@ -1,0 +1,70 @@
+/** GET /v1/renders/:id/outputs: short-lived download links with proper file names. */
+import Type from 'typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import { principalOf, requireScope, type Guard } from '../http/authenticate.js';
+import { notFound } from '../http/errors.js';
+import { errorResponses, Uuid } from '../http/schemas.js';
+import type { OutputsRepository } from '../repositories/outputs-repository.js';
+import type { RendersRepository } from '../repositories/renders-repository.js';
+import type { ObjectStore } from '../storage/object-store.js';
+
+const LINK_SECONDS = 15 * 60;
+
+/** "My Launch Video!" → "my-launch-video" */
+function fileStem(title: string | null, id: string): string {
+  const stem = (title ?? '').normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60);
+  return stem || `render-${id.slice(0, 8)}`;
+}
+
+export const outputRoutes: FastifyPluginAsyncTypebox<{ renders: RendersRepository; outputs: OutputsRepository; store: ObjectStore; authenticate: Guard }> = async (app, { renders, outputs, store, authenticate }) => {
+  const canRead = (app as unknown as FastifyInstance).auth([authenticate, requireScope('renders:read')], { relation: 'and' });
+
+  app.get('/v1/renders/:id/outputs', {
+    preHandler: canRead,
+    schema: {
+      tags: ['renders'],
+      summary: `Download links for a finished render (valid ${LINK_SECONDS / 60} minutes)`,
+      params: Type.Object({ id: Uuid }),
+      response: {
+        200: Type.Array(
+          Type.Object({
+            kind: Type.String(),
+            name: Type.String(),
+            aspect: Type.Union([Type.String(), Type.Null()]),
+            bytes: Type.Number(),
+            width: Type.Union([Type.Integer(), Type.Null()]),
+            height: Type.Union([Type.Integer(), Type.Null()]),
+            url: Type.String(),
+            linkExpiresAt: Type.String({ format: 'date-time' }),
+            fileExpiresAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+          }),
+        ),
+        ...errorResponses,
+      },
+    },
+  }, async (request) => {
+    const organizationId = principalOf(request).organizationId;
+    const render = await renders.find(organizationId, request.params.id);
+    if (!render) throw notFound('Render');
+    const stem = fileStem(render.title, render.id);
+    const linkExpiresAt = new Date(Date.now() + LINK_SECONDS * 1000).toISOString();
+    return Promise.all(
+      (await outputs.forRender(organizationId, render.id)).map(async (o) => {
+        const extension = o.name.slice(o.name.lastIndexOf('.'));
+        const filename = o.aspect ? `${stem}-${o.aspect.replace(':', 'x')}${extension}` : `${stem}-${o.name}`;
+        return {
+          kind: o.kind,
+          name: o.name,
+          aspect: o.aspect,
+          bytes: o.bytes,
+          width: o.width,
+          height: o.height,
+          url: await store.presignGet(o.objectKey, { expiresSeconds: LINK_SECONDS, filename }),
+          linkExpiresAt,
+          fileExpiresAt: o.expiresAt?.toISOString() ?? null,
+        };
+      }),
+    );
+  });
+};

@@ -1,0 +1,125 @@
+/**
+ * Admits queued renders while the launcher has room, and turns what the render reports into
+ * state transitions: running, progress, succeeded (outputs recorded, quota committed) or
+ * failed (quota refunded); a transient failure is retried up to maxAttempts.
+ */
+import type { RenderEvent, RenderManifest } from '@cutline/render-job';
+import type { Launcher } from '../launcher/launcher.js';
+import type { OutputFile, RenderTransitions } from '../repositories/render-transitions.js';
+import { outputPrefix } from './render-spec-builder.js';
+
+const EXIT_BAD_INPUT = 2;
+
+export interface DispatcherOptions {
+  maxAttempts: number;
+  /** How often to look for queued renders when nothing else wakes the dispatcher. */
+  pollMs: number;
+  log: (message: string, data?: Record<string, unknown>) => void;
+  now?: () => Date;
+}
+
+export function outputsOf(organizationId: string, renderId: string, manifest: RenderManifest): OutputFile[] {
+  const prefix = outputPrefix(organizationId, renderId);
+  const files: OutputFile[] = manifest.videos.map((v) => ({ kind: 'video', name: v.name, aspect: v.aspect, objectKey: prefix + v.name, bytes: v.bytes, width: v.width, height: v.height }));
+  if (manifest.thumbnail) files.push({ kind: 'thumbnail', name: manifest.thumbnail.name, objectKey: prefix + manifest.thumbnail.name, bytes: manifest.thumbnail.bytes });
+  const { srt, vtt, words } = manifest.sidecars;
+  if (srt) files.push({ kind: 'srt', name: srt.name, objectKey: prefix + srt.name, bytes: srt.bytes });
+  if (vtt) files.push({ kind: 'vtt', name: vtt.name, objectKey: prefix + vtt.name, bytes: vtt.bytes });
+  if (words) files.push({ kind: 'words', name: words.name, objectKey: prefix + words.name, bytes: words.bytes });
+  return files;
+}
+
+export class Dispatcher {
+  private timer: NodeJS.Timeout | undefined;
+  private pumping = false;
+  private again = false;
+  private readonly now: () => Date;
+
+  constructor(
+    private readonly transitions: RenderTransitions,
+    private readonly launcher: Launcher,
+    private readonly options: DispatcherOptions,
+  ) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  async start(): Promise<void> {
+    const requeued = await this.transitions.requeueOrphans(this.now());
+    if (requeued > 0) this.options.log('requeued renders left running by a previous process', { count: requeued });
+    this.timer = setInterval(() => this.wake(), this.options.pollMs);
+    this.wake();
+  }
+
+  /** Looks for work now (after a submission, or when a slot frees up). */
+  wake(): void {
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = true;
+    void this.pump()
+      .catch((err: unknown) => this.options.log('dispatch failed', { error: String(err) }))
+      .finally(() => {
+        this.pumping = false;
+        if (this.again) {
+          this.again = false;
+          this.wake();
+        }
+      });
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.launcher.close();
+  }
+
+  cancel(renderId: string): void {
+    this.launcher.stop(renderId);
+  }
+
+  private async pump(): Promise<void> {
+    while (this.launcher.freeSlots() > 0) {
+      const render = await this.transitions.admitNext(this.now());
+      if (!render) return;
+      let finished = false;
+      let lastState: RenderEvent | undefined;
+      await this.launcher.launch(render, {
+        onEvent: (event) => {
+          if (event.type === 'progress') {
+            void this.transitions.progress(render.id, event.progress, event.stage).catch(() => undefined);
+            return;
+          }
+          lastState = event;
+          if (event.state === 'running') void this.transitions.move(render.id, ['admitted'], 'running', this.now());
+        },
+        onExit: (code) => {
+          if (finished) return;
+          finished = true;
+          void this.finish(render, code, lastState).finally(() => this.wake());
+        },
+      });
+    }
+  }
+
+  private async finish(render: { id: string; organizationId: string; attempts: number }, code: number | null, last: RenderEvent | undefined): Promise<void> {
+    const now = this.now();
+    if (code === 0 && last?.type === 'state' && last.state === 'succeeded' && last.manifest) {
+      // The running transition may still be in flight: make sure it landed first.
+      await this.transitions.move(render.id, ['admitted'], 'running', now);
+      await this.transitions.succeed(render.id, outputsOf(render.organizationId, render.id, last.manifest), last.manifest.durationSeconds, now);
+      return;
+    }
+    const error = last?.type === 'state' ? last.error : undefined;
+    if (code !== EXIT_BAD_INPUT && render.attempts < this.options.maxAttempts && error?.code !== 'CUTLINE_CANCELED') {
+      // Transient: back to the queue, still holding its quota reservation.
+      if (await this.transitions.move(render.id, ['admitted', 'running'], 'queued', now)) {
+        this.options.log('render failed transiently; retrying', { renderId: render.id, attempt: render.attempts, code });
+      }
+      return;
+    }
+    await this.transitions.move(render.id, ['admitted', 'running'], 'failed', now, {
+      errorCode: error?.code ?? 'CUTLINE_INTERNAL',
+      errorMessage: error?.message ?? `The render process exited with ${code}.`,
+    });
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * End to end on the embedded default: register → upload → render (a real render-job child
+ * process) → state events in order → download → a valid MP4; failures refund, cancels stop.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ensureCorpus, type CorpusName } from '../render/corpus.js';
+import { bearer, register, startApp, type Account, type TestApp } from './app-helper.js';
+
+const services = inject('services');
+let t: TestApp;
+let corpus: Record<CorpusName, string>;
+
+async function uploadVideo(account: Account, file: string): Promise<string> {
+  const response = await t.app.inject({ method: 'POST', url: '/v1/assets?kind=video&filename=clip.mp4', headers: { ...bearer(account.accessToken), 'content-type': 'video/mp4' }, payload: await readFile(file) });
+  expect(response.statusCode, response.body).toBe(201);
+  return response.json<{ id: string }>().id;
+}
+
+async function waitForState(account: Account, id: string, states: string[], timeoutMs = 90_000): Promise<{ state: string; progress: number; error: { code: string } | null }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const render = (await t.app.inject({ method: 'GET', url: `/v1/renders/${id}`, headers: bearer(account.accessToken) })).json<{ state: string; progress: number; error: { code: string } | null }>();
+    if (states.includes(render.state)) return render;
+    if (Date.now() > deadline) throw new Error(`render ${id} stuck in ${render.state}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function outboxStates(renderId: string): Promise<string[]> {
+  const rows = await t.db.outboxEvent.findMany({ where: { subject: `cutline.renders.${renderId}.state` }, orderBy: { id: 'asc' } });
+  return rows.map((r) => (r.payload as { state: string }).state);
+}
+
+beforeAll(async () => {
+  corpus = await ensureCorpus();
+  t = await startApp(services.postgresUrl, { CUTLINE_AUTH_RATE_LIMIT: '10000' }, { free: { rendersPerMonth: 10 } }, { workers: 1 });
+});
+afterAll(() => t?.close());
+
+describe('render lifecycle on the embedded default', () => {
+  it('renders, records outputs, commits quota, and serves a download link to a valid MP4', async () => {
+    const account = await register(t.app, 'E2E');
+    const assetId = await uploadVideo(account, corpus.oneSecond);
+    const submitted = await t.app.inject({ method: 'POST', url: '/v1/renders', headers: bearer(account.accessToken), payload: { assetId, script: 'Hello from the whole pipeline.', maxResolution: 480, title: 'My Launch Video!' } });
+    expect(submitted.statusCode, submitted.body).toBe(201);
+    const id = submitted.json<{ id: string }>().id;
+    const done = await waitForState(account, id, ['succeeded', 'failed']);
+    expect(done).toMatchObject({ state: 'succeeded', progress: 1, error: null });
+    expect(await outboxStates(id)).toEqual(['queued', 'admitted', 'running', 'succeeded']);
+
+    const outputs = (await t.app.inject({ method: 'GET', url: `/v1/renders/${id}/outputs`, headers: bearer(account.accessToken) })).json<Array<{ kind: string; aspect: string | null; url: string; width: number }>>();
+    expect(outputs.map((o) => o.kind).sort()).toEqual(['srt', 'thumbnail', 'video', 'vtt', 'words']);
+    const video = outputs.find((o) => o.kind === 'video')!;
+    expect(video).toMatchObject({ aspect: '9:16', width: 480 });
+    const response = await fetch(video.url);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-disposition')).toContain('my-launch-video-9x16.mp4');
+    const file = join(await mkdtemp(join(tmpdir(), 'cutline-dl-')), 'video.mp4');
+    await writeFile(file, Buffer.from(await response.arrayBuffer()));
+    const probe = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_streams', '-of', 'json', file], { encoding: 'utf8' })) as { streams: Array<{ codec_name: string }> };
+    expect(probe.streams.map((s) => s.codec_name).sort()).toEqual(['aac', 'h264']);
+
+    const period = await t.db.usagePeriod.findFirst({ where: { organizationId: account.organizationId } });
+    expect(period).toMatchObject({ rendersReserved: 0, rendersCommitted: 1 });
+    expect(period!.renderedSeconds).toBeGreaterThan(1);
+  });
+
+  it('fails a render whose input is bad without retrying, and refunds its quota', async () => {
+    const account = await register(t.app, 'Fail');
+    const assetId = await uploadVideo(account, corpus.oneSecond);
+    // The stored file goes missing before the render runs (say, swept): bad input, exit 2.
+    const asset = await t.db.asset.findUnique({ where: { id: assetId } });
+    await t.store.delete(asset!.objectKey);
+    const id = (await t.app.inject({ method: 'POST', url: '/v1/renders', headers: bearer(account.accessToken), payload: { assetId, script: 'This will not render.' } })).json<{ id: string }>().id;
+    const done = await waitForState(account, id, ['succeeded', 'failed']);
+    expect(done).toMatchObject({ state: 'failed', error: { code: 'CUTLINE_INPUT_NOT_FOUND' } });
+    expect((await t.db.render.findUnique({ where: { id } }))!.attempts).toBe(1);
+    expect(await outboxStates(id)).toEqual(['queued', 'admitted', 'running', 'failed']);
+    const period = await t.db.usagePeriod.findFirst({ where: { organizationId: account.organizationId } });
+    expect(period).toMatchObject({ rendersReserved: 0, rendersCommitted: 0 });
+    expect((await t.app.inject({ method: 'GET', url: `/v1/renders/${id}/outputs`, headers: bearer(account.accessToken) })).json()).toEqual([]);
+  });
+
+  it('stops a running render when it is canceled, leaving no outputs and refunding quota', async () => {
+    const account = await register(t.app, 'Stop');
+    const assetId = await uploadVideo(account, corpus.h264Landscape);
+    const id = (await t.app.inject({ method: 'POST', url: '/v1/renders', headers: bearer(account.accessToken), payload: { assetId, script: 'A longer narration that keeps the encoder busy for a while. '.repeat(3), formats: ['9:16', '1:1', '16:9'] } })).json<{ id: string }>().id;
+    await waitForState(account, id, ['running']);
+    const canceled = await t.app.inject({ method: 'POST', url: `/v1/renders/${id}/cancel`, headers: bearer(account.accessToken) });
+    expect(canceled.json()).toMatchObject({ state: 'canceled' });
+    // The process is stopped: the render never turns into a success afterwards.
+    await new Promise((r) => setTimeout(r, 2000));
+    expect((await t.db.render.findUnique({ where: { id } }))!.state).toBe('canceled');
+    expect(await t.db.renderOutput.count({ where: { renderId: id } })).toBe(0);
+    const period = await t.db.usagePeriod.findFirst({ where: { organizationId: account.organizationId } });
+    expect(period).toMatchObject({ rendersReserved: 0, rendersCommitted: 0 });
+  });
+});
