@@ -33,6 +33,9 @@ import { catalogueRoutes } from './routes/catalogue-routes.js';
 import { renderRoutes } from './routes/render-routes.js';
 import { outputRoutes } from './routes/output-routes.js';
 import { OutputsRepository } from './repositories/outputs-repository.js';
+import { EventsRepository } from './repositories/events-repository.js';
+import { eventRoutes } from './routes/event-routes.js';
+import type { EventBus } from './events/event-bus.js';
 import { AssetUploads } from './services/asset-uploads.js';
 import { RenderSubmissions } from './services/render-submissions.js';
 import { FsObjectStore } from './storage/fs-object-store.js';
@@ -47,6 +50,7 @@ export interface AppDeps {
   plans: PlanTable;
   /** Wakes the dispatcher after a submission and stops canceled renders (when one runs here). */
   dispatcher?: { wake(): void; cancel(renderId: string): void };
+  bus: EventBus;
   now?: () => Date;
 }
 
@@ -98,6 +102,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(assetRoutes, { assets, uploads, accounts, plans: deps.plans, authenticate });
   await app.register(renderRoutes, { renders, submissions, accounts, plans: deps.plans, authenticate });
   await app.register(outputRoutes, { renders, outputs: new OutputsRepository(deps.db), store: deps.store, authenticate });
+  await app.register(eventRoutes, { bus: deps.bus, events: new EventsRepository(deps.db), renders, authenticate });
   if (deps.store instanceof FsObjectStore) {
     await app.register(fsObjectRoutes, { store: deps.store, maxUploadBytes: Math.max(...Object.values(deps.plans).map((p) => p.maxUploadBytes)) });
   }

@@ -19,6 +19,8 @@ export interface ControlPlaneConfig {
     rateLimitPerMinute: number;
   };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** NATS for events between replicas; unset = in-process bus (one process). */
+  natsUrl: string | undefined;
   /** Base environment of render processes: where to find ffmpeg and the TTS engines. */
   renderProcessEnv: Record<string, string>;
   /** Renders the embedded launcher runs at once (child processes). */
@@ -85,6 +87,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneCo
       rateLimitPerMinute: integer(env, 'CUTLINE_AUTH_RATE_LIMIT', 20, 1, 10_000),
     },
     storage: storageConfig(env, jwtSecret),
+    natsUrl: env.CUTLINE_NATS_URL || undefined,
     renderProcessEnv: { PATH: env.PATH ?? '/usr/local/bin:/usr/bin:/bin', ...(env.HOME ? { HOME: env.HOME } : {}) },
     localWorkers: integer(env, 'CUTLINE_LOCAL_WORKERS', 1, 1, 64),
     maxAttempts: integer(env, 'CUTLINE_MAX_ATTEMPTS', 3, 1, 10),

@@ -19,6 +19,9 @@ import { LocalLauncher } from './launcher/local-launcher.js';
 import { RenderTransitions } from './repositories/render-transitions.js';
 import { UsageRepository } from './repositories/usage-repository.js';
 import { Dispatcher } from './services/dispatcher.js';
+import { InProcessBus } from './events/in-process-bus.js';
+import { NatsBus } from './events/nats-bus.js';
+import { OutboxRelay } from './events/outbox-relay.js';
 
 const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '../prisma/migrations');
 const ROLES = ['migrate', 'serve', 'all'] as const;
@@ -37,18 +40,23 @@ async function serve(config: ControlPlaneConfig, databaseUrl: string, options: {
   const store = createObjectStore(config);
   await store.ensureReady();
   const plans = planTable();
+  const bus = config.natsUrl ? await NatsBus.connect(config.natsUrl) : new InProcessBus();
+  const relay = new OutboxRelay(db, bus, 200, (err) => log(`outbox relay: ${String(err)}`));
   const dispatcher = options.dispatch
     ? new Dispatcher(new RenderTransitions(db, new UsageRepository(db), plans), new LocalLauncher(config.localWorkers, { ...config.renderProcessEnv, ...renderEnvironment(config) }), {
         maxAttempts: config.maxAttempts,
         pollMs: 2_000,
         log: (message, data) => log(`${message}${data ? ` ${JSON.stringify(data)}` : ''}`),
+        bus,
       })
     : undefined;
-  const app = await buildApp({ config, db, store, catalogue: VoiceCatalogue.standard(), plans, ...(dispatcher ? { dispatcher } : {}) });
+  const app = await buildApp({ config, db, store, bus, catalogue: VoiceCatalogue.standard(), plans, ...(dispatcher ? { dispatcher } : {}) });
   const shutdown = async (signal: string) => {
     log(`${signal}: shutting down`);
     await dispatcher?.stop();
+    await relay.stop();
     await app.close();
+    await bus.close();
     await db.$disconnect();
     await onClose();
     process.exit(0);
@@ -57,6 +65,7 @@ async function serve(config: ControlPlaneConfig, databaseUrl: string, options: {
   process.once('SIGINT', () => void shutdown('SIGINT'));
   const address = await app.listen({ host: config.http.host, port: config.http.port });
   log(`listening on ${address} — API docs at ${address}/docs`);
+  relay.start();
   if (dispatcher) {
     await dispatcher.start();
     log(`rendering with ${config.localWorkers} local worker(s)`);

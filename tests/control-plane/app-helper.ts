@@ -12,6 +12,8 @@ import { RenderTransitions } from '../../control-plane/src/repositories/render-t
 import { UsageRepository } from '../../control-plane/src/repositories/usage-repository.js';
 import { Dispatcher } from '../../control-plane/src/services/dispatcher.js';
 import { freePort } from '../fixture/ports.js';
+import { InProcessBus } from '../../control-plane/src/events/in-process-bus.js';
+import { OutboxRelay } from '../../control-plane/src/events/outbox-relay.js';
 import { buildApp } from '../../control-plane/src/app.js';
 import { loadConfig } from '../../control-plane/src/config.js';
 import { createDatabase, type Database } from '../../control-plane/src/db/client.js';
@@ -21,6 +23,7 @@ import { freshDatabase } from '../fixture/helpers.js';
 
 export interface TestApp {
   app: FastifyInstance;
+  baseUrl: string;
   store: ObjectStore;
   db: Database;
   databaseUrl: string;
@@ -42,22 +45,27 @@ export async function startApp(postgresUrl: string, env: Record<string, string> 
   const store = createObjectStore(config);
   await store.ensureReady();
   const table = planTable(plans);
+  const bus = new InProcessBus();
+  const relay = new OutboxRelay(db, bus, 100);
   const dispatcher = options.workers
-    ? new Dispatcher(new RenderTransitions(db, new UsageRepository(db), table), new LocalLauncher(options.workers, config.renderProcessEnv), { maxAttempts: 2, pollMs: 500, log: () => undefined })
+    ? new Dispatcher(new RenderTransitions(db, new UsageRepository(db), table), new LocalLauncher(options.workers, config.renderProcessEnv), { maxAttempts: 2, pollMs: 500, log: () => undefined, bus })
     : undefined;
-  const app = await buildApp({ config, db, store, catalogue: VoiceCatalogue.standard(), plans: table, ...(dispatcher ? { dispatcher } : {}) });
+  const app = await buildApp({ config, db, store, bus, catalogue: VoiceCatalogue.standard(), plans: table, ...(dispatcher ? { dispatcher } : {}) });
   await app.ready();
   if (dispatcher) {
     await app.listen({ host: '127.0.0.1', port });
+    relay.start();
     await dispatcher.start();
   }
   return {
     app,
+    baseUrl: `http://127.0.0.1:${port}`,
     store,
     db,
     databaseUrl,
     close: async () => {
       await dispatcher?.stop();
+      await relay.stop();
       await app.close();
       await db.$disconnect();
     },

@@ -41,7 +41,66 @@ beforeAll(async () => {
 });
 afterAll(() => t?.close());
 
+interface SseEvent {
+  id?: string;
+  event: string;
+  data: { state?: string; progress?: number; eventId?: number };
+}
+
+/** Reads Server-Sent Events until `until` says stop (or the time runs out). */
+async function readSse(url: string, headers: Record<string, string>, until: (events: SseEvent[]) => boolean, timeoutMs = 90_000): Promise<SseEvent[]> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  const events: SseEvent[] = [];
+  try {
+    const response = await fetch(url, { headers, signal: controller.signal });
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    const decoder = new TextDecoder();
+    let buffer = '';
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      buffer += decoder.decode(chunk, { stream: true });
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const fields = Object.fromEntries(block.split('\n').filter((l) => !l.startsWith(':') && l.includes(': ')).map((l) => [l.slice(0, l.indexOf(': ')), l.slice(l.indexOf(': ') + 2)]));
+        if (fields.data) events.push({ ...(fields.id ? { id: fields.id } : {}), event: fields.event ?? 'message', data: JSON.parse(fields.data) as SseEvent['data'] });
+      }
+      if (until(events)) break;
+    }
+  } finally {
+    clearTimeout(timer);
+    controller.abort();
+  }
+  return events;
+}
+
 describe('render lifecycle on the embedded default', () => {
+  it('streams state and progress over SSE in order, and resumes from Last-Event-ID', async () => {
+    const account = await register(t.app, 'Sse');
+    const assetId = await uploadVideo(account, corpus.oneSecond);
+    const id = (await t.app.inject({ method: 'POST', url: '/v1/renders', headers: bearer(account.accessToken), payload: { assetId, script: 'Watching this render live.', maxResolution: 480 } })).json<{ id: string }>().id;
+    const finished = (events: SseEvent[]) => events.some((e) => e.event === 'state' && ['succeeded', 'failed'].includes(e.data.state ?? ''));
+    const live = await readSse(`${t.baseUrl}/v1/renders/${id}/events`, bearer(account.accessToken), finished);
+    const states = live.filter((e) => e.event === 'state');
+    expect(states.map((e) => e.data.state)).toEqual(['queued', 'admitted', 'running', 'succeeded']);
+    const ids = states.map((e) => Number(e.id));
+    expect([...ids].sort((a, b) => a - b)).toEqual(ids);
+    const progress = live.filter((e) => e.event === 'progress').map((e) => e.data.progress ?? 0);
+    expect(progress.length).toBeGreaterThan(0);
+    for (let i = 1; i < progress.length; i++) expect(progress[i]!).toBeGreaterThanOrEqual(progress[i - 1]!);
+
+    // A client that saw up to "admitted" reconnects: it gets exactly what it missed.
+    const resumed = await readSse(`${t.baseUrl}/v1/renders/${id}/events`, { ...bearer(account.accessToken), 'last-event-id': String(ids[1]) }, finished);
+    expect(resumed.filter((e) => e.event === 'state').map((e) => e.data.state)).toEqual(['running', 'succeeded']);
+
+    // The organization stream replays the same render's history too; another organization sees none of it.
+    const org = await readSse(`${t.baseUrl}/v1/events`, bearer(account.accessToken), finished);
+    expect(org.filter((e) => e.event === 'state').map((e) => e.data.state)).toEqual(['queued', 'admitted', 'running', 'succeeded']);
+    const stranger = await register(t.app, 'Stranger');
+    expect((await t.app.inject({ method: 'GET', url: `/v1/renders/${id}/events`, headers: bearer(stranger.accessToken) })).statusCode).toBe(404);
+  });
+
   it('renders, records outputs, commits quota, and serves a download link to a valid MP4', async () => {
     const account = await register(t.app, 'E2E');
     const assetId = await uploadVideo(account, corpus.oneSecond);

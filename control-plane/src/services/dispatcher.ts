@@ -4,6 +4,7 @@
  * failed (quota refunded); a transient failure is retried up to maxAttempts.
  */
 import type { RenderEvent, RenderManifest } from '@cutline/render-job';
+import type { EventBus } from '../events/event-bus.js';
 import type { Launcher } from '../launcher/launcher.js';
 import type { OutputFile, RenderTransitions } from '../repositories/render-transitions.js';
 import { outputPrefix } from './render-spec-builder.js';
@@ -15,6 +16,8 @@ export interface DispatcherOptions {
   /** How often to look for queued renders when nothing else wakes the dispatcher. */
   pollMs: number;
   log: (message: string, data?: Record<string, unknown>) => void;
+  /** Where live progress goes (state changes go through the outbox). */
+  bus?: EventBus;
   now?: () => Date;
 }
 
@@ -87,6 +90,7 @@ export class Dispatcher {
         onEvent: (event) => {
           if (event.type === 'progress') {
             void this.transitions.progress(render.id, event.progress, event.stage).catch(() => undefined);
+            void this.options.bus?.publish(`cutline.renders.${render.id}.progress`, { ...event, renderId: render.id, organizationId: render.organizationId });
             return;
           }
           lastState = event;

@@ -1,0 +1,83 @@
+/**
+ * Live progress as Server-Sent Events: per render and per organization. State events carry
+ * their outbox id as the SSE id, so a client that reconnects with Last-Event-ID first gets
+ * what it missed (replayed from the outbox), then the live stream — in order, without gaps or
+ * duplicates. Progress events are live only (a newer one always follows).
+ */
+import Type from 'typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { BusMessage, EventBus } from '../events/event-bus.js';
+import { principalOf, requireScope, type Guard } from '../http/authenticate.js';
+import { notFound } from '../http/errors.js';
+import { Uuid } from '../http/schemas.js';
+import type { EventsRepository } from '../repositories/events-repository.js';
+import type { RendersRepository } from '../repositories/renders-repository.js';
+
+const HEARTBEAT_MS = 15_000;
+
+function lastEventId(request: FastifyRequest): number {
+  const raw = request.headers['last-event-id'] ?? (request.query as { lastEventId?: string }).lastEventId;
+  const value = Number(Array.isArray(raw) ? raw[0] : raw);
+  return Number.isSafeInteger(value) && value > 0 ? value : 0;
+}
+
+async function stream(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  options: { bus: EventBus; pattern: string; organizationId: string; replay: (after: number) => Promise<Array<{ id: number; payload: Record<string, unknown> }>> },
+): Promise<void> {
+  let lastSent = lastEventId(request);
+  let replaying = true;
+  const buffered: BusMessage[] = [];
+  const raw = reply.raw;
+  const send = (message: BusMessage) => {
+    const data = message.data;
+    if (data.organizationId !== options.organizationId) return;
+    if (data.type === 'state') {
+      const id = Number(data.eventId);
+      if (!Number.isSafeInteger(id) || id <= lastSent) return;
+      lastSent = id;
+      raw.write(`id: ${id}\nevent: state\ndata: ${JSON.stringify(data)}\n\n`);
+    } else {
+      raw.write(`event: progress\ndata: ${JSON.stringify(data)}\n\n`);
+    }
+  };
+  // Subscribe before replaying, and hold live messages until the replay is out.
+  const unsubscribe = options.bus.subscribe(options.pattern, (message) => (replaying ? buffered.push(message) : send(message)));
+  reply.hijack();
+  raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+  raw.write('retry: 2000\n\n');
+  const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), HEARTBEAT_MS);
+  request.raw.on('close', () => {
+    clearInterval(heartbeat);
+    unsubscribe();
+  });
+  try {
+    for (const event of await options.replay(lastSent)) send({ subject: '', data: { ...event.payload, eventId: event.id } });
+  } finally {
+    replaying = false;
+    for (const message of buffered.splice(0)) send(message);
+  }
+}
+
+export const eventRoutes: FastifyPluginAsyncTypebox<{ bus: EventBus; events: EventsRepository; renders: RendersRepository; authenticate: Guard }> = async (app, { bus, events, renders, authenticate }) => {
+  const canRead = (app as unknown as FastifyInstance).auth([authenticate, requireScope('renders:read')], { relation: 'and' });
+
+  app.get('/v1/renders/:id/events', {
+    preHandler: canRead,
+    schema: { tags: ['renders'], summary: "Server-Sent Events for one render (send Last-Event-ID to resume)", params: Type.Object({ id: Uuid }), querystring: Type.Object({ lastEventId: Type.Optional(Type.String()) }) },
+  }, async (request, reply) => {
+    const organizationId = principalOf(request).organizationId;
+    if (!(await renders.find(organizationId, request.params.id))) throw notFound('Render');
+    await stream(request, reply, { bus, pattern: `cutline.renders.${request.params.id}.>`, organizationId, replay: (after) => events.since(organizationId, after, request.params.id) });
+  });
+
+  app.get('/v1/events', {
+    preHandler: canRead,
+    schema: { tags: ['renders'], summary: "Server-Sent Events for every render of the organization", querystring: Type.Object({ lastEventId: Type.Optional(Type.String()) }) },
+  }, async (request, reply) => {
+    const organizationId = principalOf(request).organizationId;
+    await stream(request, reply, { bus, pattern: 'cutline.renders.>', organizationId, replay: (after) => events.since(organizationId, after) });
+  });
+};
