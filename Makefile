@@ -12,6 +12,7 @@ OUT ?= out
 
 help:
 	@echo "make demo      render a narrated, captioned video (VIDEO=your.mp4 TEXT='…' OUT=dir)"
+	@echo "make dev       run the control plane (API on http://127.0.0.1:8080, docs at /docs)"
 	@echo "make test      run every test (installs tools on first run)"
 	@echo "make bench     run the benchmarks, results in bench/results/"
 	@echo "make setup | tools | build | lint | typecheck | clean"
@@ -38,8 +39,10 @@ setup: tools build
 demo: tools-media build
 	@scripts/demo.sh "$(VIDEO)" "$(TEXT)" "$(FORMATS)" "$(OUT)"
 
-# The control plane arrives with issue 3; until then `make dev` is the demo render.
-dev: demo
+# The control plane on the embedded default (PostgreSQL from embedded-postgres, objects in
+# .cutline/, in-process events, local render workers); prints its URL.
+dev: tools-media build
+	node control-plane/dist/main.js all
 
 test: setup
 	npx vitest run
