@@ -190,3 +190,40 @@ describe('retention', () => {
     expect(a.outputsDeleted + b.outputsDeleted).toBe(0);
   });
 });
+
+describe('direct uploads', () => {
+  async function direct(account: Account, file: string, contentType = 'video/mp4') {
+    const body = await readFile(file);
+    const started = await t.app.inject({ method: 'POST', url: '/v1/assets/uploads', headers: bearer(account.accessToken), payload: { kind: 'video', filename: 'direct.mp4', contentType, sizeBytes: body.length } });
+    expect(started.statusCode, started.body).toBe(201);
+    const { asset, upload } = started.json<{ asset: { id: string; status: string }; upload: { url: string; headers: Record<string, string> } }>();
+    expect(asset.status).toBe('uploading');
+    const put = await fetch(upload.url, { method: 'PUT', headers: upload.headers, body });
+    expect(put.status).toBe(200);
+    return { id: asset.id, complete: () => t.app.inject({ method: 'POST', url: `/v1/assets/${asset.id}/complete`, headers: bearer(account.accessToken) }) };
+  }
+
+  it('uploads straight to storage, then probes on completion', async () => {
+    const account = await register(t.app, 'Direct');
+    const upload = await direct(account, corpus.vp9Square);
+    const completed = await upload.complete();
+    expect(completed.json()).toMatchObject({ status: 'ready', width: 720, height: 720, videoCodec: 'vp9' });
+    expect((await upload.complete()).statusCode).toBe(409);
+  });
+
+  it('rejects and deletes a direct upload that is not a video', async () => {
+    const account = await register(t.app, 'DirectBad');
+    const upload = await direct(account, corpus.textAsMp4);
+    const completed = await upload.complete();
+    expect([completed.statusCode, completed.json<{ error: { code: string } }>().error.code]).toEqual([422, 'CUTLINE_INPUT_NOT_VIDEO']);
+    const asset = await t.db.asset.findUnique({ where: { id: upload.id } });
+    expect(asset!.status).toBe('rejected');
+    expect(await t.store.stat(asset!.objectKey)).toBeUndefined();
+  });
+
+  it('refuses a declared size over the plan before issuing a link', async () => {
+    const account = await register(t.app, 'DirectBig');
+    const response = await t.app.inject({ method: 'POST', url: '/v1/assets/uploads', headers: bearer(account.accessToken), payload: { kind: 'video', filename: 'huge.mp4', contentType: 'video/mp4', sizeBytes: 100 * 1024 ** 3 } });
+    expect(response.statusCode).toBe(413);
+  });
+});

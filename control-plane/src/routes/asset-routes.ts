@@ -86,6 +86,40 @@ export const assetRoutes: FastifyPluginAsyncTypebox<AssetRoutesOptions> = async 
     return reply.status(201).send(view(asset));
   });
 
+  const Kind = Type.Union([Type.Literal('video'), Type.Literal('logo'), Type.Literal('music')]);
+
+  app.post('/v1/assets/uploads', {
+    preHandler: canWrite,
+    schema: {
+      tags: ['assets'],
+      summary: 'Start a direct upload: PUT the file to the returned URL, then POST /v1/assets/{id}/complete',
+      body: Type.Object(
+        { kind: Kind, filename: Type.String({ minLength: 1, maxLength: 255 }), contentType: Type.String({ minLength: 3, maxLength: 100, pattern: '^[\\w.+-]+/[\\w.+-]+$' }), sizeBytes: Type.Integer({ minimum: 1 }) },
+        { additionalProperties: false },
+      ),
+      response: { 201: Type.Object({ asset: AssetView, upload: Type.Object({ method: Type.Literal('PUT'), url: Type.String(), headers: Type.Record(Type.String(), Type.String()), expiresAt: Type.String({ format: 'date-time' }) }) }), ...errorResponses },
+    },
+  }, async (request, reply) => {
+    const principal = principalOf(request);
+    const organization = await accounts.findOrganization(principal.organizationId);
+    if (!organization) throw notFound('Organization');
+    const started = await uploads.startDirect(principal, plans[organization.plan], request.body);
+    return reply.status(201).send({
+      asset: view(started.asset),
+      upload: { method: 'PUT' as const, url: started.url, headers: { 'content-type': request.body.contentType }, expiresAt: started.expiresAt.toISOString() },
+    });
+  });
+
+  app.post('/v1/assets/:id/complete', {
+    preHandler: canWrite,
+    schema: { tags: ['assets'], summary: 'Finish a direct upload: the file is probed and kept, or rejected and deleted', params: Type.Object({ id: Uuid }), response: { 200: AssetView, ...errorResponses } },
+  }, async (request) => {
+    const principal = principalOf(request);
+    const [asset, organization] = await Promise.all([assets.find(principal.organizationId, request.params.id), accounts.findOrganization(principal.organizationId)]);
+    if (!asset || !organization) throw notFound('Asset');
+    return view(await uploads.completeDirect(asset, plans[organization.plan]));
+  });
+
   app.get('/v1/assets', {
     preHandler: canRead,
     schema: { tags: ['assets'], summary: 'List assets (newest first); total in Content-Range', querystring: Type.Object({ range: Type.Optional(Type.String()) }), response: { 200: Type.Array(AssetView), ...errorResponses } },

@@ -17,6 +17,8 @@ import type { Asset, AssetKind, AssetsRepository } from '../repositories/assets-
 import { ObjectTooLargeError, type ObjectStore } from '../storage/object-store.js';
 import { SizeLimit } from '../storage/size-limit.js';
 
+const DIRECT_UPLOAD_SECONDS = 60 * 60;
+
 export class AssetUploads {
   constructor(
     private readonly assets: AssetsRepository,
@@ -25,13 +27,7 @@ export class AssetUploads {
   ) {}
 
   async upload(principal: Principal, plan: Plan, input: { kind: AssetKind; filename: string; contentType: string; body: Readable }): Promise<Asset> {
-    const asset = await this.assets.create({
-      organizationId: principal.organizationId,
-      kind: input.kind,
-      filename: input.filename,
-      contentType: input.contentType,
-      expiresAt: new Date(this.now().getTime() + plan.retentionDays * 86_400_000),
-    });
+    const asset = await this.createAsset(principal, plan, input);
     const dir = await mkdtemp(join(tmpdir(), 'cutline-upload-'));
     const temp = join(dir, 'upload');
     try {
@@ -52,6 +48,48 @@ export class AssetUploads {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  }
+
+  /**
+   * Direct upload, step 1: an asset waiting for its bytes and a short-lived link the client
+   * PUTs the file to (straight to the object store; the API never sees the bytes).
+   */
+  async startDirect(principal: Principal, plan: Plan, input: { kind: AssetKind; filename: string; contentType: string; sizeBytes: number }): Promise<{ asset: Asset; url: string; expiresAt: Date }> {
+    if (input.sizeBytes > plan.maxUploadBytes) throw new ApiError('CUTLINE_INPUT_TOO_LARGE', `Uploads on the ${plan.id} plan are limited to ${plan.maxUploadBytes} bytes.`);
+    const asset = await this.createAsset(principal, plan, input);
+    const url = await this.store.presignPut(asset.objectKey, { expiresSeconds: DIRECT_UPLOAD_SECONDS, contentType: input.contentType });
+    return { asset, url, expiresAt: new Date(this.now().getTime() + DIRECT_UPLOAD_SECONDS * 1000) };
+  }
+
+  /** Direct upload, step 2: the client says it is done; the file is probed like any upload. */
+  async completeDirect(asset: Asset, plan: Plan): Promise<Asset> {
+    if (asset.status !== 'uploading') throw new ApiError('CUTLINE_CONFLICT', `The upload is already ${asset.status}.`);
+    const stored = await this.store.stat(asset.objectKey);
+    if (!stored) throw new ApiError('CUTLINE_CONFLICT', 'Nothing was uploaded yet: PUT the file to the upload URL first.');
+    const dir = await mkdtemp(join(tmpdir(), 'cutline-upload-'));
+    const temp = join(dir, 'upload');
+    try {
+      if (stored.bytes > plan.maxUploadBytes) throw new ApiError('CUTLINE_INPUT_TOO_LARGE', `Uploads on the ${plan.id} plan are limited to ${plan.maxUploadBytes} bytes.`);
+      await pipeline(await this.store.get(asset.objectKey), createWriteStream(temp));
+      const meta = await this.probe(asset.kind, temp, plan);
+      return await this.assets.markReady(asset.id, { sizeBytes: stored.bytes, ...meta });
+    } catch (err) {
+      await this.store.delete(asset.objectKey);
+      await this.assets.markRejected(asset.id, err instanceof ApiError ? err.code : 'CUTLINE_INTERNAL');
+      throw err;
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  private createAsset(principal: Principal, plan: Plan, input: { kind: AssetKind; filename: string; contentType: string }): Promise<Asset> {
+    return this.assets.create({
+      organizationId: principal.organizationId,
+      kind: input.kind,
+      filename: input.filename,
+      contentType: input.contentType,
+      expiresAt: new Date(this.now().getTime() + plan.retentionDays * 86_400_000),
+    });
   }
 
   private async probe(kind: AssetKind, path: string, plan: Plan) {
