@@ -35,6 +35,8 @@ import { outputRoutes } from './routes/output-routes.js';
 import { OutputsRepository } from './repositories/outputs-repository.js';
 import { EventsRepository } from './repositories/events-repository.js';
 import { eventRoutes } from './routes/event-routes.js';
+import { batchRoutes } from './routes/batch-routes.js';
+import { BatchSubmissions } from './services/batch-submissions.js';
 import type { EventBus } from './events/event-bus.js';
 import { AssetUploads } from './services/asset-uploads.js';
 import { RenderSubmissions } from './services/render-submissions.js';
@@ -101,6 +103,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const submissions = new RenderSubmissions(renders, assets, usage, deps.store, deps.catalogue, deps.now, deps.dispatcher);
   await app.register(assetRoutes, { assets, uploads, accounts, plans: deps.plans, authenticate });
   await app.register(renderRoutes, { renders, submissions, accounts, plans: deps.plans, authenticate });
+  const batches = new BatchSubmissions(renders, usage, submissions, deps.now, deps.dispatcher);
+  await app.register(batchRoutes, { batches, accounts, plans: deps.plans, authenticate });
   await app.register(outputRoutes, { renders, outputs: new OutputsRepository(deps.db), store: deps.store, authenticate });
   await app.register(eventRoutes, { bus: deps.bus, events: new EventsRepository(deps.db), renders, authenticate });
   if (deps.store instanceof FsObjectStore) {

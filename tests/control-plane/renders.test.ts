@@ -194,3 +194,77 @@ describe('catalogue', () => {
     expect(styles.json<Array<{ id: string }>>().map((s) => s.id)).toEqual(['clean', 'bold-outline', 'pill', 'karaoke', 'pop-in']);
   });
 });
+
+describe('batches from CSV', () => {
+  function postCsv(account: Account, csv: string | Buffer) {
+    return t.app.inject({ method: 'POST', url: '/v1/batches?name=Spring%20campaign', headers: { ...bearer(account.accessToken), 'content-type': 'text/csv' }, payload: csv });
+  }
+
+  async function proAccount(name: string): Promise<Account> {
+    const account = await register(t.app, name);
+    await t.db.organization.update({ where: { id: account.organizationId }, data: { plan: 'pro' } });
+    return account;
+  }
+
+  it('is not part of the free plan', async () => {
+    const account = await register(t.app, 'FreeBatch');
+    const response = await postCsv(account, 'script,video\nHi,00000000-0000-4000-8000-000000000000\n');
+    expect([response.statusCode, errorCode(response)]).toEqual([403, 'CUTLINE_PLAN_LIMIT']);
+  });
+
+  it('creates one render per row, all in one batch', async () => {
+    const account = await proAccount('Batch');
+    const video = await readyVideo(account);
+    const csv = `title,script,video,voice,style,formats\r\nOne,"First video, with a comma.",${video},espeak:en-us,karaoke,9:16\r\nTwo,"Second ""quoted"" video.",${video},espeak:fr,pill,9:16 16:9\r\nThree,Third video.,${video},,,\r\n`;
+    const response = await postCsv(account, csv);
+    expect(response.statusCode, response.body).toBe(201);
+    const { batchId, renderIds } = response.json<{ batchId: string; renderIds: string[] }>();
+    expect(renderIds).toHaveLength(3);
+    const listed = await t.app.inject({ method: 'GET', url: `/v1/renders?sort=${encodeURIComponent('["title","ASC"]')}&filter=${encodeURIComponent(JSON.stringify({ batchId }))}`, headers: bearer(account.accessToken) });
+    expect(listed.json<Array<{ title: string; formats: string[]; voice: string }>>().map((r) => [r.title, r.formats, r.voice])).toEqual([
+      ['One', ['9:16'], 'espeak:en-us'],
+      ['Three', ['9:16'], 'espeak:en-us'],
+      ['Two', ['9:16', '16:9'], 'espeak:fr'],
+    ]);
+    expect((await t.db.usagePeriod.findFirst({ where: { organizationId: account.organizationId } }))!.rendersReserved).toBe(3);
+  });
+
+  it('refuses the whole file when any row is bad, listing every problem by row', async () => {
+    const account = await proAccount('BatchBad');
+    const video = await readyVideo(account);
+    const csv = [
+      'script,video,voice,title',
+      `Good row.,${video},,Fine`,
+      `Bad voice.,${video},espeak:klingon,Voice`,
+      `=HYPERLINK("http://evil.example","click"),${video},,Formula`,
+      'Missing video.,00000000-0000-4000-8000-000000000000,,Ghost',
+      `,${video},,Empty`,
+    ].join('\n');
+    const response = await postCsv(account, csv);
+    expect([response.statusCode, errorCode(response)]).toEqual([400, 'CUTLINE_VALIDATION_FAILED']);
+    const fields = response.json<{ error: { details: Array<{ field: string }> } }>().error.details.map((d) => d.field);
+    expect(fields).toEqual(expect.arrayContaining(['row 3: voice', 'row 4: script', 'row 5: video', 'row 6: script']));
+    expect(fields.some((f) => f.startsWith('row 2'))).toBe(false);
+    expect(await t.db.render.count({ where: { organizationId: account.organizationId } })).toBe(0);
+    expect(await t.db.batch.count({ where: { organizationId: account.organizationId } })).toBe(0);
+  });
+
+  it.each([
+    ['Latin-1 bytes', Buffer.from([...Buffer.from('script,video\nCaf'), 0xe9, ...Buffer.from(',x\n')]), /not UTF-8/],
+    ['a missing column', 'script,title\nHi,There\n', /must name the columns/],
+    ['an unknown column', 'script,video,colour\nHi,x,red\n', /must name the columns/],
+    ['too many rows', `script,video\n${'Hi,x\n'.repeat(600)}`, /more than 500 rows/],
+    ['no rows', 'script,video\n', /no rows/],
+  ])('refuses %s', async (_label, csv, message) => {
+    const account = await proAccount('BatchFile');
+    const response = await postCsv(account, csv);
+    expect(response.statusCode).toBe(400);
+    expect(response.json<{ error: { message: string } }>().error.message).toMatch(message);
+  });
+
+  it('refuses an oversized upload outright', async () => {
+    const account = await proAccount('BatchHuge');
+    const response = await postCsv(account, `script,video\n${'x'.repeat(3 * 1024 * 1024)},y\n`);
+    expect([response.statusCode, errorCode(response)]).toEqual([413, 'CUTLINE_BODY_TOO_LARGE']);
+  });
+});

@@ -63,7 +63,20 @@ export class RendersRepository {
 
   async insertQueued(
     tx: Tx,
-    input: { id?: string; organizationId: string; assetId: string; createdById: string | null; title: string | null; tier: PlanId; priority: number; spec: object; idempotencyKey: string | null; usagePeriodId: string },
+    input: {
+      id?: string;
+      organizationId: string;
+      assetId: string;
+      createdById: string | null;
+      title: string | null;
+      tier: PlanId;
+      priority: number;
+      spec: object;
+      idempotencyKey: string | null;
+      usagePeriodId: string;
+      batchId?: string;
+      batchRow?: number;
+    },
   ): Promise<RenderRecord> {
     const id = input.id ?? randomUUID();
     const row = await tx.render.create({ data: { ...input, id, state: 'queued' }, select: SELECT });

@@ -4,7 +4,7 @@
  * its outbox event. An Idempotency-Key makes retries of the same request return the first
  * render instead of creating (and charging) another.
  */
-import { normaliseScript, RenderError, type VoiceCatalogue } from '@cutline/render-job';
+import { normaliseScript, RenderError, type RenderSpec, type VoiceCatalogue } from '@cutline/render-job';
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '../domain.js';
 import { ApiError, isApiErrorCode, notFound } from '../http/errors.js';
@@ -42,18 +42,8 @@ export class RenderSubmissions {
       const existing = await this.renders.findByIdempotencyKey(principal.organizationId, idempotencyKey);
       if (existing) return { render: existing, created: false };
     }
-    const script = this.checkScript(request.script);
-    await this.checkVoice(request.voice ?? 'espeak:en-us');
-    const estimate = estimateNarrationSeconds(script);
-    if (plan.maxNarrationSeconds !== null && estimate > plan.maxNarrationSeconds) {
-      throw new ApiError('CUTLINE_PLAN_LIMIT', `This script takes about ${Math.round(estimate)} s to narrate; the ${plan.id} plan allows ${plan.maxNarrationSeconds} s.`, [{ field: 'script', message: 'is too long for the plan' }]);
-    }
-    const video = await this.readyAsset(principal.organizationId, request.assetId, 'video', 'assetId');
-    const logo = request.logo ? await this.readyAsset(principal.organizationId, request.logo.assetId, 'logo', 'logo.assetId') : undefined;
-    const music = request.audio?.musicAssetId ? await this.readyAsset(principal.organizationId, request.audio.musicAssetId, 'music', 'audio.musicAssetId') : undefined;
-
     const renderId = randomUUID();
-    const spec = buildRenderSpec({ renderId, organizationId: principal.organizationId, request: { ...request, script }, videoKey: video.objectKey, logoKey: logo?.objectKey, musicKey: music?.objectKey, plan }, this.store);
+    const { spec, videoAssetId } = await this.prepare(principal, plan, request, renderId);
     try {
       const render = await this.renders.transaction(async (tx) => {
         const periodId = await this.usage.reserve(tx, principal.organizationId, calendarPeriod(this.now()), plan.rendersPerMonth, 1);
@@ -61,7 +51,7 @@ export class RenderSubmissions {
         const created = await this.renders.insertQueued(tx, {
           id: renderId,
           organizationId: principal.organizationId,
-          assetId: video.id,
+          assetId: videoAssetId,
           createdById: principal.kind === 'user' ? principal.userId : null,
           title: request.title ?? null,
           tier: plan.id,
@@ -83,6 +73,24 @@ export class RenderSubmissions {
       }
       throw err;
     }
+  }
+
+  /**
+   * Everything a render can be refused for before it costs anything: script, voice, plan
+   * length, the assets it uses. Returns the engine spec.
+   */
+  async prepare(principal: Principal, plan: Plan, request: RenderRequest, renderId: string): Promise<{ spec: RenderSpec; videoAssetId: string }> {
+    const script = this.checkScript(request.script);
+    await this.checkVoice(request.voice ?? 'espeak:en-us');
+    const estimate = estimateNarrationSeconds(script);
+    if (plan.maxNarrationSeconds !== null && estimate > plan.maxNarrationSeconds) {
+      throw new ApiError('CUTLINE_PLAN_LIMIT', `This script takes about ${Math.round(estimate)} s to narrate; the ${plan.id} plan allows ${plan.maxNarrationSeconds} s.`, [{ field: 'script', message: 'is too long for the plan' }]);
+    }
+    const video = await this.readyAsset(principal.organizationId, request.assetId, 'video', 'assetId');
+    const logo = request.logo ? await this.readyAsset(principal.organizationId, request.logo.assetId, 'logo', 'logo.assetId') : undefined;
+    const music = request.audio?.musicAssetId ? await this.readyAsset(principal.organizationId, request.audio.musicAssetId, 'music', 'audio.musicAssetId') : undefined;
+    const spec = buildRenderSpec({ renderId, organizationId: principal.organizationId, request: { ...request, script }, videoKey: video.objectKey, logoKey: logo?.objectKey, musicKey: music?.objectKey, plan }, this.store);
+    return { spec, videoAssetId: video.id };
   }
 
   async cancel(principal: Principal, id: string): Promise<RenderRecord> {

@@ -1,0 +1,40 @@
+/**
+ * /v1/batches: a CSV upload (Content-Type: text/csv, one row per video) becomes a batch of
+ * renders, all or nothing. The renders are listed with GET /v1/renders?filter={"batchId":…}.
+ */
+import Type from 'typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import { principalOf, requireScope, type Guard } from '../http/authenticate.js';
+import { ApiError, notFound } from '../http/errors.js';
+import { errorResponses, Uuid } from '../http/schemas.js';
+import type { PlanTable } from '../plans.js';
+import type { AccountsRepository } from '../repositories/accounts-repository.js';
+import { CSV_COLUMNS, MAX_BATCH_ROWS, type BatchSubmissions } from '../services/batch-submissions.js';
+
+const MAX_CSV_BYTES = 2 * 1024 * 1024;
+
+export const batchRoutes: FastifyPluginAsyncTypebox<{ batches: BatchSubmissions; accounts: AccountsRepository; plans: PlanTable; authenticate: Guard }> = async (app, { batches, accounts, plans, authenticate }) => {
+  const canWrite = (app as unknown as FastifyInstance).auth([authenticate, requireScope('renders:write')], { relation: 'and' });
+  app.addContentTypeParser(['text/csv', 'application/csv'], { parseAs: 'buffer', bodyLimit: MAX_CSV_BYTES }, (_request, body, done) => done(null, body));
+
+  app.post('/v1/batches', {
+    preHandler: canWrite,
+    bodyLimit: MAX_CSV_BYTES,
+    schema: {
+      tags: ['batches'],
+      summary: `Submit a CSV (columns: ${CSV_COLUMNS.join(', ')}; at most ${MAX_BATCH_ROWS} rows) as one batch of renders`,
+      description: 'All or nothing: a file with any bad row is refused, and the error lists every problem by row and column.',
+      querystring: Type.Object({ name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) }, { additionalProperties: false }),
+      response: { 201: Type.Object({ batchId: Uuid, renderIds: Type.Array(Uuid) }), ...errorResponses },
+    },
+  }, async (request, reply) => {
+    if (!Buffer.isBuffer(request.body)) throw new ApiError('CUTLINE_UNSUPPORTED_MEDIA_TYPE', 'Send the CSV as the body with Content-Type: text/csv.');
+    const principal = principalOf(request);
+    const organization = await accounts.findOrganization(principal.organizationId);
+    if (!organization) throw notFound('Organization');
+    if (organization.suspended) throw new ApiError('CUTLINE_SUSPENDED', 'This organization is suspended; contact support.');
+    const result = await batches.submit(principal, plans[organization.plan], request.query.name ?? `Batch of ${new Date().toISOString().slice(0, 16)}`, request.body);
+    return reply.status(201).send(result);
+  });
+};

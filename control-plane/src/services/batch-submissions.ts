@@ -1,0 +1,130 @@
+/**
+ * Batches from a CSV (one row = one video). Columns: script, video (an asset id) — required —
+ * and voice, style, formats ("9:16 16:9"), title. All or nothing: every row is checked first
+ * and the answer lists each bad row; only a clean file reserves quota for all its rows at once
+ * and creates the renders.
+ */
+import { randomUUID } from 'node:crypto';
+import { Compile } from 'typebox/compile';
+import type { RenderSpec } from '@cutline/render-job';
+import type { Principal } from '../domain.js';
+import { ApiError, type FieldIssue } from '../http/errors.js';
+import { calendarPeriod, type Plan } from '../plans.js';
+import { recordActivity } from '../repositories/activity-repository.js';
+import { insertBatch } from '../repositories/batches-repository.js';
+import type { RendersRepository } from '../repositories/renders-repository.js';
+import type { UsageRepository } from '../repositories/usage-repository.js';
+import { CsvError, decodeUtf8, looksLikeFormula, parseCsv } from './csv.js';
+import { RenderRequestSchema, type RenderRequest } from './render-request.js';
+import type { RenderSubmissions } from './render-submissions.js';
+
+export const CSV_COLUMNS = ['script', 'video', 'voice', 'style', 'formats', 'title'] as const;
+const REQUIRED = ['script', 'video'] as const;
+export const MAX_BATCH_ROWS = 500;
+const checkRequest = Compile(RenderRequestSchema);
+
+export class BatchSubmissions {
+  constructor(
+    private readonly renders: RendersRepository,
+    private readonly usage: UsageRepository,
+    private readonly submissions: RenderSubmissions,
+    private readonly now: () => Date = () => new Date(),
+    private readonly dispatcher?: { wake(): void },
+  ) {}
+
+  async submit(principal: Principal, plan: Plan, name: string, csv: Uint8Array): Promise<{ batchId: string; renderIds: string[] }> {
+    if (!plan.batch) throw new ApiError('CUTLINE_PLAN_LIMIT', `Batches (CSV) are not part of the ${plan.id} plan; upgrade to Pro to use them.`);
+    let rows: string[][];
+    try {
+      rows = parseCsv(decodeUtf8(csv), MAX_BATCH_ROWS);
+    } catch (err) {
+      if (err instanceof CsvError) throw new ApiError('CUTLINE_VALIDATION_FAILED', err.message, [{ field: 'csv', message: err.message }]);
+      throw err;
+    }
+    const [header, ...data] = rows;
+    const columns = (header ?? []).map((h) => h.trim().toLowerCase());
+    const missing = REQUIRED.filter((c) => !columns.includes(c));
+    const unknown = columns.filter((c) => !(CSV_COLUMNS as readonly string[]).includes(c));
+    if (missing.length > 0 || unknown.length > 0) {
+      throw new ApiError('CUTLINE_VALIDATION_FAILED', `The CSV header must name the columns ${CSV_COLUMNS.join(', ')} (script and video required).`, [
+        ...missing.map((c) => ({ field: `column ${c}`, message: 'is missing' })),
+        ...unknown.map((c) => ({ field: `column ${c}`, message: 'is not a known column' })),
+      ]);
+    }
+    if (data.length === 0) throw new ApiError('CUTLINE_VALIDATION_FAILED', 'The CSV has no rows.', [{ field: 'csv', message: 'has no rows' }]);
+
+    const issues: FieldIssue[] = [];
+    const prepared: Array<{ id: string; title: string | null; spec: RenderSpec; videoAssetId: string }> = [];
+    for (const [index, cells] of data.entries()) {
+      const rowNumber = index + 2; // as a spreadsheet numbers it, header = 1
+      const record = Object.fromEntries(columns.map((c, i) => [c, (cells[i] ?? '').trim()])) as Record<string, string>;
+      const rowIssues: FieldIssue[] = [];
+      for (const [column, value] of Object.entries(record)) {
+        if (looksLikeFormula(value)) rowIssues.push({ field: `row ${rowNumber}: ${column}`, message: 'starts like a spreadsheet formula (=, +, -, @); remove or quote it with a leading apostrophe' });
+      }
+      if (cells.length > columns.length) rowIssues.push({ field: `row ${rowNumber}`, message: `has ${cells.length} cells for ${columns.length} columns` });
+      const request = toRequest(record);
+      if (rowIssues.length === 0 && !checkRequest.Check(request)) {
+        for (const e of [...checkRequest.Errors(request)].slice(0, 3)) rowIssues.push({ field: `row ${rowNumber}: ${columnOf(e.instancePath)}`, message: e.message });
+      }
+      if (rowIssues.length === 0) {
+        const id = randomUUID();
+        try {
+          const { spec, videoAssetId } = await this.submissions.prepare(principal, plan, request, id);
+          prepared.push({ id, title: record.title || null, spec, videoAssetId });
+        } catch (err) {
+          if (!(err instanceof ApiError)) throw err;
+          rowIssues.push({ field: `row ${rowNumber}: ${columnOf(err.details?.[0]?.field ?? '')}`, message: `${err.message} [${err.code}]` });
+        }
+      }
+      issues.push(...rowIssues);
+      if (issues.length >= 100) break;
+    }
+    if (issues.length > 0) {
+      throw new ApiError('CUTLINE_VALIDATION_FAILED', `The CSV has ${issues.length} problem${issues.length === 1 ? '' : 's'}; nothing was submitted.`, issues);
+    }
+
+    const batchId = await this.renders.transaction(async (tx) => {
+      const periodId = await this.usage.reserve(tx, principal.organizationId, calendarPeriod(this.now()), plan.rendersPerMonth, prepared.length);
+      if (!periodId) throw new ApiError('CUTLINE_QUOTA_EXCEEDED', `This batch needs ${prepared.length} renders, more than are left this month on the ${plan.id} plan.`);
+      const batch = await insertBatch(tx, { organizationId: principal.organizationId, name, rowCount: prepared.length });
+      for (const [row, p] of prepared.entries()) {
+        await this.renders.insertQueued(tx, {
+          id: p.id,
+          organizationId: principal.organizationId,
+          assetId: p.videoAssetId,
+          createdById: principal.kind === 'user' ? principal.userId : null,
+          title: p.title,
+          tier: plan.id,
+          priority: plan.priority,
+          spec: p.spec as object,
+          idempotencyKey: null,
+          usagePeriodId: periodId,
+          batchId: batch.id,
+          batchRow: row + 1,
+        });
+      }
+      await recordActivity(tx, principal, 'batch.submitted', { type: 'batch', id: batch.id }, { renders: prepared.length });
+      return batch.id;
+    });
+    this.dispatcher?.wake();
+    return { batchId, renderIds: prepared.map((p) => p.id) };
+  }
+}
+
+function toRequest(record: Record<string, string>): RenderRequest {
+  return {
+    assetId: record.video ?? '',
+    script: record.script ?? '',
+    ...(record.voice ? { voice: record.voice } : {}),
+    ...(record.style ? { captionStyle: record.style as RenderRequest['captionStyle'] } : {}),
+    ...(record.formats ? { formats: record.formats.split(/[\s;|]+/).filter(Boolean) as NonNullable<RenderRequest['formats']> } : {}),
+    ...(record.title ? { title: record.title } : {}),
+  };
+}
+
+/** Maps a request field back to the CSV column the user wrote. */
+function columnOf(path: string): string {
+  const field = path.replace(/^\//, '').split(/[/.]/)[0] ?? '';
+  return ({ assetId: 'video', captionStyle: 'style' } as Record<string, string>)[field] ?? (field || 'row');
+}
