@@ -13,7 +13,8 @@ import type { ControlPlaneConfig } from './config.js';
 import type { Database } from './db/client.js';
 import { createAuthenticate } from './http/authenticate.js';
 import { installErrorHandler } from './http/error-handler.js';
-import { createRegistry, instrumentHttp } from './http/metrics.js';
+import { createRegistry, instrumentHttp, instrumentRenders } from './http/metrics.js';
+import type { Registry } from 'prom-client';
 import { ErrorResponse } from './http/schemas.js';
 import { AccountsRepository } from './repositories/accounts-repository.js';
 import { ApiKeysRepository } from './repositories/api-keys-repository.js';
@@ -53,6 +54,8 @@ export interface AppDeps {
   /** Wakes the dispatcher after a submission and stops canceled renders (when one runs here). */
   dispatcher?: { wake(): void; cancel(renderId: string): void };
   bus: EventBus;
+  /** Shared with the dispatcher, so render metrics appear on /metrics too. */
+  registry?: Registry;
   now?: () => Date;
 }
 
@@ -68,8 +71,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorateRequest('principal', null);
   installErrorHandler(app);
 
-  const registry = createRegistry();
+  const registry = deps.registry ?? createRegistry();
   instrumentHttp(app, registry);
+  instrumentRenders(registry, deps.db);
 
   await app.register(swagger, {
     openapi: {

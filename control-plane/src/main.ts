@@ -24,6 +24,7 @@ import { InProcessBus } from './events/in-process-bus.js';
 import { NatsBus } from './events/nats-bus.js';
 import { OutboxRelay } from './events/outbox-relay.js';
 import { Sweeper } from './services/sweeper.js';
+import { createRegistry, renderMetrics } from './http/metrics.js';
 
 const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '../prisma/migrations');
 const ROLES = ['migrate', 'serve', 'sweep', 'all'] as const;
@@ -44,15 +45,17 @@ async function serve(config: ControlPlaneConfig, databaseUrl: string, options: {
   const plans = planTable();
   const bus = config.natsUrl ? await NatsBus.connect(config.natsUrl) : new InProcessBus();
   const relay = new OutboxRelay(db, bus, 200, (err) => log(`outbox relay: ${String(err)}`));
+  const registry = createRegistry();
   const dispatcher = options.dispatch
     ? new Dispatcher(new RenderTransitions(db, new UsageRepository(db), plans), new LocalLauncher(config.localWorkers, { ...config.renderProcessEnv, ...renderEnvironment(config) }), {
         maxAttempts: config.maxAttempts,
         pollMs: 2_000,
         log: (message, data) => log(`${message}${data ? ` ${JSON.stringify(data)}` : ''}`),
         bus,
+        metrics: renderMetrics(registry),
       })
     : undefined;
-  const app = await buildApp({ config, db, store, bus, catalogue: VoiceCatalogue.standard(), plans, ...(dispatcher ? { dispatcher } : {}) });
+  const app = await buildApp({ config, db, store, bus, registry, catalogue: VoiceCatalogue.standard(), plans, ...(dispatcher ? { dispatcher } : {}) });
   // In the embedded default the sweeper runs in-process, every ten minutes.
   const sweeper = options.dispatch ? new Sweeper(db, store, log) : undefined;
   const sweepTimer = sweeper ? setInterval(() => void sweeper.sweep().catch((err: unknown) => log(`sweep failed: ${String(err)}`)), 10 * 60_000) : undefined;

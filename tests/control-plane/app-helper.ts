@@ -14,6 +14,7 @@ import { Dispatcher } from '../../control-plane/src/services/dispatcher.js';
 import { freePort } from '../fixture/ports.js';
 import { InProcessBus } from '../../control-plane/src/events/in-process-bus.js';
 import { OutboxRelay } from '../../control-plane/src/events/outbox-relay.js';
+import { createRegistry, renderMetrics } from '../../control-plane/src/http/metrics.js';
 import { buildApp } from '../../control-plane/src/app.js';
 import { loadConfig } from '../../control-plane/src/config.js';
 import { createDatabase, type Database } from '../../control-plane/src/db/client.js';
@@ -46,11 +47,12 @@ export async function startApp(postgresUrl: string, env: Record<string, string> 
   await store.ensureReady();
   const table = planTable(plans);
   const bus = new InProcessBus();
+  const registry = createRegistry();
   const relay = new OutboxRelay(db, bus, 100);
   const dispatcher = options.workers
-    ? new Dispatcher(new RenderTransitions(db, new UsageRepository(db), table), new LocalLauncher(options.workers, config.renderProcessEnv), { maxAttempts: 2, pollMs: 500, log: () => undefined, bus })
+    ? new Dispatcher(new RenderTransitions(db, new UsageRepository(db), table), new LocalLauncher(options.workers, config.renderProcessEnv), { maxAttempts: 2, pollMs: 500, log: () => undefined, bus, metrics: renderMetrics(registry) })
     : undefined;
-  const app = await buildApp({ config, db, store, bus, catalogue: VoiceCatalogue.standard(), plans: table, ...(dispatcher ? { dispatcher } : {}) });
+  const app = await buildApp({ config, db, store, bus, registry, catalogue: VoiceCatalogue.standard(), plans: table, ...(dispatcher ? { dispatcher } : {}) });
   await app.ready();
   if (dispatcher) {
     await app.listen({ host: '127.0.0.1', port });

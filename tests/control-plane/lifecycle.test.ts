@@ -126,6 +126,12 @@ describe('render lifecycle on the embedded default', () => {
     const period = await t.db.usagePeriod.findFirst({ where: { organizationId: account.organizationId } });
     expect(period).toMatchObject({ rendersReserved: 0, rendersCommitted: 1 });
     expect(period!.renderedSeconds).toBeGreaterThan(1);
+
+    const metrics = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toMatch(/cutline_renders\{state="succeeded",tier="free"\} [1-9]/);
+    expect(metrics).toMatch(/cutline_render_duration_seconds_count\{tier="free"\} [1-9]/);
+    expect(metrics).toMatch(/cutline_render_realtime_factor_count\{tier="free"\} [1-9]/);
+    expect(metrics).toContain('cutline_queue_depth');
   });
 
   it('fails a render whose input is bad without retrying, and refunds its quota', async () => {

@@ -1,6 +1,7 @@
 /** Prometheus metrics (prom-client) for the HTTP layer, on a registry the app owns. */
 import type { FastifyInstance } from 'fastify';
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { Database } from '../db/client.js';
 
 export function createRegistry(): Registry {
   const registry = new Registry();
@@ -21,4 +22,58 @@ export function instrumentHttp(app: FastifyInstance, registry: Registry): void {
     const route = request.routeOptions.url ?? 'unmatched';
     duration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });
+}
+
+/** Renders by state and tier, and the queue depth, read from the database at scrape time. */
+export function instrumentRenders(registry: Registry, db: Database): void {
+  new Gauge({
+    name: 'cutline_renders',
+    help: 'Renders by state and tier',
+    labelNames: ['state', 'tier'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const rows = await db.render.groupBy({ by: ['state', 'tier'], _count: { _all: true } });
+      for (const row of rows) this.set({ state: row.state, tier: row.tier }, row._count._all);
+    },
+  });
+  new Gauge({
+    name: 'cutline_queue_depth',
+    help: 'Renders waiting to be admitted, by tier',
+    labelNames: ['tier'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const rows = await db.render.groupBy({ by: ['tier'], where: { state: 'queued' }, _count: { _all: true } });
+      for (const row of rows) this.set({ tier: row.tier }, row._count._all);
+    },
+  });
+}
+
+export interface RenderMetrics {
+  observe(tier: string, seconds: number, realtimeFactor: number): void;
+}
+
+/** Wall time of finished renders and their realtime factor (seconds of video per second). */
+export function renderMetrics(registry: Registry): RenderMetrics {
+  const duration = new Histogram({
+    name: 'cutline_render_duration_seconds',
+    help: 'Wall time of successful renders',
+    labelNames: ['tier'] as const,
+    buckets: [1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1200],
+    registers: [registry],
+  });
+  const realtime = new Histogram({
+    name: 'cutline_render_realtime_factor',
+    help: 'Seconds of output per second of rendering',
+    labelNames: ['tier'] as const,
+    buckets: [0.1, 0.25, 0.5, 1, 1.5, 2, 3, 5, 10],
+    registers: [registry],
+  });
+  return {
+    observe(tier, seconds, realtimeFactor) {
+      duration.observe({ tier }, seconds);
+      realtime.observe({ tier }, realtimeFactor);
+    },
+  };
 }

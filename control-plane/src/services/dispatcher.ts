@@ -5,6 +5,7 @@
  */
 import type { RenderEvent, RenderManifest } from '@cutline/render-job';
 import type { EventBus } from '../events/event-bus.js';
+import type { RenderMetrics } from '../http/metrics.js';
 import type { Launcher } from '../launcher/launcher.js';
 import type { OutputFile, RenderTransitions } from '../repositories/render-transitions.js';
 import { outputPrefix } from './render-spec-builder.js';
@@ -18,6 +19,7 @@ export interface DispatcherOptions {
   log: (message: string, data?: Record<string, unknown>) => void;
   /** Where live progress goes (state changes go through the outbox). */
   bus?: EventBus;
+  metrics?: RenderMetrics;
   now?: () => Date;
 }
 
@@ -105,12 +107,14 @@ export class Dispatcher {
     }
   }
 
-  private async finish(render: { id: string; organizationId: string; attempts: number }, code: number | null, last: RenderEvent | undefined): Promise<void> {
+  private async finish(render: { id: string; organizationId: string; tier: string; attempts: number }, code: number | null, last: RenderEvent | undefined): Promise<void> {
     const now = this.now();
     if (code === 0 && last?.type === 'state' && last.state === 'succeeded' && last.manifest) {
       // The running transition may still be in flight: make sure it landed first.
       await this.transitions.move(render.id, ['admitted'], 'running', now);
-      await this.transitions.succeed(render.id, outputsOf(render.organizationId, render.id, last.manifest), last.manifest.durationSeconds, now);
+      if (await this.transitions.succeed(render.id, outputsOf(render.organizationId, render.id, last.manifest), last.manifest.durationSeconds, now)) {
+        this.options.metrics?.observe(render.tier, last.manifest.timings.totalSeconds, last.manifest.realtimeFactor);
+      }
       return;
     }
     const error = last?.type === 'state' ? last.error : undefined;
