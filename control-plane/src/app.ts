@@ -37,6 +37,9 @@ import { OutputsRepository } from './repositories/outputs-repository.js';
 import { EventsRepository } from './repositories/events-repository.js';
 import { eventRoutes } from './routes/event-routes.js';
 import { batchRoutes } from './routes/batch-routes.js';
+import { activityRoutes } from './routes/activity-routes.js';
+import { recordActivity } from './repositories/activity-repository.js';
+import type { Principal } from './domain.js';
 import { BatchSubmissions } from './services/batch-submissions.js';
 import type { EventBus } from './events/event-bus.js';
 import { AssetUploads } from './services/asset-uploads.js';
@@ -103,13 +106,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const assets = new AssetsRepository(deps.db);
   const renders = new RendersRepository(deps.db);
   const usage = new UsageRepository(deps.db);
-  const uploads = new AssetUploads(assets, deps.store, deps.now);
+  const activity = (principal: Principal, action: string, subject: { type: string; id: string }, data: Record<string, unknown>) => recordActivity(deps.db, principal, action, subject, data);
+  const uploads = new AssetUploads(assets, deps.store, activity, deps.now);
   const submissions = new RenderSubmissions(renders, assets, usage, deps.store, deps.catalogue, deps.now, deps.dispatcher);
   await app.register(assetRoutes, { assets, uploads, accounts, plans: deps.plans, authenticate });
   await app.register(renderRoutes, { renders, submissions, accounts, plans: deps.plans, authenticate });
   const batches = new BatchSubmissions(renders, usage, submissions, deps.now, deps.dispatcher);
   await app.register(batchRoutes, { batches, accounts, plans: deps.plans, authenticate });
-  await app.register(outputRoutes, { renders, outputs: new OutputsRepository(deps.db), store: deps.store, authenticate });
+  await app.register(outputRoutes, { renders, outputs: new OutputsRepository(deps.db), store: deps.store, authenticate, activity });
+  await app.register(activityRoutes, { db: deps.db, authenticate });
   await app.register(eventRoutes, { bus: deps.bus, events: new EventsRepository(deps.db), renders, authenticate });
   if (deps.store instanceof FsObjectStore) {
     await app.register(fsObjectRoutes, { store: deps.store, maxUploadBytes: Math.max(...Object.values(deps.plans).map((p) => p.maxUploadBytes)) });

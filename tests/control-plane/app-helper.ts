@@ -85,7 +85,7 @@ export interface Account {
 let counter = 0;
 
 export async function register(app: FastifyInstance, name = 'Ada'): Promise<Account> {
-  const email = `${name.toLowerCase()}-${Date.now()}-${counter++}@example.com`;
+  const email = `${name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-${Date.now()}-${counter++}@example.com`;
   const response = await app.inject({ method: 'POST', url: '/v1/auth/register', payload: { email, password: 'correct horse battery', name } });
   if (response.statusCode !== 201) throw new Error(`register failed: ${response.statusCode} ${response.body}`);
   const body = response.json<{ accessToken: string; refreshToken: string; user: { id: string }; organization: { id: string } }>();

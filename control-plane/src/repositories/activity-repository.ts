@@ -17,3 +17,26 @@ export async function recordActivity(tx: Tx, principal: Principal, action: strin
     },
   });
 }
+
+export interface ActivityEntry {
+  id: string;
+  action: string;
+  subjectType: string;
+  subjectId: string | null;
+  actorUserId: string | null;
+  actorApiKeyId: string | null;
+  data: unknown;
+  createdAt: Date;
+}
+
+export async function listActivity(db: Database, organizationId: string, range: { offset: number; limit: number }): Promise<{ items: ActivityEntry[]; total: number }> {
+  const where = { organizationId };
+  const [rows, total] = await Promise.all([
+    db.activity.findMany({ where, orderBy: { id: 'desc' }, skip: range.offset, take: range.limit }),
+    db.activity.count({ where }),
+  ]);
+  return {
+    items: rows.map((r) => ({ id: r.id.toString(), action: r.action, subjectType: r.subjectType, subjectId: r.subjectId, actorUserId: r.actorUserId, actorApiKeyId: r.actorApiKeyId, data: r.data, createdAt: r.createdAt })),
+    total,
+  };
+}

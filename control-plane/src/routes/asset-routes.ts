@@ -117,7 +117,7 @@ export const assetRoutes: FastifyPluginAsyncTypebox<AssetRoutesOptions> = async 
     const principal = principalOf(request);
     const [asset, organization] = await Promise.all([assets.find(principal.organizationId, request.params.id), accounts.findOrganization(principal.organizationId)]);
     if (!asset || !organization) throw notFound('Asset');
-    return view(await uploads.completeDirect(asset, plans[organization.plan]));
+    return view(await uploads.completeDirect(principal, asset, plans[organization.plan]));
   });
 
   app.get('/v1/assets', {

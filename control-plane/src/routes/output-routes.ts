@@ -8,6 +8,7 @@ import { errorResponses, Uuid } from '../http/schemas.js';
 import type { OutputsRepository } from '../repositories/outputs-repository.js';
 import type { RendersRepository } from '../repositories/renders-repository.js';
 import type { ObjectStore } from '../storage/object-store.js';
+import type { Principal } from '../domain.js';
 
 const LINK_SECONDS = 15 * 60;
 
@@ -17,7 +18,15 @@ function fileStem(title: string | null, id: string): string {
   return stem || `render-${id.slice(0, 8)}`;
 }
 
-export const outputRoutes: FastifyPluginAsyncTypebox<{ renders: RendersRepository; outputs: OutputsRepository; store: ObjectStore; authenticate: Guard }> = async (app, { renders, outputs, store, authenticate }) => {
+export interface OutputRoutesOptions {
+  renders: RendersRepository;
+  outputs: OutputsRepository;
+  store: ObjectStore;
+  authenticate: Guard;
+  activity: (principal: Principal, action: string, subject: { type: string; id: string }, data: Record<string, unknown>) => Promise<void>;
+}
+
+export const outputRoutes: FastifyPluginAsyncTypebox<OutputRoutesOptions> = async (app, { renders, outputs, store, authenticate, activity }) => {
   const canRead = (app as unknown as FastifyInstance).auth([authenticate, requireScope('renders:read')], { relation: 'and' });
 
   app.get('/v1/renders/:id/outputs', {
@@ -44,13 +53,16 @@ export const outputRoutes: FastifyPluginAsyncTypebox<{ renders: RendersRepositor
       },
     },
   }, async (request) => {
-    const organizationId = principalOf(request).organizationId;
+    const principal = principalOf(request);
+    const organizationId = principal.organizationId;
     const render = await renders.find(organizationId, request.params.id);
     if (!render) throw notFound('Render');
+    const files = await outputs.forRender(organizationId, render.id);
+    if (files.length > 0) await activity(principal, 'render.downloaded', { type: 'render', id: render.id }, { files: files.length });
     const stem = fileStem(render.title, render.id);
     const linkExpiresAt = new Date(Date.now() + LINK_SECONDS * 1000).toISOString();
     return Promise.all(
-      (await outputs.forRender(organizationId, render.id)).map(async (o) => {
+      files.map(async (o) => {
         const extension = o.name.slice(o.name.lastIndexOf('.'));
         const filename = o.aspect ? `${stem}-${o.aspect.replace(':', 'x')}${extension}` : `${stem}-${o.name}`;
         return {

@@ -23,6 +23,7 @@ export class AssetUploads {
   constructor(
     private readonly assets: AssetsRepository,
     private readonly store: ObjectStore,
+    private readonly activity: (principal: Principal, action: string, subject: { type: string; id: string }, data: Record<string, unknown>) => Promise<void>,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -40,7 +41,9 @@ export class AssetUploads {
       const sizeBytes = (await stat(temp)).size;
       const meta = await this.probe(input.kind, temp, plan);
       await this.store.put(asset.objectKey, createReadStream(temp), { contentType: input.contentType, maxBytes: plan.maxUploadBytes });
-      return await this.assets.markReady(asset.id, { sizeBytes, ...meta });
+      const ready = await this.assets.markReady(asset.id, { sizeBytes, ...meta });
+      await this.activity(principal, 'asset.uploaded', { type: 'asset', id: asset.id }, { filename: input.filename, bytes: sizeBytes });
+      return ready;
     } catch (err) {
       const code = err instanceof ApiError ? err.code : 'CUTLINE_INTERNAL';
       await this.assets.markRejected(asset.id, code);
@@ -62,7 +65,7 @@ export class AssetUploads {
   }
 
   /** Direct upload, step 2: the client says it is done; the file is probed like any upload. */
-  async completeDirect(asset: Asset, plan: Plan): Promise<Asset> {
+  async completeDirect(principal: Principal, asset: Asset, plan: Plan): Promise<Asset> {
     if (asset.status !== 'uploading') throw new ApiError('CUTLINE_CONFLICT', `The upload is already ${asset.status}.`);
     const stored = await this.store.stat(asset.objectKey);
     if (!stored) throw new ApiError('CUTLINE_CONFLICT', 'Nothing was uploaded yet: PUT the file to the upload URL first.');
@@ -72,7 +75,9 @@ export class AssetUploads {
       if (stored.bytes > plan.maxUploadBytes) throw new ApiError('CUTLINE_INPUT_TOO_LARGE', `Uploads on the ${plan.id} plan are limited to ${plan.maxUploadBytes} bytes.`);
       await pipeline(await this.store.get(asset.objectKey), createWriteStream(temp));
       const meta = await this.probe(asset.kind, temp, plan);
-      return await this.assets.markReady(asset.id, { sizeBytes: stored.bytes, ...meta });
+      const ready = await this.assets.markReady(asset.id, { sizeBytes: stored.bytes, ...meta });
+      await this.activity(principal, 'asset.uploaded', { type: 'asset', id: asset.id }, { filename: asset.filename, bytes: stored.bytes, direct: true });
+      return ready;
     } catch (err) {
       await this.store.delete(asset.objectKey);
       await this.assets.markRejected(asset.id, err instanceof ApiError ? err.code : 'CUTLINE_INTERNAL');

@@ -1,0 +1,40 @@
+/** GET /v1/activity: what happened in the organization (uploads, renders, downloads), newest first. */
+import Type from 'typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import type { Database } from '../db/client.js';
+import { principalOf, requireUser, type Guard } from '../http/authenticate.js';
+import { errorResponses } from '../http/schemas.js';
+import { parseListParams, sendPage } from '../http/simple-rest.js';
+import { listActivity } from '../repositories/activity-repository.js';
+
+export const activityRoutes: FastifyPluginAsyncTypebox<{ db: Database; authenticate: Guard }> = async (app, { db, authenticate }) => {
+  const anyMember = (app as unknown as FastifyInstance).auth([authenticate, requireUser('member')], { relation: 'and' });
+  app.get('/v1/activity', {
+    preHandler: anyMember,
+    schema: {
+      tags: ['activity'],
+      summary: 'Activity log of the organization; total in Content-Range',
+      querystring: Type.Object({ range: Type.Optional(Type.String()) }),
+      response: {
+        200: Type.Array(
+          Type.Object({
+            id: Type.String(),
+            action: Type.String(),
+            subjectType: Type.String(),
+            subjectId: Type.Union([Type.String(), Type.Null()]),
+            actorUserId: Type.Union([Type.String(), Type.Null()]),
+            actorApiKeyId: Type.Union([Type.String(), Type.Null()]),
+            data: Type.Unknown(),
+            createdAt: Type.String({ format: 'date-time' }),
+          }),
+        ),
+        ...errorResponses,
+      },
+    },
+  }, async (request, reply) => {
+    const params = parseListParams({ ...(request.query.range ? { range: request.query.range } : {}) }, ['createdAt'] as const, 'createdAt');
+    const { items, total } = await listActivity(db, principalOf(request).organizationId, params);
+    return sendPage(reply, 'activity', params.offset, items.map((a) => ({ ...a, createdAt: a.createdAt.toISOString() })), total);
+  });
+};

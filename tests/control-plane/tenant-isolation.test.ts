@@ -1,0 +1,81 @@
+/**
+ * Walks every route that takes an id with a second organization's credentials: each answers
+ * 404 and changes nothing. Routes come from the OpenAPI document, so a new route without an
+ * entry here fails the test until it is covered.
+ */
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ensureCorpus } from '../render/corpus.js';
+import { bearer, register, startApp, type Account, type TestApp } from './app-helper.js';
+
+const services = inject('services');
+let t: TestApp;
+let a: Account;
+let b: Account;
+let bKey: string;
+const ids: Record<string, string> = {};
+
+beforeAll(async () => {
+  const corpus = await ensureCorpus();
+  t = await startApp(services.postgresUrl, { CUTLINE_AUTH_RATE_LIMIT: '10000' });
+  a = await register(t.app, 'Tenant A');
+  b = await register(t.app, 'Tenant B');
+  bKey = (await t.app.inject({ method: 'POST', url: '/v1/api-keys', headers: bearer(b.accessToken), payload: { name: 'b' } })).json<{ key: string }>().key;
+  const asset = await t.app.inject({ method: 'POST', url: '/v1/assets?kind=video&filename=a.mp4', headers: { ...bearer(a.accessToken), 'content-type': 'video/mp4' }, payload: await readFile(corpus.oneSecond) });
+  ids.asset = asset.json<{ id: string }>().id;
+  ids.render = (await t.app.inject({ method: 'POST', url: '/v1/renders', headers: bearer(a.accessToken), payload: { assetId: ids.asset, script: 'Private to A.' } })).json<{ id: string }>().id;
+  ids.apiKey = (await t.app.inject({ method: 'POST', url: '/v1/api-keys', headers: bearer(a.accessToken), payload: { name: 'a' } })).json<{ apiKey: { id: string } }>().apiKey.id;
+  ids.member = a.userId;
+});
+afterAll(() => t?.close());
+
+/** For each templated path: which of A's ids fills it, and a body valid enough to reach the lookup. */
+const ROUTES: Record<string, { id: keyof typeof ids | string; bodies?: Record<string, unknown> }> = {
+  '/v1/assets/{id}': { id: 'asset' },
+  '/v1/assets/{id}/complete': { id: 'asset' },
+  '/v1/renders/{id}': { id: 'render' },
+  '/v1/renders/{id}/cancel': { id: 'render' },
+  '/v1/renders/{id}/outputs': { id: 'render' },
+  '/v1/renders/{id}/events': { id: 'render' },
+  '/v1/api-keys/{id}': { id: 'apiKey' },
+  '/v1/members/{userId}': { id: 'member', bodies: { patch: { role: 'member' } } },
+};
+
+describe('tenant isolation', () => {
+  it('every route with an id answers another organization with 404 and changes nothing', async () => {
+    const doc = (await t.app.inject({ method: 'GET', url: '/docs/json' })).json<{ paths: Record<string, Record<string, unknown>> }>();
+    const templated = Object.entries(doc.paths).filter(([path]) => path.includes('{'));
+    expect(templated.map(([path]) => path).sort()).toEqual(Object.keys(ROUTES).sort());
+    for (const [path, methods] of templated) {
+      const route = ROUTES[path]!;
+      const url = path.replace(/\{\w+\}/, ids[route.id]!);
+      for (const method of Object.keys(methods)) {
+        const credentials = path.startsWith('/v1/members') || path.startsWith('/v1/api-keys') ? [bearer(b.accessToken)] : [bearer(b.accessToken), bearer(bKey)];
+        for (const headers of credentials) {
+          const body = route.bodies?.[method];
+          const response = await t.app.inject({ method: method.toUpperCase() as 'GET', url, headers, ...(body ? { payload: body } : {}) });
+          expect(`${method.toUpperCase()} ${path} → ${response.statusCode}`).toBe(`${method.toUpperCase()} ${path} → 404`);
+          expect(response.body).not.toContain(ids[route.id]!);
+        }
+      }
+    }
+    // Nothing of A's changed.
+    expect((await t.db.render.findUnique({ where: { id: ids.render! } }))!.state).toBe('queued');
+    expect((await t.db.apiKey.findUnique({ where: { id: ids.apiKey! } }))!.revokedAt).toBeNull();
+    expect(await t.db.membership.count({ where: { organizationId: a.organizationId } })).toBe(1);
+  });
+
+  it('lists show only the caller’s own records', async () => {
+    for (const url of ['/v1/assets', '/v1/renders', '/v1/api-keys', '/v1/members', '/v1/activity']) {
+      const response = await t.app.inject({ method: 'GET', url, headers: bearer(b.accessToken) });
+      expect(response.statusCode).toBe(200);
+      for (const id of Object.values(ids)) expect(`${url}: ${response.body.includes(id)}`).toBe(`${url}: false`);
+    }
+  });
+
+  it('the activity log records uploads and renders for the organization that did them', async () => {
+    const activity = await t.app.inject({ method: 'GET', url: '/v1/activity', headers: bearer(a.accessToken) });
+    expect(activity.json<Array<{ action: string }>>().map((e) => e.action)).toEqual(expect.arrayContaining(['asset.uploaded', 'render.submitted']));
+    expect(activity.headers['content-range']).toMatch(/^activity 0-\d+\/\d+$/);
+  });
+});
