@@ -36,7 +36,7 @@ export class LocalLauncher implements Launcher {
     const dir = await mkdtemp(join(tmpdir(), 'cutline-launch-'));
     const specPath = join(dir, 'spec.json');
     await writeFile(specPath, JSON.stringify(render.spec), { mode: 0o600 });
-    const child = spawn(process.execPath, [this.bin, '--spec', specPath, '--events', 'stdout'], {
+    const child = spawn(process.execPath, [this.bin, '--spec', specPath, '--events', 'stdout', '--exit-with-parent'], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: this.env,
     });
