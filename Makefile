@@ -53,8 +53,9 @@ test-unit: build
 test-integration: setup
 	npx vitest run --project integration
 
-bench: tools-media build
+bench: tools build
 	npx tsx bench/run.ts
+	npx tsx bench/control-plane.ts
 
 lint: deps
 	npx eslint .
