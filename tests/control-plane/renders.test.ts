@@ -123,6 +123,16 @@ describe('render submission', () => {
     const twice = await t.app.inject({ method: 'POST', url: `/v1/renders/${ids[0]}/cancel`, headers: bearer(account.accessToken) });
     expect([twice.statusCode, errorCode(twice)]).toEqual([409, 'CUTLINE_NOT_CANCELABLE']);
     expect(await t.db.outboxEvent.count({ where: { subject: `cutline.renders.${ids[0]}.state` } })).toBe(2);
+
+    // Retry needs quota again: all 3 are taken, so it is refused; cancel another and it goes through.
+    const refused = await t.app.inject({ method: 'POST', url: `/v1/renders/${ids[0]}/retry`, headers: bearer(account.accessToken) });
+    expect([refused.statusCode, errorCode(refused)]).toEqual([402, 'CUTLINE_QUOTA_EXCEEDED']);
+    await t.app.inject({ method: 'POST', url: `/v1/renders/${ids[1]}/cancel`, headers: bearer(account.accessToken) });
+    const retried = await t.app.inject({ method: 'POST', url: `/v1/renders/${ids[0]}/retry`, headers: bearer(account.accessToken) });
+    expect(retried.json()).toMatchObject({ state: 'queued', error: null });
+    const notRetryable = await t.app.inject({ method: 'POST', url: `/v1/renders/${ids[0]}/retry`, headers: bearer(account.accessToken) });
+    expect([notRetryable.statusCode, errorCode(notRetryable)]).toEqual([409, 'CUTLINE_NOT_RETRYABLE']);
+    expect((await t.db.usagePeriod.findFirst({ where: { organizationId: account.organizationId } }))!.rendersReserved).toBe(3);
   });
 
   it.each([

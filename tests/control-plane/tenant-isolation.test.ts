@@ -35,6 +35,7 @@ const ROUTES: Record<string, { id: keyof typeof ids | string; bodies?: Record<st
   '/v1/assets/{id}/complete': { id: 'asset' },
   '/v1/renders/{id}': { id: 'render' },
   '/v1/renders/{id}/cancel': { id: 'render' },
+  '/v1/renders/{id}/retry': { id: 'render' },
   '/v1/renders/{id}/outputs': { id: 'render' },
   '/v1/renders/{id}/events': { id: 'render' },
   '/v1/api-keys/{id}': { id: 'apiKey' },

@@ -124,6 +124,18 @@ export class RendersRepository {
   }
 }
 
+/** failed | canceled → queued, with a fresh quota reservation; false when the render is not retryable. */
+export async function requeueForRetry(tx: Tx, organizationId: string, id: string, usagePeriodId: string, now: Date): Promise<boolean> {
+  const rows = await tx.$queryRaw<Array<{ id: string }>>`
+    UPDATE renders SET state = 'queued', queued_at = ${now}, attempts = 0, progress = 0, stage = NULL, error_code = NULL, error_message = NULL,
+           admitted_at = NULL, started_at = NULL, finished_at = NULL, usage_period_id = ${usagePeriodId}::uuid
+     WHERE id = ${id}::uuid AND organization_id = ${organizationId}::uuid AND state IN ('failed', 'canceled')
+    RETURNING id::text`;
+  if (rows.length === 0) return false;
+  await tx.outboxEvent.create({ data: { subject: stateSubject(id), payload: { type: 'state', renderId: id, organizationId, state: 'queued', reason: 'retry', at: now.toISOString() } } });
+  return true;
+}
+
 export function isUniqueViolation(err: unknown): boolean {
   return err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002';
 }

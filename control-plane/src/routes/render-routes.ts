@@ -114,4 +114,14 @@ export const renderRoutes: FastifyPluginAsyncTypebox<RenderRoutesOptions> = asyn
     preHandler: canWrite,
     schema: { tags: ['renders'], summary: 'Cancel a render that has not finished; its quota is refunded', params: Type.Object({ id: Uuid }), response: { 200: RenderView, ...errorResponses } },
   }, async (request) => renderView(await submissions.cancel(principalOf(request), request.params.id)));
+
+  app.post('/v1/renders/:id/retry', {
+    preHandler: canWrite,
+    schema: { tags: ['renders'], summary: 'Run a failed or canceled render again (takes one render of quota)', params: Type.Object({ id: Uuid }), response: { 200: RenderView, ...errorResponses } },
+  }, async (request) => {
+    const principal = principalOf(request);
+    const organization = await accounts.findOrganization(principal.organizationId);
+    if (!organization) throw notFound('Organization');
+    return renderView(await submissions.retry(principal, plans[organization.plan], request.params.id));
+  });
 };

@@ -11,7 +11,7 @@ import { ApiError, isApiErrorCode, notFound } from '../http/errors.js';
 import { calendarPeriod, type Plan } from '../plans.js';
 import { recordActivity } from '../repositories/activity-repository.js';
 import type { AssetsRepository } from '../repositories/assets-repository.js';
-import { isUniqueViolation, type RenderRecord, type RendersRepository } from '../repositories/renders-repository.js';
+import { isUniqueViolation, requeueForRetry, type RenderRecord, type RendersRepository } from '../repositories/renders-repository.js';
 import type { UsageRepository } from '../repositories/usage-repository.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { buildRenderSpec } from './render-spec-builder.js';
@@ -105,6 +105,21 @@ export class RenderSubmissions {
     if (!result) throw new ApiError('CUTLINE_NOT_CANCELABLE', `The render is already ${render.state}.`);
     this.dispatcher?.cancel(id);
     return render;
+  }
+
+  /** Runs a failed or canceled render again; it needs (and takes) a render of this month's quota. */
+  async retry(principal: Principal, plan: Plan, id: string): Promise<RenderRecord> {
+    const render = await this.renders.find(principal.organizationId, id);
+    if (!render) throw notFound('Render');
+    if (render.state !== 'failed' && render.state !== 'canceled') throw new ApiError('CUTLINE_NOT_RETRYABLE', `Only failed or canceled renders can be retried; this one is ${render.state}.`);
+    await this.renders.transaction(async (tx) => {
+      const periodId = await this.usage.reserve(tx, principal.organizationId, calendarPeriod(this.now()), plan.rendersPerMonth, 1);
+      if (!periodId) throw new ApiError('CUTLINE_QUOTA_EXCEEDED', `The ${plan.id} plan includes ${plan.rendersPerMonth} renders a month, and they are used up.`);
+      if (!(await requeueForRetry(tx, principal.organizationId, id, periodId, this.now()))) throw new ApiError('CUTLINE_NOT_RETRYABLE', 'The render changed state meanwhile; reload it.');
+      await recordActivity(tx, principal, 'render.retried', { type: 'render', id });
+    });
+    this.dispatcher?.wake();
+    return (await this.renders.find(principal.organizationId, id))!;
   }
 
   private checkScript(text: string): string {
