@@ -37,6 +37,7 @@ import { OutputsRepository } from './repositories/outputs-repository.js';
 import { EventsRepository } from './repositories/events-repository.js';
 import { eventRoutes } from './routes/event-routes.js';
 import { batchRoutes } from './routes/batch-routes.js';
+import { batchZipRoute } from './routes/batch-zip-route.js';
 import { activityRoutes } from './routes/activity-routes.js';
 import { recordActivity } from './repositories/activity-repository.js';
 import type { Principal } from './domain.js';
@@ -113,7 +114,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(renderRoutes, { renders, submissions, accounts, plans: deps.plans, authenticate });
   const batches = new BatchSubmissions(renders, usage, submissions, deps.now, deps.dispatcher);
   await app.register(batchRoutes, { batches, accounts, plans: deps.plans, authenticate });
-  await app.register(outputRoutes, { renders, outputs: new OutputsRepository(deps.db), store: deps.store, authenticate, activity });
+  const outputs = new OutputsRepository(deps.db);
+  await app.register(outputRoutes, { renders, outputs, store: deps.store, authenticate, activity });
+  await app.register(batchZipRoute, { outputs, store: deps.store, authenticate, activity });
   await app.register(activityRoutes, { db: deps.db, authenticate });
   await app.register(eventRoutes, { bus: deps.bus, events: new EventsRepository(deps.db), renders, authenticate });
   if (deps.store instanceof FsObjectStore) {

@@ -233,3 +233,23 @@ describe('direct uploads', () => {
     expect(response.statusCode).toBe(413);
   });
 });
+
+describe('batch downloads', () => {
+  it('streams every finished video of a batch as one ZIP', async () => {
+    const account = await register(t.app, 'Zip');
+    await t.db.organization.update({ where: { id: account.organizationId }, data: { plan: 'pro' } });
+    const assetId = await uploadVideo(account, corpus.oneSecond);
+    const csv = `title,script,video,formats\nFirst,One.,${assetId},9:16\nSecond,Two.,${assetId},9:16 1:1\n`;
+    const created = await t.app.inject({ method: 'POST', url: '/v1/batches', headers: { ...bearer(account.accessToken), 'content-type': 'text/csv' }, payload: csv });
+    expect(created.statusCode, created.body).toBe(201);
+    const { batchId, renderIds } = created.json<{ batchId: string; renderIds: string[] }>();
+    for (const id of renderIds) expect((await waitForState(account, id, ['succeeded', 'failed'])).state).toBe('succeeded');
+    const response = await fetch(`${t.baseUrl}/v1/batches/${batchId}/zip`, { headers: bearer(account.accessToken) });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/zip');
+    const file = join(await mkdtemp(join(tmpdir(), 'cutline-zip-')), 'batch.zip');
+    await writeFile(file, Buffer.from(await response.arrayBuffer()));
+    const listing = execFileSync('python3', ['-c', 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; print("\\n".join(z.namelist()))', file], { encoding: 'utf8' });
+    expect(listing.trim().split('\n')).toEqual(['001-First-video-9x16.mp4', '002-Second-video-1x1.mp4', '002-Second-video-9x16.mp4']);
+  });
+});

@@ -26,6 +26,9 @@ beforeAll(async () => {
   ids.render = (await t.app.inject({ method: 'POST', url: '/v1/renders', headers: bearer(a.accessToken), payload: { assetId: ids.asset, script: 'Private to A.' } })).json<{ id: string }>().id;
   ids.apiKey = (await t.app.inject({ method: 'POST', url: '/v1/api-keys', headers: bearer(a.accessToken), payload: { name: 'a' } })).json<{ apiKey: { id: string } }>().apiKey.id;
   ids.member = a.userId;
+  await t.db.organization.update({ where: { id: a.organizationId }, data: { plan: 'pro' } });
+  const batch = await t.app.inject({ method: 'POST', url: '/v1/batches', headers: { ...bearer(a.accessToken), 'content-type': 'text/csv' }, payload: `script,video\nA batch row.,${ids.asset}\n` });
+  ids.batch = batch.json<{ batchId: string }>().batchId;
 });
 afterAll(() => t?.close());
 
@@ -39,6 +42,7 @@ const ROUTES: Record<string, { id: keyof typeof ids | string; bodies?: Record<st
   '/v1/renders/{id}/outputs': { id: 'render' },
   '/v1/renders/{id}/events': { id: 'render' },
   '/v1/api-keys/{id}': { id: 'apiKey' },
+  '/v1/batches/{id}/zip': { id: 'batch' },
   '/v1/members/{userId}': { id: 'member', bodies: { patch: { role: 'member' } } },
 };
 

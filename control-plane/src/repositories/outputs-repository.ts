@@ -13,8 +13,32 @@ export interface RenderOutputRecord {
   expiresAt: Date | null;
 }
 
+export interface BatchFile extends RenderOutputRecord {
+  renderId: string;
+  batchRow: number | null;
+  title: string | null;
+}
+
 export class OutputsRepository {
   constructor(private readonly db: Database) {}
+
+  /** Whether the organization has this batch (other organizations' ids look missing). */
+  async batchExists(organizationId: string, batchId: string): Promise<boolean> {
+    return (await this.db.batch.count({ where: { id: batchId, organizationId } })) === 1;
+  }
+
+  /** Live video outputs of every render of a batch, in row order. */
+  async forBatch(organizationId: string, batchId: string): Promise<BatchFile[]> {
+    const rows = await this.db.renderOutput.findMany({
+      where: { kind: 'video', deletedAt: null, render: { organizationId, batchId } },
+      include: { render: { select: { batchRow: true, title: true } } },
+      orderBy: [{ render: { batchRow: 'asc' } }, { name: 'asc' }],
+    });
+    return rows.map((r) => ({
+      id: r.id, kind: r.kind, name: r.name, aspect: r.aspect, objectKey: r.objectKey, bytes: Number(r.bytes), width: r.width, height: r.height, expiresAt: r.expiresAt,
+      renderId: r.renderId, batchRow: r.render.batchRow, title: r.render.title,
+    }));
+  }
 
   /** Live outputs of a render of this organization (none for other organizations' renders). */
   async forRender(organizationId: string, renderId: string): Promise<RenderOutputRecord[]> {
