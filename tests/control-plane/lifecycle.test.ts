@@ -127,6 +127,13 @@ describe('render lifecycle on the embedded default', () => {
     expect(period).toMatchObject({ rendersReserved: 0, rendersCommitted: 1 });
     expect(period!.renderedSeconds).toBeGreaterThan(1);
 
+    // Delete-after-download: the files go at once, objects and records.
+    const outputRows = await t.db.renderOutput.findMany({ where: { renderId: id } });
+    expect((await t.app.inject({ method: 'DELETE', url: `/v1/renders/${id}/outputs`, headers: bearer(account.accessToken) })).statusCode).toBe(204);
+    for (const o of outputRows) expect(await t.store.stat(o.objectKey)).toBeUndefined();
+    expect((await t.app.inject({ method: 'GET', url: `/v1/renders/${id}/outputs`, headers: bearer(account.accessToken) })).json()).toEqual([]);
+    expect((await fetch(video.url)).status).toBe(404);
+
     const metrics = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
     expect(metrics).toMatch(/cutline_renders\{state="succeeded",tier="free"\} [1-9]/);
     expect(metrics).toMatch(/cutline_render_duration_seconds_count\{tier="free"\} [1-9]/);

@@ -40,6 +40,11 @@ export class OutputsRepository {
     }));
   }
 
+  /** Marks outputs deleted (their objects are already gone). */
+  async markDeleted(ids: string[], now: Date): Promise<void> {
+    await this.db.renderOutput.updateMany({ where: { id: { in: ids } }, data: { deletedAt: now } });
+  }
+
   /** Live outputs of a render of this organization (none for other organizations' renders). */
   async forRender(organizationId: string, renderId: string): Promise<RenderOutputRecord[]> {
     const rows = await this.db.renderOutput.findMany({

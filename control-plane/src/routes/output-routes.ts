@@ -29,6 +29,24 @@ export interface OutputRoutesOptions {
 export const outputRoutes: FastifyPluginAsyncTypebox<OutputRoutesOptions> = async (app, { renders, outputs, store, authenticate, activity }) => {
   const canRead = (app as unknown as FastifyInstance).auth([authenticate, requireScope('renders:read')], { relation: 'and' });
 
+  const canWrite = (app as unknown as FastifyInstance).auth([authenticate, requireScope('renders:write')], { relation: 'and' });
+
+  // Delete-after-download: once the files are safe on the user's side, they can go now rather
+  // than at the end of the retention period.
+  app.delete('/v1/renders/:id/outputs', {
+    preHandler: canWrite,
+    schema: { tags: ['renders'], summary: "Delete a render's files now (after downloading them)", params: Type.Object({ id: Uuid }), response: { 204: Type.Null(), ...errorResponses } },
+  }, async (request, reply) => {
+    const principal = principalOf(request);
+    const render = await renders.find(principal.organizationId, request.params.id);
+    if (!render) throw notFound('Render');
+    const files = await outputs.forRender(principal.organizationId, render.id);
+    for (const file of files) await store.delete(file.objectKey);
+    await outputs.markDeleted(files.map((f) => f.id), new Date());
+    await activity(principal, 'render.outputs_deleted', { type: 'render', id: render.id }, { files: files.length });
+    return reply.status(204).send(null);
+  });
+
   app.get('/v1/renders/:id/outputs', {
     preHandler: canRead,
     schema: {
