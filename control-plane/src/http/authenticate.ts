@@ -6,7 +6,7 @@
  * The member's role is read from the database on every request, not trusted from the token,
  * so a removed member loses access at once rather than when their token expires.
  */
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AccessTokens } from '../auth/access-tokens.js';
 import { parseApiKey, secretMatches } from '../auth/secrets.js';
 import type { ApiKeyScope, MemberRole, Principal } from '../domain.js';
@@ -76,4 +76,9 @@ export function requireScope(scope: ApiKeyScope): Guard {
 export function principalOf(request: FastifyRequest): Principal {
   if (!request.principal) throw new ApiError('CUTLINE_UNAUTHENTICATED', 'Sign in, or send an API key.');
   return request.principal;
+}
+
+/** One preHandler that runs every guard in order (@fastify/auth, relation "and"). */
+export function allOf(app: unknown, guards: Guard[]) {
+  return (app as FastifyInstance).auth(guards, { relation: 'and' });
 }

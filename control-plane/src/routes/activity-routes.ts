@@ -1,15 +1,14 @@
 /** GET /v1/activity: what happened in the organization (uploads, renders, downloads), newest first. */
 import Type from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyInstance } from 'fastify';
 import type { Database } from '../db/client.js';
-import { principalOf, requireUser, type Guard } from '../http/authenticate.js';
+import { allOf, principalOf, requireUser, type Guard } from '../http/authenticate.js';
 import { errorResponses } from '../http/schemas.js';
 import { parseListParams, sendPage } from '../http/simple-rest.js';
 import { listActivity } from '../repositories/activity-repository.js';
 
 export const activityRoutes: FastifyPluginAsyncTypebox<{ db: Database; authenticate: Guard }> = async (app, { db, authenticate }) => {
-  const anyMember = (app as unknown as FastifyInstance).auth([authenticate, requireUser('member')], { relation: 'and' });
+  const anyMember = allOf(app, [authenticate, requireUser('member')]);
   app.get('/v1/activity', {
     preHandler: anyMember,
     schema: {

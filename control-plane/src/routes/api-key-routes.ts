@@ -1,10 +1,9 @@
 /** /v1/api-keys: create (the key is shown once), list, revoke. Owners and admins only. */
 import Type from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyInstance } from 'fastify';
 import { newApiKey } from '../auth/secrets.js';
 import { API_KEY_SCOPES, type ApiKeyInfo } from '../domain.js';
-import { principalOf, requireUser, type Guard } from '../http/authenticate.js';
+import { allOf, principalOf, requireUser, type Guard } from '../http/authenticate.js';
 import { notFound } from '../http/errors.js';
 import { errorResponses, Uuid } from '../http/schemas.js';
 import type { ApiKeysRepository } from '../repositories/api-keys-repository.js';
@@ -25,7 +24,7 @@ function view(key: ApiKeyInfo) {
 }
 
 export const apiKeyRoutes: FastifyPluginAsyncTypebox<{ apiKeys: ApiKeysRepository; authenticate: Guard }> = async (app, { apiKeys, authenticate }) => {
-  const adminOnly = (app as unknown as FastifyInstance).auth([authenticate, requireUser('admin')], { relation: 'and' });
+  const adminOnly = allOf(app, [authenticate, requireUser('admin')]);
 
   app.get('/v1/api-keys', {
     preHandler: adminOnly,

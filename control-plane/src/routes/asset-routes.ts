@@ -5,13 +5,13 @@
  */
 import Type from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyInstance } from 'fastify';
 import type { Readable } from 'node:stream';
-import { principalOf, requireScope, type Guard } from '../http/authenticate.js';
+import { allOf, principalOf, requireScope, type Guard } from '../http/authenticate.js';
 import { notFound } from '../http/errors.js';
 import { errorResponses, Uuid } from '../http/schemas.js';
 import { parseListParams, sendPage } from '../http/simple-rest.js';
 import type { PlanTable } from '../plans.js';
+import { organizationPlan } from '../services/organization-plan.js';
 import type { AccountsRepository } from '../repositories/accounts-repository.js';
 import type { Asset, AssetsRepository } from '../repositories/assets-repository.js';
 import type { AssetUploads } from '../services/asset-uploads.js';
@@ -52,9 +52,8 @@ export interface AssetRoutesOptions {
 const MAX_ANY_PLAN_UPLOAD = 64 * 1024 ** 3;
 
 export const assetRoutes: FastifyPluginAsyncTypebox<AssetRoutesOptions> = async (app, { assets, uploads, accounts, plans, authenticate }) => {
-  const auth = (app as unknown as FastifyInstance).auth.bind(app as unknown as FastifyInstance);
-  const canRead = auth([authenticate, requireScope('assets:read')], { relation: 'and' });
-  const canWrite = auth([authenticate, requireScope('assets:write')], { relation: 'and' });
+  const canRead = allOf(app, [authenticate, requireScope('assets:read')]);
+  const canWrite = allOf(app, [authenticate, requireScope('assets:write')]);
 
   // Media bodies are streams: hand them to the route untouched (this plugin's scope only).
   for (const type of ['video/*', 'image/*', 'audio/*', 'application/octet-stream']) {
@@ -75,9 +74,8 @@ export const assetRoutes: FastifyPluginAsyncTypebox<AssetRoutesOptions> = async 
     },
   }, async (request, reply) => {
     const principal = principalOf(request);
-    const organization = await accounts.findOrganization(principal.organizationId);
-    if (!organization) throw notFound('Organization');
-    const asset = await uploads.upload(principal, plans[organization.plan], {
+    const { plan } = await organizationPlan(accounts, plans, principal.organizationId);
+    const asset = await uploads.upload(principal, plan, {
       kind: request.query.kind ?? 'video',
       filename: request.query.filename,
       contentType: request.headers['content-type'] ?? 'application/octet-stream',
@@ -101,9 +99,8 @@ export const assetRoutes: FastifyPluginAsyncTypebox<AssetRoutesOptions> = async 
     },
   }, async (request, reply) => {
     const principal = principalOf(request);
-    const organization = await accounts.findOrganization(principal.organizationId);
-    if (!organization) throw notFound('Organization');
-    const started = await uploads.startDirect(principal, plans[organization.plan], request.body);
+    const { plan } = await organizationPlan(accounts, plans, principal.organizationId);
+    const started = await uploads.startDirect(principal, plan, request.body);
     return reply.status(201).send({
       asset: view(started.asset),
       upload: { method: 'PUT' as const, url: started.url, headers: { 'content-type': request.body.contentType }, expiresAt: started.expiresAt.toISOString() },
@@ -115,9 +112,10 @@ export const assetRoutes: FastifyPluginAsyncTypebox<AssetRoutesOptions> = async 
     schema: { tags: ['assets'], summary: 'Finish a direct upload: the file is probed and kept, or rejected and deleted', params: Type.Object({ id: Uuid }), response: { 200: AssetView, ...errorResponses } },
   }, async (request) => {
     const principal = principalOf(request);
-    const [asset, organization] = await Promise.all([assets.find(principal.organizationId, request.params.id), accounts.findOrganization(principal.organizationId)]);
-    if (!asset || !organization) throw notFound('Asset');
-    return view(await uploads.completeDirect(principal, asset, plans[organization.plan]));
+    const asset = await assets.find(principal.organizationId, request.params.id);
+    if (!asset) throw notFound('Asset');
+    const { plan } = await organizationPlan(accounts, plans, principal.organizationId);
+    return view(await uploads.completeDirect(principal, asset, plan));
   });
 
   app.get('/v1/assets', {

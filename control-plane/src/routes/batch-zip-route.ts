@@ -4,11 +4,10 @@
  */
 import Type from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyInstance } from 'fastify';
 import type { Readable } from 'node:stream';
 import yazl from 'yazl';
 import type { Principal } from '../domain.js';
-import { principalOf, requireScope, type Guard } from '../http/authenticate.js';
+import { allOf, principalOf, requireScope, type Guard } from '../http/authenticate.js';
 import { notFound } from '../http/errors.js';
 import { Uuid } from '../http/schemas.js';
 import type { OutputsRepository } from '../repositories/outputs-repository.js';
@@ -27,7 +26,7 @@ export interface BatchZipOptions {
 }
 
 export const batchZipRoute: FastifyPluginAsyncTypebox<BatchZipOptions> = async (app, { outputs, store, authenticate, activity }) => {
-  const canRead = (app as unknown as FastifyInstance).auth([authenticate, requireScope('renders:read')], { relation: 'and' });
+  const canRead = allOf(app, [authenticate, requireScope('renders:read')]);
   app.get('/v1/batches/:id/zip', {
     preHandler: canRead,
     schema: { tags: ['batches'], summary: 'All finished videos of a batch as one streamed ZIP', params: Type.Object({ id: Uuid }) },

@@ -6,9 +6,9 @@
  */
 import Type from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { BusMessage, EventBus } from '../events/event-bus.js';
-import { principalOf, requireScope, type Guard } from '../http/authenticate.js';
+import { allOf, principalOf, requireScope, type Guard } from '../http/authenticate.js';
 import { notFound } from '../http/errors.js';
 import { Uuid } from '../http/schemas.js';
 import type { EventsRepository } from '../repositories/events-repository.js';
@@ -62,7 +62,7 @@ async function stream(
 }
 
 export const eventRoutes: FastifyPluginAsyncTypebox<{ bus: EventBus; events: EventsRepository; renders: RendersRepository; authenticate: Guard }> = async (app, { bus, events, renders, authenticate }) => {
-  const canRead = (app as unknown as FastifyInstance).auth([authenticate, requireScope('renders:read')], { relation: 'and' });
+  const canRead = allOf(app, [authenticate, requireScope('renders:read')]);
 
   app.get('/v1/renders/:id/events', {
     preHandler: canRead,

@@ -4,9 +4,8 @@
  */
 import Type from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyInstance } from 'fastify';
 import { MEMBER_ROLES, type MemberRole, type Member } from '../domain.js';
-import { principalOf, requireUser, type Guard } from '../http/authenticate.js';
+import { allOf, principalOf, requireUser, type Guard } from '../http/authenticate.js';
 import { ApiError, notFound } from '../http/errors.js';
 import { errorResponses, Uuid } from '../http/schemas.js';
 import type { AccountsRepository } from '../repositories/accounts-repository.js';
@@ -17,9 +16,8 @@ const MemberView = Type.Object({ userId: Uuid, email: Type.String(), name: Type.
 const view = (m: Member) => ({ ...m, joinedAt: m.joinedAt.toISOString() });
 
 export const memberRoutes: FastifyPluginAsyncTypebox<{ accounts: AccountsRepository; authenticate: Guard }> = async (app, { accounts, authenticate }) => {
-  const auth = (app as unknown as FastifyInstance).auth.bind(app as unknown as FastifyInstance);
-  const anyMember = auth([authenticate, requireUser('member')], { relation: 'and' });
-  const adminOnly = auth([authenticate, requireUser('admin')], { relation: 'and' });
+  const anyMember = allOf(app, [authenticate, requireUser('member')]);
+  const adminOnly = allOf(app, [authenticate, requireUser('admin')]);
 
   /** Admins manage members and admins; owners also manage owners. */
   const assertMayManage = (actor: MemberRole, targetRole: MemberRole, newRole?: MemberRole) => {

@@ -1,8 +1,7 @@
 /** GET /v1/renders/:id/outputs: short-lived download links with proper file names. */
 import Type from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyInstance } from 'fastify';
-import { principalOf, requireScope, type Guard } from '../http/authenticate.js';
+import { allOf, principalOf, requireScope, type Guard } from '../http/authenticate.js';
 import { notFound } from '../http/errors.js';
 import { errorResponses, Uuid } from '../http/schemas.js';
 import type { OutputsRepository } from '../repositories/outputs-repository.js';
@@ -27,9 +26,9 @@ export interface OutputRoutesOptions {
 }
 
 export const outputRoutes: FastifyPluginAsyncTypebox<OutputRoutesOptions> = async (app, { renders, outputs, store, authenticate, activity }) => {
-  const canRead = (app as unknown as FastifyInstance).auth([authenticate, requireScope('renders:read')], { relation: 'and' });
+  const canRead = allOf(app, [authenticate, requireScope('renders:read')]);
 
-  const canWrite = (app as unknown as FastifyInstance).auth([authenticate, requireScope('renders:write')], { relation: 'and' });
+  const canWrite = allOf(app, [authenticate, requireScope('renders:write')]);
 
   // Delete-after-download: once the files are safe on the user's side, they can go now rather
   // than at the end of the retention period.

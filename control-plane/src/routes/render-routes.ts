@@ -1,12 +1,12 @@
 /** /v1/renders: submit (with Idempotency-Key), list (react-admin simple-rest), get, cancel. */
 import Type from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyInstance } from 'fastify';
-import { principalOf, requireScope, type Guard } from '../http/authenticate.js';
+import { allOf, principalOf, requireScope, type Guard } from '../http/authenticate.js';
 import { ApiError, notFound } from '../http/errors.js';
 import { errorResponses, Uuid } from '../http/schemas.js';
 import { parseListParams, sendPage } from '../http/simple-rest.js';
 import type { PlanTable } from '../plans.js';
+import { organizationPlan } from '../services/organization-plan.js';
 import type { AccountsRepository } from '../repositories/accounts-repository.js';
 import { SORTABLE, type RenderRecord, type RendersRepository } from '../repositories/renders-repository.js';
 import { RenderRequestSchema } from '../services/render-request.js';
@@ -60,9 +60,8 @@ export interface RenderRoutesOptions {
 }
 
 export const renderRoutes: FastifyPluginAsyncTypebox<RenderRoutesOptions> = async (app, { renders, submissions, accounts, plans, authenticate }) => {
-  const auth = (app as unknown as FastifyInstance).auth.bind(app as unknown as FastifyInstance);
-  const canRead = auth([authenticate, requireScope('renders:read')], { relation: 'and' });
-  const canWrite = auth([authenticate, requireScope('renders:write')], { relation: 'and' });
+  const canRead = allOf(app, [authenticate, requireScope('renders:read')]);
+  const canWrite = allOf(app, [authenticate, requireScope('renders:write')]);
 
   app.post('/v1/renders', {
     preHandler: canWrite,
@@ -76,10 +75,9 @@ export const renderRoutes: FastifyPluginAsyncTypebox<RenderRoutesOptions> = asyn
     },
   }, async (request, reply) => {
     const principal = principalOf(request);
-    const organization = await accounts.findOrganization(principal.organizationId);
-    if (!organization) throw notFound('Organization');
+    const { organization, plan } = await organizationPlan(accounts, plans, principal.organizationId);
     if (organization.suspended) throw new ApiError('CUTLINE_SUSPENDED', 'This organization is suspended; contact support.');
-    const { render, created } = await submissions.submit(principal, plans[organization.plan], request.body, request.headers['idempotency-key']);
+    const { render, created } = await submissions.submit(principal, plan, request.body, request.headers['idempotency-key']);
     return reply.status(created ? 201 : 200).send(renderView(render));
   });
 
@@ -120,8 +118,7 @@ export const renderRoutes: FastifyPluginAsyncTypebox<RenderRoutesOptions> = asyn
     schema: { tags: ['renders'], summary: 'Run a failed or canceled render again (takes one render of quota)', params: Type.Object({ id: Uuid }), response: { 200: RenderView, ...errorResponses } },
   }, async (request) => {
     const principal = principalOf(request);
-    const organization = await accounts.findOrganization(principal.organizationId);
-    if (!organization) throw notFound('Organization');
-    return renderView(await submissions.retry(principal, plans[organization.plan], request.params.id));
+    const { plan } = await organizationPlan(accounts, plans, principal.organizationId);
+    return renderView(await submissions.retry(principal, plan, request.params.id));
   });
 };
