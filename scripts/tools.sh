@@ -55,6 +55,91 @@ go_build() {
   echo "$version" > "$stamp"
 }
 
+ETCD_VERSION=v3.6.14
+KUBERNETES_VERSION=v1.36.3
+KWOK_VERSION=v0.8.0
+GO_ENV=(GOPROXY=https://proxy.golang.org GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-trimpath)
+
+# etcd's module has `replace` directives, so `go install` refuses it: build it from a wrapper
+# module that requires it as a tool.
+build_etcd() {
+  local stamp="$BIN_DIR/.etcd.version"
+  if [ -x "$BIN_DIR/etcd" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$ETCD_VERSION" ]; then
+    log "etcd $ETCD_VERSION present"; return
+  fi
+  log "building etcd $ETCD_VERSION (first time only)"
+  local work="$TOOLS_DIR/src/etcd"
+  rm -rf "$work" && mkdir -p "$work"
+  (
+    cd "$work"
+    env "${GO_ENV[@]}" go mod init local/etcd >/dev/null 2>&1
+    env "${GO_ENV[@]}" go get -tool "go.etcd.io/etcd/server/v3@$ETCD_VERSION" >/dev/null
+    env "${GO_ENV[@]}" go build -o "$BIN_DIR/etcd" go.etcd.io/etcd/server/v3
+  )
+  echo "$ETCD_VERSION" > "$stamp"
+}
+
+# kube-apiserver, kube-controller-manager, kube-scheduler and kubectl from k8s.io/kubernetes,
+# whose go.mod points its staging modules at local directories: a wrapper module maps each of
+# them to its published v0.x version instead.
+build_kubernetes() {
+  local stamp="$BIN_DIR/.kubernetes.version"
+  local commands=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
+  local all_present=1
+  for c in "${commands[@]}"; do [ -x "$BIN_DIR/$c" ] || all_present=0; done
+  if [ "$all_present" = 1 ] && [ "$(cat "$stamp" 2>/dev/null)" = "$KUBERNETES_VERSION" ]; then
+    log "kubernetes $KUBERNETES_VERSION present"; return
+  fi
+  log "building kubernetes $KUBERNETES_VERSION control plane (first time only; tens of minutes)"
+  local work="$TOOLS_DIR/src/kubernetes" staging_version="v0.${KUBERNETES_VERSION#v1.}"
+  rm -rf "$work" && mkdir -p "$work"
+  (
+    cd "$work"
+    local upstream_mod
+    upstream_mod=$(env "${GO_ENV[@]}" go mod download -json "k8s.io/kubernetes@$KUBERNETES_VERSION" |
+      sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')
+    {
+      echo "module local/k8s"
+      echo
+      grep -E '^go [0-9]' "$upstream_mod"
+      grep -E '^godebug ' "$upstream_mod" || true
+      echo
+      echo "require k8s.io/kubernetes $KUBERNETES_VERSION"
+      echo
+      echo "replace ("
+      sed -n '/^replace (/,/^)/p' "$upstream_mod" | grep -oE 'k8s\.io/[a-z0-9-]+ =>' |
+        sed -E "s|(k8s\.io/[a-z0-9-]+) =>|\t\1 => \1 $staging_version|"
+      echo ")"
+    } > go.mod
+    local packages=()
+    # (Each with the version: a bare path would move k8s.io/kubernetes to @latest.)
+    for c in "${commands[@]}"; do packages+=("k8s.io/kubernetes/cmd/$c@$KUBERNETES_VERSION"); done
+    env "${GO_ENV[@]}" go get -tool "${packages[@]}" >/dev/null
+    local ldflags="-s -w -X k8s.io/component-base/version.gitVersion=$KUBERNETES_VERSION"
+    ldflags+=" -X k8s.io/component-base/version.gitMajor=1"
+    ldflags+=" -X k8s.io/component-base/version.gitMinor=$(echo "$KUBERNETES_VERSION" | cut -d. -f2)"
+    ldflags+=" -X k8s.io/client-go/pkg/version.gitVersion=$KUBERNETES_VERSION"
+    for c in "${commands[@]}"; do
+      env "${GO_ENV[@]}" go build -ldflags "$ldflags" -o "$BIN_DIR/$c" "k8s.io/kubernetes/cmd/$c"
+    done
+  )
+  echo "$KUBERNETES_VERSION" > "$stamp"
+}
+
+# kwok plus the stage files that carry its fake nodes and pods through their lifecycle.
+build_kwok() {
+  go_build kwok sigs.k8s.io/kwok/cmd/kwok "$KWOK_VERSION"
+  local stages="$TOOLS_DIR/kwok-stages"
+  if [ -f "$stages/.version" ] && [ "$(cat "$stages/.version")" = "$KWOK_VERSION" ]; then return; fi
+  local source
+  source="$(env "${GO_ENV[@]}" go env GOMODCACHE)/sigs.k8s.io/kwok@$KWOK_VERSION/kustomize/stage"
+  rm -rf "$stages" && mkdir -p "$stages"
+  for stage in node-initialize node-heartbeat-with-lease pod-ready pod-complete pod-delete; do
+    find "$source" -name "$stage.yaml" -exec cp {} "$stages/" \;
+  done
+  echo "$KWOK_VERSION" > "$stages/.version"
+}
+
 # `tools.sh media` installs only what rendering needs; `tools.sh` (or `all`) adds the servers
 # the tests run.
 case "${1:-all}" in
@@ -67,8 +152,14 @@ case "${1:-all}" in
     go_build minio github.com/minio/minio "$MINIO_VERSION"
     log "ready in $BIN_DIR"
     ;;
+  kube)
+    build_etcd
+    build_kubernetes
+    build_kwok
+    log "kubernetes tools ready in $BIN_DIR"
+    ;;
   *)
-    echo "usage: $0 [media|all]" >&2
+    echo "usage: $0 [media|all|kube]" >&2
     exit 2
     ;;
 esac

@@ -98,7 +98,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const service = new AccountsService(accounts, sessions, tokens, deps.config.auth.refreshTokenDays, deps.now);
   const authenticate = createAuthenticate({ tokens, accounts, apiKeys, ...(deps.now ? { now: deps.now } : {}) });
 
-  await app.register(healthRoutes, { registry, checkReady: async () => void (await deps.db.$queryRaw`SELECT 1`) });
+  await app.register(healthRoutes, {
+    registry,
+    checks: {
+      database: async () => void (await deps.db.$queryRaw`SELECT 1`),
+      objectStore: () => deps.store.ping(),
+      eventBus: () => deps.bus.ping(),
+    },
+  });
   await app.register(authRoutes, { service, accounts, authenticate, rateLimitPerMinute: deps.config.auth.rateLimitPerMinute });
   await app.register(apiKeyRoutes, { apiKeys, authenticate });
   await app.register(memberRoutes, { accounts, authenticate });

@@ -43,6 +43,7 @@ async function serve(config: ControlPlaneConfig, databaseUrl: string, options: {
   const store = createObjectStore(config);
   await store.ensureReady();
   const plans = planTable();
+  await store.configureExpiry(Object.values(plans).map((plan) => plan.retentionDays));
   const bus = config.natsUrl ? await NatsBus.connect(config.natsUrl) : new InProcessBus();
   const relay = new OutboxRelay(db, bus, 200, (err) => log(`outbox relay: ${String(err)}`));
   const registry = createRegistry();

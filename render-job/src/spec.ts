@@ -142,6 +142,10 @@ export const RenderSpecSchema = Type.Object(
         destination: Location,
         thumbnail: Type.Boolean({ default: true }),
         sidecars: Type.Boolean({ default: true }),
+        /** Object tags on every uploaded file (s3 destinations), e.g. for the bucket's expiry rules. */
+        tags: Type.Optional(
+          Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.:/=+@-]{1,128}$' }), Type.String({ pattern: '^[A-Za-z0-9_.:/=+@ -]{0,256}$' }), { maxProperties: 10 }),
+        ),
       },
       { additionalProperties: false },
     ),

@@ -26,6 +26,7 @@ export interface TestApp {
   app: FastifyInstance;
   baseUrl: string;
   store: ObjectStore;
+  bus: InProcessBus;
   db: Database;
   databaseUrl: string;
   close(): Promise<void>;
@@ -63,6 +64,7 @@ export async function startApp(postgresUrl: string, env: Record<string, string> 
     app,
     baseUrl: `http://127.0.0.1:${port}`,
     store,
+    bus,
     db,
     databaseUrl,
     close: async () => {

@@ -212,7 +212,7 @@ describe('bad requests', () => {
 describe('operations endpoints', () => {
   it('serves health, readiness, Prometheus metrics and the OpenAPI document', async () => {
     expect((await t.app.inject({ method: 'GET', url: '/healthz' })).json()).toEqual({ status: 'ok' });
-    expect((await t.app.inject({ method: 'GET', url: '/readyz' })).json()).toEqual({ status: 'ready' });
+    expect((await t.app.inject({ method: 'GET', url: '/readyz' })).json()).toEqual({ status: 'ready', checks: { database: 'ok', objectStore: 'ok', eventBus: 'ok' } });
     const metrics = await t.app.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.body).toContain('cutline_http_request_duration_seconds_bucket');
     expect(metrics.body).toMatch(/route="\/v1\/auth\/login"/);
@@ -220,5 +220,21 @@ describe('operations endpoints', () => {
     const doc = openapi.json<{ openapi: string; paths: Record<string, unknown> }>();
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/auth/register', '/v1/auth/login', '/v1/api-keys', '/v1/members/{userId}']));
+  });
+});
+
+describe('readiness', () => {
+  it('answers 503 and names the dependency that does not answer', async () => {
+    const other = await startApp(services.postgresUrl);
+    try {
+      await other.bus.close();
+      const response = await other.app.inject({ method: 'GET', url: '/readyz' });
+      expect(response.statusCode).toBe(503);
+      expect(response.json()).toEqual({
+        error: { code: 'CUTLINE_UNAVAILABLE', message: 'Not ready: eventBus not answering.', details: [{ field: 'eventBus', message: 'not answering' }] },
+      });
+    } finally {
+      await other.close();
+    }
   });
 });

@@ -53,4 +53,11 @@ describe.each([
     await settle(bus);
     expect(all).toHaveLength(6);
   });
+
+  it('answers a ping while open and refuses it once closed', async () => {
+    const bus = await make();
+    await expect(bus.ping()).resolves.toBeUndefined();
+    await bus.close();
+    await expect(bus.ping()).rejects.toThrow();
+  });
 });

@@ -12,7 +12,7 @@ import { installErrorHandler } from '../../control-plane/src/http/error-handler.
 import { FsObjectStore } from '../../control-plane/src/storage/fs-object-store.js';
 import { fsObjectRoutes } from '../../control-plane/src/storage/fs-object-routes.js';
 import { MinioObjectStore } from '../../control-plane/src/storage/minio-object-store.js';
-import { ObjectNotFoundError, ObjectTooLargeError, type ObjectStore } from '../../control-plane/src/storage/object-store.js';
+import { MIN_PART_BYTES, ObjectNotFoundError, ObjectTooLargeError, type ObjectStore } from '../../control-plane/src/storage/object-store.js';
 import { s3Client, uniqueName } from '../fixture/helpers.js';
 import { freePort } from '../fixture/ports.js';
 
@@ -115,5 +115,62 @@ describe.each(adapters)('ObjectStore contract: %s', (_name, make) => {
     const response = await fetch(url, { method: 'PUT', body: 'uploaded directly', headers: { 'content-type': 'application/octet-stream' } });
     expect(response.status).toBe(200);
     expect(await text(await store.get('org/a/direct.bin'))).toBe('uploaded directly');
+  });
+
+  it('multipart uploads take parts in any order, list what arrived, replace a re-sent part, and join them', async () => {
+    const key = 'org/a/multipart.bin';
+    const uploadId = await store.startMultipart(key, { contentType: 'video/mp4' });
+    const first = Buffer.alloc(MIN_PART_BYTES, 1);
+    const last = Buffer.from('the last part may be short');
+    const put = async (n: number, body: Buffer) => {
+      const response = await fetch(await store.presignPart(key, uploadId, n, { expiresSeconds: 60 }), { method: 'PUT', body });
+      expect(response.status, await response.clone().text()).toBe(200);
+      expect(response.headers.get('etag')).toMatch(/^"[0-9a-f]{32}"$/);
+    };
+    await put(2, last);
+    expect((await store.listParts(key, uploadId)).map((p) => [p.partNumber, p.bytes])).toEqual([[2, last.length]]);
+    await put(1, Buffer.alloc(100, 9)); // an interrupted first attempt …
+    await put(1, first); // … sent again in full
+    const parts = await store.listParts(key, uploadId);
+    expect(parts.map((p) => [p.partNumber, p.bytes])).toEqual([[1, MIN_PART_BYTES], [2, last.length]]);
+    expect(await store.stat(key)).toBeUndefined(); // nothing visible before completion
+    const stored = await store.completeMultipart(key, uploadId, parts);
+    expect(stored).toMatchObject({ key, bytes: MIN_PART_BYTES + last.length, contentType: 'video/mp4' });
+    const joined = Buffer.from(await text(await store.get(key)), 'latin1');
+    expect(joined.length).toBe(MIN_PART_BYTES + last.length);
+    expect(joined.subarray(MIN_PART_BYTES).toString()).toBe('the last part may be short');
+  });
+
+  it('an aborted multipart upload leaves nothing, and its part links stop working', async () => {
+    const key = 'org/a/aborted.bin';
+    const uploadId = await store.startMultipart(key, { contentType: 'video/mp4' });
+    const url = await store.presignPart(key, uploadId, 1, { expiresSeconds: 60 });
+    expect((await fetch(url, { method: 'PUT', body: 'part one' })).status).toBe(200);
+    await store.abortMultipart(key, uploadId);
+    await store.abortMultipart(key, uploadId); // idempotent
+    expect((await fetch(url, { method: 'PUT', body: 'part one again' })).status).toBe(404);
+    expect(await store.stat(key)).toBeUndefined();
+  });
+
+  it('configures its expiry backstop and tags objects with their retention', async () => {
+    await store.configureExpiry([30, 7, 7, 90]);
+    await store.put('org/a/tagged.bin', Readable.from([Buffer.from('x')]), { contentType: 'text/plain', maxBytes: 10, retentionDays: 7 });
+    await store.put('org/a/retagged.bin', Readable.from([Buffer.from('y')]), { contentType: 'text/plain', maxBytes: 10 });
+    await store.tagRetention('org/a/retagged.bin', 30);
+    if (store instanceof MinioObjectStore) {
+      const client = s3Client(services.s3);
+      const bucket = (store as unknown as { bucket: string }).bucket;
+      const rules = await client.getBucketLifecycle(bucket);
+      const summary = rules!.Rule.map((r) => [r.ID, (r.Expiration as { Days?: number } | undefined)?.Days ?? null]);
+      expect(summary).toEqual([['cutline-retention-7d', 8], ['cutline-retention-30d', 31], ['cutline-retention-90d', 91]]);
+      // (The client's XML parser turns numeric tag values into numbers.)
+      const tagsOf = async (key: string) => ((await client.getObjectTagging(bucket, key)) as Array<{ Key: string; Value: unknown }>).map((t) => `${t.Key}=${String(t.Value)}`);
+      expect(await tagsOf('org/a/tagged.bin')).toEqual(['cutline-retention-days=7']);
+      expect(await tagsOf('org/a/retagged.bin')).toEqual(['cutline-retention-days=30']);
+    }
+  });
+
+  it('answers a ping', async () => {
+    await expect(store.ping()).resolves.toBeUndefined();
   });
 });

@@ -43,6 +43,8 @@ export const CORPUS = {
   uhd4k: { file: 'uhd-4k.mp4', args: [...pattern(3840, 2160, 2), ...h264, '-an'] },
   /** Flat grey with no detail: pixels change only where captions are drawn. */
   flatGrey: { file: 'flat-grey.mp4', args: ['-f', 'lavfi', '-i', 'color=c=0x606060:s=1280x720:r=30:d=8', ...h264, '-an'] },
+  // Incompressible (noise, lossless): about 11 MB in one second, for multipart uploads.
+  noisy: { file: 'noisy-11mb.mp4', args: [...pattern(640, 360, 1), '-vf', 'noise=alls=60:allf=t+u', '-c:v', 'libx264', '-preset', 'ultrafast', '-qp', '0', '-pix_fmt', 'yuv420p'] },
   logo: { file: 'logo.png', args: ['-f', 'lavfi', '-i', 'color=c=red@1:s=200x100,format=rgba', '-frames:v', '1'] },
   music: { file: 'music.mp3', args: ['-f', 'lavfi', '-i', 'sine=f=440:d=4', '-c:a', 'libmp3lame', '-q:a', '6'] },
 

@@ -14,6 +14,8 @@ export type Unsubscribe = () => void;
 export interface EventBus {
   publish(subject: string, data: Record<string, unknown>): Promise<void>;
   subscribe(pattern: string, handler: (message: BusMessage) => void): Unsubscribe;
+  /** Resolves when the bus answers (a round trip to the server, where there is one). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 

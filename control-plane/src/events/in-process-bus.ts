@@ -22,7 +22,14 @@ export class InProcessBus implements EventBus {
     return () => this.subscriptions.delete(entry);
   }
 
+  private closed = false;
+
+  async ping(): Promise<void> {
+    if (this.closed) throw new Error('event bus closed');
+  }
+
   async close(): Promise<void> {
+    this.closed = true;
     this.subscriptions.clear();
   }
 }

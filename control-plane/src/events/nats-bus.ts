@@ -32,6 +32,11 @@ export class NatsBus implements EventBus {
     await this.nc.flush();
   }
 
+  async ping(): Promise<void> {
+    if (this.nc.isClosed()) throw new Error('NATS connection closed');
+    await this.nc.rtt();
+  }
+
   async close(): Promise<void> {
     await this.nc.drain();
   }

@@ -12,6 +12,8 @@ export interface Asset {
   filename: string;
   contentType: string;
   objectKey: string;
+  /** While a multipart upload is open: its id in the object store. */
+  multipartUpload: string | null;
   sizeBytes: number | null;
   durationSeconds: number | null;
   width: number | null;
@@ -30,7 +32,7 @@ function toAsset(row: Row): Asset {
 }
 
 const SELECT = {
-  id: true, organizationId: true, kind: true, status: true, filename: true, contentType: true, objectKey: true, sizeBytes: true,
+  id: true, organizationId: true, kind: true, status: true, filename: true, contentType: true, objectKey: true, multipartUpload: true, sizeBytes: true,
   durationSeconds: true, width: true, height: true, videoCodec: true, audioCodec: true, rejectionCode: true, createdAt: true, expiresAt: true,
 } as const;
 
@@ -46,17 +48,23 @@ export class AssetsRepository {
     return toAsset(row as Row);
   }
 
+  /** Records the open multipart upload and the size the client declared for it. */
+  async attachMultipart(id: string, uploadId: string, declaredBytes: number): Promise<Asset> {
+    const row = await this.db.asset.update({ where: { id }, data: { multipartUpload: uploadId, sizeBytes: BigInt(declaredBytes) }, select: SELECT });
+    return toAsset(row as Row);
+  }
+
   async markReady(id: string, meta: { sizeBytes: number; durationSeconds?: number | undefined; width?: number | undefined; height?: number | undefined; videoCodec?: string | undefined; audioCodec?: string | undefined }): Promise<Asset> {
     const row = await this.db.asset.update({
       where: { id },
-      data: { status: 'ready', sizeBytes: BigInt(meta.sizeBytes), durationSeconds: meta.durationSeconds ?? null, width: meta.width ?? null, height: meta.height ?? null, videoCodec: meta.videoCodec ?? null, audioCodec: meta.audioCodec ?? null },
+      data: { status: 'ready', multipartUpload: null, sizeBytes: BigInt(meta.sizeBytes), durationSeconds: meta.durationSeconds ?? null, width: meta.width ?? null, height: meta.height ?? null, videoCodec: meta.videoCodec ?? null, audioCodec: meta.audioCodec ?? null },
       select: SELECT,
     });
     return toAsset(row as Row);
   }
 
   async markRejected(id: string, code: string): Promise<void> {
-    await this.db.asset.update({ where: { id }, data: { status: 'rejected', rejectionCode: code } });
+    await this.db.asset.update({ where: { id }, data: { status: 'rejected', rejectionCode: code, multipartUpload: null } });
   }
 
   /** An asset of this organization, or undefined (also for other organizations' ids). */

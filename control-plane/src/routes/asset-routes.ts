@@ -86,25 +86,76 @@ export const assetRoutes: FastifyPluginAsyncTypebox<AssetRoutesOptions> = async 
 
   const Kind = Type.Union([Type.Literal('video'), Type.Literal('logo'), Type.Literal('music')]);
 
+  const SingleUpload = Type.Object({
+    method: Type.Literal('PUT'),
+    url: Type.String(),
+    headers: Type.Record(Type.String(), Type.String()),
+    expiresAt: Type.String({ format: 'date-time' }),
+  });
+  const MultipartUpload = Type.Object({
+    method: Type.Literal('multipart'),
+    partSize: Type.Integer({ description: 'Every part but the last has exactly this many bytes' }),
+    partCount: Type.Integer(),
+    expiresAt: Type.String({ format: 'date-time' }),
+  });
+  const Part = Type.Object({ partNumber: Type.Integer(), bytes: Type.Integer(), etag: Type.String() });
+
   app.post('/v1/assets/uploads', {
     preHandler: canWrite,
     schema: {
       tags: ['assets'],
-      summary: 'Start a direct upload: PUT the file to the returned URL, then POST /v1/assets/{id}/complete',
+      summary: 'Start a direct upload to object storage, then POST /v1/assets/{id}/complete',
+      description:
+        'Files up to 64 MiB get one presigned PUT link. Larger files (or `multipart: true`) are uploaded in parts: ' +
+        'ask POST /v1/assets/{id}/parts for part links, PUT each part, and to resume after an interruption ask ' +
+        'GET /v1/assets/{id}/parts which parts arrived and send only the others.',
       body: Type.Object(
-        { kind: Kind, filename: Type.String({ minLength: 1, maxLength: 255 }), contentType: Type.String({ minLength: 3, maxLength: 100, pattern: '^[\\w.+-]+/[\\w.+-]+$' }), sizeBytes: Type.Integer({ minimum: 1 }) },
+        {
+          kind: Kind,
+          filename: Type.String({ minLength: 1, maxLength: 255 }),
+          contentType: Type.String({ minLength: 3, maxLength: 100, pattern: '^[\\w.+-]+/[\\w.+-]+$' }),
+          sizeBytes: Type.Integer({ minimum: 1 }),
+          multipart: Type.Optional(Type.Boolean()),
+        },
         { additionalProperties: false },
       ),
-      response: { 201: Type.Object({ asset: AssetView, upload: Type.Object({ method: Type.Literal('PUT'), url: Type.String(), headers: Type.Record(Type.String(), Type.String()), expiresAt: Type.String({ format: 'date-time' }) }) }), ...errorResponses },
+      response: { 201: Type.Object({ asset: AssetView, upload: Type.Union([SingleUpload, MultipartUpload]) }), ...errorResponses },
     },
   }, async (request, reply) => {
     const principal = principalOf(request);
     const { plan } = await organizationPlan(accounts, plans, principal.organizationId);
-    const started = await uploads.startDirect(principal, plan, request.body);
-    return reply.status(201).send({
-      asset: view(started.asset),
-      upload: { method: 'PUT' as const, url: started.url, headers: { 'content-type': request.body.contentType }, expiresAt: started.expiresAt.toISOString() },
-    });
+    const { asset, upload } = await uploads.startDirect(principal, plan, request.body);
+    return reply.status(201).send({ asset: view(asset), upload: { ...upload, expiresAt: upload.expiresAt.toISOString() } });
+  });
+
+  app.post('/v1/assets/:id/parts', {
+    preHandler: canWrite,
+    schema: {
+      tags: ['assets'],
+      summary: 'Presigned links to PUT parts of a multipart upload to (up to 100 per request)',
+      params: Type.Object({ id: Uuid }),
+      body: Type.Object({ partNumbers: Type.Array(Type.Integer({ minimum: 1, maximum: 10_000 }), { minItems: 1, maxItems: 100 }) }, { additionalProperties: false }),
+      response: { 200: Type.Object({ parts: Type.Array(Type.Object({ partNumber: Type.Integer(), url: Type.String() })), expiresAt: Type.String({ format: 'date-time' }) }), ...errorResponses },
+    },
+  }, async (request) => {
+    const asset = await assets.find(principalOf(request).organizationId, request.params.id);
+    if (!asset) throw notFound('Asset');
+    const links = await uploads.partLinks(asset, request.body.partNumbers);
+    return { parts: links.parts, expiresAt: links.expiresAt.toISOString() };
+  });
+
+  app.get('/v1/assets/:id/parts', {
+    preHandler: canRead,
+    schema: {
+      tags: ['assets'],
+      summary: 'The parts of a multipart upload that have arrived (to resume it)',
+      params: Type.Object({ id: Uuid }),
+      response: { 200: Type.Object({ partSize: Type.Integer(), partCount: Type.Integer(), uploaded: Type.Array(Part) }), ...errorResponses },
+    },
+  }, async (request) => {
+    const asset = await assets.find(principalOf(request).organizationId, request.params.id);
+    if (!asset) throw notFound('Asset');
+    return uploads.progress(asset);
   });
 
   app.post('/v1/assets/:id/complete', {

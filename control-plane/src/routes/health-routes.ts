@@ -1,24 +1,44 @@
-/** Liveness, readiness (the database answers) and Prometheus metrics. */
+/**
+ * Liveness, readiness and Prometheus metrics. Readiness asks every dependency (database,
+ * object store, event bus) and names the ones that do not answer, so an operator reading a
+ * failed probe knows where to look; internals (error messages) stay in the log.
+ */
 import type { FastifyPluginAsync } from 'fastify';
 import type { Registry } from 'prom-client';
 
+export type ReadinessChecks = Record<string, () => Promise<void>>;
+
 export interface HealthOptions {
   registry: Registry;
-  /** Resolves when every dependency answers; rejects with what does not. */
-  checkReady: () => Promise<void>;
+  /** One check per dependency; each resolves when that dependency answers. */
+  checks: ReadinessChecks;
+  /** A dependency that has not answered within this is reported as failing. */
+  checkTimeoutMs?: number;
 }
 
-export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, { registry, checkReady }) => {
+function withTimeout(check: () => Promise<void>, ms: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    check().then(resolve, reject).finally(() => clearTimeout(timer));
+  });
+}
+
+export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, { registry, checks, checkTimeoutMs = 2_000 }) => {
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
 
   app.get('/readyz', { schema: { hide: true } }, async (request, reply) => {
-    try {
-      await checkReady();
-      return { status: 'ready' };
-    } catch (err) {
-      request.log.warn({ err }, 'not ready');
-      return reply.status(503).send({ error: { code: 'CUTLINE_UNAVAILABLE', message: 'Not ready: a dependency is not answering.' } });
-    }
+    const names = Object.keys(checks);
+    const results = await Promise.allSettled(names.map((name) => withTimeout(checks[name]!, checkTimeoutMs)));
+    const report: Record<string, 'ok' | 'failing'> = {};
+    results.forEach((result, i) => {
+      report[names[i]!] = result.status === 'fulfilled' ? 'ok' : 'failing';
+      if (result.status === 'rejected') request.log.warn({ err: result.reason, dependency: names[i] }, 'dependency not ready');
+    });
+    const failing = names.filter((name) => report[name] === 'failing');
+    if (failing.length === 0) return { status: 'ready', checks: report };
+    return reply.status(503).send({
+      error: { code: 'CUTLINE_UNAVAILABLE', message: `Not ready: ${failing.join(', ')} not answering.`, details: failing.map((field) => ({ field, message: 'not answering' })) },
+    });
   });
 
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {

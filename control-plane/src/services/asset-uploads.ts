@@ -14,10 +14,28 @@ import type { Principal } from '../domain.js';
 import { ApiError, isApiErrorCode } from '../http/errors.js';
 import type { Plan } from '../plans.js';
 import type { Asset, AssetKind, AssetsRepository } from '../repositories/assets-repository.js';
-import { ObjectTooLargeError, type ObjectStore } from '../storage/object-store.js';
+import { MAX_PARTS, MIN_PART_BYTES, ObjectTooLargeError, type ObjectStore, type UploadedPart } from '../storage/object-store.js';
 import { SizeLimit } from '../storage/size-limit.js';
 
 const DIRECT_UPLOAD_SECONDS = 60 * 60;
+const MiB = 1024 * 1024;
+/** Direct uploads above this go in parts (a client may ask for parts below it too). */
+export const MULTIPART_THRESHOLD_BYTES = 64 * MiB;
+
+/** Whole MiB, at least S3's 5 MiB minimum, and few enough parts for S3's 10,000. */
+export function partSizeFor(sizeBytes: number): number {
+  return Math.max(MIN_PART_BYTES, Math.ceil(sizeBytes / MAX_PARTS / MiB) * MiB);
+}
+
+export type DirectUpload =
+  | { method: 'PUT'; url: string; headers: Record<string, string>; expiresAt: Date }
+  | { method: 'multipart'; partSize: number; partCount: number; expiresAt: Date };
+
+export interface UploadProgress {
+  partSize: number;
+  partCount: number;
+  uploaded: UploadedPart[];
+}
 
 export class AssetUploads {
   constructor(
@@ -40,7 +58,7 @@ export class AssetUploads {
       }
       const sizeBytes = (await stat(temp)).size;
       const meta = await this.probe(input.kind, temp, plan);
-      await this.store.put(asset.objectKey, createReadStream(temp), { contentType: input.contentType, maxBytes: plan.maxUploadBytes });
+      await this.store.put(asset.objectKey, createReadStream(temp), { contentType: input.contentType, maxBytes: plan.maxUploadBytes, retentionDays: plan.retentionDays });
       const ready = await this.assets.markReady(asset.id, { sizeBytes, ...meta });
       await this.activity(principal, 'asset.uploaded', { type: 'asset', id: asset.id }, { filename: input.filename, bytes: sizeBytes });
       return ready;
@@ -54,19 +72,54 @@ export class AssetUploads {
   }
 
   /**
-   * Direct upload, step 1: an asset waiting for its bytes and a short-lived link the client
-   * PUTs the file to (straight to the object store; the API never sees the bytes).
+   * Direct upload, step 1: an asset waiting for its bytes, and either one short-lived link the
+   * client PUTs the file to, or (large files, or when asked) a multipart upload whose part
+   * links come from partLinks(). The API never sees the bytes.
    */
-  async startDirect(principal: Principal, plan: Plan, input: { kind: AssetKind; filename: string; contentType: string; sizeBytes: number }): Promise<{ asset: Asset; url: string; expiresAt: Date }> {
+  async startDirect(
+    principal: Principal,
+    plan: Plan,
+    input: { kind: AssetKind; filename: string; contentType: string; sizeBytes: number; multipart?: boolean | undefined },
+  ): Promise<{ asset: Asset; upload: DirectUpload }> {
     if (input.sizeBytes > plan.maxUploadBytes) throw new ApiError('CUTLINE_INPUT_TOO_LARGE', `Uploads on the ${plan.id} plan are limited to ${plan.maxUploadBytes} bytes.`);
     const asset = await this.createAsset(principal, plan, input);
+    const expiresAt = new Date(this.now().getTime() + DIRECT_UPLOAD_SECONDS * 1000);
+    if (input.multipart || input.sizeBytes > MULTIPART_THRESHOLD_BYTES) {
+      const uploadId = await this.store.startMultipart(asset.objectKey, { contentType: input.contentType });
+      const attached = await this.assets.attachMultipart(asset.id, uploadId, input.sizeBytes);
+      const partSize = partSizeFor(input.sizeBytes);
+      return { asset: attached, upload: { method: 'multipart', partSize, partCount: Math.ceil(input.sizeBytes / partSize), expiresAt } };
+    }
     const url = await this.store.presignPut(asset.objectKey, { expiresSeconds: DIRECT_UPLOAD_SECONDS, contentType: input.contentType });
-    return { asset, url, expiresAt: new Date(this.now().getTime() + DIRECT_UPLOAD_SECONDS * 1000) };
+    return { asset, upload: { method: 'PUT', url, headers: { 'content-type': input.contentType }, expiresAt } };
+  }
+
+  /** Links to PUT the given parts to (asked for in batches, so a resumed upload asks again). */
+  async partLinks(asset: Asset, partNumbers: number[]): Promise<{ parts: Array<{ partNumber: number; url: string }>; expiresAt: Date }> {
+    const { uploadId, partCount } = this.openMultipart(asset);
+    const outside = partNumbers.filter((n) => n > partCount);
+    if (outside.length > 0) {
+      throw new ApiError('CUTLINE_VALIDATION_FAILED', `This upload has ${partCount} parts.`, outside.map((n) => ({ field: 'partNumbers', message: `part ${n} is beyond the last part (${partCount})` })));
+    }
+    const parts = await Promise.all(
+      [...new Set(partNumbers)].map(async (partNumber) => ({ partNumber, url: await this.store.presignPart(asset.objectKey, uploadId, partNumber, { expiresSeconds: DIRECT_UPLOAD_SECONDS }) })),
+    );
+    return { parts, expiresAt: new Date(this.now().getTime() + DIRECT_UPLOAD_SECONDS * 1000) };
+  }
+
+  /** What has arrived so far: a client resuming an upload sends only the parts missing here. */
+  async progress(asset: Asset): Promise<UploadProgress> {
+    const { uploadId, partSize, partCount } = this.openMultipart(asset);
+    return { partSize, partCount, uploaded: await this.store.listParts(asset.objectKey, uploadId) };
   }
 
   /** Direct upload, step 2: the client says it is done; the file is probed like any upload. */
   async completeDirect(principal: Principal, asset: Asset, plan: Plan): Promise<Asset> {
     if (asset.status !== 'uploading') throw new ApiError('CUTLINE_CONFLICT', `The upload is already ${asset.status}.`);
+    // An incomplete multipart upload stays open (409 with the parts that are missing), so the
+    // client can send them and complete again.
+    // (An upload already joined by an earlier, interrupted completion is not joined again.)
+    if (asset.multipartUpload && !(await this.store.stat(asset.objectKey))) await this.assembleParts(asset);
     const stored = await this.store.stat(asset.objectKey);
     if (!stored) throw new ApiError('CUTLINE_CONFLICT', 'Nothing was uploaded yet: PUT the file to the upload URL first.');
     const dir = await mkdtemp(join(tmpdir(), 'cutline-upload-'));
@@ -75,6 +128,7 @@ export class AssetUploads {
       if (stored.bytes > plan.maxUploadBytes) throw new ApiError('CUTLINE_INPUT_TOO_LARGE', `Uploads on the ${plan.id} plan are limited to ${plan.maxUploadBytes} bytes.`);
       await pipeline(await this.store.get(asset.objectKey), createWriteStream(temp));
       const meta = await this.probe(asset.kind, temp, plan);
+      await this.store.tagRetention(asset.objectKey, plan.retentionDays);
       const ready = await this.assets.markReady(asset.id, { sizeBytes: stored.bytes, ...meta });
       await this.activity(principal, 'asset.uploaded', { type: 'asset', id: asset.id }, { filename: asset.filename, bytes: stored.bytes, direct: true });
       return ready;
@@ -85,6 +139,31 @@ export class AssetUploads {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  }
+
+  private openMultipart(asset: Asset): { uploadId: string; partSize: number; partCount: number } {
+    if (asset.status !== 'uploading') throw new ApiError('CUTLINE_CONFLICT', `The upload is already ${asset.status}.`);
+    if (!asset.multipartUpload || asset.sizeBytes === null) throw new ApiError('CUTLINE_CONFLICT', 'This upload is a single PUT, not a multipart upload.');
+    const partSize = partSizeFor(asset.sizeBytes);
+    return { uploadId: asset.multipartUpload, partSize, partCount: Math.ceil(asset.sizeBytes / partSize) };
+  }
+
+  /** Checks every part arrived whole (each the part size, the last the remainder), then joins them. */
+  private async assembleParts(asset: Asset): Promise<void> {
+    const { uploadId, partSize, partCount } = this.openMultipart(asset);
+    const declared = asset.sizeBytes ?? 0;
+    const parts = new Map((await this.store.listParts(asset.objectKey, uploadId)).map((p) => [p.partNumber, p]));
+    const problems: Array<{ field: string; message: string }> = [];
+    for (let n = 1; n <= partCount; n++) {
+      const expected = n < partCount ? partSize : declared - partSize * (partCount - 1);
+      const part = parts.get(n);
+      if (!part) problems.push({ field: `parts[${n}]`, message: 'missing' });
+      else if (part.bytes !== expected) problems.push({ field: `parts[${n}]`, message: `has ${part.bytes} bytes, expected ${expected}` });
+    }
+    if (problems.length > 0) {
+      throw new ApiError('CUTLINE_UPLOAD_INCOMPLETE', `${problems.length} of ${partCount} parts are missing or incomplete: upload them and complete again.`, problems.slice(0, 100));
+    }
+    await this.store.completeMultipart(asset.objectKey, uploadId, [...parts.values()].filter((p) => p.partNumber <= partCount));
   }
 
   private createAsset(principal: Principal, plan: Plan, input: { kind: AssetKind; filename: string; contentType: string }): Promise<Asset> {

@@ -2,6 +2,7 @@
  * Turns a render request into the render engine's RenderSpec, applying the plan: resolution
  * cap, narration limit, forced watermark. The spec is validated by the engine's own schema.
  */
+import { RETENTION_TAG } from '../storage/object-store.js';
 import { parseRenderSpec, type RenderSpec } from '@cutline/render-job';
 import type { Plan } from '../plans.js';
 import type { ObjectStore } from '../storage/object-store.js';
@@ -52,6 +53,10 @@ export function buildRenderSpec(inputs: SpecInputs, store: ObjectStore): RenderS
       maxInputBytes: plan.maxUploadBytes,
       maxInputSeconds: plan.maxSourceSeconds,
     },
-    output: { destination: store.locationFor(outputPrefix(inputs.organizationId, inputs.renderId)) },
+    output: {
+      destination: store.locationFor(outputPrefix(inputs.organizationId, inputs.renderId)),
+      // The bucket's expiry rules (configureExpiry) remove what the sweeper ever misses.
+      tags: { [RETENTION_TAG]: String(plan.retentionDays) },
+    },
   });
 }

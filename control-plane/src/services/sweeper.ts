@@ -60,9 +60,10 @@ export class Sweeper {
             renders: { none: { state: { in: ['queued', 'admitted', 'running'] } } },
           },
           take: 1000,
-          select: { id: true, objectKey: true },
+          select: { id: true, objectKey: true, multipartUpload: true },
         });
         for (const asset of assets) {
+          if (asset.multipartUpload) await this.store.abortMultipart(asset.objectKey, asset.multipartUpload);
           await this.store.delete(asset.objectKey);
           await tx.asset.update({ where: { id: asset.id }, data: { status: 'expired', deletedAt: now } });
         }

@@ -1,7 +1,7 @@
-/** Serves the local object store's presigned links: GET (download) and PUT (direct upload). */
+/** Serves the local object store's presigned links: GET (download), PUT (direct upload) and PUT of one part of a multipart upload. */
 import type { FastifyPluginAsync } from 'fastify';
 import { ApiError } from '../http/errors.js';
-import type { FsObjectStore } from './fs-object-store.js';
+import { NoSuchUploadError, type FsObjectStore } from './fs-object-store.js';
 import { contentDisposition, ObjectTooLargeError } from './object-store.js';
 
 export const fsObjectRoutes: FastifyPluginAsync<{ store: FsObjectStore; maxUploadBytes: number }> = async (app, { store, maxUploadBytes }) => {
@@ -23,10 +23,17 @@ export const fsObjectRoutes: FastifyPluginAsync<{ store: FsObjectStore; maxUploa
     const key = request.params['*'];
     const signed = store.verify('PUT', key, request.query);
     if (!signed) throw new ApiError('CUTLINE_FORBIDDEN', 'This link is invalid or has expired.');
+    const body = request.body as NodeJS.ReadableStream as never;
     try {
-      await store.put(key, request.body as NodeJS.ReadableStream as never, { contentType: signed.contentType ?? 'application/octet-stream', maxBytes: maxUploadBytes });
+      if (signed.uploadId !== undefined && signed.partNumber !== undefined) {
+        const part = await store.putPart(key, signed.uploadId, signed.partNumber, body, maxUploadBytes);
+        // S3 answers a part with its ETag; clients that complete uploads themselves need it.
+        return reply.status(200).header('etag', part.etag).send({ ok: true });
+      }
+      await store.put(key, body, { contentType: signed.contentType ?? 'application/octet-stream', maxBytes: maxUploadBytes });
     } catch (err) {
       if (err instanceof ObjectTooLargeError) throw new ApiError('CUTLINE_BODY_TOO_LARGE', err.message);
+      if (err instanceof NoSuchUploadError) throw new ApiError('CUTLINE_NOT_FOUND', 'This upload no longer exists.');
       throw err;
     }
     return reply.status(200).send({ ok: true });

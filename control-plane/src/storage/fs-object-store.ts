@@ -4,13 +4,13 @@
  * file name; fs-object-routes.ts serves them. Writes go to a temporary file renamed into
  * place, so a reader never sees half an object and a failed upload leaves nothing.
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { constants, createReadStream, createWriteStream } from 'node:fs';
+import { access, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { Readable } from 'node:stream';
-import { assertSafeKey, ObjectNotFoundError, type ObjectStore, type PresignGetOptions, type PutOptions, type StoredObject } from './object-store.js';
+import { Transform, type Readable } from 'node:stream';
+import { assertSafeKey, MAX_PARTS, ObjectNotFoundError, type ObjectStore, type PresignGetOptions, type PutOptions, type StoredObject, type UploadedPart } from './object-store.js';
 import { SizeLimit } from './size-limit.js';
 
 export interface SignedRequest {
@@ -19,6 +19,15 @@ export interface SignedRequest {
   expires: number;
   filename?: string | undefined;
   contentType?: string | undefined;
+  /** A part of a multipart upload (PUT only). */
+  uploadId?: string | undefined;
+  partNumber?: number | undefined;
+}
+
+export class NoSuchUploadError extends Error {
+  constructor(readonly uploadId: string) {
+    super(`No multipart upload ${uploadId}.`);
+  }
 }
 
 export class FsObjectStore implements ObjectStore {
@@ -43,6 +52,11 @@ export class FsObjectStore implements ObjectStore {
     await mkdir(join(this.root, 'objects'), { recursive: true });
     await mkdir(join(this.root, 'meta'), { recursive: true });
     await mkdir(join(this.root, 'tmp'), { recursive: true });
+    await mkdir(join(this.root, 'multipart'), { recursive: true });
+  }
+
+  async ping(): Promise<void> {
+    await access(join(this.root, 'objects'), constants.W_OK);
   }
 
   async put(key: string, body: Readable, options: PutOptions): Promise<StoredObject> {
@@ -109,7 +123,8 @@ export class FsObjectStore implements ObjectStore {
   verify(method: 'GET' | 'PUT', key: string, query: Record<string, string | undefined>): SignedRequest | undefined {
     const expires = Number(query.expires);
     if (!Number.isInteger(expires) || !query.signature) return undefined;
-    const request: SignedRequest = { method, key, expires, filename: query.filename, contentType: query.contentType };
+    const partNumber = query.partNumber === undefined ? undefined : Number(query.partNumber);
+    const request: SignedRequest = { method, key, expires, filename: query.filename, contentType: query.contentType, uploadId: query.uploadId, partNumber };
     const expected = Buffer.from(this.signature(request), 'base64url');
     const given = Buffer.from(query.signature, 'base64url');
     if (expected.length !== given.length || !timingSafeEqual(expected, given)) return undefined;
@@ -122,7 +137,7 @@ export class FsObjectStore implements ObjectStore {
   }
 
   private signature(r: SignedRequest): string {
-    return createHmac('sha256', this.signingKey).update([r.method, r.key, r.expires, r.filename ?? '', r.contentType ?? ''].join('\n')).digest('base64url');
+    return createHmac('sha256', this.signingKey).update([r.method, r.key, r.expires, r.filename ?? '', r.contentType ?? '', r.uploadId ?? '', r.partNumber ?? ''].join('\n')).digest('base64url');
   }
 
   private signedUrl(r: SignedRequest): string {
@@ -131,7 +146,105 @@ export class FsObjectStore implements ObjectStore {
     url.searchParams.set('expires', String(r.expires));
     if (r.filename) url.searchParams.set('filename', r.filename);
     if (r.contentType) url.searchParams.set('contentType', r.contentType);
+    if (r.uploadId) url.searchParams.set('uploadId', r.uploadId);
+    if (r.partNumber !== undefined) url.searchParams.set('partNumber', String(r.partNumber));
     url.searchParams.set('signature', this.signature(r));
     return url.toString();
   }
+
+  // Multipart uploads: multipart/<uploadId>/upload.json names the key; each part is <n>.part
+  // with <n>.json ({ bytes, etag }) written after it, so a listed part is always complete.
+
+  private uploadDir(uploadId: string): string {
+    if (!/^[a-f0-9]{32}$/.test(uploadId)) throw new NoSuchUploadError(uploadId);
+    return join(this.root, 'multipart', uploadId);
+  }
+
+  private async uploadFor(key: string, uploadId: string): Promise<{ dir: string; contentType: string }> {
+    const dir = this.uploadDir(uploadId);
+    const upload = await readFile(join(dir, 'upload.json'), 'utf8').then((t) => JSON.parse(t) as { key: string; contentType: string }).catch(() => undefined);
+    if (!upload || upload.key !== key) throw new NoSuchUploadError(uploadId);
+    return { dir, contentType: upload.contentType };
+  }
+
+  async startMultipart(key: string, options: { contentType: string }): Promise<string> {
+    assertSafeKey(key);
+    const uploadId = randomBytes(16).toString('hex');
+    const dir = this.uploadDir(uploadId);
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'upload.json'), JSON.stringify({ key, contentType: options.contentType }));
+    return uploadId;
+  }
+
+  async presignPart(key: string, uploadId: string, partNumber: number, options: { expiresSeconds: number }): Promise<string> {
+    return this.signedUrl({ method: 'PUT', key, expires: this.expiry(options.expiresSeconds), uploadId, partNumber });
+  }
+
+  /** Stores one part (what the signed part link's PUT does); a re-sent part replaces the old. */
+  async putPart(key: string, uploadId: string, partNumber: number, body: Readable, maxBytes: number): Promise<UploadedPart> {
+    if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > MAX_PARTS) throw new NoSuchUploadError(uploadId);
+    const { dir } = await this.uploadFor(key, uploadId);
+    const temp = join(this.root, 'tmp', randomBytes(12).toString('hex'));
+    const limit = new SizeLimit(maxBytes);
+    const md5 = createHash('md5');
+    const hashing = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        md5.update(chunk);
+        done(null, chunk);
+      },
+    });
+    try {
+      await pipeline(body, limit, hashing, createWriteStream(temp));
+      const part = { partNumber, bytes: limit.bytes, etag: `"${md5.digest('hex')}"` };
+      await rename(temp, join(dir, `${partNumber}.part`));
+      await writeFile(join(dir, `${partNumber}.json`), JSON.stringify(part));
+      return part;
+    } catch (err) {
+      await rm(temp, { force: true });
+      throw err;
+    }
+  }
+
+  async listParts(key: string, uploadId: string): Promise<UploadedPart[]> {
+    const { dir } = await this.uploadFor(key, uploadId);
+    const names = (await readdir(dir)).filter((n) => /^\d+\.json$/.test(n));
+    const parts = await Promise.all(names.map(async (n) => JSON.parse(await readFile(join(dir, n), 'utf8')) as UploadedPart));
+    return parts.sort((a, b) => a.partNumber - b.partNumber);
+  }
+
+  async completeMultipart(key: string, uploadId: string, parts: UploadedPart[]): Promise<StoredObject> {
+    const { dir, contentType } = await this.uploadFor(key, uploadId);
+    const target = this.pathOf(key);
+    const temp = join(this.root, 'tmp', randomBytes(12).toString('hex'));
+    const out = createWriteStream(temp);
+    try {
+      for (const part of [...parts].sort((a, b) => a.partNumber - b.partNumber)) {
+        await pipeline(createReadStream(join(dir, `${part.partNumber}.part`)), out, { end: false });
+      }
+      await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+      await mkdir(dirname(target), { recursive: true });
+      await mkdir(dirname(this.metaPathOf(key)), { recursive: true });
+      await writeFile(this.metaPathOf(key), JSON.stringify({ contentType }));
+      await rename(temp, target);
+    } catch (err) {
+      out.destroy();
+      await rm(temp, { force: true });
+      throw err;
+    }
+    await rm(dir, { recursive: true, force: true });
+    const stored = await this.stat(key);
+    if (!stored) throw new ObjectNotFoundError(key);
+    return stored;
+  }
+
+  async abortMultipart(key: string, uploadId: string): Promise<void> {
+    const { dir } = await this.uploadFor(key, uploadId).catch(() => ({ dir: undefined }));
+    if (dir) await rm(dir, { recursive: true, force: true });
+  }
+
+  // A local directory has no expiry of its own: the sweeper is the only one, so there is
+  // nothing to configure and nothing to tag.
+  async configureExpiry(): Promise<void> {}
+
+  async tagRetention(): Promise<void> {}
 }

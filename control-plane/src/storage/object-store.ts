@@ -15,7 +15,23 @@ export interface PutOptions {
   contentType: string;
   /** Refuse (and store nothing) past this many bytes. */
   maxBytes: number;
+  /** Tags the object for the store's own expiry rules (see configureExpiry). */
+  retentionDays?: number;
 }
+
+/** One part of a multipart upload as the store holds it. */
+export interface UploadedPart {
+  partNumber: number;
+  bytes: number;
+  etag: string;
+}
+
+/** S3's limits, which both adapters keep: parts of 5 MiB or more (but the last), at most 10,000. */
+export const MIN_PART_BYTES = 5 * 1024 * 1024;
+export const MAX_PARTS = 10_000;
+
+/** The object tag the expiry rules match: `cutline-retention-days=<N>`. */
+export const RETENTION_TAG = 'cutline-retention-days';
 
 export interface PresignGetOptions {
   expiresSeconds: number;
@@ -26,6 +42,8 @@ export interface PresignGetOptions {
 export interface ObjectStore {
   /** Creates the bucket (or directory) if needed. */
   ensureReady(): Promise<void>;
+  /** Resolves when the store answers and its bucket (or directory) is usable; for /readyz. */
+  ping(): Promise<void>;
   /** Streams a body in; never buffers it whole. Rejects with ObjectTooLargeError past maxBytes. */
   put(key: string, body: Readable, options: PutOptions): Promise<StoredObject>;
   get(key: string): Promise<Readable>;
@@ -35,6 +53,24 @@ export interface ObjectStore {
   deletePrefix(prefix: string): Promise<number>;
   presignGet(key: string, options: PresignGetOptions): Promise<string>;
   presignPut(key: string, options: { expiresSeconds: number; contentType: string }): Promise<string>;
+  /**
+   * Multipart upload, for files too large for one PUT and for uploads that must survive a lost
+   * connection: the client PUTs parts to presigned links in any order, asks which parts
+   * arrived (listParts) to resume, and the server completes it.
+   */
+  startMultipart(key: string, options: { contentType: string }): Promise<string>;
+  presignPart(key: string, uploadId: string, partNumber: number, options: { expiresSeconds: number }): Promise<string>;
+  listParts(key: string, uploadId: string): Promise<UploadedPart[]>;
+  completeMultipart(key: string, uploadId: string, parts: UploadedPart[]): Promise<StoredObject>;
+  abortMultipart(key: string, uploadId: string): Promise<void>;
+  /**
+   * The store's own expiry, a backstop behind the sweeper: objects tagged with
+   * RETENTION_TAG=N expire a day after N days. (Abandoned multipart uploads are aborted by the
+   * sweeper; MinIO also drops stale ones itself after 24 h and refuses an
+   * AbortIncompleteMultipartUpload rule.)
+   */
+  configureExpiry(retentionDays: number[]): Promise<void>;
+  tagRetention(key: string, days: number): Promise<void>;
   /** Where the render engine finds a key: s3://bucket/key, or a local path. */
   locationFor(key: string): string;
 }

@@ -55,6 +55,7 @@ export async function publishArtifacts(
   destination: string,
   files: readonly ArtifactFile[],
   s3: Client | undefined,
+  tags: Record<string, string> = {},
 ): Promise<PublishedFile[]> {
   const location = parseLocation(destination);
   switch (location.kind) {
@@ -62,7 +63,7 @@ export async function publishArtifacts(
       return publishToDirectory(location.path, files);
     case 's3':
       if (!s3) throw new RenderError('CUTLINE_INVALID_SPEC', 's3:// destinations need CUTLINE_S3_ENDPOINT and credentials.');
-      return publishToS3(s3, location.bucket, location.key, files);
+      return publishToS3(s3, location.bucket, location.key, files, tags);
     case 'http':
       throw new RenderError('CUTLINE_INVALID_SPEC', 'Outputs go to a directory or s3://bucket/prefix/, not an http URL.');
   }
@@ -88,13 +89,15 @@ async function publishToDirectory(dir: string, files: readonly ArtifactFile[]): 
   return published;
 }
 
-async function publishToS3(s3: Client, bucket: string, prefix: string, files: readonly ArtifactFile[]): Promise<PublishedFile[]> {
+async function publishToS3(s3: Client, bucket: string, prefix: string, files: readonly ArtifactFile[], tags: Record<string, string>): Promise<PublishedFile[]> {
   const base = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
   const published: PublishedFile[] = [];
   try {
     for (const file of files) {
       const key = `${base}${file.name}`;
       await s3.fPutObject(bucket, key, file.localPath, { 'Content-Type': file.contentType });
+      // (The client would turn an X-Amz-Tagging header into user metadata.)
+      if (Object.keys(tags).length > 0) await s3.setObjectTagging(bucket, key, tags);
       published.push({ name: file.name, uri: `s3://${bucket}/${key}`, bytes: (await stat(file.localPath)).size });
     }
   } catch (err) {
