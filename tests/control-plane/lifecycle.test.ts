@@ -234,6 +234,51 @@ describe('direct uploads', () => {
     expect(await t.store.stat(asset!.objectKey)).toBeUndefined();
   });
 
+  it('uploads a large file in parts, resumes after an interruption, and probes the joined file', async () => {
+    const account = await register(t.app, 'Multipart');
+    const body = await readFile(corpus.noisy);
+    const auth = bearer(account.accessToken);
+    const started = await t.app.inject({ method: 'POST', url: '/v1/assets/uploads', headers: auth, payload: { kind: 'video', filename: 'big.mp4', contentType: 'video/mp4', sizeBytes: body.length, multipart: true } });
+    expect(started.statusCode, started.body).toBe(201);
+    const { asset, upload } = started.json<{ asset: { id: string }; upload: { method: string; partSize: number; partCount: number } }>();
+    expect(upload).toMatchObject({ method: 'multipart', partSize: 5 * 1024 * 1024, partCount: Math.ceil(body.length / (5 * 1024 * 1024)) });
+    expect(upload.partCount).toBeGreaterThanOrEqual(2);
+    const partBody = (n: number) => body.subarray((n - 1) * upload.partSize, n * upload.partSize);
+    const sendParts = async (numbers: number[]) => {
+      const links = await t.app.inject({ method: 'POST', url: `/v1/assets/${asset.id}/parts`, headers: auth, payload: { partNumbers: numbers } });
+      expect(links.statusCode, links.body).toBe(200);
+      for (const part of links.json<{ parts: Array<{ partNumber: number; url: string }> }>().parts) {
+        expect((await fetch(part.url, { method: 'PUT', body: partBody(part.partNumber) })).status).toBe(200);
+      }
+    };
+    const complete = () => t.app.inject({ method: 'POST', url: `/v1/assets/${asset.id}/complete`, headers: auth });
+
+    // The connection drops after the first part: completing now names what is missing.
+    await sendParts([1]);
+    const early = await complete();
+    expect(early.statusCode).toBe(409);
+    expect(early.json()).toMatchObject({ error: { code: 'CUTLINE_UPLOAD_INCOMPLETE', details: expect.arrayContaining([{ field: 'parts[2]', message: 'missing' }]) } });
+
+    // Resuming: ask what arrived, send the rest.
+    const progress = (await t.app.inject({ method: 'GET', url: `/v1/assets/${asset.id}/parts`, headers: auth })).json<{ uploaded: Array<{ partNumber: number; bytes: number }> }>();
+    expect(progress.uploaded.map((p) => [p.partNumber, p.bytes])).toEqual([[1, upload.partSize]]);
+    const beyond = await t.app.inject({ method: 'POST', url: `/v1/assets/${asset.id}/parts`, headers: auth, payload: { partNumbers: [upload.partCount + 1] } });
+    expect([beyond.statusCode, beyond.json<{ error: { code: string } }>().error.code]).toEqual([400, 'CUTLINE_VALIDATION_FAILED']);
+    const missing = Array.from({ length: upload.partCount }, (_, i) => i + 1).filter((n) => !progress.uploaded.some((p) => p.partNumber === n));
+    await sendParts(missing);
+
+    const completed = await complete();
+    expect(completed.statusCode, completed.body).toBe(200);
+    expect(completed.json()).toMatchObject({ status: 'ready', sizeBytes: body.length, width: 640, height: 360, videoCodec: 'h264' });
+    const stored = await t.db.asset.findUnique({ where: { id: asset.id } });
+    expect(stored!.multipartUpload).toBeNull();
+    const copy: Buffer[] = [];
+    for await (const chunk of await t.store.get(stored!.objectKey)) copy.push(chunk as Buffer);
+    expect(Buffer.concat(copy).equals(body)).toBe(true);
+    const afterwards = await t.app.inject({ method: 'GET', url: `/v1/assets/${asset.id}/parts`, headers: auth });
+    expect(afterwards.statusCode).toBe(409);
+  });
+
   it('refuses a declared size over the plan before issuing a link', async () => {
     const account = await register(t.app, 'DirectBig');
     const response = await t.app.inject({ method: 'POST', url: '/v1/assets/uploads', headers: bearer(account.accessToken), payload: { kind: 'video', filename: 'huge.mp4', contentType: 'video/mp4', sizeBytes: 100 * 1024 ** 3 } });

@@ -36,6 +36,7 @@ afterAll(() => t?.close());
 const ROUTES: Record<string, { id: keyof typeof ids | string; bodies?: Record<string, unknown> }> = {
   '/v1/assets/{id}': { id: 'asset' },
   '/v1/assets/{id}/complete': { id: 'asset' },
+  '/v1/assets/{id}/parts': { id: 'asset', bodies: { post: { partNumbers: [1] } } },
   '/v1/renders/{id}': { id: 'render' },
   '/v1/renders/{id}/cancel': { id: 'render' },
   '/v1/renders/{id}/retry': { id: 'render' },
