@@ -13,6 +13,7 @@ import type { ControlPlaneConfig } from './config.js';
 import type { Database } from './db/client.js';
 import { createAuthenticate } from './http/authenticate.js';
 import { installErrorHandler } from './http/error-handler.js';
+import { installTracingHooks } from './http/tracing-hooks.js';
 import { createRegistry, instrumentHttp, instrumentRenders } from './http/metrics.js';
 import type { Registry } from 'prom-client';
 import { ErrorResponse } from './http/schemas.js';
@@ -74,6 +75,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
   app.decorateRequest('principal', null);
   installErrorHandler(app);
+  installTracingHooks(app);
 
   const registry = deps.registry ?? createRegistry();
   instrumentHttp(app, registry);

@@ -19,6 +19,8 @@ export interface ControlPlaneConfig {
     rateLimitPerMinute: number;
   };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** OpenTelemetry: spans go to this OTLP/HTTP endpoint (the standard variable); unset = none are recorded, trace context still travels. */
+  tracing: { otlpEndpoint: string | undefined; serviceName: string };
   /** NATS for events between replicas; unset = in-process bus (one process). */
   natsUrl: string | undefined;
   /** Base environment of render processes: where to find ffmpeg and the TTS engines. */
@@ -88,6 +90,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneCo
     },
     storage: storageConfig(env, jwtSecret),
     natsUrl: env.CUTLINE_NATS_URL || undefined,
+    tracing: { otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined, serviceName: env.OTEL_SERVICE_NAME || 'cutline-control-plane' },
     renderProcessEnv: { PATH: env.PATH ?? '/usr/local/bin:/usr/bin:/bin', ...(env.HOME ? { HOME: env.HOME } : {}) },
     localWorkers: integer(env, 'CUTLINE_LOCAL_WORKERS', 1, 1, 64),
     maxAttempts: integer(env, 'CUTLINE_MAX_ATTEMPTS', 3, 1, 10),

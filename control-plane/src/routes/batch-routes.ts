@@ -2,6 +2,7 @@
  * /v1/batches: a CSV upload (Content-Type: text/csv, one row per video) becomes a batch of
  * renders, all or nothing. The renders are listed with GET /v1/renders?filter={"batchId":…}.
  */
+import { requestTraceparent } from '../http/tracing-hooks.js';
 import Type from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { allOf, principalOf, requireScope, type Guard } from '../http/authenticate.js';
@@ -33,7 +34,7 @@ export const batchRoutes: FastifyPluginAsyncTypebox<{ batches: BatchSubmissions;
     const principal = principalOf(request);
     const { organization, plan } = await organizationPlan(accounts, plans, principal.organizationId);
     if (organization.suspended) throw new ApiError('CUTLINE_SUSPENDED', 'This organization is suspended; contact support.');
-    const result = await batches.submit(principal, plan, request.query.name ?? `Batch of ${new Date().toISOString().slice(0, 16)}`, request.body);
+    const result = await batches.submit(principal, plan, request.query.name ?? `Batch of ${new Date().toISOString().slice(0, 16)}`, request.body, requestTraceparent(request));
     return reply.status(201).send(result);
   });
 };

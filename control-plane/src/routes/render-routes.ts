@@ -1,4 +1,5 @@
 /** /v1/renders: submit (with Idempotency-Key), list (react-admin simple-rest), get, cancel. */
+import { requestTraceparent } from '../http/tracing-hooks.js';
 import Type from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { allOf, principalOf, requireScope, type Guard } from '../http/authenticate.js';
@@ -77,7 +78,7 @@ export const renderRoutes: FastifyPluginAsyncTypebox<RenderRoutesOptions> = asyn
     const principal = principalOf(request);
     const { organization, plan } = await organizationPlan(accounts, plans, principal.organizationId);
     if (organization.suspended) throw new ApiError('CUTLINE_SUSPENDED', 'This organization is suspended; contact support.');
-    const { render, created } = await submissions.submit(principal, plan, request.body, request.headers['idempotency-key']);
+    const { render, created } = await submissions.submit(principal, plan, request.body, request.headers['idempotency-key'], requestTraceparent(request));
     return reply.status(created ? 201 : 200).send(renderView(render));
   });
 

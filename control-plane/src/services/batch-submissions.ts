@@ -32,7 +32,7 @@ export class BatchSubmissions {
     private readonly dispatcher?: { wake(): void },
   ) {}
 
-  async submit(principal: Principal, plan: Plan, name: string, csv: Uint8Array): Promise<{ batchId: string; renderIds: string[] }> {
+  async submit(principal: Principal, plan: Plan, name: string, csv: Uint8Array, traceparent?: string): Promise<{ batchId: string; renderIds: string[] }> {
     if (!plan.batch) throw new ApiError('CUTLINE_PLAN_LIMIT', `Batches (CSV) are not part of the ${plan.id} plan; upgrade to Pro to use them.`);
     let rows: string[][];
     try {
@@ -70,7 +70,7 @@ export class BatchSubmissions {
       if (rowIssues.length === 0) {
         const id = randomUUID();
         try {
-          const { spec, videoAssetId } = await this.submissions.prepare(principal, plan, request, id);
+          const { spec, videoAssetId } = await this.submissions.prepare(principal, plan, request, id, traceparent);
           prepared.push({ id, title: record.title || null, spec, videoAssetId });
         } catch (err) {
           if (!(err instanceof ApiError)) throw err;

@@ -3,6 +3,8 @@
  * state transitions: running, progress, succeeded (outputs recorded, quota committed) or
  * failed (quota refunded); a transient failure is retried up to maxAttempts.
  */
+import { SpanStatusCode } from '@opentelemetry/api';
+import { contextFrom, tracer } from '../tracing/tracing.js';
 import type { RenderEvent, RenderManifest } from '@cutline/render-job';
 import type { EventBus } from '../events/event-bus.js';
 import type { RenderMetrics } from '../http/metrics.js';
@@ -88,6 +90,9 @@ export class Dispatcher {
       if (!render) return;
       let finished = false;
       let lastState: RenderEvent | undefined;
+      // One span per attempt, in the trace of the request that submitted the render.
+      const traceparent = (render.spec as { traceparent?: string } | null)?.traceparent;
+      const span = tracer().startSpan('render', { attributes: { 'cutline.render.id': render.id, 'cutline.tier': render.tier, 'cutline.attempt': render.attempts } }, contextFrom(traceparent));
       await this.launcher.launch(render, {
         onEvent: (event) => {
           if (event.type === 'progress') {
@@ -101,6 +106,9 @@ export class Dispatcher {
         onExit: (code) => {
           if (finished) return;
           finished = true;
+          span.setAttribute('process.exit.code', code ?? -1);
+          if (code !== 0) span.setStatus({ code: SpanStatusCode.ERROR, message: lastState?.type === 'state' ? (lastState.error?.code ?? 'failed') : 'failed' });
+          span.end();
           void this.finish(render, code, lastState).finally(() => this.wake());
         },
       });

@@ -37,13 +37,13 @@ export class RenderSubmissions {
     private readonly dispatcher?: { wake(): void; cancel(renderId: string): void },
   ) {}
 
-  async submit(principal: Principal, plan: Plan, request: RenderRequest, idempotencyKey: string | undefined): Promise<{ render: RenderRecord; created: boolean }> {
+  async submit(principal: Principal, plan: Plan, request: RenderRequest, idempotencyKey: string | undefined, traceparent?: string): Promise<{ render: RenderRecord; created: boolean }> {
     if (idempotencyKey) {
       const existing = await this.renders.findByIdempotencyKey(principal.organizationId, idempotencyKey);
       if (existing) return { render: existing, created: false };
     }
     const renderId = randomUUID();
-    const { spec, videoAssetId } = await this.prepare(principal, plan, request, renderId);
+    const { spec, videoAssetId } = await this.prepare(principal, plan, request, renderId, traceparent);
     try {
       const render = await this.renders.transaction(async (tx) => {
         const periodId = await this.usage.reserve(tx, principal.organizationId, calendarPeriod(this.now()), plan.rendersPerMonth, 1);
@@ -79,7 +79,7 @@ export class RenderSubmissions {
    * Everything a render can be refused for before it costs anything: script, voice, plan
    * length, the assets it uses. Returns the engine spec.
    */
-  async prepare(principal: Principal, plan: Plan, request: RenderRequest, renderId: string): Promise<{ spec: RenderSpec; videoAssetId: string }> {
+  async prepare(principal: Principal, plan: Plan, request: RenderRequest, renderId: string, traceparent?: string): Promise<{ spec: RenderSpec; videoAssetId: string }> {
     const script = this.checkScript(request.script);
     await this.checkVoice(request.voice ?? 'espeak:en-us');
     const estimate = estimateNarrationSeconds(script);
@@ -89,7 +89,7 @@ export class RenderSubmissions {
     const video = await this.readyAsset(principal.organizationId, request.assetId, 'video', 'assetId');
     const logo = request.logo ? await this.readyAsset(principal.organizationId, request.logo.assetId, 'logo', 'logo.assetId') : undefined;
     const music = request.audio?.musicAssetId ? await this.readyAsset(principal.organizationId, request.audio.musicAssetId, 'music', 'audio.musicAssetId') : undefined;
-    const spec = buildRenderSpec({ renderId, organizationId: principal.organizationId, request: { ...request, script }, videoKey: video.objectKey, logoKey: logo?.objectKey, musicKey: music?.objectKey, plan }, this.store);
+    const spec = buildRenderSpec({ renderId, organizationId: principal.organizationId, request: { ...request, script }, videoKey: video.objectKey, logoKey: logo?.objectKey, musicKey: music?.objectKey, plan, traceparent }, this.store);
     return { spec, videoAssetId: video.id };
   }
 
