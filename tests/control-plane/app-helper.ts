@@ -8,6 +8,7 @@ import { planTable } from '../../control-plane/src/plans.js';
 import { createObjectStore } from '../../control-plane/src/storage/create-object-store.js';
 import type { ObjectStore } from '../../control-plane/src/storage/object-store.js';
 import { LocalLauncher } from '../../control-plane/src/launcher/local-launcher.js';
+import { LauncherLease } from '../../control-plane/src/launcher/launcher-lease.js';
 import { RenderTransitions } from '../../control-plane/src/repositories/render-transitions.js';
 import { UsageRepository } from '../../control-plane/src/repositories/usage-repository.js';
 import { Dispatcher } from '../../control-plane/src/services/dispatcher.js';
@@ -50,8 +51,9 @@ export async function startApp(postgresUrl: string, env: Record<string, string> 
   const bus = new InProcessBus();
   const registry = createRegistry();
   const relay = new OutboxRelay(db, bus, 100);
-  const dispatcher = options.workers
-    ? new Dispatcher(new RenderTransitions(db, new UsageRepository(db), table), new LocalLauncher(options.workers, config.renderProcessEnv), { maxAttempts: 2, pollMs: 500, log: () => undefined, bus, metrics: renderMetrics(registry) })
+  const lease = options.workers ? await LauncherLease.acquire(databaseUrl, () => undefined) : undefined;
+  const dispatcher = lease
+    ? new Dispatcher(new RenderTransitions(db, new UsageRepository(db), table), new LocalLauncher(options.workers!, config.renderProcessEnv), { launcherId: lease.id, maxAttempts: 2, pollMs: 500, log: () => undefined, bus, metrics: renderMetrics(registry) })
     : undefined;
   const app = await buildApp({ config, db, store, bus, registry, catalogue: VoiceCatalogue.standard(), plans: table, ...(dispatcher ? { dispatcher } : {}) });
   await app.ready();
@@ -69,6 +71,7 @@ export async function startApp(postgresUrl: string, env: Record<string, string> 
     databaseUrl,
     close: async () => {
       await dispatcher?.stop();
+      await lease?.release();
       await relay.stop();
       await app.close();
       await db.$disconnect();

@@ -4,6 +4,7 @@
  * crash. Each is one statement guarded by the expected state, with its outbox event in the
  * same transaction; quota is committed or refunded in that transaction too.
  */
+import { LAUNCHER_LOCK_CLASS } from '../launcher/launcher-lease.js';
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/client.js';
 import type { PlanTable } from '../plans.js';
@@ -40,7 +41,7 @@ export class RenderTransitions {
    * the fewest renders in flight (fair share), then the oldest — skipping organizations at
    * their plan's concurrency. SKIP LOCKED lets several dispatchers run at once.
    */
-  async admitNext(now: Date): Promise<AdmittedRender | undefined> {
+  async admitNext(now: Date, launcherId: string): Promise<AdmittedRender | undefined> {
     const limits = Object.values(this.plans).map((p) => `('${p.id}'::"PlanId", ${Math.trunc(p.concurrency)})`).join(', ');
     return this.db.$transaction(async (tx) => {
       const rows = await tx.$queryRawUnsafe<AdmittedRender[]>(`
@@ -57,7 +58,7 @@ export class RenderTransitions {
          FOR UPDATE OF r SKIP LOCKED`);
       const render = rows[0];
       if (!render) return undefined;
-      await tx.$executeRaw`UPDATE renders SET state = 'admitted', admitted_at = ${now}, attempts = attempts + 1, progress = 0, stage = NULL WHERE id = ${render.id}::uuid AND state = 'queued'`;
+      await tx.$executeRaw`UPDATE renders SET state = 'admitted', admitted_at = ${now}, attempts = attempts + 1, progress = 0, stage = NULL, launcher_id = ${launcherId} WHERE id = ${render.id}::uuid AND state = 'queued'`;
       await tx.outboxEvent.create({ data: { subject: stateSubject(render.id), payload: { type: 'state', renderId: render.id, organizationId: render.organizationId, state: 'admitted', at: now.toISOString() } } });
       return { ...render, attempts: render.attempts + 1 };
     });
@@ -70,7 +71,8 @@ export class RenderTransitions {
         UPDATE renders SET state = ${to}::"RenderState",
                started_at = CASE WHEN ${to} = 'running' THEN ${now} ELSE started_at END,
                finished_at = CASE WHEN ${to} IN ('failed', 'canceled') THEN ${now} ELSE finished_at END,
-               error_code = ${fields.errorCode ?? null}, error_message = ${fields.errorMessage ?? null}
+               error_code = ${fields.errorCode ?? null}, error_message = ${fields.errorMessage ?? null},
+               launcher_id = CASE WHEN ${to} = 'queued' THEN NULL ELSE launcher_id END
          WHERE id = ${id}::uuid AND state::text = ANY(${from})
         RETURNING organization_id::text, usage_period_id::text`;
       const row = rows[0];
@@ -104,10 +106,18 @@ export class RenderTransitions {
     });
   }
 
-  /** After a crash of the process that ran them, renders it had admitted go back to the queue. */
-  async requeueOrphans(now: Date): Promise<number> {
+  /**
+   * Renders admitted by a launcher that is gone (its advisory lock is free: the process died)
+   * go back to the queue; those of live launchers, this one included, are left alone. Several
+   * replicas may run this at once: the row locks of the UPDATE keep each render to one of them.
+   */
+  async requeueOrphans(now: Date, launcherId: string): Promise<number> {
     const rows = await this.db.$queryRaw<Array<{ id: string; organization_id: string }>>`
-      UPDATE renders SET state = 'queued', progress = 0, stage = NULL WHERE state IN ('admitted', 'running') RETURNING id::text, organization_id::text`;
+      UPDATE renders SET state = 'queued', progress = 0, stage = NULL, launcher_id = NULL
+       WHERE state IN ('admitted', 'running')
+         AND launcher_id IS DISTINCT FROM ${launcherId}
+         AND (launcher_id IS NULL OR pg_try_advisory_xact_lock(${LAUNCHER_LOCK_CLASS}::int, hashtext(launcher_id)))
+      RETURNING id::text, organization_id::text`;
     if (rows.length > 0) {
       await this.db.outboxEvent.createMany({
         data: rows.map((r) => ({ subject: stateSubject(r.id), payload: { type: 'state', renderId: r.id, organizationId: r.organization_id, state: 'queued', reason: 'requeued', at: now.toISOString() } })),

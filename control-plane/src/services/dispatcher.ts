@@ -15,6 +15,10 @@ import { outputPrefix } from './render-spec-builder.js';
 const EXIT_BAD_INPUT = 2;
 
 export interface DispatcherOptions {
+  /** This launcher instance (see LauncherLease): recorded on what it admits. */
+  launcherId: string;
+  /** How often to look for renders orphaned by a launcher that died (another replica). */
+  orphanCheckMs?: number;
   maxAttempts: number;
   /** How often to look for queued renders when nothing else wakes the dispatcher. */
   pollMs: number;
@@ -38,6 +42,7 @@ export function outputsOf(organizationId: string, renderId: string, manifest: Re
 
 export class Dispatcher {
   private timer: NodeJS.Timeout | undefined;
+  private orphanTimer: NodeJS.Timeout | undefined;
   private pumping = false;
   private again = false;
   private readonly now: () => Date;
@@ -51,10 +56,18 @@ export class Dispatcher {
   }
 
   async start(): Promise<void> {
-    const requeued = await this.transitions.requeueOrphans(this.now());
-    if (requeued > 0) this.options.log('requeued renders left running by a previous process', { count: requeued });
+    await this.requeueOrphans();
     this.timer = setInterval(() => this.wake(), this.options.pollMs);
+    this.orphanTimer = setInterval(() => void this.requeueOrphans().catch((err: unknown) => this.options.log('orphan check failed', { error: String(err) })), this.options.orphanCheckMs ?? 30_000);
     this.wake();
+  }
+
+  private async requeueOrphans(): Promise<void> {
+    const requeued = await this.transitions.requeueOrphans(this.now(), this.options.launcherId);
+    if (requeued > 0) {
+      this.options.log('requeued renders of a launcher that is gone', { count: requeued });
+      this.wake();
+    }
   }
 
   /** Looks for work now (after a submission, or when a slot frees up). */
@@ -77,6 +90,7 @@ export class Dispatcher {
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    if (this.orphanTimer) clearInterval(this.orphanTimer);
     await this.launcher.close();
   }
 
@@ -86,7 +100,7 @@ export class Dispatcher {
 
   private async pump(): Promise<void> {
     while (this.launcher.freeSlots() > 0) {
-      const render = await this.transitions.admitNext(this.now());
+      const render = await this.transitions.admitNext(this.now(), this.options.launcherId);
       if (!render) return;
       let finished = false;
       let lastState: RenderEvent | undefined;
