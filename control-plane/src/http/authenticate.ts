@@ -28,7 +28,18 @@ export function roleAtLeast(role: MemberRole, minimum: MemberRole): boolean {
   return ROLE_RANK[role] >= ROLE_RANK[minimum];
 }
 
+/** "Last used" is kept to the minute: a key's use is written at most once a minute per process. */
+const TOUCH_INTERVAL_MS = 60_000;
+
 export function createAuthenticate(deps: { tokens: AccessTokens; accounts: AccountsRepository; apiKeys: ApiKeysRepository; now?: () => Date }): Guard {
+  const lastTouched = new Map<string, number>();
+  const touch = (request: FastifyRequest, id: string) => {
+    const now = deps.now?.() ?? new Date();
+    if (now.getTime() - (lastTouched.get(id) ?? -Infinity) < TOUCH_INTERVAL_MS) return;
+    if (lastTouched.size > 10_000) lastTouched.clear();
+    lastTouched.set(id, now.getTime());
+    void deps.apiKeys.touch(id, now).catch((err: unknown) => request.log.warn({ err }, 'could not record API key use'));
+  };
   return async (request) => {
     const header = request.headers.authorization;
     const bearer = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
@@ -40,7 +51,7 @@ export function createAuthenticate(deps: { tokens: AccessTokens; accounts: Accou
       const row = parsed && (await deps.apiKeys.findActiveByPrefix(parsed.prefix));
       if (!parsed || !row || !secretMatches(parsed.secret, row.secretHash)) throw new ApiError('CUTLINE_UNAUTHENTICATED', 'The API key is invalid or revoked.');
       request.principal = { kind: 'apiKey', apiKeyId: row.id, organizationId: row.organizationId, scopes: row.scopes };
-      void deps.apiKeys.touch(row.id, deps.now?.() ?? new Date()).catch((err: unknown) => request.log.warn({ err }, 'could not record API key use'));
+      touch(request, row.id);
       return;
     }
     if (!bearer) throw new ApiError('CUTLINE_UNAUTHENTICATED', 'Sign in, or send an API key.');

@@ -84,6 +84,61 @@ export class RendersRepository {
     return row as RenderRecord;
   }
 
+  /**
+   * A submission in one statement (one round trip, atomic by itself): reserve one render of
+   * the period's quota — a guarded upsert, so concurrent submissions never overshoot — then
+   * insert the render, its `queued` outbox event and the activity entry. Undefined when the
+   * quota is used up; nothing is written then. This is the hot path of POST /v1/renders.
+   */
+  async submitWithReservation(input: {
+    id: string;
+    organizationId: string;
+    assetId: string;
+    createdById: string | null;
+    apiKeyId: string | null;
+    title: string | null;
+    tier: PlanId;
+    priority: number;
+    spec: object;
+    idempotencyKey: string | null;
+    period: { start: Date; end: Date };
+    rendersLimit: number | null;
+    activityData: Record<string, unknown>;
+  }): Promise<RenderRecord | undefined> {
+    const limit = input.rendersLimit;
+    const rows = await this.db.$queryRaw<Array<RenderRecord & { tier: PlanId }>>`
+      WITH reservation AS (
+        INSERT INTO usage_periods AS u (id, organization_id, period_start, period_end, renders_limit, renders_reserved)
+        SELECT ${randomUUID()}::uuid, ${input.organizationId}::uuid, ${input.period.start}, ${input.period.end}, ${limit}::int, 1
+         WHERE ${limit}::int IS NULL OR 1 <= ${limit}::int
+        ON CONFLICT (organization_id, period_start) DO UPDATE
+           SET renders_reserved = u.renders_reserved + 1, renders_limit = EXCLUDED.renders_limit
+         WHERE ${limit}::int IS NULL OR u.renders_reserved + u.renders_committed + 1 <= ${limit}::int
+        RETURNING u.id
+      ), render AS (
+        INSERT INTO renders (id, organization_id, asset_id, created_by_id, title, state, tier, priority, spec, idempotency_key, usage_period_id)
+        SELECT ${input.id}::uuid, ${input.organizationId}::uuid, ${input.assetId}::uuid, ${input.createdById}::uuid, ${input.title}, 'queued',
+               ${input.tier}::"PlanId", ${input.priority}, ${JSON.stringify(input.spec)}::jsonb, ${input.idempotencyKey}, reservation.id
+          FROM reservation
+        RETURNING *
+      ), announced AS (
+        INSERT INTO outbox_events (subject, payload)
+        SELECT ${stateSubject(input.id)}, jsonb_build_object('type', 'state', 'renderId', render.id::text, 'organizationId', render.organization_id::text,
+               'state', 'queued', 'at', to_char(render.queued_at, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+          FROM render
+      ), logged AS (
+        INSERT INTO activity (organization_id, actor_user_id, actor_api_key_id, action, subject_type, subject_id, data)
+        SELECT render.organization_id, ${input.createdById}::uuid, ${input.apiKeyId}::uuid, 'render.submitted', 'render', render.id::text, ${JSON.stringify(input.activityData)}::jsonb
+          FROM render
+      )
+      SELECT id::text AS id, organization_id::text AS "organizationId", asset_id::text AS "assetId", title, state::text AS state, tier::text AS tier,
+             progress, stage, error_code AS "errorCode", error_message AS "errorMessage", duration_seconds AS "durationSeconds",
+             idempotency_key AS "idempotencyKey", queued_at AS "queuedAt", started_at AS "startedAt", finished_at AS "finishedAt",
+             expires_at AS "expiresAt", spec
+        FROM render`;
+    return rows[0];
+  }
+
   async findByIdempotencyKey(organizationId: string, key: string): Promise<RenderRecord | undefined> {
     const row = await this.db.render.findUnique({ where: { organizationId_idempotencyKey: { organizationId, idempotencyKey: key } }, select: SELECT });
     return (row as RenderRecord | null) ?? undefined;
@@ -137,5 +192,7 @@ export async function requeueForRetry(tx: Tx, organizationId: string, id: string
 }
 
 export function isUniqueViolation(err: unknown): boolean {
-  return err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002';
+  if (!(err instanceof Prisma.PrismaClientKnownRequestError)) return false;
+  // P2002 from the query builder; from a raw query, the database's own code in the message.
+  return err.code === 'P2002' || (err.code === 'P2010' && /\b23505\b|unique constraint/i.test(err.message));
 }

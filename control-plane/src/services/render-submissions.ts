@@ -45,24 +45,22 @@ export class RenderSubmissions {
     const renderId = randomUUID();
     const { spec, videoAssetId } = await this.prepare(principal, plan, request, renderId, traceparent);
     try {
-      const render = await this.renders.transaction(async (tx) => {
-        const periodId = await this.usage.reserve(tx, principal.organizationId, calendarPeriod(this.now()), plan.rendersPerMonth, 1);
-        if (!periodId) throw new ApiError('CUTLINE_QUOTA_EXCEEDED', `The ${plan.id} plan includes ${plan.rendersPerMonth} renders a month, and they are used up.`);
-        const created = await this.renders.insertQueued(tx, {
-          id: renderId,
-          organizationId: principal.organizationId,
-          assetId: videoAssetId,
-          createdById: principal.kind === 'user' ? principal.userId : null,
-          title: request.title ?? null,
-          tier: plan.id,
-          priority: plan.priority,
-          spec: spec as object,
-          idempotencyKey: idempotencyKey ?? null,
-          usagePeriodId: periodId,
-        });
-        await recordActivity(tx, principal, 'render.submitted', { type: 'render', id: renderId }, { formats: spec.formats, voice: spec.voice.id });
-        return created;
+      const render = await this.renders.submitWithReservation({
+        id: renderId,
+        organizationId: principal.organizationId,
+        assetId: videoAssetId,
+        createdById: principal.kind === 'user' ? principal.userId : null,
+        apiKeyId: principal.kind === 'apiKey' ? principal.apiKeyId : null,
+        title: request.title ?? null,
+        tier: plan.id,
+        priority: plan.priority,
+        spec: spec as object,
+        idempotencyKey: idempotencyKey ?? null,
+        period: calendarPeriod(this.now()),
+        rendersLimit: plan.rendersPerMonth,
+        activityData: { formats: spec.formats, voice: spec.voice.id },
       });
+      if (!render) throw new ApiError('CUTLINE_QUOTA_EXCEEDED', `The ${plan.id} plan includes ${plan.rendersPerMonth} renders a month, and they are used up.`);
       this.dispatcher?.wake();
       return { render, created: true };
     } catch (err) {
