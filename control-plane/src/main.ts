@@ -43,7 +43,7 @@ function renderEnvironment(config: ControlPlaneConfig): Record<string, string> {
 async function serve(config: ControlPlaneConfig, databaseUrl: string, options: { dispatch: boolean }, onClose: () => Promise<void>): Promise<void> {
   const tracing = await startTracing(config.tracing);
   const db = createDatabase(databaseUrl);
-  const store = createObjectStore(config);
+  const store = await createObjectStore(config);
   await store.ensureReady();
   const plans = planTable();
   await store.configureExpiry(Object.values(plans).map((plan) => plan.retentionDays));
@@ -128,7 +128,7 @@ async function main(argv: string[]): Promise<number> {
         return 2;
       }
       const db = createDatabase(config.databaseUrl);
-      const result = await new Sweeper(db, createObjectStore(config), log).sweep();
+      const result = await new Sweeper(db, await createObjectStore(config), log).sweep();
       await db.$disconnect();
       log(result.skipped ? 'another sweeper is running; nothing done' : `sweep done: ${JSON.stringify(result)}`);
       return 0;

@@ -45,7 +45,7 @@ export async function startApp(postgresUrl: string, env: Record<string, string> 
   const dataDir = await mkdtemp(join(tmpdir(), 'cutline-cp-'));
   const port = options.workers ? await freePort() : 8080;
   const config = loadConfig({ PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', CUTLINE_JWT_SECRET: 'test-secret-that-is-long-enough-0123456789', CUTLINE_DATA_DIR: dataDir, PORT: String(port), ...env });
-  const store = createObjectStore(config);
+  const store = await createObjectStore(config);
   await store.ensureReady();
   const table = planTable(plans);
   const bus = new InProcessBus();
