@@ -22,9 +22,14 @@ const MiB = 1024 * 1024;
 /** Direct uploads above this go in parts (a client may ask for parts below it too). */
 export const MULTIPART_THRESHOLD_BYTES = 64 * MiB;
 
-/** Whole MiB, at least S3's 5 MiB minimum, and few enough parts for S3's 10,000. */
-export function partSizeFor(sizeBytes: number): number {
-  return Math.max(MIN_PART_BYTES, Math.ceil(sizeBytes / MAX_PARTS / MiB) * MiB);
+/** Parts of whole MiB, at least S3's 5 MiB minimum, and few enough for S3's 10,000. */
+export function partLayout(sizeBytes: number): { partSize: number; partCount: number } {
+  const partSize = Math.max(MIN_PART_BYTES, Math.ceil(sizeBytes / MAX_PARTS / MiB) * MiB);
+  return { partSize, partCount: Math.ceil(sizeBytes / partSize) };
+}
+
+function uploadTooLarge(plan: Plan): ApiError {
+  return new ApiError('CUTLINE_INPUT_TOO_LARGE', `Uploads on the ${plan.id} plan are limited to ${plan.maxUploadBytes} bytes.`);
 }
 
 export type DirectUpload =
@@ -53,7 +58,7 @@ export class AssetUploads {
       try {
         await pipeline(input.body, new SizeLimit(plan.maxUploadBytes), createWriteStream(temp));
       } catch (err) {
-        if (err instanceof ObjectTooLargeError) throw new ApiError('CUTLINE_INPUT_TOO_LARGE', `Uploads on the ${plan.id} plan are limited to ${plan.maxUploadBytes} bytes.`);
+        if (err instanceof ObjectTooLargeError) throw uploadTooLarge(plan);
         throw err;
       }
       const sizeBytes = (await stat(temp)).size;
@@ -81,14 +86,13 @@ export class AssetUploads {
     plan: Plan,
     input: { kind: AssetKind; filename: string; contentType: string; sizeBytes: number; multipart?: boolean | undefined },
   ): Promise<{ asset: Asset; upload: DirectUpload }> {
-    if (input.sizeBytes > plan.maxUploadBytes) throw new ApiError('CUTLINE_INPUT_TOO_LARGE', `Uploads on the ${plan.id} plan are limited to ${plan.maxUploadBytes} bytes.`);
+    if (input.sizeBytes > plan.maxUploadBytes) throw uploadTooLarge(plan);
     const asset = await this.createAsset(principal, plan, input);
     const expiresAt = new Date(this.now().getTime() + DIRECT_UPLOAD_SECONDS * 1000);
     if (input.multipart || input.sizeBytes > MULTIPART_THRESHOLD_BYTES) {
       const uploadId = await this.store.startMultipart(asset.objectKey, { contentType: input.contentType });
       const attached = await this.assets.attachMultipart(asset.id, uploadId, input.sizeBytes);
-      const partSize = partSizeFor(input.sizeBytes);
-      return { asset: attached, upload: { method: 'multipart', partSize, partCount: Math.ceil(input.sizeBytes / partSize), expiresAt } };
+      return { asset: attached, upload: { method: 'multipart', ...partLayout(input.sizeBytes), expiresAt } };
     }
     const url = await this.store.presignPut(asset.objectKey, { expiresSeconds: DIRECT_UPLOAD_SECONDS, contentType: input.contentType });
     return { asset, upload: { method: 'PUT', url, headers: { 'content-type': input.contentType }, expiresAt } };
@@ -125,7 +129,7 @@ export class AssetUploads {
     const dir = await mkdtemp(join(tmpdir(), 'cutline-upload-'));
     const temp = join(dir, 'upload');
     try {
-      if (stored.bytes > plan.maxUploadBytes) throw new ApiError('CUTLINE_INPUT_TOO_LARGE', `Uploads on the ${plan.id} plan are limited to ${plan.maxUploadBytes} bytes.`);
+      if (stored.bytes > plan.maxUploadBytes) throw uploadTooLarge(plan);
       await pipeline(await this.store.get(asset.objectKey), createWriteStream(temp));
       const meta = await this.probe(asset.kind, temp, plan);
       await this.store.tagRetention(asset.objectKey, plan.retentionDays);
@@ -144,8 +148,7 @@ export class AssetUploads {
   private openMultipart(asset: Asset): { uploadId: string; partSize: number; partCount: number } {
     if (asset.status !== 'uploading') throw new ApiError('CUTLINE_CONFLICT', `The upload is already ${asset.status}.`);
     if (!asset.multipartUpload || asset.sizeBytes === null) throw new ApiError('CUTLINE_CONFLICT', 'This upload is a single PUT, not a multipart upload.');
-    const partSize = partSizeFor(asset.sizeBytes);
-    return { uploadId: asset.multipartUpload, partSize, partCount: Math.ceil(asset.sizeBytes / partSize) };
+    return { uploadId: asset.multipartUpload, ...partLayout(asset.sizeBytes) };
   }
 
   /** Checks every part arrived whole (each the part size, the last the remainder), then joins them. */

@@ -1,7 +1,7 @@
 /**
  * Submitting and canceling renders. Submission checks everything a render can be refused for
- * before it costs anything, then — in one transaction — reserves quota, records the render and
- * its outbox event. An Idempotency-Key makes retries of the same request return the first
+ * before it costs anything, then — in one SQL statement — reserves quota, records the render,
+ * its outbox event and the activity entry. An Idempotency-Key makes retries of the same request return the first
  * render instead of creating (and charging) another.
  */
 import { normaliseScript, RenderError, type RenderSpec, type VoiceCatalogue } from '@cutline/render-job';

@@ -55,20 +55,29 @@ export class FsObjectStore implements ObjectStore {
     await mkdir(join(this.root, 'multipart'), { recursive: true });
   }
 
+  private tempPath(): string {
+    return join(this.root, 'tmp', randomBytes(12).toString('hex'));
+  }
+
+  /** Moves a finished temporary file into place (metadata first, so a visible object has it). */
+  private async publish(temp: string, key: string, contentType: string): Promise<void> {
+    const target = this.pathOf(key);
+    await mkdir(dirname(target), { recursive: true });
+    await mkdir(dirname(this.metaPathOf(key)), { recursive: true });
+    await writeFile(this.metaPathOf(key), JSON.stringify({ contentType }));
+    await rename(temp, target);
+  }
+
   async ping(): Promise<void> {
     await access(join(this.root, 'objects'), constants.W_OK);
   }
 
   async put(key: string, body: Readable, options: PutOptions): Promise<StoredObject> {
-    const target = this.pathOf(key);
-    const temp = join(this.root, 'tmp', randomBytes(12).toString('hex'));
+    const temp = this.tempPath();
     const limit = new SizeLimit(options.maxBytes);
     try {
       await pipeline(body, limit, createWriteStream(temp));
-      await mkdir(dirname(target), { recursive: true });
-      await mkdir(dirname(this.metaPathOf(key)), { recursive: true });
-      await writeFile(this.metaPathOf(key), JSON.stringify({ contentType: options.contentType }));
-      await rename(temp, target);
+      await this.publish(temp, key, options.contentType);
     } catch (err) {
       await rm(temp, { force: true });
       throw err;
@@ -184,7 +193,7 @@ export class FsObjectStore implements ObjectStore {
   async putPart(key: string, uploadId: string, partNumber: number, body: Readable, maxBytes: number): Promise<UploadedPart> {
     if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > MAX_PARTS) throw new NoSuchUploadError(uploadId);
     const { dir } = await this.uploadFor(key, uploadId);
-    const temp = join(this.root, 'tmp', randomBytes(12).toString('hex'));
+    const temp = this.tempPath();
     const limit = new SizeLimit(maxBytes);
     const md5 = createHash('md5');
     const hashing = new Transform({
@@ -214,18 +223,14 @@ export class FsObjectStore implements ObjectStore {
 
   async completeMultipart(key: string, uploadId: string, parts: UploadedPart[]): Promise<StoredObject> {
     const { dir, contentType } = await this.uploadFor(key, uploadId);
-    const target = this.pathOf(key);
-    const temp = join(this.root, 'tmp', randomBytes(12).toString('hex'));
+    const temp = this.tempPath();
     const out = createWriteStream(temp);
     try {
       for (const part of [...parts].sort((a, b) => a.partNumber - b.partNumber)) {
         await pipeline(createReadStream(join(dir, `${part.partNumber}.part`)), out, { end: false });
       }
       await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
-      await mkdir(dirname(target), { recursive: true });
-      await mkdir(dirname(this.metaPathOf(key)), { recursive: true });
-      await writeFile(this.metaPathOf(key), JSON.stringify({ contentType }));
-      await rename(temp, target);
+      await this.publish(temp, key, contentType);
     } catch (err) {
       out.destroy();
       await rm(temp, { force: true });
