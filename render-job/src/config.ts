@@ -24,6 +24,8 @@ export interface RenderJobConfig {
   fontsDir: string | undefined;
   /** Parallel TTS processes. */
   ttsConcurrency: number;
+  /** Added to every event (set by the operator: the control plane's streams filter on it). */
+  eventOrganizationId: string | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -61,5 +63,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RenderJobConfi
     scratchDir: env.CUTLINE_SCRATCH_DIR ?? tmpdir(),
     fontsDir: env.CUTLINE_FONTS_DIR,
     ttsConcurrency: concurrency,
+    eventOrganizationId: env.CUTLINE_EVENT_ORGANIZATION_ID || undefined,
   };
 }

@@ -14,6 +14,8 @@ import { UsageRepository } from '../../control-plane/src/repositories/usage-repo
 import { Dispatcher } from '../../control-plane/src/services/dispatcher.js';
 import { freePort } from '../fixture/ports.js';
 import { InProcessBus } from '../../control-plane/src/events/in-process-bus.js';
+import type { EventBus } from '../../control-plane/src/events/event-bus.js';
+import type { Launcher } from '../../control-plane/src/launcher/launcher.js';
 import { OutboxRelay } from '../../control-plane/src/events/outbox-relay.js';
 import { createRegistry, renderMetrics } from '../../control-plane/src/http/metrics.js';
 import { buildApp } from '../../control-plane/src/app.js';
@@ -27,7 +29,9 @@ export interface TestApp {
   app: FastifyInstance;
   baseUrl: string;
   store: ObjectStore;
-  bus: InProcessBus;
+  bus: EventBus;
+  transitions: RenderTransitions;
+  plans: ReturnType<typeof planTable>;
   db: Database;
   databaseUrl: string;
   close(): Promise<void>;
@@ -36,6 +40,10 @@ export interface TestApp {
 export interface StartOptions {
   /** Run the dispatcher with a local launcher of this many workers, and listen on a real port. */
   workers?: number;
+  /** Run the dispatcher with this launcher instead (e.g. Kubernetes), and listen on a real port. */
+  launcher?: { launcher: Launcher; launcherId: string; recoverOrphans: boolean };
+  /** The event bus (default: in-process). */
+  bus?: EventBus;
 }
 
 export async function startApp(postgresUrl: string, env: Record<string, string> = {}, plans: Parameters<typeof planTable>[0] = {}, options: StartOptions = {}): Promise<TestApp> {
@@ -43,18 +51,22 @@ export async function startApp(postgresUrl: string, env: Record<string, string> 
   await migrate(databaseUrl, MIGRATIONS_DIR);
   const db = createDatabase(databaseUrl, 5);
   const dataDir = await mkdtemp(join(tmpdir(), 'cutline-cp-'));
-  const port = options.workers ? await freePort() : 8080;
+  const dispatching = Boolean(options.workers ?? options.launcher);
+  const port = dispatching ? await freePort() : 8080;
   const config = loadConfig({ PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', CUTLINE_JWT_SECRET: 'test-secret-that-is-long-enough-0123456789', CUTLINE_DATA_DIR: dataDir, PORT: String(port), ...env });
   const store = await createObjectStore(config);
   await store.ensureReady();
   const table = planTable(plans);
-  const bus = new InProcessBus();
+  const bus = options.bus ?? new InProcessBus();
   const registry = createRegistry();
   const relay = new OutboxRelay(db, bus, 100);
   const lease = options.workers ? await LauncherLease.acquire(databaseUrl, () => undefined) : undefined;
-  const dispatcher = lease
-    ? new Dispatcher(new RenderTransitions(db, new UsageRepository(db), table), new LocalLauncher(options.workers!, config.renderProcessEnv), { launcherId: lease.id, maxAttempts: 2, pollMs: 500, log: () => undefined, bus, metrics: renderMetrics(registry) })
-    : undefined;
+  const transitions = new RenderTransitions(db, new UsageRepository(db), table);
+  const dispatcher = options.launcher
+    ? new Dispatcher(transitions, options.launcher.launcher, { launcherId: options.launcher.launcherId, recoverOrphans: options.launcher.recoverOrphans, maxAttempts: 2, pollMs: 500, log: () => undefined, bus, metrics: renderMetrics(registry) })
+    : lease
+      ? new Dispatcher(transitions, new LocalLauncher(options.workers!, config.renderProcessEnv), { launcherId: lease.id, maxAttempts: 2, pollMs: 500, log: () => undefined, bus, metrics: renderMetrics(registry) })
+      : undefined;
   const app = await buildApp({ config, db, store, bus, registry, catalogue: VoiceCatalogue.standard(), plans: table, ...(dispatcher ? { dispatcher } : {}) });
   await app.ready();
   if (dispatcher) {
@@ -67,6 +79,8 @@ export async function startApp(postgresUrl: string, env: Record<string, string> 
     baseUrl: `http://127.0.0.1:${port}`,
     store,
     bus,
+    transitions,
+    plans: table,
     db,
     databaseUrl,
     close: async () => {

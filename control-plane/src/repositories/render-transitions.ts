@@ -5,6 +5,7 @@
  * same transaction; quota is committed or refunded in that transaction too.
  */
 import { LAUNCHER_LOCK_CLASS } from '../launcher/launcher-lease.js';
+import { KUBERNETES_LAUNCHER_ID } from '../launcher/launcher.js';
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/client.js';
 import type { PlanTable } from '../plans.js';
@@ -65,7 +66,7 @@ export class RenderTransitions {
   }
 
   /** Moves a render between states if it is in `from`; false when it was not (a lost race). */
-  async move(id: string, from: RenderState[], to: RenderState, now: Date, fields: { errorCode?: string; errorMessage?: string } = {}): Promise<boolean> {
+  async move(id: string, from: RenderState[], to: RenderState, now: Date, fields: { errorCode?: string; errorMessage?: string; reason?: string } = {}): Promise<boolean> {
     return this.db.$transaction(async (tx) => {
       const rows = await tx.$queryRaw<Array<{ organization_id: string; usage_period_id: string | null }>>`
         UPDATE renders SET state = ${to}::"RenderState",
@@ -77,9 +78,9 @@ export class RenderTransitions {
         RETURNING organization_id::text, usage_period_id::text`;
       const row = rows[0];
       if (!row) return false;
-      if (to === 'failed' && row.usage_period_id) await this.usage.refund(tx, row.usage_period_id);
+      if ((to === 'failed' || to === 'canceled') && row.usage_period_id) await this.usage.refund(tx, row.usage_period_id);
       await tx.outboxEvent.create({
-        data: { subject: stateSubject(id), payload: { type: 'state', renderId: id, organizationId: row.organization_id, state: to, ...(fields.errorCode ? { error: { code: fields.errorCode, message: fields.errorMessage ?? '' } } : {}), at: now.toISOString() } },
+        data: { subject: stateSubject(id), payload: { type: 'state', renderId: id, organizationId: row.organization_id, state: to, ...(fields.reason ? { reason: fields.reason } : {}), ...(fields.errorCode ? { error: { code: fields.errorCode, message: fields.errorMessage ?? '' } } : {}), at: now.toISOString() } },
       });
       return true;
     });
@@ -116,7 +117,29 @@ export class RenderTransitions {
       UPDATE renders SET state = 'queued', progress = 0, stage = NULL, launcher_id = NULL
        WHERE state IN ('admitted', 'running')
          AND launcher_id IS DISTINCT FROM ${launcherId}
+         -- The cluster owns what it was given; the operator reconciles those (kubernetes-launcher.ts).
+         AND launcher_id IS DISTINCT FROM ${KUBERNETES_LAUNCHER_ID}
          AND (launcher_id IS NULL OR pg_try_advisory_xact_lock(${LAUNCHER_LOCK_CLASS}::int, hashtext(launcher_id)))
+      RETURNING id::text, organization_id::text`;
+    if (rows.length > 0) {
+      await this.db.outboxEvent.createMany({
+        data: rows.map((r) => ({ subject: stateSubject(r.id), payload: { type: 'state', renderId: r.id, organizationId: r.organization_id, state: 'queued', reason: 'requeued', at: now.toISOString() } })),
+      });
+    }
+    return rows.length;
+  }
+
+  /**
+   * Renders handed to Kubernetes that have no RenderJob there (the API process died between
+   * admitting and creating it, or someone deleted it unseen) go back to the queue, once they
+   * are older than `graceMs` so a RenderJob still being created is not mistaken for lost.
+   */
+  async requeueLostInCluster(now: Date, graceMs: number, inCluster: string[]): Promise<number> {
+    const before = new Date(now.getTime() - graceMs);
+    const rows = await this.db.$queryRaw<Array<{ id: string; organization_id: string }>>`
+      UPDATE renders SET state = 'queued', progress = 0, stage = NULL, launcher_id = NULL
+       WHERE state IN ('admitted', 'running') AND launcher_id = ${KUBERNETES_LAUNCHER_ID}
+         AND admitted_at < ${before} AND NOT (id::text = ANY(${inCluster}))
       RETURNING id::text, organization_id::text`;
     if (rows.length > 0) {
       await this.db.outboxEvent.createMany({

@@ -19,6 +19,8 @@ export interface DispatcherOptions {
   launcherId: string;
   /** How often to look for renders orphaned by a launcher that died (another replica). */
   orphanCheckMs?: number;
+  /** False where the launcher's renders outlive this process (Kubernetes: the operator owns them). */
+  recoverOrphans?: boolean;
   maxAttempts: number;
   /** How often to look for queued renders when nothing else wakes the dispatcher. */
   pollMs: number;
@@ -56,9 +58,11 @@ export class Dispatcher {
   }
 
   async start(): Promise<void> {
-    await this.requeueOrphans();
+    if (this.options.recoverOrphans !== false) {
+      await this.requeueOrphans();
+      this.orphanTimer = setInterval(() => void this.requeueOrphans().catch((err: unknown) => this.options.log('orphan check failed', { error: String(err) })), this.options.orphanCheckMs ?? 30_000);
+    }
     this.timer = setInterval(() => this.wake(), this.options.pollMs);
-    this.orphanTimer = setInterval(() => void this.requeueOrphans().catch((err: unknown) => this.options.log('orphan check failed', { error: String(err) })), this.options.orphanCheckMs ?? 30_000);
     this.wake();
   }
 
@@ -107,7 +111,7 @@ export class Dispatcher {
       // One span per attempt, in the trace of the request that submitted the render.
       const traceparent = (render.spec as { traceparent?: string } | null)?.traceparent;
       const span = tracer().startSpan('render', { attributes: { 'cutline.render.id': render.id, 'cutline.tier': render.tier, 'cutline.attempt': render.attempts } }, contextFrom(traceparent));
-      await this.launcher.launch(render, {
+      const handed = this.launcher.launch(render, {
         onEvent: (event) => {
           if (event.type === 'progress') {
             void this.transitions.progress(render.id, event.progress, event.stage).catch(() => undefined);
@@ -126,6 +130,18 @@ export class Dispatcher {
           void this.finish(render, code, lastState).finally(() => this.wake());
         },
       });
+      try {
+        await handed;
+      } catch (err) {
+        // Not handed over (e.g. the Kubernetes API is unreachable): back to the queue at once.
+        span.setStatus({ code: SpanStatusCode.ERROR, message: String(err) });
+        span.end();
+        finished = true;
+        this.options.log('could not launch a render; requeued', { renderId: render.id, error: String(err) });
+        await this.transitions.move(render.id, ['admitted'], 'queued', this.now(), { reason: 'retry' });
+        return;
+      }
+      if (this.launcher.detached) span.end();
     }
   }
 

@@ -27,12 +27,17 @@ export class NatsSink implements EventSink {
     }
     const subject = stateSubject(event.renderId);
     try {
-      await this.js.publish(subject, payload, { msgID: `${event.renderId}:${event.state}`, timeout: 5_000 });
-    } catch (err) {
-      // No stream captures this subject (503 "no responders"): plain publish, then flush.
-      if (!/no responders|503/i.test(String((err as Error).message))) throw err;
-      this.nc.publish(subject, payload);
-      await this.nc.flush();
+      await this.js.publish(subject, payload, { msgID: `${event.renderId}:${event.state}`, timeout: 2_000 });
+    } catch {
+      // No stream captures this subject (no responders / JetStream not enabled) or JetStream did
+      // not answer: a plain publish still reaches live subscribers, and the control plane keeps
+      // the durable record of state itself. A report must never fail the render.
+      try {
+        this.nc.publish(subject, payload);
+        await this.nc.flush();
+      } catch {
+        // The connection is gone; the exit code and the manifest still tell the outcome.
+      }
     }
   }
 

@@ -1,0 +1,28 @@
+/** The Kubernetes client configuration and render-pod settings, from the control plane's config. */
+import { KubeConfig } from '@kubernetes/client-node';
+import { ConfigError, type ControlPlaneConfig } from '../config.js';
+import type { RenderPodOptions } from './render-pod.js';
+
+export function loadKubeConfig(config: ControlPlaneConfig): KubeConfig {
+  const kubeConfig = new KubeConfig();
+  if (config.kubernetes.kubeconfig) kubeConfig.loadFromFile(config.kubernetes.kubeconfig);
+  else kubeConfig.loadFromCluster();
+  return kubeConfig;
+}
+
+export function renderPodOptions(config: ControlPlaneConfig): RenderPodOptions {
+  if (config.storage.kind !== 's3') throw new ConfigError('Render pods need an object store they can reach: set CUTLINE_S3_ENDPOINT (and its keys) with CUTLINE_LAUNCHER=kubernetes');
+  return {
+    image: config.kubernetes.renderImage,
+    serviceAccount: config.kubernetes.renderServiceAccount,
+    credentials: {
+      CUTLINE_S3_ENDPOINT: config.kubernetes.renderS3Endpoint ?? config.storage.endpoint,
+      CUTLINE_S3_ACCESS_KEY: config.storage.accessKey,
+      CUTLINE_S3_SECRET_KEY: config.storage.secretKey,
+      CUTLINE_S3_REGION: config.storage.region,
+    },
+    natsUrl: config.kubernetes.renderNatsUrl,
+    ttlSecondsAfterFinished: config.kubernetes.jobTtlSeconds,
+    defaultBackoffLimit: config.kubernetes.jobBackoffLimit,
+  };
+}

@@ -1,0 +1,421 @@
+/**
+ * The Kubernetes launcher and the RenderJob operator against a real control plane (etcd,
+ * kube-apiserver, controller-manager, scheduler, kwok nodes), real PostgreSQL, MinIO and NATS.
+ * The CRD and manifests/ are applied server-side as a user would; the operator and the API's
+ * launcher run as the cutline-control-plane ServiceAccount, so every test also proves the Role
+ * in manifests/ is enough. kwok plays the kubelet: a test finishes a pod by writing the exit
+ * code into its annotations (tests/fixture/kwok/pod-exit.yaml).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BatchV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Job, type V1Pod } from '@kubernetes/client-node';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { NatsBus } from '../../control-plane/src/events/nats-bus.js';
+import { KUBERNETES_LAUNCHER_ID } from '../../control-plane/src/launcher/launcher.js';
+import { KubernetesLauncher } from '../../control-plane/src/launcher/kubernetes-launcher.js';
+import { renderJobBin } from '../../control-plane/src/launcher/local-launcher.js';
+import { RenderJobOperator } from '../../control-plane/src/kubernetes/operator.js';
+import { RENDER_COMMAND, SCRATCH_DIR, SPEC_DIR, TERMINATION_LOG, type RenderPodOptions } from '../../control-plane/src/kubernetes/render-pod.js';
+import { GROUP, PLURAL, VERSION, type RenderJob } from '../../control-plane/src/kubernetes/render-job-resource.js';
+import { ClusterRenderRecords } from '../../control-plane/src/services/cluster-render-records.js';
+import { startKubernetes, type KubernetesCluster } from '../fixture/kubernetes.js';
+import { freshBucket, s3Client } from '../fixture/helpers.js';
+import { waitFor } from '../fixture/ports.js';
+import { ensureCorpus, type CorpusName } from '../render/corpus.js';
+import { bearer, register, startApp, type Account, type TestApp } from '../control-plane/app-helper.js';
+
+const services = inject('services');
+const NAMESPACE = 'cutline';
+const ROOT = join(import.meta.dirname, '..', '..');
+
+let cluster: KubernetesCluster;
+let operatorConfig: KubeConfig;
+let operator: RenderJobOperator;
+let t: TestApp;
+let nats: NatsConnection;
+let corpus: Record<CorpusName, string>;
+let podOptions: RenderPodOptions;
+let custom: CustomObjectsApi;
+let core: CoreV1Api;
+let batch: BatchV1Api;
+
+// Every tier asks for one CPU and the node has two, so two renders fill it (the preemption test).
+const POD = { cpu: '1', memory: '1Gi', scratch: '1Gi', deadlineSeconds: 600 };
+const PLANS = {
+  free: { renderPod: POD },
+  starter: { renderPod: { ...POD, deadlineSeconds: 3 } },
+  pro: { renderPod: POD, rendersPerMonth: 10 },
+  business: { renderPod: POD },
+  enterprise: { renderPod: POD },
+};
+
+async function listRenderJobs(selector: string): Promise<RenderJob[]> {
+  const list = (await custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NAMESPACE, plural: PLURAL, labelSelector: selector })) as { items: RenderJob[] };
+  return list.items;
+}
+
+async function renderJobOf(renderId: string): Promise<RenderJob> {
+  let found: RenderJob | undefined;
+  await waitFor(async () => {
+    found = (await listRenderJobs(`cutline.dev/render=${renderId}`))[0];
+    return Boolean(found);
+  }, `the RenderJob of ${renderId}`, 30_000);
+  return found!;
+}
+
+async function readRenderJob(name: string): Promise<RenderJob> {
+  return (await custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NAMESPACE, plural: PLURAL, name })) as RenderJob;
+}
+
+async function podsOf(renderJobName: string): Promise<V1Pod[]> {
+  return (await core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: `cutline.dev/render-job=${renderJobName}` })).items;
+}
+
+async function runningPod(renderJobName: string, exclude: string[] = []): Promise<V1Pod> {
+  let pod: V1Pod | undefined;
+  await waitFor(async () => {
+    pod = (await podsOf(renderJobName)).find((p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp && !exclude.includes(p.metadata!.name!));
+    return Boolean(pod);
+  }, `a running pod of ${renderJobName}`, 60_000).catch(async (err: Error) => {
+    const pods = await core.listNamespacedPod({ namespace: NAMESPACE });
+    const summary = pods.items.map((p) => `${p.metadata?.name} ${p.status?.phase} ${p.metadata?.deletionTimestamp ? 'deleting' : ''} ${JSON.stringify(p.status?.conditions?.filter((c) => c.status !== 'True').map((c) => c.message))}`);
+    throw new Error(`${err.message}\n${summary.join('\n')}`);
+  });
+  return pod!;
+}
+
+/** What a kubelet would report when the container exits. */
+async function finishPod(pod: V1Pod, exitCode: number, terminationMessage?: string): Promise<void> {
+  const annotations = [`kwok.cutline.dev/exit-code=${exitCode}`];
+  if (terminationMessage) annotations.push(`kwok.cutline.dev/termination-message=${terminationMessage}`);
+  await cluster.kubectl(['annotate', '-n', NAMESPACE, 'pod', pod.metadata!.name!, '--overwrite', ...annotations]);
+}
+
+async function phaseOf(name: string, phase: string, timeoutMs = 60_000): Promise<RenderJob> {
+  let renderJob: RenderJob | undefined;
+  await waitFor(async () => {
+    renderJob = await readRenderJob(name);
+    return renderJob.status?.phase === phase;
+  }, `RenderJob ${name} to be ${phase} (is ${renderJob?.status?.phase})`, timeoutMs);
+  return renderJob!;
+}
+
+async function renderState(id: string, state: string, timeoutMs = 30_000) {
+  let row: { state: string; errorCode: string | null; errorMessage: string | null } | null = null;
+  await waitFor(async () => {
+    row = await t.db.render.findUnique({ where: { id }, select: { state: true, errorCode: true, errorMessage: true } });
+    return row?.state === state;
+  }, `render ${id} to be ${state}`, timeoutMs);
+  return row!;
+}
+
+async function account(name: string, plan: 'free' | 'starter' | 'pro' | 'business'): Promise<Account> {
+  const created = await register(t.app, name);
+  await t.db.organization.update({ where: { id: created.organizationId }, data: { plan } });
+  return created;
+}
+
+async function submit(owner: Account, script = 'Rendered by a Kubernetes Job.'): Promise<string> {
+  const upload = await t.app.inject({ method: 'POST', url: '/v1/assets?kind=video&filename=clip.mp4', headers: { ...bearer(owner.accessToken), 'content-type': 'video/mp4' }, payload: await readFile(corpus.oneSecond) });
+  expect(upload.statusCode, upload.body).toBe(201);
+  const response = await t.app.inject({ method: 'POST', url: '/v1/renders', headers: bearer(owner.accessToken), payload: { assetId: upload.json<{ id: string }>().id, script, formats: ['1:1'] } });
+  expect(response.statusCode, response.body).toBe(201);
+  return response.json<{ id: string }>().id;
+}
+
+async function reserved(owner: Account): Promise<{ reserved: number; committed: number }> {
+  const period = await t.db.usagePeriod.findFirst({ where: { organizationId: owner.organizationId } });
+  return { reserved: period!.rendersReserved, committed: period!.rendersCommitted };
+}
+
+function runProcess(args: string[], env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
+    child.on('close', (code) => resolve({ code, stderr }));
+  });
+}
+
+/** A token of the control plane's ServiceAccount: what the Deployments in manifests/ run as. */
+async function serviceAccountConfig(): Promise<KubeConfig> {
+  const token = (await cluster.kubectl(['create', 'token', 'cutline-control-plane', '-n', NAMESPACE, '--duration=2h'])).trim();
+  return cluster.withToken(token);
+}
+
+beforeAll(async () => {
+  corpus = await ensureCorpus();
+  cluster = await startKubernetes({ nodes: [{ name: 'kwok-node-0', cpu: '2', memory: '16Gi', pods: 110 }] });
+  await cluster.kubectl(['apply', '--server-side', '-k', join(ROOT, 'manifests')]);
+  // The Deployments' pods would take the node's CPU; the tests run the control plane in-process.
+  await cluster.kubectl(['scale', '-n', NAMESPACE, 'deployment', '--all', '--replicas=0']);
+  const admin = cluster.admin();
+  custom = admin.makeApiClient(CustomObjectsApi);
+  core = admin.makeApiClient(CoreV1Api);
+  batch = admin.makeApiClient(BatchV1Api);
+
+  const bucket = await freshBucket(s3Client(services.s3), 'k8s');
+  nats = await connect({ servers: services.natsUrl });
+  operatorConfig = await serviceAccountConfig();
+  t = await startApp(
+    services.postgresUrl,
+    { CUTLINE_AUTH_RATE_LIMIT: '10000', CUTLINE_S3_ENDPOINT: services.s3.endpoint, CUTLINE_S3_ACCESS_KEY: services.s3.accessKey, CUTLINE_S3_SECRET_KEY: services.s3.secretKey, CUTLINE_S3_BUCKET: bucket },
+    PLANS,
+    { launcher: { launcher: new KubernetesLauncher(operatorConfig, { namespace: NAMESPACE, maxPending: 100 }), launcherId: KUBERNETES_LAUNCHER_ID, recoverOrphans: false }, bus: await NatsBus.connect(services.natsUrl) },
+  );
+  podOptions = {
+    image: 'cutline/render-job:test',
+    serviceAccount: 'cutline-render',
+    credentials: { CUTLINE_S3_ENDPOINT: services.s3.endpoint, CUTLINE_S3_ACCESS_KEY: services.s3.accessKey, CUTLINE_S3_SECRET_KEY: services.s3.secretKey, CUTLINE_S3_REGION: 'us-east-1' },
+    natsUrl: services.natsUrl,
+    ttlSecondsAfterFinished: 3600,
+    defaultBackoffLimit: 1,
+  };
+  operator = new RenderJobOperator(operatorConfig, {
+    namespace: NAMESPACE,
+    identity: 'operator-a',
+    plans: t.plans,
+    pod: podOptions,
+    records: new ClusterRenderRecords(t.transitions, t.store),
+    leaseDurationSeconds: 4,
+    renewDeadlineMs: 3_000,
+    retryPeriodMs: 500,
+  });
+  operator.start();
+  await waitFor(async () => operator.isLeader, 'the operator to lead', 30_000);
+}, 180_000);
+
+// Each test starts with an empty node: whatever a test left running is deleted.
+afterEach(async () => {
+  await cluster?.kubectl(['delete', 'renderjobs', '--all', '-n', NAMESPACE, '--wait=true']);
+  await waitFor(async () => (await core.listNamespacedPod({ namespace: NAMESPACE })).items.every((p) => p.status?.phase !== 'Running' && p.status?.phase !== 'Pending'), 'the node to be empty', 60_000);
+}, 90_000);
+
+afterAll(async () => {
+  await operator?.stop();
+  await t?.close();
+  await nats?.drain();
+  await cluster?.stop();
+}, 60_000);
+
+describe('CRD and manifests', () => {
+  it('installs server-side, explains its fields, and the API server rejects invalid RenderJobs with readable messages', async () => {
+    expect(await cluster.kubectl(['explain', 'renderjob.spec.tier'])).toMatch(/PriorityClass/);
+    const classes = await cluster.kubectl(['get', 'priorityclasses', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.value}/{.preemptionPolicy} {end}']);
+    expect(classes).toContain('cutline-free=1000/Never');
+    expect(classes).toContain('cutline-business=4000/PreemptLowerPriority');
+    const invalid = { apiVersion: 'cutline.dev/v1alpha1', kind: 'RenderJob', metadata: { name: 'invalid', namespace: NAMESPACE }, spec: { tier: 'gold', backoffLimit: 99, render: { version: 1, video: {}, output: { destination: 's3://b/x/' } } } };
+    const error = await cluster.kubectl(['apply', '--server-side', '-f', '-'], JSON.stringify(invalid)).then(() => '', (err: Error) => err.message);
+    expect(error).toMatch(/spec\.tier: Unsupported value: "gold"/);
+    expect(error).toMatch(/spec\.backoffLimit: Invalid value: 99/);
+    expect(error).toMatch(/spec\.render\.video\.source: Required value/);
+    expect(error).toMatch(/spec\.render\.script: Required value/);
+  });
+
+  it('gives the operator no rights beyond its namespace and no way to list Secrets', async () => {
+    const can = async (verb: string, resource: string, ns = NAMESPACE) =>
+      (await cluster.kubectl(['auth', 'can-i', verb, resource, '-n', ns, '--as', `system:serviceaccount:${NAMESPACE}:cutline-control-plane`]).catch((err: Error) => err.message)).trim();
+    expect(await can('create', 'jobs.batch')).toBe('yes');
+    expect(await can('patch', 'renderjobs.cutline.dev/status')).toBe('yes');
+    expect(await can('list', 'secrets')).toMatch(/no/);
+    expect(await can('create', 'jobs.batch', 'default')).toMatch(/no/);
+    expect(await can('create', 'pods')).toMatch(/no/);
+  });
+});
+
+describe('render lifecycle in the cluster', () => {
+  it('RenderJob → Job → pod → Succeeded; the render succeeds in PostgreSQL with its outputs and the event reaches NATS; the pod template really renders', async () => {
+    const owner = await account('K8s', 'pro');
+    const seen: Array<{ renderId: string; state: string; eventId?: number }> = [];
+    const subscription = nats.subscribe('cutline.renders.*.state', { callback: (_err, msg) => void seen.push(msg.json()) });
+    const renderId = await submit(owner);
+    // Outbox events (with an eventId) of this render; the pod's own reports carry none.
+    const states = () => seen.filter((e) => e.renderId === renderId && e.eventId).map((e) => e.state);
+    const renderJob = await renderJobOf(renderId);
+    expect(renderJob.metadata.name).toBe(`render-${renderId}-1`);
+    const pod = await runningPod(renderJob.metadata.name!);
+    await renderState(renderId, 'running');
+
+    // The Job as DESIGN §7 has it.
+    const job: V1Job = await batch.readNamespacedJob({ name: renderJob.metadata.name!, namespace: NAMESPACE });
+    const podSpec = job.spec!.template.spec!;
+    expect(job.metadata!.ownerReferences).toEqual([expect.objectContaining({ kind: 'RenderJob', name: renderJob.metadata.name, controller: true })]);
+    expect(job.metadata!.labels).toMatchObject({ 'cutline.dev/render': renderId, 'cutline.dev/organization': owner.organizationId, 'cutline.dev/tier': 'pro' });
+    expect(podSpec.priorityClassName).toBe('cutline-pro');
+    expect(pod.spec!.priority).toBe(3000);
+    expect(job.spec!.podFailurePolicy!.rules.map((r) => r.action)).toEqual(['FailJob', 'Ignore']);
+    expect(job.spec!.activeDeadlineSeconds).toBe(600);
+    expect(podSpec.containers[0]!.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    expect(podSpec.volumes!.find((v) => v.name === 'scratch')!.emptyDir!.sizeLimit).toBe('1Gi');
+    const secret = await core.readNamespacedSecret({ name: renderJob.metadata.name!, namespace: NAMESPACE });
+    expect(secret.metadata!.ownerReferences![0]!.name).toBe(renderJob.metadata.name);
+
+    // Run the container exactly as the pod would, as a local process: command, args, env from
+    // the Secret, the Secret mounted as files, scratch for writes.
+    const container = podSpec.containers[0]!;
+    const root = await mkdtemp(join(tmpdir(), 'cutline-pod-'));
+    const specDir = join(root, 'spec');
+    const scratch = join(root, 'scratch');
+    await import('node:fs/promises').then((fs) => Promise.all([fs.mkdir(specDir), fs.mkdir(scratch)]));
+    const data = secret.data!;
+    for (const item of podSpec.volumes!.find((v) => v.name === 'spec')!.secret!.items!) await writeFile(join(specDir, item.path), Buffer.from(data[item.key]!, 'base64'));
+    const local = (value: string) => value.replace(SPEC_DIR, specDir).replace(TERMINATION_LOG, join(root, 'termination-log')).replace(SCRATCH_DIR, scratch);
+    const env: Record<string, string> = { PATH: process.env.PATH ?? '' };
+    for (const variable of container.env!) {
+      env[variable.name] = variable.valueFrom?.secretKeyRef ? Buffer.from(data[variable.valueFrom.secretKeyRef.key]!, 'base64').toString() : local(variable.value!);
+    }
+    expect(container.command).toEqual(RENDER_COMMAND);
+    const args = [renderJobBin(), ...container.args!.map(local)];
+    const exitCode = await runProcess(args, env);
+    expect(exitCode.code, exitCode.stderr).toBe(0);
+    const termination = await readFile(join(root, 'termination-log'), 'utf8');
+    expect(JSON.parse(termination)).toEqual({ ok: true });
+    await rm(root, { recursive: true, force: true });
+
+    await finishPod(pod, 0, termination);
+    await phaseOf(renderJob.metadata.name!, 'Succeeded');
+    const row = await renderState(renderId, 'succeeded');
+    expect(row.errorCode).toBeNull();
+    const outputs = await t.db.renderOutput.findMany({ where: { renderId } });
+    expect(outputs.map((o) => o.kind).sort()).toEqual(expect.arrayContaining(['video', 'thumbnail', 'srt']));
+    expect(await reserved(owner)).toEqual({ reserved: 0, committed: 1 });
+    await waitFor(async () => states().includes('succeeded'), 'the succeeded event on NATS', 10_000);
+    expect(states()).toEqual(['queued', 'admitted', 'running', 'succeeded']);
+    subscription.unsubscribe();
+    const done = await readRenderJob(renderJob.metadata.name!);
+    expect(done.status!.conditions!.find((c) => c.type === 'Succeeded')!.status).toBe('True');
+    expect(done.metadata.finalizers ?? []).toEqual([]);
+  }, 120_000);
+
+  it('exit code 2 fails at once with the render’s error code, without a retry, and refunds the quota', async () => {
+    const owner = await account('Bad', 'pro');
+    const renderId = await submit(owner);
+    const renderJob = await renderJobOf(renderId);
+    const pod = await runningPod(renderJob.metadata.name!);
+    await finishPod(pod, 2, JSON.stringify({ code: 'CUTLINE_VIDEO_UNDECODABLE', message: 'The video has no decodable stream.' }));
+    const failed = await phaseOf(renderJob.metadata.name!, 'Failed');
+    expect(failed.status).toMatchObject({ errorCode: 'CUTLINE_VIDEO_UNDECODABLE', failedPods: 1 });
+    const row = await renderState(renderId, 'failed');
+    expect(row.errorCode).toBe('CUTLINE_VIDEO_UNDECODABLE');
+    expect(row.errorMessage).toBe('The video has no decodable stream.');
+    expect(await podsOf(renderJob.metadata.name!)).toHaveLength(1);
+    expect(await reserved(owner)).toEqual({ reserved: 0, committed: 0 });
+  }, 90_000);
+
+  it('exit code 1 is retried up to the backoff limit, then fails', async () => {
+    const owner = await account('Flaky', 'pro');
+    const renderId = await submit(owner);
+    const renderJob = await renderJobOf(renderId);
+    const first = await runningPod(renderJob.metadata.name!);
+    await finishPod(first, 1, JSON.stringify({ code: 'CUTLINE_STORAGE_UNAVAILABLE', message: 'The object store did not answer.' }));
+    // The Job controller starts a second pod after its backoff (about 10 s).
+    const second = await runningPod(renderJob.metadata.name!, [first.metadata!.name!]);
+    await finishPod(second, 1, JSON.stringify({ code: 'CUTLINE_STORAGE_UNAVAILABLE', message: 'The object store did not answer again.' }));
+    const failed = await phaseOf(renderJob.metadata.name!, 'Failed');
+    expect(failed.status).toMatchObject({ errorCode: 'CUTLINE_STORAGE_UNAVAILABLE', failedPods: 2 });
+    expect((await renderState(renderId, 'failed')).errorMessage).toBe('The object store did not answer again.');
+    expect(await reserved(owner)).toEqual({ reserved: 0, committed: 0 });
+  }, 120_000);
+
+  it('a render past its deadline fails with CUTLINE_DEADLINE_EXCEEDED and is refunded', async () => {
+    const owner = await account('Slow', 'starter');
+    const renderId = await submit(owner);
+    const renderJob = await renderJobOf(renderId);
+    await runningPod(renderJob.metadata.name!);
+    const failed = await phaseOf(renderJob.metadata.name!, 'Failed', 60_000);
+    expect(failed.status!.errorCode).toBe('CUTLINE_DEADLINE_EXCEEDED');
+    expect((await renderState(renderId, 'failed')).errorCode).toBe('CUTLINE_DEADLINE_EXCEEDED');
+    expect(await reserved(owner)).toEqual({ reserved: 0, committed: 0 });
+    await waitFor(async () => (await podsOf(renderJob.metadata.name!)).every((p) => p.status?.phase !== 'Running'), 'the deadline to stop the pod', 30_000);
+  }, 90_000);
+
+  it('cancel mid-run deletes the Job and its pods; the render is canceled and refunded', async () => {
+    const owner = await account('Cancel', 'pro');
+    const renderId = await submit(owner);
+    const renderJob = await renderJobOf(renderId);
+    await runningPod(renderJob.metadata.name!);
+    const response = await t.app.inject({ method: 'POST', url: `/v1/renders/${renderId}/cancel`, headers: bearer(owner.accessToken) });
+    expect(response.statusCode, response.body).toBe(200);
+    await phaseOf(renderJob.metadata.name!, 'Canceled');
+    await waitFor(async () => (await podsOf(renderJob.metadata.name!)).length === 0, 'the pods to go', 30_000);
+    await expect(batch.readNamespacedJob({ name: renderJob.metadata.name!, namespace: NAMESPACE })).rejects.toMatchObject({ code: 404 });
+    expect((await renderState(renderId, 'canceled')).state).toBe('canceled');
+    expect(await reserved(owner)).toEqual({ reserved: 0, committed: 0 });
+  }, 90_000);
+
+  it('a RenderJob applied by hand runs; deleting it garbage-collects its Job, pods and Secret', async () => {
+    const manual = {
+      apiVersion: 'cutline.dev/v1alpha1',
+      kind: 'RenderJob',
+      metadata: { name: 'by-hand', namespace: NAMESPACE },
+      spec: { tier: 'business', render: { version: 1, video: { source: 's3://somewhere/clip.mp4' }, script: { text: 'Hello.' }, voice: { id: 'espeak:en-us' }, output: { destination: 's3://somewhere/out/' } } },
+    };
+    await cluster.kubectl(['apply', '--server-side', '-f', '-'], JSON.stringify(manual));
+    await runningPod('by-hand');
+    expect((await phaseOf('by-hand', 'Running')).status!.jobName).toBe('by-hand');
+    expect(await cluster.kubectl(['get', 'renderjob', 'by-hand', '-n', NAMESPACE])).toMatch(/by-hand\s+Running\s+business/);
+    await cluster.kubectl(['delete', 'renderjob', 'by-hand', '-n', NAMESPACE, '--wait=true']);
+    await waitFor(async () => {
+      const [pods, jobs, secrets] = await Promise.all([
+        podsOf('by-hand'),
+        batch.listNamespacedJob({ namespace: NAMESPACE, labelSelector: 'cutline.dev/render-job=by-hand' }),
+        core.listNamespacedSecret({ namespace: NAMESPACE, labelSelector: 'cutline.dev/render-job=by-hand' }),
+      ]);
+      return pods.length === 0 && jobs.items.length === 0 && secrets.items.length === 0;
+    }, 'garbage collection of the Job, pods and Secret', 60_000);
+  }, 90_000);
+
+  it('a business render preempts a free one on a full node; the free render is requeued, runs later, and is charged once', async () => {
+    const [free1, free2, business] = await Promise.all([account('Free1', 'free'), account('Free2', 'free'), account('Biz', 'business')]);
+    const freeIds = [await submit(free1, 'Free one.'), await submit(free2, 'Free two.')];
+    const freeJobs = await Promise.all(freeIds.map(renderJobOf));
+    const freePods = await Promise.all(freeJobs.map((rj) => runningPod(rj.metadata.name!)));
+    await Promise.all(freeIds.map((id) => renderState(id, 'running')));
+
+    const businessId = await submit(business, 'Business first.');
+    const businessJob = await renderJobOf(businessId);
+    const businessPod = await runningPod(businessJob.metadata.name!);
+    expect(businessPod.spec!.nodeName).toBe('kwok-node-0');
+
+    // Exactly one free render was preempted: requeued, not failed, its reservation still held.
+    let preemptedIndex = -1;
+    await waitFor(async () => {
+      const phases = await Promise.all(freeJobs.map((rj) => readRenderJob(rj.metadata.name!).then((r) => r.status?.phase)));
+      preemptedIndex = phases.indexOf('Requeued');
+      return preemptedIndex >= 0;
+    }, 'a free render to be requeued', 60_000);
+    const preempted = freeJobs[preemptedIndex]!;
+    const preemptedOwner = [free1, free2][preemptedIndex]!;
+    const requeued = await readRenderJob(preempted.metadata.name!);
+    expect(requeued.status).toMatchObject({ disruptions: 1, failedPods: 0 });
+    expect((await renderState(freeIds[preemptedIndex]!, 'admitted')).state).toBe('admitted');
+    const events = await t.db.outboxEvent.findMany({ where: { subject: `cutline.renders.${freeIds[preemptedIndex]}.state` }, orderBy: { id: 'asc' } });
+    expect(events.map((e) => (e.payload as { reason?: string }).reason).filter(Boolean)).toContain('requeued');
+    expect(await reserved(preemptedOwner)).toEqual({ reserved: 1, committed: 0 });
+
+    // The business render finishes (its Job needs no real render for this: its outcome is
+    // the pod's), then the free render gets its node back.
+    await finishPod(businessPod, 2, JSON.stringify({ code: 'CUTLINE_TEST_DONE', message: 'Finished for the test.' }));
+    const rerun = await runningPod(preempted.metadata.name!, [freePods[preemptedIndex]!.metadata!.name!]);
+    await renderState(freeIds[preemptedIndex]!, 'running');
+    // Its outcome needs a manifest: render it for real from the spec, then let the pod exit 0.
+    const spec = JSON.parse(Buffer.from((await core.readNamespacedSecret({ name: preempted.metadata.name!, namespace: NAMESPACE })).data!['spec.json']!, 'base64').toString()) as Record<string, unknown>;
+    const specDir = await mkdtemp(join(tmpdir(), 'cutline-spec-'));
+    await writeFile(join(specDir, 'spec.json'), JSON.stringify(spec));
+    const env = { PATH: process.env.PATH ?? '', ...podOptions.credentials };
+    const run = await runProcess([renderJobBin(), '--spec', join(specDir, 'spec.json'), '--events', 'none'], env);
+    expect(run.code, run.stderr).toBe(0);
+    await rm(specDir, { recursive: true, force: true });
+    await finishPod(rerun, 0);
+    await renderState(freeIds[preemptedIndex]!, 'succeeded');
+    expect(await reserved(preemptedOwner)).toEqual({ reserved: 0, committed: 1 });
+    // The other free render was never disturbed; finish it so the node is empty again.
+    const other = 1 - preemptedIndex;
+    expect((await readRenderJob(freeJobs[other]!.metadata.name!)).status!.disruptions ?? 0).toBe(0);
+    await finishPod(freePods[other]!, 2);
+    await renderState(freeIds[other]!, 'failed');
+  }, 180_000);
+});
