@@ -56,6 +56,7 @@ test-integration: setup
 bench: tools build
 	npx tsx bench/run.ts
 	npx tsx bench/control-plane.ts
+	npx tsx bench/kubernetes.ts
 
 lint: deps
 	npx eslint .

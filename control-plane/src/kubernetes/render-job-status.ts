@@ -67,7 +67,8 @@ export function observe(job: V1Job | undefined, pods: V1Pod[], canceled: boolean
   const failedPods = pods.filter((p) => p.status?.phase === 'Failed' && !isDisrupted(p)).length;
   const base = { failedPods, disruptions, ...(job?.status?.startTime ? { startTime: time(job.status.startTime)! } : {}) };
   if (canceled) return { ...base, phase: 'Canceled', message: 'Canceled; the Job was deleted.' };
-  if (!job) return { ...base, phase: 'Pending', message: 'Creating the Job.' };
+  // Same message as a Job waiting for a node: one status write fewer per render.
+  if (!job) return { ...base, phase: 'Pending', message: 'Waiting for a node.' };
   if (jobCondition(job, 'Complete')) {
     return { ...base, phase: 'Succeeded', message: 'The render finished.', ...(job.status?.completionTime ? { completionTime: time(job.status.completionTime)! } : {}) };
   }
