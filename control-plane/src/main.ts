@@ -32,6 +32,7 @@ import { createRegistry, renderMetrics } from './http/metrics.js';
 import { createServer } from 'node:http';
 import { KUBERNETES_LAUNCHER_ID, type Launcher } from './launcher/launcher.js';
 import { KubernetesLauncher } from './launcher/kubernetes-launcher.js';
+import { renderStoreEnvironment } from './launcher/render-credentials.js';
 import { loadKubeConfig, renderPodOptions } from './kubernetes/cluster-config.js';
 import { RenderJobOperator } from './kubernetes/operator.js';
 import { ClusterRenderRecords } from './services/cluster-render-records.js';
@@ -41,12 +42,6 @@ const ROLES = ['migrate', 'serve', 'operator', 'sweep', 'all'] as const;
 type Role = (typeof ROLES)[number];
 
 const log = (line: string) => process.stderr.write(`cutline: ${line}\n`);
-
-/** Environment the render process needs to reach the object store. */
-function renderEnvironment(config: ControlPlaneConfig): Record<string, string> {
-  if (config.storage.kind !== 's3') return {};
-  return { CUTLINE_S3_ENDPOINT: config.storage.endpoint, CUTLINE_S3_ACCESS_KEY: config.storage.accessKey, CUTLINE_S3_SECRET_KEY: config.storage.secretKey, CUTLINE_S3_REGION: config.storage.region };
-}
 
 async function serve(config: ControlPlaneConfig, databaseUrl: string, options: { dispatch: boolean }, onClose: () => Promise<void>): Promise<void> {
   const tracing = await startTracing(config.tracing);
@@ -79,7 +74,7 @@ async function serve(config: ControlPlaneConfig, databaseUrl: string, options: {
       log(`lost the launcher lease (${String(err)}); exiting`);
       process.exit(1);
     });
-    const launcher = new LocalLauncher(config.localWorkers, { ...config.renderProcessEnv, ...renderEnvironment(config) });
+    const launcher = new LocalLauncher(config.localWorkers, { ...config.renderProcessEnv, ...renderStoreEnvironment(config) });
     dispatcher = new Dispatcher(transitions, launcher, { ...dispatcherOptions, launcherId: lease.id });
   }
   const app = await buildApp({ config, db, store, bus, registry, catalogue: VoiceCatalogue.standard(), plans, ...(dispatcher ? { dispatcher } : {}) });

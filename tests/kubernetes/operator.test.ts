@@ -7,7 +7,7 @@
  * code into its annotations (tests/fixture/kwok/pod-exit.yaml).
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BatchV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Job, type V1Pod } from '@kubernetes/client-node';
@@ -23,7 +23,7 @@ import { GROUP, PLURAL, VERSION, type RenderJob } from '../../control-plane/src/
 import { ClusterRenderRecords } from '../../control-plane/src/services/cluster-render-records.js';
 import { startKubernetes, type KubernetesCluster } from '../fixture/kubernetes.js';
 import { freshBucket, s3Client } from '../fixture/helpers.js';
-import { waitFor } from '../fixture/ports.js';
+import { freePort, waitFor } from '../fixture/ports.js';
 import { ensureCorpus, type CorpusName } from '../render/corpus.js';
 import { bearer, register, startApp, type Account, type TestApp } from '../control-plane/app-helper.js';
 
@@ -259,7 +259,7 @@ describe('render lifecycle in the cluster', () => {
     const root = await mkdtemp(join(tmpdir(), 'cutline-pod-'));
     const specDir = join(root, 'spec');
     const scratch = join(root, 'scratch');
-    await import('node:fs/promises').then((fs) => Promise.all([fs.mkdir(specDir), fs.mkdir(scratch)]));
+    await Promise.all([mkdir(specDir), mkdir(scratch)]);
     const data = secret.data!;
     for (const item of podSpec.volumes!.find((v) => v.name === 'spec')!.secret!.items!) await writeFile(join(specDir, item.path), Buffer.from(data[item.key]!, 'base64'));
     const local = (value: string) => value.replace(SPEC_DIR, specDir).replace(TERMINATION_LOG, join(root, 'termination-log')).replace(SCRATCH_DIR, scratch);
@@ -452,7 +452,6 @@ describe('operator replicas', () => {
     const root = await mkdtemp(join(tmpdir(), 'cutline-replicas-'));
     const kubeconfig = join(root, 'kubeconfig');
     await writeFile(kubeconfig, (await serviceAccountConfig()).exportConfig(), { mode: 0o600 });
-    const { freePort } = await import('../fixture/ports.js');
     const a = await startReplica('replica-a', kubeconfig, await freePort());
     const b = await startReplica('replica-b', kubeconfig, await freePort());
     try {

@@ -1,6 +1,7 @@
 /** The Kubernetes client configuration and render-pod settings, from the control plane's config. */
 import { KubeConfig } from '@kubernetes/client-node';
 import { ConfigError, type ControlPlaneConfig } from '../config.js';
+import { renderStoreEnvironment } from '../launcher/render-credentials.js';
 import type { RenderPodOptions } from './render-pod.js';
 
 export function loadKubeConfig(config: ControlPlaneConfig): KubeConfig {
@@ -15,12 +16,7 @@ export function renderPodOptions(config: ControlPlaneConfig): RenderPodOptions {
   return {
     image: config.kubernetes.renderImage,
     serviceAccount: config.kubernetes.renderServiceAccount,
-    credentials: {
-      CUTLINE_S3_ENDPOINT: config.kubernetes.renderS3Endpoint ?? config.storage.endpoint,
-      CUTLINE_S3_ACCESS_KEY: config.storage.accessKey,
-      CUTLINE_S3_SECRET_KEY: config.storage.secretKey,
-      CUTLINE_S3_REGION: config.storage.region,
-    },
+    credentials: renderStoreEnvironment(config, config.kubernetes.renderS3Endpoint),
     natsUrl: config.kubernetes.renderNatsUrl,
     ttlSecondsAfterFinished: config.kubernetes.jobTtlSeconds,
     defaultBackoffLimit: config.kubernetes.jobBackoffLimit,

@@ -194,13 +194,16 @@ export class RenderJobOperator {
     if (obj.kind === KIND || (obj as { apiVersion?: string }).apiVersion === API_VERSION) return keyOf(obj.metadata?.namespace, obj.metadata?.name);
     const owner = obj.metadata?.labels?.[LABELS.renderJob];
     if (!owner) return undefined;
-    if (isDisrupted(obj as V1Pod)) {
-      const key = keyOf(obj.metadata?.namespace, owner);
-      const seen = this.disrupted.get(key) ?? new Set<string>();
-      seen.add(obj.metadata!.uid!);
-      this.disrupted.set(key, seen);
-    }
-    return keyOf(obj.metadata?.namespace, owner);
+    const key = keyOf(obj.metadata?.namespace, owner);
+    if (isDisrupted(obj as V1Pod)) this.noteDisruption(key, obj.metadata!.uid!);
+    return key;
+  }
+
+  /** A preempted or evicted pod is deleted soon after: count it while it is still visible. */
+  private noteDisruption(key: string, podUid: string): void {
+    const seen = this.disrupted.get(key) ?? new Set<string>();
+    seen.add(podUid);
+    this.disrupted.set(key, seen);
   }
 
   private async startControllers(): Promise<void> {

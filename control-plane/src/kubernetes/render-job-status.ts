@@ -22,7 +22,7 @@ interface TerminationMessage {
   message?: string;
 }
 
-export function jobCondition(job: V1Job | undefined, type: string) {
+function jobCondition(job: V1Job | undefined, type: string) {
   return job?.status?.conditions?.find((c) => c.type === type && c.status === 'True');
 }
 
