@@ -40,9 +40,10 @@ install_debian_packages() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# go_build NAME MODULE@VERSION: builds once per version; the stamp file records the version.
+# go_build NAME MODULE VERSION [LDFLAGS]: builds once per version; the stamp file records the
+# version.
 go_build() {
-  local name=$1 module=$2 version=$3
+  local name=$1 module=$2 version=$3 ldflags=${4:-}
   local stamp="$BIN_DIR/.$name.version"
   if [ -x "$BIN_DIR/$name" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$version" ]; then
     log "$name $version present"
@@ -51,13 +52,15 @@ go_build() {
   command -v go >/dev/null 2>&1 || { echo "tools: Go is needed to build $name" >&2; exit 1; }
   log "building $name $version (first time only)"
   GOPROXY=https://proxy.golang.org GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-trimpath \
-    GOBIN="$BIN_DIR" go install "$module@$version"
+    GOBIN="$BIN_DIR" go install -ldflags "$ldflags" "$module@$version"
   echo "$version" > "$stamp"
 }
 
 ETCD_VERSION=v3.6.14
 KUBERNETES_VERSION=v1.36.3
 KWOK_VERSION=v0.8.0
+HELM_VERSION=v3.21.4
+STRIPE_MOCK_VERSION=v0.197.0
 GO_ENV=(GOPROXY=https://proxy.golang.org GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-trimpath)
 
 # etcd's module has `replace` directives, so `go install` refuses it: build it from a wrapper
@@ -140,6 +143,15 @@ build_kwok() {
   echo "$KWOK_VERSION" > "$stages/.version"
 }
 
+# Helm for the chart's tests. Without the -X flags it reports no patch version and assumes
+# Kubernetes 1.20 in `helm template`, which the chart's kubeVersion refuses.
+build_helm() {
+  local minor
+  minor=$(echo "$KUBERNETES_VERSION" | cut -d. -f2)
+  go_build helm helm.sh/helm/v3/cmd/helm "$HELM_VERSION" \
+    "-X helm.sh/helm/v3/internal/version.version=$HELM_VERSION -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$minor"
+}
+
 # `tools.sh media` installs only what rendering needs; `tools.sh` (or `all`) adds the servers
 # the tests run, the Kubernetes control plane included; `tools.sh kube` builds only that.
 case "${1:-all}" in
@@ -154,12 +166,16 @@ case "${1:-all}" in
     build_etcd
     build_kubernetes
     build_kwok
+    build_helm
+    # The Stripe API the billing tests call (fixtures, no state, no webhooks).
+    go_build stripe-mock github.com/stripe/stripe-mock "$STRIPE_MOCK_VERSION"
     log "ready in $BIN_DIR"
     ;;
   kube)
     build_etcd
     build_kubernetes
     build_kwok
+    build_helm
     log "kubernetes tools ready in $BIN_DIR"
     ;;
   *)

@@ -1,0 +1,119 @@
+/**
+ * The Helm chart (charts/cutline) against a real Kubernetes control plane: it lints, refuses
+ * bad values with the key's name, installs with `--wait` (kwok runs the API and operator pods),
+ * keeps a generated JWT secret across upgrades, and uninstalls cleanly. The chart's CRD and
+ * Role must stay identical to crds/ and manifests/, which the operator's tests run under.
+ */
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { loadAllYaml } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startKubernetes, toolsDir, type KubernetesCluster } from '../fixture/kubernetes.js';
+
+const run = promisify(execFile);
+const ROOT = join(import.meta.dirname, '..', '..');
+const CHART = join(ROOT, 'charts', 'cutline');
+const NAMESPACE = 'cutline-helm';
+const CREDENTIALS = [
+  '--set', 'credentials.databaseUrl=postgres://cutline:secret@postgres:5432/cutline',
+  '--set', 'credentials.s3AccessKey=cutline',
+  '--set', 'credentials.s3SecretKey=cutline-secret',
+];
+
+let cluster: KubernetesCluster;
+
+async function helm(args: string[]): Promise<string> {
+  try {
+    const { stdout } = await run(join(toolsDir(), 'bin', 'helm'), [...args, `--kubeconfig=${cluster?.kubeconfigPath ?? '/dev/null'}`], { maxBuffer: 16 << 20 });
+    return stdout;
+  } catch (err) {
+    const e = err as { stderr?: string; stdout?: string };
+    throw new Error(`helm ${args[0]}: ${e.stderr || e.stdout || String(err)}`);
+  }
+}
+
+interface Rule { apiGroups?: string[]; resources?: string[]; resourceNames?: string[]; verbs?: string[] }
+type Manifest = { kind: string; metadata: { name: string }; rules?: Rule[]; data?: Record<string, string> };
+
+function documents(yaml: string): Manifest[] {
+  return (loadAllYaml(yaml) as Array<Manifest | null>).filter((d): d is Manifest => Boolean(d));
+}
+
+beforeAll(async () => {
+  cluster = await startKubernetes();
+}, 120_000);
+
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+describe('the Helm chart', () => {
+  it('ships the same CRD and Role as crds/ and manifests/', async () => {
+    const [chartCrd, crd] = await Promise.all([
+      readFile(join(CHART, 'crds', 'renderjobs.cutline.dev.yaml'), 'utf8'),
+      readFile(join(ROOT, 'crds', 'renderjobs.cutline.dev.yaml'), 'utf8'),
+    ]);
+    expect(chartCrd).toBe(crd);
+
+    const rendered = documents(await helm(['template', 'cutline', CHART, '-n', NAMESPACE, ...CREDENTIALS]));
+    const chartRole = rendered.find((d) => d.kind === 'Role')!;
+    const manifestRole = documents(await readFile(join(ROOT, 'manifests', 'rbac.yaml'), 'utf8')).find((d) => d.kind === 'Role')!;
+    expect(chartRole.rules).toEqual(manifestRole.rules);
+    const priorityClasses = rendered.filter((d) => d.kind === 'PriorityClass').map((d) => d.metadata.name);
+    expect(priorityClasses).toEqual(['cutline-free', 'cutline-starter', 'cutline-pro', 'cutline-business', 'cutline-enterprise']);
+  });
+
+  it('lints clean', async () => {
+    const out = await helm(['lint', CHART, '--strict', ...CREDENTIALS]);
+    expect(out).toContain('0 chart(s) failed');
+  });
+
+  it('refuses bad values, naming the key', async () => {
+    await expect(helm(['template', 'cutline', CHART])).rejects.toThrow(/credentials\.databaseUrl is required/);
+    await expect(helm(['template', 'cutline', CHART, ...CREDENTIALS, '--set', 'api.replica=3'])).rejects.toThrow(/additional properties 'replica' not allowed/);
+    await expect(helm(['template', 'cutline', CHART, ...CREDENTIALS, '--set', 'operator.jobBackoffLimit=9'])).rejects.toThrow(/jobBackoffLimit/);
+    await expect(helm(['template', 'cutline', CHART, ...CREDENTIALS, '--set', 'config.objectStore.endpoint=minio:9000'])).rejects.toThrow(/objectStore\/endpoint|endpoint/);
+    await expect(helm(['template', 'cutline', CHART, ...CREDENTIALS, '--set', 'api.ingress.enabled=true'])).rejects.toThrow(/api\.ingress\.host is required/);
+  });
+
+  it('installs into a real cluster and waits for the API and operator, keeps its JWT secret on upgrade, uninstalls', async () => {
+    await cluster.kubectl(['create', 'namespace', NAMESPACE]);
+    await cluster.kubectl(['label', 'namespace', NAMESPACE, 'pod-security.kubernetes.io/enforce=restricted']);
+    await helm(['install', 'cutline', CHART, '-n', NAMESPACE, '--wait', '--timeout', '3m', ...CREDENTIALS]);
+
+    // The restricted namespace admitted every pod, and kwok made them all ready.
+    const deployments = JSON.parse(await cluster.kubectl(['-n', NAMESPACE, 'get', 'deployments', '-o', 'json'])) as {
+      items: Array<{ metadata: { name: string }; status: { readyReplicas?: number } }>;
+    };
+    expect(Object.fromEntries(deployments.items.map((d) => [d.metadata.name, d.status.readyReplicas]))).toEqual({ 'cutline-api': 2, 'cutline-operator': 2 });
+    const crd = await cluster.kubectl(['get', 'crd', 'renderjobs.cutline.dev', '-o', 'name']);
+    expect(crd.trim()).toBe('customresourcedefinition.apiextensions.k8s.io/renderjobs.cutline.dev');
+
+    // The chart's ServiceAccount can do what the operator needs, and no more.
+    const can = async (verb: string, resource: string) =>
+      (await cluster.kubectl(['auth', 'can-i', verb, resource, '-n', NAMESPACE, `--as=system:serviceaccount:${NAMESPACE}:cutline-control-plane`]).catch((e: Error) => e.message)).trim();
+    expect(await can('create', 'renderjobs.cutline.dev')).toBe('yes');
+    expect(await can('create', 'jobs.batch')).toBe('yes');
+    expect(await can('list', 'secrets')).toMatch(/no/);
+    expect(await can('create', 'pods')).toMatch(/no/);
+
+    const jwtSecret = async () => {
+      const secret = JSON.parse(await cluster.kubectl(['-n', NAMESPACE, 'get', 'secret', 'cutline-credentials', '-o', 'json'])) as { data: Record<string, string> };
+      return Buffer.from(secret.data.CUTLINE_JWT_SECRET!, 'base64').toString();
+    };
+    const generated = await jwtSecret();
+    expect(generated).toMatch(/^[A-Za-z0-9]{48}$/);
+    await helm(['upgrade', 'cutline', CHART, '-n', NAMESPACE, '--wait', '--timeout', '3m', ...CREDENTIALS, '--set', 'config.logLevel=debug']);
+    expect(await jwtSecret()).toBe(generated);
+    const config = JSON.parse(await cluster.kubectl(['-n', NAMESPACE, 'get', 'configmap', 'cutline-config', '-o', 'json'])) as Manifest;
+    expect(config.data).toMatchObject({ LOG_LEVEL: 'debug', CUTLINE_LAUNCHER: 'kubernetes', CUTLINE_RENDER_IMAGE: 'cutline/render-job:0.1.0' });
+
+    await helm(['uninstall', 'cutline', '-n', NAMESPACE, '--wait']);
+    const left = await cluster.kubectl(['-n', NAMESPACE, 'get', 'deployments,services,secrets,roles,serviceaccounts', '-l', 'app.kubernetes.io/instance=cutline', '-o', 'name']);
+    expect(left.trim()).toBe('');
+    // Helm never deletes CRDs (that would delete every RenderJob); the PriorityClasses go.
+    expect((await cluster.kubectl(['get', 'priorityclasses', '-o', 'name'])).trim().split('\n').filter((n) => n.includes('cutline'))).toEqual([]);
+  }, 300_000);
+});
