@@ -35,6 +35,7 @@ import { KubernetesLauncher } from './launcher/kubernetes-launcher.js';
 import { renderStoreEnvironment } from './launcher/render-credentials.js';
 import { loadKubeConfig, renderPodOptions } from './kubernetes/cluster-config.js';
 import { RenderJobOperator } from './kubernetes/operator.js';
+import { recordClusterProgress } from './services/cluster-progress.js';
 import { ClusterRenderRecords } from './services/cluster-render-records.js';
 
 const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '../prisma/migrations');
@@ -116,7 +117,8 @@ async function runOperator(config: ControlPlaneConfig): Promise<void> {
   const bus = db ? (config.natsUrl ? await NatsBus.connect(config.natsUrl) : new InProcessBus()) : undefined;
   // Outcomes are recorded through the outbox; relay it too, so events flow while the API is down.
   const relay = db && bus ? new OutboxRelay(db, bus, 200, (err) => log(`outbox relay: ${String(err)}`)) : undefined;
-  const records = db && store ? new ClusterRenderRecords(new RenderTransitions(db, new UsageRepository(db), plans), store, { metrics: renderMetrics(registry) }) : undefined;
+  const transitions = db ? new RenderTransitions(db, new UsageRepository(db), plans) : undefined;
+  const records = transitions && store ? new ClusterRenderRecords(transitions, store, { metrics: renderMetrics(registry) }) : undefined;
   const operator = new RenderJobOperator(kubeConfig, {
     namespace: config.kubernetes.namespace,
     identity: config.kubernetes.operatorId,
@@ -129,6 +131,10 @@ async function runOperator(config: ControlPlaneConfig): Promise<void> {
     retryPeriodMs: Math.max(250, config.kubernetes.leaseSeconds * 133),
     log: (message, data) => log(`${message}${data ? ` ${JSON.stringify(data)}` : ''}`),
   });
+  // Pods publish progress to the bus only; the leader records it on the render.
+  const stopProgress = bus && transitions
+    ? recordClusterProgress(bus, transitions, { isLeader: () => operator.isLeader, onError: (err) => log(`progress: ${String(err)}`) })
+    : undefined;
   const server = createServer((request, response) => {
     if (request.url === '/metrics') {
       void registry.metrics().then((text) => response.writeHead(200, { 'content-type': registry.contentType }).end(text));
@@ -141,6 +147,7 @@ async function runOperator(config: ControlPlaneConfig): Promise<void> {
   await new Promise<void>((resolve) => server.listen(config.kubernetes.operatorPort, config.http.host, resolve));
   const shutdown = async (signal: string) => {
     log(`${signal}: shutting down`);
+    stopProgress?.();
     await operator.stop();
     await relay?.stop();
     server.close();

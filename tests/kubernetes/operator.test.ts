@@ -446,7 +446,7 @@ describe('operator replicas', () => {
     return { child, leader, log: () => log };
   }
 
-  it('a killed leader is replaced by the other replica: no duplicate Jobs, no lost status', async () => {
+  it('a killed leader is replaced by the other replica: no duplicate Jobs, no lost status, pod progress recorded', async () => {
     // Hand the Lease over from the in-process operator to two operator processes.
     await operator.stop();
     const root = await mkdtemp(join(tmpdir(), 'cutline-replicas-'));
@@ -473,6 +473,10 @@ describe('operator replicas', () => {
       await waitFor(() => standby.leader(), 'the standby to take over', 30_000);
       expect((await renderState(first, 'failed')).errorMessage).toBe('Ended while no operator ran.');
       const secondPod = await runningPod(secondJob.metadata.name!);
+      // The pod's progress goes to NATS only; the new leader records it on the render.
+      await renderState(second, 'running');
+      nats.publish(`cutline.renders.${second}.progress`, JSON.stringify({ type: 'progress', renderId: second, stage: 'encode', progress: 0.42 }));
+      await waitFor(async () => (await t.db.render.findUnique({ where: { id: second } }))?.progress === 0.42, 'the leader to record the pod’s progress', 15_000);
       await finishPod(secondPod, 2, JSON.stringify({ code: 'CUTLINE_VIDEO_UNDECODABLE', message: 'Second.' }));
       await renderState(second, 'failed');
 
