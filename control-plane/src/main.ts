@@ -49,7 +49,7 @@ async function serve(config: ControlPlaneConfig, databaseUrl: string, options: {
   const db = createDatabase(databaseUrl);
   const store = await createObjectStore(config);
   await store.ensureReady();
-  const plans = planTable();
+  const plans = planTable(config.planOverrides);
   await store.configureExpiry(Object.values(plans).map((plan) => plan.retentionDays));
   const bus = config.natsUrl ? await NatsBus.connect(config.natsUrl) : new InProcessBus();
   const relay = new OutboxRelay(db, bus, 200, (err) => log(`outbox relay: ${String(err)}`));
@@ -78,7 +78,7 @@ async function serve(config: ControlPlaneConfig, databaseUrl: string, options: {
     const launcher = new LocalLauncher(config.localWorkers, { ...config.renderProcessEnv, ...renderStoreEnvironment(config) });
     dispatcher = new Dispatcher(transitions, launcher, { ...dispatcherOptions, launcherId: lease.id });
   }
-  const app = await buildApp({ config, db, store, bus, registry, catalogue: VoiceCatalogue.standard(), plans, ...(dispatcher ? { dispatcher } : {}) });
+  const app = await buildApp({ config, db, store, bus, registry, catalogue: VoiceCatalogue.standard(), plans, billing: config.billing, ...(dispatcher ? { dispatcher } : {}) });
   // In the embedded default the sweeper runs in-process, every ten minutes.
   const sweeper = options.dispatch ? new Sweeper(db, store, log) : undefined;
   const sweepTimer = sweeper ? setInterval(() => void sweeper.sweep().catch((err: unknown) => log(`sweep failed: ${String(err)}`)), 10 * 60_000) : undefined;
@@ -110,7 +110,7 @@ async function serve(config: ControlPlaneConfig, databaseUrl: string, options: {
 async function runOperator(config: ControlPlaneConfig): Promise<void> {
   const kubeConfig = loadKubeConfig(config);
   const pod = renderPodOptions(config);
-  const plans = planTable();
+  const plans = planTable(config.planOverrides);
   const registry = createRegistry();
   const db = config.databaseUrl ? createDatabase(config.databaseUrl) : undefined;
   const store = db ? await createObjectStore(config) : undefined;

@@ -44,6 +44,8 @@ export interface StartOptions {
   launcher?: { launcher: Launcher; launcherId: string; recoverOrphans: boolean };
   /** The event bus (default: in-process). */
   bus?: EventBus;
+  /** The app's clock (plans, periods, expiry); default the real one. */
+  now?: () => Date;
 }
 
 export async function startApp(postgresUrl: string, env: Record<string, string> = {}, plans: Parameters<typeof planTable>[0] = {}, options: StartOptions = {}): Promise<TestApp> {
@@ -67,7 +69,7 @@ export async function startApp(postgresUrl: string, env: Record<string, string> 
     : lease
       ? new Dispatcher(transitions, new LocalLauncher(options.workers!, config.renderProcessEnv), { launcherId: lease.id, maxAttempts: 2, pollMs: 500, log: () => undefined, bus, metrics: renderMetrics(registry) })
       : undefined;
-  const app = await buildApp({ config, db, store, bus, registry, catalogue: VoiceCatalogue.standard(), plans: table, ...(dispatcher ? { dispatcher } : {}) });
+  const app = await buildApp({ config, db, store, bus, registry, catalogue: VoiceCatalogue.standard(), plans: table, billing: config.billing, ...(options.now ? { now: options.now } : {}), ...(dispatcher ? { dispatcher } : {}) });
   await app.ready();
   if (dispatcher) {
     await app.listen({ host: '127.0.0.1', port });

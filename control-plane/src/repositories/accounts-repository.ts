@@ -1,7 +1,8 @@
 /** Users, organizations and memberships. The only module that touches those tables. */
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/client.js';
-import type { Member, MemberRole, Organization, User } from '../domain.js';
+import type { SubscriptionState } from '../billing/entitlement.js';
+import type { Member, MemberRole, Organization, PlanId, User } from '../domain.js';
 import { Prisma } from '../generated/prisma/client.js';
 
 export class EmailTakenError extends Error {}
@@ -16,6 +17,17 @@ interface UserRow {
 
 function toUser(row: UserRow): User {
   return { id: row.id, email: row.email, name: row.name, isPlatformAdmin: row.isPlatformAdmin, createdAt: row.createdAt };
+}
+
+interface SubscriptionRow {
+  subscriptionId: string | null;
+  status: SubscriptionState['status'] | null;
+  subscriptionPlan: PlanId | null;
+  currentPeriodStart: Date | null;
+  currentPeriodEnd: Date | null;
+  cancelAtPeriodEnd: boolean | null;
+  downgradeTo: PlanId | null;
+  pastDueSince: Date | null;
 }
 
 function toOrganization(row: { id: string; name: string; slug: string; plan: Organization['plan']; suspendedAt: Date | null; createdAt: Date }): Organization {
@@ -58,6 +70,32 @@ export class AccountsRepository {
     const rows = await this.db.$queryRaw<Array<Parameters<typeof toOrganization>[0]>>`
       SELECT id::text AS id, name, slug, plan::text AS plan, suspended_at AS "suspendedAt", created_at AS "createdAt" FROM organizations WHERE id = ${id}::uuid`;
     return rows[0] ? toOrganization(rows[0]) : undefined;
+  }
+
+  /** The organization with its Stripe subscription, in one round trip (every submission asks). */
+  async findOrganizationWithSubscription(id: string): Promise<{ organization: Organization; subscription: SubscriptionState | undefined } | undefined> {
+    const rows = await this.db.$queryRaw<Array<Parameters<typeof toOrganization>[0] & SubscriptionRow>>`
+      SELECT o.id::text AS id, o.name, o.slug, o.plan::text AS plan, o.suspended_at AS "suspendedAt", o.created_at AS "createdAt",
+             s.id AS "subscriptionId", s.status::text AS status, s.plan::text AS "subscriptionPlan",
+             s.current_period_start AS "currentPeriodStart", s.current_period_end AS "currentPeriodEnd",
+             s.cancel_at_period_end AS "cancelAtPeriodEnd", s.downgrade_to::text AS "downgradeTo", s.past_due_since AS "pastDueSince"
+        FROM organizations o LEFT JOIN subscriptions s ON s.organization_id = o.id
+       WHERE o.id = ${id}::uuid`;
+    const row = rows[0];
+    if (!row) return undefined;
+    const subscription: SubscriptionState | undefined = row.subscriptionId
+      ? {
+          id: row.subscriptionId,
+          status: row.status!,
+          plan: row.subscriptionPlan!,
+          currentPeriodStart: row.currentPeriodStart!,
+          currentPeriodEnd: row.currentPeriodEnd!,
+          cancelAtPeriodEnd: row.cancelAtPeriodEnd!,
+          downgradeTo: row.downgradeTo,
+          pastDueSince: row.pastDueSince,
+        }
+      : undefined;
+    return { organization: toOrganization(row), subscription };
   }
 
   /** The user's role in the organization, or undefined when they are not a member. */

@@ -18,6 +18,11 @@ export async function recordActivity(tx: Tx, principal: Principal, action: strin
   });
 }
 
+/** An entry no person or key caused (billing events from Stripe, usage alerts). */
+export async function recordSystemActivity(tx: Tx, organizationId: string, action: string, subject: { type: string; id?: string }, data: Record<string, unknown> = {}): Promise<void> {
+  await tx.activity.create({ data: { organizationId, action, subjectType: subject.type, subjectId: subject.id ?? null, data: data as object } });
+}
+
 export interface ActivityEntry {
   id: string;
   action: string;

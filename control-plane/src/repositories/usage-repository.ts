@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/client.js';
+import { recordSystemActivity } from './activity-repository.js';
 
 export interface Period {
   start: Date;
@@ -51,6 +52,33 @@ export class UsageRepository {
   /** A reserved render failed or was canceled: give the render back. */
   async refund(tx: Tx, periodId: string): Promise<void> {
     await tx.$executeRaw`UPDATE usage_periods SET renders_reserved = renders_reserved - 1 WHERE id = ${periodId}::uuid AND renders_reserved > 0`;
+  }
+
+  /**
+   * Usage alerts: records each threshold (80 %, 100 % of the quota) the period has newly
+   * reached, once per period, as activity. Returns the thresholds recorded now.
+   */
+  async recordAlerts(organizationId: string, periodStart: Date): Promise<number[]> {
+    return this.db.$transaction(async (tx) => {
+      const rows = await tx.$queryRaw<Array<{ previous: number; reached: number; used: number; limit: number; id: string }>>`
+        WITH p AS (
+          SELECT id, alerted_percent AS previous, renders_reserved + renders_committed AS used, renders_limit AS lim
+            FROM usage_periods
+           WHERE organization_id = ${organizationId}::uuid AND period_start = ${periodStart} AND renders_limit > 0
+             FOR UPDATE)
+        UPDATE usage_periods u
+           SET alerted_percent = GREATEST(u.alerted_percent, CASE WHEN p.used >= p.lim THEN 100 WHEN p.used * 5 >= p.lim * 4 THEN 80 ELSE 0 END)
+          FROM p
+         WHERE u.id = p.id
+        RETURNING p.previous, u.alerted_percent AS reached, p.used, p.lim AS "limit", u.id::text AS id`;
+      const row = rows[0];
+      if (!row) return [];
+      const crossed = [80, 100].filter((t) => row.previous < t && row.reached >= t);
+      for (const percent of crossed) {
+        await recordSystemActivity(tx, organizationId, 'usage.alert', { type: 'usage_period', id: row.id }, { percent, used: row.used, limit: row.limit });
+      }
+      return crossed;
+    });
   }
 
   async snapshot(organizationId: string, period: Period): Promise<UsageSnapshot> {

@@ -10,9 +10,7 @@ import { allOf, principalOf, requireScope, type Guard } from '../http/authentica
 import { notFound } from '../http/errors.js';
 import { errorResponses, Uuid } from '../http/schemas.js';
 import { parseListParams, sendPage } from '../http/simple-rest.js';
-import type { PlanTable } from '../plans.js';
-import { organizationPlan } from '../services/organization-plan.js';
-import type { AccountsRepository } from '../repositories/accounts-repository.js';
+import type { OrganizationPlans } from '../services/organization-plan.js';
 import type { Asset, AssetsRepository } from '../repositories/assets-repository.js';
 import type { AssetUploads } from '../services/asset-uploads.js';
 
@@ -44,14 +42,13 @@ function view(a: Asset) {
 export interface AssetRoutesOptions {
   assets: AssetsRepository;
   uploads: AssetUploads;
-  accounts: AccountsRepository;
-  plans: PlanTable;
+  organizationPlans: OrganizationPlans;
   authenticate: Guard;
 }
 
 const MAX_ANY_PLAN_UPLOAD = 64 * 1024 ** 3;
 
-export const assetRoutes: FastifyPluginAsyncTypebox<AssetRoutesOptions> = async (app, { assets, uploads, accounts, plans, authenticate }) => {
+export const assetRoutes: FastifyPluginAsyncTypebox<AssetRoutesOptions> = async (app, { assets, uploads, organizationPlans, authenticate }) => {
   const canRead = allOf(app, [authenticate, requireScope('assets:read')]);
   const canWrite = allOf(app, [authenticate, requireScope('assets:write')]);
 
@@ -74,7 +71,7 @@ export const assetRoutes: FastifyPluginAsyncTypebox<AssetRoutesOptions> = async 
     },
   }, async (request, reply) => {
     const principal = principalOf(request);
-    const { plan } = await organizationPlan(accounts, plans, principal.organizationId);
+    const { plan } = await organizationPlans.resolve(principal.organizationId);
     const asset = await uploads.upload(principal, plan, {
       kind: request.query.kind ?? 'video',
       filename: request.query.filename,
@@ -123,7 +120,7 @@ export const assetRoutes: FastifyPluginAsyncTypebox<AssetRoutesOptions> = async 
     },
   }, async (request, reply) => {
     const principal = principalOf(request);
-    const { plan } = await organizationPlan(accounts, plans, principal.organizationId);
+    const { plan } = await organizationPlans.resolve(principal.organizationId);
     const { asset, upload } = await uploads.startDirect(principal, plan, request.body);
     return reply.status(201).send({ asset: view(asset), upload: { ...upload, expiresAt: upload.expiresAt.toISOString() } });
   });
@@ -165,7 +162,7 @@ export const assetRoutes: FastifyPluginAsyncTypebox<AssetRoutesOptions> = async 
     const principal = principalOf(request);
     const asset = await assets.find(principal.organizationId, request.params.id);
     if (!asset) throw notFound('Asset');
-    const { plan } = await organizationPlan(accounts, plans, principal.organizationId);
+    const { plan } = await organizationPlans.resolve(principal.organizationId);
     return view(await uploads.completeDirect(principal, asset, plan));
   });
 

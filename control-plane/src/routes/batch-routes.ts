@@ -8,14 +8,12 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { allOf, principalOf, requireScope, type Guard } from '../http/authenticate.js';
 import { ApiError } from '../http/errors.js';
 import { errorResponses, Uuid } from '../http/schemas.js';
-import type { PlanTable } from '../plans.js';
-import { organizationPlan } from '../services/organization-plan.js';
-import type { AccountsRepository } from '../repositories/accounts-repository.js';
+import type { OrganizationPlans } from '../services/organization-plan.js';
 import { CSV_COLUMNS, MAX_BATCH_ROWS, type BatchSubmissions } from '../services/batch-submissions.js';
 
 const MAX_CSV_BYTES = 2 * 1024 * 1024;
 
-export const batchRoutes: FastifyPluginAsyncTypebox<{ batches: BatchSubmissions; accounts: AccountsRepository; plans: PlanTable; authenticate: Guard }> = async (app, { batches, accounts, plans, authenticate }) => {
+export const batchRoutes: FastifyPluginAsyncTypebox<{ batches: BatchSubmissions; organizationPlans: OrganizationPlans; authenticate: Guard }> = async (app, { batches, organizationPlans, authenticate }) => {
   const canWrite = allOf(app, [authenticate, requireScope('renders:write')]);
   app.addContentTypeParser(['text/csv', 'application/csv'], { parseAs: 'buffer', bodyLimit: MAX_CSV_BYTES }, (_request, body, done) => done(null, body));
 
@@ -32,9 +30,9 @@ export const batchRoutes: FastifyPluginAsyncTypebox<{ batches: BatchSubmissions;
   }, async (request, reply) => {
     if (!Buffer.isBuffer(request.body)) throw new ApiError('CUTLINE_UNSUPPORTED_MEDIA_TYPE', 'Send the CSV as the body with Content-Type: text/csv.');
     const principal = principalOf(request);
-    const { organization, plan } = await organizationPlan(accounts, plans, principal.organizationId);
-    if (organization.suspended) throw new ApiError('CUTLINE_SUSPENDED', 'This organization is suspended; contact support.');
-    const result = await batches.submit(principal, plan, request.query.name ?? `Batch of ${new Date().toISOString().slice(0, 16)}`, request.body, requestTraceparent(request));
+    const entitlement = await organizationPlans.resolve(principal.organizationId);
+    if (entitlement.organization.suspended) throw new ApiError('CUTLINE_SUSPENDED', 'This organization is suspended; contact support.');
+    const result = await batches.submit(principal, entitlement, request.query.name ?? `Batch of ${new Date().toISOString().slice(0, 16)}`, request.body, requestTraceparent(request));
     return reply.status(201).send(result);
   });
 };

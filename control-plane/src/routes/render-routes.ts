@@ -6,9 +6,7 @@ import { allOf, principalOf, requireScope, type Guard } from '../http/authentica
 import { ApiError, notFound } from '../http/errors.js';
 import { errorResponses, Uuid } from '../http/schemas.js';
 import { parseListParams, sendPage } from '../http/simple-rest.js';
-import type { PlanTable } from '../plans.js';
-import { organizationPlan } from '../services/organization-plan.js';
-import type { AccountsRepository } from '../repositories/accounts-repository.js';
+import type { OrganizationPlans } from '../services/organization-plan.js';
 import { SORTABLE, type RenderRecord, type RendersRepository } from '../repositories/renders-repository.js';
 import { RenderRequestSchema } from '../services/render-request.js';
 import type { RenderSubmissions } from '../services/render-submissions.js';
@@ -55,12 +53,11 @@ export function renderView(r: RenderRecord) {
 export interface RenderRoutesOptions {
   renders: RendersRepository;
   submissions: RenderSubmissions;
-  accounts: AccountsRepository;
-  plans: PlanTable;
+  organizationPlans: OrganizationPlans;
   authenticate: Guard;
 }
 
-export const renderRoutes: FastifyPluginAsyncTypebox<RenderRoutesOptions> = async (app, { renders, submissions, accounts, plans, authenticate }) => {
+export const renderRoutes: FastifyPluginAsyncTypebox<RenderRoutesOptions> = async (app, { renders, submissions, organizationPlans, authenticate }) => {
   const canRead = allOf(app, [authenticate, requireScope('renders:read')]);
   const canWrite = allOf(app, [authenticate, requireScope('renders:write')]);
 
@@ -76,9 +73,9 @@ export const renderRoutes: FastifyPluginAsyncTypebox<RenderRoutesOptions> = asyn
     },
   }, async (request, reply) => {
     const principal = principalOf(request);
-    const { organization, plan } = await organizationPlan(accounts, plans, principal.organizationId);
-    if (organization.suspended) throw new ApiError('CUTLINE_SUSPENDED', 'This organization is suspended; contact support.');
-    const { render, created } = await submissions.submit(principal, plan, request.body, request.headers['idempotency-key'], requestTraceparent(request));
+    const entitlement = await organizationPlans.resolve(principal.organizationId);
+    if (entitlement.organization.suspended) throw new ApiError('CUTLINE_SUSPENDED', 'This organization is suspended; contact support.');
+    const { render, created } = await submissions.submit(principal, entitlement, request.body, request.headers['idempotency-key'], requestTraceparent(request));
     return reply.status(created ? 201 : 200).send(renderView(render));
   });
 
@@ -119,7 +116,6 @@ export const renderRoutes: FastifyPluginAsyncTypebox<RenderRoutesOptions> = asyn
     schema: { tags: ['renders'], summary: 'Run a failed or canceled render again (takes one render of quota)', params: Type.Object({ id: Uuid }), response: { 200: RenderView, ...errorResponses } },
   }, async (request) => {
     const principal = principalOf(request);
-    const { plan } = await organizationPlan(accounts, plans, principal.organizationId);
-    return renderView(await submissions.retry(principal, plan, request.params.id));
+    return renderView(await submissions.retry(principal, await organizationPlans.resolve(principal.organizationId), request.params.id));
   });
 };

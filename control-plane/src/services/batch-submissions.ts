@@ -9,14 +9,13 @@ import { Compile } from 'typebox/compile';
 import type { RenderSpec } from '@cutline/render-job';
 import type { Principal } from '../domain.js';
 import { ApiError, type FieldIssue } from '../http/errors.js';
-import { calendarPeriod, type Plan } from '../plans.js';
 import { recordActivity } from '../repositories/activity-repository.js';
 import { insertBatch } from '../repositories/batches-repository.js';
 import type { RendersRepository } from '../repositories/renders-repository.js';
 import type { UsageRepository } from '../repositories/usage-repository.js';
 import { CsvError, decodeUtf8, looksLikeFormula, parseCsv } from './csv.js';
 import { RenderRequestSchema, type RenderRequest } from './render-request.js';
-import type { RenderSubmissions } from './render-submissions.js';
+import type { PlanAndPeriod, RenderSubmissions } from './render-submissions.js';
 
 export const CSV_COLUMNS = ['script', 'video', 'voice', 'style', 'formats', 'title'] as const;
 const REQUIRED = ['script', 'video'] as const;
@@ -32,7 +31,7 @@ export class BatchSubmissions {
     private readonly dispatcher?: { wake(): void },
   ) {}
 
-  async submit(principal: Principal, plan: Plan, name: string, csv: Uint8Array, traceparent?: string): Promise<{ batchId: string; renderIds: string[] }> {
+  async submit(principal: Principal, { plan, period }: PlanAndPeriod, name: string, csv: Uint8Array, traceparent?: string): Promise<{ batchId: string; renderIds: string[] }> {
     if (!plan.batch) throw new ApiError('CUTLINE_PLAN_LIMIT', `Batches (CSV) are not part of the ${plan.id} plan; upgrade to Pro to use them.`);
     let rows: string[][];
     try {
@@ -85,7 +84,7 @@ export class BatchSubmissions {
     }
 
     const batchId = await this.renders.transaction(async (tx) => {
-      const periodId = await this.usage.reserve(tx, principal.organizationId, calendarPeriod(this.now()), plan.rendersPerMonth, prepared.length);
+      const periodId = await this.usage.reserve(tx, principal.organizationId, period, plan.rendersPerMonth, prepared.length);
       if (!periodId) throw new ApiError('CUTLINE_QUOTA_EXCEEDED', `This batch needs ${prepared.length} renders, more than are left this month on the ${plan.id} plan.`);
       const batch = await insertBatch(tx, { organizationId: principal.organizationId, name, rowCount: prepared.length });
       for (const [row, p] of prepared.entries()) {
@@ -108,6 +107,7 @@ export class BatchSubmissions {
       return batch.id;
     });
     this.dispatcher?.wake();
+    this.submissions.alertUsage(principal.organizationId, period);
     return { batchId, renderIds: prepared.map((p) => p.id) };
   }
 }

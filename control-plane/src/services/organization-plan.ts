@@ -1,11 +1,38 @@
-/** The caller's organization and the plan that governs it (404 if it is gone). */
+/**
+ * The caller's organization and what governs it now: the effective plan (its own, raised by a
+ * Stripe subscription — see billing/entitlement.ts) and the usage period its renders count in.
+ * 404 if the organization is gone.
+ */
+import { effectivePlan, usagePeriod, type Period, type SubscriptionState } from '../billing/entitlement.js';
 import type { Organization } from '../domain.js';
 import { notFound } from '../http/errors.js';
 import type { Plan, PlanTable } from '../plans.js';
 import type { AccountsRepository } from '../repositories/accounts-repository.js';
 
-export async function organizationPlan(accounts: AccountsRepository, plans: PlanTable, organizationId: string): Promise<{ organization: Organization; plan: Plan }> {
-  const organization = await accounts.findOrganization(organizationId);
-  if (!organization) throw notFound('Organization');
-  return { organization, plan: plans[organization.plan] };
+export interface Entitlement {
+  organization: Organization;
+  plan: Plan;
+  period: Period;
+  subscription: SubscriptionState | undefined;
+}
+
+export class OrganizationPlans {
+  constructor(
+    private readonly accounts: AccountsRepository,
+    readonly table: PlanTable,
+    private readonly options: { pastDueGraceMs: number; now?: () => Date },
+  ) {}
+
+  async resolve(organizationId: string): Promise<Entitlement> {
+    const found = await this.accounts.findOrganizationWithSubscription(organizationId);
+    if (!found) throw notFound('Organization');
+    const now = this.options.now?.() ?? new Date();
+    const planId = effectivePlan(found.organization.plan, found.subscription, now, this.options.pastDueGraceMs);
+    return {
+      organization: found.organization,
+      plan: this.table[planId],
+      period: usagePeriod(found.subscription, planId, now, this.options.pastDueGraceMs),
+      subscription: found.subscription,
+    };
+  }
 }

@@ -8,7 +8,8 @@ import { normaliseScript, RenderError, type RenderSpec, type VoiceCatalogue } fr
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '../domain.js';
 import { ApiError, isApiErrorCode, notFound } from '../http/errors.js';
-import { calendarPeriod, type Plan } from '../plans.js';
+import type { Period } from '../billing/entitlement.js';
+import type { Plan } from '../plans.js';
 import { recordActivity } from '../repositories/activity-repository.js';
 import type { AssetsRepository } from '../repositories/assets-repository.js';
 import { isUniqueViolation, requeueForRetry, type RenderRecord, type RendersRepository } from '../repositories/renders-repository.js';
@@ -26,6 +27,12 @@ export function estimateNarrationSeconds(script: string): number {
   return (words + cjk / 2) / WORDS_PER_SECOND;
 }
 
+/** The plan that governs a submission and the usage period it counts in. */
+export interface PlanAndPeriod {
+  plan: Plan;
+  period: Period;
+}
+
 export class RenderSubmissions {
   constructor(
     private readonly renders: RendersRepository,
@@ -37,7 +44,7 @@ export class RenderSubmissions {
     private readonly dispatcher?: { wake(): void; cancel(renderId: string): void },
   ) {}
 
-  async submit(principal: Principal, plan: Plan, request: RenderRequest, idempotencyKey: string | undefined, traceparent?: string): Promise<{ render: RenderRecord; created: boolean }> {
+  async submit(principal: Principal, { plan, period }: PlanAndPeriod, request: RenderRequest, idempotencyKey: string | undefined, traceparent?: string): Promise<{ render: RenderRecord; created: boolean }> {
     if (idempotencyKey) {
       const existing = await this.renders.findByIdempotencyKey(principal.organizationId, idempotencyKey);
       if (existing) return { render: existing, created: false };
@@ -56,12 +63,13 @@ export class RenderSubmissions {
         priority: plan.priority,
         spec: spec as object,
         idempotencyKey: idempotencyKey ?? null,
-        period: calendarPeriod(this.now()),
+        period,
         rendersLimit: plan.rendersPerMonth,
         activityData: { formats: spec.formats, voice: spec.voice.id },
       });
       if (!render) throw new ApiError('CUTLINE_QUOTA_EXCEEDED', `The ${plan.id} plan includes ${plan.rendersPerMonth} renders a month, and they are used up.`);
       this.dispatcher?.wake();
+      this.alertUsage(principal.organizationId, period);
       return { render, created: true };
     } catch (err) {
       // A concurrent request with the same key won the race: answer with its render.
@@ -106,18 +114,27 @@ export class RenderSubmissions {
   }
 
   /** Runs a failed or canceled render again; it needs (and takes) a render of this month's quota. */
-  async retry(principal: Principal, plan: Plan, id: string): Promise<RenderRecord> {
+  async retry(principal: Principal, { plan, period }: PlanAndPeriod, id: string): Promise<RenderRecord> {
     const render = await this.renders.find(principal.organizationId, id);
     if (!render) throw notFound('Render');
     if (render.state !== 'failed' && render.state !== 'canceled') throw new ApiError('CUTLINE_NOT_RETRYABLE', `Only failed or canceled renders can be retried; this one is ${render.state}.`);
     await this.renders.transaction(async (tx) => {
-      const periodId = await this.usage.reserve(tx, principal.organizationId, calendarPeriod(this.now()), plan.rendersPerMonth, 1);
+      const periodId = await this.usage.reserve(tx, principal.organizationId, period, plan.rendersPerMonth, 1);
       if (!periodId) throw new ApiError('CUTLINE_QUOTA_EXCEEDED', `The ${plan.id} plan includes ${plan.rendersPerMonth} renders a month, and they are used up.`);
       if (!(await requeueForRetry(tx, principal.organizationId, id, periodId, this.now()))) throw new ApiError('CUTLINE_NOT_RETRYABLE', 'The render changed state meanwhile; reload it.');
       await recordActivity(tx, principal, 'render.retried', { type: 'render', id });
     });
     this.dispatcher?.wake();
+    this.alertUsage(principal.organizationId, period);
     return (await this.renders.find(principal.organizationId, id))!;
+  }
+
+  /**
+   * Records the 80 % / 100 % usage alerts the submission may have crossed. Off the request's
+   * path: a failure here loses nothing, because the next submission evaluates them again.
+   */
+  alertUsage(organizationId: string, period: Period): void {
+    void this.usage.recordAlerts(organizationId, period.start).catch(() => undefined);
   }
 
   private checkScript(text: string): string {
