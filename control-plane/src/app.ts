@@ -121,7 +121,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const billingConfig: BillingConfig = deps.billing ?? { kind: 'none', pastDueGraceDays: 7 };
   const pastDueGraceMs = billingConfig.pastDueGraceDays * 86_400_000;
-  const organizationPlans = new OrganizationPlans(accounts, deps.plans, { pastDueGraceMs, ...(deps.now ? { now: deps.now } : {}) });
+  const organizationPlans = new OrganizationPlans(accounts, deps.plans, { pastDueGraceMs, billingEnabled: billingConfig.kind === 'stripe', ...(deps.now ? { now: deps.now } : {}) });
   const assets = new AssetsRepository(deps.db);
   const renders = new RendersRepository(deps.db);
   const usage = new UsageRepository(deps.db);

@@ -36,6 +36,7 @@ import { renderStoreEnvironment } from './launcher/render-credentials.js';
 import { loadKubeConfig, renderPodOptions } from './kubernetes/cluster-config.js';
 import { RenderJobOperator } from './kubernetes/operator.js';
 import { recordClusterProgress } from './services/cluster-progress.js';
+import { OverageReporter } from './billing/overage-reporter.js';
 import { ClusterRenderRecords } from './services/cluster-render-records.js';
 
 const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '../prisma/migrations');
@@ -79,12 +80,17 @@ async function serve(config: ControlPlaneConfig, databaseUrl: string, options: {
     dispatcher = new Dispatcher(transitions, launcher, { ...dispatcherOptions, launcherId: lease.id });
   }
   const app = await buildApp({ config, db, store, bus, registry, catalogue: VoiceCatalogue.standard(), plans, billing: config.billing, ...(dispatcher ? { dispatcher } : {}) });
+  // Renders beyond the quota on plans with overage go to Stripe as metered usage.
+  const overage = config.billing.kind === 'stripe'
+    ? new OverageReporter(db, new (await import('./billing/stripe-gateway.js')).StripeGateway(config.billing), { log: (message, data) => log(`${message} ${JSON.stringify(data ?? {})}`) })
+    : undefined;
   // In the embedded default the sweeper runs in-process, every ten minutes.
   const sweeper = options.dispatch ? new Sweeper(db, store, log) : undefined;
   const sweepTimer = sweeper ? setInterval(() => void sweeper.sweep().catch((err: unknown) => log(`sweep failed: ${String(err)}`)), 10 * 60_000) : undefined;
   const shutdown = async (signal: string) => {
     log(`${signal}: shutting down`);
     if (sweepTimer) clearInterval(sweepTimer);
+    await overage?.stop();
     await dispatcher?.stop();
     await lease?.release();
     await relay.stop();
@@ -100,6 +106,7 @@ async function serve(config: ControlPlaneConfig, databaseUrl: string, options: {
   const address = await app.listen({ host: config.http.host, port: config.http.port });
   log(`listening on ${address} — API docs at ${address}/docs`);
   relay.start();
+  overage?.start();
   if (dispatcher) {
     await dispatcher.start();
     log(config.launcher === 'kubernetes' ? `rendering in Kubernetes (namespace ${config.kubernetes.namespace})` : `rendering with ${config.localWorkers} local worker(s)`);

@@ -109,7 +109,7 @@ beforeAll(async () => {
     STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
     STRIPE_API_BASE: services.stripeUrl,
     CUTLINE_BILLING_GRACE_DAYS: '7',
-  }, { starter: { rendersPerMonth: 10 } }, { now: () => clock });
+  }, { starter: { rendersPerMonth: 10 }, business: { rendersPerMonth: 2, overage: true } }, { now: () => clock });
 });
 afterAll(() => t?.close());
 
@@ -290,6 +290,41 @@ describe('quota', () => {
     expect((await submit('Room again.')).statusCode).toBe(201);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(await t.db.activity.count({ where: { organizationId: account.organizationId, action: 'usage.alert' } })).toBe(2);
+  });
+});
+
+describe('metered overage', () => {
+  it('a plan with overage admits renders beyond the quota and reports each one, once, to Stripe', async () => {
+    const { account } = await subscribed('Overage', 'business');
+    const assetId = await readyVideo(account);
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const response = await t.app.inject({ method: 'POST', url: '/v1/renders', headers: bearer(account.accessToken), payload: { assetId, script: `Overage ${i}.` } });
+      expect(response.statusCode, response.body).toBe(201);
+      ids.push(response.json<{ id: string }>().id);
+    }
+    expect((await usage(account)).renders).toMatchObject({ limit: 2, used: 3, remaining: 0, overage: true });
+
+    // Run them to success through the transition the dispatcher and the operator use.
+    await t.db.render.updateMany({ where: { id: { in: ids } }, data: { state: 'running' } });
+    for (const id of ids) expect(await t.transitions.succeed(id, [], 1, clock)).toBe(true);
+    const reports = await t.db.overageReport.findMany({ where: { organizationId: account.organizationId } });
+    expect(reports.map((r) => r.renderId)).toEqual([ids[2]]);
+
+    const { StripeGateway } = await import('../../control-plane/src/billing/stripe-gateway.js');
+    const { OverageReporter } = await import('../../control-plane/src/billing/overage-reporter.js');
+    const { loadConfig } = await import('../../control-plane/src/config.js');
+    const billing = (api: string) => loadConfig({ BILLING: 'stripe', STRIPE_SECRET_KEY: 'sk_test_cutline', STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET, STRIPE_API_BASE: api }).billing as Extract<ReturnType<typeof loadConfig>['billing'], { kind: 'stripe' }>;
+
+    // Stripe unreachable: nothing is lost, the attempt is counted.
+    const failing = new OverageReporter(t.db, new StripeGateway({ ...billing('http://127.0.0.1:9') }));
+    expect(await failing.runOnce()).toBe(0);
+    expect(await t.db.overageReport.findUnique({ where: { renderId: ids[2]! } })).toMatchObject({ reportedAt: null, attempts: 1 });
+
+    const reporter = new OverageReporter(t.db, new StripeGateway(billing(services.stripeUrl)));
+    expect(await reporter.runOnce()).toBeGreaterThanOrEqual(1);
+    expect((await t.db.overageReport.findUnique({ where: { renderId: ids[2]! } }))!.reportedAt).not.toBeNull();
+    expect(await reporter.runOnce()).toBe(0);
   });
 });
 

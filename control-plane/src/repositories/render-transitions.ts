@@ -101,7 +101,10 @@ export class RenderTransitions {
       await tx.renderOutput.createMany({
         data: outputs.map((o) => ({ id: randomUUID(), renderId: id, kind: o.kind, name: o.name, aspect: o.aspect ?? null, objectKey: o.objectKey, bytes: BigInt(o.bytes), width: o.width ?? null, height: o.height ?? null, expiresAt })),
       });
-      if (render.usagePeriodId) await this.usage.commit(tx, render.usagePeriodId, durationSeconds);
+      if (render.usagePeriodId) {
+        await this.usage.commit(tx, render.usagePeriodId, durationSeconds);
+        if (this.plans[render.tier].overage) await this.usage.recordOverage(tx, render.usagePeriodId, id);
+      }
       await tx.outboxEvent.create({ data: { subject: stateSubject(id), payload: { type: 'state', renderId: id, organizationId: render.organizationId, state: 'succeeded', durationSeconds, at: now.toISOString() } } });
       return true;
     });

@@ -103,6 +103,8 @@ export class RendersRepository {
     idempotencyKey: string | null;
     period: { start: Date; end: Date };
     rendersLimit: number | null;
+    /** Renders beyond the limit are allowed (billed as metered overage). */
+    overage: boolean;
     activityData: Record<string, unknown>;
   }): Promise<RenderRecord | undefined> {
     const limit = input.rendersLimit;
@@ -110,10 +112,10 @@ export class RendersRepository {
       WITH reservation AS (
         INSERT INTO usage_periods AS u (id, organization_id, period_start, period_end, renders_limit, renders_reserved)
         SELECT ${randomUUID()}::uuid, ${input.organizationId}::uuid, ${input.period.start}, ${input.period.end}, ${limit}::int, 1
-         WHERE ${limit}::int IS NULL OR 1 <= ${limit}::int
+         WHERE ${input.overage} OR ${limit}::int IS NULL OR 1 <= ${limit}::int
         ON CONFLICT (organization_id, period_start) DO UPDATE
            SET renders_reserved = u.renders_reserved + 1, renders_limit = EXCLUDED.renders_limit
-         WHERE ${limit}::int IS NULL OR u.renders_reserved + u.renders_committed + 1 <= ${limit}::int
+         WHERE ${input.overage} OR ${limit}::int IS NULL OR u.renders_reserved + u.renders_committed + 1 <= ${limit}::int
         RETURNING u.id
       ), render AS (
         INSERT INTO renders (id, organization_id, asset_id, created_by_id, title, state, tier, priority, spec, idempotency_key, usage_period_id)

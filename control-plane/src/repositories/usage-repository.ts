@@ -26,8 +26,11 @@ type Tx = Pick<Database, '$executeRaw' | '$queryRaw'>;
 export class UsageRepository {
   constructor(private readonly db: Database) {}
 
-  /** Reserves `count` renders; returns the period id, or undefined when the quota would be exceeded. */
-  async reserve(tx: Tx, organizationId: string, period: Period, limit: number | null, count: number): Promise<string | undefined> {
+  /**
+   * Reserves `count` renders; returns the period id, or undefined when the quota would be
+   * exceeded (never with `overage`: renders beyond the limit are then billed as usage).
+   */
+  async reserve(tx: Tx, organizationId: string, period: Period, limit: number | null, count: number, overage = false): Promise<string | undefined> {
     await tx.$executeRaw`
       INSERT INTO usage_periods (id, organization_id, period_start, period_end, renders_limit)
       VALUES (${randomUUID()}::uuid, ${organizationId}::uuid, ${period.start}, ${period.end}, ${limit})
@@ -36,7 +39,7 @@ export class UsageRepository {
       UPDATE usage_periods
          SET renders_reserved = renders_reserved + ${count}, renders_limit = ${limit}
        WHERE organization_id = ${organizationId}::uuid AND period_start = ${period.start}
-         AND (${limit}::int IS NULL OR renders_reserved + renders_committed + ${count} <= ${limit}::int)
+         AND (${overage} OR ${limit}::int IS NULL OR renders_reserved + renders_committed + ${count} <= ${limit}::int)
       RETURNING id::text AS id`;
     return rows[0]?.id;
   }
@@ -47,6 +50,21 @@ export class UsageRepository {
       UPDATE usage_periods SET renders_reserved = renders_reserved - 1, renders_committed = renders_committed + 1,
              rendered_seconds = rendered_seconds + ${renderedSeconds}
        WHERE id = ${periodId}::uuid AND renders_reserved > 0`;
+  }
+
+  /**
+   * After a commit on a plan with overage: when the period is now beyond its limit, this
+   * render is overage, queued for reporting to Stripe (billing/overage-reporter.ts). Only
+   * organizations with a Stripe customer are billed; the render id keeps it to one report.
+   */
+  async recordOverage(tx: Tx, periodId: string, renderId: string): Promise<void> {
+    await tx.$executeRaw`
+      INSERT INTO overage_reports (render_id, organization_id, customer_id)
+      SELECT ${renderId}::uuid, o.id, o.stripe_customer_id
+        FROM usage_periods u JOIN organizations o ON o.id = u.organization_id
+       WHERE u.id = ${periodId}::uuid AND u.renders_limit IS NOT NULL AND u.renders_committed > u.renders_limit
+         AND o.stripe_customer_id IS NOT NULL
+      ON CONFLICT (render_id) DO NOTHING`;
   }
 
   /** A reserved render failed or was canceled: give the render back. */

@@ -31,7 +31,7 @@ export class BatchSubmissions {
     private readonly dispatcher?: { wake(): void },
   ) {}
 
-  async submit(principal: Principal, { plan, period }: PlanAndPeriod, name: string, csv: Uint8Array, traceparent?: string): Promise<{ batchId: string; renderIds: string[] }> {
+  async submit(principal: Principal, { plan, period, overage }: PlanAndPeriod, name: string, csv: Uint8Array, traceparent?: string): Promise<{ batchId: string; renderIds: string[] }> {
     if (!plan.batch) throw new ApiError('CUTLINE_PLAN_LIMIT', `Batches (CSV) are not part of the ${plan.id} plan; upgrade to Pro to use them.`);
     let rows: string[][];
     try {
@@ -84,7 +84,7 @@ export class BatchSubmissions {
     }
 
     const batchId = await this.renders.transaction(async (tx) => {
-      const periodId = await this.usage.reserve(tx, principal.organizationId, period, plan.rendersPerMonth, prepared.length);
+      const periodId = await this.usage.reserve(tx, principal.organizationId, period, plan.rendersPerMonth, prepared.length, overage);
       if (!periodId) throw new ApiError('CUTLINE_QUOTA_EXCEEDED', `This batch needs ${prepared.length} renders, more than are left this month on the ${plan.id} plan.`);
       const batch = await insertBatch(tx, { organizationId: principal.organizationId, name, rowCount: prepared.length });
       for (const [row, p] of prepared.entries()) {

@@ -3,7 +3,7 @@
  * Stripe subscription — see billing/entitlement.ts) and the usage period its renders count in.
  * 404 if the organization is gone.
  */
-import { effectivePlan, usagePeriod, type Period, type SubscriptionState } from '../billing/entitlement.js';
+import { effectivePlan, subscribedPlan, usagePeriod, type Period, type SubscriptionState } from '../billing/entitlement.js';
 import type { Organization } from '../domain.js';
 import { notFound } from '../http/errors.js';
 import type { Plan, PlanTable } from '../plans.js';
@@ -14,13 +14,15 @@ export interface Entitlement {
   plan: Plan;
   period: Period;
   subscription: SubscriptionState | undefined;
+  /** Renders beyond the quota are allowed and billed (the plan has overage and a subscription pays for it). */
+  overage: boolean;
 }
 
 export class OrganizationPlans {
   constructor(
     private readonly accounts: AccountsRepository,
     readonly table: PlanTable,
-    private readonly options: { pastDueGraceMs: number; now?: () => Date },
+    private readonly options: { pastDueGraceMs: number; billingEnabled: boolean; now?: () => Date },
   ) {}
 
   async resolve(organizationId: string): Promise<Entitlement> {
@@ -33,6 +35,7 @@ export class OrganizationPlans {
       plan: this.table[planId],
       period: usagePeriod(found.subscription, planId, now, this.options.pastDueGraceMs),
       subscription: found.subscription,
+      overage: this.options.billingEnabled && this.table[planId].overage && found.subscription !== undefined && subscribedPlan(found.subscription, now, this.options.pastDueGraceMs) === planId,
     };
   }
 }

@@ -31,6 +31,8 @@ export function estimateNarrationSeconds(script: string): number {
 export interface PlanAndPeriod {
   plan: Plan;
   period: Period;
+  /** Renders beyond the quota are allowed and billed as usage. */
+  overage: boolean;
 }
 
 export class RenderSubmissions {
@@ -44,7 +46,7 @@ export class RenderSubmissions {
     private readonly dispatcher?: { wake(): void; cancel(renderId: string): void },
   ) {}
 
-  async submit(principal: Principal, { plan, period }: PlanAndPeriod, request: RenderRequest, idempotencyKey: string | undefined, traceparent?: string): Promise<{ render: RenderRecord; created: boolean }> {
+  async submit(principal: Principal, { plan, period, overage }: PlanAndPeriod, request: RenderRequest, idempotencyKey: string | undefined, traceparent?: string): Promise<{ render: RenderRecord; created: boolean }> {
     if (idempotencyKey) {
       const existing = await this.renders.findByIdempotencyKey(principal.organizationId, idempotencyKey);
       if (existing) return { render: existing, created: false };
@@ -65,6 +67,7 @@ export class RenderSubmissions {
         idempotencyKey: idempotencyKey ?? null,
         period,
         rendersLimit: plan.rendersPerMonth,
+        overage,
         activityData: { formats: spec.formats, voice: spec.voice.id },
       });
       if (!render) throw new ApiError('CUTLINE_QUOTA_EXCEEDED', `The ${plan.id} plan includes ${plan.rendersPerMonth} renders a month, and they are used up.`);
@@ -114,12 +117,12 @@ export class RenderSubmissions {
   }
 
   /** Runs a failed or canceled render again; it needs (and takes) a render of this month's quota. */
-  async retry(principal: Principal, { plan, period }: PlanAndPeriod, id: string): Promise<RenderRecord> {
+  async retry(principal: Principal, { plan, period, overage }: PlanAndPeriod, id: string): Promise<RenderRecord> {
     const render = await this.renders.find(principal.organizationId, id);
     if (!render) throw notFound('Render');
     if (render.state !== 'failed' && render.state !== 'canceled') throw new ApiError('CUTLINE_NOT_RETRYABLE', `Only failed or canceled renders can be retried; this one is ${render.state}.`);
     await this.renders.transaction(async (tx) => {
-      const periodId = await this.usage.reserve(tx, principal.organizationId, period, plan.rendersPerMonth, 1);
+      const periodId = await this.usage.reserve(tx, principal.organizationId, period, plan.rendersPerMonth, 1, overage);
       if (!periodId) throw new ApiError('CUTLINE_QUOTA_EXCEEDED', `The ${plan.id} plan includes ${plan.rendersPerMonth} renders a month, and they are used up.`);
       if (!(await requeueForRetry(tx, principal.organizationId, id, periodId, this.now()))) throw new ApiError('CUTLINE_NOT_RETRYABLE', 'The render changed state meanwhile; reload it.');
       await recordActivity(tx, principal, 'render.retried', { type: 'render', id });

@@ -40,7 +40,6 @@ CREATE TABLE "overage_reports" (
     "render_id" UUID NOT NULL,
     "organization_id" UUID NOT NULL,
     "customer_id" TEXT NOT NULL,
-    "event_name" TEXT NOT NULL,
     "created_at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "reported_at" TIMESTAMP(3),
     "attempts" INTEGER NOT NULL DEFAULT 0,
