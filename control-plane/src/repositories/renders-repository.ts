@@ -106,9 +106,9 @@ export class RendersRepository {
     /** Renders beyond the limit are allowed (billed as metered overage). */
     overage: boolean;
     activityData: Record<string, unknown>;
-  }): Promise<RenderRecord | undefined> {
+  }): Promise<(RenderRecord & { periodUsed: number }) | undefined> {
     const limit = input.rendersLimit;
-    const rows = await this.db.$queryRaw<Array<RenderRecord & { tier: PlanId }>>`
+    const rows = await this.db.$queryRaw<Array<RenderRecord & { tier: PlanId; periodUsed: number }>>`
       WITH reservation AS (
         INSERT INTO usage_periods AS u (id, organization_id, period_start, period_end, renders_limit, renders_reserved)
         SELECT ${randomUUID()}::uuid, ${input.organizationId}::uuid, ${input.period.start}, ${input.period.end}, ${limit}::int, 1
@@ -116,7 +116,7 @@ export class RendersRepository {
         ON CONFLICT (organization_id, period_start) DO UPDATE
            SET renders_reserved = u.renders_reserved + 1, renders_limit = EXCLUDED.renders_limit
          WHERE ${input.overage} OR ${limit}::int IS NULL OR u.renders_reserved + u.renders_committed + 1 <= ${limit}::int
-        RETURNING u.id
+        RETURNING u.id, u.renders_reserved + u.renders_committed AS used
       ), render AS (
         INSERT INTO renders (id, organization_id, asset_id, created_by_id, title, state, tier, priority, spec, idempotency_key, usage_period_id)
         SELECT ${input.id}::uuid, ${input.organizationId}::uuid, ${input.assetId}::uuid, ${input.createdById}::uuid, ${input.title}, 'queued',
@@ -136,7 +136,7 @@ export class RendersRepository {
       SELECT id::text AS id, organization_id::text AS "organizationId", asset_id::text AS "assetId", title, state::text AS state, tier::text AS tier,
              progress, stage, error_code AS "errorCode", error_message AS "errorMessage", duration_seconds AS "durationSeconds",
              idempotency_key AS "idempotencyKey", queued_at AS "queuedAt", started_at AS "startedAt", finished_at AS "finishedAt",
-             expires_at AS "expiresAt", spec
+             expires_at AS "expiresAt", spec, (SELECT used FROM reservation) AS "periodUsed"
         FROM render`;
     return rows[0];
   }

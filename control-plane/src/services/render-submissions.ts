@@ -72,7 +72,8 @@ export class RenderSubmissions {
       });
       if (!render) throw new ApiError('CUTLINE_QUOTA_EXCEEDED', `The ${plan.id} plan includes ${plan.rendersPerMonth} renders a month, and they are used up.`);
       this.dispatcher?.wake();
-      this.alertUsage(principal.organizationId, period);
+      // Only a submission that reaches 80 % of the quota can have crossed an alert line.
+      if (plan.rendersPerMonth !== null && render.periodUsed * 5 >= plan.rendersPerMonth * 4) this.alertUsage(principal.organizationId, period);
       return { render, created: true };
     } catch (err) {
       // A concurrent request with the same key won the race: answer with its render.
