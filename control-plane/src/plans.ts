@@ -5,6 +5,7 @@
 import Type, { type Static } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { PLAN_IDS, type PlanId } from './domain.js';
+import { Nullable } from './http/schemas.js';
 
 export interface Plan {
   id: PlanId;
@@ -58,7 +59,6 @@ export const DEFAULT_PLANS: Record<PlanId, Plan> = {
 
 export type PlanTable = Record<PlanId, Plan>;
 
-const Nullable = <T extends Type.TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 /** An object whose every field is optional and which refuses unknown fields. */
 function partialStrict<P extends Type.TProperties>(properties: P) {
   const optional = Object.fromEntries(Object.entries(properties).map(([k, v]) => [k, Type.Optional(v)])) as { [K in keyof P]: Type.TOptional<P[K]> };

@@ -14,6 +14,9 @@ export const ErrorResponse = Type.Object(
 
 export const Uuid = Type.String({ format: 'uuid' });
 
+/** `schema` or null. */
+export const Nullable = <T extends Type.TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
 export const errorResponses = {
   400: ErrorResponse,
   401: ErrorResponse,

@@ -12,13 +12,12 @@ import { STRIPE_PLANS } from '../config.js';
 import type { Database } from '../db/client.js';
 import { allOf, principalOf, requireUser, type Guard } from '../http/authenticate.js';
 import { ApiError } from '../http/errors.js';
-import { errorResponses } from '../http/schemas.js';
+import { errorResponses, Nullable } from '../http/schemas.js';
 import type { UsageRepository } from '../repositories/usage-repository.js';
 import type { BillingService } from '../services/billing-service.js';
 import type { OrganizationPlans } from '../services/organization-plan.js';
 import { usageSummary } from '../services/usage-summary.js';
 
-const Nullable = <T extends Type.TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const DateTime = Type.String({ format: 'date-time' });
 
 const BillingView = Type.Object({
