@@ -5,6 +5,13 @@ export type MemberRole = (typeof MEMBER_ROLES)[number];
 export const PLAN_IDS = ['free', 'starter', 'pro', 'business', 'enterprise'] as const;
 export type PlanId = (typeof PLAN_IDS)[number];
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** For ids that arrive outside a validated request body (bus subjects, Stripe metadata). */
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
 export interface User {
   id: string;
   email: string;

@@ -7,6 +7,7 @@
  */
 import { PLAN_IDS, type PlanId } from '../domain.js';
 import { calendarPeriod } from '../plans.js';
+import type { Period } from '../repositories/usage-repository.js';
 
 export type SubscriptionStatus = 'incomplete' | 'incomplete_expired' | 'trialing' | 'active' | 'past_due' | 'canceled' | 'unpaid' | 'paused';
 
@@ -21,9 +22,9 @@ export interface SubscriptionState {
   pastDueSince: Date | null;
 }
 
-export interface Period {
-  start: Date;
-  end: Date;
+/** Statuses of a subscription that still pays (or, past_due, is expected to pay) for its plan. */
+export function isLive(status: SubscriptionStatus): boolean {
+  return status === 'active' || status === 'trialing' || status === 'past_due';
 }
 
 export function planRank(plan: PlanId): number {

@@ -7,16 +7,14 @@
  */
 import type Stripe from 'stripe';
 import type { Database } from '../db/client.js';
-import type { PlanId } from '../domain.js';
+import { isUuid, type PlanId } from '../domain.js';
 import { recordSystemActivity } from '../repositories/activity-repository.js';
-import { planRank, type SubscriptionStatus } from './entitlement.js';
+import { isLive, planRank, type SubscriptionStatus } from './entitlement.js';
 
 export type EventOutcome = 'processed' | 'duplicate' | 'ignored' | 'stale';
 
 type Tx = Parameters<Parameters<Database['$transaction']>[0]>[0];
 
-const LIVE: SubscriptionStatus[] = ['active', 'trialing', 'past_due'];
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export interface SubscriptionEventsOptions {
   planOfLookupKey: (key: string | null | undefined) => PlanId | undefined;
@@ -62,7 +60,7 @@ export class SubscriptionEvents {
   private async checkoutCompleted(tx: Tx, session: Stripe.Checkout.Session): Promise<EventOutcome> {
     const organizationId = session.client_reference_id;
     const customerId = customerIdOf(session.customer);
-    if (!organizationId || !UUID.test(organizationId) || !customerId) return 'ignored';
+    if (!organizationId || !isUuid(organizationId) || !customerId) return 'ignored';
     // Only an organization without a customer, or with this one, can be linked.
     const linked = await tx.$executeRaw`
       UPDATE organizations SET stripe_customer_id = ${customerId}
@@ -102,12 +100,12 @@ export class SubscriptionEvents {
     const current = rows[0];
     if (current && current.stateAt > stateAt) return 'stale';
     // An old subscription ending must not end the one that replaced it.
-    if (current && current.id !== subscription.id && !LIVE.includes(status) && LIVE.includes(current.status)) return 'stale';
+    if (current && current.id !== subscription.id && !isLive(status) && isLive(current.status)) return 'stale';
 
     let entitled: PlanId = plan;
     let downgradeTo: PlanId | null = null;
     const samePeriod = current?.id === subscription.id && periodStart < current.currentPeriodEnd;
-    if (current && samePeriod && planRank(plan) < planRank(current.plan) && LIVE.includes(status)) {
+    if (current && samePeriod && planRank(plan) < planRank(current.plan) && isLive(status)) {
       // A downgrade takes effect when the period that was paid for ends.
       entitled = current.plan;
       downgradeTo = plan;

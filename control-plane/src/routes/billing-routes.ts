@@ -86,7 +86,7 @@ export const billingRoutes: FastifyPluginAsyncTypebox<BillingRoutesOptions> = as
   const admin = allOf(app, [authenticate, requireUser('admin')]);
 
   app.get('/v1/usage', {
-    preHandler: allOf(app, [authenticate]),
+    preHandler: authenticate,
     schema: { tags: ['billing'], summary: 'Every plan limit with used and remaining, rendered seconds and storage held, for the current usage period', response: { 200: UsageView, ...errorResponses } },
   }, async (request) => usageSummary(db, usage, organizationPlans, principalOf(request).organizationId));
 

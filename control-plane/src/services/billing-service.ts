@@ -4,7 +4,7 @@
  * invoices. With BILLING=none there is no gateway, and every paid action answers
  * CUTLINE_BILLING_DISABLED: plans then come from the operator (configuration, the console).
  */
-import { planRank, type SubscriptionState } from '../billing/entitlement.js';
+import { isLive, planRank, type SubscriptionState } from '../billing/entitlement.js';
 import type { InvoiceView, StripeGateway } from '../billing/stripe-gateway.js';
 import { STRIPE_PLANS, type StripePlanId } from '../config.js';
 import type { Database } from '../db/client.js';
@@ -13,8 +13,6 @@ import { ApiError } from '../http/errors.js';
 import { recordActivity } from '../repositories/activity-repository.js';
 import type { AccountsRepository } from '../repositories/accounts-repository.js';
 import type { OrganizationPlans } from './organization-plan.js';
-
-const LIVE = new Set(['active', 'trialing', 'past_due']);
 
 export interface BillingSummary {
   enabled: boolean;
@@ -63,7 +61,7 @@ export class BillingService {
   async changePlan(principal: Principal, plan: StripePlanId): Promise<{ action: 'checkout'; url: string } | { action: 'changed' }> {
     const gateway = this.requireGateway();
     const { organization, subscription } = await this.organizationPlans.resolve(principal.organizationId);
-    if (subscription && LIVE.has(subscription.status)) {
+    if (subscription && isLive(subscription.status)) {
       if (subscription.plan === plan && !subscription.downgradeTo && !subscription.cancelAtPeriodEnd) {
         throw new ApiError('CUTLINE_ALREADY_SUBSCRIBED', `The organization already subscribes to ${plan}.`);
       }

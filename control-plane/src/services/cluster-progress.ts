@@ -4,6 +4,7 @@
  * render (progress and stage, shown by GET /v1/renders/:id and the lists), at most once per
  * interval per render, and only on the leading operator so replicas do not write twice.
  */
+import { isUuid } from '../domain.js';
 import type { EventBus, Unsubscribe } from '../events/event-bus.js';
 import type { RenderTransitions } from '../repositories/render-transitions.js';
 
@@ -14,8 +15,6 @@ export interface ClusterProgressOptions {
   now?: () => number;
   onError?: (err: unknown) => void;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export function recordClusterProgress(bus: EventBus, transitions: Pick<RenderTransitions, 'progress'>, options: ClusterProgressOptions): Unsubscribe {
   const intervalMs = options.intervalMs ?? 1_000;
@@ -34,7 +33,7 @@ export function recordClusterProgress(bus: EventBus, transitions: Pick<RenderTra
     const progress = Number(data.progress);
     const stage = typeof data.stage === 'string' ? data.stage.slice(0, 32) : '';
     // Pods are not trusted to name arbitrary rows or write nonsense figures.
-    if (!UUID.test(renderId) || !Number.isFinite(progress) || progress < 0 || progress > 1) return;
+    if (!isUuid(renderId) || !Number.isFinite(progress) || progress < 0 || progress > 1) return;
     const waited = now() - (lastWrite.get(renderId) ?? -Infinity);
     const queued = pending.get(renderId);
     if (waited >= intervalMs && !queued) {

@@ -3,11 +3,12 @@
  * Stripe subscription — see billing/entitlement.ts) and the usage period its renders count in.
  * 404 if the organization is gone.
  */
-import { effectivePlan, subscribedPlan, usagePeriod, type Period, type SubscriptionState } from '../billing/entitlement.js';
+import { effectivePlan, subscribedPlan, usagePeriod, type SubscriptionState } from '../billing/entitlement.js';
 import type { Organization } from '../domain.js';
 import { notFound } from '../http/errors.js';
 import type { Plan, PlanTable } from '../plans.js';
 import type { AccountsRepository } from '../repositories/accounts-repository.js';
+import type { Period } from '../repositories/usage-repository.js';
 
 export interface Entitlement {
   organization: Organization;

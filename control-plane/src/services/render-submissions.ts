@@ -8,12 +8,11 @@ import { normaliseScript, RenderError, type RenderSpec, type VoiceCatalogue } fr
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '../domain.js';
 import { ApiError, isApiErrorCode, notFound } from '../http/errors.js';
-import type { Period } from '../billing/entitlement.js';
 import type { Plan } from '../plans.js';
 import { recordActivity } from '../repositories/activity-repository.js';
 import type { AssetsRepository } from '../repositories/assets-repository.js';
 import { isUniqueViolation, requeueForRetry, type RenderRecord, type RendersRepository } from '../repositories/renders-repository.js';
-import type { UsageRepository } from '../repositories/usage-repository.js';
+import type { Period, UsageRepository } from '../repositories/usage-repository.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { buildRenderSpec } from './render-spec-builder.js';
 import type { RenderRequest } from './render-request.js';
