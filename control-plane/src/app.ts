@@ -13,6 +13,10 @@ import type { BillingConfig, ControlPlaneConfig } from './config.js';
 import type { Database } from './db/client.js';
 import { createAuthenticate } from './http/authenticate.js';
 import { installErrorHandler } from './http/error-handler.js';
+import { adminUiFallback, hasAdminUi, serveAdminUi } from './http/admin-ui.js';
+import { Previews } from './services/previews.js';
+import { OperatorRepository } from './repositories/operator-repository.js';
+import { operatorRoutes } from './routes/operator-routes.js';
 import { installTracingHooks } from './http/tracing-hooks.js';
 import { createRegistry, instrumentHttp, instrumentRenders } from './http/metrics.js';
 import type { Registry } from 'prom-client';
@@ -68,6 +72,12 @@ export interface AppDeps {
   now?: () => Date;
   /** Stripe billing or none (the default: plans from configuration, no Stripe call anywhere). */
   billing?: BillingConfig;
+  /** The built admin UI to serve at `/` (admin-ui/dist); none when unset or not built. */
+  uiDir?: string | undefined;
+  /** CUTLINE_PLATFORM_ADMINS: who becomes a platform admin on sign-up. */
+  platformAdmins?: readonly string[] | undefined;
+  /** Where renders run, for the operators' system page. */
+  launcher?: string;
 }
 
 registerAjvFormats();
@@ -80,7 +90,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
   app.decorateRequest('principal', null);
-  installErrorHandler(app);
+  const ui = hasAdminUi(deps.uiDir) ? deps.uiDir : undefined;
+  installErrorHandler(app, ui ? adminUiFallback : undefined);
   installTracingHooks(app);
 
   const registry = deps.registry ?? createRegistry();
@@ -103,21 +114,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const sessions = new SessionsRepository(deps.db);
   const apiKeys = new ApiKeysRepository(deps.db);
   const tokens = new AccessTokens(deps.config.auth.jwtSecret, deps.config.auth.accessTokenSeconds);
-  const service = new AccountsService(accounts, sessions, tokens, deps.config.auth.refreshTokenDays, deps.now);
+  const service = new AccountsService(accounts, sessions, tokens, deps.config.auth.refreshTokenDays, deps.now, deps.platformAdmins);
   const authenticate = createAuthenticate({ tokens, accounts, apiKeys, ...(deps.now ? { now: deps.now } : {}) });
 
-  await app.register(healthRoutes, {
-    registry,
-    checks: {
-      database: async () => void (await deps.db.$queryRaw`SELECT 1`),
-      objectStore: () => deps.store.ping(),
-      eventBus: () => deps.bus.ping(),
-    },
-  });
+  const checks = {
+    database: async () => void (await deps.db.$queryRaw`SELECT 1`),
+    objectStore: () => deps.store.ping(),
+    eventBus: () => deps.bus.ping(),
+  };
+  await app.register(healthRoutes, { registry, checks });
   await app.register(authRoutes, { service, accounts, authenticate, rateLimitPerMinute: deps.config.auth.rateLimitPerMinute });
   await app.register(apiKeyRoutes, { apiKeys, authenticate });
   await app.register(memberRoutes, { accounts, authenticate });
-  await app.register(catalogueRoutes, { catalogue: deps.catalogue, authenticate });
+  const previews = new Previews(deps.catalogue, deps.store);
+  await app.register(catalogueRoutes, { catalogue: deps.catalogue, previews, authenticate });
 
   const billingConfig: BillingConfig = deps.billing ?? { kind: 'none', pastDueGraceDays: 7 };
   const pastDueGraceMs = billingConfig.pastDueGraceDays * 86_400_000;
@@ -128,7 +138,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const activity = (principal: Principal, action: string, subject: { type: string; id: string }, data: Record<string, unknown>) => recordActivity(deps.db, principal, action, subject, data);
   const uploads = new AssetUploads(assets, deps.store, activity, deps.now);
   const submissions = new RenderSubmissions(renders, assets, usage, deps.store, deps.catalogue, deps.now, deps.dispatcher);
-  await app.register(assetRoutes, { assets, uploads, organizationPlans, authenticate });
+  await app.register(assetRoutes, { assets, uploads, previews, organizationPlans, authenticate });
   await app.register(renderRoutes, { renders, submissions, organizationPlans, authenticate });
   const batches = new BatchSubmissions(renders, usage, submissions, deps.now, deps.dispatcher);
   await app.register(batchRoutes, { batches, organizationPlans, authenticate });
@@ -143,9 +153,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ? { gateway, events: new SubscriptionEvents(deps.db, { planOfLookupKey: (key) => gateway.planOfLookupKey(key), log: (message, data) => app.log.warn(data ?? {}, message) }) }
     : undefined;
   await app.register(billingRoutes, { billing, db: deps.db, usage, organizationPlans, authenticate, ...(webhooks ? { webhooks } : {}) });
+  await app.register(operatorRoutes, {
+    operator: new OperatorRepository(deps.db), submissions, organizationPlans, authenticate, launcher: deps.launcher ?? 'local', checks, ...(deps.now ? { now: deps.now } : {}),
+  });
   await app.register(eventRoutes, { bus: deps.bus, events: new EventsRepository(deps.db), renders, authenticate });
   if (deps.store instanceof FsObjectStore) {
     await app.register(fsObjectRoutes, { store: deps.store, maxUploadBytes: Math.max(...Object.values(deps.plans).map((p) => p.maxUploadBytes)) });
   }
+  if (ui) await serveAdminUi(app, ui);
   return app;
 }

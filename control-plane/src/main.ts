@@ -38,8 +38,11 @@ import { RenderJobOperator } from './kubernetes/operator.js';
 import { recordClusterProgress } from './services/cluster-progress.js';
 import { OverageReporter } from './billing/overage-reporter.js';
 import { ClusterRenderRecords } from './services/cluster-render-records.js';
+import { AccountsRepository } from './repositories/accounts-repository.js';
 
 const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '../prisma/migrations');
+/** The admin UI built by `make build` (and copied so in the image). */
+const BUNDLED_UI_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../admin-ui/dist');
 const ROLES = ['migrate', 'serve', 'operator', 'sweep', 'all'] as const;
 type Role = (typeof ROLES)[number];
 
@@ -79,7 +82,11 @@ async function serve(config: ControlPlaneConfig, databaseUrl: string, options: {
     const launcher = new LocalLauncher(config.localWorkers, { ...config.renderProcessEnv, ...renderStoreEnvironment(config) });
     dispatcher = new Dispatcher(transitions, launcher, { ...dispatcherOptions, launcherId: lease.id });
   }
-  const app = await buildApp({ config, db, store, bus, registry, catalogue: VoiceCatalogue.standard(), plans, billing: config.billing, ...(dispatcher ? { dispatcher } : {}) });
+  if (config.platformAdmins) log(`platform admins: ${await new AccountsRepository(db).setPlatformAdmins(config.platformAdmins)} of ${config.platformAdmins.length} listed have accounts`);
+  const app = await buildApp({
+    config, db, store, bus, registry, catalogue: VoiceCatalogue.standard(), plans, billing: config.billing, launcher: config.launcher,
+    uiDir: config.http.uiDir ?? BUNDLED_UI_DIR, platformAdmins: config.platformAdmins, ...(dispatcher ? { dispatcher } : {}),
+  });
   // Renders beyond the quota on plans with overage go to Stripe as metered usage.
   const overage = config.billing.kind === 'stripe'
     ? new OverageReporter(db, new (await import('./billing/stripe-gateway.js')).StripeGateway(config.billing), { log: (message, data) => log(`${message} ${JSON.stringify(data ?? {})}`) })

@@ -10,3 +10,6 @@ export { CAPTION_TEMPLATES, listCaptionStyles, type CaptionTemplate } from './ca
 export { runRender, type RenderDeps, type RenderOutcome } from './render.js';
 export { probeVideo, probeAuxiliary, type VideoProbe } from './media/probe.js';
 export { normaliseScript } from './text/script.js';
+export { captionPreviewAss, PREVIEW_SIZES } from './captions/preview.js';
+export { encodeWav } from './tts/pcm.js';
+export { runProgram } from './run-process.js';

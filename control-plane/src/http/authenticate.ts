@@ -76,6 +76,14 @@ export function requireUser(minimum: MemberRole = 'member'): Guard {
   };
 }
 
+/** A platform operator (users.is_platform_admin); never an API key. */
+export function requirePlatformAdmin(): Guard {
+  return async (request) => {
+    const principal = request.principal;
+    if (principal?.kind !== 'user' || !principal.isPlatformAdmin) throw new ApiError('CUTLINE_FORBIDDEN', 'This is for platform operators.');
+  };
+}
+
 /** A user (any role) or an API key holding the scope. */
 export function requireScope(scope: ApiKeyScope): Guard {
   return async (request) => {

@@ -2,7 +2,7 @@
  * The one place errors become responses: { error: { code, message, details? } }. Bad input is
  * always 4xx with a stable code; a 5xx says nothing about internals (the log has them).
  */
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, type FieldIssue } from './errors.js';
 
 interface ValidationIssue {
@@ -24,8 +24,13 @@ function fieldIssues(validation: ValidationIssue[], context: string | undefined)
     });
 }
 
-export function installErrorHandler(app: FastifyInstance): void {
+/**
+ * `notFoundFallback` gets unmatched requests first (the admin UI's deep links) and answers
+ * true when it sent a response.
+ */
+export function installErrorHandler(app: FastifyInstance, notFoundFallback?: (request: FastifyRequest, reply: FastifyReply) => boolean): void {
   app.setNotFoundHandler((request, reply) => {
+    if (notFoundFallback?.(request, reply)) return;
     void reply.status(404).send({ error: { code: 'CUTLINE_NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0]}.` } });
   });
 

@@ -38,13 +38,13 @@ export class AccountsRepository {
   constructor(private readonly db: Database) {}
 
   /** Creates a user, their organization, and their owner membership in one transaction. */
-  async createUserWithOrganization(input: { email: string; name: string; passwordHash: string; organizationName: string }): Promise<{ user: User; organization: Organization }> {
+  async createUserWithOrganization(input: { email: string; name: string; passwordHash: string; organizationName: string; isPlatformAdmin?: boolean }): Promise<{ user: User; organization: Organization }> {
     const userId = randomUUID();
     const organizationId = randomUUID();
     const slug = `${slugify(input.organizationName)}-${organizationId.slice(0, 8)}`;
     try {
       const [user, organization] = await this.db.$transaction([
-        this.db.user.create({ data: { id: userId, email: input.email, name: input.name, passwordHash: input.passwordHash } }),
+        this.db.user.create({ data: { id: userId, email: input.email, name: input.name, passwordHash: input.passwordHash, isPlatformAdmin: input.isPlatformAdmin ?? false } }),
         this.db.organization.create({ data: { id: organizationId, name: input.organizationName, slug } }),
         this.db.membership.create({ data: { organizationId, userId, role: 'owner' } }),
       ]);
@@ -53,6 +53,15 @@ export class AccountsRepository {
       if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') throw new EmailTakenError();
       throw err;
     }
+  }
+
+  /** Makes exactly these users platform admins (CUTLINE_PLATFORM_ADMINS); returns how many are. */
+  async setPlatformAdmins(emails: readonly string[]): Promise<number> {
+    const [, granted] = await this.db.$transaction([
+      this.db.user.updateMany({ where: { isPlatformAdmin: true, email: { notIn: [...emails] } }, data: { isPlatformAdmin: false } }),
+      this.db.user.updateMany({ where: { email: { in: [...emails] } }, data: { isPlatformAdmin: true } }),
+    ]);
+    return granted.count;
   }
 
   async findUserByEmail(email: string): Promise<(User & { passwordHash: string }) | undefined> {

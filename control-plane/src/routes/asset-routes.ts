@@ -13,6 +13,8 @@ import { parseListParams, sendPage } from '../http/simple-rest.js';
 import type { OrganizationPlans } from '../services/organization-plan.js';
 import type { Asset, AssetsRepository } from '../repositories/assets-repository.js';
 import type { AssetUploads } from '../services/asset-uploads.js';
+import type { Previews } from '../services/previews.js';
+import { ASPECTS, CAPTION_STYLES } from '@cutline/render-job';
 
 const AssetView = Type.Object({
   id: Uuid,
@@ -41,6 +43,7 @@ function view(a: Asset) {
 
 export interface AssetRoutesOptions {
   assets: AssetsRepository;
+  previews: Previews;
   uploads: AssetUploads;
   organizationPlans: OrganizationPlans;
   authenticate: Guard;
@@ -48,7 +51,7 @@ export interface AssetRoutesOptions {
 
 const MAX_ANY_PLAN_UPLOAD = 64 * 1024 ** 3;
 
-export const assetRoutes: FastifyPluginAsyncTypebox<AssetRoutesOptions> = async (app, { assets, uploads, organizationPlans, authenticate }) => {
+export const assetRoutes: FastifyPluginAsyncTypebox<AssetRoutesOptions> = async (app, { assets, uploads, previews, organizationPlans, authenticate }) => {
   const canRead = allOf(app, [authenticate, requireScope('assets:read')]);
   const canWrite = allOf(app, [authenticate, requireScope('assets:write')]);
 
@@ -173,6 +176,22 @@ export const assetRoutes: FastifyPluginAsyncTypebox<AssetRoutesOptions> = async 
     const params = parseListParams({ ...(request.query.range ? { range: request.query.range } : {}) }, ['createdAt'] as const, 'createdAt');
     const { items, total } = await assets.list(principalOf(request).organizationId, params);
     return sendPage(reply, 'assets', params.offset, items.map(view), total);
+  });
+
+  app.get('/v1/assets/:id/caption-preview', {
+    preHandler: canRead,
+    schema: {
+      tags: ['assets'],
+      summary: 'A frame of the video, cropped to the aspect, with a sample caption in the style (image/jpeg)',
+      params: Type.Object({ id: Uuid }),
+      querystring: Type.Object({ style: Type.Union(CAPTION_STYLES.map((s) => Type.Literal(s))), aspect: Type.Union(ASPECTS.map((a) => Type.Literal(a)), { default: '9:16' }) }, { additionalProperties: false }),
+      response: { 200: Type.Unknown({ description: 'image/jpeg' }), ...errorResponses },
+    },
+  }, async (request, reply) => {
+    const asset = await assets.find(principalOf(request).organizationId, request.params.id);
+    if (!asset) throw notFound('Asset');
+    const jpeg = await previews.captionFrame(asset, request.query.style, request.query.aspect ?? '9:16');
+    return reply.header('content-type', 'image/jpeg').header('cache-control', 'private, max-age=3600').send(jpeg);
   });
 
   app.get('/v1/assets/:id', {

@@ -4,8 +4,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { listCaptionStyles, type VoiceCatalogue } from '@cutline/render-job';
 import type { Guard } from '../http/authenticate.js';
 import { errorResponses } from '../http/schemas.js';
+import type { Previews } from '../services/previews.js';
 
-export const catalogueRoutes: FastifyPluginAsyncTypebox<{ catalogue: VoiceCatalogue; authenticate: Guard }> = async (app, { catalogue, authenticate }) => {
+export const catalogueRoutes: FastifyPluginAsyncTypebox<{ catalogue: VoiceCatalogue; previews: Previews; authenticate: Guard }> = async (app, { catalogue, previews, authenticate }) => {
   app.get('/v1/voices', {
     preHandler: authenticate,
     schema: {
@@ -25,12 +26,25 @@ export const catalogueRoutes: FastifyPluginAsyncTypebox<{ catalogue: VoiceCatalo
       .map(({ id, engine: e, language: l, label, gender, sampleText }) => ({ id, engine: e, language: l, label, gender, sampleText }));
   });
 
+  app.get('/v1/voices/:id/sample', {
+    preHandler: authenticate,
+    schema: {
+      tags: ['catalogue'],
+      summary: 'The voice reading its sample sentence (audio/wav)',
+      params: Type.Object({ id: Type.String({ minLength: 3, maxLength: 100, pattern: '^[a-z]+:[\\w.@+-]+$' }) }),
+      response: { 200: Type.Unknown({ description: 'audio/wav' }), ...errorResponses },
+    },
+  }, async (request, reply) => {
+    const wav = await previews.voiceSample(request.params.id);
+    return reply.header('content-type', 'audio/wav').header('cache-control', 'private, max-age=86400').send(wav);
+  });
+
   app.get('/v1/caption-styles', {
     preHandler: authenticate,
     schema: {
       tags: ['catalogue'],
       summary: 'Caption templates',
-      response: { 200: Type.Array(Type.Object({ id: Type.String(), label: Type.String(), description: Type.String() })), ...errorResponses },
+      response: { 200: Type.Array(Type.Object({ id: Type.String(), label: Type.String(), description: Type.String(), reveal: Type.String() })), ...errorResponses },
     },
-  }, async () => listCaptionStyles().map(({ id, label, description }) => ({ id, label, description })));
+  }, async () => listCaptionStyles().map(({ id, label, description, reveal }) => ({ id, label, description, reveal })));
 };

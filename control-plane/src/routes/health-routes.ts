@@ -3,7 +3,7 @@
  * object store, event bus) and names the ones that do not answer, so an operator reading a
  * failed probe knows where to look; internals (error messages) stay in the log.
  */
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
 import type { Registry } from 'prom-client';
 
 export type ReadinessChecks = Record<string, () => Promise<void>>;
@@ -23,17 +23,24 @@ function withTimeout(check: () => Promise<void>, ms: number): Promise<void> {
   });
 }
 
+/** Asks every dependency at once; failures are logged with their reason and reported by name. */
+export async function checkDependencies(checks: ReadinessChecks, log: FastifyBaseLogger, checkTimeoutMs = 2_000): Promise<Record<string, 'ok' | 'failing'>> {
+  const names = Object.keys(checks);
+  const results = await Promise.allSettled(names.map((name) => withTimeout(checks[name]!, checkTimeoutMs)));
+  const report: Record<string, 'ok' | 'failing'> = {};
+  results.forEach((result, i) => {
+    report[names[i]!] = result.status === 'fulfilled' ? 'ok' : 'failing';
+    if (result.status === 'rejected') log.warn({ err: result.reason, dependency: names[i] }, 'dependency not ready');
+  });
+  return report;
+}
+
 export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, { registry, checks, checkTimeoutMs = 2_000 }) => {
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
 
   app.get('/readyz', { schema: { hide: true } }, async (request, reply) => {
-    const names = Object.keys(checks);
-    const results = await Promise.allSettled(names.map((name) => withTimeout(checks[name]!, checkTimeoutMs)));
-    const report: Record<string, 'ok' | 'failing'> = {};
-    results.forEach((result, i) => {
-      report[names[i]!] = result.status === 'fulfilled' ? 'ok' : 'failing';
-      if (result.status === 'rejected') request.log.warn({ err: result.reason, dependency: names[i] }, 'dependency not ready');
-    });
+    const report = await checkDependencies(checks, request.log, checkTimeoutMs);
+    const names = Object.keys(report);
     const failing = names.filter((name) => report[name] === 'failing');
     if (failing.length === 0) return { status: 'ready', checks: report };
     return reply.status(503).send({

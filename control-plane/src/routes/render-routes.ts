@@ -13,7 +13,7 @@ import type { RenderSubmissions } from '../services/render-submissions.js';
 
 const STATES = ['queued', 'admitted', 'running', 'succeeded', 'failed', 'canceled', 'expired'] as const;
 
-const RenderView = Type.Object({
+export const RenderView = Type.Object({
   id: Uuid,
   title: Type.Union([Type.String(), Type.Null()]),
   assetId: Uuid,

@@ -26,6 +26,8 @@ export class AccountsService {
     private readonly tokens: AccessTokens,
     private readonly refreshTokenDays: number,
     private readonly now: () => Date = () => new Date(),
+    /** CUTLINE_PLATFORM_ADMINS: who becomes a platform admin on sign-up. */
+    private readonly platformAdmins: readonly string[] = [],
   ) {}
 
   async register(input: { email: string; password: string; name: string; organizationName?: string | undefined }): Promise<Session> {
@@ -37,6 +39,7 @@ export class AccountsService {
         name: input.name.trim(),
         passwordHash,
         organizationName: input.organizationName?.trim() || `${input.name.trim()}'s team`,
+        isPlatformAdmin: this.platformAdmins.includes(email),
       });
       return this.openSession(user, organization, 'owner');
     } catch (err) {

@@ -4,6 +4,26 @@ import { ApiError } from '../http/errors.js';
 import { NoSuchUploadError, type FsObjectStore } from './fs-object-store.js';
 import { contentDisposition, ObjectTooLargeError } from './object-store.js';
 
+/**
+ * One `bytes=` range (what players and ffmpeg send), as inclusive offsets; undefined means
+ * the whole object (no header, or several ranges, which S3 does not serve either).
+ */
+export function byteRange(header: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | undefined {
+  const match = header ? /^bytes=(\d*)-(\d*)$/.exec(header.trim()) : null;
+  if (!match || (match[1] === '' && match[2] === '')) return undefined;
+  let start: number;
+  let end: number;
+  if (match[1] === '') {
+    start = Math.max(0, size - Number(match[2]));
+    end = size - 1;
+  } else {
+    start = Number(match[1]);
+    end = match[2] === '' ? size - 1 : Math.min(Number(match[2]), size - 1);
+  }
+  if (start >= size || start > end) return 'unsatisfiable';
+  return { start, end };
+}
+
 export const fsObjectRoutes: FastifyPluginAsync<{ store: FsObjectStore; maxUploadBytes: number }> = async (app, { store, maxUploadBytes }) => {
   // Uploads arrive as raw bytes of any type; hand the stream through untouched.
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
@@ -14,8 +34,15 @@ export const fsObjectRoutes: FastifyPluginAsync<{ store: FsObjectStore; maxUploa
     if (!signed) throw new ApiError('CUTLINE_FORBIDDEN', 'This link is invalid or has expired.');
     const object = await store.stat(key);
     if (!object) throw new ApiError('CUTLINE_NOT_FOUND', 'The file no longer exists.');
-    void reply.header('content-type', object.contentType).header('content-length', object.bytes);
+    void reply.header('content-type', object.contentType).header('accept-ranges', 'bytes');
     if (signed.filename) void reply.header('content-disposition', contentDisposition(signed.filename));
+    const range = byteRange(request.headers.range, object.bytes);
+    if (range === 'unsatisfiable') return reply.status(416).header('content-range', `bytes */${object.bytes}`).send();
+    if (range) {
+      void reply.status(206).header('content-range', `bytes ${range.start}-${range.end}/${object.bytes}`).header('content-length', range.end - range.start + 1);
+      return reply.send(await store.get(key, range));
+    }
+    void reply.header('content-length', object.bytes);
     return reply.send(await store.get(key));
   });
 

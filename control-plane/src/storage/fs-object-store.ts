@@ -85,10 +85,11 @@ export class FsObjectStore implements ObjectStore {
     return { key, bytes: limit.bytes, contentType: options.contentType };
   }
 
-  async get(key: string): Promise<Readable> {
+  /** The object, or the inclusive byte range of it (for HTTP Range requests: players seek). */
+  async get(key: string, range?: { start: number; end: number }): Promise<Readable> {
     const path = this.pathOf(key);
     if (!(await stat(path).catch(() => undefined))) throw new ObjectNotFoundError(key);
-    return createReadStream(path);
+    return createReadStream(path, range);
   }
 
   async stat(key: string): Promise<StoredObject | undefined> {
