@@ -37,7 +37,9 @@ export async function serveAdminUi(app: FastifyInstance, dir: string): Promise<v
   await app.register(fastifyStatic, {
     root: dir,
     prefix: '/',
-    wildcard: false,
+    // Files are looked up per request, so a rebuilt UI is served without a restart;
+    // a missing file falls through to the not-found handler (JSON for API paths).
+    wildcard: true,
     index: false,
     setHeaders: (res, path) => {
       res.setHeader('cache-control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');

@@ -4,6 +4,7 @@
  * for every limit with what is used and what remains.
  */
 import Type from 'typebox';
+import { PLAN_IDS } from '../domain.js';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { SubscriptionEvents } from '../billing/subscription-events.js';
@@ -89,6 +90,25 @@ export const billingRoutes: FastifyPluginAsyncTypebox<BillingRoutesOptions> = as
     preHandler: authenticate,
     schema: { tags: ['billing'], summary: 'Every plan limit with used and remaining, rendered seconds and storage held, for the current usage period', response: { 200: UsageView, ...errorResponses } },
   }, async (request) => usageSummary(db, usage, organizationPlans, principalOf(request).organizationId));
+
+  app.get('/v1/plans', {
+    preHandler: authenticate,
+    schema: {
+      tags: ['billing'],
+      summary: 'Every plan and its limits, cheapest first (to show which plan unlocks an option)',
+      response: {
+        200: Type.Array(Type.Object({
+          id: Type.String(), priceMonthlyUsd: Nullable(Type.Number()), rendersPerMonth: Nullable(Type.Integer()), maxNarrationSeconds: Nullable(Type.Number()),
+          maxResolution: Type.Integer(), retentionDays: Type.Integer(), batch: Type.Boolean(), concurrency: Type.Integer(), watermark: Type.Boolean(),
+          maxUploadBytes: Type.Number(), maxSourceSeconds: Type.Number(), overage: Type.Boolean(),
+        })),
+        ...errorResponses,
+      },
+    },
+  }, async () => PLAN_IDS.map((id) => {
+    const { priceMonthlyUsd, rendersPerMonth, maxNarrationSeconds, maxResolution, retentionDays, batch, concurrency, watermark, maxUploadBytes, maxSourceSeconds, overage } = organizationPlans.table[id];
+    return { id, priceMonthlyUsd, rendersPerMonth, maxNarrationSeconds, maxResolution, retentionDays, batch, concurrency, watermark, maxUploadBytes, maxSourceSeconds, overage };
+  }));
 
   app.get('/v1/billing', {
     preHandler: anyMember,

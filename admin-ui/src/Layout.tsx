@@ -1,0 +1,51 @@
+/** The app frame: a menu chosen by the user's permissions, and the live render stream. */
+import AddIcon from '@mui/icons-material/Add';
+import BusinessIcon from '@mui/icons-material/Business';
+import CreditCardIcon from '@mui/icons-material/CreditCard';
+import GroupIcon from '@mui/icons-material/Group';
+import HistoryIcon from '@mui/icons-material/History';
+import KeyIcon from '@mui/icons-material/VpnKey';
+import MonitorHeartIcon from '@mui/icons-material/MonitorHeart';
+import MovieIcon from '@mui/icons-material/Movie';
+import PeopleIcon from '@mui/icons-material/People';
+import VideoLibraryIcon from '@mui/icons-material/VideoLibrary';
+import ListSubheader from '@mui/material/ListSubheader';
+import type { ReactNode } from 'react';
+import { Layout, Menu, usePermissions, useSidebarState } from 'react-admin';
+import type { Permissions } from './api/authProvider';
+import { LiveRendersProvider } from './api/live';
+
+export function AppMenu() {
+  const { permissions } = usePermissions<Permissions>();
+  const [open] = useSidebarState();
+  const manager = permissions?.role === 'owner' || permissions?.role === 'admin';
+  return (
+    <Menu>
+      <Menu.DashboardItem />
+      <Menu.Item to="/new" primaryText="New video" leftIcon={<AddIcon />} />
+      <Menu.Item to="/renders" primaryText="Renders" leftIcon={<MovieIcon />} />
+      <Menu.Item to="/team" primaryText="Team" leftIcon={<GroupIcon />} />
+      {manager && <Menu.Item to="/api-keys" primaryText="API keys" leftIcon={<KeyIcon />} />}
+      <Menu.Item to="/billing" primaryText="Billing" leftIcon={<CreditCardIcon />} />
+      <Menu.Item to="/activity" primaryText="Activity" leftIcon={<HistoryIcon />} />
+      {permissions?.isPlatformAdmin && (
+        <>
+          {open && <ListSubheader component="div" sx={{ bgcolor: 'transparent' }}>Operators</ListSubheader>}
+          <Menu.Item to="/organizations" primaryText="Organizations" leftIcon={<BusinessIcon />} />
+          <Menu.Item to="/users" primaryText="Users" leftIcon={<PeopleIcon />} />
+          <Menu.Item to="/all-renders" primaryText="All renders" leftIcon={<VideoLibraryIcon />} />
+          <Menu.Item to="/all-activity" primaryText="All activity" leftIcon={<HistoryIcon />} />
+          <Menu.Item to="/system" primaryText="System" leftIcon={<MonitorHeartIcon />} />
+        </>
+      )}
+    </Menu>
+  );
+}
+
+export function AppLayout({ children }: { children: ReactNode }) {
+  return (
+    <LiveRendersProvider>
+      <Layout menu={AppMenu}>{children}</Layout>
+    </LiveRendersProvider>
+  );
+}

@@ -1,0 +1,55 @@
+/** Typed reads of the API used by several pages (react-query caches them). */
+import { useQuery } from '@tanstack/react-query';
+import { api } from './http';
+
+export interface Usage {
+  plan: string;
+  period: { start: string; end: string };
+  renders: { limit: number | null; used: number; remaining: number | null; overage: boolean };
+  renderedSeconds: number;
+  concurrency: { limit: number; running: number };
+  storage: { bytes: number; files: number; nextExpiry: string | null; retentionDays: number };
+  limits: { maxNarrationSeconds: number | null; maxResolution: number; batch: boolean; watermark: boolean; maxUploadBytes: number; maxSourceSeconds: number };
+}
+
+export interface PlanInfo {
+  id: string;
+  priceMonthlyUsd: number | null;
+  rendersPerMonth: number | null;
+  maxNarrationSeconds: number | null;
+  maxResolution: number;
+  retentionDays: number;
+  batch: boolean;
+  watermark: boolean;
+}
+
+export interface Voice {
+  id: string;
+  engine: string;
+  language: string;
+  label: string;
+  gender: string;
+  sampleText: string;
+}
+
+export interface CaptionStyle {
+  id: string;
+  label: string;
+  description: string;
+}
+
+const get = async <T,>(path: string) => (await api<T>(path)).data;
+
+export const useUsage = () => useQuery({ queryKey: ['usage'], queryFn: () => get<Usage>('/v1/usage') });
+export const usePlans = () => useQuery({ queryKey: ['plans'], queryFn: () => get<PlanInfo[]>('/v1/plans'), staleTime: 600_000 });
+export const useVoices = () => useQuery({ queryKey: ['voices'], queryFn: () => get<Voice[]>('/v1/voices'), staleTime: 600_000 });
+export const useCaptionStyles = () => useQuery({ queryKey: ['caption-styles'], queryFn: () => get<CaptionStyle[]>('/v1/caption-styles'), staleTime: 600_000 });
+
+/** The cheapest plan that passes `test`, or null when the current plan already does. */
+export function unlockingPlan(plans: PlanInfo[] | undefined, current: string | undefined, test: (plan: PlanInfo) => boolean): string | null {
+  if (!plans || !current) return null;
+  const mine = plans.find((p) => p.id === current);
+  if (mine && test(mine)) return null;
+  const order = plans.map((p) => p.id);
+  return plans.find((p) => order.indexOf(p.id) > order.indexOf(current) && test(p))?.id ?? null;
+}

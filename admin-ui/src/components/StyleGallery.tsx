@@ -1,0 +1,63 @@
+/**
+ * Caption styles as a radio group of cards. With a video uploaded, each card shows a frame of
+ * it with the style burned in by the renderer's own libass (GET /v1/assets/:id/caption-preview).
+ */
+import { Box, Card, CardActionArea, CardContent, CardMedia, Radio, Typography } from '@mui/material';
+import { useEffect, useState } from 'react';
+import { api } from '../api/http';
+import type { CaptionStyle } from '../api/queries';
+
+function usePreview(assetId: string | undefined, style: string, aspect: string): string | undefined {
+  const [url, setUrl] = useState<string>();
+  useEffect(() => {
+    if (!assetId) return setUrl(undefined);
+    let revoked = false;
+    let objectUrl: string | undefined;
+    void api<Blob>(`/v1/assets/${assetId}/caption-preview?style=${encodeURIComponent(style)}&aspect=${encodeURIComponent(aspect)}`)
+      .then(({ data }) => {
+        if (revoked) return;
+        objectUrl = URL.createObjectURL(data);
+        setUrl(objectUrl);
+      })
+      .catch(() => setUrl(undefined));
+    return () => {
+      revoked = true;
+      if (objectUrl) URL.revokeObjectURL(objectUrl);
+    };
+  }, [assetId, style, aspect]);
+  return url;
+}
+
+function StyleCard({ style, selected, onSelect, assetId, aspect }: { style: CaptionStyle; selected: boolean; onSelect: () => void; assetId: string | undefined; aspect: string }) {
+  const preview = usePreview(assetId, style.id, aspect);
+  return (
+    <Card variant="outlined" sx={{ width: 170, borderColor: selected ? 'primary.main' : undefined, borderWidth: selected ? 2 : 1 }}>
+      <CardActionArea onClick={onSelect} role="radio" aria-checked={selected} aria-label={`${style.label}: ${style.description}`}>
+        {preview ? (
+          <CardMedia component="img" image={preview} alt={`A frame of your video with ${style.label} captions`} sx={{ height: 200, objectFit: 'contain', bgcolor: 'grey.900' }} />
+        ) : (
+          <Box sx={{ height: 200, bgcolor: 'grey.800', color: 'common.white', display: 'flex', alignItems: 'flex-end', justifyContent: 'center', pb: 3 }} aria-hidden>
+            <Typography sx={{ fontWeight: 700, textShadow: '0 0 3px #000' }}>Sample caption</Typography>
+          </Box>
+        )}
+        <CardContent sx={{ p: 1 }}>
+          <Box sx={{ display: 'flex', alignItems: 'center' }}>
+            <Radio checked={selected} tabIndex={-1} size="small" inputProps={{ 'aria-hidden': true }} />
+            <Typography variant="subtitle2">{style.label}</Typography>
+          </Box>
+          <Typography variant="caption" color="text.secondary">{style.description}</Typography>
+        </CardContent>
+      </CardActionArea>
+    </Card>
+  );
+}
+
+export function StyleGallery({ styles, value, onChange, assetId, aspect }: { styles: CaptionStyle[]; value: string; onChange: (id: string) => void; assetId: string | undefined; aspect: string }) {
+  return (
+    <Box role="radiogroup" aria-label="Caption style" sx={{ display: 'flex', gap: 1, flexWrap: 'wrap' }}>
+      {styles.map((s) => (
+        <StyleCard key={s.id} style={s} selected={s.id === value} onSelect={() => onChange(s.id)} assetId={assetId} aspect={aspect} />
+      ))}
+    </Box>
+  );
+}
