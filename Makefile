@@ -32,6 +32,7 @@ deps: node_modules/.package-lock.json
 build: deps
 	@scripts/prisma-generate.sh
 	npx tsc -b render-job control-plane
+	npm run build --silent -w admin-ui
 
 setup: tools build
 

@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'bench/results/**', 'admin-ui/**', 'control-plane/src/generated/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', 'bench/results/**', 'test-results/**', 'control-plane/src/generated/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -18,6 +18,11 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  {
+    // The admin UI runs in the browser.
+    files: ['admin-ui/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
   },
   {
     // Entry points hand the environment to config.ts; tests and benchmarks set up services.

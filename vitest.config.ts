@@ -14,6 +14,16 @@ export default defineConfig({
         },
       },
       {
+        // The admin UI's components, in jsdom with Testing Library.
+        extends: true,
+        test: {
+          name: 'ui',
+          include: ['admin-ui/src/**/*.test.{ts,tsx}'],
+          environment: 'jsdom',
+          setupFiles: ['admin-ui/src/test-setup.ts'],
+        },
+      },
+      {
         extends: true,
         test: {
           name: 'integration',

@@ -19,9 +19,12 @@ MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
 
 log() { printf '\033[1mtools:\033[0m %s\n' "$*"; }
 
+# The admin UI's browser tests drive Debian's Chromium (playwright-core cannot download one).
+BROWSER_PACKAGES=(chromium chromium-driver)
+
 install_debian_packages() {
   local missing=()
-  for pkg in "${DEBIAN_PACKAGES[@]}"; do
+  for pkg in "$@"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
   done
   if [ ${#missing[@]} -eq 0 ]; then
@@ -156,10 +159,10 @@ build_helm() {
 # the tests run, the Kubernetes control plane included; `tools.sh kube` builds only that.
 case "${1:-all}" in
   media)
-    install_debian_packages
+    install_debian_packages "${DEBIAN_PACKAGES[@]}"
     ;;
   all)
-    install_debian_packages
+    install_debian_packages "${DEBIAN_PACKAGES[@]}" "${BROWSER_PACKAGES[@]}"
     go_build nats-server github.com/nats-io/nats-server/v2 "$NATS_VERSION"
     go_build minio github.com/minio/minio "$MINIO_VERSION"
     # The Kubernetes control plane the operator tests run against (tens of minutes, once).

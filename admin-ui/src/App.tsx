@@ -24,7 +24,12 @@ import { RenderList } from './renders/RenderList';
 import { RenderShow } from './renders/RenderShow';
 
 // Darker primary than MUI's default so text on it and links meet WCAG AA contrast.
-const theme = { ...defaultTheme, palette: { ...defaultTheme.palette, primary: { main: '#1a56a8' }, secondary: { main: '#3d2b7a' } } };
+// Status colours are darkened for the same reason: white chip text on MUI's default warning
+// orange and info blue is below 4.5:1.
+const theme = {
+  ...defaultTheme,
+  palette: { ...defaultTheme.palette, primary: { main: '#1a56a8' }, secondary: { main: '#3d2b7a' }, warning: { main: '#a04500' }, info: { main: '#01579b' }, success: { main: '#1b5e20' } },
+};
 
 function SignedIn({ children }: { children: ReactNode }) {
   return <Authenticated>{children}</Authenticated>;

@@ -11,7 +11,7 @@ import PeopleIcon from '@mui/icons-material/People';
 import VideoLibraryIcon from '@mui/icons-material/VideoLibrary';
 import ListSubheader from '@mui/material/ListSubheader';
 import type { ReactNode } from 'react';
-import { Layout, Menu, usePermissions, useSidebarState } from 'react-admin';
+import { AppBar, Layout, Logout, Menu, UserMenu, useGetIdentity, usePermissions, useSidebarState } from 'react-admin';
 import type { Permissions } from './api/authProvider';
 import { LiveRendersProvider } from './api/live';
 
@@ -42,10 +42,24 @@ export function AppMenu() {
   );
 }
 
+/** The user menu's accessible name is the visible name (WCAG 2.5.3, label in name). */
+function AppUserMenu() {
+  const { identity } = useGetIdentity();
+  return (
+    <UserMenu label={identity?.fullName ? `${identity.fullName}: account menu` : 'Account menu'}>
+      <Logout />
+    </UserMenu>
+  );
+}
+
+function AppAppBar() {
+  return <AppBar userMenu={<AppUserMenu />} />;
+}
+
 export function AppLayout({ children }: { children: ReactNode }) {
   return (
     <LiveRendersProvider>
-      <Layout menu={AppMenu}>{children}</Layout>
+      <Layout menu={AppMenu} appBar={AppAppBar}>{children}</Layout>
     </LiveRendersProvider>
   );
 }

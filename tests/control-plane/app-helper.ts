@@ -38,6 +38,8 @@ export interface TestApp {
 }
 
 export interface StartOptions {
+  /** Serve this directory as the admin UI. */
+  uiDir?: string;
   /** Run the dispatcher with a local launcher of this many workers, and listen on a real port. */
   workers?: number;
   /** Run the dispatcher with this launcher instead (e.g. Kubernetes), and listen on a real port. */
@@ -69,7 +71,10 @@ export async function startApp(postgresUrl: string, env: Record<string, string> 
     : lease
       ? new Dispatcher(transitions, new LocalLauncher(options.workers!, config.renderProcessEnv), { launcherId: lease.id, maxAttempts: 2, pollMs: 500, log: () => undefined, bus, metrics: renderMetrics(registry) })
       : undefined;
-  const app = await buildApp({ config, db, store, bus, registry, catalogue: VoiceCatalogue.standard(), plans: table, billing: config.billing, ...(options.now ? { now: options.now } : {}), ...(dispatcher ? { dispatcher } : {}) });
+  const app = await buildApp({
+    config, db, store, bus, registry, catalogue: VoiceCatalogue.standard(), plans: table, billing: config.billing, platformAdmins: config.platformAdmins, uiDir: options.uiDir,
+    ...(options.now ? { now: options.now } : {}), ...(dispatcher ? { dispatcher } : {}),
+  });
   await app.ready();
   if (dispatcher) {
     await app.listen({ host: '127.0.0.1', port });

@@ -26,14 +26,25 @@ beforeAll(async () => {
   ids.render = (await t.app.inject({ method: 'POST', url: '/v1/renders', headers: bearer(a.accessToken), payload: { assetId: ids.asset, script: 'Private to A.' } })).json<{ id: string }>().id;
   ids.apiKey = (await t.app.inject({ method: 'POST', url: '/v1/api-keys', headers: bearer(a.accessToken), payload: { name: 'a' } })).json<{ apiKey: { id: string } }>().apiKey.id;
   ids.member = a.userId;
+  ids.organization = a.organizationId;
+  ids.voice = 'espeak:en-us';
   await t.db.organization.update({ where: { id: a.organizationId }, data: { plan: 'pro' } });
   const batch = await t.app.inject({ method: 'POST', url: '/v1/batches', headers: { ...bearer(a.accessToken), 'content-type': 'text/csv' }, payload: `script,video\nA batch row.,${ids.asset}\n` });
   ids.batch = batch.json<{ batchId: string }>().batchId;
 });
 afterAll(() => t?.close());
 
-/** For each templated path: which of A's ids fills it, and a body valid enough to reach the lookup. */
-const ROUTES: Record<string, { id: keyof typeof ids | string; bodies?: Record<string, unknown> }> = {
+/**
+ * For each templated path: which of A's ids fills it, a body (and query) valid enough to reach
+ * the lookup, and what another tenant gets: 404 by default; 403 on operator routes, which no
+ * tenant reaches; 200 where the path names shared catalogue data rather than a tenant's.
+ */
+const ROUTES: Record<string, { id: keyof typeof ids | string; bodies?: Record<string, unknown>; query?: string; status?: number }> = {
+  '/v1/assets/{id}/caption-preview': { id: 'asset', query: '?style=clean&aspect=9:16' },
+  '/v1/voices/{id}/sample': { id: 'voice', status: 200 },
+  '/v1/admin/organizations/{id}': { id: 'organization', bodies: { patch: { suspended: true } }, status: 403 },
+  '/v1/admin/renders/{id}/retry': { id: 'render', status: 403 },
+  '/v1/admin/renders/{id}/cancel': { id: 'render', status: 403 },
   '/v1/assets/{id}': { id: 'asset' },
   '/v1/assets/{id}/complete': { id: 'asset' },
   '/v1/assets/{id}/parts': { id: 'asset', bodies: { post: { partNumbers: [1] } } },
@@ -54,14 +65,15 @@ describe('tenant isolation', () => {
     expect(templated.map(([path]) => path).sort()).toEqual(Object.keys(ROUTES).sort());
     for (const [path, methods] of templated) {
       const route = ROUTES[path]!;
-      const url = path.replace(/\{\w+\}/, ids[route.id]!);
+      const url = path.replace(/\{\w+\}/, encodeURIComponent(ids[route.id]!)) + (route.query ?? '');
+      const status = route.status ?? 404;
       for (const method of Object.keys(methods)) {
         const credentials = path.startsWith('/v1/members') || path.startsWith('/v1/api-keys') ? [bearer(b.accessToken)] : [bearer(b.accessToken), bearer(bKey)];
         for (const headers of credentials) {
           const body = route.bodies?.[method];
           const response = await t.app.inject({ method: method.toUpperCase() as 'GET', url, headers, ...(body ? { payload: body } : {}) });
-          expect(`${method.toUpperCase()} ${path} → ${response.statusCode}`).toBe(`${method.toUpperCase()} ${path} → 404`);
-          expect(response.body).not.toContain(ids[route.id]!);
+          expect(`${method.toUpperCase()} ${path} → ${response.statusCode}`).toBe(`${method.toUpperCase()} ${path} → ${status}`);
+          if (status !== 200) expect(response.body).not.toContain(ids[route.id]!);
         }
       }
     }
@@ -69,6 +81,7 @@ describe('tenant isolation', () => {
     expect((await t.db.render.findUnique({ where: { id: ids.render! } }))!.state).toBe('queued');
     expect((await t.db.apiKey.findUnique({ where: { id: ids.apiKey! } }))!.revokedAt).toBeNull();
     expect(await t.db.membership.count({ where: { organizationId: a.organizationId } })).toBe(1);
+    expect((await t.db.organization.findUnique({ where: { id: a.organizationId } }))!.suspendedAt).toBeNull();
   });
 
   it('lists show only the caller’s own records', async () => {

@@ -26,7 +26,13 @@ export function LineChart({ title, labels, series, height = 160, unit = '' }: { 
         {labels.length > 1 && <text x={width - pad} y={height - 8} fontSize="11" fill="#555" textAnchor="end">{labels.at(-1)}</text>}
         {series.map((s) => {
           const points = s.values.map((v, i) => (v === null ? null : `${x(i)},${y(v)}`)).filter(Boolean).join(' ');
-          return <polyline key={s.name} points={points} fill="none" stroke={s.color} strokeWidth={2} />;
+          return (
+            <g key={s.name}>
+              <polyline points={points} fill="none" stroke={s.color} strokeWidth={2} />
+              {/* Dots, so a lone hour with data still shows. */}
+              {s.values.map((v, i) => (v === null ? null : <circle key={i} cx={x(i)} cy={y(v)} r={3} fill={s.color} />))}
+            </g>
+          );
         })}
       </svg>
       <Box sx={{ display: 'flex', gap: 2 }}>

@@ -2,7 +2,9 @@
  * Caption styles as a radio group of cards. With a video uploaded, each card shows a frame of
  * it with the style burned in by the renderer's own libass (GET /v1/assets/:id/caption-preview).
  */
-import { Box, Card, CardActionArea, CardContent, CardMedia, Radio, Typography } from '@mui/material';
+import RadioButtonCheckedIcon from '@mui/icons-material/RadioButtonChecked';
+import RadioButtonUncheckedIcon from '@mui/icons-material/RadioButtonUnchecked';
+import { Box, Card, CardActionArea, CardContent, CardMedia, Typography } from '@mui/material';
 import { useEffect, useState } from 'react';
 import { api } from '../api/http';
 import type { CaptionStyle } from '../api/queries';
@@ -42,7 +44,8 @@ function StyleCard({ style, selected, onSelect, assetId, aspect }: { style: Capt
         )}
         <CardContent sx={{ p: 1 }}>
           <Box sx={{ display: 'flex', alignItems: 'center' }}>
-            <Radio checked={selected} tabIndex={-1} size="small" inputProps={{ 'aria-hidden': true }} />
+            {/* A picture of a radio, not a second control: the card itself is the radio. */}
+            {selected ? <RadioButtonCheckedIcon color="primary" fontSize="small" aria-hidden sx={{ m: 0.5 }} /> : <RadioButtonUncheckedIcon fontSize="small" aria-hidden sx={{ m: 0.5 }} />}
             <Typography variant="subtitle2">{style.label}</Typography>
           </Box>
           <Typography variant="caption" color="text.secondary">{style.description}</Typography>

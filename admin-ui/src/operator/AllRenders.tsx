@@ -1,7 +1,11 @@
-/** Operators: renders of every organization, filtered by state, tier, organization; bulk retry and cancel. */
-import { Button as MuiButton } from '@mui/material';
-import { Datagrid, DateField, FunctionField, List, ReferenceField, SearchInput, SelectInput, TextField, TextInput, useListContext, useNotify, useRefresh, useUnselectAll, type RaRecord } from 'react-admin';
+/**
+ * Operators: renders of every organization, filtered by state, tier, organization; retry or
+ * cancel several at once. Selection uses its own labelled checkboxes: react-admin's row
+ * checkbox puts its label on the wrapper instead of the input (axe: "label", critical).
+ */
+import { Box, Button, Checkbox } from '@mui/material';
 import { useState } from 'react';
+import { Datagrid, DateField, FunctionField, List, ReferenceField, SearchInput, SelectInput, TextField, TextInput, TopToolbar, useListContext, useNotify, useRecordContext, useRefresh, type RaRecord } from 'react-admin';
 import { api, errorMessage } from '../api/http';
 import { RenderStatusField } from '../components/RenderStatus';
 import { STATE_CHOICES } from '../renders/RenderList';
@@ -14,13 +18,19 @@ const filters = [
   <TextInput key="org" source="organizationId" label="Organization id" />,
 ];
 
-function BulkAction({ action }: { action: 'retry' | 'cancel' }) {
-  const { selectedIds } = useListContext();
+function SelectRow(_props: { label?: string }) {
+  const record = useRecordContext();
+  const { selectedIds, onToggleItem } = useListContext();
+  if (!record) return null;
+  return <Checkbox size="small" checked={selectedIds.includes(record.id)} onChange={() => onToggleItem(record.id)} inputProps={{ 'aria-label': `Select ${record.title ?? 'untitled render'}` }} onClick={(e) => e.stopPropagation()} />;
+}
+
+function SelectedActions() {
+  const { selectedIds, onUnselectItems } = useListContext();
   const notify = useNotify();
   const refresh = useRefresh();
-  const unselectAll = useUnselectAll('all-renders');
   const [busy, setBusy] = useState(false);
-  const run = async () => {
+  const run = async (action: 'retry' | 'cancel') => {
     setBusy(true);
     const results = await Promise.allSettled(selectedIds.map((id) => api(`/v1/admin/renders/${id}/${action}`, { method: 'POST' })));
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -30,16 +40,26 @@ function BulkAction({ action }: { action: 'retry' | 'cancel' }) {
       { type: failed.length ? 'warning' : 'info' },
     );
     setBusy(false);
-    unselectAll();
+    onUnselectItems();
     refresh();
   };
-  return <MuiButton size="small" disabled={busy} onClick={() => void run()}>{action === 'retry' ? 'Retry' : 'Cancel'}</MuiButton>;
+  const none = selectedIds.length === 0;
+  return (
+    <TopToolbar>
+      <Box sx={{ display: 'flex', gap: 1, alignItems: 'center' }}>
+        <span aria-live="polite">{none ? 'Select renders to act on them' : `${selectedIds.length} selected`}</span>
+        <Button size="small" variant="outlined" disabled={none || busy} onClick={() => void run('retry')}>Retry selected</Button>
+        <Button size="small" variant="outlined" color="warning" disabled={none || busy} onClick={() => void run('cancel')}>Cancel selected</Button>
+      </Box>
+    </TopToolbar>
+  );
 }
 
 export function AllRenderList() {
   return (
-    <List filters={filters} sort={{ field: 'queuedAt', order: 'DESC' }} title="All renders">
-      <Datagrid bulkActionButtons={<><BulkAction action="retry" /><BulkAction action="cancel" /></>} rowClick={false}>
+    <List filters={filters} sort={{ field: 'queuedAt', order: 'DESC' }} title="All renders" actions={<SelectedActions />}>
+      <Datagrid bulkActionButtons={false} rowClick={false}>
+        <SelectRow label="" />
         <FunctionField label="Title" sortable={false} render={(r: RaRecord) => r.title ?? 'Untitled'} />
         <ReferenceField source="organizationId" reference="organizations" link="show" sortable={false}><TextField source="name" /></ReferenceField>
         <RenderStatusField label="Status" sortBy="state" />

@@ -14,6 +14,15 @@ import { CSV_COLUMNS, previewCsv, problemsByRow, type CsvPreview } from '../lib/
 import { formatSeconds } from '../lib/format';
 import { estimateNarrationSeconds } from '../lib/narration';
 
+function readText(file: File): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result));
+    reader.onerror = () => reject(new Error(`Could not read ${file.name}.`));
+    reader.readAsText(file);
+  });
+}
+
 export function CsvBatch({ maxNarrationSeconds }: { maxNarrationSeconds: number | null }) {
   const navigate = useNavigate();
   const styles = useCaptionStyles();
@@ -47,7 +56,7 @@ export function CsvBatch({ maxNarrationSeconds }: { maxNarrationSeconds: number 
       setError('A batch CSV can be at most 2 MB.');
       return;
     }
-    setFile({ name: chosen.name, text: await chosen.text() });
+    setFile({ name: chosen.name, text: await readText(chosen) });
     if (!name) setName(chosen.name.replace(/\.csv$/i, ''));
   };
 
@@ -84,7 +93,14 @@ export function CsvBatch({ maxNarrationSeconds }: { maxNarrationSeconds: number 
       <Box sx={{ display: 'flex', gap: 1, alignItems: 'center', flexWrap: 'wrap' }}>
         <Button component="label" variant="outlined" startIcon={<UploadFileIcon />}>
           Choose CSV
-          <input type="file" accept=".csv,text/csv" hidden onChange={(e) => void choose(e.target.files?.[0])} data-testid="csv-file-input" />
+          <input
+            type="file"
+            accept=".csv,text/csv"
+            hidden
+            // Cleared after reading, so choosing the same (fixed) file again reads it again.
+            onChange={(e) => void choose(e.target.files?.[0]).finally(() => (e.target.value = ''))}
+            data-testid="csv-file-input"
+          />
         </Button>
         {file && <Typography>{file.name}</Typography>}
         <TextField size="small" label="Batch name" value={name} onChange={(e) => setName(e.target.value)} inputProps={{ maxLength: 200 }} />

@@ -1,6 +1,6 @@
 /** The creator's home: plan and usage, storage and its expiry, recent renders live, and "New video". */
 import AddIcon from '@mui/icons-material/Add';
-import { Alert, Box, Button, Card, CardContent, Grid, LinearProgress, List, ListItemButton, ListItemText, Typography } from '@mui/material';
+import { Alert, Box, Button, Card, CardContent, Grid, LinearProgress, List, ListItem, ListItemButton, ListItemText, Typography } from '@mui/material';
 import { Title, useGetList } from 'react-admin';
 import { Link as RouterLink } from 'react-router-dom';
 import { errorMessage } from '../api/http';
@@ -66,10 +66,12 @@ export function Dashboard() {
           {recent.data?.length === 0 && <Typography color="text.secondary">No renders yet. Upload a video and type a script to make your first.</Typography>}
           <List aria-label="Recent renders">
             {recent.data?.map((r) => (
-              <ListItemButton key={r.id} component={RouterLink} to={`/renders/${r.id}/show`} sx={{ gap: 2, flexWrap: 'wrap' }}>
-                <ListItemText primary={r.title ?? 'Untitled'} secondary={formatDate(r.queuedAt)} />
-                <RenderStatus render={r} />
-              </ListItemButton>
+              <ListItem key={r.id} disablePadding>
+                <ListItemButton component={RouterLink} to={`/renders/${r.id}/show`} sx={{ gap: 2, flexWrap: 'wrap' }}>
+                  <ListItemText primary={r.title ?? 'Untitled'} secondary={formatDate(r.queuedAt)} />
+                  <RenderStatus render={r} />
+                </ListItemButton>
+              </ListItem>
             ))}
           </List>
           <Button component={RouterLink} to="/renders">All renders</Button>

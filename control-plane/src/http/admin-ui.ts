@@ -41,6 +41,8 @@ export async function serveAdminUi(app: FastifyInstance, dir: string): Promise<v
     // a missing file falls through to the not-found handler (JSON for API paths).
     wildcard: true,
     index: false,
+    // setHeaders decides caching: hashed assets for a year, everything else revalidated.
+    cacheControl: false,
     setHeaders: (res, path) => {
       res.setHeader('cache-control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
       res.setHeader('x-content-type-options', 'nosniff');
