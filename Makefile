@@ -64,7 +64,7 @@ lint: deps
 
 typecheck: deps
 	@scripts/prisma-generate.sh
-	npx tsc -b render-job control-plane && npx tsc -p tests --noEmit
+	npx tsc -b render-job control-plane && npx tsc -p tests --noEmit && npx tsc -p admin-ui
 
 clean:
 	rm -rf render-job/dist control-plane/dist control-plane/src/generated out

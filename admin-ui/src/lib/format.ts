@@ -33,3 +33,7 @@ export const PLAN_LABELS: Record<string, string> = { free: 'Free', starter: 'Sta
 export function planLabel(id: string): string {
   return PLAN_LABELS[id] ?? id;
 }
+
+export function formatDays(n: number): string {
+  return `${n} day${n === 1 ? '' : 's'}`;
+}

@@ -6,7 +6,7 @@ import { Title, usePermissions } from 'react-admin';
 import type { Permissions } from '../api/authProvider';
 import { api, errorMessage } from '../api/http';
 import { usePlans, useUsage } from '../api/queries';
-import { formatBytes, formatDate, formatSeconds, planLabel } from '../lib/format';
+import { formatBytes, formatDate, formatDays, formatSeconds, planLabel } from '../lib/format';
 
 interface BillingSummary {
   enabled: boolean;
@@ -95,7 +95,7 @@ export function Billing() {
                     <li>{p.rendersPerMonth === null ? 'Unlimited renders' : `${p.rendersPerMonth} renders a month`}</li>
                     <li>{p.maxNarrationSeconds === null ? 'Any narration length' : `Narration up to ${formatSeconds(p.maxNarrationSeconds)}`}</li>
                     <li>Up to {p.maxResolution}p</li>
-                    <li>Files kept {p.retentionDays} days</li>
+                    <li>Files kept {formatDays(p.retentionDays)}</li>
                     <li>{p.batch ? 'CSV batches' : 'No CSV batches'}</li>
                     <li>{p.watermark ? 'Watermark' : 'No watermark'}</li>
                   </Box>

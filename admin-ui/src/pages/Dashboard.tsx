@@ -6,9 +6,7 @@ import { Link as RouterLink } from 'react-router-dom';
 import { errorMessage } from '../api/http';
 import { useUsage } from '../api/queries';
 import { RenderStatus, type RenderLike } from '../components/RenderStatus';
-import { formatBytes, formatDate, formatMinutes, planLabel } from '../lib/format';
-
-const days = (n: number) => `${n} day${n === 1 ? '' : 's'}`;
+import { formatBytes, formatDate, formatDays, formatMinutes, planLabel } from '../lib/format';
 
 function Stat({ label, value, detail, percent }: { label: string; value: string; detail?: string; percent?: number }) {
   return (
@@ -55,7 +53,7 @@ export function Dashboard() {
             <Stat
               label="Storage held"
               value={formatBytes(u.storage.bytes)}
-              detail={u.storage.nextExpiry ? `${u.storage.files} files; the next expires ${formatDate(u.storage.nextExpiry)} (kept ${days(u.storage.retentionDays)})` : `Files are kept ${days(u.storage.retentionDays)}`}
+              detail={u.storage.nextExpiry ? `${u.storage.files} files; the next expires ${formatDate(u.storage.nextExpiry)} (kept ${formatDays(u.storage.retentionDays)})` : `Files are kept ${formatDays(u.storage.retentionDays)}`}
             />
           </Grid>
         </Grid>
