@@ -193,7 +193,10 @@ describe('serving files to the browser', () => {
     const tail = await fetch(link, { headers: { range: 'bytes=-10' } });
     expect(Buffer.from(await tail.arrayBuffer()).equals(bytes.subarray(990))).toBe(true);
     expect((await fetch(link, { headers: { range: 'bytes=5000-' } })).status).toBe(416);
+    const preflight = await fetch(link, { method: 'OPTIONS', headers: { origin: 'http://localhost:8080', 'access-control-request-method': 'PUT' } });
+    expect([preflight.status, preflight.headers.get('access-control-allow-origin'), preflight.headers.get('access-control-allow-methods')]).toEqual([204, '*', 'GET, PUT, HEAD']);
     const whole = await fetch(link);
+    expect(whole.headers.get('access-control-allow-origin')).toBe('*');
     expect([whole.status, whole.headers.get('accept-ranges'), (await whole.arrayBuffer()).byteLength]).toEqual([200, 'bytes', 1000]);
   });
 

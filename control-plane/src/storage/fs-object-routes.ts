@@ -28,6 +28,21 @@ export const fsObjectRoutes: FastifyPluginAsync<{ store: FsObjectStore; maxUploa
   // Uploads arrive as raw bytes of any type; hand the stream through untouched.
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
 
+  // A signed link is a capability by itself (as on S3 with a permissive bucket CORS rule): any
+  // origin may use it, so the web app uploads and plays media whether it is opened as
+  // localhost or 127.0.0.1 or behind another host name.
+  app.addHook('onSend', async (request, reply) => {
+    if (request.url.startsWith('/files/')) void reply.header('access-control-allow-origin', '*').header('access-control-expose-headers', 'ETag, Content-Range, Content-Length');
+  });
+  app.options('/files/*', { schema: { hide: true } }, async (_request, reply) =>
+    reply
+      .status(204)
+      .header('access-control-allow-methods', 'GET, PUT, HEAD')
+      .header('access-control-allow-headers', 'content-type, range')
+      .header('access-control-max-age', '600')
+      .send(),
+  );
+
   app.get<{ Params: { '*': string }; Querystring: Record<string, string | undefined> }>('/files/*', { schema: { hide: true } }, async (request, reply) => {
     const key = request.params['*'];
     const signed = store.verify('GET', key, request.query);
