@@ -4,28 +4,17 @@
  */
 import type { Prisma } from '../generated/prisma/client.js';
 import type { Database } from '../db/client.js';
-import type { PlanId } from '../domain.js';
+import type { Organization, PlanId, User } from '../domain.js';
 import type { RenderRecord, RenderState } from './renders-repository.js';
 
-export interface OrganizationSummary {
-  id: string;
-  name: string;
-  slug: string;
-  plan: PlanId;
-  suspended: boolean;
-  createdAt: Date;
+export interface OrganizationSummary extends Organization {
   members: number;
   rendersThisPeriod: number;
   renderedSeconds: number;
   subscriptionStatus: string | null;
 }
 
-export interface UserSummary {
-  id: string;
-  email: string;
-  name: string;
-  isPlatformAdmin: boolean;
-  createdAt: Date;
+export interface UserSummary extends User {
   organizations: Array<{ id: string; name: string; role: string }>;
 }
 

@@ -6,7 +6,7 @@
  */
 import Type from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { PLAN_IDS, type PlanId, type Principal } from '../domain.js';
+import { isUuid, PLAN_IDS, type PlanId, type Principal } from '../domain.js';
 import { allOf, principalOf, requirePlatformAdmin, type Guard } from '../http/authenticate.js';
 import { ApiError, notFound } from '../http/errors.js';
 import { errorResponses, Nullable, Uuid } from '../http/schemas.js';
@@ -65,7 +65,7 @@ function stringFilter(filter: Record<string, unknown>, name: string, allowed?: r
 
 function uuidFilter(filter: Record<string, unknown>, name: string): string | undefined {
   const value = stringFilter(filter, name);
-  if (value !== undefined && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)) {
+  if (value !== undefined && !isUuid(value)) {
     throw new ApiError('CUTLINE_VALIDATION_FAILED', `filter.${name} must be a UUID.`, [{ field: `filter.${name}`, message: 'is not a UUID' }]);
   }
   return value;
