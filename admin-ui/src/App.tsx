@@ -29,6 +29,12 @@ import { RenderShow } from './renders/RenderShow';
 const theme = {
   ...defaultTheme,
   palette: { ...defaultTheme.palette, primary: { main: '#1a56a8' }, secondary: { main: '#3d2b7a' }, warning: { main: '#a04500' }, info: { main: '#01579b' }, success: { main: '#1b5e20' } },
+  // react-admin's own spinners (the app bar's loading indicator) have no label of their own.
+  components: {
+    ...defaultTheme.components,
+    MuiCircularProgress: { defaultProps: { 'aria-label': 'Loading' } },
+    MuiLinearProgress: { defaultProps: { 'aria-label': 'Loading' } },
+  },
 };
 
 function SignedIn({ children }: { children: ReactNode }) {

@@ -11,7 +11,12 @@ import PeopleIcon from '@mui/icons-material/People';
 import VideoLibraryIcon from '@mui/icons-material/VideoLibrary';
 import ListSubheader from '@mui/material/ListSubheader';
 import type { ReactNode } from 'react';
-import { AppBar, Layout, Logout, Menu, UserMenu, useGetIdentity, usePermissions, useSidebarState } from 'react-admin';
+import CheckIcon from '@mui/icons-material/Check';
+import { ListItemIcon, ListItemText, MenuItem } from '@mui/material';
+import { useQuery } from '@tanstack/react-query';
+import { AppBar, Layout, Logout, Menu, UserMenu, useGetIdentity, useNotify, usePermissions, useSidebarState } from 'react-admin';
+import { api, errorMessage } from './api/http';
+import { loadSession, switchOrganization, type SessionOrganization } from './api/session';
 import type { Permissions } from './api/authProvider';
 import { LiveRendersProvider } from './api/live';
 
@@ -47,8 +52,36 @@ function AppUserMenu() {
   const { identity } = useGetIdentity();
   return (
     <UserMenu label={identity?.fullName ? `${identity.fullName}: account menu` : 'Account menu'}>
+      <OrganizationSwitcher />
       <Logout />
     </UserMenu>
+  );
+}
+
+/** The organizations the user belongs to; choosing one re-issues the session for it. */
+function OrganizationSwitcher() {
+  const notify = useNotify();
+  const current = loadSession()?.organization.id;
+  const me = useQuery({ queryKey: ['me'], queryFn: async () => (await api<{ organizations: SessionOrganization[] }>('/v1/me')).data });
+  const choose = async (id: string) => {
+    if (id === current) return;
+    try {
+      await switchOrganization(id);
+      window.location.assign('/');
+    } catch (err) {
+      notify(errorMessage(err), { type: 'error' });
+    }
+  };
+  if ((me.data?.organizations.length ?? 0) < 2) return null;
+  return (
+    <>
+      {me.data!.organizations.map((o) => (
+        <MenuItem key={o.id} onClick={() => void choose(o.id)} aria-current={o.id === current ? 'true' : undefined}>
+          <ListItemIcon>{o.id === current ? <CheckIcon fontSize="small" /> : null}</ListItemIcon>
+          <ListItemText primary={o.name} secondary={o.role} />
+        </MenuItem>
+      ))}
+    </>
   );
 }
 

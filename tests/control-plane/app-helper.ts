@@ -40,6 +40,8 @@ export interface TestApp {
 export interface StartOptions {
   /** Serve this directory as the admin UI. */
   uiDir?: string;
+  /** Listen on a real port without running the dispatcher (for links the server reads itself). */
+  listen?: boolean;
   /** Run the dispatcher with a local launcher of this many workers, and listen on a real port. */
   workers?: number;
   /** Run the dispatcher with this launcher instead (e.g. Kubernetes), and listen on a real port. */
@@ -56,7 +58,7 @@ export async function startApp(postgresUrl: string, env: Record<string, string> 
   const db = createDatabase(databaseUrl, 5);
   const dataDir = await mkdtemp(join(tmpdir(), 'cutline-cp-'));
   const dispatching = Boolean(options.workers ?? options.launcher);
-  const port = dispatching ? await freePort() : 8080;
+  const port = dispatching || options.listen ? await freePort() : 8080;
   const config = loadConfig({ PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', CUTLINE_JWT_SECRET: 'test-secret-that-is-long-enough-0123456789', CUTLINE_DATA_DIR: dataDir, PORT: String(port), ...env });
   const store = await createObjectStore(config);
   await store.ensureReady();
@@ -76,6 +78,7 @@ export async function startApp(postgresUrl: string, env: Record<string, string> 
     ...(options.now ? { now: options.now } : {}), ...(dispatcher ? { dispatcher } : {}),
   });
   await app.ready();
+  if (options.listen && !dispatcher) await app.listen({ host: '127.0.0.1', port });
   if (dispatcher) {
     await app.listen({ host: '127.0.0.1', port });
     relay.start();

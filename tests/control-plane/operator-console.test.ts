@@ -28,8 +28,9 @@ beforeAll(async () => {
   await mkdir(join(uiDir, 'assets'));
   await writeFile(join(uiDir, 'index.html'), '<!doctype html><title>Cutline</title><div id="root"></div>');
   await writeFile(join(uiDir, 'assets', 'index-abc123.js'), 'console.log("ui")');
-  // A real port: caption previews read the video through its signed link.
-  t = await startApp(services.postgresUrl, { CUTLINE_AUTH_RATE_LIMIT: '10000', CUTLINE_PLATFORM_ADMINS: OPERATOR_EMAIL.toUpperCase() }, {}, { workers: 1, uiDir });
+  // A real port (caption previews read the video through its signed link), and no dispatcher:
+  // the renders these tests submit stay queued.
+  t = await startApp(services.postgresUrl, { CUTLINE_AUTH_RATE_LIMIT: '10000', CUTLINE_PLATFORM_ADMINS: OPERATOR_EMAIL.toUpperCase() }, {}, { listen: true, uiDir });
   const registered = await t.app.inject({ method: 'POST', url: '/v1/auth/register', payload: { email: OPERATOR_EMAIL, password: 'correct horse battery', name: 'Olive' } });
   const body = registered.json<{ accessToken: string; refreshToken: string; user: { id: string; isPlatformAdmin: boolean }; organization: { id: string } }>();
   expect(body.user.isPlatformAdmin).toBe(true);

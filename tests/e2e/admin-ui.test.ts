@@ -323,6 +323,36 @@ describe('admin UI in Chromium', () => {
     await signOut(page);
   });
 
+  it('a member added to the team switches to it and sees neither operator pages nor admin controls', async () => {
+    const memberEmail = `member-${Date.now()}@example.com`;
+    const registered = await fetch(`${base}/v1/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: memberEmail, password: PASSWORD, name: 'Mia Member' }) });
+    expect(registered.status).toBe(201);
+    await signIn(page, creatorEmail);
+    await page.goto(`${base}/team`);
+    await page.getByLabel('Email of an existing account').fill(memberEmail);
+    await page.getByRole('button', { name: 'Add member' }).click();
+    await page.getByRole('cell', { name: memberEmail }).waitFor();
+
+    const memberContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const member = await memberContext.newPage();
+    await signIn(member, memberEmail);
+    await member.getByRole('button', { name: /Mia Member: account menu/ }).click();
+    await member.getByRole('menuitem', { name: /Cora Creator's team/ }).click();
+    await member.waitForURL(`${base}/`);
+    await member.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
+    await member.getByRole('menuitem', { name: 'Team' }).click();
+    await member.getByRole('cell', { name: creatorEmail }).waitFor();
+    // A member sees the team but cannot manage it, and has no API keys or operator menus.
+    expect(await member.getByRole('button', { name: 'Add member' }).count()).toBe(0);
+    expect(await member.getByRole('menuitem', { name: 'API keys' }).count()).toBe(0);
+    expect(await member.getByRole('menuitem', { name: 'Organizations' }).count()).toBe(0);
+    await shoot('21-member-team', member);
+    await member.goto(`${base}/all-renders`);
+    await member.getByText(/not found|doesn't exist/i).first().waitFor();
+    expect(await member.evaluate(`${API_AS_SIGNED_IN}('/v1/admin/renders').then((r) => r.status)`)).toBe(403);
+    await memberContext.close();
+  });
+
   it('no page has serious or critical accessibility violations (axe-core)', () => {
     expect(a11y.length).toBeGreaterThanOrEqual(15);
     expect(a11y.filter((p) => p.violations.length > 0), JSON.stringify(a11y, null, 1)).toEqual([]);

@@ -102,6 +102,19 @@ export function refreshSession(): Promise<Session | null> {
   return refreshing;
 }
 
+/** Re-issues the session for another organization the user belongs to (rotates the refresh token). */
+export async function switchOrganization(organizationId: string): Promise<Session> {
+  const session = loadSession();
+  if (!session) throw new Error('Please sign in.');
+  const response = await fetch('/v1/auth/refresh', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ refreshToken: session.refreshToken, organizationId }),
+  });
+  if (!response.ok) throw new Error('You cannot switch to that organization.');
+  return saveSession((await response.json()) as SessionResponse);
+}
+
 /** A valid access token, refreshed first when it expires within 30 s. */
 export async function accessToken(): Promise<string | null> {
   const session = loadSession();
