@@ -5,7 +5,7 @@
 import RadioButtonCheckedIcon from '@mui/icons-material/RadioButtonChecked';
 import RadioButtonUncheckedIcon from '@mui/icons-material/RadioButtonUnchecked';
 import { Box, Card, CardActionArea, CardContent, CardMedia, Typography } from '@mui/material';
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type KeyboardEvent } from 'react';
 import { api } from '../api/http';
 import type { CaptionStyle } from '../api/queries';
 
@@ -30,11 +30,11 @@ function usePreview(assetId: string | undefined, style: string, aspect: string):
   return url;
 }
 
-function StyleCard({ style, selected, onSelect, assetId, aspect }: { style: CaptionStyle; selected: boolean; onSelect: () => void; assetId: string | undefined; aspect: string }) {
+function StyleCard({ style, selected, focusable, onSelect, assetId, aspect }: { style: CaptionStyle; selected: boolean; focusable: boolean; onSelect: () => void; assetId: string | undefined; aspect: string }) {
   const preview = usePreview(assetId, style.id, aspect);
   return (
     <Card variant="outlined" sx={{ width: 170, borderColor: selected ? 'primary.main' : undefined, borderWidth: selected ? 2 : 1 }}>
-      <CardActionArea onClick={onSelect} role="radio" aria-checked={selected} aria-label={`${style.label}: ${style.description}`}>
+      <CardActionArea onClick={onSelect} role="radio" aria-checked={selected} aria-label={`${style.label}: ${style.description}`} tabIndex={focusable ? 0 : -1} data-style={style.id}>
         {preview ? (
           <CardMedia component="img" image={preview} alt={`A frame of your video with ${style.label} captions`} sx={{ height: 200, objectFit: 'contain', bgcolor: 'grey.900' }} />
         ) : (
@@ -55,11 +55,25 @@ function StyleCard({ style, selected, onSelect, assetId, aspect }: { style: Capt
   );
 }
 
+/**
+ * The ARIA radio-group pattern: one Tab stop (the chosen style), arrow keys move the choice
+ * and the focus, Home/End jump to the ends.
+ */
 export function StyleGallery({ styles, value, onChange, assetId, aspect }: { styles: CaptionStyle[]; value: string; onChange: (id: string) => void; assetId: string | undefined; aspect: string }) {
+  const current = Math.max(0, styles.findIndex((s) => s.id === value));
+  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
+    const step = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[event.key];
+    const target = event.key === 'Home' ? 0 : event.key === 'End' ? styles.length - 1 : step === undefined ? undefined : (current + step + styles.length) % styles.length;
+    if (target === undefined || styles.length === 0) return;
+    event.preventDefault();
+    const next = styles[target]!;
+    onChange(next.id);
+    event.currentTarget.querySelector<HTMLElement>(`[data-style="${next.id}"]`)?.focus();
+  };
   return (
-    <Box role="radiogroup" aria-label="Caption style" sx={{ display: 'flex', gap: 1, flexWrap: 'wrap' }}>
-      {styles.map((s) => (
-        <StyleCard key={s.id} style={s} selected={s.id === value} onSelect={() => onChange(s.id)} assetId={assetId} aspect={aspect} />
+    <Box role="radiogroup" aria-label="Caption style" onKeyDown={onKeyDown} sx={{ display: 'flex', gap: 1, flexWrap: 'wrap' }}>
+      {styles.map((s, i) => (
+        <StyleCard key={s.id} style={s} selected={s.id === value} focusable={i === current} onSelect={() => onChange(s.id)} assetId={assetId} aspect={aspect} />
       ))}
     </Box>
   );

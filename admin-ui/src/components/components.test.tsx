@@ -3,6 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { PlanLock } from './PlanLock';
 import { RenderStatus } from './RenderStatus';
 import { LineChart } from './LineChart';
+import { StyleGallery } from './StyleGallery';
+import userEvent from '@testing-library/user-event';
+import { useState } from 'react';
 
 describe('RenderStatus', () => {
   it('shows the state, a labelled progress bar and the stage while a render runs', () => {
@@ -36,5 +39,30 @@ describe('LineChart', () => {
   it('describes its data for screen readers', () => {
     render(<LineChart title="Renders per hour" labels={['10:00', '11:00']} series={[{ name: 'succeeded', color: '#000', values: [2, 5] }]} />);
     expect(screen.getByRole('img', { name: 'Renders per hour. succeeded: latest 5, peak 5' })).toBeInTheDocument();
+  });
+});
+
+describe('StyleGallery', () => {
+  function Gallery() {
+    const [value, setValue] = useState('pill');
+    const styles = ['clean', 'pill', 'karaoke'].map((id) => ({ id, label: id.toUpperCase(), description: `${id} style` }));
+    return <StyleGallery styles={styles} value={value} onChange={setValue} assetId={undefined} aspect="9:16" />;
+  }
+
+  it('is one Tab stop; arrow keys, Home and End move the choice and the focus', async () => {
+    render(<Gallery />);
+    const user = userEvent.setup();
+    await user.tab();
+    expect(screen.getByRole('radio', { name: /^PILL/ })).toHaveFocus();
+    expect(screen.getAllByRole('radio').map((r) => r.getAttribute('tabindex'))).toEqual(['-1', '0', '-1']);
+    await user.keyboard('{ArrowRight}');
+    expect(screen.getByRole('radio', { name: /^KARAOKE/ })).toHaveFocus();
+    expect(screen.getByRole('radio', { name: /^KARAOKE/ })).toHaveAttribute('aria-checked', 'true');
+    await user.keyboard('{ArrowRight}');
+    expect(screen.getByRole('radio', { name: /^CLEAN/ })).toHaveAttribute('aria-checked', 'true');
+    await user.keyboard('{End}');
+    expect(screen.getByRole('radio', { name: /^KARAOKE/ })).toHaveFocus();
+    await user.keyboard('{Home}{ArrowLeft}');
+    expect(screen.getByRole('radio', { name: /^KARAOKE/ })).toHaveAttribute('aria-checked', 'true');
   });
 });
