@@ -76,17 +76,22 @@ export function onSessionChange(listener: (session: Session | null) => void): ()
   return () => listeners.delete(listener);
 }
 
+/** POST /v1/auth/refresh: new tokens for `organizationId` (the old refresh token stops working). */
+function exchange(session: Session, organizationId: string): Promise<Response> {
+  return fetch('/v1/auth/refresh', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ refreshToken: session.refreshToken, organizationId }),
+  });
+}
+
 /** Exchanges the refresh token for new tokens; null when the session is over. */
 export function refreshSession(): Promise<Session | null> {
   const session = loadSession();
   if (!session) return Promise.resolve(null);
   refreshing ??= (async () => {
     try {
-      const response = await fetch('/v1/auth/refresh', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ refreshToken: session.refreshToken, organizationId: session.organization.id }),
-      });
+      const response = await exchange(session, session.organization.id);
       if (!response.ok) {
         clearSession();
         return null;
@@ -106,11 +111,7 @@ export function refreshSession(): Promise<Session | null> {
 export async function switchOrganization(organizationId: string): Promise<Session> {
   const session = loadSession();
   if (!session) throw new Error('Please sign in.');
-  const response = await fetch('/v1/auth/refresh', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ refreshToken: session.refreshToken, organizationId }),
-  });
+  const response = await exchange(session, organizationId);
   if (!response.ok) throw new Error('You cannot switch to that organization.');
   return saveSession((await response.json()) as SessionResponse);
 }

@@ -8,7 +8,8 @@ import type { Database } from '../db/client.js';
 import type { PlanId } from '../domain.js';
 import { Prisma } from '../generated/prisma/client.js';
 
-export type RenderState = 'queued' | 'admitted' | 'running' | 'succeeded' | 'failed' | 'canceled' | 'expired';
+export const RENDER_STATES = ['queued', 'admitted', 'running', 'succeeded', 'failed', 'canceled', 'expired'] as const;
+export type RenderState = (typeof RENDER_STATES)[number];
 
 export interface RenderRecord {
   id: string;

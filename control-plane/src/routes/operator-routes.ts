@@ -11,14 +11,13 @@ import { allOf, principalOf, requirePlatformAdmin, type Guard } from '../http/au
 import { ApiError, notFound } from '../http/errors.js';
 import { errorResponses, Nullable, Uuid } from '../http/schemas.js';
 import { parseListParams, sendPage } from '../http/simple-rest.js';
-import type { OperatorRepository } from '../repositories/operator-repository.js';
-import type { RenderState } from '../repositories/renders-repository.js';
+import type { OperatorRepository, OrganizationSummary } from '../repositories/operator-repository.js';
+import { RENDER_STATES, type RenderState } from '../repositories/renders-repository.js';
 import type { OrganizationPlans } from '../services/organization-plan.js';
 import type { RenderSubmissions } from '../services/render-submissions.js';
 import { checkDependencies, type ReadinessChecks } from './health-routes.js';
 import { renderView, RenderView } from './render-routes.js';
 
-const RENDER_STATES = ['queued', 'admitted', 'running', 'succeeded', 'failed', 'canceled', 'expired'] as const;
 const ListQuery = Type.Object({ sort: Type.Optional(Type.String()), range: Type.Optional(Type.String()), filter: Type.Optional(Type.String()) });
 const Plan = Type.Union(PLAN_IDS.map((p) => Type.Literal(p)));
 
@@ -53,6 +52,8 @@ const SystemView = Type.Object({
   oldestQueuedAt: Nullable(Type.String({ format: 'date-time' })),
   throughput: Type.Array(Type.Object({ hour: Type.String({ format: 'date-time' }), succeeded: Type.Integer(), failed: Type.Integer(), realtimeFactor: Nullable(Type.Number()) })),
 });
+
+const organizationView = (o: OrganizationSummary) => ({ ...o, createdAt: o.createdAt.toISOString() });
 
 function stringFilter(filter: Record<string, unknown>, name: string, allowed?: readonly string[]): string | undefined {
   const value = filter[name];
@@ -102,7 +103,7 @@ export const operatorRoutes: FastifyPluginAsyncTypebox<OperatorRoutesOptions> = 
       { offset: params.offset, limit: params.limit, q: stringFilter(params.filter, 'q'), plan: stringFilter(params.filter, 'plan', PLAN_IDS) as PlanId | undefined, suspended },
       now(),
     );
-    return sendPage(reply, 'organizations', params.offset, items.map((o) => ({ ...o, createdAt: o.createdAt.toISOString() })), total);
+    return sendPage(reply, 'organizations', params.offset, items.map(organizationView), total);
   });
 
   app.get('/v1/admin/organizations/:id', {
@@ -111,7 +112,7 @@ export const operatorRoutes: FastifyPluginAsyncTypebox<OperatorRoutesOptions> = 
   }, async (request) => {
     const organization = await operator.findOrganization(request.params.id, now());
     if (!organization) throw notFound('Organization');
-    return { ...organization, createdAt: organization.createdAt.toISOString() };
+    return organizationView(organization);
   });
 
   app.patch('/v1/admin/organizations/:id', {
@@ -130,7 +131,7 @@ export const operatorRoutes: FastifyPluginAsyncTypebox<OperatorRoutesOptions> = 
     const changed = await operator.updateOrganization(request.params.id, request.body, now(), principal.userId);
     if (!changed) throw notFound('Organization');
     const organization = (await operator.findOrganization(request.params.id, now()))!;
-    return { ...organization, createdAt: organization.createdAt.toISOString() };
+    return organizationView(organization);
   });
 
   app.get('/v1/admin/users', {

@@ -7,11 +7,9 @@ import { ApiError, notFound } from '../http/errors.js';
 import { errorResponses, Uuid } from '../http/schemas.js';
 import { parseListParams, sendPage } from '../http/simple-rest.js';
 import type { OrganizationPlans } from '../services/organization-plan.js';
-import { SORTABLE, type RenderRecord, type RendersRepository } from '../repositories/renders-repository.js';
+import { RENDER_STATES, SORTABLE, type RenderRecord, type RendersRepository } from '../repositories/renders-repository.js';
 import { RenderRequestSchema } from '../services/render-request.js';
 import type { RenderSubmissions } from '../services/render-submissions.js';
-
-const STATES = ['queued', 'admitted', 'running', 'succeeded', 'failed', 'canceled', 'expired'] as const;
 
 export const RenderView = Type.Object({
   id: Uuid,
@@ -90,7 +88,7 @@ export const renderRoutes: FastifyPluginAsyncTypebox<RenderRoutesOptions> = asyn
   }, async (request, reply) => {
     const params = parseListParams(request.query, SORTABLE, 'queuedAt');
     const state = params.filter.state;
-    if (state !== undefined && !STATES.includes(state as never)) throw new ApiError('CUTLINE_VALIDATION_FAILED', `filter.state must be one of ${STATES.join(', ')}.`, [{ field: 'filter.state', message: 'is invalid' }]);
+    if (state !== undefined && !RENDER_STATES.includes(state as never)) throw new ApiError('CUTLINE_VALIDATION_FAILED', `filter.state must be one of ${RENDER_STATES.join(', ')}.`, [{ field: 'filter.state', message: 'is invalid' }]);
     const q = typeof params.filter.q === 'string' ? params.filter.q.slice(0, 200) : undefined;
     const batchId = typeof params.filter.batchId === 'string' ? params.filter.batchId : undefined;
     const { items, total } = await renders.list(principalOf(request).organizationId, { ...params, state: state as never, q, batchId });
