@@ -1,7 +1,10 @@
 /** Uploads and render submissions through the API: probing, plan limits, quota, idempotency, isolation. */
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createDatabase } from '../../control-plane/src/db/client.js';
+import { RendersRepository } from '../../control-plane/src/repositories/renders-repository.js';
 import { ensureCorpus, type CorpusName } from '../render/corpus.js';
 import { bearer, errorCode, register, startApp, type Account, type TestApp } from './app-helper.js';
 
@@ -94,6 +97,30 @@ describe('render submission', () => {
     expect(await t.db.render.count({ where: { organizationId: account.organizationId } })).toBe(3);
     const period = await t.db.usagePeriod.findFirst({ where: { organizationId: account.organizationId } });
     expect(period).toMatchObject({ rendersReserved: 3, rendersCommitted: 0, rendersLimit: 3 });
+  });
+
+  it('statements from several API replicas racing on a new period never overshoot, and admit each statement’s first submissions', async () => {
+    const account = await register(t.app, 'Replicas');
+    const assetId = await readyVideo(account);
+    const otherReplica = createDatabase(t.databaseUrl, 5);
+    try {
+      const replicas = [new RendersRepository(t.db), new RendersRepository(otherReplica)];
+      const group = { organizationId: account.organizationId, period: { start: new Date('2031-01-01T00:00:00Z'), end: new Date('2031-02-01T00:00:00Z') }, rendersLimit: 10, overage: false };
+      const item = () => ({ id: randomUUID(), assetId, createdById: account.userId, apiKeyId: null, title: null, tier: 'free' as const, priority: 0, spec: { v: 1 }, idempotencyKey: null, activityData: {} });
+      const results = await Promise.all(Array.from({ length: 12 }, (_, i) => replicas[i % 2]!.submitMany(group, [item(), item(), item()])));
+      const admitted = results.flat().filter((r) => r !== undefined);
+      expect(admitted).toHaveLength(10);
+      for (const result of results) expect(result.findIndex((r) => r === undefined) === -1 || result.slice(result.findIndex((r) => r === undefined)).every((r) => r === undefined)).toBe(true);
+      expect(admitted.map((r) => r.periodUsed).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      const period = await t.db.usagePeriod.findFirst({ where: { organizationId: account.organizationId, periodStart: group.period.start } });
+      expect(period).toMatchObject({ rendersReserved: 10, rendersLimit: 10 });
+      const ids = admitted.map((r) => r.id);
+      expect(await t.db.render.count({ where: { id: { in: ids }, usagePeriodId: period!.id, state: 'queued' } })).toBe(10);
+      expect(await t.db.outboxEvent.count({ where: { subject: { in: ids.map((id) => `cutline.renders.${id}.state`) } } })).toBe(10);
+      expect(await t.db.activity.count({ where: { organizationId: account.organizationId, action: 'render.submitted', subjectId: { in: ids } } })).toBe(10);
+    } finally {
+      await otherReplica.$disconnect();
+    }
   });
 
   it('returns the first render for a repeated Idempotency-Key, even concurrently, and charges once', async () => {

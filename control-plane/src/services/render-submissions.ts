@@ -1,7 +1,8 @@
 /**
  * Submitting and canceling renders. Submission checks everything a render can be refused for
- * before it costs anything, then — in one SQL statement — reserves quota, records the render,
- * its outbox event and the activity entry. An Idempotency-Key makes retries of the same request return the first
+ * before it costs anything, then — in one SQL statement, shared with the organization's
+ * concurrent submissions — reserves quota, records the render, its outbox event and the
+ * activity entry. An Idempotency-Key makes retries of the same request return the first
  * render instead of creating (and charging) another.
  */
 import { normaliseScript, RenderError, type RenderSpec, type VoiceCatalogue } from '@cutline/render-job';
@@ -11,9 +12,10 @@ import { ApiError, isApiErrorCode, notFound } from '../http/errors.js';
 import type { Plan } from '../plans.js';
 import { recordActivity } from '../repositories/activity-repository.js';
 import type { AssetsRepository } from '../repositories/assets-repository.js';
-import { isUniqueViolation, requeueForRetry, type RenderRecord, type RendersRepository } from '../repositories/renders-repository.js';
+import { isUniqueViolation, requeueForRetry, type RenderRecord, type RendersRepository, type SubmissionGroup, type SubmissionItem } from '../repositories/renders-repository.js';
 import type { Period, UsageRepository } from '../repositories/usage-repository.js';
 import type { ObjectStore } from '../storage/object-store.js';
+import { Batcher } from './batcher.js';
 import { buildRenderSpec } from './render-spec-builder.js';
 import type { RenderRequest } from './render-request.js';
 
@@ -35,6 +37,9 @@ export interface PlanAndPeriod {
 }
 
 export class RenderSubmissions {
+  /** Concurrent submissions of one organization and period share one statement. */
+  private readonly batcher = new Batcher((group: SubmissionGroup, items: SubmissionItem[]) => this.renders.submitMany(group, items));
+
   constructor(
     private readonly renders: RendersRepository,
     private readonly assets: AssetsRepository,
@@ -52,10 +57,10 @@ export class RenderSubmissions {
     }
     const renderId = randomUUID();
     const { spec, videoAssetId } = await this.prepare(principal, plan, request, renderId, traceparent);
+    const group: SubmissionGroup = { organizationId: principal.organizationId, period, rendersLimit: plan.rendersPerMonth, overage };
     try {
-      const render = await this.renders.submitWithReservation({
+      const render = await this.batcher.run(`${group.organizationId} ${period.start.getTime()} ${group.rendersLimit} ${overage}`, group, {
         id: renderId,
-        organizationId: principal.organizationId,
         assetId: videoAssetId,
         createdById: principal.kind === 'user' ? principal.userId : null,
         apiKeyId: principal.kind === 'apiKey' ? principal.apiKeyId : null,
@@ -64,9 +69,6 @@ export class RenderSubmissions {
         priority: plan.priority,
         spec: spec as object,
         idempotencyKey: idempotencyKey ?? null,
-        period,
-        rendersLimit: plan.rendersPerMonth,
-        overage,
         activityData: { formats: spec.formats, voice: spec.voice.id },
       });
       if (!render) throw new ApiError('CUTLINE_QUOTA_EXCEEDED', `The ${plan.id} plan includes ${plan.rendersPerMonth} renders a month, and they are used up.`);
