@@ -90,6 +90,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
   app.decorateRequest('principal', null);
+  app.decorateRequest('callerStanding', null);
   const ui = hasAdminUi(deps.uiDir) ? deps.uiDir : undefined;
   installErrorHandler(app, ui ? adminUiFallback : undefined);
   installTracingHooks(app);

@@ -10,13 +10,16 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AccessTokens } from '../auth/access-tokens.js';
 import { parseApiKey, secretMatches } from '../auth/secrets.js';
 import type { ApiKeyScope, MemberRole, Principal } from '../domain.js';
-import type { AccountsRepository } from '../repositories/accounts-repository.js';
+import type { AccountsRepository, OrganizationStanding } from '../repositories/accounts-repository.js';
 import type { ApiKeysRepository } from '../repositories/api-keys-repository.js';
+import { SingleFlight } from '../services/single-flight.js';
 import { ApiError } from './errors.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
+    /** The caller's organization and subscription, read with the credentials (one round trip). */
+    callerStanding: OrganizationStanding | null;
   }
 }
 
@@ -40,6 +43,9 @@ export function createAuthenticate(deps: { tokens: AccessTokens; accounts: Accou
     lastTouched.set(id, now.getTime());
     void deps.apiKeys.touch(id, now).catch((err: unknown) => request.log.warn({ err }, 'could not record API key use'));
   };
+  // A client's concurrent requests share one lookup of their credentials.
+  const keyLookups = new SingleFlight<Awaited<ReturnType<ApiKeysRepository['findActiveByPrefix']>>>();
+  const memberLookups = new SingleFlight<Awaited<ReturnType<AccountsRepository['membership']>>>();
   return async (request) => {
     const header = request.headers.authorization;
     const bearer = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
@@ -48,9 +54,10 @@ export function createAuthenticate(deps: { tokens: AccessTokens; accounts: Accou
 
     if (apiKey) {
       const parsed = parseApiKey(apiKey);
-      const row = parsed && (await deps.apiKeys.findActiveByPrefix(parsed.prefix));
+      const row = parsed && (await keyLookups.run(parsed.prefix, () => deps.apiKeys.findActiveByPrefix(parsed.prefix)));
       if (!parsed || !row || !secretMatches(parsed.secret, row.secretHash)) throw new ApiError('CUTLINE_UNAUTHENTICATED', 'The API key is invalid or revoked.');
       request.principal = { kind: 'apiKey', apiKeyId: row.id, organizationId: row.organizationId, scopes: row.scopes };
+      request.callerStanding = row.standing;
       touch(request, row.id);
       return;
     }
@@ -61,9 +68,11 @@ export function createAuthenticate(deps: { tokens: AccessTokens; accounts: Accou
         ? new ApiError('CUTLINE_TOKEN_EXPIRED', 'The access token has expired; refresh it.')
         : new ApiError('CUTLINE_UNAUTHENTICATED', 'The access token is invalid.');
     }
-    const role = await deps.accounts.roleOf(result.claims.sub, result.claims.org);
-    if (!role) throw new ApiError('CUTLINE_UNAUTHENTICATED', 'You are no longer a member of this organization.');
-    request.principal = { kind: 'user', userId: result.claims.sub, organizationId: result.claims.org, role, isPlatformAdmin: result.claims.adm };
+    const { sub, org } = result.claims;
+    const membership = await memberLookups.run(`${sub} ${org}`, () => deps.accounts.membership(sub, org));
+    if (!membership) throw new ApiError('CUTLINE_UNAUTHENTICATED', 'You are no longer a member of this organization.');
+    request.principal = { kind: 'user', userId: result.claims.sub, organizationId: result.claims.org, role: membership.role, isPlatformAdmin: result.claims.adm };
+    request.callerStanding = membership.standing;
   };
 }
 
@@ -95,6 +104,11 @@ export function requireScope(scope: ApiKeyScope): Guard {
 export function principalOf(request: FastifyRequest): Principal {
   if (!request.principal) throw new ApiError('CUTLINE_UNAUTHENTICATED', 'Sign in, or send an API key.');
   return request.principal;
+}
+
+/** The caller's organization as authentication read it, so routes need not read it again. */
+export function callerStanding(request: FastifyRequest): OrganizationStanding | undefined {
+  return request.callerStanding ?? undefined;
 }
 
 /** One preHandler that runs every guard in order (@fastify/auth, relation "and"). */

@@ -30,6 +30,36 @@ interface SubscriptionRow {
   pastDueSince: Date | null;
 }
 
+/** An organization with the subscription that may raise its plan (billing/entitlement.ts). */
+export interface OrganizationStanding {
+  organization: Organization;
+  subscription: SubscriptionState | undefined;
+}
+
+export type StandingRow = Parameters<typeof toOrganization>[0] & SubscriptionRow;
+
+/** The columns toStanding reads, from `organizations o LEFT JOIN subscriptions s`. */
+export const STANDING_COLUMNS = Prisma.sql`o.id::text AS id, o.name, o.slug, o.plan::text AS plan, o.suspended_at AS "suspendedAt", o.created_at AS "createdAt",
+  s.id AS "subscriptionId", s.status::text AS status, s.plan::text AS "subscriptionPlan",
+  s.current_period_start AS "currentPeriodStart", s.current_period_end AS "currentPeriodEnd",
+  s.cancel_at_period_end AS "cancelAtPeriodEnd", s.downgrade_to::text AS "downgradeTo", s.past_due_since AS "pastDueSince"`;
+
+export function toStanding(row: StandingRow): OrganizationStanding {
+  const subscription: SubscriptionState | undefined = row.subscriptionId
+    ? {
+        id: row.subscriptionId,
+        status: row.status!,
+        plan: row.subscriptionPlan!,
+        currentPeriodStart: row.currentPeriodStart!,
+        currentPeriodEnd: row.currentPeriodEnd!,
+        cancelAtPeriodEnd: row.cancelAtPeriodEnd!,
+        downgradeTo: row.downgradeTo,
+        pastDueSince: row.pastDueSince,
+      }
+    : undefined;
+  return { organization: toOrganization(row), subscription };
+}
+
 function toOrganization(row: { id: string; name: string; slug: string; plan: Organization['plan']; suspendedAt: Date | null; createdAt: Date }): Organization {
   return { id: row.id, name: row.name, slug: row.slug, plan: row.plan, suspended: row.suspendedAt !== null, createdAt: row.createdAt };
 }
@@ -82,29 +112,22 @@ export class AccountsRepository {
   }
 
   /** The organization with its Stripe subscription, in one round trip (every submission asks). */
-  async findOrganizationWithSubscription(id: string): Promise<{ organization: Organization; subscription: SubscriptionState | undefined } | undefined> {
-    const rows = await this.db.$queryRaw<Array<Parameters<typeof toOrganization>[0] & SubscriptionRow>>`
-      SELECT o.id::text AS id, o.name, o.slug, o.plan::text AS plan, o.suspended_at AS "suspendedAt", o.created_at AS "createdAt",
-             s.id AS "subscriptionId", s.status::text AS status, s.plan::text AS "subscriptionPlan",
-             s.current_period_start AS "currentPeriodStart", s.current_period_end AS "currentPeriodEnd",
-             s.cancel_at_period_end AS "cancelAtPeriodEnd", s.downgrade_to::text AS "downgradeTo", s.past_due_since AS "pastDueSince"
-        FROM organizations o LEFT JOIN subscriptions s ON s.organization_id = o.id
-       WHERE o.id = ${id}::uuid`;
-    const row = rows[0];
-    if (!row) return undefined;
-    const subscription: SubscriptionState | undefined = row.subscriptionId
-      ? {
-          id: row.subscriptionId,
-          status: row.status!,
-          plan: row.subscriptionPlan!,
-          currentPeriodStart: row.currentPeriodStart!,
-          currentPeriodEnd: row.currentPeriodEnd!,
-          cancelAtPeriodEnd: row.cancelAtPeriodEnd!,
-          downgradeTo: row.downgradeTo,
-          pastDueSince: row.pastDueSince,
-        }
-      : undefined;
-    return { organization: toOrganization(row), subscription };
+  async findOrganizationWithSubscription(id: string): Promise<OrganizationStanding | undefined> {
+    const rows = await this.db.$queryRaw<StandingRow[]>`
+      SELECT ${STANDING_COLUMNS} FROM organizations o LEFT JOIN subscriptions s ON s.organization_id = o.id WHERE o.id = ${id}::uuid`;
+    return rows[0] ? toStanding(rows[0]) : undefined;
+  }
+
+  /**
+   * A signed-in user's role in the organization with the organization's standing, in one
+   * round trip (authentication runs it on every request); undefined when not a member.
+   */
+  async membership(userId: string, organizationId: string): Promise<{ role: MemberRole; standing: OrganizationStanding } | undefined> {
+    const rows = await this.db.$queryRaw<Array<StandingRow & { role: MemberRole }>>`
+      SELECT m.role::text AS role, ${STANDING_COLUMNS}
+        FROM memberships m JOIN organizations o ON o.id = m.organization_id LEFT JOIN subscriptions s ON s.organization_id = o.id
+       WHERE m.user_id = ${userId}::uuid AND m.organization_id = ${organizationId}::uuid`;
+    return rows[0] ? { role: rows[0].role, standing: toStanding(rows[0]) } : undefined;
   }
 
   /** The user's role in the organization, or undefined when they are not a member. */

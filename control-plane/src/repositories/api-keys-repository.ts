@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/client.js';
 import type { ApiKeyInfo, ApiKeyScope } from '../domain.js';
+import { STANDING_COLUMNS, toStanding, type OrganizationStanding, type StandingRow } from './accounts-repository.js';
 
 function toInfo(row: { id: string; name: string; prefix: string; scopes: string[]; createdAt: Date; lastUsedAt: Date | null; revokedAt: Date | null }): ApiKeyInfo {
   return { id: row.id, name: row.name, prefix: row.prefix, scopes: row.scopes as ApiKeyScope[], createdAt: row.createdAt, lastUsedAt: row.lastUsedAt, revokedAt: row.revokedAt };
@@ -25,13 +26,15 @@ export class ApiKeysRepository {
     return (await this.db.apiKey.count({ where: { id, organizationId } })) === 1;
   }
 
-  async findActiveByPrefix(prefix: string): Promise<{ id: string; organizationId: string; secretHash: string; scopes: ApiKeyScope[] } | undefined> {
+  /** An active key with its organization's standing, in one round trip (authentication runs it on every request). */
+  async findActiveByPrefix(prefix: string): Promise<{ id: string; organizationId: string; secretHash: string; scopes: ApiKeyScope[]; standing: OrganizationStanding } | undefined> {
     // Raw SQL: this runs on every API-key request, and Prisma's query compiler costs more CPU than the query.
-    const rows = await this.db.$queryRaw<Array<{ id: string; organizationId: string; secretHash: string; scopes: string[] }>>`
-      SELECT id::text AS id, organization_id::text AS "organizationId", secret_hash AS "secretHash", scopes::text[] AS scopes
-        FROM api_keys WHERE prefix = ${prefix} AND revoked_at IS NULL`;
+    const rows = await this.db.$queryRaw<Array<StandingRow & { keyId: string; secretHash: string; scopes: string[] }>>`
+      SELECT k.id::text AS "keyId", k.secret_hash AS "secretHash", k.scopes::text[] AS scopes, ${STANDING_COLUMNS}
+        FROM api_keys k JOIN organizations o ON o.id = k.organization_id LEFT JOIN subscriptions s ON s.organization_id = o.id
+       WHERE k.prefix = ${prefix} AND k.revoked_at IS NULL`;
     const row = rows[0];
-    return row ? { ...row, scopes: row.scopes as ApiKeyScope[] } : undefined;
+    return row ? { id: row.keyId, organizationId: row.id, secretHash: row.secretHash, scopes: row.scopes as ApiKeyScope[], standing: toStanding(row) } : undefined;
   }
 
   /** Records use, at most once a minute per key, so busy keys do not write on every request. */

@@ -6,7 +6,7 @@
 import Type from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Readable } from 'node:stream';
-import { allOf, principalOf, requireScope, type Guard } from '../http/authenticate.js';
+import { allOf, callerStanding, principalOf, requireScope, type Guard } from '../http/authenticate.js';
 import { notFound } from '../http/errors.js';
 import { errorResponses, Uuid } from '../http/schemas.js';
 import { parseListParams, sendPage } from '../http/simple-rest.js';
@@ -74,7 +74,7 @@ export const assetRoutes: FastifyPluginAsyncTypebox<AssetRoutesOptions> = async 
     },
   }, async (request, reply) => {
     const principal = principalOf(request);
-    const { plan } = await organizationPlans.resolve(principal.organizationId);
+    const { plan } = await organizationPlans.resolve(principal.organizationId, callerStanding(request));
     const asset = await uploads.upload(principal, plan, {
       kind: request.query.kind ?? 'video',
       filename: request.query.filename,
@@ -123,7 +123,7 @@ export const assetRoutes: FastifyPluginAsyncTypebox<AssetRoutesOptions> = async 
     },
   }, async (request, reply) => {
     const principal = principalOf(request);
-    const { plan } = await organizationPlans.resolve(principal.organizationId);
+    const { plan } = await organizationPlans.resolve(principal.organizationId, callerStanding(request));
     const { asset, upload } = await uploads.startDirect(principal, plan, request.body);
     return reply.status(201).send({ asset: view(asset), upload: { ...upload, expiresAt: upload.expiresAt.toISOString() } });
   });
@@ -165,7 +165,7 @@ export const assetRoutes: FastifyPluginAsyncTypebox<AssetRoutesOptions> = async 
     const principal = principalOf(request);
     const asset = await assets.find(principal.organizationId, request.params.id);
     if (!asset) throw notFound('Asset');
-    const { plan } = await organizationPlans.resolve(principal.organizationId);
+    const { plan } = await organizationPlans.resolve(principal.organizationId, callerStanding(request));
     return view(await uploads.completeDirect(principal, asset, plan));
   });
 

@@ -5,7 +5,7 @@
 import { requestTraceparent } from '../http/tracing-hooks.js';
 import Type from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { allOf, principalOf, requireScope, type Guard } from '../http/authenticate.js';
+import { allOf, callerStanding, principalOf, requireScope, type Guard } from '../http/authenticate.js';
 import { ApiError } from '../http/errors.js';
 import { errorResponses, Uuid } from '../http/schemas.js';
 import type { OrganizationPlans } from '../services/organization-plan.js';
@@ -30,7 +30,7 @@ export const batchRoutes: FastifyPluginAsyncTypebox<{ batches: BatchSubmissions;
   }, async (request, reply) => {
     if (!Buffer.isBuffer(request.body)) throw new ApiError('CUTLINE_UNSUPPORTED_MEDIA_TYPE', 'Send the CSV as the body with Content-Type: text/csv.');
     const principal = principalOf(request);
-    const entitlement = await organizationPlans.resolve(principal.organizationId);
+    const entitlement = await organizationPlans.resolve(principal.organizationId, callerStanding(request));
     if (entitlement.organization.suspended) throw new ApiError('CUTLINE_SUSPENDED', 'This organization is suspended; contact support.');
     const result = await batches.submit(principal, entitlement, request.query.name ?? `Batch of ${new Date().toISOString().slice(0, 16)}`, request.body, requestTraceparent(request));
     return reply.status(201).send(result);

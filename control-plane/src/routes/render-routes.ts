@@ -2,7 +2,7 @@
 import { requestTraceparent } from '../http/tracing-hooks.js';
 import Type from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { allOf, principalOf, requireScope, type Guard } from '../http/authenticate.js';
+import { allOf, callerStanding, principalOf, requireScope, type Guard } from '../http/authenticate.js';
 import { ApiError, notFound } from '../http/errors.js';
 import { errorResponses, Uuid } from '../http/schemas.js';
 import { parseListParams, sendPage } from '../http/simple-rest.js';
@@ -71,7 +71,7 @@ export const renderRoutes: FastifyPluginAsyncTypebox<RenderRoutesOptions> = asyn
     },
   }, async (request, reply) => {
     const principal = principalOf(request);
-    const entitlement = await organizationPlans.resolve(principal.organizationId);
+    const entitlement = await organizationPlans.resolve(principal.organizationId, callerStanding(request));
     if (entitlement.organization.suspended) throw new ApiError('CUTLINE_SUSPENDED', 'This organization is suspended; contact support.');
     const { render, created } = await submissions.submit(principal, entitlement, request.body, request.headers['idempotency-key'], requestTraceparent(request));
     return reply.status(created ? 201 : 200).send(renderView(render));
@@ -114,6 +114,6 @@ export const renderRoutes: FastifyPluginAsyncTypebox<RenderRoutesOptions> = asyn
     schema: { tags: ['renders'], summary: 'Run a failed or canceled render again (takes one render of quota)', params: Type.Object({ id: Uuid }), response: { 200: RenderView, ...errorResponses } },
   }, async (request) => {
     const principal = principalOf(request);
-    return renderView(await submissions.retry(principal, await organizationPlans.resolve(principal.organizationId), request.params.id));
+    return renderView(await submissions.retry(principal, await organizationPlans.resolve(principal.organizationId, callerStanding(request)), request.params.id));
   });
 };

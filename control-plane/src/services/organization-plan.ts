@@ -7,7 +7,7 @@ import { effectivePlan, subscribedPlan, usagePeriod, type SubscriptionState } fr
 import type { Organization } from '../domain.js';
 import { notFound } from '../http/errors.js';
 import type { Plan, PlanTable } from '../plans.js';
-import type { AccountsRepository } from '../repositories/accounts-repository.js';
+import type { AccountsRepository, OrganizationStanding } from '../repositories/accounts-repository.js';
 import type { Period } from '../repositories/usage-repository.js';
 
 export interface Entitlement {
@@ -26,8 +26,9 @@ export class OrganizationPlans {
     private readonly options: { pastDueGraceMs: number; billingEnabled: boolean; now?: () => Date },
   ) {}
 
-  async resolve(organizationId: string): Promise<Entitlement> {
-    const found = await this.accounts.findOrganizationWithSubscription(organizationId);
+  /** `standing`: the organization as the request's authentication already read it (saves a round trip). */
+  async resolve(organizationId: string, standing?: OrganizationStanding): Promise<Entitlement> {
+    const found = standing?.organization.id === organizationId ? standing : await this.accounts.findOrganizationWithSubscription(organizationId);
     if (!found) throw notFound('Organization');
     const now = this.options.now?.() ?? new Date();
     const planId = effectivePlan(found.organization.plan, found.subscription, now, this.options.pastDueGraceMs);
