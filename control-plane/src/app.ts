@@ -33,6 +33,7 @@ import type { VoiceCatalogue } from '@cutline/render-job';
 import type { PlanTable } from './plans.js';
 import { AssetsRepository } from './repositories/assets-repository.js';
 import { RendersRepository } from './repositories/renders-repository.js';
+import { SubmissionsRepository } from './repositories/submissions-repository.js';
 import { UsageRepository } from './repositories/usage-repository.js';
 import { assetRoutes } from './routes/asset-routes.js';
 import { catalogueRoutes } from './routes/catalogue-routes.js';
@@ -138,7 +139,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const usage = new UsageRepository(deps.db);
   const activity = (principal: Principal, action: string, subject: { type: string; id: string }, data: Record<string, unknown>) => recordActivity(deps.db, principal, action, subject, data);
   const uploads = new AssetUploads(assets, deps.store, activity, deps.now);
-  const submissions = new RenderSubmissions(renders, assets, usage, deps.store, deps.catalogue, deps.now, deps.dispatcher);
+  const submissions = new RenderSubmissions(renders, new SubmissionsRepository(deps.db), assets, usage, deps.store, deps.catalogue, deps.now, deps.dispatcher);
   await app.register(assetRoutes, { assets, uploads, previews, organizationPlans, authenticate });
   await app.register(renderRoutes, { renders, submissions, organizationPlans, authenticate });
   const batches = new BatchSubmissions(renders, usage, submissions, deps.now, deps.dispatcher);

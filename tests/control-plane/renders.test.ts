@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDatabase } from '../../control-plane/src/db/client.js';
-import { RendersRepository } from '../../control-plane/src/repositories/renders-repository.js';
+import { SubmissionsRepository } from '../../control-plane/src/repositories/submissions-repository.js';
 import { ensureCorpus, type CorpusName } from '../render/corpus.js';
 import { bearer, errorCode, register, startApp, type Account, type TestApp } from './app-helper.js';
 
@@ -99,19 +99,49 @@ describe('render submission', () => {
     expect(period).toMatchObject({ rendersReserved: 3, rendersCommitted: 0, rendersLimit: 3 });
   });
 
+  it('refuses a render whose assets cannot be used, naming the field, and charges nothing — also inside a burst with valid ones', async () => {
+    const account = await register(t.app, 'Assets');
+    const stranger = await register(t.app, 'Stranger');
+    const assetId = await readyVideo(account);
+    const foreignId = await readyVideo(stranger);
+    const started = await t.app.inject({ method: 'POST', url: '/v1/assets/uploads', headers: bearer(account.accessToken), payload: { kind: 'video', filename: 'later.mp4', contentType: 'video/mp4', sizeBytes: 1000 } });
+    const uploadingId = started.json<{ asset: { id: string } }>().asset.id;
+    const cases = [
+      { body: { assetId: foreignId, script: 'Not mine.' }, status: 404, code: 'CUTLINE_NOT_FOUND', field: 'assetId' },
+      { body: { assetId: randomUUID(), script: 'Nowhere.' }, status: 404, code: 'CUTLINE_NOT_FOUND', field: 'assetId' },
+      { body: { assetId: uploadingId, script: 'Too early.' }, status: 409, code: 'CUTLINE_ASSET_NOT_READY', field: 'assetId' },
+      { body: { assetId, script: 'A video is no logo.', logo: { assetId } }, status: 404, code: 'CUTLINE_NOT_FOUND', field: 'logo.assetId' },
+      { body: { assetId, script: 'No such music.', audio: { musicAssetId: randomUUID() } }, status: 404, code: 'CUTLINE_NOT_FOUND', field: 'audio.musicAssetId' },
+    ];
+    const valid = { assetId, script: 'This one is fine.' };
+    const responses = await Promise.all([submit(account, valid), ...cases.map((c) => submit(account, c.body)), submit(account, valid)]);
+    expect([responses[0]!.statusCode, responses.at(-1)!.statusCode]).toEqual([201, 201]);
+    cases.forEach((c, i) => {
+      const response = responses[i + 1]!;
+      expect([response.statusCode, errorCode(response)], response.body).toEqual([c.status, c.code]);
+      expect(response.json<{ error: { details: Array<{ field: string }> } }>().error.details[0]!.field).toBe(c.field);
+    });
+    const period = await t.db.usagePeriod.findFirst({ where: { organizationId: account.organizationId } });
+    expect(period!.rendersReserved).toBe(2);
+    expect(await t.db.render.count({ where: { organizationId: account.organizationId } })).toBe(2);
+  });
+
   it('statements from several API replicas racing on a new period never overshoot, and admit each statement’s first submissions', async () => {
     const account = await register(t.app, 'Replicas');
     const assetId = await readyVideo(account);
     const otherReplica = createDatabase(t.databaseUrl, 5);
     try {
-      const replicas = [new RendersRepository(t.db), new RendersRepository(otherReplica)];
+      const replicas = [new SubmissionsRepository(t.db), new SubmissionsRepository(otherReplica)];
       const group = { organizationId: account.organizationId, period: { start: new Date('2031-01-01T00:00:00Z'), end: new Date('2031-02-01T00:00:00Z') }, rendersLimit: 10, overage: false };
-      const item = () => ({ id: randomUUID(), assetId, createdById: account.userId, apiKeyId: null, title: null, tier: 'free' as const, priority: 0, spec: { v: 1 }, idempotencyKey: null, activityData: {} });
+      const item = () => ({ id: randomUUID(), assets: { video: assetId, logo: null, music: null }, createdById: account.userId, apiKeyId: null, title: null, tier: 'free' as const, priority: 0, spec: { v: 1 }, idempotencyKey: null, activityData: {} });
       const results = await Promise.all(Array.from({ length: 12 }, (_, i) => replicas[i % 2]!.submitMany(group, [item(), item(), item()])));
-      const admitted = results.flat().filter((r) => r !== undefined);
-      expect(admitted).toHaveLength(10);
-      for (const result of results) expect(result.findIndex((r) => r === undefined) === -1 || result.slice(result.findIndex((r) => r === undefined)).every((r) => r === undefined)).toBe(true);
-      expect(admitted.map((r) => r.periodUsed).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      const queued = results.flat().flatMap((r) => (r.outcome === 'queued' ? [r] : []));
+      expect(queued).toHaveLength(10);
+      expect(results.flat().filter((r) => r.outcome !== 'queued').every((r) => r.outcome === 'quota-exceeded')).toBe(true);
+      // Within each statement the admitted submissions come first.
+      for (const result of results) expect(result.map((r) => r.outcome).join(' ')).toMatch(/^(queued ?)*(quota-exceeded ?)*$/);
+      expect(queued.map((r) => r.periodUsed).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      const admitted = queued.map((r) => r.render);
       const period = await t.db.usagePeriod.findFirst({ where: { organizationId: account.organizationId, periodStart: group.period.start } });
       expect(period).toMatchObject({ rendersReserved: 10, rendersLimit: 10 });
       const ids = admitted.map((r) => r.id);

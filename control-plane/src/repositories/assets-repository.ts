@@ -36,13 +36,18 @@ const SELECT = {
   durationSeconds: true, width: true, height: true, videoCodec: true, audioCodec: true, rejectionCode: true, createdAt: true, expiresAt: true,
 } as const;
 
+/** Where an asset's bytes live; a render's spec names them by it without reading the asset. */
+export function assetObjectKey(organizationId: string, assetId: string): string {
+  return `orgs/${organizationId}/assets/${assetId}`;
+}
+
 export class AssetsRepository {
   constructor(private readonly db: Database) {}
 
   async create(input: { organizationId: string; kind: AssetKind; filename: string; contentType: string; expiresAt: Date }): Promise<Asset> {
     const id = randomUUID();
     const row = await this.db.asset.create({
-      data: { id, ...input, status: 'uploading', objectKey: `orgs/${input.organizationId}/assets/${id}` },
+      data: { id, ...input, status: 'uploading', objectKey: assetObjectKey(input.organizationId, id) },
       select: SELECT,
     });
     return toAsset(row as Row);

@@ -11,8 +11,9 @@ import type { Principal } from '../domain.js';
 import { ApiError, isApiErrorCode, notFound } from '../http/errors.js';
 import type { Plan } from '../plans.js';
 import { recordActivity } from '../repositories/activity-repository.js';
-import type { AssetsRepository } from '../repositories/assets-repository.js';
-import { isUniqueViolation, requeueForRetry, type RenderRecord, type RendersRepository, type SubmissionGroup, type SubmissionItem } from '../repositories/renders-repository.js';
+import { assetObjectKey, type AssetKind, type AssetsRepository } from '../repositories/assets-repository.js';
+import { isUniqueViolation, requeueForRetry, type RenderRecord, type RendersRepository } from '../repositories/renders-repository.js';
+import { isUsable, type FoundAsset, type SubmissionGroup, type SubmissionItem, type SubmissionOutcome, type SubmissionsRepository } from '../repositories/submissions-repository.js';
 import type { Period, UsageRepository } from '../repositories/usage-repository.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { Batcher } from './batcher.js';
@@ -38,17 +39,20 @@ export interface PlanAndPeriod {
 
 export class RenderSubmissions {
   /** Concurrent submissions of one organization and period share one statement. */
-  private readonly batcher = new Batcher((group: SubmissionGroup, items: SubmissionItem[]) => this.renders.submitMany(group, items));
+  private readonly batcher: Batcher<SubmissionGroup, SubmissionItem, SubmissionOutcome>;
 
   constructor(
     private readonly renders: RendersRepository,
+    submissions: SubmissionsRepository,
     private readonly assets: AssetsRepository,
     private readonly usage: UsageRepository,
     private readonly store: ObjectStore,
     private readonly catalogue: VoiceCatalogue,
     private readonly now: () => Date = () => new Date(),
     private readonly dispatcher?: { wake(): void; cancel(renderId: string): void },
-  ) {}
+  ) {
+    this.batcher = new Batcher((group, items) => submissions.submitMany(group, items));
+  }
 
   async submit(principal: Principal, { plan, period, overage }: PlanAndPeriod, request: RenderRequest, idempotencyKey: string | undefined, traceparent?: string): Promise<{ render: RenderRecord; created: boolean }> {
     if (idempotencyKey) {
@@ -56,12 +60,16 @@ export class RenderSubmissions {
       if (existing) return { render: existing, created: false };
     }
     const renderId = randomUUID();
-    const { spec, videoAssetId } = await this.prepare(principal, plan, request, renderId, traceparent);
+    const script = await this.checkRequest(plan, request);
+    // The statement itself checks the assets (services/../submissions-repository.ts): their keys follow from their ids.
+    const assets = { video: request.assetId, logo: request.logo?.assetId ?? null, music: request.audio?.musicAssetId ?? null };
+    const keyOf = (id: string | null) => (id === null ? undefined : assetObjectKey(principal.organizationId, id));
+    const spec = buildRenderSpec({ renderId, organizationId: principal.organizationId, request: { ...request, script }, videoKey: keyOf(assets.video)!, logoKey: keyOf(assets.logo), musicKey: keyOf(assets.music), plan, traceparent }, this.store);
     const group: SubmissionGroup = { organizationId: principal.organizationId, period, rendersLimit: plan.rendersPerMonth, overage };
     try {
-      const render = await this.batcher.run(`${group.organizationId} ${period.start.getTime()} ${group.rendersLimit} ${overage}`, group, {
+      const result = await this.batcher.run(`${group.organizationId} ${period.start.getTime()} ${group.rendersLimit} ${overage}`, group, {
         id: renderId,
-        assetId: videoAssetId,
+        assets,
         createdById: principal.kind === 'user' ? principal.userId : null,
         apiKeyId: principal.kind === 'apiKey' ? principal.apiKeyId : null,
         title: request.title ?? null,
@@ -71,11 +79,12 @@ export class RenderSubmissions {
         idempotencyKey: idempotencyKey ?? null,
         activityData: { formats: spec.formats, voice: spec.voice.id },
       });
-      if (!render) throw new ApiError('CUTLINE_QUOTA_EXCEEDED', `The ${plan.id} plan includes ${plan.rendersPerMonth} renders a month, and they are used up.`);
+      if (result.outcome === 'asset-unusable') throw assetRefusal(assets[result.role]!, result.role, ASSET_FIELDS[result.role], result.found);
+      if (result.outcome === 'quota-exceeded') throw new ApiError('CUTLINE_QUOTA_EXCEEDED', `The ${plan.id} plan includes ${plan.rendersPerMonth} renders a month, and they are used up.`);
       this.dispatcher?.wake();
       // Only a submission that reaches 80 % of the quota can have crossed an alert line.
-      if (plan.rendersPerMonth !== null && render.periodUsed * 5 >= plan.rendersPerMonth * 4) this.alertUsage(principal.organizationId, period);
-      return { render, created: true };
+      if (plan.rendersPerMonth !== null && result.periodUsed * 5 >= plan.rendersPerMonth * 4) this.alertUsage(principal.organizationId, period);
+      return { render: result.render, created: true };
     } catch (err) {
       // A concurrent request with the same key won the race: answer with its render.
       if (idempotencyKey && isUniqueViolation(err)) {
@@ -88,20 +97,27 @@ export class RenderSubmissions {
 
   /**
    * Everything a render can be refused for before it costs anything: script, voice, plan
-   * length, the assets it uses. Returns the engine spec.
+   * length, the assets it uses. Returns the engine spec. (CSV batches; single submissions
+   * leave the asset checks to their statement.)
    */
   async prepare(principal: Principal, plan: Plan, request: RenderRequest, renderId: string, traceparent?: string): Promise<{ spec: RenderSpec; videoAssetId: string }> {
+    const script = await this.checkRequest(plan, request);
+    const video = await this.readyAsset(principal.organizationId, request.assetId, 'video');
+    const logo = request.logo ? await this.readyAsset(principal.organizationId, request.logo.assetId, 'logo') : undefined;
+    const music = request.audio?.musicAssetId ? await this.readyAsset(principal.organizationId, request.audio.musicAssetId, 'music') : undefined;
+    const spec = buildRenderSpec({ renderId, organizationId: principal.organizationId, request: { ...request, script }, videoKey: video.objectKey, logoKey: logo?.objectKey, musicKey: music?.objectKey, plan, traceparent }, this.store);
+    return { spec, videoAssetId: video.id };
+  }
+
+  /** Script, voice and narration length against the plan; returns the normalised script. */
+  private async checkRequest(plan: Plan, request: RenderRequest): Promise<string> {
     const script = this.checkScript(request.script);
     await this.checkVoice(request.voice ?? 'espeak:en-us');
     const estimate = estimateNarrationSeconds(script);
     if (plan.maxNarrationSeconds !== null && estimate > plan.maxNarrationSeconds) {
       throw new ApiError('CUTLINE_PLAN_LIMIT', `This script takes about ${Math.round(estimate)} s to narrate; the ${plan.id} plan allows ${plan.maxNarrationSeconds} s.`, [{ field: 'script', message: 'is too long for the plan' }]);
     }
-    const video = await this.readyAsset(principal.organizationId, request.assetId, 'video', 'assetId');
-    const logo = request.logo ? await this.readyAsset(principal.organizationId, request.logo.assetId, 'logo', 'logo.assetId') : undefined;
-    const music = request.audio?.musicAssetId ? await this.readyAsset(principal.organizationId, request.audio.musicAssetId, 'music', 'audio.musicAssetId') : undefined;
-    const spec = buildRenderSpec({ renderId, organizationId: principal.organizationId, request: { ...request, script }, videoKey: video.objectKey, logoKey: logo?.objectKey, musicKey: music?.objectKey, plan, traceparent }, this.store);
-    return { spec, videoAssetId: video.id };
+    return script;
   }
 
   async cancel(principal: Principal, id: string): Promise<RenderRecord> {
@@ -160,10 +176,18 @@ export class RenderSubmissions {
     }
   }
 
-  private async readyAsset(organizationId: string, id: string, kind: 'video' | 'logo' | 'music', field: string) {
+  private async readyAsset(organizationId: string, id: string, kind: AssetKind) {
     const asset = await this.assets.find(organizationId, id);
-    if (!asset || asset.kind !== kind) throw new ApiError('CUTLINE_NOT_FOUND', `No ${kind} asset ${id}.`, [{ field, message: 'not found' }]);
-    if (asset.status !== 'ready') throw new ApiError('CUTLINE_ASSET_NOT_READY', `The ${kind} is ${asset.status}${asset.rejectionCode ? ` (${asset.rejectionCode})` : ''}.`, [{ field, message: `is ${asset.status}` }]);
-    return asset;
+    if (!isUsable(kind, asset ?? null)) throw assetRefusal(id, kind, ASSET_FIELDS[kind], asset ?? null);
+    return asset!;
   }
+}
+
+/** The request field that names each kind of asset. */
+const ASSET_FIELDS: Record<AssetKind, string> = { video: 'assetId', logo: 'logo.assetId', music: 'audio.musicAssetId' };
+
+/** Why an asset cannot be used for a render: missing (or another kind), or not ready. */
+function assetRefusal(id: string, kind: AssetKind, field: string, found: FoundAsset): ApiError {
+  if (!found || found.kind !== kind) return new ApiError('CUTLINE_NOT_FOUND', `No ${kind} asset ${id}.`, [{ field, message: 'not found' }]);
+  return new ApiError('CUTLINE_ASSET_NOT_READY', `The ${kind} is ${found.status}${found.rejectionCode ? ` (${found.rejectionCode})` : ''}.`, [{ field, message: `is ${found.status}` }]);
 }
