@@ -61,7 +61,7 @@ export class RenderSubmissions {
     }
     const renderId = randomUUID();
     const script = await this.checkRequest(plan, request);
-    // The statement itself checks the assets (services/../submissions-repository.ts): their keys follow from their ids.
+    // The statement itself checks the assets (repositories/submissions-repository.ts); their keys follow from their ids.
     const assets = { video: request.assetId, logo: request.logo?.assetId ?? null, music: request.audio?.musicAssetId ?? null };
     const keyOf = (id: string | null) => (id === null ? undefined : assetObjectKey(principal.organizationId, id));
     const spec = buildRenderSpec({ renderId, organizationId: principal.organizationId, request: { ...request, script }, videoKey: keyOf(assets.video)!, logoKey: keyOf(assets.logo), musicKey: keyOf(assets.music), plan, traceparent }, this.store);
