@@ -84,11 +84,15 @@ export class AccountsService {
   }
 
   private async membershipFor(userId: string, organizationId: string | undefined): Promise<{ organization: Organization; role: MemberRole }> {
-    const membership = organizationId
-      ? await this.accounts.roleOf(userId, organizationId).then((role) => (role ? { organizationId, role } : undefined))
-      : await this.accounts.defaultOrganizationOf(userId);
+    if (organizationId) {
+      // The same read authentication makes: the role and the organization in one round trip.
+      const membership = await this.accounts.membership(userId, organizationId);
+      // Not a member (or a foreign id): the same answer as a missing organization.
+      if (!membership) throw new ApiError('CUTLINE_NOT_FOUND', 'Organization not found.');
+      return { organization: membership.standing.organization, role: membership.role };
+    }
+    const membership = await this.accounts.defaultOrganizationOf(userId);
     const organization = membership && (await this.accounts.findOrganization(membership.organizationId));
-    // Not a member (or a foreign id): the same answer as a missing organization.
     if (!membership || !organization) throw new ApiError('CUTLINE_NOT_FOUND', 'Organization not found.');
     return { organization, role: membership.role };
   }
