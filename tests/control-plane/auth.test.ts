@@ -133,6 +133,40 @@ describe('API keys', () => {
   });
 });
 
+describe('credentials looked up together', () => {
+  it('answers a concurrent burst of many clients — keys of several organizations, a revoked key, a forged secret, members, a removed member — each as itself', async () => {
+    const owners = await Promise.all(['Burst A', 'Burst B', 'Burst C'].map((name) => register(t.app, name)));
+    const keys = await Promise.all(
+      owners.map(async (owner) => (await t.app.inject({ method: 'POST', url: '/v1/api-keys', headers: bearer(owner.accessToken), payload: { name: 'burst' } })).json<{ key: string; apiKey: { id: string; prefix: string } }>()),
+    );
+    const revoked = keys[2]!;
+    expect((await t.app.inject({ method: 'DELETE', url: `/v1/api-keys/${revoked.apiKey.id}`, headers: bearer(owners[2]!.accessToken) })).statusCode).toBe(204);
+    // A member of A, signed in to A, then removed: the token is still valid, the membership is not.
+    const member = await register(t.app, 'Burst member');
+    await t.app.inject({ method: 'POST', url: '/v1/members', headers: bearer(owners[0]!.accessToken), payload: { email: member.email, role: 'member' } });
+    const login = await t.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: member.email, password: 'correct horse battery', organizationId: owners[0]!.organizationId } });
+    const removedToken = login.json<{ accessToken: string }>().accessToken;
+    await t.app.inject({ method: 'DELETE', url: `/v1/members/${member.userId}`, headers: bearer(owners[0]!.accessToken) });
+
+    const callers = [
+      ...keys.slice(0, 2).map((k, i) => ({ headers: bearer(k.key), expect: { kind: 'apiKey', organizationId: owners[i]!.organizationId } })),
+      ...owners.map((o) => ({ headers: bearer(o.accessToken), expect: { kind: 'user', role: 'owner', organizationId: o.organizationId } })),
+      { headers: bearer(member.accessToken), expect: { kind: 'user', role: 'owner', organizationId: member.organizationId } },
+      { headers: bearer(revoked.key), expect: 'CUTLINE_UNAUTHENTICATED' },
+      { headers: bearer(`cl_${keys[0]!.apiKey.prefix}_${'A'.repeat(43)}`), expect: 'CUTLINE_UNAUTHENTICATED' },
+      { headers: bearer(removedToken), expect: 'CUTLINE_UNAUTHENTICATED' },
+    ];
+    // Several rounds of every caller at once, shuffled, so lookups of different clients share round trips.
+    const burst = Array.from({ length: 4 }, () => callers).flat().sort(() => Math.random() - 0.5);
+    const responses = await Promise.all(burst.map((c) => t.app.inject({ method: 'GET', url: '/v1/me', headers: c.headers })));
+    responses.forEach((response, i) => {
+      const expected = burst[i]!.expect;
+      if (typeof expected === 'string') expect([response.statusCode, errorCode(response)]).toEqual([401, expected]);
+      else expect(response.json()).toMatchObject(expected);
+    });
+  });
+});
+
 describe('members', () => {
   it('adds, promotes, demotes and removes members, guarding the last owner', async () => {
     const owner = await register(t.app, 'Owner');

@@ -114,7 +114,9 @@ describe('render submission', () => {
       { body: { assetId, script: 'No such music.', audio: { musicAssetId: randomUUID() } }, status: 404, code: 'CUTLINE_NOT_FOUND', field: 'audio.musicAssetId' },
     ];
     const valid = { assetId, script: 'This one is fine.' };
-    const responses = await Promise.all([submit(account, valid), ...cases.map((c) => submit(account, c.body)), submit(account, valid)]);
+    // The stranger's own submission of its video shares the statement and is admitted.
+    const [strangers, ...responses] = await Promise.all([submit(stranger, { assetId: foreignId, script: 'Mine.' }), submit(account, valid), ...cases.map((c) => submit(account, c.body)), submit(account, valid)]);
+    expect(strangers!.statusCode).toBe(201);
     expect([responses[0]!.statusCode, responses.at(-1)!.statusCode]).toEqual([201, 201]);
     cases.forEach((c, i) => {
       const response = responses[i + 1]!;
@@ -124,30 +126,45 @@ describe('render submission', () => {
     const period = await t.db.usagePeriod.findFirst({ where: { organizationId: account.organizationId } });
     expect(period!.rendersReserved).toBe(2);
     expect(await t.db.render.count({ where: { organizationId: account.organizationId } })).toBe(2);
+    expect(await t.db.render.count({ where: { organizationId: stranger.organizationId } })).toBe(1);
   });
 
-  it('statements from several API replicas racing on a new period never overshoot, and admit each statement’s first submissions', async () => {
-    const account = await register(t.app, 'Replicas');
-    const assetId = await readyVideo(account);
+  it('statements from several API replicas racing on new periods of several organizations never overshoot, and admit each statement’s first submissions', async () => {
+    const first = await register(t.app, 'Replicas');
+    const second = await register(t.app, 'Replicas too');
+    const accounts = [
+      { account: first, assetId: await readyVideo(first), limit: 10 },
+      { account: second, assetId: await readyVideo(second), limit: 4 },
+    ];
     const otherReplica = createDatabase(t.databaseUrl, 5);
     try {
       const replicas = [new SubmissionsRepository(t.db), new SubmissionsRepository(otherReplica)];
-      const group = { organizationId: account.organizationId, period: { start: new Date('2031-01-01T00:00:00Z'), end: new Date('2031-02-01T00:00:00Z') }, rendersLimit: 10, overage: false };
-      const item = () => ({ id: randomUUID(), assets: { video: assetId, logo: null, music: null }, createdById: account.userId, apiKeyId: null, title: null, tier: 'free' as const, priority: 0, spec: { v: 1 }, idempotencyKey: null, activityData: {} });
-      const results = await Promise.all(Array.from({ length: 12 }, (_, i) => replicas[i % 2]!.submitMany(group, [item(), item(), item()])));
-      const queued = results.flat().flatMap((r) => (r.outcome === 'queued' ? [r] : []));
-      expect(queued).toHaveLength(10);
-      expect(results.flat().filter((r) => r.outcome !== 'queued').every((r) => r.outcome === 'quota-exceeded')).toBe(true);
-      // Within each statement the admitted submissions come first.
-      for (const result of results) expect(result.map((r) => r.outcome).join(' ')).toMatch(/^(queued ?)*(quota-exceeded ?)*$/);
-      expect(queued.map((r) => r.periodUsed).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-      const admitted = queued.map((r) => r.render);
-      const period = await t.db.usagePeriod.findFirst({ where: { organizationId: account.organizationId, periodStart: group.period.start } });
-      expect(period).toMatchObject({ rendersReserved: 10, rendersLimit: 10 });
-      const ids = admitted.map((r) => r.id);
-      expect(await t.db.render.count({ where: { id: { in: ids }, usagePeriodId: period!.id, state: 'queued' } })).toBe(10);
-      expect(await t.db.outboxEvent.count({ where: { subject: { in: ids.map((id) => `cutline.renders.${id}.state`) } } })).toBe(10);
-      expect(await t.db.activity.count({ where: { organizationId: account.organizationId, action: 'render.submitted', subjectId: { in: ids } } })).toBe(10);
+      const period = { start: new Date('2031-01-01T00:00:00Z'), end: new Date('2031-02-01T00:00:00Z') };
+      const item = ({ account, assetId, limit }: (typeof accounts)[number]) => ({
+        id: randomUUID(),
+        group: { organizationId: account.organizationId, period, rendersLimit: limit, overage: false },
+        assets: { video: assetId, logo: null, music: null },
+        createdById: account.userId, apiKeyId: null, title: null, tier: 'free' as const, priority: 0, spec: { v: 1 }, idempotencyKey: null, activityData: {},
+      });
+      // Each statement carries two submissions of each organization, interleaved.
+      const statements = Array.from({ length: 12 }, () => [item(accounts[0]!), item(accounts[1]!), item(accounts[0]!), item(accounts[1]!)]);
+      const results = await Promise.all(statements.map((items, i) => replicas[i % 2]!.submitMany(items)));
+      for (const [index, { account, limit }] of accounts.entries()) {
+        const own = results.map((result) => result.filter((_, i) => i % 2 === index));
+        const queued = own.flat().flatMap((r) => (r.outcome === 'queued' ? [r] : []));
+        expect(queued).toHaveLength(limit);
+        expect(own.flat().filter((r) => r.outcome !== 'queued').every((r) => r.outcome === 'quota-exceeded')).toBe(true);
+        // Within each statement an organization's admitted submissions come first.
+        for (const result of own) expect(result.map((r) => r.outcome).join(' ')).toMatch(/^(queued ?)*(quota-exceeded ?)*$/);
+        expect(queued.map((r) => r.periodUsed).sort((a, b) => a - b)).toEqual(Array.from({ length: limit }, (_, i) => i + 1));
+        const usage = await t.db.usagePeriod.findFirst({ where: { organizationId: account.organizationId, periodStart: period.start } });
+        expect(usage).toMatchObject({ rendersReserved: limit, rendersLimit: limit });
+        const ids = queued.map((r) => r.render.id);
+        expect(queued.every((r) => r.render.organizationId === account.organizationId)).toBe(true);
+        expect(await t.db.render.count({ where: { id: { in: ids }, organizationId: account.organizationId, usagePeriodId: usage!.id, state: 'queued' } })).toBe(limit);
+        expect(await t.db.outboxEvent.count({ where: { subject: { in: ids.map((id) => `cutline.renders.${id}.state`) } } })).toBe(limit);
+        expect(await t.db.activity.count({ where: { organizationId: account.organizationId, action: 'render.submitted', subjectId: { in: ids } } })).toBe(limit);
+      }
     } finally {
       await otherReplica.$disconnect();
     }

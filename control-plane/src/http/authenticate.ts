@@ -10,8 +10,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AccessTokens } from '../auth/access-tokens.js';
 import { parseApiKey, secretMatches } from '../auth/secrets.js';
 import type { ApiKeyScope, MemberRole, Principal } from '../domain.js';
-import type { AccountsRepository, OrganizationStanding } from '../repositories/accounts-repository.js';
-import type { ApiKeysRepository } from '../repositories/api-keys-repository.js';
+import type { AccountsRepository, Membership, OrganizationStanding } from '../repositories/accounts-repository.js';
+import type { ActiveApiKey, ApiKeysRepository } from '../repositories/api-keys-repository.js';
+import { Batcher } from '../services/batcher.js';
 import { SingleFlight } from '../services/single-flight.js';
 import { ApiError } from './errors.js';
 
@@ -43,9 +44,12 @@ export function createAuthenticate(deps: { tokens: AccessTokens; accounts: Accou
     lastTouched.set(id, now.getTime());
     void deps.apiKeys.touch(id, now).catch((err: unknown) => request.log.warn({ err }, 'could not record API key use'));
   };
-  // A client's concurrent requests share one lookup of their credentials.
-  const keyLookups = new SingleFlight<Awaited<ReturnType<ApiKeysRepository['findActiveByPrefix']>>>();
-  const memberLookups = new SingleFlight<Awaited<ReturnType<AccountsRepository['membership']>>>();
+  // A client's concurrent requests share one lookup of their credentials, and the lookups
+  // of different clients that wait meanwhile go together in the next round trip.
+  const keyLookups = new SingleFlight<ActiveApiKey | undefined>();
+  const keyBatches = new Batcher((prefixes: string[]) => deps.apiKeys.findActiveByPrefixes(prefixes));
+  const memberLookups = new SingleFlight<Membership | undefined>();
+  const memberBatches = new Batcher((pairs: Array<{ userId: string; organizationId: string }>) => deps.accounts.memberships(pairs));
   return async (request) => {
     const header = request.headers.authorization;
     const bearer = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
@@ -54,7 +58,7 @@ export function createAuthenticate(deps: { tokens: AccessTokens; accounts: Accou
 
     if (apiKey) {
       const parsed = parseApiKey(apiKey);
-      const row = parsed && (await keyLookups.run(parsed.prefix, () => deps.apiKeys.findActiveByPrefix(parsed.prefix)));
+      const row = parsed && (await keyLookups.run(parsed.prefix, () => keyBatches.run(parsed.prefix)));
       if (!parsed || !row || !secretMatches(parsed.secret, row.secretHash)) throw new ApiError('CUTLINE_UNAUTHENTICATED', 'The API key is invalid or revoked.');
       request.principal = { kind: 'apiKey', apiKeyId: row.id, organizationId: row.organizationId, scopes: row.scopes };
       request.callerStanding = row.standing;
@@ -69,7 +73,7 @@ export function createAuthenticate(deps: { tokens: AccessTokens; accounts: Accou
         : new ApiError('CUTLINE_UNAUTHENTICATED', 'The access token is invalid.');
     }
     const { sub, org } = result.claims;
-    const membership = await memberLookups.run(`${sub} ${org}`, () => deps.accounts.membership(sub, org));
+    const membership = await memberLookups.run(`${sub} ${org}`, () => memberBatches.run({ userId: sub, organizationId: org }));
     if (!membership) throw new ApiError('CUTLINE_UNAUTHENTICATED', 'You are no longer a member of this organization.');
     request.principal = { kind: 'user', userId: result.claims.sub, organizationId: result.claims.org, role: membership.role, isPlatformAdmin: result.claims.adm };
     request.callerStanding = membership.standing;

@@ -39,6 +39,12 @@ export interface OrganizationStanding {
 export type StandingRow = Parameters<typeof toOrganization>[0] & SubscriptionRow;
 
 /** The columns toStanding reads, from `organizations o LEFT JOIN subscriptions s`. */
+/** A member's role in an organization, with the organization's standing. */
+export interface Membership {
+  role: MemberRole;
+  standing: OrganizationStanding;
+}
+
 export const STANDING_COLUMNS = Prisma.sql`o.id::text AS id, o.name, o.slug, o.plan::text AS plan, o.suspended_at AS "suspendedAt", o.created_at AS "createdAt",
   s.id AS "subscriptionId", s.status::text AS status, s.plan::text AS "subscriptionPlan",
   s.current_period_start AS "currentPeriodStart", s.current_period_end AS "currentPeriodEnd",
@@ -118,16 +124,24 @@ export class AccountsRepository {
     return rows[0] ? toStanding(rows[0]) : undefined;
   }
 
+  /** A signed-in user's role in the organization with its standing; undefined when not a member. */
+  async membership(userId: string, organizationId: string): Promise<Membership | undefined> {
+    return (await this.memberships([{ userId, organizationId }]))[0];
+  }
+
   /**
-   * A signed-in user's role in the organization with the organization's standing, in one
-   * round trip (authentication runs it on every request); undefined when not a member.
+   * Members' roles with their organizations' standing, in one round trip for any number of
+   * (user, organization) pairs (authentication runs it for every signed-in request, grouping
+   * concurrent ones). The answer lines up with `pairs`; undefined where there is no membership.
    */
-  async membership(userId: string, organizationId: string): Promise<{ role: MemberRole; standing: OrganizationStanding } | undefined> {
-    const rows = await this.db.$queryRaw<Array<StandingRow & { role: MemberRole }>>`
-      SELECT m.role::text AS role, ${STANDING_COLUMNS}
-        FROM memberships m JOIN organizations o ON o.id = m.organization_id LEFT JOIN subscriptions s ON s.organization_id = o.id
-       WHERE m.user_id = ${userId}::uuid AND m.organization_id = ${organizationId}::uuid`;
-    return rows[0] ? { role: rows[0].role, standing: toStanding(rows[0]) } : undefined;
+  async memberships(pairs: Array<{ userId: string; organizationId: string }>): Promise<Array<Membership | undefined>> {
+    const rows = await this.db.$queryRaw<Array<StandingRow & { userId: string; role: MemberRole }>>`
+      SELECT m.user_id::text AS "userId", m.role::text AS role, ${STANDING_COLUMNS}
+        FROM unnest(${pairs.map((p) => p.userId)}::uuid[], ${pairs.map((p) => p.organizationId)}::uuid[]) AS q(user_id, organization_id)
+        JOIN memberships m ON m.user_id = q.user_id AND m.organization_id = q.organization_id
+        JOIN organizations o ON o.id = m.organization_id LEFT JOIN subscriptions s ON s.organization_id = o.id`;
+    const found = new Map(rows.map((row) => [`${row.userId} ${row.id}`, { role: row.role, standing: toStanding(row) }]));
+    return pairs.map((p) => found.get(`${p.userId} ${p.organizationId}`));
   }
 
   /** The user's role in the organization, or undefined when they are not a member. */

@@ -8,6 +8,15 @@ function toInfo(row: { id: string; name: string; prefix: string; scopes: string[
   return { id: row.id, name: row.name, prefix: row.prefix, scopes: row.scopes as ApiKeyScope[], createdAt: row.createdAt, lastUsedAt: row.lastUsedAt, revokedAt: row.revokedAt };
 }
 
+/** An unrevoked key as authentication needs it: its digest, scopes and organization. */
+export interface ActiveApiKey {
+  id: string;
+  organizationId: string;
+  secretHash: string;
+  scopes: ApiKeyScope[];
+  standing: OrganizationStanding;
+}
+
 export class ApiKeysRepository {
   constructor(private readonly db: Database) {}
 
@@ -26,15 +35,19 @@ export class ApiKeysRepository {
     return (await this.db.apiKey.count({ where: { id, organizationId } })) === 1;
   }
 
-  /** An active key with its organization's standing, in one round trip (authentication runs it on every request). */
-  async findActiveByPrefix(prefix: string): Promise<{ id: string; organizationId: string; secretHash: string; scopes: ApiKeyScope[]; standing: OrganizationStanding } | undefined> {
-    // Raw SQL: this runs on every API-key request, and Prisma's query compiler costs more CPU than the query.
-    const rows = await this.db.$queryRaw<Array<StandingRow & { keyId: string; secretHash: string; scopes: string[] }>>`
-      SELECT k.id::text AS "keyId", k.secret_hash AS "secretHash", k.scopes::text[] AS scopes, ${STANDING_COLUMNS}
+  /**
+   * Active keys with their organizations' standing, by prefix, in one round trip for any
+   * number of keys (authentication runs it for every API-key request, grouping concurrent
+   * ones). The answer lines up with `prefixes`; undefined where no active key has the prefix.
+   */
+  async findActiveByPrefixes(prefixes: string[]): Promise<Array<ActiveApiKey | undefined>> {
+    // Raw SQL: Prisma's query compiler costs more CPU than the query.
+    const rows = await this.db.$queryRaw<Array<StandingRow & { keyId: string; prefix: string; secretHash: string; scopes: string[] }>>`
+      SELECT k.id::text AS "keyId", k.prefix, k.secret_hash AS "secretHash", k.scopes::text[] AS scopes, ${STANDING_COLUMNS}
         FROM api_keys k JOIN organizations o ON o.id = k.organization_id LEFT JOIN subscriptions s ON s.organization_id = o.id
-       WHERE k.prefix = ${prefix} AND k.revoked_at IS NULL`;
-    const row = rows[0];
-    return row ? { id: row.keyId, organizationId: row.id, secretHash: row.secretHash, scopes: row.scopes as ApiKeyScope[], standing: toStanding(row) } : undefined;
+       WHERE k.prefix = ANY(${prefixes}::text[]) AND k.revoked_at IS NULL`;
+    const found = new Map(rows.map((row) => [row.prefix, { id: row.keyId, organizationId: row.id, secretHash: row.secretHash, scopes: row.scopes as ApiKeyScope[], standing: toStanding(row) }]));
+    return prefixes.map((prefix) => found.get(prefix));
   }
 
   /** Records use, at most once a minute per key, so busy keys do not write on every request. */

@@ -1,19 +1,22 @@
 /**
- * The hot path of POST /v1/renders: submissions of one organization recorded in one
- * statement (one round trip, atomic by itself). For each submission the statement checks the
- * assets it uses — the organization's own, of the right kind, ready, not deleted — then it
- * reserves quota for as many of the valid ones as the plan allows, in order (the period's
- * usage row is locked, so concurrent statements never overshoot), and inserts those renders
- * with their `queued` outbox events and activity entries. Nothing is written for the others.
+ * The hot path of POST /v1/renders: concurrent submissions — of any organizations — recorded
+ * in one statement (one round trip, atomic by itself). For each submission the statement
+ * checks the assets it uses — its organization's own, of the right kind, ready, not deleted —
+ * then, per organization and usage period, it reserves quota for as many of the valid ones as
+ * the plan allows, in order (the periods' usage rows are locked in id order, so concurrent
+ * statements never overshoot nor deadlock on them), and inserts those renders with their
+ * `queued` outbox events and activity entries. Nothing is written for the others.
  * services/render-submissions.ts groups concurrent requests into it (services/batcher.ts).
  */
-import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/client.js';
 import type { PlanId } from '../domain.js';
 import type { AssetKind } from './assets-repository.js';
 import { stateSubject, type RenderRecord } from './renders-repository.js';
 
-/** What the submissions of one statement share: the organization, its usage period and plan limit. */
+/**
+ * What a submission counts against: its organization's usage period and the plan's limit.
+ * Submissions of one organization and period share the period's usage row.
+ */
 export interface SubmissionGroup {
   organizationId: string;
   period: { start: Date; end: Date };
@@ -24,6 +27,7 @@ export interface SubmissionGroup {
 
 export interface SubmissionItem {
   id: string;
+  group: SubmissionGroup;
   /** The assets the spec names, checked by the statement. */
   assets: { video: string; logo: string | null; music: string | null };
   createdById: string | null;
@@ -46,7 +50,7 @@ export type SubmissionOutcome =
 
 const ROLES: AssetKind[] = ['video', 'logo', 'music'];
 /** Result columns about the statement itself rather than the render. */
-const STATEMENT_COLUMNS = new Set(['itemId', 'video', 'logo', 'music', 'periodUsed', 'grantedRows', 'validItems']);
+const STATEMENT_COLUMNS = new Set(['itemId', 'video', 'logo', 'music', 'periodUsed', 'ungranted']);
 
 interface ResultRow extends Partial<RenderRecord> {
   itemId: string;
@@ -54,8 +58,8 @@ interface ResultRow extends Partial<RenderRecord> {
   logo: FoundAsset;
   music: FoundAsset;
   periodUsed: number | null;
-  grantedRows: number;
-  validItems: number;
+  /** Valid, but its period's usage row was inserted by a concurrent statement after this one began. */
+  ungranted: boolean;
 }
 
 export function isUsable(role: AssetKind, found: FoundAsset): boolean {
@@ -65,21 +69,34 @@ export function isUsable(role: AssetKind, found: FoundAsset): boolean {
 export class SubmissionsRepository {
   constructor(private readonly db: Database) {}
 
-  async submitMany(group: SubmissionGroup, items: SubmissionItem[]): Promise<SubmissionOutcome[]> {
-    // The period's first statement inserts its row; one that races another's insert cannot
-    // see that row in its snapshot, grants nothing and is run again (it then sees the row).
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const outcomes = await this.submitManyOnce(group, items);
-      if (outcomes) return outcomes;
+  async submitMany(items: SubmissionItem[]): Promise<SubmissionOutcome[]> {
+    const outcomes: Array<SubmissionOutcome | undefined> = new Array(items.length);
+    let pending = items.map((_, index) => index);
+    // A period's first statement inserts its row; one that races another's insert cannot see
+    // that row in its snapshot, grants nothing for that period and runs those items again
+    // (then it sees the row). Every other item is decided and written the first time.
+    for (let attempt = 0; attempt < 3 && pending.length > 0; attempt++) {
+      const decided = await this.submitOnce(pending.map((index) => items[index]!));
+      pending.forEach((index, i) => (outcomes[index] = decided[i]));
+      pending = pending.filter((index) => outcomes[index] === undefined);
     }
-    throw new Error(`usage period of organization ${group.organizationId} from ${group.period.start.toISOString()} could not be locked`);
+    if (pending.length > 0) {
+      const { organizationId, period } = items[pending[0]!]!.group;
+      throw new Error(`usage period of organization ${organizationId} from ${period.start.toISOString()} could not be locked`);
+    }
+    return outcomes as SubmissionOutcome[];
   }
 
-  private async submitManyOnce(group: SubmissionGroup, items: SubmissionItem[]): Promise<SubmissionOutcome[] | undefined> {
-    const unlimited = group.overage || group.rendersLimit === null;
+  /** One statement; undefined for the items whose period must be tried again. */
+  private async submitOnce(items: SubmissionItem[]): Promise<Array<SubmissionOutcome | undefined>> {
     const rows = items.map((item, index) => ({
       ord: index + 1,
       id: item.id,
+      organization_id: item.group.organizationId,
+      period_start: item.group.period.start.toISOString(),
+      period_end: item.group.period.end.toISOString(),
+      renders_limit: item.group.rendersLimit,
+      unlimited: item.group.overage || item.group.rendersLimit === null,
       subject: stateSubject(item.id),
       video_id: item.assets.video,
       logo_id: item.assets.logo,
@@ -93,49 +110,57 @@ export class SubmissionsRepository {
       idempotency_key: item.idempotencyKey,
       activity: item.activityData,
     }));
-    const org = group.organizationId;
+    // Submissions of one organization and period that disagree on the plan (it changed
+    // between them) are granted by the stricter reading: limited if any is, the lowest limit.
     const result = await this.db.$queryRaw<ResultRow[]>`
       WITH items AS (
         SELECT t.*,
                (SELECT jsonb_build_object('kind', a.kind, 'status', a.status, 'rejectionCode', a.rejection_code) FROM assets a
-                 WHERE a.id = t.video_id AND a.organization_id = ${org}::uuid AND a.deleted_at IS NULL) AS video,
+                 WHERE a.id = t.video_id AND a.organization_id = t.organization_id AND a.deleted_at IS NULL) AS video,
                (SELECT jsonb_build_object('kind', a.kind, 'status', a.status, 'rejectionCode', a.rejection_code) FROM assets a
-                 WHERE a.id = t.logo_id AND a.organization_id = ${org}::uuid AND a.deleted_at IS NULL) AS logo,
+                 WHERE a.id = t.logo_id AND a.organization_id = t.organization_id AND a.deleted_at IS NULL) AS logo,
                (SELECT jsonb_build_object('kind', a.kind, 'status', a.status, 'rejectionCode', a.rejection_code) FROM assets a
-                 WHERE a.id = t.music_id AND a.organization_id = ${org}::uuid AND a.deleted_at IS NULL) AS music
-          FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS t(ord int, id uuid, subject text, video_id uuid, logo_id uuid, music_id uuid, created_by_id uuid,
+                 WHERE a.id = t.music_id AND a.organization_id = t.organization_id AND a.deleted_at IS NULL) AS music
+          FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS t(ord int, id uuid, organization_id uuid, period_start timestamp(3), period_end timestamp(3),
+               renders_limit int, unlimited boolean, subject text, video_id uuid, logo_id uuid, music_id uuid, created_by_id uuid,
                api_key_id uuid, title text, tier "PlanId", priority int, spec jsonb, idempotency_key text, activity jsonb)
       ), valid AS (
-        SELECT items.*, row_number() OVER (ORDER BY ord)::int AS rank FROM items
+        SELECT items.*, row_number() OVER (PARTITION BY organization_id, period_start ORDER BY ord)::int AS rank FROM items
          WHERE video->>'kind' = 'video' AND video->>'status' = 'ready'
            AND (logo_id IS NULL OR (logo->>'kind' = 'logo' AND logo->>'status' = 'ready'))
            AND (music_id IS NULL OR (music->>'kind' = 'music' AND music->>'status' = 'ready'))
       ), wanted AS (
-        SELECT count(*)::int AS n FROM valid
+        SELECT organization_id, period_start, max(period_end) AS period_end, bool_and(unlimited) AS unlimited,
+               min(renders_limit) AS renders_limit, count(*)::int AS n
+          FROM valid GROUP BY organization_id, period_start
       ), fresh AS (
         INSERT INTO usage_periods (id, organization_id, period_start, period_end, renders_limit, renders_reserved)
-        SELECT ${randomUUID()}::uuid, ${org}::uuid, ${group.period.start}, ${group.period.end}, ${group.rendersLimit}::int,
-               CASE WHEN ${unlimited} THEN n ELSE least(n, ${group.rendersLimit}::int) END
-          FROM wanted WHERE n > 0
+        SELECT gen_random_uuid(), organization_id, period_start, period_end, renders_limit,
+               CASE WHEN unlimited THEN n ELSE least(n, renders_limit) END
+          FROM wanted ORDER BY organization_id, period_start
         ON CONFLICT (organization_id, period_start) DO NOTHING
-        RETURNING id, 0 AS used_before, renders_reserved AS admitted
+        RETURNING id, organization_id, period_start, 0 AS used_before, renders_reserved AS admitted
       ), locked AS (
-        SELECT id, renders_reserved + renders_committed AS used_before FROM usage_periods
-         WHERE organization_id = ${org}::uuid AND period_start = ${group.period.start} AND (SELECT n FROM wanted) > 0
-           FOR UPDATE
+        SELECT u.id, u.organization_id, u.period_start, u.renders_reserved + u.renders_committed AS used_before
+          FROM usage_periods u JOIN wanted w ON w.organization_id = u.organization_id AND w.period_start = u.period_start
+         ORDER BY u.id
+           FOR UPDATE OF u
       ), granted AS (
-        SELECT id, used_before, admitted FROM fresh
+        SELECT id, organization_id, period_start, used_before, admitted FROM fresh
         UNION ALL
-        SELECT locked.id, used_before, CASE WHEN ${unlimited} THEN n ELSE least(n, greatest(0, ${group.rendersLimit}::int - used_before)) END FROM locked, wanted
+        SELECT l.id, l.organization_id, l.period_start, l.used_before,
+               CASE WHEN w.unlimited THEN w.n ELSE least(w.n, greatest(0, w.renders_limit - l.used_before)) END
+          FROM locked l JOIN wanted w ON w.organization_id = l.organization_id AND w.period_start = l.period_start
       ), reserved AS (
-        UPDATE usage_periods u SET renders_reserved = u.renders_reserved + g.admitted, renders_limit = ${group.rendersLimit}::int
-          FROM granted g WHERE u.id = g.id AND g.admitted > 0
+        UPDATE usage_periods u SET renders_reserved = u.renders_reserved + g.admitted, renders_limit = w.renders_limit
+          FROM granted g JOIN wanted w ON w.organization_id = g.organization_id AND w.period_start = g.period_start
+         WHERE u.id = g.id AND g.admitted > 0
       ), admitted AS (
         SELECT valid.*, g.id AS usage_period_id, g.used_before + valid.rank AS period_used
-          FROM valid JOIN granted g ON valid.rank <= g.admitted
+          FROM valid JOIN granted g ON g.organization_id = valid.organization_id AND g.period_start = valid.period_start AND valid.rank <= g.admitted
       ), render AS (
         INSERT INTO renders (id, organization_id, asset_id, created_by_id, title, state, tier, priority, spec, idempotency_key, usage_period_id)
-        SELECT id, ${org}::uuid, video_id, created_by_id, title, 'queued', tier, priority, spec, idempotency_key, usage_period_id FROM admitted ORDER BY ord
+        SELECT id, organization_id, video_id, created_by_id, title, 'queued', tier, priority, spec, idempotency_key, usage_period_id FROM admitted ORDER BY ord
         RETURNING *
       ), announced AS (
         INSERT INTO outbox_events (subject, payload)
@@ -152,13 +177,14 @@ export class SubmissionsRepository {
              render.tier::text AS tier, render.progress, render.stage, render.error_code AS "errorCode", render.error_message AS "errorMessage",
              render.duration_seconds AS "durationSeconds", render.idempotency_key AS "idempotencyKey", render.queued_at AS "queuedAt",
              render.started_at AS "startedAt", render.finished_at AS "finishedAt", render.expires_at AS "expiresAt", render.spec,
-             admitted.period_used AS "periodUsed", (SELECT count(*)::int FROM granted) AS "grantedRows", (SELECT n FROM wanted) AS "validItems"
+             admitted.period_used AS "periodUsed",
+             (valid.id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM granted g WHERE g.organization_id = valid.organization_id AND g.period_start = valid.period_start)) AS ungranted
         FROM items
+        LEFT JOIN valid ON valid.id = items.id
         LEFT JOIN admitted ON admitted.id = items.id
         LEFT JOIN render ON render.id = items.id
        ORDER BY items.ord`;
-    if (result[0]!.validItems > 0 && result[0]!.grantedRows === 0) return undefined;
-    return result.map((row, i) => outcomeOf(row, items[i]!));
+    return result.map((row, i) => (row.ungranted ? undefined : outcomeOf(row, items[i]!)));
   }
 }
 

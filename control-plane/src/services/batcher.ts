@@ -1,9 +1,8 @@
 /**
- * Groups concurrent work that shares a key into one call. Nothing waits for a timer: the
- * first item runs at once, alone; items that arrive while a call for their key is in flight
- * queue up and go together in the next call. So grouping adds no latency at low load, and
- * under load one round trip carries many items (DESIGN §4: one statement, one commit and one
- * lock of the organization's usage row for a burst of submissions).
+ * Groups concurrent work into one call. Nothing waits for a timer: the first item runs at
+ * once, alone; items that arrive while a call is in flight queue up and go together in the
+ * next call. So grouping adds no latency at low load, and under load one round trip carries
+ * many items (DESIGN §4: one statement and one commit for a burst of submissions).
  *
  * A failed call of several items runs each of them alone, so one bad item (say, a duplicate
  * Idempotency-Key) fails only itself. The call must be atomic for that to be safe.
@@ -14,39 +13,37 @@ interface Pending<Item, Result> {
   reject: (err: unknown) => void;
 }
 
-export class Batcher<Group, Item, Result> {
-  private readonly queues = new Map<string, Array<Pending<Item, Result>>>();
+export class Batcher<Item, Result> {
+  private queue: Array<Pending<Item, Result>> | undefined;
 
   constructor(
-    private readonly call: (group: Group, items: Item[]) => Promise<Result[]>,
+    private readonly call: (items: Item[]) => Promise<Result[]>,
     private readonly maxItems = 64,
   ) {}
 
-  run(key: string, group: Group, item: Item): Promise<Result> {
+  run(item: Item): Promise<Result> {
     return new Promise((resolve, reject) => {
-      const queued = this.queues.get(key);
-      if (queued) {
-        queued.push({ item, resolve, reject });
+      if (this.queue) {
+        this.queue.push({ item, resolve, reject });
         return;
       }
-      const queue = [{ item, resolve, reject }];
-      this.queues.set(key, queue);
-      void this.drain(key, group, queue);
+      this.queue = [{ item, resolve, reject }];
+      void this.drain(this.queue);
     });
   }
 
-  private async drain(key: string, group: Group, queue: Array<Pending<Item, Result>>): Promise<void> {
-    while (queue.length > 0) await this.callFor(group, queue.splice(0, this.maxItems));
-    this.queues.delete(key);
+  private async drain(queue: Array<Pending<Item, Result>>): Promise<void> {
+    while (queue.length > 0) await this.callFor(queue.splice(0, this.maxItems));
+    this.queue = undefined;
   }
 
-  private async callFor(group: Group, batch: Array<Pending<Item, Result>>): Promise<void> {
+  private async callFor(batch: Array<Pending<Item, Result>>): Promise<void> {
     try {
-      const results = await this.call(group, batch.map((p) => p.item));
+      const results = await this.call(batch.map((p) => p.item));
       batch.forEach((p, i) => p.resolve(results[i]!));
     } catch (err) {
       if (batch.length === 1) return batch[0]!.reject(err);
-      for (const pending of batch) await this.callFor(group, [pending]);
+      for (const pending of batch) await this.callFor([pending]);
     }
   }
 }

@@ -1,7 +1,7 @@
 /**
  * Submitting and canceling renders. Submission checks everything a render can be refused for
- * before it costs anything, then — in one SQL statement, shared with the organization's
- * concurrent submissions — reserves quota, records the render, its outbox event and the
+ * before it costs anything, then — in one SQL statement, shared with concurrent submissions
+ * of any organization — reserves quota, records the render, its outbox event and the
  * activity entry. An Idempotency-Key makes retries of the same request return the first
  * render instead of creating (and charging) another.
  */
@@ -38,8 +38,8 @@ export interface PlanAndPeriod {
 }
 
 export class RenderSubmissions {
-  /** Concurrent submissions of one organization and period share one statement. */
-  private readonly batcher: Batcher<SubmissionGroup, SubmissionItem, SubmissionOutcome>;
+  /** Concurrent submissions, of any organizations, share one statement. */
+  private readonly batcher: Batcher<SubmissionItem, SubmissionOutcome>;
 
   constructor(
     private readonly renders: RendersRepository,
@@ -51,7 +51,7 @@ export class RenderSubmissions {
     private readonly now: () => Date = () => new Date(),
     private readonly dispatcher?: { wake(): void; cancel(renderId: string): void },
   ) {
-    this.batcher = new Batcher((group, items) => submissions.submitMany(group, items));
+    this.batcher = new Batcher((items) => submissions.submitMany(items));
   }
 
   async submit(principal: Principal, { plan, period, overage }: PlanAndPeriod, request: RenderRequest, idempotencyKey: string | undefined, traceparent?: string): Promise<{ render: RenderRecord; created: boolean }> {
@@ -67,8 +67,9 @@ export class RenderSubmissions {
     const spec = buildRenderSpec({ renderId, organizationId: principal.organizationId, request: { ...request, script }, videoKey: keyOf(assets.video)!, logoKey: keyOf(assets.logo), musicKey: keyOf(assets.music), plan, traceparent }, this.store);
     const group: SubmissionGroup = { organizationId: principal.organizationId, period, rendersLimit: plan.rendersPerMonth, overage };
     try {
-      const result = await this.batcher.run(`${group.organizationId} ${period.start.getTime()} ${group.rendersLimit} ${overage}`, group, {
+      const result = await this.batcher.run({
         id: renderId,
+        group,
         assets,
         createdById: principal.kind === 'user' ? principal.userId : null,
         apiKeyId: principal.kind === 'apiKey' ? principal.apiKeyId : null,
