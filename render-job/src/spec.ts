@@ -7,6 +7,7 @@ import Type from 'typebox';
 import { Compile } from 'typebox/compile';
 import Value from 'typebox/value';
 import { RenderError } from './errors.js';
+import { compileDefaults } from './spec-defaults.js';
 
 export const ASPECTS = ['9:16', '1:1', '16:9'] as const;
 export type Aspect = (typeof ASPECTS)[number];
@@ -162,6 +163,7 @@ export type RenderSpec = RenderSpecInput & {
 };
 
 const compiled = Compile(RenderSpecSchema);
+const applyDefaults = compileDefaults(RenderSpecSchema);
 
 export interface FieldError {
   path: string;
@@ -170,7 +172,7 @@ export interface FieldError {
 
 /** Validates an untrusted value and applies defaults; throws CUTLINE_INVALID_SPEC with field errors. */
 export function parseRenderSpec(input: unknown, makeId: () => string = defaultId): RenderSpec {
-  const candidate = Value.Default(RenderSpecSchema, Value.Clone(input)) as Record<string, unknown>;
+  const candidate = applyDefaults(Value.Clone(input)) as Record<string, unknown>;
   if (!compiled.Check(candidate)) {
     const errors: FieldError[] = [...compiled.Errors(candidate)]
       .filter((e) => e.keyword !== 'boolean' && e.keyword !== 'anyOf')

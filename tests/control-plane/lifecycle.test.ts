@@ -198,9 +198,18 @@ describe('retention', () => {
     expect((await t.db.render.findUnique({ where: { id } }))!.state).toBe('expired');
     expect(await t.db.asset.findUnique({ where: { id: assetId } })).toMatchObject({ status: 'expired' });
     expect((await t.app.inject({ method: 'GET', url: `/v1/renders/${id}/outputs`, headers: bearer(account.accessToken) })).json()).toEqual([]);
-    // Two sweepers never work at once; a second pass finds nothing left.
-    const [a, b] = await Promise.all([sweeper.sweep(later), sweeper.sweep(later)]);
-    expect(a.outputsDeleted + b.outputsDeleted).toBe(0);
+    // Published events older than the replay window are pruned; one not yet published stays.
+    expect(result.eventsPruned).toBeGreaterThan(0);
+    expect(await t.db.outboxEvent.count({ where: { subject: `cutline.renders.${id}.state`, payload: { path: ['state'], equals: 'succeeded' } } })).toBe(0);
+    const pending = await t.db.outboxEvent.create({ data: { subject: 'cutline.test.pending', payload: {}, createdAt: new Date(Date.now() - 3 * 86_400_000) } });
+    // Held locked, so the running relay (SKIP LOCKED) cannot publish it during the sweeps.
+    await t.db.$transaction(async (tx) => {
+      await tx.$queryRaw`SELECT id FROM outbox_events WHERE id = ${pending.id} FOR UPDATE`;
+      // Two sweepers never work at once; a second pass finds nothing left.
+      const [a, b] = await Promise.all([sweeper.sweep(later), sweeper.sweep(later)]);
+      expect(a.outputsDeleted + b.outputsDeleted).toBe(0);
+      expect(await t.db.outboxEvent.findUnique({ where: { id: pending.id } })).toMatchObject({ publishedAt: null });
+    });
   });
 });
 

@@ -41,8 +41,12 @@ export class OutboxRelay {
   /** Relays up to `limit` rows; returns how many. */
   async relayBatch(limit: number): Promise<number> {
     return this.db.$transaction(async (tx) => {
+      // "ORDER BY published_at, id" (all NULL here, so the same order as by id) lets the
+      // (published_at, id) index deliver rows in order: an index scan skips the entries of
+      // rows published since the last vacuum; a bitmap scan and sort (what "ORDER BY id"
+      // gets) visits every one of them, which cost 8 ms a batch at 1,500 events a second.
       const rows = await tx.$queryRaw<Array<{ id: bigint; subject: string; payload: Record<string, unknown> }>>`
-        SELECT id, subject, payload FROM outbox_events WHERE published_at IS NULL ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
+        SELECT id, subject, payload FROM outbox_events WHERE published_at IS NULL ORDER BY published_at, id LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
       for (const row of rows) await this.bus.publish(row.subject, { ...row.payload, eventId: Number(row.id) });
       if (rows.length > 0) {
         await tx.$executeRaw`UPDATE outbox_events SET published_at = now() WHERE id = ANY(${rows.map((r) => r.id)}::bigint[])`;

@@ -1,6 +1,6 @@
 /**
  * Retention: deletes expired outputs and uploads — objects first, then the records say so —
- * and marks expired renders. One sweeper at a time (a PostgreSQL advisory lock); each item
+ * marks expired renders, and prunes published events past the replay window. One sweeper at a time (a PostgreSQL advisory lock); each item
  * is independent, so a crash midway loses nothing and the next sweep carries on.
  */
 import type { Database } from '../db/client.js';
@@ -11,11 +11,17 @@ const SWEEP_LOCK_KEY = 72_707_368_002;
 const BATCH = 200;
 /** Uploads that never finished (a crash mid-upload) are cleaned after this long. */
 const STALE_UPLOAD_MS = 24 * 3_600_000;
+/**
+ * Published events stay this long for SSE clients that reconnect with Last-Event-ID
+ * (repositories/events-repository.ts); a client away longer reloads the render instead.
+ */
+export const EVENT_REPLAY_MS = 24 * 3_600_000;
 
 export interface SweepResult {
   outputsDeleted: number;
   rendersExpired: number;
   assetsDeleted: number;
+  eventsPruned: number;
   skipped: boolean;
 }
 
@@ -27,7 +33,7 @@ export class Sweeper {
   ) {}
 
   async sweep(now: Date = new Date()): Promise<SweepResult> {
-    const result: SweepResult = { outputsDeleted: 0, rendersExpired: 0, assetsDeleted: 0, skipped: false };
+    const result: SweepResult = { outputsDeleted: 0, rendersExpired: 0, assetsDeleted: 0, eventsPruned: 0, skipped: false };
     // A transaction-level advisory lock: held for exactly the sweep, released even on a crash.
     return this.db.$transaction(
       async (tx) => {
@@ -68,8 +74,11 @@ export class Sweeper {
           await tx.asset.update({ where: { id: asset.id }, data: { status: 'expired', deletedAt: now } });
         }
         result.assetsDeleted = assets.length;
-        if (result.outputsDeleted + result.rendersExpired + result.assetsDeleted > 0) {
-          this.log(`sweep: ${result.outputsDeleted} outputs and ${result.assetsDeleted} uploads deleted, ${result.rendersExpired} renders expired`);
+
+        // Unpublished events stay whatever their age: the relay has yet to send them.
+        result.eventsPruned = await tx.$executeRaw`DELETE FROM outbox_events WHERE published_at < ${new Date(now.getTime() - EVENT_REPLAY_MS)}`;
+        if (result.outputsDeleted + result.rendersExpired + result.assetsDeleted + result.eventsPruned > 0) {
+          this.log(`sweep: ${result.outputsDeleted} outputs and ${result.assetsDeleted} uploads deleted, ${result.rendersExpired} renders expired, ${result.eventsPruned} published events pruned`);
         }
         return result;
       },
