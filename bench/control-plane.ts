@@ -77,6 +77,7 @@ async function setUp(api: string, databaseUrl: string, video: string, name = 'be
 
 const SUBMISSION_SECONDS = 15;
 const CONNECTIONS = 50;
+const UPLOAD_RUNS = 3;
 
 /**
  * POST /v1/renders from 50 connections for 15 s; each request goes to the next tenant in
@@ -97,36 +98,51 @@ function memoryMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   return match ? Number(match[1]) / 1024 : NaN;
 }
 
+/** Peak RSS of a fresh API process while it streams a 2 GB body into an upload. */
+async function measureUpload(postgresUrl: string, video: string): Promise<{ status: number; seconds: number; rssMbBefore: number; peakRssMb: number }> {
+  const round = (v: number) => Math.round(v * 100) / 100;
+  const db = await freshDatabase(postgresUrl, 'bench');
+  const serve = await startControlPlane('serve', db);
+  const { auth } = await setUp(serve.api, db, video);
+  // The peak counts from here: signing up (a 32 MiB scrypt hash) is not part of the upload.
+  writeFileSync(`/proc/${serve.proc.pid!}/clear_refs`, '5');
+  const before = memoryMb(serve.proc.pid!, 'VmRSS');
+  let sampled = before;
+  const sampler = setInterval(() => (sampled = Math.max(sampled, memoryMb(serve.proc.pid!, 'VmRSS'))), 50);
+  const size = 2 * 1024 ** 3;
+  let sent = 0;
+  const chunk = Buffer.alloc(1024 * 1024, 1);
+  const stream = new Readable({
+    read() {
+      if (sent >= size) return void this.push(null);
+      sent += chunk.length;
+      this.push(chunk);
+    },
+  });
+  const uploadStarted = performance.now();
+  const upload = await fetch(`${serve.api}/v1/assets?kind=video&filename=big.mp4`, { method: 'POST', headers: { ...auth, 'content-type': 'video/mp4' }, body: Readable.toWeb(stream) as never, duplex: 'half' } as RequestInit);
+  const uploadSeconds = (performance.now() - uploadStarted) / 1000;
+  const uploadStatus = upload.status;
+  clearInterval(sampler);
+  const peakDuringUpload = Math.max(sampled, memoryMb(serve.proc.pid!, 'VmHWM'));
+  await serve.stop();
+  return { status: uploadStatus, seconds: round(uploadSeconds), rssMbBefore: round(before), peakRssMb: round(peakDuringUpload) };
+}
+
 async function main(): Promise<void> {
   const corpus = await ensureCorpus();
   const services = await startServices({ ...process.env, CUTLINE_TEST_DOCKER: '0' });
   const round = (v: number) => Math.round(v * 100) / 100;
   try {
-    // 1. Memory of a fresh API process while it streams a 2 GB upload.
+    // 1. Memory of a fresh API process while it streams a 2 GB upload; three times, since the
+    // peak differs between runs (V8's collection schedule), and the worst one counts.
+    const uploads = [];
+    for (let i = 0; i < UPLOAD_RUNS; i++) uploads.push(await measureUpload(services.urls.postgresUrl, corpus.oneSecond));
+    const worstUpload = uploads.reduce((worst, u) => (u.peakRssMb > worst.peakRssMb ? u : worst));
+
     const dbA = await freshDatabase(services.urls.postgresUrl, 'bench');
     const serve = await startControlPlane('serve', dbA);
     const { auth, assetId } = await setUp(serve.api, dbA, corpus.oneSecond);
-    // The peak counts from here: signing up (a 32 MiB scrypt hash) is not part of the upload.
-    writeFileSync(`/proc/${serve.proc.pid!}/clear_refs`, '5');
-    const before = memoryMb(serve.proc.pid!, 'VmRSS');
-    let sampled = before;
-    const sampler = setInterval(() => (sampled = Math.max(sampled, memoryMb(serve.proc.pid!, 'VmRSS'))), 50);
-    const size = 2 * 1024 ** 3;
-    let sent = 0;
-    const chunk = Buffer.alloc(1024 * 1024, 1);
-    const stream = new Readable({
-      read() {
-        if (sent >= size) return void this.push(null);
-        sent += chunk.length;
-        this.push(chunk);
-      },
-    });
-    const uploadStarted = performance.now();
-    const upload = await fetch(`${serve.api}/v1/assets?kind=video&filename=big.mp4`, { method: 'POST', headers: { ...auth, 'content-type': 'video/mp4' }, body: Readable.toWeb(stream) as never, duplex: 'half' } as RequestInit);
-    const uploadSeconds = (performance.now() - uploadStarted) / 1000;
-    const uploadStatus = upload.status;
-    clearInterval(sampler);
-    const peakDuringUpload = Math.max(sampled, memoryMb(serve.proc.pid!, 'VmHWM'));
 
     // 2. Submissions under load (API only: renders stay queued): one tenant, then ten.
     const oneTenant = await submissions(serve.api, [{ auth, assetId }]);
@@ -161,7 +177,7 @@ async function main(): Promise<void> {
       measuredAt: new Date().toISOString(),
       machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version },
       submissions: { connections: CONNECTIONS, durationSeconds: SUBMISSION_SECONDS, oneTenant, tenTenants, targets: { requestsPerSecond: 1000, p99Ms: 50 } },
-      upload2GB: { status: uploadStatus, seconds: round(uploadSeconds), rssMbBefore: round(before), peakRssMb: round(peakDuringUpload), targetMb: 200 },
+      upload2GB: { ...worstUpload, runs: uploads, targetMb: 200 },
       submitToRunningMs: { p50: round(latencies[Math.floor(latencies.length / 2)]!), max: round(latencies.at(-1)!), samples: latencies.map(round) },
     };
     const pass = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
@@ -172,11 +188,14 @@ Measured ${results.measuredAt} on ${results.machine.cpus} × ${results.machine.c
 | measure | result | target | |
 |---|---|---|---|
 ${[oneTenant, tenTenants].map((r) => `| render submissions, ${r.tenants === 1 ? 'one organization (one API key, one video)' : `${r.tenants} organizations in turn`}, ${CONNECTIONS} connections, ${SUBMISSION_SECONDS} s | **${r.requestsPerSecond}/s**, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms (non-2xx: ${r.non2xx}, errors: ${r.errors}) | ≥ 1,000/s, p99 ≤ 50 ms | ${pass(r.requestsPerSecond >= 1000 && r.latencyMs.p99 <= 50)} |`).join('\n')}
-| API peak RSS streaming a 2 GB upload | **${results.upload2GB.peakRssMb} MB** (RSS before: ${results.upload2GB.rssMbBefore} MB; ${results.upload2GB.seconds} s; answered ${results.upload2GB.status}) | ≤ 200 MB | ${pass(results.upload2GB.peakRssMb <= 200)} |
+| API peak RSS streaming a 2 GB upload, worst of ${UPLOAD_RUNS} fresh processes | **${results.upload2GB.peakRssMb} MB** (all runs: ${uploads.map((u) => u.peakRssMb).join(', ')} MB; RSS before: ${results.upload2GB.rssMbBefore} MB; ${results.upload2GB.seconds} s; answered ${results.upload2GB.status}) | ≤ 200 MB | ${pass(results.upload2GB.peakRssMb <= 200)} |
 | submit → running, local launcher | p50 **${results.submitToRunningMs.p50} ms**, max ${results.submitToRunningMs.max} ms | — | |
 
 The 2 GB body is generated bytes, not a video: it is streamed to disk, probed and refused (422), which is the path that must not buffer.
 The peak is counted from just before the upload (\`/proc/<pid>/clear_refs\`), so signing up (a 32 MiB scrypt hash) is not in it.
+The peak differs between processes: in some, RSS stays flat through the upload; in others it climbs about 5 MB/s
+(\`--trace-gc\`: the scavenges that external-memory pressure triggers promote in-flight request chunks to the old
+generation, which is not collected before the upload ends). Hence the worst of ${UPLOAD_RUNS} counts.
 
 What bounds submissions (profiled with \`--cpu-prof\` and pg_stat_statements): the API is one Node thread on 2 cores it
 shares with PostgreSQL and the load generator. Concurrent requests, of any organizations, share two round trips: one
@@ -184,8 +203,8 @@ credentials lookup (http/authenticate.ts) and one statement that checks their as
 and records the renders, outbox events and activity (services/batcher.ts, repositories/submissions-repository.ts).
 Under this load a statement carries about 17 submissions and takes about 2.8 ms of PostgreSQL execution. What is left
 of the API's CPU is mostly writing responses (one writev each, ~10 %), Prisma's client (~8 %), garbage collection
-(~5 %) and Fastify. Results vary between runs on this shared machine: on 2026-11-23 this code measured 2,080–2,930/s with ten
-organizations (p99 38–59 ms).
+(~5 %) and Fastify. Results vary between runs on this shared machine: on 2026-11-23 this code measured 1,550–2,930/s with ten
+organizations (p99 38–88 ms), most runs between 2,000 and 2,900/s.
 `;
     await writeFile(join(ROOT, 'bench/results/control-plane.json'), `${JSON.stringify(results, null, 2)}\n`);
     await writeFile(join(ROOT, 'bench/results/control-plane.md'), md);
