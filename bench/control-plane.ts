@@ -98,9 +98,11 @@ function memoryMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   return match ? Number(match[1]) / 1024 : NaN;
 }
 
+/** Two decimals, for the results file. */
+const round = (v: number) => Math.round(v * 100) / 100;
+
 /** Peak RSS of a fresh API process while it streams a 2 GB body into an upload. */
 async function measureUpload(postgresUrl: string, video: string): Promise<{ status: number; seconds: number; rssMbBefore: number; peakRssMb: number }> {
-  const round = (v: number) => Math.round(v * 100) / 100;
   const db = await freshDatabase(postgresUrl, 'bench');
   const serve = await startControlPlane('serve', db);
   const { auth } = await setUp(serve.api, db, video);
@@ -132,7 +134,6 @@ async function measureUpload(postgresUrl: string, video: string): Promise<{ stat
 async function main(): Promise<void> {
   const corpus = await ensureCorpus();
   const services = await startServices({ ...process.env, CUTLINE_TEST_DOCKER: '0' });
-  const round = (v: number) => Math.round(v * 100) / 100;
   try {
     // 1. Memory of a fresh API process while it streams a 2 GB upload; three times, since the
     // peak differs between runs (V8's collection schedule), and the worst one counts.

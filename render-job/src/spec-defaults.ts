@@ -21,9 +21,12 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 /** True when the schema, or anything inside it, declares a default. */
 function holdsDefaults(schema: unknown): boolean {
-  if (typeof schema !== 'object' || schema === null) return false;
-  if ('default' in schema) return true;
-  return Object.values(schema).some((inner) => (Array.isArray(inner) ? inner.some(holdsDefaults) : holdsDefaults(inner)));
+  return typeof schema === 'object' && schema !== null && ('default' in schema || membersHoldDefaults(schema));
+}
+
+/** True when anything inside the schema (not the schema itself) declares a default. */
+function membersHoldDefaults(schema: object): boolean {
+  return Object.entries(schema).some(([key, inner]) => key !== 'default' && (Array.isArray(inner) ? inner.some(holdsDefaults) : holdsDefaults(inner)));
 }
 
 /** Compiles the defaults of `schema` into a function that fills them in, in place where it can. */
@@ -61,6 +64,5 @@ export function compileDefaults(schema: TSchema): ApplyDefaults {
     });
   }
   // Unions, records, intersections and the rest: left alone unless a member holds defaults.
-  const membersHoldDefaults = Object.entries(schema).some(([key, inner]) => key !== 'default' && (Array.isArray(inner) ? inner.some(holdsDefaults) : holdsDefaults(inner)));
-  return membersHoldDefaults ? (value) => Value.Default(schema, value) : withDefault(identity);
+  return membersHoldDefaults(schema) ? (value) => Value.Default(schema, value) : withDefault(identity);
 }
