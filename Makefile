@@ -43,7 +43,7 @@ demo: tools-media build
 # The control plane on the embedded default (PostgreSQL from embedded-postgres, objects in
 # .cutline/, in-process events, local render workers); prints its URL.
 dev: tools-media build
-	node control-plane/dist/main.js all
+	control-plane/bin/cutline.js all
 
 test: setup
 	npx vitest run

@@ -13,7 +13,7 @@ import { freshDatabase } from '../fixture/helpers.js';
 import { freePort, waitFor } from '../fixture/ports.js';
 import { ensureCorpus, type CorpusName } from '../render/corpus.js';
 
-const MAIN = join(import.meta.dirname, '../../control-plane/dist/main.js');
+const PROGRAM = join(import.meta.dirname, '../../control-plane/bin/cutline.js');
 const services = inject('services');
 let corpus: Record<CorpusName, string>;
 let env: Record<string, string>;
@@ -22,7 +22,7 @@ let child: ChildProcess | undefined;
 let log = '';
 
 function start(): ChildProcess {
-  const proc = spawn(process.execPath, [MAIN, 'all'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(PROGRAM, ['all'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   proc.stdout?.on('data', (c: Buffer) => (log += c.toString()));
   proc.stderr?.on('data', (c: Buffer) => (log += c.toString()));
   return proc;

@@ -76,7 +76,8 @@ beforeAll(async () => {
   chmodSync(work, 0o755);
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  server = spawn(process.execPath, [join(ROOT, 'control-plane/dist/main.js'), 'all'], {
+  // The program as `make dev` starts it: its bin sets the V8 flags the control plane runs with.
+  server = spawn(join(ROOT, 'control-plane/bin/cutline.js'), ['all'], {
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
