@@ -11,6 +11,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { AccessTokens } from './auth/access-tokens.js';
 import type { BillingConfig, ControlPlaneConfig } from './config.js';
 import type { Database } from './db/client.js';
+import type { CredentialChanges } from './db/credential-changes.js';
+import { ApiKeyCache } from './http/api-key-cache.js';
 import { createAuthenticate } from './http/authenticate.js';
 import { installErrorHandler } from './http/error-handler.js';
 import { adminUiFallback, hasAdminUi, serveAdminUi } from './http/admin-ui.js';
@@ -79,6 +81,8 @@ export interface AppDeps {
   platformAdmins?: readonly string[] | undefined;
   /** Where renders run, for the operators' system page. */
   launcher?: string;
+  /** When given, verified API keys are kept between requests while it is live (http/api-key-cache.ts). */
+  credentialChanges?: CredentialChanges | undefined;
 }
 
 registerAjvFormats();
@@ -117,7 +121,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const apiKeys = new ApiKeysRepository(deps.db);
   const tokens = new AccessTokens(deps.config.auth.jwtSecret, deps.config.auth.accessTokenSeconds);
   const service = new AccountsService(accounts, sessions, tokens, deps.config.auth.refreshTokenDays, deps.now, deps.platformAdmins);
-  const authenticate = createAuthenticate({ tokens, accounts, apiKeys, ...(deps.now ? { now: deps.now } : {}) });
+  const apiKeyCache = deps.credentialChanges ? new ApiKeyCache(deps.credentialChanges) : undefined;
+  const credentialsChanged = (organizationId: string) => apiKeyCache?.forget(organizationId);
+  const authenticate = createAuthenticate({ tokens, accounts, apiKeys, apiKeyCache, ...(deps.now ? { now: deps.now } : {}) });
 
   const checks = {
     database: async () => void (await deps.db.$queryRaw`SELECT 1`),
@@ -126,7 +132,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   };
   await app.register(healthRoutes, { registry, checks });
   await app.register(authRoutes, { service, accounts, authenticate, rateLimitPerMinute: deps.config.auth.rateLimitPerMinute });
-  await app.register(apiKeyRoutes, { apiKeys, authenticate });
+  await app.register(apiKeyRoutes, { apiKeys, authenticate, credentialsChanged });
   await app.register(memberRoutes, { accounts, authenticate });
   const previews = new Previews(deps.catalogue, deps.store);
   await app.register(catalogueRoutes, { catalogue: deps.catalogue, previews, authenticate });
@@ -156,7 +162,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     : undefined;
   await app.register(billingRoutes, { billing, db: deps.db, usage, organizationPlans, authenticate, ...(webhooks ? { webhooks } : {}) });
   await app.register(operatorRoutes, {
-    operator: new OperatorRepository(deps.db), submissions, organizationPlans, authenticate, launcher: deps.launcher ?? 'local', checks, ...(deps.now ? { now: deps.now } : {}),
+    operator: new OperatorRepository(deps.db), submissions, organizationPlans, authenticate, launcher: deps.launcher ?? 'local', checks, credentialsChanged, ...(deps.now ? { now: deps.now } : {}),
   });
   await app.register(eventRoutes, { bus: deps.bus, events: new EventsRepository(deps.db), renders, authenticate });
   if (deps.store instanceof FsObjectStore) {

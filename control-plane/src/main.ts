@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type ControlPlaneConfig } from './config.js';
 import { createDatabase } from './db/client.js';
+import { CredentialChanges } from './db/credential-changes.js';
 import { startEmbeddedPostgres } from './db/embedded-postgres.js';
 import { migrate } from './db/migrate.js';
 import { VoiceCatalogue } from '@cutline/render-job';
@@ -54,6 +55,7 @@ async function serve(config: ControlPlaneConfig, databaseUrl: string, options: {
   const plans = planTable(config.planOverrides);
   await store.configureExpiry(Object.values(plans).map((plan) => plan.retentionDays));
   const bus = config.natsUrl ? await NatsBus.connect(config.natsUrl) : new InProcessBus();
+  const credentialChanges = await CredentialChanges.start(databaseUrl, { log });
   const relay = new OutboxRelay(db, bus, 200, (err) => log(`outbox relay: ${String(err)}`));
   const registry = createRegistry();
   const dispatcherOptions = {
@@ -84,7 +86,7 @@ async function serve(config: ControlPlaneConfig, databaseUrl: string, options: {
   if (config.platformAdmins) log(`platform admins: ${await new AccountsRepository(db).setPlatformAdmins(config.platformAdmins)} of ${config.platformAdmins.length} listed have accounts`);
   const app = await buildApp({
     config, db, store, bus, registry, catalogue: VoiceCatalogue.standard(), plans, billing: config.billing, launcher: config.launcher,
-    uiDir: config.http.uiDir ?? BUNDLED_UI_DIR, platformAdmins: config.platformAdmins, ...(dispatcher ? { dispatcher } : {}),
+    uiDir: config.http.uiDir ?? BUNDLED_UI_DIR, platformAdmins: config.platformAdmins, credentialChanges, ...(dispatcher ? { dispatcher } : {}),
   });
   // Renders beyond the quota on plans with overage go to Stripe as metered usage.
   const overage = config.billing.kind === 'stripe'
@@ -101,6 +103,7 @@ async function serve(config: ControlPlaneConfig, databaseUrl: string, options: {
     await lease?.release();
     await relay.stop();
     await app.close();
+    await credentialChanges.close();
     await bus.close();
     await db.$disconnect();
     await tracing.shutdown();

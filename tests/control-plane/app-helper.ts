@@ -21,6 +21,7 @@ import { createRegistry, renderMetrics } from '../../control-plane/src/http/metr
 import { buildApp } from '../../control-plane/src/app.js';
 import { loadConfig } from '../../control-plane/src/config.js';
 import { createDatabase, type Database } from '../../control-plane/src/db/client.js';
+import { CredentialChanges } from '../../control-plane/src/db/credential-changes.js';
 import { migrate } from '../../control-plane/src/db/migrate.js';
 import { MIGRATIONS_DIR } from '../../control-plane/tools/schema-diff.js';
 import { freshDatabase } from '../fixture/helpers.js';
@@ -50,6 +51,8 @@ export interface StartOptions {
   bus?: EventBus;
   /** The app's clock (plans, periods, expiry); default the real one. */
   now?: () => Date;
+  /** Keep verified API keys between requests, as `serve` does (db/credential-changes.ts). */
+  credentialChanges?: boolean;
 }
 
 export async function startApp(postgresUrl: string, env: Record<string, string> = {}, plans: Parameters<typeof planTable>[0] = {}, options: StartOptions = {}): Promise<TestApp> {
@@ -73,8 +76,9 @@ export async function startApp(postgresUrl: string, env: Record<string, string> 
     : lease
       ? new Dispatcher(transitions, new LocalLauncher(options.workers!, config.renderProcessEnv), { launcherId: lease.id, maxAttempts: 2, pollMs: 500, log: () => undefined, bus, metrics: renderMetrics(registry) })
       : undefined;
+  const credentialChanges = options.credentialChanges ? await CredentialChanges.start(databaseUrl) : undefined;
   const app = await buildApp({
-    config, db, store, bus, registry, catalogue: VoiceCatalogue.standard(), plans: table, billing: config.billing, platformAdmins: config.platformAdmins, uiDir: options.uiDir,
+    config, db, store, bus, credentialChanges, registry, catalogue: VoiceCatalogue.standard(), plans: table, billing: config.billing, platformAdmins: config.platformAdmins, uiDir: options.uiDir,
     ...(options.now ? { now: options.now } : {}), ...(dispatcher ? { dispatcher } : {}),
   });
   await app.ready();
@@ -98,6 +102,7 @@ export async function startApp(postgresUrl: string, env: Record<string, string> 
       await lease?.release();
       await relay.stop();
       await app.close();
+      await credentialChanges?.close();
       await db.$disconnect();
     },
   };

@@ -4,7 +4,9 @@
  * X-Api-Key); guards are composed with @fastify/auth (`relation: 'and'`).
  *
  * The member's role is read from the database on every request, not trusted from the token,
- * so a removed member loses access at once rather than when their token expires.
+ * so a removed member loses access at once rather than when their token expires. An API key is
+ * read on every request too, unless an ApiKeyCache is given (it keeps keys only while
+ * PostgreSQL reports every change to them: http/api-key-cache.ts).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AccessTokens } from '../auth/access-tokens.js';
@@ -14,6 +16,7 @@ import type { AccountsRepository, Membership, OrganizationStanding } from '../re
 import type { ActiveApiKey, ApiKeysRepository } from '../repositories/api-keys-repository.js';
 import { Batcher } from '../services/batcher.js';
 import { SingleFlight } from '../services/single-flight.js';
+import type { ApiKeyCache } from './api-key-cache.js';
 import { ApiError } from './errors.js';
 
 declare module 'fastify' {
@@ -35,7 +38,7 @@ export function roleAtLeast(role: MemberRole, minimum: MemberRole): boolean {
 /** "Last used" is kept to the minute: a key's use is written at most once a minute per process. */
 const TOUCH_INTERVAL_MS = 60_000;
 
-export function createAuthenticate(deps: { tokens: AccessTokens; accounts: AccountsRepository; apiKeys: ApiKeysRepository; now?: () => Date }): Guard {
+export function createAuthenticate(deps: { tokens: AccessTokens; accounts: AccountsRepository; apiKeys: ApiKeysRepository; apiKeyCache?: ApiKeyCache | undefined; now?: () => Date }): Guard {
   const lastTouched = new Map<string, number>();
   const touch = (request: FastifyRequest, id: string) => {
     const now = deps.now?.() ?? new Date();
@@ -48,6 +51,9 @@ export function createAuthenticate(deps: { tokens: AccessTokens; accounts: Accou
   // of different clients that wait meanwhile go together in the next round trip.
   const keyLookups = new SingleFlight<ActiveApiKey | undefined>();
   const keyBatches = new Batcher((prefixes: string[]) => deps.apiKeys.findActiveByPrefixes(prefixes));
+  const readKey = (prefix: string) => keyLookups.run(prefix, () => keyBatches.run(prefix));
+  const cache = deps.apiKeyCache;
+  const findKey = cache ? (prefix: string) => cache.get(prefix, () => readKey(prefix)) : readKey;
   const memberLookups = new SingleFlight<Membership | undefined>();
   const memberBatches = new Batcher((pairs: Array<{ userId: string; organizationId: string }>) => deps.accounts.memberships(pairs));
   return async (request) => {
@@ -58,7 +64,7 @@ export function createAuthenticate(deps: { tokens: AccessTokens; accounts: Accou
 
     if (apiKey) {
       const parsed = parseApiKey(apiKey);
-      const row = parsed && (await keyLookups.run(parsed.prefix, () => keyBatches.run(parsed.prefix)));
+      const row = parsed && (await findKey(parsed.prefix));
       if (!parsed || !row || !secretMatches(parsed.secret, row.secretHash)) throw new ApiError('CUTLINE_UNAUTHENTICATED', 'The API key is invalid or revoked.');
       request.principal = { kind: 'apiKey', apiKeyId: row.id, organizationId: row.organizationId, scopes: row.scopes };
       request.callerStanding = row.standing;

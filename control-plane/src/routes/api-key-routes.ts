@@ -23,7 +23,14 @@ function view(key: ApiKeyInfo) {
   return { ...key, createdAt: key.createdAt.toISOString(), lastUsedAt: key.lastUsedAt?.toISOString() ?? null, revokedAt: key.revokedAt?.toISOString() ?? null };
 }
 
-export const apiKeyRoutes: FastifyPluginAsyncTypebox<{ apiKeys: ApiKeysRepository; authenticate: Guard }> = async (app, { apiKeys, authenticate }) => {
+export interface ApiKeyRoutesOptions {
+  apiKeys: ApiKeysRepository;
+  authenticate: Guard;
+  /** Told of a revocation here before it is answered, so a key kept in this process goes at once. */
+  credentialsChanged?: (organizationId: string) => void;
+}
+
+export const apiKeyRoutes: FastifyPluginAsyncTypebox<ApiKeyRoutesOptions> = async (app, { apiKeys, authenticate, credentialsChanged }) => {
   const adminOnly = allOf(app, [authenticate, requireUser('admin')]);
 
   app.get('/v1/api-keys', {
@@ -60,7 +67,9 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<{ apiKeys: ApiKeysRepositor
     preHandler: adminOnly,
     schema: { tags: ['api-keys'], summary: 'Revoke an API key', params: Type.Object({ id: Uuid }), response: { 204: Type.Null(), ...errorResponses } },
   }, async (request, reply) => {
-    if (!(await apiKeys.revoke(principalOf(request).organizationId, request.params.id, new Date()))) throw notFound('API key');
+    const { organizationId } = principalOf(request);
+    if (!(await apiKeys.revoke(organizationId, request.params.id, new Date()))) throw notFound('API key');
+    credentialsChanged?.(organizationId);
     return reply.status(204).send(null);
   });
 };

@@ -79,10 +79,12 @@ export interface OperatorRoutesOptions {
   authenticate: Guard;
   launcher: string;
   checks: ReadinessChecks;
+  /** Told of a plan change or suspension here before it is answered (http/api-key-cache.ts). */
+  credentialsChanged?: (organizationId: string) => void;
   now?: () => Date;
 }
 
-export const operatorRoutes: FastifyPluginAsyncTypebox<OperatorRoutesOptions> = async (app, { operator, submissions, organizationPlans, authenticate, launcher, checks, now = () => new Date() }) => {
+export const operatorRoutes: FastifyPluginAsyncTypebox<OperatorRoutesOptions> = async (app, { operator, submissions, organizationPlans, authenticate, launcher, checks, credentialsChanged, now = () => new Date() }) => {
   const operatorOnly = allOf(app, [authenticate, requirePlatformAdmin()]);
   const tags = ['operators'];
 
@@ -130,6 +132,7 @@ export const operatorRoutes: FastifyPluginAsyncTypebox<OperatorRoutesOptions> = 
     if (principal.kind !== 'user') throw new ApiError('CUTLINE_FORBIDDEN', 'This is for platform operators.');
     const changed = await operator.updateOrganization(request.params.id, request.body, now(), principal.userId);
     if (!changed) throw notFound('Organization');
+    credentialsChanged?.(request.params.id);
     const organization = (await operator.findOrganization(request.params.id, now()))!;
     return organizationView(organization);
   });
