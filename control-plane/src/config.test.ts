@@ -34,3 +34,12 @@ describe('CUTLINE_PLANS', () => {
     expect(() => loadConfig({ CUTLINE_PLANS: '{"pro":{"rendersPerMonth":-1}}' })).toThrow(/\/pro\/rendersPerMonth/);
   });
 });
+
+describe('CUTLINE_API_KEY_CACHE', () => {
+  it('is on unless set to off; anything else is refused', () => {
+    expect(loadConfig({}).auth.apiKeyCache).toBe(true);
+    expect(loadConfig({ CUTLINE_API_KEY_CACHE: 'on' }).auth.apiKeyCache).toBe(true);
+    expect(loadConfig({ CUTLINE_API_KEY_CACHE: 'off' }).auth.apiKeyCache).toBe(false);
+    expect(() => loadConfig({ CUTLINE_API_KEY_CACHE: 'false' })).toThrow(/CUTLINE_API_KEY_CACHE/);
+  });
+});

@@ -32,6 +32,13 @@ export interface ControlPlaneConfig {
     refreshTokenDays: number;
     /** Login/register/refresh attempts per IP per minute. */
     rateLimitPerMinute: number;
+    /**
+     * CUTLINE_API_KEY_CACHE (on | off, default on): keep verified API keys between requests while
+     * PostgreSQL announces changes to them (LISTEN/NOTIFY; http/api-key-cache.ts). Turn it off when
+     * the database is reached through a pooler that does not carry LISTEN, such as PgBouncer in
+     * transaction mode: every API-key request then reads its key.
+     */
+    apiKeyCache: boolean;
   };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** OpenTelemetry: spans go to this OTLP/HTTP endpoint (the standard variable); unset = none are recorded, trace context still travels. */
@@ -190,6 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneCo
       accessTokenSeconds: integer(env, 'CUTLINE_ACCESS_TOKEN_SECONDS', 900, 60, 86_400),
       refreshTokenDays: integer(env, 'CUTLINE_REFRESH_TOKEN_DAYS', 30, 1, 365),
       rateLimitPerMinute: integer(env, 'CUTLINE_AUTH_RATE_LIMIT', 20, 1, 10_000),
+      apiKeyCache: oneOf(env, 'CUTLINE_API_KEY_CACHE', ['on', 'off'] as const, 'on') === 'on',
     },
     storage: storageConfig(env, jwtSecret),
     planOverrides: planOverrides(env),

@@ -55,7 +55,7 @@ async function serve(config: ControlPlaneConfig, databaseUrl: string, options: {
   const plans = planTable(config.planOverrides);
   await store.configureExpiry(Object.values(plans).map((plan) => plan.retentionDays));
   const bus = config.natsUrl ? await NatsBus.connect(config.natsUrl) : new InProcessBus();
-  const credentialChanges = await CredentialChanges.start(databaseUrl, { log });
+  const credentialChanges = config.auth.apiKeyCache ? await CredentialChanges.start(databaseUrl, { log }) : undefined;
   const relay = new OutboxRelay(db, bus, 200, (err) => log(`outbox relay: ${String(err)}`));
   const registry = createRegistry();
   const dispatcherOptions = {
@@ -103,7 +103,7 @@ async function serve(config: ControlPlaneConfig, databaseUrl: string, options: {
     await lease?.release();
     await relay.stop();
     await app.close();
-    await credentialChanges.close();
+    await credentialChanges?.close();
     await bus.close();
     await db.$disconnect();
     await tracing.shutdown();

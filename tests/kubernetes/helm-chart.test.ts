@@ -76,6 +76,16 @@ describe('the Helm chart', () => {
     await expect(helm(['template', 'cutline', CHART, ...CREDENTIALS, '--set', 'operator.jobBackoffLimit=9'])).rejects.toThrow(/jobBackoffLimit/);
     await expect(helm(['template', 'cutline', CHART, ...CREDENTIALS, '--set', 'config.objectStore.endpoint=minio:9000'])).rejects.toThrow(/objectStore\/endpoint|endpoint/);
     await expect(helm(['template', 'cutline', CHART, ...CREDENTIALS, '--set', 'api.ingress.enabled=true'])).rejects.toThrow(/api\.ingress\.host is required/);
+    await expect(helm(['template', 'cutline', CHART, ...CREDENTIALS, '--set', 'config.apiKeyCache=sometimes'])).rejects.toThrow(/apiKeyCache/);
+  });
+
+  it('keeps API keys between requests unless told the database is behind a pooler without LISTEN', async () => {
+    const setting = async (...set: string[]) => {
+      const config = documents(await helm(['template', 'cutline', CHART, ...CREDENTIALS, ...set])).find((d) => d.kind === 'ConfigMap' && d.metadata.name.endsWith('-config'));
+      return config?.data?.CUTLINE_API_KEY_CACHE;
+    };
+    expect(await setting()).toBe('on');
+    expect(await setting('--set', 'config.apiKeyCache=false')).toBe('off');
   });
 
   it('installs into a real cluster and waits for the API and operator, keeps its JWT secret on upgrade, uninstalls', async () => {
