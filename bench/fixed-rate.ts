@@ -26,12 +26,15 @@ export interface FixedRateResult {
   non2xx: number;
   errors: number;
   latencyMs: { p50: number; p90: number; p99: number; max: number };
+  /** The slowest answer among the requests due in each second: shows a stall apart from a spread. */
+  worstBySecondMs: number[];
 }
 
 export async function fixedRate(options: FixedRateOptions): Promise<FixedRateResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: options.connections });
   const total = Math.round(options.rate * options.seconds);
   const latencies: number[] = [];
+  const worstBySecond: number[] = new Array<number>(Math.ceil(options.seconds)).fill(0);
   let non2xx = 0;
   let errors = 0;
   let sent = 0;
@@ -49,7 +52,12 @@ export async function fixedRate(options: FixedRateOptions): Promise<FixedRateRes
       if (over) return;
       over = true;
       if (failed) errors++;
-      else latencies.push(performance.now() - dueAt);
+      else {
+        const latency = performance.now() - dueAt;
+        latencies.push(latency);
+        const second = Math.min(worstBySecond.length - 1, Math.floor((dueAt - started) / 1000));
+        worstBySecond[second] = Math.max(worstBySecond[second]!, Math.round(latency));
+      }
       settle();
     };
     const req = request(options.url, { method: 'POST', agent, headers: { ...headers, 'content-length': Buffer.byteLength(body) } }, (res) => {
@@ -83,5 +91,6 @@ export async function fixedRate(options: FixedRateOptions): Promise<FixedRateRes
     non2xx,
     errors,
     latencyMs: { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: Math.round(latencies.at(-1) ?? NaN) },
+    worstBySecondMs: worstBySecond,
   };
 }
