@@ -6,7 +6,7 @@
  * is refused as soon as this process hears of the commit (at once when it made the change).
  *
  * Without it every API-key request reads its key and organization again: one round trip, and
- * at 1,000 submissions/s a fifth of the API's CPU (bench/results/control-plane.md).
+ * at 1,000 submissions/s about an eighth of the API's CPU (bench/results/control-plane.md).
  * Only keys found active are kept; an unknown prefix is read every time.
  */
 import type { CredentialChanges } from '../db/credential-changes.js';
