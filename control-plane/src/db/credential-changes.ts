@@ -92,7 +92,11 @@ export class CredentialChanges {
     this.client = client;
     await client.connect();
     await client.query(`LISTEN ${CREDENTIALS_CHANNEL}`);
-    if (client !== this.client) return; // lost meanwhile; a reconnect is scheduled
+    if (client !== this.client) {
+      // Lost (a reconnect is scheduled) or closed meanwhile.
+      await client.end().catch(() => undefined);
+      return;
+    }
     this.isLive = true;
     this.nextDelayMs = this.options.reconnectMs;
     this.resetAll(); // nothing was known while it was not live; start from empty
@@ -112,6 +116,7 @@ export class CredentialChanges {
     const delay = this.nextDelayMs;
     this.nextDelayMs = Math.min(this.nextDelayMs * 2, this.options.maxReconnectMs);
     this.reconnect = setTimeout(() => {
+      if (this.closed) return;
       this.connect().catch((cause: unknown) => {
         if (this.client) this.lost(this.client, cause as Error);
       });
