@@ -20,6 +20,7 @@ import { Previews } from './services/previews.js';
 import { OperatorRepository } from './repositories/operator-repository.js';
 import { operatorRoutes } from './routes/operator-routes.js';
 import { installTracingHooks } from './http/tracing-hooks.js';
+import { limitShutdown } from './http/shutdown-deadline.js';
 import { createRegistry, instrumentHttp, instrumentRenders } from './http/metrics.js';
 import type { Registry } from 'prom-client';
 import { ErrorResponse } from './http/schemas.js';
@@ -99,6 +100,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const ui = hasAdminUi(deps.uiDir) ? deps.uiDir : undefined;
   installErrorHandler(app, ui ? adminUiFallback : undefined);
   installTracingHooks(app);
+  limitShutdown(app, deps.config.http.shutdownGraceMs);
 
   const registry = deps.registry ?? createRegistry();
   instrumentHttp(app, registry);

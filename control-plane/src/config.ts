@@ -17,6 +17,11 @@ export interface ControlPlaneConfig {
     publicUrl: string;
     bodyLimitBytes: number;
     trustProxy: boolean;
+    /**
+     * How long shutdown waits for requests in progress before it closes their connections
+     * (a client that stopped in the middle of sending one would otherwise hold it open).
+     */
+    shutdownGraceMs: number;
     /** The built admin UI (admin-ui/dist) served at `/`; unset = the copy next to this program, when it exists. */
     uiDir: string | undefined;
   };
@@ -189,6 +194,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneCo
       publicUrl: env.CUTLINE_PUBLIC_URL || `http://${host}:${port}`,
       bodyLimitBytes: integer(env, 'CUTLINE_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
       trustProxy: env.CUTLINE_TRUST_PROXY === 'true',
+      // Within Kubernetes' default 30 s between SIGTERM and SIGKILL, with room for the rest of shutdown.
+      shutdownGraceMs: integer(env, 'CUTLINE_SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
       uiDir: env.CUTLINE_UI_DIR || undefined,
     },
     platformAdmins: platformAdmins(env),

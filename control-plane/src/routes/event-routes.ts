@@ -7,6 +7,7 @@
 import Type from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ServerResponse } from 'node:http';
 import type { BusMessage, EventBus } from '../events/event-bus.js';
 import { allOf, principalOf, requireScope, type Guard } from '../http/authenticate.js';
 import { notFound } from '../http/errors.js';
@@ -25,7 +26,7 @@ function lastEventId(request: FastifyRequest): number {
 async function stream(
   request: FastifyRequest,
   reply: FastifyReply,
-  options: { bus: EventBus; pattern: string; organizationId: string; replay: (after: number) => Promise<Array<{ id: number; payload: Record<string, unknown> }>> },
+  options: { bus: EventBus; pattern: string; organizationId: string; open: Set<ServerResponse>; replay: (after: number) => Promise<Array<{ id: number; payload: Record<string, unknown> }>> },
 ): Promise<void> {
   let lastSent = lastEventId(request);
   let replaying = true;
@@ -49,9 +50,11 @@ async function stream(
   raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
   raw.write('retry: 2000\n\n');
   const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), HEARTBEAT_MS);
+  options.open.add(raw);
   request.raw.on('close', () => {
     clearInterval(heartbeat);
     unsubscribe();
+    options.open.delete(raw);
   });
   try {
     for (const event of await options.replay(lastSent)) send({ subject: '', data: { ...event.payload, eventId: event.id } });
@@ -63,6 +66,13 @@ async function stream(
 
 export const eventRoutes: FastifyPluginAsyncTypebox<{ bus: EventBus; events: EventsRepository; renders: RendersRepository; authenticate: Guard }> = async (app, { bus, events, renders, authenticate }) => {
   const canRead = allOf(app, [authenticate, requireScope('renders:read')]);
+  // A stream never ends by itself. At shutdown each one is ended and its connection closed: the
+  // client reconnects (to a replica that is up) with Last-Event-ID and misses nothing.
+  const open = new Set<ServerResponse>();
+  app.addHook('preClose', (done) => {
+    for (const raw of open) raw.end(() => raw.socket?.destroy());
+    done();
+  });
 
   app.get('/v1/renders/:id/events', {
     preHandler: canRead,
@@ -70,7 +80,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ bus: EventBus; events: Eve
   }, async (request, reply) => {
     const organizationId = principalOf(request).organizationId;
     if (!(await renders.find(organizationId, request.params.id))) throw notFound('Render');
-    await stream(request, reply, { bus, pattern: `cutline.renders.${request.params.id}.>`, organizationId, replay: (after) => events.since(organizationId, after, request.params.id) });
+    await stream(request, reply, { bus, pattern: `cutline.renders.${request.params.id}.>`, organizationId, open, replay: (after) => events.since(organizationId, after, request.params.id) });
   });
 
   app.get('/v1/events', {
@@ -78,6 +88,6 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ bus: EventBus; events: Eve
     schema: { tags: ['renders'], summary: "Server-Sent Events for every render of the organization", querystring: Type.Object({ lastEventId: Type.Optional(Type.String()) }) },
   }, async (request, reply) => {
     const organizationId = principalOf(request).organizationId;
-    await stream(request, reply, { bus, pattern: 'cutline.renders.>', organizationId, replay: (after) => events.since(organizationId, after) });
+    await stream(request, reply, { bus, pattern: 'cutline.renders.>', organizationId, open, replay: (after) => events.since(organizationId, after) });
   });
 };
