@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RenderError } from './errors.js';
-import { outputSize, parseRenderSpec } from './spec.js';
+import { adoptRenderSpec, outputSize, parseRenderSpec } from './spec.js';
 
 const minimal = { version: 1, video: { source: 'in.mp4' }, script: { text: 'Hi' }, output: { destination: 'out' } };
 
@@ -42,6 +42,20 @@ describe('parseRenderSpec', () => {
     expect(error?.exitCode).toBe(2);
     const errors = error?.details?.errors as Array<{ path: string }>;
     expect(errors.map((e) => e.path)).toContain(path);
+  });
+});
+
+describe('adoptRenderSpec', () => {
+  it('gives what parseRenderSpec gives, filling the defaults into the value it is handed', () => {
+    const built = structuredClone({ ...minimal, formats: ['1:1', '16:9'], logo: { source: 'logo.png' } });
+    const expected = parseRenderSpec(built, () => 'fixed');
+    const adopted = adoptRenderSpec(built, () => 'fixed');
+    expect(adopted).toEqual(expected);
+    expect(adopted).toBe(built);
+  });
+
+  it('refuses what parseRenderSpec refuses', () => {
+    expect(() => adoptRenderSpec({ ...minimal, formats: ['4:3'] })).toThrow(expect.objectContaining({ code: 'CUTLINE_INVALID_SPEC' }));
   });
 });
 

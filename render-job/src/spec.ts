@@ -170,9 +170,21 @@ export interface FieldError {
   message: string;
 }
 
-/** Validates an untrusted value and applies defaults; throws CUTLINE_INVALID_SPEC with field errors. */
+/** Validates an untrusted value and applies defaults (to a copy); throws CUTLINE_INVALID_SPEC with field errors. */
 export function parseRenderSpec(input: unknown, makeId: () => string = defaultId): RenderSpec {
-  const candidate = applyDefaults(Value.Clone(input)) as Record<string, unknown>;
+  return checkedSpec(applyDefaults(Value.Clone(input)), makeId);
+}
+
+/**
+ * As parseRenderSpec, for a value built to be the spec and handed over: the defaults are filled
+ * in place, without the deep copy (a sixth of the check's cost on the API's submission path).
+ */
+export function adoptRenderSpec(built: object, makeId: () => string = defaultId): RenderSpec {
+  return checkedSpec(applyDefaults(built), makeId);
+}
+
+function checkedSpec(withDefaults: unknown, makeId: () => string): RenderSpec {
+  const candidate = withDefaults as Record<string, unknown>;
   if (!compiled.Check(candidate)) {
     const errors: FieldError[] = [...compiled.Errors(candidate)]
       .filter((e) => e.keyword !== 'boolean' && e.keyword !== 'anyOf')

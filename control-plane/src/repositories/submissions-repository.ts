@@ -176,7 +176,7 @@ export class SubmissionsRepository {
              render.id::text AS id, render.organization_id::text AS "organizationId", render.asset_id::text AS "assetId", render.title, render.state::text AS state,
              render.tier::text AS tier, render.progress, render.stage, render.error_code AS "errorCode", render.error_message AS "errorMessage",
              render.duration_seconds AS "durationSeconds", render.idempotency_key AS "idempotencyKey", render.queued_at AS "queuedAt",
-             render.started_at AS "startedAt", render.finished_at AS "finishedAt", render.expires_at AS "expiresAt", render.spec,
+             render.started_at AS "startedAt", render.finished_at AS "finishedAt", render.expires_at AS "expiresAt",
              admitted.period_used AS "periodUsed",
              (valid.id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM granted g WHERE g.organization_id = valid.organization_id AND g.period_start = valid.period_start)) AS ungranted
         FROM items
@@ -191,6 +191,8 @@ export class SubmissionsRepository {
 function outcomeOf(row: ResultRow, item: SubmissionItem): SubmissionOutcome {
   if (row.id) {
     const render = Object.fromEntries(Object.entries(row).filter(([column]) => !STATEMENT_COLUMNS.has(column))) as unknown as RenderRecord;
+    // The spec stored is the one submitted: reading it back would cost PostgreSQL a jsonb-to-text and us a JSON parse per render.
+    render.spec = item.spec;
     return { outcome: 'queued', render, periodUsed: Number(row.periodUsed) };
   }
   for (const role of ROLES) {

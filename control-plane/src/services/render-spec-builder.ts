@@ -3,7 +3,7 @@
  * cap, narration limit, forced watermark. The spec is validated by the engine's own schema.
  */
 import { RETENTION_TAG } from '../storage/object-store.js';
-import { parseRenderSpec, type RenderSpec } from '@cutline/render-job';
+import { adoptRenderSpec, type RenderSpec } from '@cutline/render-job';
 import type { Plan } from '../plans.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { RenderRequest } from './render-request.js';
@@ -26,7 +26,7 @@ export function outputPrefix(organizationId: string, renderId: string): string {
 export function buildRenderSpec(inputs: SpecInputs, store: ObjectStore): RenderSpec {
   const { request, plan } = inputs;
   const maxResolution = Math.min(request.maxResolution ?? plan.maxResolution, plan.maxResolution);
-  return parseRenderSpec({
+  return adoptRenderSpec({
     version: 1,
     id: inputs.renderId,
     ...(inputs.traceparent ? { traceparent: inputs.traceparent } : {}),
