@@ -89,27 +89,49 @@ const TARGET_RATE = 1000;
  * connections go for 15 s (the ceiling; latency there is queueing by construction). The ceiling
  * comes second so the backlog it leaves (outbox events to relay) does not load the fixed rate.
  */
-async function submissions(api: string, tenants: Array<{ auth: Record<string, string>; assetId: string }>) {
+async function submissions(api: string, databaseUrl: string, tenants: Array<{ auth: Record<string, string>; assetId: string }>) {
   const requests = tenants.map((t) => ({ headers: { ...t.auth, 'content-type': 'application/json' }, body: JSON.stringify({ assetId: t.assetId, script: 'Benchmark render submission.', formats: ['9:16'] }) }));
   let turn = 0;
-  const options = { url: `${api}/v1/renders`, method: 'POST' as const, requests: [{ setupRequest: (request: object) => ({ ...request, ...requests[turn++ % requests.length] }) }] };
-  await autocannon({ ...options, connections: 20, duration: 3 }); // warm-up
-  flushDirtyPages();
-  const atTargetRate = await fixedRate({ url: options.url, rate: TARGET_RATE, seconds: SUBMISSION_SECONDS, connections: CONNECTIONS, next: () => requests[turn++ % requests.length]! });
-  flushDirtyPages();
+  const options = { url: `${api}/v1/renders`, method: 'POST' as const, requests: [{ setupRequest: (request: object) => withCopiedHeaders({ ...request, ...requests[turn++ % requests.length]! }) }] };
+  const who = tenants.length === 1 ? 'one organization' : `${tenants.length} organizations`;
+  progress(`submissions, ${who}: warm-up`);
+  await autocannon({ ...options, connections: 20, duration: 3 });
+  await settle(databaseUrl);
+  progress(`submissions, ${who}: ${TARGET_RATE}/s for ${SUBMISSION_SECONDS} s`);
+  const atTargetRate = await fixedRate({ url: options.url, rate: TARGET_RATE, seconds: SUBMISSION_SECONDS, connections: CONNECTIONS, requests });
+  await settle(databaseUrl);
+  progress(`submissions, ${who}: ceiling, ${CONNECTIONS} connections for ${SUBMISSION_SECONDS} s`);
   const load = await autocannon({ ...options, connections: CONNECTIONS, duration: SUBMISSION_SECONDS });
   const saturated = { requestsPerSecond: Math.round(load.requests.average * 10) / 10, latencyMs: { p50: load.latency.p50, p99: load.latency.p99, max: load.latency.max }, non2xx: load.non2xx, errors: load.errors };
   return { tenants: tenants.length, ...saturated, atTargetRate };
 }
 
+/** autocannon adds to the headers object it is given (Content-Length): give it its own. */
+function withCopiedHeaders<T extends { headers: Record<string, string> }>(request: T): T {
+  return { ...request, headers: { ...request.headers } };
+}
+
 /**
- * Writes out the page cache's dirty pages (sync(1)) before a measurement. Creating the database
- * cluster and the 2 GB upload leave hundreds of MB dirty; the kernel writes them out 30 s later
- * (vm.dirty_expire_centisecs), and PostgreSQL's commits, which wait for their WAL to reach the
- * disk, stalled 150–270 ms behind that burst when it fell inside a measurement. The pages the
- * load itself dirties are still written out during it.
+ * Brings the machine to a steady state before a measurement, as on a database that has been
+ * running for a while rather than one created minutes ago:
+ * - CHECKPOINT, so the WAL segments the load writes into are recycled ones. A fresh cluster
+ *   has none to recycle: every 16 MB of WAL (about 5 s at 1,000 submissions/s) a commit
+ *   created and zero-filled a new segment, and the commits behind it waited for its fsync
+ *   (27 ms on average in pg_stat_io's WAL `init` row). It also keeps the next timed
+ *   checkpoint (every 5 minutes) out of the 15 s measured.
+ * - sync(1): creating the database cluster and the 2 GB upload leave hundreds of MB of dirty
+ *   page cache; the kernel writes them out 30 s later (vm.dirty_expire_centisecs), and commits,
+ *   which wait for their WAL to reach the disk, stalled 150–270 ms behind that burst. The pages
+ *   the load itself dirties are still written out during it.
  */
-function flushDirtyPages(): void {
+async function settle(databaseUrl: string): Promise<void> {
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    await db.query('CHECKPOINT');
+  } finally {
+    await db.end();
+  }
   const result = spawnSync('sync');
   if (result.status !== 0) throw new Error(`sync failed: ${result.error?.message ?? result.status}`);
 }
@@ -119,6 +141,9 @@ function memoryMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return match ? Number(match[1]) / 1024 : NaN;
 }
+
+/** What the bench is doing, on stderr (a run takes about five minutes). */
+const progress = (step: string) => process.stderr.write(`bench/control-plane: ${new Date().toISOString().slice(11, 19)} ${step}\n`);
 
 /** Two decimals, for the results file. */
 const round = (v: number) => Math.round(v * 100) / 100;
@@ -160,7 +185,10 @@ async function main(): Promise<void> {
     // 1. Memory of a fresh API process while it streams a 2 GB upload; three times, since the
     // peak differs between runs (V8's collection schedule), and the worst one counts.
     const uploads = [];
-    for (let i = 0; i < UPLOAD_RUNS; i++) uploads.push(await measureUpload(services.urls.postgresUrl, corpus.oneSecond));
+    for (let i = 0; i < UPLOAD_RUNS; i++) {
+      progress(`2 GB upload, fresh API process ${i + 1} of ${UPLOAD_RUNS}`);
+      uploads.push(await measureUpload(services.urls.postgresUrl, corpus.oneSecond));
+    }
     const worstUpload = uploads.reduce((worst, u) => (u.peakRssMb > worst.peakRssMb ? u : worst));
 
     const dbA = await freshDatabase(services.urls.postgresUrl, 'bench');
@@ -168,13 +196,14 @@ async function main(): Promise<void> {
     const { auth, assetId } = await setUp(serve.api, dbA, corpus.oneSecond);
 
     // 2. Submissions under load (API only: renders stay queued): one tenant, then ten.
-    const oneTenant = await submissions(serve.api, [{ auth, assetId }]);
+    const oneTenant = await submissions(serve.api, dbA, [{ auth, assetId }]);
     const others = [];
     for (let i = 1; i < 10; i++) others.push(await setUp(serve.api, dbA, corpus.oneSecond, `bench-${i}`));
-    const tenTenants = await submissions(serve.api, [{ auth, assetId }, ...others]);
+    const tenTenants = await submissions(serve.api, dbA, [{ auth, assetId }, ...others]);
     await serve.stop();
 
     // 3. Submit-to-running latency with the local launcher (one worker, renders one at a time).
+    progress('submit → running with the local launcher, 8 renders');
     const dbB = await freshDatabase(services.urls.postgresUrl, 'bench');
     const all = await startControlPlane('all', dbB);
     const b = await setUp(all.api, dbB, corpus.oneSecond);
@@ -216,7 +245,7 @@ ${[oneTenant, tenTenants]
     const t = r.atTargetRate;
     return [
       `| render submissions, ${who}: ceiling, ${CONNECTIONS} connections as fast as they go, ${SUBMISSION_SECONDS} s | **${r.requestsPerSecond}/s**, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms (non-2xx: ${r.non2xx}, errors: ${r.errors}) | ≥ 1,000/s | ${pass(r.requestsPerSecond >= TARGET_RATE && r.non2xx === 0 && r.errors === 0)} |`,
-      `| render submissions, ${who}: latency at ${TARGET_RATE.toLocaleString('en')}/s offered (open loop), ${SUBMISSION_SECONDS} s | answered ${t.answeredPerSecond}/s, p50 ${t.latencyMs.p50} ms, p90 ${t.latencyMs.p90} ms, **p99 ${t.latencyMs.p99} ms**, max ${t.latencyMs.max} ms (non-2xx: ${t.non2xx}, errors: ${t.errors}); slowest per second: ${t.worstBySecondMs.join(', ')} ms | p99 ≤ 50 ms | ${pass(t.latencyMs.p99 <= 50 && t.non2xx === 0 && t.errors === 0)} |`,
+      `| render submissions, ${who}: latency at ${TARGET_RATE.toLocaleString('en')}/s offered (open loop), ${SUBMISSION_SECONDS} s | answered ${t.answeredPerSecond}/s, p50 ${t.latencyMs.p50} ms, p90 ${t.latencyMs.p90} ms, **p99 ${t.latencyMs.p99} ms**, max ${t.latencyMs.max} ms (non-2xx: ${t.non2xx}, errors: ${t.errors}); slowest per second: ${t.worstBySecondMs.join(', ')} ms; the generator used ${t.clientCpuSeconds} s of CPU | p99 ≤ 50 ms | ${pass(t.latencyMs.p99 <= 50 && t.non2xx === 0 && t.errors === 0)} |`,
     ].join('\n');
   })
   .join('\n')}
@@ -233,8 +262,13 @@ Two measures of submissions: the ceiling, where 50 connections send as soon as t
 there is queueing by construction: 50 requests in flight at N/s wait about 50/N s each, so it says how far the
 ceiling is, not how fast a request is), and latency at the target's rate, where requests arrive at 1,000/s whether
 or not earlier ones are answered, and each one's latency counts from when it was due (no coordinated omission).
-Before each, the page cache's dirty pages are written out (sync): the kernel otherwise writes the hundreds of MB
-that creating the database and the 2 GB upload leave 30 s later, and commits stalled 150–270 ms behind that burst.
+The fixed-rate client is lean (raw keep-alive sockets, each request serialised once; it uses about a tenth of a
+core, its CPU is in the table, against about a quarter with node:http's client, whose collections also stalled its
+clock) and opens its 50 connections before the clock starts. Before each measurement the machine is brought to a steady state: PostgreSQL checkpoints, so
+the load writes into recycled WAL segments as on a database that has been running (a fresh cluster zero-filled a new
+16 MB segment every ~5 s at this rate, and the commits behind it waited 27 ms on average), and the page cache's dirty
+pages are written out (sync: the kernel otherwise writes the hundreds of MB that creating the database and the 2 GB
+upload leave 30 s later, and commits stalled 150–270 ms behind that burst).
 
 What bounds submissions (profiled with \`--cpu-prof\` and pg_stat_statements): the API is one Node thread on 2 cores it
 shares with PostgreSQL and the load generator. Concurrent requests, of any organizations, share one statement that
@@ -243,8 +277,9 @@ checks their assets, reserves quota per organization and records the renders, ou
 PostgreSQL announces every change to it (http/api-key-cache.ts), so after its first use it costs no round trip (it
 cost 5,902 lookups per 10,000 submissions at 1,000/s before). At the ceiling a statement carries about 17
 submissions; at 1,000/s about 5, so each costs more there. At 1,000/s the API uses about 0.73 of a core (7.3–7.6 s of
-CPU in 10 s; 8.2–8.8 s when every request read its key), PostgreSQL 0.45 and the load generator 0.3: the 2 cores are
-about three quarters busy, and the tail is requests queueing for the API thread and for PostgreSQL behind others. Of
+CPU in 10 s; 8.2–8.8 s when every request read its key) and PostgreSQL 0.45, so the 2 cores are about 60 % busy;
+the tail is requests queueing for the API thread and for PostgreSQL behind others, and it moves with the machine's
+other tenants (the same code gave p99 from 22 to 120 ms in back-to-back 15 s runs of this kind). Of
 the API's CPU, Prisma's client is about 14 %, writing queries and responses about 10 %, garbage collection about 5 %,
 schema checks and the render spec about 9 %. The disk matters too: without the sync before measuring, p99 at 1,000/s
 was 116–240 ms in runs where the kernel's writeback fell inside; with PostgreSQL's synchronous_commit=off (a
