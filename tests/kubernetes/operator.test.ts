@@ -455,7 +455,12 @@ describe('operator replicas', () => {
     const a = await startReplica('replica-a', kubeconfig, await freePort());
     const b = await startReplica('replica-b', kubeconfig, await freePort());
     try {
-      await waitFor(async () => (await a.leader().catch(() => false)) !== (await b.leader().catch(() => false)), `one leader (${a.log()} | ${b.log()})`, 30_000);
+      // Both must answer: one that is not listening yet is not a standby (and a.leader() below would fail).
+      const leads = (replica: typeof a) => replica.leader().catch(() => undefined);
+      await waitFor(async () => {
+        const [x, y] = [await leads(a), await leads(b)];
+        return x !== undefined && y !== undefined && x !== y;
+      }, `one leader (${a.log()} | ${b.log()})`, 30_000);
       const [leader, standby] = (await a.leader()) ? [a, b] : [b, a];
 
       const owner = await account('Replicas', 'pro');
