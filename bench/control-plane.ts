@@ -264,11 +264,12 @@ ceiling is, not how fast a request is), and latency at the target's rate, where 
 or not earlier ones are answered, and each one's latency counts from when it was due (no coordinated omission).
 The fixed-rate client is lean (raw keep-alive sockets, each request serialised once; it uses about a tenth of a
 core, its CPU is in the table, against about a quarter with node:http's client, whose collections also stalled its
-clock) and opens its 50 connections before the clock starts. Before each measurement the machine is brought to a steady state: PostgreSQL checkpoints, so
-the load writes into recycled WAL segments as on a database that has been running (a fresh cluster zero-filled a new
-16 MB segment every ~5 s at this rate, and the commits behind it waited 27 ms on average), and the page cache's dirty
-pages are written out (sync: the kernel otherwise writes the hundreds of MB that creating the database and the 2 GB
-upload leave 30 s later, and commits stalled 150–270 ms behind that burst).
+clock) and opens its 50 connections before the clock starts. Before each measurement the machine is brought to a
+steady state: PostgreSQL checkpoints, so the load writes into recycled WAL segments as on a database that has been
+running (a fresh cluster zero-filled a new 16 MB segment every ~5 s at this rate, and the commits behind it waited
+27 ms on average), and the page cache's dirty pages are written out (sync: the kernel otherwise writes the hundreds
+of MB that creating the database and the 2 GB upload leave 30 s later, and commits stalled 150–270 ms behind that
+burst).
 
 What bounds submissions (profiled with \`--cpu-prof\` and pg_stat_statements): the API is one Node thread on 2 cores it
 shares with PostgreSQL and the load generator. Concurrent requests, of any organizations, share one statement that
