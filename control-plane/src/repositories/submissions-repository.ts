@@ -49,11 +49,12 @@ export type SubmissionOutcome =
   | { outcome: 'asset-unusable'; role: AssetKind; found: FoundAsset };
 
 const ROLES: AssetKind[] = ['video', 'logo', 'music'];
-/** Result columns about the statement itself rather than the render. */
-const STATEMENT_COLUMNS = new Set(['itemId', 'video', 'logo', 'music', 'periodUsed', 'ungranted']);
 
-interface ResultRow extends Partial<RenderRecord> {
+interface ResultRow {
   itemId: string;
+  /** Set when the render was inserted. */
+  queuedAt: Date | null;
+  /** The assets as found, for the items not admitted (to say why). */
   video: FoundAsset;
   logo: FoundAsset;
   music: FoundAsset;
@@ -161,7 +162,7 @@ export class SubmissionsRepository {
       ), render AS (
         INSERT INTO renders (id, organization_id, asset_id, created_by_id, title, state, tier, priority, spec, idempotency_key, usage_period_id)
         SELECT id, organization_id, video_id, created_by_id, title, 'queued', tier, priority, spec, idempotency_key, usage_period_id FROM admitted ORDER BY ord
-        RETURNING *
+        RETURNING id, organization_id, queued_at
       ), announced AS (
         INSERT INTO outbox_events (subject, payload)
         SELECT admitted.subject, jsonb_build_object('type', 'state', 'renderId', render.id::text, 'organizationId', render.organization_id::text,
@@ -172,11 +173,10 @@ export class SubmissionsRepository {
         SELECT render.organization_id, admitted.created_by_id, admitted.api_key_id, 'render.submitted', 'render', render.id::text, admitted.activity
           FROM render JOIN admitted ON admitted.id = render.id
       )
-      SELECT items.id::text AS "itemId", items.video, items.logo, items.music,
-             render.id::text AS id, render.organization_id::text AS "organizationId", render.asset_id::text AS "assetId", render.title, render.state::text AS state,
-             render.tier::text AS tier, render.progress, render.stage, render.error_code AS "errorCode", render.error_message AS "errorMessage",
-             render.duration_seconds AS "durationSeconds", render.idempotency_key AS "idempotencyKey", render.queued_at AS "queuedAt",
-             render.started_at AS "startedAt", render.finished_at AS "finishedAt", render.expires_at AS "expiresAt",
+      SELECT items.id::text AS "itemId", render.queued_at AS "queuedAt",
+             CASE WHEN render.id IS NULL THEN items.video END AS video,
+             CASE WHEN render.id IS NULL THEN items.logo END AS logo,
+             CASE WHEN render.id IS NULL THEN items.music END AS music,
              admitted.period_used AS "periodUsed",
              (valid.id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM granted g WHERE g.organization_id = valid.organization_id AND g.period_start = valid.period_start)) AS ungranted
         FROM items
@@ -189,14 +189,36 @@ export class SubmissionsRepository {
 }
 
 function outcomeOf(row: ResultRow, item: SubmissionItem): SubmissionOutcome {
-  if (row.id) {
-    const render = Object.fromEntries(Object.entries(row).filter(([column]) => !STATEMENT_COLUMNS.has(column))) as unknown as RenderRecord;
-    // The spec stored is the one submitted: reading it back would cost PostgreSQL a jsonb-to-text and us a JSON parse per render.
-    render.spec = item.spec;
-    return { outcome: 'queued', render, periodUsed: Number(row.periodUsed) };
-  }
+  if (row.queuedAt) return { outcome: 'queued', render: insertedRender(item, row.queuedAt), periodUsed: Number(row.periodUsed) };
   for (const role of ROLES) {
     if (item.assets[role] !== null && !isUsable(role, row[role])) return { outcome: 'asset-unusable', role, found: row[role] };
   }
   return { outcome: 'quota-exceeded' };
+}
+
+/**
+ * The render as the statement inserted it: its values are the item's and the columns' defaults,
+ * so only queued_at (the database's clock) is read back. Reading every column back cost a
+ * conversion of each, here and in PostgreSQL, for values already known.
+ */
+function insertedRender(item: SubmissionItem, queuedAt: Date): RenderRecord {
+  return {
+    id: item.id,
+    organizationId: item.group.organizationId,
+    assetId: item.assets.video,
+    title: item.title,
+    state: 'queued',
+    tier: item.tier,
+    progress: 0,
+    stage: null,
+    errorCode: null,
+    errorMessage: null,
+    durationSeconds: null,
+    idempotencyKey: item.idempotencyKey,
+    queuedAt,
+    startedAt: null,
+    finishedAt: null,
+    expiresAt: null,
+    spec: item.spec,
+  };
 }

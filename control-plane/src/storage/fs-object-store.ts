@@ -31,17 +31,23 @@ export class NoSuchUploadError extends Error {
 }
 
 export class FsObjectStore implements ObjectStore {
+  private readonly objectsDir: string;
+
   constructor(
     private readonly root: string,
     private readonly signingKey: string,
     /** Base URL of the control plane, e.g. http://127.0.0.1:8080 */
     private readonly publicUrl: string,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.objectsDir = join(root, 'objects');
+  }
 
   private pathOf(key: string): string {
     assertSafeKey(key);
-    return join(this.root, 'objects', key);
+    // What join() would give: a safe key has no empty, "." or ".." segment and no leading "/".
+    // join() normalises character by character, and every submission names two paths or more.
+    return `${this.objectsDir}/${key}`;
   }
 
   private metaPathOf(key: string): string {
@@ -118,7 +124,7 @@ export class FsObjectStore implements ObjectStore {
     // A prefix ending in "/" names a directory (render outputs); keys never contain "..".
     if (!key.endsWith('/')) return this.pathOf(key);
     assertSafeKey(key.slice(0, -1));
-    return `${join(this.root, 'objects', key)}/`;
+    return `${this.objectsDir}/${key}`;
   }
 
   async presignGet(key: string, options: PresignGetOptions): Promise<string> {
