@@ -81,6 +81,14 @@ const SUBMISSION_SECONDS = 15;
 const CONNECTIONS = 50;
 const UPLOAD_RUNS = 3;
 const TARGET_RATE = 1000;
+/**
+ * Load at the target's rate before its measured window: the first second after settle()'s
+ * checkpoint writes a full-page image of every page it first touches (as every 5 minutes on a
+ * running database), and it is also the start of the load.
+ */
+const WARM_UP_SECONDS = 3;
+/** Enough for the ceiling's 15 s (about 6 segments at 1,900 submissions/s); see settle(). */
+const WARM_WAL_SEGMENTS = 8;
 
 /**
  * POST /v1/renders, each request to the next tenant in turn (organization, API key, video), so
@@ -98,7 +106,7 @@ async function submissions(api: string, databaseUrl: string, tenants: Array<{ au
   await autocannon({ ...options, connections: 20, duration: 3 });
   await settle(databaseUrl);
   progress(`submissions, ${who}: ${TARGET_RATE}/s for ${SUBMISSION_SECONDS} s`);
-  const atTargetRate = await fixedRate({ url: options.url, rate: TARGET_RATE, seconds: SUBMISSION_SECONDS, connections: CONNECTIONS, requests });
+  const atTargetRate = await fixedRate({ url: options.url, rate: TARGET_RATE, seconds: SUBMISSION_SECONDS, warmUpSeconds: WARM_UP_SECONDS, connections: CONNECTIONS, requests });
   await settle(databaseUrl);
   progress(`submissions, ${who}: ceiling, ${CONNECTIONS} connections for ${SUBMISSION_SECONDS} s`);
   const load = await autocannon({ ...options, connections: CONNECTIONS, duration: SUBMISSION_SECONDS });
@@ -114,11 +122,15 @@ function withCopiedHeaders<T extends { headers: Record<string, string> }>(reques
 /**
  * Brings the machine to a steady state before a measurement, as on a database that has been
  * running for a while rather than one created minutes ago:
- * - CHECKPOINT, so the WAL segments the load writes into are recycled ones. A fresh cluster
- *   has none to recycle: every 16 MB of WAL (about 5 s at 1,000 submissions/s) a commit
- *   created and zero-filled a new segment, and the commits behind it waited for its fsync
- *   (27 ms on average in pg_stat_io's WAL `init` row). It also keeps the next timed
- *   checkpoint (every 5 minutes) out of the 15 s measured.
+ * - WAL segments to write into that already exist. PostgreSQL creates a segment by writing
+ *   16 MB of zeros and fsyncing it, and the commit that needs it waits (27 ms on average,
+ *   pg_stat_io's WAL `init` row); a running database instead renames segments it no longer
+ *   needs at each checkpoint. A fresh cluster has almost none to rename: a CHECKPOINT alone
+ *   left one spare, and at 1,000 submissions/s (about 3.3 MB of WAL a second) two segments
+ *   were still created inside the 15 s measured. So the bench first switches to a new segment
+ *   WARM_WAL_SEGMENTS times, then checkpoints, which recycles them (pg_ls_waldir() then shows
+ *   nine spare, and the `init` row stays unchanged through the measurement). The checkpoint
+ *   also keeps the next timed one (every 5 minutes) out of the measurement.
  * - sync(1): creating the database cluster and the 2 GB upload leave hundreds of MB of dirty
  *   page cache; the kernel writes them out 30 s later (vm.dirty_expire_centisecs), and commits,
  *   which wait for their WAL to reach the disk, stalled 150–270 ms behind that burst. The pages
@@ -128,6 +140,12 @@ async function settle(databaseUrl: string): Promise<void> {
   const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
   try {
+    await db.query('CREATE TABLE IF NOT EXISTS bench_wal_warm (n int)');
+    for (let i = 0; i < WARM_WAL_SEGMENTS; i++) {
+      // pg_switch_wal() does nothing unless WAL was written since the last switch.
+      await db.query('INSERT INTO bench_wal_warm VALUES ($1)', [i]);
+      await db.query('SELECT pg_switch_wal()');
+    }
     await db.query('CHECKPOINT');
   } finally {
     await db.end();
@@ -245,7 +263,7 @@ ${[oneTenant, tenTenants]
     const t = r.atTargetRate;
     return [
       `| render submissions, ${who}: ceiling, ${CONNECTIONS} connections as fast as they go, ${SUBMISSION_SECONDS} s | **${r.requestsPerSecond}/s**, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms (non-2xx: ${r.non2xx}, errors: ${r.errors}) | ≥ 1,000/s | ${pass(r.requestsPerSecond >= TARGET_RATE && r.non2xx === 0 && r.errors === 0)} |`,
-      `| render submissions, ${who}: latency at ${TARGET_RATE.toLocaleString('en')}/s offered (open loop), ${SUBMISSION_SECONDS} s | answered ${t.answeredPerSecond}/s, p50 ${t.latencyMs.p50} ms, p90 ${t.latencyMs.p90} ms, **p99 ${t.latencyMs.p99} ms**, max ${t.latencyMs.max} ms (non-2xx: ${t.non2xx}, errors: ${t.errors}); slowest per second: ${t.worstBySecondMs.join(', ')} ms; the generator used ${t.clientCpuSeconds} s of CPU | p99 ≤ 50 ms | ${pass(t.latencyMs.p99 <= 50 && t.non2xx === 0 && t.errors === 0)} |`,
+      `| render submissions, ${who}: latency at ${TARGET_RATE.toLocaleString('en')}/s offered (open loop), ${SUBMISSION_SECONDS} s after ${WARM_UP_SECONDS} s at that rate | answered ${t.answeredPerSecond}/s, p50 ${t.latencyMs.p50} ms, p90 ${t.latencyMs.p90} ms, **p99 ${t.latencyMs.p99} ms**, max ${t.latencyMs.max} ms (non-2xx: ${t.non2xx}, errors: ${t.errors}); slowest per second: ${t.worstBySecondMs.join(', ')} ms; the generator used ${t.clientCpuSeconds} s of CPU | p99 ≤ 50 ms | ${pass(t.latencyMs.p99 <= 50 && t.non2xx === 0 && t.errors === 0)} |`,
     ].join('\n');
   })
   .join('\n')}
@@ -254,9 +272,10 @@ ${[oneTenant, tenTenants]
 
 The 2 GB body is generated bytes, not a video: it is streamed to disk, probed and refused (422), which is the path that must not buffer.
 The peak is counted from just before the upload (\`/proc/<pid>/clear_refs\`), so signing up (a 32 MiB scrypt hash) is not in it.
-The API runs as deployed, from \`control-plane/bin/cutline.js\`, whose \`--max-semi-space-size=2\` keeps the young
-generation small: with Node's default 16 MB semi-spaces, dead request chunks waited tens of MB for a scavenge, some
-were promoted, and in some processes RSS climbed about 5 MB/s to 200–217 MB; now it is flat. The worst of ${UPLOAD_RUNS} counts.
+The API runs as deployed, from \`control-plane/bin/cutline.js\`, whose \`--max-semi-space-size=8\` bounds the young
+generation: with Node's default 16 MB semi-spaces, dead request chunks waited tens of MB for a scavenge, some were
+promoted, and the peak reached 184–218 MB (3 processes); with 8 MB it was 165–166 MB, with 2 MB 153–158 MB, but 2 MB
+cost submissions about 9 % more of the API's CPU in scavenges (see control-plane/bin/cutline.js). The worst of ${UPLOAD_RUNS} counts.
 
 Two measures of submissions: the ceiling, where 50 connections send as soon as their last answer arrives (latency
 there is queueing by construction: 50 requests in flight at N/s wait about 50/N s each, so it says how far the
@@ -265,11 +284,14 @@ or not earlier ones are answered, and each one's latency counts from when it was
 The fixed-rate client is lean (raw keep-alive sockets, each request serialised once; it uses about a tenth of a
 core, its CPU is in the table, against about a quarter with node:http's client, whose collections also stalled its
 clock) and opens its 50 connections before the clock starts. Before each measurement the machine is brought to a
-steady state: PostgreSQL checkpoints, so the load writes into recycled WAL segments as on a database that has been
-running (a fresh cluster zero-filled a new 16 MB segment every ~5 s at this rate, and the commits behind it waited
-27 ms on average), and the page cache's dirty pages are written out (sync: the kernel otherwise writes the hundreds
-of MB that creating the database and the 2 GB upload leave 30 s later, and commits stalled 150–270 ms behind that
-burst).
+steady state, as on a database that has been running: PostgreSQL gets spare WAL segments (eight segment switches,
+then a checkpoint, which recycles them: a fresh cluster has none, and at 1,000/s a commit then created and
+zero-filled a new 16 MB segment every ~5 s, with the commits behind it waiting 27 ms on average), and the page
+cache's dirty pages are written out (sync: the kernel otherwise writes the hundreds of MB that creating the
+database and the 2 GB upload leave 30 s later, and commits stalled 150–270 ms behind that burst). The fixed rate
+then runs ${WARM_UP_SECONDS} s before its measured ${SUBMISSION_SECONDS} s, so the window is load sustained, not the first second after the
+checkpoint (which writes a full-page image of each page it first touches, as once every 5 minutes on a running
+database; without the warm-up, that second's slowest answer was 38–165 ms in 5 runs of 15 s).
 
 What bounds submissions (profiled with \`--cpu-prof\` and pg_stat_statements): the API is one Node thread on 2 cores it
 shares with PostgreSQL and the load generator. Concurrent requests, of any organizations, share one statement that
@@ -277,14 +299,18 @@ checks their assets, reserves quota per organization and records the renders, ou
 (services/batcher.ts, repositories/submissions-repository.ts); a verified API key is kept between requests while
 PostgreSQL announces every change to it (http/api-key-cache.ts), so after its first use it costs no round trip (it
 cost 5,902 lookups per 10,000 submissions at 1,000/s before). At the ceiling a statement carries about 17
-submissions; at 1,000/s about 5, so each costs more there. At 1,000/s the API uses about 0.73 of a core (7.3–7.6 s of
-CPU in 10 s; 8.2–8.8 s when every request read its key) and PostgreSQL 0.45, so the 2 cores are about 60 % busy;
-the tail is requests queueing for the API thread and for PostgreSQL behind others, and it moves with the machine's
-other tenants (the same code gave p99 from 22 to 120 ms in back-to-back 15 s runs of this kind). Of
-the API's CPU, Prisma's client is about 14 %, writing queries and responses about 10 %, garbage collection about 5 %,
-schema checks and the render spec about 9 %. The disk matters too: without the sync before measuring, p99 at 1,000/s
-was 116–240 ms in runs where the kernel's writeback fell inside; with PostgreSQL's synchronous_commit=off (a
-diagnostic, not how Cutline runs) it was 28–46 ms. Results vary between runs on this shared machine.
+submissions; at 1,000/s 2–6, so each costs more there. At 1,000/s the API uses about 0.7 of a core (12.3–12.6 s of
+CPU over 18 s of load), PostgreSQL about 0.5 and the generator 0.1, so the 2 cores are about 65 % busy. Of the
+API's CPU (\`--cpu-prof\`), socket writes (queries and responses) are about 13 %, Prisma's client about 13 %, schema
+checks and the render spec about 10 %, garbage collection about 6 %. The tail is requests queueing behind stalls,
+and it moves with the machine's other tenants (the same code gave p99 from 22 to 120 ms in back-to-back 15 s runs of
+this kind). Timed from the API (temporary instrumentation), a submission statement's round trip, commit included,
+has a median of 1.4–5 ms that drifts from second to second of one run; every second whose slowest answer passed 50
+ms had several statements of 15–37 ms within about 100 ms, so what stalls is PostgreSQL, its commits' fsyncs or the
+scheduling of the 2 shared cores, not the API's event loop. The disk matters too: without the sync before
+measuring, p99 at 1,000/s was 116–240 ms in runs where the kernel's writeback fell inside; with PostgreSQL's
+synchronous_commit=off (a diagnostic, not how Cutline runs) it was 28–46 ms. Results vary between runs on this
+shared machine.
 `;
     await writeFile(join(ROOT, 'bench/results/control-plane.json'), `${JSON.stringify(results, null, 2)}\n`);
     await writeFile(join(ROOT, 'bench/results/control-plane.md'), md);

@@ -16,7 +16,14 @@ export interface FixedRateOptions {
   url: string;
   /** Requests per second. */
   rate: number;
+  /** The measured window. */
   seconds: number;
+  /**
+   * Load at the same rate just before the measured window, not measured: the window then shows
+   * the load sustained rather than its first seconds. Its failed answers still count (errors,
+   * non2xx).
+   */
+  warmUpSeconds?: number;
   /** Keep-alive connections at most; requests beyond them wait for one (and that wait counts). */
   connections: number;
   /** Sent in turn: each one's headers and JSON body (POST to `url`). */
@@ -32,7 +39,7 @@ export interface FixedRateResult {
   latencyMs: { p50: number; p90: number; p99: number; max: number };
   /** The slowest answer among the requests due in each second: shows a stall apart from a spread. */
   worstBySecondMs: number[];
-  /** CPU this process used while sending (the generator's share of the machine). */
+  /** CPU this process used in the measured window (the generator's share of the machine). */
   clientCpuSeconds: number;
 }
 
@@ -116,8 +123,9 @@ function serialise(url: URL, requests: FixedRateOptions['requests']): Buffer[] {
 export async function fixedRate(options: FixedRateOptions): Promise<FixedRateResult> {
   const url = new URL(options.url);
   const requests = serialise(url, options.requests);
-  const total = Math.round(options.rate * options.seconds);
-  const latencies = new Float64Array(total);
+  const warmUp = Math.round(options.rate * (options.warmUpSeconds ?? 0));
+  const total = warmUp + Math.round(options.rate * options.seconds);
+  const latencies = new Float64Array(total - warmUp);
   let answered = 0;
   const worstBySecond: number[] = new Array<number>(Math.ceil(options.seconds)).fill(0);
   let non2xx = 0;
@@ -137,15 +145,16 @@ export async function fixedRate(options: FixedRateOptions): Promise<FixedRateRes
   let started = 0;
   const interval = 1000 / options.rate;
   const dueAt = (index: number) => started + index * interval;
+  const measuredFrom = () => dueAt(warmUp);
 
   const send = (connection: Connection, index: number) => {
     connection.send(requests[index % requests.length]!, (status) => {
       if (status === undefined) errors++;
-      else {
-        if (status < 200 || status > 299) non2xx++;
+      else if (status < 200 || status > 299) non2xx++;
+      if (status !== undefined && index >= warmUp) {
         const latency = performance.now() - dueAt(index);
         latencies[answered++] = latency;
-        const second = Math.min(worstBySecond.length - 1, Math.floor((dueAt(index) - started) / 1000));
+        const second = Math.min(worstBySecond.length - 1, Math.floor((dueAt(index) - measuredFrom()) / 1000));
         worstBySecond[second] = Math.max(worstBySecond[second]!, Math.round(latency));
       }
       if (++settled === total) allSettled();
@@ -159,11 +168,12 @@ export async function fixedRate(options: FixedRateOptions): Promise<FixedRateRes
   };
 
   let sent = 0;
-  const cpuBefore = process.cpuUsage();
+  let cpuBefore: NodeJS.CpuUsage | undefined;
   started = performance.now();
   // A 1 ms tick sends every request that has come due; each keeps its own due time.
   const ticker = setInterval(() => {
     const due = Math.min(total, Math.floor((performance.now() - started) / interval) + 1);
+    if (cpuBefore === undefined && due > warmUp) cpuBefore = process.cpuUsage();
     for (; sent < due; sent++) {
       const connection = idle.pop();
       if (connection) send(connection, sent);
@@ -172,7 +182,7 @@ export async function fixedRate(options: FixedRateOptions): Promise<FixedRateRes
     if (sent === total) clearInterval(ticker);
   }, 1);
   await done;
-  const elapsedSeconds = (performance.now() - started) / 1000;
+  const elapsedSeconds = (performance.now() - measuredFrom()) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
   for (const connection of all) connection.destroy();
 
@@ -181,7 +191,7 @@ export async function fixedRate(options: FixedRateOptions): Promise<FixedRateRes
   return {
     offeredPerSecond: options.rate,
     answeredPerSecond: Math.round((answered / elapsedSeconds) * 10) / 10,
-    requests: total,
+    requests: total - warmUp,
     non2xx,
     errors,
     latencyMs: { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: Math.round(sorted.at(-1) ?? NaN) },
