@@ -88,6 +88,18 @@ describe('the Helm chart', () => {
     expect(await setting('--set', 'config.apiKeyCache=false')).toBe('off');
   });
 
+  it('gives the API its shutdown grace period, and Kubernetes 20 s more before SIGKILL', async () => {
+    type Deployment = Manifest & { spec: { template: { spec: { terminationGracePeriodSeconds: number; containers: Array<{ name: string; env: Array<{ name: string; value?: string }> }> } } } };
+    const api = async (...set: string[]) => {
+      const deployment = documents(await helm(['template', 'cutline', CHART, ...CREDENTIALS, ...set])).find((d) => d.kind === 'Deployment' && d.metadata.name.endsWith('-api')) as Deployment;
+      const pod = deployment.spec.template.spec;
+      return { kill: pod.terminationGracePeriodSeconds, grace: pod.containers.find((c) => c.name === 'api')!.env.find((e) => e.name === 'CUTLINE_SHUTDOWN_GRACE_MS')?.value };
+    };
+    expect(await api()).toEqual({ kill: 30, grace: '10000' });
+    expect(await api('--set', 'api.shutdownGraceSeconds=45')).toEqual({ kill: 65, grace: '45000' });
+    await expect(helm(['template', 'cutline', CHART, ...CREDENTIALS, '--set', 'api.shutdownGraceSeconds=601'])).rejects.toThrow(/shutdownGraceSeconds/);
+  });
+
   it('installs into a real cluster and waits for the API and operator, keeps its JWT secret on upgrade, uninstalls', async () => {
     await cluster.kubectl(['create', 'namespace', NAMESPACE]);
     await cluster.kubectl(['label', 'namespace', NAMESPACE, 'pod-security.kubernetes.io/enforce=restricted']);
