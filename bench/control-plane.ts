@@ -306,8 +306,14 @@ checks and the render spec about 10 %, garbage collection about 6 %. The tail is
 and it moves with the machine's other tenants (the same code gave p99 from 22 to 120 ms in back-to-back 15 s runs of
 this kind). Timed from the API (temporary instrumentation), a submission statement's round trip, commit included,
 has a median of 1.4–5 ms that drifts from second to second of one run; every second whose slowest answer passed 50
-ms had several statements of 15–37 ms within about 100 ms, so what stalls is PostgreSQL, its commits' fsyncs or the
-scheduling of the 2 shared cores, not the API's event loop. The disk matters too: without the sync before
+ms had several statements of 15–37 ms within about 100 ms. One stall recurs at the same point, 8–10 s into the load
+(the window's slowest second was its 5th, 6th or 7th in 23 of 31 such runs), and it stayed there when the WAL
+segment switches were moved; in the 2 runs observed with V8's gc and loop-lag observers it was the API's
+mark-compact: a 9–10 ms pause, event-loop lags of 18–19 ms around it and statements of up to 60 ms. What fills the
+old generation is mostly Prisma's handling of the statement's raw parameters (JSON-encoded again, then decoded): 85
+of the 119 MB that survived the young generation in 15 s (sampling heap profiler). The other stalls are
+PostgreSQL, its commits' fsyncs or the scheduling of the 2 shared cores. The disk
+matters too: without the sync before
 measuring, p99 at 1,000/s was 116–240 ms in runs where the kernel's writeback fell inside; with PostgreSQL's
 synchronous_commit=off (a diagnostic, not how Cutline runs) it was 28–46 ms. Results vary between runs on this
 shared machine.
