@@ -135,9 +135,13 @@ describe('render submission', () => {
   it('statements from several API replicas racing on new periods of several organizations never overshoot, and admit each statement’s first submissions', async () => {
     const first = await register(t.app, 'Replicas');
     const second = await register(t.app, 'Replicas too');
+    const third = await register(t.app, 'Replicas three');
+    // The third organization's limit is exactly what it asks for: a statement that lost the race
+    // to insert the period's row must run its items again, not refuse them.
     const accounts = [
       { account: first, assetId: await readyVideo(first), limit: 10 },
       { account: second, assetId: await readyVideo(second), limit: 4 },
+      { account: third, assetId: await readyVideo(third), limit: 24 },
     ];
     const otherReplica = createDatabase(t.databaseUrl, 5);
     try {
@@ -150,10 +154,12 @@ describe('render submission', () => {
         createdById: account.userId, apiKeyId: null, title: null, tier: 'free' as const, priority: 0, spec: { v: 1 }, idempotencyKey: null, activityData: {},
       });
       // Each statement carries two submissions of each organization, interleaved.
-      const statements = Array.from({ length: 12 }, () => [item(accounts[0]!), item(accounts[1]!), item(accounts[0]!), item(accounts[1]!)]);
+      const statements = Array.from({ length: 12 }, () => [...accounts, ...accounts].map(item));
+      // Open every connection first, so the statements start together rather than one per new connection.
+      await Promise.all([t.db, otherReplica].flatMap((db) => Array.from({ length: 5 }, () => db.$queryRaw`SELECT 1 AS opened FROM pg_sleep(0.05)`)));
       const results = await Promise.all(statements.map((items, i) => replicas[i % 2]!.submitMany(items)));
       for (const [index, { account, limit }] of accounts.entries()) {
-        const own = results.map((result) => result.filter((_, i) => i % 2 === index));
+        const own = results.map((result) => result.filter((_, i) => i % accounts.length === index));
         const queued = own.flat().flatMap((r) => (r.outcome === 'queued' ? [r] : []));
         expect(queued).toHaveLength(limit);
         expect(own.flat().filter((r) => r.outcome !== 'queued').every((r) => r.outcome === 'quota-exceeded')).toBe(true);

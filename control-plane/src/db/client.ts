@@ -1,6 +1,7 @@
 /** The Prisma client over node-postgres. Only repository modules use it (DESIGN §8). */
 import { createHash } from 'node:crypto';
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client.js';
 
 export type Database = PrismaClient;
@@ -30,8 +31,31 @@ export function preparedStatementNames(limit = MAX_PREPARED_STATEMENTS): (query:
   };
 }
 
+/** Prisma's driver adapter: SQL with its parameters, straight to node-postgres. */
+export type DriverAdapter = Awaited<ReturnType<PrismaPg['connect']>>;
+
+const driverAdapters = new WeakMap<Database, () => Promise<DriverAdapter>>();
+
 export function createDatabase(databaseUrl: string, maxConnections = 10): Database {
-  return new PrismaClient({
-    adapter: new PrismaPg({ connectionString: databaseUrl, max: maxConnections }, { statementNameGenerator: preparedStatementNames() as NameGenerator }),
-  });
+  // The pool is made here, not by the adapter factory, so the client and driverAdapterOf share
+  // its connections; the client's $disconnect ends it.
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: maxConnections });
+  const factory = new PrismaPg(pool, { statementNameGenerator: preparedStatementNames() as NameGenerator, disposeExternalPool: true });
+  const db = new PrismaClient({ adapter: factory });
+  let adapter: Promise<DriverAdapter> | undefined;
+  driverAdapters.set(db, () => (adapter ??= factory.connect()));
+  return db;
+}
+
+/**
+ * The driver adapter under a client from createDatabase, over the same pool and prepared
+ * statements. For a statement whose parameters are large: the client's raw queries encode
+ * their parameters as JSON once more and decode them again before they reach the adapter,
+ * which for the submission statement (repositories/submissions-repository.ts) was most of
+ * what the API promoted to its old generation under load.
+ */
+export function driverAdapterOf(db: Database): Promise<DriverAdapter> {
+  const adapter = driverAdapters.get(db);
+  if (!adapter) throw new Error('driverAdapterOf: the database was not made by createDatabase');
+  return adapter();
 }

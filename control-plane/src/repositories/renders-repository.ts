@@ -138,6 +138,8 @@ export async function requeueForRetry(tx: Tx, organizationId: string, id: string
 }
 
 export function isUniqueViolation(err: unknown): boolean {
+  // From Prisma's driver adapter (repositories/submissions-repository.ts), its own error kind.
+  if (err instanceof Error && err.name === 'DriverAdapterError') return (err.cause as { kind?: string } | undefined)?.kind === 'UniqueConstraintViolation';
   if (!(err instanceof Prisma.PrismaClientKnownRequestError)) return false;
   // P2002 from the query builder; from a raw query, the database's own code in the message.
   return err.code === 'P2002' || (err.code === 'P2010' && /\b23505\b|unique constraint/i.test(err.message));
