@@ -299,24 +299,27 @@ checks their assets, reserves quota per organization and records the renders, ou
 (services/batcher.ts, repositories/submissions-repository.ts); a verified API key is kept between requests while
 PostgreSQL announces every change to it (http/api-key-cache.ts), so after its first use it costs no round trip (it
 cost 5,902 lookups per 10,000 submissions at 1,000/s before). At the ceiling a statement carries about 17
-submissions; at 1,000/s 2–6, so each costs more there. At 1,000/s the API uses about 0.7 of a core (12.3–12.6 s of
-CPU over 18 s of load), PostgreSQL about 0.5 and the generator 0.1, so the 2 cores are about 65 % busy. Of the
-API's CPU (\`--cpu-prof\`), socket writes (queries and responses) are about 13 %, Prisma's client about 13 %, schema
-checks and the render spec about 10 %, garbage collection about 6 %. The tail is requests queueing behind stalls,
-and it moves with the machine's other tenants (the same code gave p99 from 22 to 120 ms in back-to-back 15 s runs of
-this kind). Timed from the API (temporary instrumentation), a submission statement's round trip, commit included,
-has a median of 1.4–5 ms that drifts from second to second of one run; every second whose slowest answer passed 50
-ms had several statements of 15–37 ms within about 100 ms. One stall recurs at the same point, 8–10 s into the load
-(the window's slowest second was its 5th, 6th or 7th in 23 of 31 such runs), and it stayed there when the WAL
-segment switches were moved; in the 2 runs observed with V8's gc and loop-lag observers it was the API's
-mark-compact: a 9–10 ms pause, event-loop lags of 18–19 ms around it and statements of up to 60 ms. What fills the
-old generation is mostly Prisma's handling of the statement's raw parameters (JSON-encoded again, then decoded): 85
-of the 119 MB that survived the young generation in 15 s (sampling heap profiler). The other stalls are
-PostgreSQL, its commits' fsyncs or the scheduling of the 2 shared cores. The disk
-matters too: without the sync before
-measuring, p99 at 1,000/s was 116–240 ms in runs where the kernel's writeback fell inside; with PostgreSQL's
-synchronous_commit=off (a diagnostic, not how Cutline runs) it was 28–46 ms. Results vary between runs on this
-shared machine.
+submissions; at 1,000/s 1.1 on a quiet machine (16,786 statements for 18,000 submissions) and 2–6 on a busy one, so
+each costs more there. The statement goes through Prisma's driver adapter, not $queryRaw, which encoded its one
+parameter (every item, as JSON) in JSON once more and decoded it again: with $queryRaw the API used 10.4–11.1 s of
+CPU over 18 s at 1,000/s, with the adapter 8.3–9.2 s (4 interleaved pairs), and its old generation grew 8.3–11.4
+MB/s instead of 2.7–2.8 (\`--trace-gc\`, 3 pairs), so a mark-compact came every 10–15 s of load, where now none
+comes in 18 s. PostgreSQL uses about 0.5 of a core and the generator 0.1, so the 2 cores are about half busy. Of
+the API's busy time (\`--cpu-prof\`), socket writes (queries and responses) are about 20 %, node-postgres 10 %,
+Fastify 6 %, schema checks 5 %, Prisma 5 %, garbage collection 4 %, the render spec 3 %. The tail is requests
+queueing behind stalls, and it moves with the machine's other tenants: on a busy day p99 ranged from 22 to 120 ms
+in back-to-back 15 s runs of this kind; on a quiet one, 7–28 ms with $queryRaw and 5–14 ms with the adapter (7 and
+8 runs). Timed from the API (temporary
+instrumentation), a submission statement's round trip, commit included, has a median of 1.4–5 ms that drifts from
+second to second of one run; every second whose slowest answer passed 50 ms had several statements of 15–37 ms
+within about 100 ms. Before the adapter, one stall recurred at the same point, 8–10 s into the load (the window's
+slowest second was its 5th, 6th or 7th in 23 of 31 such runs): the API's mark-compact, a 9–10 ms pause with
+event-loop lags of 18–19 ms around it and statements of up to 60 ms (V8's gc and loop-lag observers, 2 runs); 85
+of the 119 MB that survived the young generation in 15 s were $queryRaw's parameter copies (sampling heap
+profiler). The other stalls are PostgreSQL, its commits' fsyncs or the scheduling of the 2 shared cores. The disk
+matters too: without the sync before measuring, p99 at 1,000/s was 116–240 ms in runs where the kernel's writeback
+fell inside; with PostgreSQL's synchronous_commit=off (a diagnostic, not how Cutline runs) it was 28–46 ms. Results
+vary between runs on this shared machine.
 `;
     await writeFile(join(ROOT, 'bench/results/control-plane.json'), `${JSON.stringify(results, null, 2)}\n`);
     await writeFile(join(ROOT, 'bench/results/control-plane.md'), md);
