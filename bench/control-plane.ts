@@ -309,17 +309,16 @@ the API's busy time (\`--cpu-prof\`), socket writes (queries and responses) are 
 Fastify 6 %, schema checks 5 %, Prisma 5 %, garbage collection 4 %, the render spec 3 %. The tail is requests
 queueing behind stalls, and it moves with the machine's other tenants: on a busy day p99 ranged from 22 to 120 ms
 in back-to-back 15 s runs of this kind; on a quiet one, 7–28 ms with $queryRaw and 5–14 ms with the adapter (7 and
-8 runs). Timed from the API (temporary
-instrumentation), a submission statement's round trip, commit included, has a median of 1.4–5 ms that drifts from
-second to second of one run; every second whose slowest answer passed 50 ms had several statements of 15–37 ms
-within about 100 ms. Before the adapter, one stall recurred at the same point, 8–10 s into the load (the window's
-slowest second was its 5th, 6th or 7th in 23 of 31 such runs): the API's mark-compact, a 9–10 ms pause with
-event-loop lags of 18–19 ms around it and statements of up to 60 ms (V8's gc and loop-lag observers, 2 runs); 85
-of the 119 MB that survived the young generation in 15 s were $queryRaw's parameter copies (sampling heap
-profiler). The other stalls are PostgreSQL, its commits' fsyncs or the scheduling of the 2 shared cores. The disk
-matters too: without the sync before measuring, p99 at 1,000/s was 116–240 ms in runs where the kernel's writeback
-fell inside; with PostgreSQL's synchronous_commit=off (a diagnostic, not how Cutline runs) it was 28–46 ms. Results
-vary between runs on this shared machine.
+8 runs). Timed from the API (temporary instrumentation), a submission statement's round trip, commit included, has
+a median of 1.4–5 ms that drifts from second to second of one run; every second whose slowest answer passed 50 ms
+had several statements of 15–37 ms within about 100 ms. Before the adapter, one stall recurred at the same point,
+8–10 s into the load (the window's slowest second was its 5th, 6th or 7th in 23 of 31 such runs): the API's
+mark-compact, a 9–10 ms pause with event-loop lags of 18–19 ms around it and statements of up to 60 ms (V8's gc and
+loop-lag observers, 2 runs); 85 of the 119 MB that survived the young generation in 15 s were $queryRaw's parameter
+copies (sampling heap profiler). The other stalls are PostgreSQL, its commits' fsyncs or the scheduling of the 2
+shared cores. The disk matters too: without the sync before measuring, p99 at 1,000/s was 116–240 ms in runs where
+the kernel's writeback fell inside; with PostgreSQL's synchronous_commit=off (a diagnostic, not how Cutline runs) it
+was 28–46 ms. Results vary between runs on this shared machine.
 `;
     await writeFile(join(ROOT, 'bench/results/control-plane.json'), `${JSON.stringify(results, null, 2)}\n`);
     await writeFile(join(ROOT, 'bench/results/control-plane.md'), md);

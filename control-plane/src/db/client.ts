@@ -49,10 +49,8 @@ export function createDatabase(databaseUrl: string, maxConnections = 10): Databa
 
 /**
  * The driver adapter under a client from createDatabase, over the same pool and prepared
- * statements. For a statement whose parameters are large: the client's raw queries encode
- * their parameters as JSON once more and decode them again before they reach the adapter,
- * which for the submission statement (repositories/submissions-repository.ts) was most of
- * what the API promoted to its old generation under load.
+ * statements, without the client's raw-query layer (why one statement wants that:
+ * repositories/submissions-repository.ts).
  */
 export function driverAdapterOf(db: Database): Promise<DriverAdapter> {
   const adapter = driverAdapters.get(db);
