@@ -9,6 +9,7 @@ export { VoiceCatalogue } from './tts/catalogue.js';
 export { CAPTION_TEMPLATES, listCaptionStyles, type CaptionTemplate } from './captions/styles.js';
 export { runRender, type RenderDeps, type RenderOutcome } from './render.js';
 export { probeVideo, probeAuxiliary, type VideoProbe } from './media/probe.js';
+export { localInputOptions, type MediaKind } from './media/media-formats.js';
 export { normaliseScript } from './text/script.js';
 export { captionPreviewAss, PREVIEW_SIZES } from './captions/preview.js';
 export { encodeWav } from './tts/pcm.js';

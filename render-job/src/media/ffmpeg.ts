@@ -1,11 +1,13 @@
 /**
  * The one module that drives ffmpeg (through fluent-ffmpeg). It runs a plan from
  * filtergraph.ts as a single process, reports progress from ffmpeg's own time counter, and
- * can be canceled. ffmpeg is spawned with an argument vector, never through a shell.
+ * can be canceled. ffmpeg is spawned with an argument vector, never through a shell, and
+ * reads only local files of the allowed containers (media-formats.ts).
  */
 import ffmpeg from 'fluent-ffmpeg';
 import { RenderError } from '../errors.js';
 import type { FfmpegPlan } from './filtergraph.js';
+import { localInputOptions } from './media-formats.js';
 
 export interface RunPlanOptions {
   ffmpegPath?: string;
@@ -35,7 +37,7 @@ export function runPlan(plan: FfmpegPlan, options: RunPlanOptions = {}): Promise
     if (options.ffmpegPath) command.setFfmpegPath(options.ffmpegPath);
     for (const input of plan.inputs) {
       command.input(input.path);
-      if (input.options.length > 0) command.inputOptions(input.options);
+      command.inputOptions([...localInputOptions([input.kind]), ...input.options]);
     }
     command.complexFilter(plan.filterComplex);
     for (const output of plan.outputs) {

@@ -72,7 +72,7 @@ describe('buildFfmpegPlan', () => {
 
   it('adds a ducked music bed on its own looped input', () => {
     const plan = buildFfmpegPlan({ ...base, audio: { ...base.audio, music: { path: '/in/music.mp3', gainDb: -18 } } });
-    expect(plan.inputs[2]).toEqual({ path: '/in/music.mp3', options: ['-stream_loop', '-1'] });
+    expect(plan.inputs[2]).toEqual({ path: '/in/music.mp3', options: ['-stream_loop', '-1'], kind: 'audio' });
     expect(plan.filterComplex).toContain('[music][key1]sidechaincompress');
     expect(plan.filterComplex).toContain('amix=inputs=3');
   });

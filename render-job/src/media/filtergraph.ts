@@ -7,10 +7,13 @@
  * original and music, loudness-normalised) and `asplit` to every output.
  */
 import { aspectLabel, outputSize, type Aspect } from '../spec.js';
+import type { MediaKind } from './media-formats.js';
 
 export interface GraphInput {
   path: string;
   options: string[];
+  /** What the file holds: ffmpeg opens it with that kind's containers only (media-formats.ts). */
+  kind: MediaKind;
 }
 
 export interface GraphOutput {
@@ -77,17 +80,17 @@ export function buildFfmpegPlan(o: PlanOptions): FfmpegPlan {
   const D = o.narrationDuration;
   const inputs: GraphInput[] = [];
   const needsLoop = o.extend === 'loop' && o.videoDuration < D;
-  inputs.push({ path: o.videoPath, options: needsLoop ? ['-stream_loop', '-1'] : [] });
-  inputs.push({ path: o.narrationPath, options: [] });
+  inputs.push({ path: o.videoPath, options: needsLoop ? ['-stream_loop', '-1'] : [], kind: 'video' });
+  inputs.push({ path: o.narrationPath, options: [], kind: 'audio' });
   let logoIndex = -1;
   if (o.logo) {
     logoIndex = inputs.length;
-    inputs.push({ path: o.logo.path, options: [] });
+    inputs.push({ path: o.logo.path, options: [], kind: 'image' });
   }
   let musicIndex = -1;
   if (o.audio.music) {
     musicIndex = inputs.length;
-    inputs.push({ path: o.audio.music.path, options: ['-stream_loop', '-1'] });
+    inputs.push({ path: o.audio.music.path, options: ['-stream_loop', '-1'], kind: 'audio' });
   }
 
   const chains: string[] = [];

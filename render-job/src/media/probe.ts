@@ -6,6 +6,7 @@
 import { open, stat } from 'node:fs/promises';
 import { RenderError } from '../errors.js';
 import { ProgramNotFoundError, runProgram } from '../run-process.js';
+import { isFormatOf, localInputOptions, refusedFormat, type MediaKind } from './media-formats.js';
 
 export interface VideoProbe {
   formatName: string;
@@ -42,7 +43,6 @@ interface FfprobeOutput {
   format?: { format_name?: string; duration?: string; size?: string };
 }
 
-const IMAGE_FORMATS = /(^|,)(image2|[a-z0-9]+_pipe|apng|gif|webp)(,|$)/;
 const MIN_DIMENSION = 16;
 const MAX_DIMENSION = 8192;
 
@@ -55,7 +55,7 @@ export async function probeFile(path: string, program = 'ffprobe'): Promise<Ffpr
   try {
     const result = await runProgram(
       program,
-      ['-v', 'error', '-count_packets', '-show_format', '-show_streams', '-of', 'json', '--', path],
+      ['-v', 'error', ...localInputOptions('probe'), '-count_packets', '-show_format', '-show_streams', '-of', 'json', '--', path],
       { timeoutMs: 120_000 },
     );
     let parsed: FfprobeOutput = {};
@@ -81,6 +81,7 @@ export async function probeVideo(path: string, limits: ProbeLimits): Promise<Vid
   }
   const probe = await probeFile(path);
   const formatName = probe.format?.format_name ?? '';
+  refuseFormat(probe, formatName, ['video', 'image', 'audio']);
   if (probe.code !== 0 || !probe.format) {
     // An MP4/MOV that starts like one but has lost its index was cut short; anything else that
     // ffprobe cannot open is simply not a video.
@@ -94,10 +95,10 @@ export async function probeVideo(path: string, limits: ProbeLimits): Promise<Vid
   const streams = probe.streams ?? [];
   const video = streams.find((s) => s.codec_type === 'video' && !s.disposition?.attached_pic);
   if (!video) {
-    if (IMAGE_FORMATS.test(formatName)) throw new RenderError('CUTLINE_INPUT_NOT_VIDEO', 'The file is a still image, not a video.');
+    if (isFormatOf(formatName, 'image')) throw new RenderError('CUTLINE_INPUT_NOT_VIDEO', 'The file is a still image, not a video.');
     throw new RenderError('CUTLINE_INPUT_NO_VIDEO_STREAM', 'The file has no video stream (is it an audio file?).', { format: formatName });
   }
-  if (IMAGE_FORMATS.test(formatName) && formatName !== 'gif') {
+  if (!isFormatOf(formatName, 'video')) {
     throw new RenderError('CUTLINE_INPUT_NOT_VIDEO', 'The file is a still image, not a video.', { format: formatName });
   }
   if (/partial file|Packet corrupt|truncat|Invalid NAL|error reading header/i.test(probe.stderr)) {
@@ -142,6 +143,13 @@ export async function probeVideo(path: string, limits: ProbeLimits): Promise<Vid
   return result;
 }
 
+/** Refuses a container outside the allowlist, whether ffprobe refused it or read it. */
+function refuseFormat(probe: { stderr: string; code: number | null }, formatName: string, kinds: MediaKind[]): void {
+  const refused = refusedFormat(probe.stderr) ?? (probe.code === 0 && formatName && !kinds.some((k) => isFormatOf(formatName, k)) ? formatName : undefined);
+  if (refused === undefined) return;
+  throw new RenderError('CUTLINE_INPUT_FORMAT_NOT_ALLOWED', `Files of type "${refused.split(',')[0]}" are not accepted: upload a video file (MP4, MOV, MKV, WebM, MPEG-TS, AVI…), not a playlist or a reference to other files.`, { format: refused });
+}
+
 async function startsWithFtyp(path: string): Promise<boolean> {
   const handle = await open(path, 'r');
   try {
@@ -176,6 +184,7 @@ export async function probeAuxiliary(path: string, kind: 'image' | 'audio'): Pro
   const info = await stat(path).catch(() => undefined);
   if (!info || info.size === 0) throw new RenderError(code, `The ${kind === 'image' ? 'logo' : 'music'} file is missing or empty.`);
   const probe = await probeFile(path);
+  refuseFormat(probe, probe.format?.format_name ?? '', [kind]);
   const wanted = kind === 'image' ? 'video' : 'audio';
   const stream = probe.streams?.find((s) => s.codec_type === wanted);
   if (probe.code !== 0 || !stream) throw new RenderError(code);
