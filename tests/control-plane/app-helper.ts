@@ -78,7 +78,7 @@ export async function startApp(postgresUrl: string, env: Record<string, string> 
       : undefined;
   const credentialChanges = options.credentialChanges ? await CredentialChanges.start(databaseUrl) : undefined;
   const app = await buildApp({
-    config, db, store, bus, credentialChanges, registry, catalogue: VoiceCatalogue.standard(), plans: table, billing: config.billing, platformAdmins: config.platformAdmins, uiDir: options.uiDir,
+    config, db, store, bus, credentialChanges, registry, catalogue: VoiceCatalogue.standard(), plans: table, billing: config.billing, uiDir: options.uiDir,
     ...(options.now ? { now: options.now } : {}), ...(dispatcher ? { dispatcher } : {}),
   });
   await app.ready();

@@ -94,7 +94,7 @@ describe('sessions', () => {
       const past = new AccessTokens('test-secret-that-is-long-enough-0123456789', 60);
       const realNow = Date.now;
       Date.now = () => realNow() - 3_600_000;
-      const expired = past.issue({ sub: account.userId, org: account.organizationId, role: 'owner', adm: false });
+      const expired = past.issue({ sub: account.userId, org: account.organizationId, role: 'owner' });
       Date.now = realNow;
       expect(errorCode(await shortLived.app.inject({ method: 'GET', url: '/v1/me', headers: bearer(expired) }))).toBe('CUTLINE_TOKEN_EXPIRED');
     } finally {

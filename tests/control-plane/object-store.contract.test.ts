@@ -51,7 +51,7 @@ function bytes(n: number): Readable {
 
 const adapters: Array<[string, () => ObjectStore]> = [
   ['local directory', () => fsStore],
-  ['MinIO', () => new MinioObjectStore(s3Client(services.s3), uniqueName('objects').toLowerCase().replace(/_/g, '-'))],
+  ['MinIO', () => new MinioObjectStore(s3Client(services.s3), uniqueName('objects').toLowerCase().replace(/_/g, '-'), 'us-east-1', { ...services.s3, region: 'us-east-1' })],
 ];
 
 describe.each(adapters)('ObjectStore contract: %s', (_name, make) => {
@@ -111,10 +111,34 @@ describe.each(adapters)('ObjectStore contract: %s', (_name, make) => {
   });
 
   it('presigned PUT links upload directly', async () => {
-    const url = await store.presignPut('org/a/direct.bin', { expiresSeconds: 60, contentType: 'application/octet-stream' });
+    const url = await store.presignPut('org/a/direct.bin', { expiresSeconds: 60, contentType: 'application/octet-stream', contentLength: 17 });
     const response = await fetch(url, { method: 'PUT', body: 'uploaded directly', headers: { 'content-type': 'application/octet-stream' } });
     expect(response.status).toBe(200);
     expect(await text(await store.get('org/a/direct.bin'))).toBe('uploaded directly');
+  });
+
+  it('presigned PUT links take only the length they were made for', async () => {
+    const url = await store.presignPut('org/a/bound.bin', { expiresSeconds: 60, contentType: 'application/octet-stream', contentLength: 10 });
+    for (const body of [Buffer.alloc(3 * 1024 * 1024, 1), Buffer.alloc(9, 1)]) {
+      const response = await fetch(url, { method: 'PUT', body, headers: { 'content-type': 'application/octet-stream' } });
+      expect([body.length, response.status]).toEqual([body.length, 403]);
+    }
+    expect(await store.stat('org/a/bound.bin')).toBeUndefined();
+    const partKey = 'org/a/bound-parts.bin';
+    const uploadId = await store.startMultipart(partKey, { contentType: 'video/mp4' });
+    const part = await store.presignPart(partKey, uploadId, 1, { expiresSeconds: 60, contentLength: 100 });
+    expect((await fetch(part, { method: 'PUT', body: Buffer.alloc(101, 1) })).status).toBe(403);
+    expect(await store.listParts(partKey, uploadId)).toEqual([]);
+    expect((await fetch(part, { method: 'PUT', body: Buffer.alloc(100, 1) })).status).toBe(200);
+    await store.abortMultipart(partKey, uploadId);
+  });
+
+  it('copies an object, and the copy does not follow later writes to the original', async () => {
+    await store.put('org/a/original.bin', Readable.from([Buffer.from('checked bytes')]), { contentType: 'video/mp4', maxBytes: 100 });
+    expect(await store.copy('org/a/original.bin', 'org/a/copy.bin')).toMatchObject({ key: 'org/a/copy.bin', bytes: 13, contentType: 'video/mp4' });
+    await store.put('org/a/original.bin', Readable.from([Buffer.from('later bytes')]), { contentType: 'video/mp4', maxBytes: 100 });
+    expect(await text(await store.get('org/a/copy.bin'))).toBe('checked bytes');
+    await expect(store.copy('org/a/missing.bin', 'org/a/copy2.bin')).rejects.toBeInstanceOf(ObjectNotFoundError);
   });
 
   it('multipart uploads take parts in any order, list what arrived, replace a re-sent part, and join them', async () => {
@@ -123,7 +147,7 @@ describe.each(adapters)('ObjectStore contract: %s', (_name, make) => {
     const first = Buffer.alloc(MIN_PART_BYTES, 1);
     const last = Buffer.from('the last part may be short');
     const put = async (n: number, body: Buffer) => {
-      const response = await fetch(await store.presignPart(key, uploadId, n, { expiresSeconds: 60 }), { method: 'PUT', body });
+      const response = await fetch(await store.presignPart(key, uploadId, n, { expiresSeconds: 60, contentLength: body.length }), { method: 'PUT', body });
       expect(response.status, await response.clone().text()).toBe(200);
       expect(response.headers.get('etag')).toMatch(/^"[0-9a-f]{32}"$/);
     };
@@ -144,11 +168,11 @@ describe.each(adapters)('ObjectStore contract: %s', (_name, make) => {
   it('an aborted multipart upload leaves nothing, and its part links stop working', async () => {
     const key = 'org/a/aborted.bin';
     const uploadId = await store.startMultipart(key, { contentType: 'video/mp4' });
-    const url = await store.presignPart(key, uploadId, 1, { expiresSeconds: 60 });
+    const url = await store.presignPart(key, uploadId, 1, { expiresSeconds: 60, contentLength: 8 });
     expect((await fetch(url, { method: 'PUT', body: 'part one' })).status).toBe(200);
     await store.abortMultipart(key, uploadId);
     await store.abortMultipart(key, uploadId); // idempotent
-    expect((await fetch(url, { method: 'PUT', body: 'part one again' })).status).toBe(404);
+    expect((await fetch(url, { method: 'PUT', body: 'part two' })).status).toBe(404);
     expect(await store.stat(key)).toBeUndefined();
   });
 
@@ -162,7 +186,7 @@ describe.each(adapters)('ObjectStore contract: %s', (_name, make) => {
       const bucket = (store as unknown as { bucket: string }).bucket;
       const rules = await client.getBucketLifecycle(bucket);
       const summary = rules!.Rule.map((r) => [r.ID, (r.Expiration as { Days?: number } | undefined)?.Days ?? null]);
-      expect(summary).toEqual([['cutline-retention-7d', 8], ['cutline-retention-30d', 31], ['cutline-retention-90d', 91]]);
+      expect(summary).toEqual([['cutline-retention-7d', 8], ['cutline-retention-30d', 31], ['cutline-retention-90d', 91], ['cutline-uploads', 2]]);
       // (The client's XML parser turns numeric tag values into numbers.)
       const tagsOf = async (key: string) => ((await client.getObjectTagging(bucket, key)) as Array<{ Key: string; Value: unknown }>).map((t) => `${t.Key}=${String(t.Value)}`);
       expect(await tagsOf('org/a/tagged.bin')).toEqual(['cutline-retention-days=7']);

@@ -1,23 +1,32 @@
 /**
  * What the admin UI needs from the API beyond the creators' routes: the operators' console
- * (/v1/admin), platform admins from CUTLINE_PLATFORM_ADMINS, the plan table, voice samples,
+ * (/v1/admin), platform admins granted by `control-plane admin`, the plan table, voice samples,
  * caption-style preview frames, Range requests on the local object store, and the UI itself
  * served at / with deep links.
  */
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { AccountsRepository } from '../../control-plane/src/repositories/accounts-repository.js';
 import { ensureCorpus } from '../render/corpus.js';
 import { bearer, errorCode, register, startApp, type Account, type TestApp } from './app-helper.js';
 
 const services = inject('services');
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** Runs `control-plane admin …` against the test's database, as an operator would. */
+function adminCommand(args: string[]) {
+  const result = spawnSync(join(ROOT, 'control-plane/bin/cutline.js'), ['admin', ...args], { env: { PATH: process.env.PATH ?? '', DATABASE_URL: t.databaseUrl }, encoding: 'utf8' });
+  if (result.status === null) throw new Error(`admin ${args.join(' ')}: ${result.stderr}`);
+  return result;
+}
 const OPERATOR_EMAIL = `ops-${Date.now()}@example.com`;
 let t: TestApp;
 let operator: Account;
 let creator: Account;
-let other: Account;
 let creatorKey: string;
 let assetId: string;
 let uiDir: string;
@@ -30,13 +39,13 @@ beforeAll(async () => {
   await writeFile(join(uiDir, 'assets', 'index-abc123.js'), 'console.log("ui")');
   // A real port (caption previews read the video through its signed link), and no dispatcher:
   // the renders these tests submit stay queued.
-  t = await startApp(services.postgresUrl, { CUTLINE_AUTH_RATE_LIMIT: '10000', CUTLINE_PLATFORM_ADMINS: OPERATOR_EMAIL.toUpperCase() }, {}, { listen: true, uiDir });
+  t = await startApp(services.postgresUrl, { CUTLINE_AUTH_RATE_LIMIT: '10000' }, {}, { listen: true, uiDir });
   const registered = await t.app.inject({ method: 'POST', url: '/v1/auth/register', payload: { email: OPERATOR_EMAIL, password: 'correct horse battery', name: 'Olive' } });
   const body = registered.json<{ accessToken: string; refreshToken: string; user: { id: string; isPlatformAdmin: boolean }; organization: { id: string } }>();
-  expect(body.user.isPlatformAdmin).toBe(true);
+  expect(body.user.isPlatformAdmin).toBe(false);
+  adminCommand(['grant', OPERATOR_EMAIL.toUpperCase()]);
   operator = { accessToken: body.accessToken, refreshToken: body.refreshToken, userId: body.user.id, organizationId: body.organization.id, email: OPERATOR_EMAIL };
   creator = await register(t.app, 'Cora');
-  other = await register(t.app, 'Otto');
   creatorKey = (await t.app.inject({ method: 'POST', url: '/v1/api-keys', headers: bearer(creator.accessToken), payload: { name: 'k' } })).json<{ key: string }>().key;
   const asset = await t.app.inject({ method: 'POST', url: '/v1/assets?kind=video&filename=a.mp4', headers: { ...bearer(creator.accessToken), 'content-type': 'video/mp4' }, payload: await readFile(corpus.oneSecond) });
   expect(asset.statusCode).toBe(201);
@@ -58,12 +67,23 @@ describe('operators’ console API', () => {
     }
   });
 
-  it('CUTLINE_PLATFORM_ADMINS is the whole list: listed users are admins, others are demoted', async () => {
-    const accounts = new AccountsRepository(t.db);
-    await t.db.user.update({ where: { id: other.userId }, data: { isPlatformAdmin: true } });
-    expect(await accounts.setPlatformAdmins([OPERATOR_EMAIL])).toBe(1);
-    expect((await t.db.user.findUnique({ where: { id: other.userId } }))!.isPlatformAdmin).toBe(false);
-    expect((await t.db.user.findUnique({ where: { id: operator.userId } }))!.isPlatformAdmin).toBe(true);
+  it('operator rights come from `control-plane admin` for existing accounts only, and are read on every request', async () => {
+    // A grant for an address nobody has registered yet does nothing: registering it later gives no rights.
+    const future = `later-${Date.now()}@example.com`;
+    expect(adminCommand(['grant', future]).status).toBe(1);
+    const late = await t.app.inject({ method: 'POST', url: '/v1/auth/register', payload: { email: future, password: 'correct horse battery', name: 'Late' } });
+    expect(late.json<{ user: { isPlatformAdmin: boolean } }>().user.isPlatformAdmin).toBe(false);
+    expect((await t.app.inject({ method: 'GET', url: '/v1/admin/system', headers: bearer(late.json<{ accessToken: string }>().accessToken) })).statusCode).toBe(403);
+
+    // The same access token loses and regains the console the moment the record changes.
+    const askConsole = () => t.app.inject({ method: 'GET', url: '/v1/admin/system', headers: bearer(operator.accessToken) });
+    expect((await askConsole()).statusCode).toBe(200);
+    expect(adminCommand(['revoke', OPERATOR_EMAIL]).status).toBe(0);
+    expect((await askConsole()).statusCode).toBe(403);
+    expect(adminCommand(['grant', OPERATOR_EMAIL]).status).toBe(0);
+    expect((await askConsole()).statusCode).toBe(200);
+    expect(adminCommand(['list']).stdout).toContain(OPERATOR_EMAIL);
+    expect(await new AccountsRepository(t.db).platformAdmins()).toEqual([OPERATOR_EMAIL]);
   });
 
   it('lists organizations with plan and use, changes a plan, suspends and restores', async () => {

@@ -84,7 +84,6 @@ beforeAll(async () => {
       PORT: String(port),
       HOST: '127.0.0.1',
       CUTLINE_DATA_DIR: join(work, 'data'),
-      CUTLINE_PLATFORM_ADMINS: OPERATOR,
       CUTLINE_JWT_SECRET: 'e2e-secret-e2e-secret-e2e-secret-e2e-secret',
       LOG_LEVEL: 'warn',
     },
@@ -98,9 +97,11 @@ beforeAll(async () => {
     throw new Error(`${(err as Error).message}\n${serverLog.slice(-3000)}`);
   }
 
-  // The operator's account (CUTLINE_PLATFORM_ADMINS makes it an operator on sign-up).
+  // The operator's account: it signs up, then the command beside the running service grants it.
   const registered = await fetch(`${base}/v1/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: OPERATOR, password: PASSWORD, name: 'Olive Operator' }) });
   expect(registered.status).toBe(201);
+  const granted = spawnSync(join(ROOT, 'control-plane/bin/cutline.js'), ['admin', 'grant', OPERATOR], { env: { PATH: process.env.PATH, HOME: process.env.HOME, CUTLINE_DATA_DIR: join(work, 'data') }, encoding: 'utf8' });
+  expect(granted.status, granted.stderr).toBe(0);
 
   const video = spawnSync('ffmpeg', [
     '-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25:duration=4', '-f', 'lavfi', '-i', 'sine=frequency=330:duration=4',

@@ -6,7 +6,6 @@ export interface AccessClaims {
   sub: string;
   org: string;
   role: MemberRole;
-  adm: boolean;
 }
 
 export type VerifyResult = { ok: true; claims: AccessClaims } | { ok: false; reason: 'expired' | 'invalid' };

@@ -3,7 +3,7 @@
  * kept in the data directory between runs. Its password is generated once and stored there.
  */
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -43,5 +43,26 @@ export async function startEmbeddedPostgres(dataDir: string, log: (line: string)
   }
   await pg.start();
   if (fresh) await pg.createDatabase('cutline');
-  return { url: `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/cutline`, stop: () => pg.stop() };
+  // Commands run beside a running `all` (control-plane admin …) find the database by it.
+  const portFile = join(root, 'postgres-port');
+  await writeFile(portFile, String(port), { mode: 0o600 });
+  return {
+    url: urlOf(password, port),
+    stop: async () => {
+      await rm(portFile, { force: true });
+      await pg.stop();
+    },
+  };
+}
+
+function urlOf(password: string, port: number): string {
+  return `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/cutline`;
+}
+
+/** The embedded database of a running `all` in this data directory, if one runs. */
+export async function runningEmbeddedPostgres(dataDir: string): Promise<string | undefined> {
+  const root = resolve(dataDir);
+  if (!existsSync(join(root, 'postgres', 'postmaster.pid'))) return undefined;
+  const [password, port] = await Promise.all([readFile(join(root, 'postgres-password'), 'utf8'), readFile(join(root, 'postgres-port'), 'utf8')]).catch(() => [undefined, undefined]);
+  return password && port ? urlOf(password.trim(), Number(port)) : undefined;
 }

@@ -3,8 +3,9 @@
  * (Authorization: Bearer <jwt>) or an organization's API key (Authorization: Bearer cl_… or
  * X-Api-Key); guards are composed with @fastify/auth (`relation: 'and'`).
  *
- * The member's role is read from the database on every request, not trusted from the token,
- * so a removed member loses access at once rather than when their token expires. An API key is
+ * The member's role and operator rights are read from the database on every request, not
+ * trusted from the token, so a removed member or a demoted operator loses access at once
+ * rather than when their token expires. An API key is
  * read on every request too, unless an ApiKeyCache is given (it keeps keys only while
  * PostgreSQL reports every change to them: http/api-key-cache.ts).
  */
@@ -81,9 +82,18 @@ export function createAuthenticate(deps: { tokens: AccessTokens; accounts: Accou
     const { sub, org } = result.claims;
     const membership = await memberLookups.run(`${sub} ${org}`, () => memberBatches.run({ userId: sub, organizationId: org }));
     if (!membership) throw new ApiError('CUTLINE_UNAUTHENTICATED', 'You are no longer a member of this organization.');
-    request.principal = { kind: 'user', userId: result.claims.sub, organizationId: result.claims.org, role: membership.role, isPlatformAdmin: result.claims.adm };
+    request.principal = { kind: 'user', userId: result.claims.sub, organizationId: result.claims.org, role: membership.role, isPlatformAdmin: membership.isPlatformAdmin };
     request.callerStanding = membership.standing;
   };
+}
+
+/**
+ * Whether a principal authenticated earlier may still act: its API key is active, or the user
+ * is still a member. Streams that outlive their request ask it again (http/live-streams.ts).
+ */
+export function createCredentialCheck(deps: { accounts: AccountsRepository; apiKeys: ApiKeysRepository }): (principal: Principal) => Promise<boolean> {
+  return async (principal) =>
+    principal.kind === 'apiKey' ? deps.apiKeys.isActive(principal.organizationId, principal.apiKeyId) : (await deps.accounts.membership(principal.userId, principal.organizationId)) !== undefined;
 }
 
 /** Only a signed-in person (not an API key): managing keys and members needs a human. */
@@ -124,4 +134,20 @@ export function callerStanding(request: FastifyRequest): OrganizationStanding | 
 /** One preHandler that runs every guard in order (@fastify/auth, relation "and"). */
 export function allOf(app: unknown, guards: Guard[]) {
   return (app as FastifyInstance).auth(guards, { relation: 'and' });
+}
+
+/** Who is calling, for limits that follow a person or a key wherever they connect from. */
+export function callerKey(request: FastifyRequest): string {
+  const principal = request.principal;
+  if (principal?.kind === 'user') return `user:${principal.userId}`;
+  if (principal?.kind === 'apiKey') return `key:${principal.apiKeyId}`;
+  return `ip:${request.ip}`;
+}
+
+/**
+ * Route config for @fastify/rate-limit counting per caller: checked after authentication
+ * (preHandler), so a shared address such as an Ingress does not make strangers share a budget.
+ */
+export function perCallerRateLimit(max: number, timeWindow = '1 minute') {
+  return { rateLimit: { max, timeWindow, hook: 'preHandler' as const, keyGenerator: callerKey } };
 }

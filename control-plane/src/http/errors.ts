@@ -26,6 +26,7 @@ export const API_ERRORS = {
   // Media and script problems found by probing or by the render engine's own checks.
   CUTLINE_INPUT_EMPTY: 422,
   CUTLINE_INPUT_NOT_VIDEO: 422,
+  CUTLINE_INPUT_FORMAT_NOT_ALLOWED: 422,
   CUTLINE_INPUT_NO_VIDEO_STREAM: 422,
   CUTLINE_INPUT_CORRUPT: 422,
   CUTLINE_INPUT_DIMENSIONS: 422,

@@ -42,6 +42,8 @@ export type StandingRow = Parameters<typeof toOrganization>[0] & SubscriptionRow
 /** A member's role in an organization, with the organization's standing. */
 export interface Membership {
   role: MemberRole;
+  /** users.is_platform_admin as it is now (never trusted from a token). */
+  isPlatformAdmin: boolean;
   standing: OrganizationStanding;
 }
 
@@ -74,13 +76,13 @@ export class AccountsRepository {
   constructor(private readonly db: Database) {}
 
   /** Creates a user, their organization, and their owner membership in one transaction. */
-  async createUserWithOrganization(input: { email: string; name: string; passwordHash: string; organizationName: string; isPlatformAdmin?: boolean }): Promise<{ user: User; organization: Organization }> {
+  async createUserWithOrganization(input: { email: string; name: string; passwordHash: string; organizationName: string }): Promise<{ user: User; organization: Organization }> {
     const userId = randomUUID();
     const organizationId = randomUUID();
     const slug = `${slugify(input.organizationName)}-${organizationId.slice(0, 8)}`;
     try {
       const [user, organization] = await this.db.$transaction([
-        this.db.user.create({ data: { id: userId, email: input.email, name: input.name, passwordHash: input.passwordHash, isPlatformAdmin: input.isPlatformAdmin ?? false } }),
+        this.db.user.create({ data: { id: userId, email: input.email, name: input.name, passwordHash: input.passwordHash } }),
         this.db.organization.create({ data: { id: organizationId, name: input.organizationName, slug } }),
         this.db.membership.create({ data: { organizationId, userId, role: 'owner' } }),
       ]);
@@ -91,13 +93,15 @@ export class AccountsRepository {
     }
   }
 
-  /** Makes exactly these users platform admins (CUTLINE_PLATFORM_ADMINS); returns how many are. */
-  async setPlatformAdmins(emails: readonly string[]): Promise<number> {
-    const [, granted] = await this.db.$transaction([
-      this.db.user.updateMany({ where: { isPlatformAdmin: true, email: { notIn: [...emails] } }, data: { isPlatformAdmin: false } }),
-      this.db.user.updateMany({ where: { email: { in: [...emails] } }, data: { isPlatformAdmin: true } }),
-    ]);
-    return granted.count;
+  /** Grants or takes operator rights from an account that exists; false when there is none. */
+  async setPlatformAdmin(email: string, isPlatformAdmin: boolean): Promise<boolean> {
+    const changed = await this.db.user.updateMany({ where: { email }, data: { isPlatformAdmin } });
+    return changed.count > 0;
+  }
+
+  async platformAdmins(): Promise<string[]> {
+    const rows = await this.db.user.findMany({ where: { isPlatformAdmin: true }, select: { email: true }, orderBy: { email: 'asc' } });
+    return rows.map((r) => r.email);
   }
 
   async findUserByEmail(email: string): Promise<(User & { passwordHash: string }) | undefined> {
@@ -135,12 +139,13 @@ export class AccountsRepository {
    * concurrent ones). The answer lines up with `pairs`; undefined where there is no membership.
    */
   async memberships(pairs: Array<{ userId: string; organizationId: string }>): Promise<Array<Membership | undefined>> {
-    const rows = await this.db.$queryRaw<Array<StandingRow & { userId: string; role: MemberRole }>>`
-      SELECT m.user_id::text AS "userId", m.role::text AS role, ${STANDING_COLUMNS}
+    const rows = await this.db.$queryRaw<Array<StandingRow & { userId: string; role: MemberRole; isPlatformAdmin: boolean }>>`
+      SELECT m.user_id::text AS "userId", m.role::text AS role, u.is_platform_admin AS "isPlatformAdmin", ${STANDING_COLUMNS}
         FROM unnest(${pairs.map((p) => p.userId)}::uuid[], ${pairs.map((p) => p.organizationId)}::uuid[]) AS q(user_id, organization_id)
         JOIN memberships m ON m.user_id = q.user_id AND m.organization_id = q.organization_id
+        JOIN users u ON u.id = m.user_id
         JOIN organizations o ON o.id = m.organization_id LEFT JOIN subscriptions s ON s.organization_id = o.id`;
-    const found = new Map(rows.map((row) => [`${row.userId} ${row.id}`, { role: row.role, standing: toStanding(row) }]));
+    const found = new Map(rows.map((row) => [`${row.userId} ${row.id}`, { role: row.role, isPlatformAdmin: row.isPlatformAdmin, standing: toStanding(row) }]));
     return pairs.map((p) => found.get(`${p.userId} ${p.organizationId}`));
   }
 

@@ -50,6 +50,11 @@ export class ApiKeysRepository {
     return prefixes.map((prefix) => found.get(prefix));
   }
 
+  /** Whether the key exists, is not revoked, and belongs to the organization. */
+  async isActive(organizationId: string, id: string): Promise<boolean> {
+    return (await this.db.apiKey.count({ where: { id, organizationId, revokedAt: null } })) > 0;
+  }
+
   /** Records use, at most once a minute per key, so busy keys do not write on every request. */
   async touch(id: string, now: Date): Promise<void> {
     await this.db.apiKey.updateMany({

@@ -1,6 +1,7 @@
 /** Uploaded files (videos, logos, music) of an organization. */
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/client.js';
+import { UPLOADS_PREFIX } from '../storage/object-store.js';
 
 export type AssetKind = 'video' | 'logo' | 'music';
 
@@ -41,6 +42,28 @@ export function assetObjectKey(organizationId: string, assetId: string): string 
   return `orgs/${organizationId}/assets/${assetId}`;
 }
 
+/**
+ * Where a direct upload's links write. The checked file is copied from here to the asset's
+ * own key, which no link can write, so nothing sent after the check changes what was checked.
+ * Everything under UPLOADS_PREFIX expires in the store by itself (configureExpiry), so a body
+ * sent again after completion does not stay.
+ */
+export function assetUploadKey(organizationId: string, assetId: string): string {
+  return `${UPLOADS_PREFIX}${organizationId}/${assetId}`;
+}
+
+const UPLOAD_KEY = /^uploads\/([0-9a-f-]{36})\/([0-9a-f-]{36})$/;
+
+/** The still frame previews are drawn on. */
+export function assetPosterKey(organizationId: string, assetId: string): string {
+  return `orgs/${organizationId}/assets/${assetId}.poster.jpg`;
+}
+
+/** Every object an asset may have left in the store. */
+export function assetObjectKeys(asset: { organizationId: string; id: string }): string[] {
+  return [assetObjectKey(asset.organizationId, asset.id), assetUploadKey(asset.organizationId, asset.id), assetPosterKey(asset.organizationId, asset.id)];
+}
+
 export class AssetsRepository {
   constructor(private readonly db: Database) {}
 
@@ -66,6 +89,14 @@ export class AssetsRepository {
       select: SELECT,
     });
     return toAsset(row as Row);
+  }
+
+  /** Whether a direct-upload key still belongs to an upload waiting for its bytes. */
+  async uploadOpen(key: string): Promise<boolean> {
+    const match = UPLOAD_KEY.exec(key);
+    if (!match) return false;
+    const count = await this.db.asset.count({ where: { id: match[2]!, organizationId: match[1]!, status: 'uploading', deletedAt: null } });
+    return count > 0;
   }
 
   async markRejected(id: string, code: string): Promise<void> {

@@ -6,7 +6,7 @@
 import Type from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Readable } from 'node:stream';
-import { allOf, callerStanding, principalOf, requireScope, type Guard } from '../http/authenticate.js';
+import { allOf, callerStanding, perCallerRateLimit, principalOf, requireScope, type Guard } from '../http/authenticate.js';
 import { notFound } from '../http/errors.js';
 import { errorResponses, Uuid } from '../http/schemas.js';
 import { parseListParams, sendPage } from '../http/simple-rest.js';
@@ -47,11 +47,13 @@ export interface AssetRoutesOptions {
   uploads: AssetUploads;
   organizationPlans: OrganizationPlans;
   authenticate: Guard;
+  /** Previews one caller may ask for per minute. */
+  previewsPerMinute: number;
 }
 
 const MAX_ANY_PLAN_UPLOAD = 64 * 1024 ** 3;
 
-export const assetRoutes: FastifyPluginAsyncTypebox<AssetRoutesOptions> = async (app, { assets, uploads, previews, organizationPlans, authenticate }) => {
+export const assetRoutes: FastifyPluginAsyncTypebox<AssetRoutesOptions> = async (app, { assets, uploads, previews, organizationPlans, authenticate, previewsPerMinute }) => {
   const canRead = allOf(app, [authenticate, requireScope('assets:read')]);
   const canWrite = allOf(app, [authenticate, requireScope('assets:write')]);
 
@@ -180,6 +182,7 @@ export const assetRoutes: FastifyPluginAsyncTypebox<AssetRoutesOptions> = async 
 
   app.get('/v1/assets/:id/caption-preview', {
     preHandler: canRead,
+    config: perCallerRateLimit(previewsPerMinute),
     schema: {
       tags: ['assets'],
       summary: 'A frame of the video, cropped to the aspect, with a sample caption in the style (image/jpeg)',

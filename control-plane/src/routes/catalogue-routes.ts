@@ -2,11 +2,11 @@
 import Type from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { listCaptionStyles, type VoiceCatalogue } from '@cutline/render-job';
-import type { Guard } from '../http/authenticate.js';
+import { perCallerRateLimit, principalOf, type Guard } from '../http/authenticate.js';
 import { errorResponses } from '../http/schemas.js';
 import type { Previews } from '../services/previews.js';
 
-export const catalogueRoutes: FastifyPluginAsyncTypebox<{ catalogue: VoiceCatalogue; previews: Previews; authenticate: Guard }> = async (app, { catalogue, previews, authenticate }) => {
+export const catalogueRoutes: FastifyPluginAsyncTypebox<{ catalogue: VoiceCatalogue; previews: Previews; authenticate: Guard; previewsPerMinute: number }> = async (app, { catalogue, previews, authenticate, previewsPerMinute }) => {
   app.get('/v1/voices', {
     preHandler: authenticate,
     schema: {
@@ -28,6 +28,7 @@ export const catalogueRoutes: FastifyPluginAsyncTypebox<{ catalogue: VoiceCatalo
 
   app.get('/v1/voices/:id/sample', {
     preHandler: authenticate,
+    config: perCallerRateLimit(previewsPerMinute),
     schema: {
       tags: ['catalogue'],
       summary: 'The voice reading its sample sentence (audio/wav)',
@@ -35,7 +36,7 @@ export const catalogueRoutes: FastifyPluginAsyncTypebox<{ catalogue: VoiceCatalo
       response: { 200: Type.Unknown({ description: 'audio/wav' }), ...errorResponses },
     },
   }, async (request, reply) => {
-    const wav = await previews.voiceSample(request.params.id);
+    const wav = await previews.voiceSample(request.params.id, principalOf(request).organizationId);
     return reply.header('content-type', 'audio/wav').header('cache-control', 'private, max-age=86400').send(wav);
   });
 

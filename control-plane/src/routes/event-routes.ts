@@ -14,6 +14,7 @@ import { notFound } from '../http/errors.js';
 import { Uuid } from '../http/schemas.js';
 import type { EventsRepository } from '../repositories/events-repository.js';
 import type { RendersRepository } from '../repositories/renders-repository.js';
+import type { LiveStreams } from '../http/live-streams.js';
 
 const HEARTBEAT_MS = 15_000;
 
@@ -26,7 +27,14 @@ function lastEventId(request: FastifyRequest): number {
 async function stream(
   request: FastifyRequest,
   reply: FastifyReply,
-  options: { bus: EventBus; pattern: string; organizationId: string; open: Set<ServerResponse>; replay: (after: number) => Promise<Array<{ id: number; payload: Record<string, unknown> }>> },
+  options: {
+    bus: EventBus;
+    pattern: string;
+    organizationId: string;
+    open: Set<ServerResponse>;
+    liveStreams: LiveStreams;
+    replay: (after: number) => Promise<Array<{ id: number; payload: Record<string, unknown> }>>;
+  },
 ): Promise<void> {
   let lastSent = lastEventId(request);
   let replaying = true;
@@ -51,9 +59,12 @@ async function stream(
   raw.write('retry: 2000\n\n');
   const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), HEARTBEAT_MS);
   options.open.add(raw);
+  // Revoked credentials end the stream; the client's reconnect then meets a 401.
+  const forget = options.liveStreams.add(principalOf(request), () => raw.end(() => raw.socket?.destroy()));
   request.raw.on('close', () => {
     clearInterval(heartbeat);
     unsubscribe();
+    forget();
     options.open.delete(raw);
   });
   try {
@@ -64,7 +75,10 @@ async function stream(
   }
 }
 
-export const eventRoutes: FastifyPluginAsyncTypebox<{ bus: EventBus; events: EventsRepository; renders: RendersRepository; authenticate: Guard }> = async (app, { bus, events, renders, authenticate }) => {
+export const eventRoutes: FastifyPluginAsyncTypebox<{ bus: EventBus; events: EventsRepository; renders: RendersRepository; authenticate: Guard; liveStreams: LiveStreams }> = async (
+  app,
+  { bus, events, renders, authenticate, liveStreams },
+) => {
   const canRead = allOf(app, [authenticate, requireScope('renders:read')]);
   // A stream never ends by itself. At shutdown each one is ended and its connection closed: the
   // client reconnects (to a replica that is up) with Last-Event-ID and misses nothing.
@@ -80,7 +94,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ bus: EventBus; events: Eve
   }, async (request, reply) => {
     const organizationId = principalOf(request).organizationId;
     if (!(await renders.find(organizationId, request.params.id))) throw notFound('Render');
-    await stream(request, reply, { bus, pattern: `cutline.renders.${request.params.id}.>`, organizationId, open, replay: (after) => events.since(organizationId, after, request.params.id) });
+    await stream(request, reply, { bus, pattern: `cutline.renders.${request.params.id}.>`, organizationId, open, liveStreams, replay: (after) => events.since(organizationId, after, request.params.id) });
   });
 
   app.get('/v1/events', {
@@ -88,6 +102,6 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ bus: EventBus; events: Eve
     schema: { tags: ['renders'], summary: "Server-Sent Events for every render of the organization", querystring: Type.Object({ lastEventId: Type.Optional(Type.String()) }) },
   }, async (request, reply) => {
     const organizationId = principalOf(request).organizationId;
-    await stream(request, reply, { bus, pattern: 'cutline.renders.>', organizationId, open, replay: (after) => events.since(organizationId, after) });
+    await stream(request, reply, { bus, pattern: 'cutline.renders.>', organizationId, open, liveStreams, replay: (after) => events.since(organizationId, after) });
   });
 };

@@ -15,7 +15,10 @@ const Role = Type.Union(MEMBER_ROLES.map((r) => Type.Literal(r)));
 const MemberView = Type.Object({ userId: Uuid, email: Type.String(), name: Type.String(), role: Type.String(), joinedAt: Type.String({ format: 'date-time' }) });
 const view = (m: Member) => ({ ...m, joinedAt: m.joinedAt.toISOString() });
 
-export const memberRoutes: FastifyPluginAsyncTypebox<{ accounts: AccountsRepository; authenticate: Guard }> = async (app, { accounts, authenticate }) => {
+export const memberRoutes: FastifyPluginAsyncTypebox<{ accounts: AccountsRepository; authenticate: Guard; credentialsChanged?: (organizationId: string) => void }> = async (
+  app,
+  { accounts, authenticate, credentialsChanged },
+) => {
   const anyMember = allOf(app, [authenticate, requireUser('member')]);
   const adminOnly = allOf(app, [authenticate, requireUser('admin')]);
 
@@ -84,6 +87,7 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{ accounts: AccountsReposit
     const result = await accounts.changeMembership(principal.organizationId, request.params.userId, 'remove');
     if (result === 'not-found') throw notFound('Member');
     if (result === 'last-owner') throw new ApiError('CUTLINE_LAST_OWNER', 'The organization needs at least one owner.');
+    credentialsChanged?.(principal.organizationId);
     return reply.status(204).send(null);
   });
 };

@@ -26,8 +26,6 @@ export class AccountsService {
     private readonly tokens: AccessTokens,
     private readonly refreshTokenDays: number,
     private readonly now: () => Date = () => new Date(),
-    /** CUTLINE_PLATFORM_ADMINS: who becomes a platform admin on sign-up. */
-    private readonly platformAdmins: readonly string[] = [],
   ) {}
 
   async register(input: { email: string; password: string; name: string; organizationName?: string | undefined }): Promise<Session> {
@@ -39,7 +37,6 @@ export class AccountsService {
         name: input.name.trim(),
         passwordHash,
         organizationName: input.organizationName?.trim() || `${input.name.trim()}'s team`,
-        isPlatformAdmin: this.platformAdmins.includes(email),
       });
       return this.openSession(user, organization, 'owner');
     } catch (err) {
@@ -105,7 +102,7 @@ export class AccountsService {
 
   private accessFor(user: User, organization: Organization, role: MemberRole): Omit<Session, 'refreshToken'> {
     return {
-      accessToken: this.tokens.issue({ sub: user.id, org: organization.id, role, adm: user.isPlatformAdmin }),
+      accessToken: this.tokens.issue({ sub: user.id, org: organization.id, role }),
       accessTokenExpiresIn: this.tokens.lifetimeSeconds,
       user,
       organization,

@@ -2,6 +2,10 @@
  * Streaming upload through the API: the body goes to a temporary file (never memory) under
  * the plan's size limit, is probed, and only a decodable file within the plan's limits is
  * stored. A rejected upload leaves no object behind and the asset says why.
+ *
+ * Direct uploads write to the asset's upload key through links bound to the declared length;
+ * completion copies that object to the asset's own key (which no link can write) and checks
+ * the copy, so bytes sent after the check change nothing that was checked.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
@@ -13,7 +17,7 @@ import { probeAuxiliary, probeVideo, RenderError } from '@cutline/render-job';
 import type { Principal } from '../domain.js';
 import { ApiError, isApiErrorCode } from '../http/errors.js';
 import type { Plan } from '../plans.js';
-import type { Asset, AssetKind, AssetsRepository } from '../repositories/assets-repository.js';
+import { assetObjectKeys, assetUploadKey, type Asset, type AssetKind, type AssetsRepository } from '../repositories/assets-repository.js';
 import { MAX_PARTS, MIN_PART_BYTES, ObjectTooLargeError, type ObjectStore, type UploadedPart } from '../storage/object-store.js';
 import { SizeLimit } from '../storage/size-limit.js';
 
@@ -26,6 +30,11 @@ export const MULTIPART_THRESHOLD_BYTES = 64 * MiB;
 export function partLayout(sizeBytes: number): { partSize: number; partCount: number } {
   const partSize = Math.max(MIN_PART_BYTES, Math.ceil(sizeBytes / MAX_PARTS / MiB) * MiB);
   return { partSize, partCount: Math.ceil(sizeBytes / partSize) };
+}
+
+/** The exact size of part n: the part size, or the remainder for the last. */
+function partBytes(declared: number, partSize: number, partCount: number, n: number): number {
+  return n < partCount ? partSize : declared - partSize * (partCount - 1);
 }
 
 function uploadTooLarge(plan: Plan): ApiError {
@@ -42,10 +51,16 @@ export interface UploadProgress {
   uploaded: UploadedPart[];
 }
 
+/** Takes a checked video's preview still from its local copy (services/previews.ts). */
+export interface PosterMaker {
+  storePoster(asset: Pick<Asset, 'organizationId' | 'id' | 'durationSeconds'>, localVideo: string, retentionDays: number): Promise<unknown>;
+}
+
 export class AssetUploads {
   constructor(
     private readonly assets: AssetsRepository,
     private readonly store: ObjectStore,
+    private readonly posters: PosterMaker,
     private readonly activity: (principal: Principal, action: string, subject: { type: string; id: string }, data: Record<string, unknown>) => Promise<void>,
     private readonly now: () => Date = () => new Date(),
   ) {}
@@ -64,11 +79,13 @@ export class AssetUploads {
       const sizeBytes = (await stat(temp)).size;
       const meta = await this.probe(input.kind, temp, plan);
       await this.store.put(asset.objectKey, createReadStream(temp), { contentType: input.contentType, maxBytes: plan.maxUploadBytes, retentionDays: plan.retentionDays });
+      if (input.kind === 'video') await this.posters.storePoster({ organizationId: asset.organizationId, id: asset.id, durationSeconds: meta.durationSeconds ?? null }, temp, plan.retentionDays);
       const ready = await this.assets.markReady(asset.id, { sizeBytes, ...meta });
       await this.activity(principal, 'asset.uploaded', { type: 'asset', id: asset.id }, { filename: input.filename, bytes: sizeBytes });
       return ready;
     } catch (err) {
       const code = err instanceof ApiError ? err.code : 'CUTLINE_INTERNAL';
+      await this.removeObjects(asset);
       await this.assets.markRejected(asset.id, code);
       throw err;
     } finally {
@@ -89,24 +106,29 @@ export class AssetUploads {
     if (input.sizeBytes > plan.maxUploadBytes) throw uploadTooLarge(plan);
     const asset = await this.createAsset(principal, plan, input);
     const expiresAt = new Date(this.now().getTime() + DIRECT_UPLOAD_SECONDS * 1000);
+    const uploadKey = assetUploadKey(asset.organizationId, asset.id);
     if (input.multipart || input.sizeBytes > MULTIPART_THRESHOLD_BYTES) {
-      const uploadId = await this.store.startMultipart(asset.objectKey, { contentType: input.contentType });
+      const uploadId = await this.store.startMultipart(uploadKey, { contentType: input.contentType });
       const attached = await this.assets.attachMultipart(asset.id, uploadId, input.sizeBytes);
       return { asset: attached, upload: { method: 'multipart', ...partLayout(input.sizeBytes), expiresAt } };
     }
-    const url = await this.store.presignPut(asset.objectKey, { expiresSeconds: DIRECT_UPLOAD_SECONDS, contentType: input.contentType });
+    const url = await this.store.presignPut(uploadKey, { expiresSeconds: DIRECT_UPLOAD_SECONDS, contentType: input.contentType, contentLength: input.sizeBytes });
     return { asset, upload: { method: 'PUT', url, headers: { 'content-type': input.contentType }, expiresAt } };
   }
 
   /** Links to PUT the given parts to (asked for in batches, so a resumed upload asks again). */
   async partLinks(asset: Asset, partNumbers: number[]): Promise<{ parts: Array<{ partNumber: number; url: string }>; expiresAt: Date }> {
-    const { uploadId, partCount } = this.openMultipart(asset);
+    const { uploadId, partSize, partCount } = this.openMultipart(asset);
     const outside = partNumbers.filter((n) => n > partCount);
     if (outside.length > 0) {
       throw new ApiError('CUTLINE_VALIDATION_FAILED', `This upload has ${partCount} parts.`, outside.map((n) => ({ field: 'partNumbers', message: `part ${n} is beyond the last part (${partCount})` })));
     }
+    const uploadKey = assetUploadKey(asset.organizationId, asset.id);
     const parts = await Promise.all(
-      [...new Set(partNumbers)].map(async (partNumber) => ({ partNumber, url: await this.store.presignPart(asset.objectKey, uploadId, partNumber, { expiresSeconds: DIRECT_UPLOAD_SECONDS }) })),
+      [...new Set(partNumbers)].map(async (partNumber) => {
+        const contentLength = partBytes(asset.sizeBytes ?? 0, partSize, partCount, partNumber);
+        return { partNumber, url: await this.store.presignPart(uploadKey, uploadId, partNumber, { expiresSeconds: DIRECT_UPLOAD_SECONDS, contentLength }) };
+      }),
     );
     return { parts, expiresAt: new Date(this.now().getTime() + DIRECT_UPLOAD_SECONDS * 1000) };
   }
@@ -114,35 +136,52 @@ export class AssetUploads {
   /** What has arrived so far: a client resuming an upload sends only the parts missing here. */
   async progress(asset: Asset): Promise<UploadProgress> {
     const { uploadId, partSize, partCount } = this.openMultipart(asset);
-    return { partSize, partCount, uploaded: await this.store.listParts(asset.objectKey, uploadId) };
+    return { partSize, partCount, uploaded: await this.store.listParts(assetUploadKey(asset.organizationId, asset.id), uploadId) };
   }
 
   /** Direct upload, step 2: the client says it is done; the file is probed like any upload. */
   async completeDirect(principal: Principal, asset: Asset, plan: Plan): Promise<Asset> {
     if (asset.status !== 'uploading') throw new ApiError('CUTLINE_CONFLICT', `The upload is already ${asset.status}.`);
-    // An incomplete multipart upload stays open (409 with the parts that are missing), so the
-    // client can send them and complete again.
-    // (An upload already joined by an earlier, interrupted completion is not joined again.)
-    if (asset.multipartUpload && !(await this.store.stat(asset.objectKey))) await this.assembleParts(asset);
+    await this.takeUpload(asset);
     const stored = await this.store.stat(asset.objectKey);
     if (!stored) throw new ApiError('CUTLINE_CONFLICT', 'Nothing was uploaded yet: PUT the file to the upload URL first.');
     const dir = await mkdtemp(join(tmpdir(), 'cutline-upload-'));
     const temp = join(dir, 'upload');
     try {
       if (stored.bytes > plan.maxUploadBytes) throw uploadTooLarge(plan);
-      await pipeline(await this.store.get(asset.objectKey), createWriteStream(temp));
+      await pipeline(await this.store.get(asset.objectKey), new SizeLimit(stored.bytes), createWriteStream(temp));
       const meta = await this.probe(asset.kind, temp, plan);
       await this.store.tagRetention(asset.objectKey, plan.retentionDays);
+      if (asset.kind === 'video') await this.posters.storePoster({ organizationId: asset.organizationId, id: asset.id, durationSeconds: meta.durationSeconds ?? null }, temp, plan.retentionDays);
       const ready = await this.assets.markReady(asset.id, { sizeBytes: stored.bytes, ...meta });
       await this.activity(principal, 'asset.uploaded', { type: 'asset', id: asset.id }, { filename: asset.filename, bytes: stored.bytes, direct: true });
       return ready;
     } catch (err) {
-      await this.store.delete(asset.objectKey);
+      await this.removeObjects(asset);
       await this.assets.markRejected(asset.id, err instanceof ApiError ? err.code : 'CUTLINE_INTERNAL');
       throw err;
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  }
+
+  /**
+   * Moves what the links wrote to the asset's own key. Each step is skipped when an earlier,
+   * interrupted completion already did it. An incomplete multipart upload stays open (409 with
+   * the parts that are missing), so the client can send them and complete again.
+   */
+  private async takeUpload(asset: Asset): Promise<void> {
+    const uploadKey = assetUploadKey(asset.organizationId, asset.id);
+    if (!(await this.store.stat(asset.objectKey))) {
+      if (asset.multipartUpload && !(await this.store.stat(uploadKey))) await this.assembleParts(asset);
+      if (!(await this.store.stat(uploadKey))) return;
+      await this.store.copy(uploadKey, asset.objectKey);
+    }
+    await this.store.delete(uploadKey);
+  }
+
+  private async removeObjects(asset: Asset): Promise<void> {
+    await Promise.all(assetObjectKeys(asset).map((key) => this.store.delete(key)));
   }
 
   private openMultipart(asset: Asset): { uploadId: string; partSize: number; partCount: number } {
@@ -155,10 +194,11 @@ export class AssetUploads {
   private async assembleParts(asset: Asset): Promise<void> {
     const { uploadId, partSize, partCount } = this.openMultipart(asset);
     const declared = asset.sizeBytes ?? 0;
-    const parts = new Map((await this.store.listParts(asset.objectKey, uploadId)).map((p) => [p.partNumber, p]));
+    const uploadKey = assetUploadKey(asset.organizationId, asset.id);
+    const parts = new Map((await this.store.listParts(uploadKey, uploadId)).map((p) => [p.partNumber, p]));
     const problems: Array<{ field: string; message: string }> = [];
     for (let n = 1; n <= partCount; n++) {
-      const expected = n < partCount ? partSize : declared - partSize * (partCount - 1);
+      const expected = partBytes(declared, partSize, partCount, n);
       const part = parts.get(n);
       if (!part) problems.push({ field: `parts[${n}]`, message: 'missing' });
       else if (part.bytes !== expected) problems.push({ field: `parts[${n}]`, message: `has ${part.bytes} bytes, expected ${expected}` });
@@ -166,7 +206,7 @@ export class AssetUploads {
     if (problems.length > 0) {
       throw new ApiError('CUTLINE_UPLOAD_INCOMPLETE', `${problems.length} of ${partCount} parts are missing or incomplete: upload them and complete again.`, problems.slice(0, 100));
     }
-    await this.store.completeMultipart(asset.objectKey, uploadId, [...parts.values()].filter((p) => p.partNumber <= partCount));
+    await this.store.completeMultipart(uploadKey, uploadId, [...parts.values()].filter((p) => p.partNumber <= partCount));
   }
 
   private createAsset(principal: Principal, plan: Plan, input: { kind: AssetKind; filename: string; contentType: string }): Promise<Asset> {

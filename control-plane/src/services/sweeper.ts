@@ -4,6 +4,7 @@
  * is independent, so a crash midway loses nothing and the next sweep carries on.
  */
 import type { Database } from '../db/client.js';
+import { assetObjectKeys, assetUploadKey } from '../repositories/assets-repository.js';
 import { stateSubject } from '../repositories/renders-repository.js';
 import type { ObjectStore } from '../storage/object-store.js';
 
@@ -66,11 +67,11 @@ export class Sweeper {
             renders: { none: { state: { in: ['queued', 'admitted', 'running'] } } },
           },
           take: 1000,
-          select: { id: true, objectKey: true, multipartUpload: true },
+          select: { id: true, organizationId: true, multipartUpload: true },
         });
         for (const asset of assets) {
-          if (asset.multipartUpload) await this.store.abortMultipart(asset.objectKey, asset.multipartUpload);
-          await this.store.delete(asset.objectKey);
+          if (asset.multipartUpload) await this.store.abortMultipart(assetUploadKey(asset.organizationId, asset.id), asset.multipartUpload);
+          for (const key of assetObjectKeys(asset)) await this.store.delete(key);
           await tx.asset.update({ where: { id: asset.id }, data: { status: 'expired', deletedAt: now } });
         }
         result.assetsDeleted = assets.length;

@@ -16,7 +16,7 @@ export async function createObjectStore(config: Pick<ControlPlaneConfig, 'storag
       const url = new URL(storage.endpoint);
       const useSSL = url.protocol === 'https:';
       const client = new Client({ endPoint: url.hostname, port: Number(url.port || (useSSL ? 443 : 80)), useSSL, accessKey: storage.accessKey, secretKey: storage.secretKey, region: storage.region });
-      return new MinioObjectStore(client, storage.bucket, storage.region);
+      return new MinioObjectStore(client, storage.bucket, storage.region, storage);
     }
   }
 }

@@ -24,7 +24,17 @@ export function byteRange(header: string | undefined, size: number): { start: nu
   return { start, end };
 }
 
-export const fsObjectRoutes: FastifyPluginAsync<{ store: FsObjectStore; maxUploadBytes: number }> = async (app, { store, maxUploadBytes }) => {
+export interface FsObjectRoutesOptions {
+  store: FsObjectStore;
+  maxUploadBytes: number;
+  /**
+   * Whether a key may still be written through a link: an upload's link dies once the upload
+   * is checked or rejected, not only when it expires. Every key may be written when unset.
+   */
+  writable?: (key: string) => Promise<boolean>;
+}
+
+export const fsObjectRoutes: FastifyPluginAsync<FsObjectRoutesOptions> = async (app, { store, maxUploadBytes, writable }) => {
   // Uploads arrive as raw bytes of any type; hand the stream through untouched.
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
 
@@ -64,15 +74,21 @@ export const fsObjectRoutes: FastifyPluginAsync<{ store: FsObjectStore; maxUploa
   app.put<{ Params: { '*': string }; Querystring: Record<string, string | undefined> }>('/files/*', { schema: { hide: true }, bodyLimit: maxUploadBytes }, async (request, reply) => {
     const key = request.params['*'];
     const signed = store.verify('PUT', key, request.query);
-    if (!signed) throw new ApiError('CUTLINE_FORBIDDEN', 'This link is invalid or has expired.');
+    if (!signed || signed.length === undefined) throw new ApiError('CUTLINE_FORBIDDEN', 'This link is invalid or has expired.');
+    // As S3 does with a signed Content-Length: a body of any other size is refused whole.
+    if (request.headers['content-length'] !== String(signed.length)) {
+      throw new ApiError('CUTLINE_FORBIDDEN', `This link takes a body of exactly ${signed.length} bytes.`);
+    }
+    if (writable && !(await writable(key))) throw new ApiError('CUTLINE_FORBIDDEN', 'This upload is closed: it was already checked or rejected.');
     const body = request.body as NodeJS.ReadableStream as never;
+    const maxBytes = Math.min(signed.length, maxUploadBytes);
     try {
       if (signed.uploadId !== undefined && signed.partNumber !== undefined) {
-        const part = await store.putPart(key, signed.uploadId, signed.partNumber, body, maxUploadBytes);
+        const part = await store.putPart(key, signed.uploadId, signed.partNumber, body, maxBytes);
         // S3 answers a part with its ETag; clients that complete uploads themselves need it.
         return reply.status(200).header('etag', part.etag).send({ ok: true });
       }
-      await store.put(key, body, { contentType: signed.contentType ?? 'application/octet-stream', maxBytes: maxUploadBytes });
+      await store.put(key, body, { contentType: signed.contentType ?? 'application/octet-stream', maxBytes });
     } catch (err) {
       if (err instanceof ObjectTooLargeError) throw new ApiError('CUTLINE_BODY_TOO_LARGE', err.message);
       if (err instanceof NoSuchUploadError) throw new ApiError('CUTLINE_NOT_FOUND', 'This upload no longer exists.');

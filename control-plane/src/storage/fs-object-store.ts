@@ -6,7 +6,7 @@
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { constants, createReadStream, createWriteStream } from 'node:fs';
-import { access, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { access, copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform, type Readable } from 'node:stream';
@@ -22,6 +22,8 @@ export interface SignedRequest {
   /** A part of a multipart upload (PUT only). */
   uploadId?: string | undefined;
   partNumber?: number | undefined;
+  /** The exact body length a PUT link takes. */
+  length?: number | undefined;
 }
 
 export class NoSuchUploadError extends Error {
@@ -131,8 +133,22 @@ export class FsObjectStore implements ObjectStore {
     return this.signedUrl({ method: 'GET', key, expires: this.expiry(options.expiresSeconds), filename: options.filename });
   }
 
-  async presignPut(key: string, options: { expiresSeconds: number; contentType: string }): Promise<string> {
-    return this.signedUrl({ method: 'PUT', key, expires: this.expiry(options.expiresSeconds), contentType: options.contentType });
+  async presignPut(key: string, options: { expiresSeconds: number; contentType: string; contentLength: number }): Promise<string> {
+    return this.signedUrl({ method: 'PUT', key, expires: this.expiry(options.expiresSeconds), contentType: options.contentType, length: options.contentLength });
+  }
+
+  async copy(from: string, to: string): Promise<StoredObject> {
+    const source = await this.stat(from);
+    if (!source) throw new ObjectNotFoundError(from);
+    const temp = this.tempPath();
+    try {
+      await copyFile(this.pathOf(from), temp);
+      await this.publish(temp, to, source.contentType);
+    } catch (err) {
+      await rm(temp, { force: true });
+      throw err;
+    }
+    return { ...source, key: to };
   }
 
   /** Checks a signed URL's query; undefined when it is forged, altered or expired. */
@@ -140,7 +156,8 @@ export class FsObjectStore implements ObjectStore {
     const expires = Number(query.expires);
     if (!Number.isInteger(expires) || !query.signature) return undefined;
     const partNumber = query.partNumber === undefined ? undefined : Number(query.partNumber);
-    const request: SignedRequest = { method, key, expires, filename: query.filename, contentType: query.contentType, uploadId: query.uploadId, partNumber };
+    const length = query.length === undefined ? undefined : Number(query.length);
+    const request: SignedRequest = { method, key, expires, filename: query.filename, contentType: query.contentType, uploadId: query.uploadId, partNumber, length };
     const expected = Buffer.from(this.signature(request), 'base64url');
     const given = Buffer.from(query.signature, 'base64url');
     if (expected.length !== given.length || !timingSafeEqual(expected, given)) return undefined;
@@ -153,7 +170,9 @@ export class FsObjectStore implements ObjectStore {
   }
 
   private signature(r: SignedRequest): string {
-    return createHmac('sha256', this.signingKey).update([r.method, r.key, r.expires, r.filename ?? '', r.contentType ?? '', r.uploadId ?? '', r.partNumber ?? ''].join('\n')).digest('base64url');
+    return createHmac('sha256', this.signingKey)
+      .update([r.method, r.key, r.expires, r.filename ?? '', r.contentType ?? '', r.uploadId ?? '', r.partNumber ?? '', r.length ?? ''].join('\n'))
+      .digest('base64url');
   }
 
   private signedUrl(r: SignedRequest): string {
@@ -164,6 +183,7 @@ export class FsObjectStore implements ObjectStore {
     if (r.contentType) url.searchParams.set('contentType', r.contentType);
     if (r.uploadId) url.searchParams.set('uploadId', r.uploadId);
     if (r.partNumber !== undefined) url.searchParams.set('partNumber', String(r.partNumber));
+    if (r.length !== undefined) url.searchParams.set('length', String(r.length));
     url.searchParams.set('signature', this.signature(r));
     return url.toString();
   }
@@ -192,8 +212,8 @@ export class FsObjectStore implements ObjectStore {
     return uploadId;
   }
 
-  async presignPart(key: string, uploadId: string, partNumber: number, options: { expiresSeconds: number }): Promise<string> {
-    return this.signedUrl({ method: 'PUT', key, expires: this.expiry(options.expiresSeconds), uploadId, partNumber });
+  async presignPart(key: string, uploadId: string, partNumber: number, options: { expiresSeconds: number; contentLength: number }): Promise<string> {
+    return this.signedUrl({ method: 'PUT', key, expires: this.expiry(options.expiresSeconds), uploadId, partNumber, length: options.contentLength });
   }
 
   /** Stores one part (what the signed part link's PUT does); a re-sent part replaces the old. */

@@ -1,7 +1,8 @@
 /** ObjectStore on MinIO or any S3-compatible service, through the minio client. */
 import { PassThrough, type Readable } from 'node:stream';
 import type { Client } from 'minio';
-import { assertSafeKey, contentDisposition, ObjectNotFoundError, RETENTION_TAG, type ObjectStore, type PresignGetOptions, type PutOptions, type StoredObject, type UploadedPart } from './object-store.js';
+import { assertSafeKey, contentDisposition, ObjectNotFoundError, RETENTION_TAG, UPLOADS_EXPIRE_DAYS, UPLOADS_PREFIX, type ObjectStore, type PresignGetOptions, type PutOptions, type StoredObject, type UploadedPart } from './object-store.js';
+import { presignV4, type S3Credentials } from './sigv4-presign.js';
 import { SizeLimit } from './size-limit.js';
 
 function isNotFound(err: unknown): boolean {
@@ -13,7 +14,9 @@ export class MinioObjectStore implements ObjectStore {
   constructor(
     private readonly client: Client,
     private readonly bucket: string,
-    private readonly region = 'us-east-1',
+    private readonly region: string,
+    /** For links that bind their body's length (sigv4-presign.ts). */
+    private readonly credentials: S3Credentials,
   ) {}
 
   async ensureReady(): Promise<void> {
@@ -108,9 +111,23 @@ export class MinioObjectStore implements ObjectStore {
     return `s3://${this.bucket}/${key}`;
   }
 
-  async presignPut(key: string, options: { expiresSeconds: number; contentType: string }): Promise<string> {
+  async presignPut(key: string, options: { expiresSeconds: number; contentType: string; contentLength: number }): Promise<string> {
     assertSafeKey(key);
-    return this.client.presignedPutObject(this.bucket, key, options.expiresSeconds);
+    return presignV4(this.credentials, { method: 'PUT', bucket: this.bucket, key, expiresSeconds: options.expiresSeconds, headers: { 'content-length': String(options.contentLength) } });
+  }
+
+  async copy(from: string, to: string): Promise<StoredObject> {
+    assertSafeKey(from);
+    assertSafeKey(to);
+    try {
+      await this.client.copyObject(this.bucket, to, `/${this.bucket}/${from}`);
+    } catch (err) {
+      if (isNotFound(err)) throw new ObjectNotFoundError(from);
+      throw err;
+    }
+    const stored = await this.stat(to);
+    if (!stored) throw new ObjectNotFoundError(to);
+    return stored;
   }
 
   async startMultipart(key: string, options: { contentType: string }): Promise<string> {
@@ -118,9 +135,11 @@ export class MinioObjectStore implements ObjectStore {
     return this.client.initiateNewMultipartUpload(this.bucket, key, { 'Content-Type': options.contentType });
   }
 
-  async presignPart(key: string, uploadId: string, partNumber: number, options: { expiresSeconds: number }): Promise<string> {
+  async presignPart(key: string, uploadId: string, partNumber: number, options: { expiresSeconds: number; contentLength: number }): Promise<string> {
     assertSafeKey(key);
-    return this.client.presignedUrl('PUT', this.bucket, key, options.expiresSeconds, { partNumber: String(partNumber), uploadId });
+    return presignV4(this.credentials, {
+      method: 'PUT', bucket: this.bucket, key, expiresSeconds: options.expiresSeconds, query: { partNumber: String(partNumber), uploadId }, headers: { 'content-length': String(options.contentLength) },
+    });
   }
 
   async listParts(key: string, uploadId: string): Promise<UploadedPart[]> {
@@ -157,6 +176,7 @@ export class MinioObjectStore implements ObjectStore {
           Expiration: { Days: d + 1 },
           Filter: { Tag: { Key: RETENTION_TAG, Value: String(d) } } as never,
         })),
+        { ID: 'cutline-uploads', Status: 'Enabled', Expiration: { Days: UPLOADS_EXPIRE_DAYS }, Filter: { Prefix: UPLOADS_PREFIX } as never },
       ],
     });
   }

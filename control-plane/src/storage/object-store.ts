@@ -30,6 +30,10 @@ export interface UploadedPart {
 export const MIN_PART_BYTES = 5 * 1024 * 1024;
 export const MAX_PARTS = 10_000;
 
+/** Direct uploads land under this prefix; the store expires what is left there after UPLOADS_EXPIRE_DAYS. */
+export const UPLOADS_PREFIX = 'uploads/';
+export const UPLOADS_EXPIRE_DAYS = 2;
+
 /** The object tag the expiry rules match: `cutline-retention-days=<N>`. */
 export const RETENTION_TAG = 'cutline-retention-days';
 
@@ -52,20 +56,24 @@ export interface ObjectStore {
   /** Deletes every object under a prefix; returns how many. */
   deletePrefix(prefix: string): Promise<number>;
   presignGet(key: string, options: PresignGetOptions): Promise<string>;
-  presignPut(key: string, options: { expiresSeconds: number; contentType: string }): Promise<string>;
+  /** A link that takes exactly `contentLength` bytes (a body of any other size is refused). */
+  presignPut(key: string, options: { expiresSeconds: number; contentType: string; contentLength: number }): Promise<string>;
+  /** Copies an object inside the store (server-side on S3). */
+  copy(from: string, to: string): Promise<StoredObject>;
   /**
    * Multipart upload, for files too large for one PUT and for uploads that must survive a lost
    * connection: the client PUTs parts to presigned links in any order, asks which parts
    * arrived (listParts) to resume, and the server completes it.
    */
   startMultipart(key: string, options: { contentType: string }): Promise<string>;
-  presignPart(key: string, uploadId: string, partNumber: number, options: { expiresSeconds: number }): Promise<string>;
+  presignPart(key: string, uploadId: string, partNumber: number, options: { expiresSeconds: number; contentLength: number }): Promise<string>;
   listParts(key: string, uploadId: string): Promise<UploadedPart[]>;
   completeMultipart(key: string, uploadId: string, parts: UploadedPart[]): Promise<StoredObject>;
   abortMultipart(key: string, uploadId: string): Promise<void>;
   /**
    * The store's own expiry, a backstop behind the sweeper: objects tagged with
-   * RETENTION_TAG=N expire a day after N days. (Abandoned multipart uploads are aborted by the
+   * RETENTION_TAG=N expire a day after N days, and what is under UPLOADS_PREFIX after
+   * UPLOADS_EXPIRE_DAYS. (Abandoned multipart uploads are aborted by the
    * sweeper; MinIO also drops stale ones itself after 24 h and refuses an
    * AbortIncompleteMultipartUpload rule.)
    */
