@@ -22,6 +22,7 @@ import { OperatorRepository } from './repositories/operator-repository.js';
 import { operatorRoutes } from './routes/operator-routes.js';
 import { installTracingHooks } from './http/tracing-hooks.js';
 import { limitShutdown } from './http/shutdown-deadline.js';
+import { limitBodyTime } from './http/body-deadline.js';
 import { createRegistry, instrumentHttp, instrumentRenders } from './http/metrics.js';
 import type { Registry } from 'prom-client';
 import { ErrorResponse } from './http/schemas.js';
@@ -33,6 +34,7 @@ import { authRoutes } from './routes/auth-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { memberRoutes } from './routes/member-routes.js';
 import { AccountsService } from './services/accounts-service.js';
+import { FailureLimiter } from './services/failure-limiter.js';
 import type { VoiceCatalogue } from '@cutline/render-job';
 import type { PlanTable } from './plans.js';
 import { AssetsRepository } from './repositories/assets-repository.js';
@@ -100,6 +102,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   installErrorHandler(app, ui ? adminUiFallback : undefined);
   installTracingHooks(app);
   limitShutdown(app, deps.config.http.shutdownGraceMs);
+  limitBodyTime(app, deps.config.http.requestTimeoutMs);
 
   const registry = deps.registry ?? createRegistry();
   instrumentHttp(app, registry);
@@ -121,7 +124,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const sessions = new SessionsRepository(deps.db);
   const apiKeys = new ApiKeysRepository(deps.db);
   const tokens = new AccessTokens(deps.config.auth.jwtSecret, deps.config.auth.accessTokenSeconds);
-  const service = new AccountsService(accounts, sessions, tokens, deps.config.auth.refreshTokenDays, deps.now);
+  const loginFailures = new FailureLimiter(deps.config.auth.accountFailuresPer15Minutes, 15 * 60_000);
+  const service = new AccountsService(accounts, sessions, tokens, deps.config.auth.refreshTokenDays, deps.now, loginFailures);
   const apiKeyCache = deps.credentialChanges ? new ApiKeyCache(deps.credentialChanges) : undefined;
   const liveStreams = new LiveStreams(createCredentialCheck({ accounts, apiKeys }), { feed: deps.credentialChanges, log: (err) => app.log.warn({ err }, 'could not re-check a live stream') });
   app.addHook('onClose', async () => liveStreams.close());
@@ -137,7 +141,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     objectStore: () => deps.store.ping(),
     eventBus: () => deps.bus.ping(),
   };
-  await app.register(healthRoutes, { registry, checks });
+  await app.register(healthRoutes, { registry, checks, metricsToken: deps.config.http.metricsToken });
   await app.register(authRoutes, { service, accounts, authenticate, rateLimitPerMinute: deps.config.auth.rateLimitPerMinute });
   await app.register(apiKeyRoutes, { apiKeys, authenticate, credentialsChanged });
   await app.register(memberRoutes, { accounts, authenticate, credentialsChanged });

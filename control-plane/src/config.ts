@@ -24,6 +24,8 @@ export interface ControlPlaneConfig {
     trustProxy: boolean | string[];
     /** A request whose body has not fully arrived by then is cut off (uploads are exempt). */
     requestTimeoutMs: number;
+    /** CUTLINE_METRICS_TOKEN: the bearer token that /metrics asks for; unset = /metrics is not served. */
+    metricsToken: string | undefined;
     /** Preview and voice-sample work (services/previews.ts). */
     previews: { concurrency: number; perOrganization: number; maxWaiting: number; perUserPerMinute: number };
     /**
@@ -41,6 +43,8 @@ export interface ControlPlaneConfig {
     refreshTokenDays: number;
     /** Login/register/refresh attempts per IP per minute. */
     rateLimitPerMinute: number;
+    /** Failed sign-ins one account may have per 15 minutes, from any address. */
+    accountFailuresPer15Minutes: number;
     /**
      * CUTLINE_API_KEY_CACHE (on | off, default on): keep verified API keys between requests while
      * PostgreSQL announces changes to them (LISTEN/NOTIFY; http/api-key-cache.ts). Turn it off when
@@ -174,6 +178,12 @@ function planOverrides(env: NodeJS.ProcessEnv): PlanOverrides {
   }
 }
 
+function metricsToken(env: NodeJS.ProcessEnv): string | undefined {
+  const token = env.CUTLINE_METRICS_TOKEN || undefined;
+  if (token !== undefined && token.length < 16) throw new ConfigError('CUTLINE_METRICS_TOKEN must be at least 16 characters');
+  return token;
+}
+
 function trustProxy(env: NodeJS.ProcessEnv): boolean | string[] {
   const raw = env.CUTLINE_TRUST_PROXY?.trim();
   if (!raw || raw === 'false') return false;
@@ -213,6 +223,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneCo
       bodyLimitBytes: integer(env, 'CUTLINE_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
       trustProxy: trustProxy(env),
       requestTimeoutMs: integer(env, 'CUTLINE_REQUEST_TIMEOUT_MS', 30_000, 1_000, 600_000),
+      metricsToken: metricsToken(env),
       previews: {
         concurrency: integer(env, 'CUTLINE_PREVIEW_CONCURRENCY', 2, 1, 64),
         perOrganization: integer(env, 'CUTLINE_PREVIEW_PER_ORGANIZATION', 1, 1, 64),
@@ -228,6 +239,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneCo
       accessTokenSeconds: integer(env, 'CUTLINE_ACCESS_TOKEN_SECONDS', 900, 60, 86_400),
       refreshTokenDays: integer(env, 'CUTLINE_REFRESH_TOKEN_DAYS', 30, 1, 365),
       rateLimitPerMinute: integer(env, 'CUTLINE_AUTH_RATE_LIMIT', 20, 1, 10_000),
+      accountFailuresPer15Minutes: integer(env, 'CUTLINE_AUTH_ACCOUNT_FAILURES', 10, 1, 10_000),
       apiKeyCache: oneOf(env, 'CUTLINE_API_KEY_CACHE', ['on', 'off'] as const, 'on') === 'on',
     },
     storage: storageConfig(env, jwtSecret),

@@ -26,6 +26,9 @@ import { migrate } from '../../control-plane/src/db/migrate.js';
 import { MIGRATIONS_DIR } from '../../control-plane/tools/schema-diff.js';
 import { freshDatabase } from '../fixture/helpers.js';
 
+/** The scrape token every test app's /metrics asks for. */
+export const METRICS_TOKEN = 'test-metrics-token-0123456789';
+
 export interface TestApp {
   app: FastifyInstance;
   baseUrl: string;
@@ -62,7 +65,7 @@ export async function startApp(postgresUrl: string, env: Record<string, string> 
   const dataDir = await mkdtemp(join(tmpdir(), 'cutline-cp-'));
   const dispatching = Boolean(options.workers ?? options.launcher);
   const port = dispatching || options.listen ? await freePort() : 8080;
-  const config = loadConfig({ PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', CUTLINE_JWT_SECRET: 'test-secret-that-is-long-enough-0123456789', CUTLINE_DATA_DIR: dataDir, PORT: String(port), ...env });
+  const config = loadConfig({ PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', CUTLINE_JWT_SECRET: 'test-secret-that-is-long-enough-0123456789', CUTLINE_METRICS_TOKEN: METRICS_TOKEN, CUTLINE_DATA_DIR: dataDir, PORT: String(port), ...env });
   const store = await createObjectStore(config);
   await store.ensureReady();
   const table = planTable(plans);

@@ -1,6 +1,6 @@
 /** Accounts, sessions, API keys and members through the HTTP API, on a real PostgreSQL. */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { bearer, errorCode, register, startApp, type TestApp } from './app-helper.js';
+import { bearer, errorCode, METRICS_TOKEN, register, startApp, type TestApp } from './app-helper.js';
 
 const services = inject('services');
 let t: TestApp;
@@ -247,7 +247,9 @@ describe('operations endpoints', () => {
   it('serves health, readiness, Prometheus metrics and the OpenAPI document', async () => {
     expect((await t.app.inject({ method: 'GET', url: '/healthz' })).json()).toEqual({ status: 'ok' });
     expect((await t.app.inject({ method: 'GET', url: '/readyz' })).json()).toEqual({ status: 'ready', checks: { database: 'ok', objectStore: 'ok', eventBus: 'ok' } });
-    const metrics = await t.app.inject({ method: 'GET', url: '/metrics' });
+    expect((await t.app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(401);
+    expect((await t.app.inject({ method: 'GET', url: '/metrics', headers: bearer('not-the-metrics-token') })).statusCode).toBe(401);
+    const metrics = await t.app.inject({ method: 'GET', url: '/metrics', headers: bearer(METRICS_TOKEN) });
     expect(metrics.body).toContain('cutline_http_request_duration_seconds_bucket');
     expect(metrics.body).toMatch(/route="\/v1\/auth\/login"/);
     const openapi = await t.app.inject({ method: 'GET', url: '/docs/json' });

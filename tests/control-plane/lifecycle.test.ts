@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ensureCorpus, type CorpusName } from '../render/corpus.js';
-import { bearer, register, startApp, type Account, type TestApp } from './app-helper.js';
+import { bearer, METRICS_TOKEN, register, startApp, type Account, type TestApp } from './app-helper.js';
 
 const services = inject('services');
 let t: TestApp;
@@ -134,7 +134,7 @@ describe('render lifecycle on the embedded default', () => {
     expect((await t.app.inject({ method: 'GET', url: `/v1/renders/${id}/outputs`, headers: bearer(account.accessToken) })).json()).toEqual([]);
     expect((await fetch(video.url)).status).toBe(404);
 
-    const metrics = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+    const metrics = (await t.app.inject({ method: 'GET', url: '/metrics', headers: bearer(METRICS_TOKEN) })).body;
     expect(metrics).toMatch(/cutline_renders\{state="succeeded",tier="free"\} [1-9]/);
     expect(metrics).toMatch(/cutline_render_duration_seconds_count\{tier="free"\} [1-9]/);
     expect(metrics).toMatch(/cutline_render_realtime_factor_count\{tier="free"\} [1-9]/);

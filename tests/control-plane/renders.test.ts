@@ -151,7 +151,7 @@ describe('render submission', () => {
         id: randomUUID(),
         group: { organizationId: account.organizationId, period, rendersLimit: limit, overage: false },
         assets: { video: assetId, logo: null, music: null },
-        createdById: account.userId, apiKeyId: null, title: null, tier: 'free' as const, priority: 0, spec: { v: 1 }, idempotencyKey: null, activityData: {},
+        createdById: account.userId, apiKeyId: null, title: null, tier: 'free' as const, priority: 0, spec: { v: 1 }, idempotencyKey: null, idempotencyFingerprint: null, activityData: {},
       });
       // Each statement carries two submissions of each organization, interleaved.
       const statements = Array.from({ length: 12 }, () => [...accounts, ...accounts].map(item));

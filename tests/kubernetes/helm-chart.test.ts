@@ -88,6 +88,18 @@ describe('the Helm chart', () => {
     expect(await setting('--set', 'config.apiKeyCache=false')).toBe('off');
   });
 
+  it('trusts forwarded addresses only from where its Ingress runs, unless told otherwise', async () => {
+    type Deployment = Manifest & { spec: { template: { spec: { containers: Array<{ name: string; env: Array<{ name: string; value?: string }> }> } } } };
+    const trusted = async (...set: string[]) => {
+      const deployment = documents(await helm(['template', 'cutline', CHART, ...CREDENTIALS, ...set])).find((d) => d.kind === 'Deployment' && d.metadata.name.endsWith('-api')) as Deployment;
+      return deployment.spec.template.spec.containers.find((c) => c.name === 'api')!.env.find((e) => e.name === 'CUTLINE_TRUST_PROXY')?.value;
+    };
+    expect(await trusted()).toBe('false');
+    expect(await trusted('--set', 'api.ingress.enabled=true', '--set', 'api.ingress.host=cutline.example.com')).toBe('loopback,uniquelocal');
+    expect(await trusted('--set', 'api.trustProxy=10.2.0.0/16')).toBe('10.2.0.0/16');
+    await expect(helm(['template', 'cutline', CHART, ...CREDENTIALS, '--set', 'api.trustProxy=everyone'])).rejects.toThrow(/trustProxy/);
+  });
+
   it('gives the API its shutdown grace period, and Kubernetes 20 s more before SIGKILL', async () => {
     type Deployment = Manifest & { spec: { template: { spec: { terminationGracePeriodSeconds: number; containers: Array<{ name: string; env: Array<{ name: string; value?: string }> }> } } } };
     const api = async (...set: string[]) => {

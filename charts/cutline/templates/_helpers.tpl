@@ -61,3 +61,14 @@ capabilities: {drop: [ALL]}
 - configMapRef: {name: {{ include "cutline.fullname" . }}-config}
 - secretRef: {name: {{ include "cutline.credentialsSecret" . }}}
 {{- end -}}
+
+{{/* The API's CUTLINE_TRUST_PROXY: api.trustProxy, or the private ranges behind the chart's Ingress. */}}
+{{- define "cutline.trustProxy" -}}
+{{- if .Values.api.trustProxy -}}
+{{- .Values.api.trustProxy -}}
+{{- else if .Values.api.ingress.enabled -}}
+loopback,uniquelocal
+{{- else -}}
+false
+{{- end -}}
+{{- end }}

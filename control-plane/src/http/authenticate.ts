@@ -131,7 +131,10 @@ export function callerStanding(request: FastifyRequest): OrganizationStanding | 
   return request.callerStanding ?? undefined;
 }
 
-/** One preHandler that runs every guard in order (@fastify/auth, relation "and"). */
+/**
+ * One hook that runs every guard in order (@fastify/auth, relation "and"). Routes run it
+ * onRequest, so a caller is known (or refused) before any body is read.
+ */
 export function allOf(app: unknown, guards: Guard[]) {
   return (app as FastifyInstance).auth(guards, { relation: 'and' });
 }

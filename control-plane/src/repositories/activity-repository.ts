@@ -34,10 +34,10 @@ export interface ActivityEntry {
   createdAt: Date;
 }
 
-export async function listActivity(db: Database, organizationId: string, range: { offset: number; limit: number }): Promise<{ items: ActivityEntry[]; total: number }> {
+export async function listActivity(db: Database, organizationId: string, range: { offset: number; limit: number; order?: 'asc' | 'desc' }): Promise<{ items: ActivityEntry[]; total: number }> {
   const where = { organizationId };
   const [rows, total] = await Promise.all([
-    db.activity.findMany({ where, orderBy: { id: 'desc' }, skip: range.offset, take: range.limit }),
+    db.activity.findMany({ where, orderBy: { id: range.order ?? 'desc' }, skip: range.offset, take: range.limit }),
     db.activity.count({ where }),
   ]);
   return {

@@ -114,10 +114,10 @@ export class AssetsRepository {
     return rows[0] ? toAsset(rows[0]) : undefined;
   }
 
-  async list(organizationId: string, range: { offset: number; limit: number }): Promise<{ items: Asset[]; total: number }> {
+  async list(organizationId: string, range: { offset: number; limit: number; order?: 'asc' | 'desc' }): Promise<{ items: Asset[]; total: number }> {
     const where = { organizationId, deletedAt: null };
     const [rows, total] = await Promise.all([
-      this.db.asset.findMany({ where, select: SELECT, orderBy: { createdAt: 'desc' }, skip: range.offset, take: range.limit }),
+      this.db.asset.findMany({ where, select: SELECT, orderBy: { createdAt: range.order ?? 'desc' }, skip: range.offset, take: range.limit }),
       this.db.asset.count({ where }),
     ]);
     return { items: rows.map((r) => toAsset(r as Row)), total };

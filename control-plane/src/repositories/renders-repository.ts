@@ -85,9 +85,12 @@ export class RendersRepository {
     return row as RenderRecord;
   }
 
-  async findByIdempotencyKey(organizationId: string, key: string): Promise<RenderRecord | undefined> {
-    const row = await this.db.render.findUnique({ where: { organizationId_idempotencyKey: { organizationId, idempotencyKey: key } }, select: SELECT });
-    return (row as RenderRecord | null) ?? undefined;
+  /** The render first submitted with this key, and the fingerprint of the request that made it. */
+  async findByIdempotencyKey(organizationId: string, key: string): Promise<{ render: RenderRecord; fingerprint: string | null } | undefined> {
+    const row = await this.db.render.findUnique({ where: { organizationId_idempotencyKey: { organizationId, idempotencyKey: key } }, select: { ...SELECT, idempotencyFingerprint: true } });
+    if (!row) return undefined;
+    const { idempotencyFingerprint, ...render } = row;
+    return { render: render as RenderRecord, fingerprint: idempotencyFingerprint };
   }
 
   async find(organizationId: string, id: string): Promise<RenderRecord | undefined> {

@@ -5,6 +5,8 @@ import type { Database } from '../db/client.js';
 export type RotationResult =
   | { status: 'rotated'; userId: string; familyId: string }
   | { status: 'unknown' | 'expired' }
+  /** `accept` said no: the token stays as it was, usable again. */
+  | { status: 'refused' }
   | { status: 'reused'; userId: string };
 
 export class SessionsRepository {
@@ -17,8 +19,10 @@ export class SessionsRepository {
   /**
    * Marks the presented token used and stores its successor, atomically. A token already used
    * (or revoked) means it leaked: the whole family is revoked and the caller must sign in again.
+   * `accept` may refuse a valid token's use (a refresh into an organization its user is not in)
+   * before anything changes.
    */
-  async rotate(tokenHash: string, nextHash: string, nextExpiresAt: Date, now: Date): Promise<RotationResult> {
+  async rotate(tokenHash: string, nextHash: string, nextExpiresAt: Date, now: Date, accept: (userId: string) => Promise<boolean> = async () => true): Promise<RotationResult> {
     return this.db.$transaction(async (tx) => {
       const current = await tx.refreshToken.findUnique({ where: { tokenHash } });
       if (!current) return { status: 'unknown' };
@@ -27,6 +31,7 @@ export class SessionsRepository {
         return { status: 'reused', userId: current.userId };
       }
       if (current.expiresAt <= now) return { status: 'expired' };
+      if (!(await accept(current.userId))) return { status: 'refused' };
       // Conditional update: of two concurrent refreshes with the same token, one wins.
       const claimed = await tx.refreshToken.updateMany({ where: { id: current.id, usedAt: null, revokedAt: null }, data: { usedAt: now } });
       if (claimed.count !== 1) {

@@ -37,6 +37,8 @@ export interface SubmissionItem {
   priority: number;
   spec: object;
   idempotencyKey: string | null;
+  /** Of the request sent with idempotencyKey. */
+  idempotencyFingerprint: string | null;
   activityData: Record<string, unknown>;
 }
 
@@ -109,6 +111,7 @@ export class SubmissionsRepository {
       priority: item.priority,
       spec: item.spec,
       idempotency_key: item.idempotencyKey,
+      idempotency_fingerprint: item.idempotencyFingerprint,
       activity: item.activityData,
     }));
     // Submissions of one organization and period that disagree on the plan (it changed
@@ -124,7 +127,7 @@ export class SubmissionsRepository {
                  WHERE a.id = t.music_id AND a.organization_id = t.organization_id AND a.deleted_at IS NULL) AS music
           FROM jsonb_to_recordset($1::jsonb) AS t(ord int, id uuid, organization_id uuid, period_start timestamp(3), period_end timestamp(3),
                renders_limit int, unlimited boolean, subject text, video_id uuid, logo_id uuid, music_id uuid, created_by_id uuid,
-               api_key_id uuid, title text, tier "PlanId", priority int, spec jsonb, idempotency_key text, activity jsonb)
+               api_key_id uuid, title text, tier "PlanId", priority int, spec jsonb, idempotency_key text, idempotency_fingerprint text, activity jsonb)
       ), valid AS (
         SELECT items.*, row_number() OVER (PARTITION BY organization_id, period_start ORDER BY ord)::int AS rank FROM items
          WHERE video->>'kind' = 'video' AND video->>'status' = 'ready'
@@ -160,8 +163,8 @@ export class SubmissionsRepository {
         SELECT valid.*, g.id AS usage_period_id, g.used_before + valid.rank AS period_used
           FROM valid JOIN granted g ON g.organization_id = valid.organization_id AND g.period_start = valid.period_start AND valid.rank <= g.admitted
       ), render AS (
-        INSERT INTO renders (id, organization_id, asset_id, created_by_id, title, state, tier, priority, spec, idempotency_key, usage_period_id)
-        SELECT id, organization_id, video_id, created_by_id, title, 'queued', tier, priority, spec, idempotency_key, usage_period_id FROM admitted ORDER BY ord
+        INSERT INTO renders (id, organization_id, asset_id, created_by_id, title, state, tier, priority, spec, idempotency_key, idempotency_fingerprint, usage_period_id)
+        SELECT id, organization_id, video_id, created_by_id, title, 'queued', tier, priority, spec, idempotency_key, idempotency_fingerprint, usage_period_id FROM admitted ORDER BY ord
         RETURNING id, organization_id, queued_at
       ), announced AS (
         INSERT INTO outbox_events (subject, payload)

@@ -3,18 +3,18 @@ import Type from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Database } from '../db/client.js';
 import { allOf, principalOf, requireUser, type Guard } from '../http/authenticate.js';
-import { errorResponses } from '../http/schemas.js';
+import { errorResponses, ListQuery } from '../http/schemas.js';
 import { parseListParams, sendPage } from '../http/simple-rest.js';
 import { listActivity } from '../repositories/activity-repository.js';
 
 export const activityRoutes: FastifyPluginAsyncTypebox<{ db: Database; authenticate: Guard }> = async (app, { db, authenticate }) => {
   const anyMember = allOf(app, [authenticate, requireUser('member')]);
   app.get('/v1/activity', {
-    preHandler: anyMember,
+    onRequest: anyMember,
     schema: {
       tags: ['activity'],
       summary: 'Activity log of the organization; total in Content-Range',
-      querystring: Type.Object({ range: Type.Optional(Type.String()) }),
+      querystring: ListQuery,
       response: {
         200: Type.Array(
           Type.Object({
@@ -32,7 +32,7 @@ export const activityRoutes: FastifyPluginAsyncTypebox<{ db: Database; authentic
       },
     },
   }, async (request, reply) => {
-    const params = parseListParams({ ...(request.query.range ? { range: request.query.range } : {}) }, ['createdAt'] as const, 'createdAt');
+    const params = parseListParams(request.query, ['createdAt'] as const, 'createdAt');
     const { items, total } = await listActivity(db, principalOf(request).organizationId, params);
     return sendPage(reply, 'activity', params.offset, items.map((a) => ({ ...a, createdAt: a.createdAt.toISOString() })), total);
   });

@@ -34,12 +34,12 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<ApiKeyRoutesOptions> = asyn
   const adminOnly = allOf(app, [authenticate, requireUser('admin')]);
 
   app.get('/v1/api-keys', {
-    preHandler: adminOnly,
+    onRequest: adminOnly,
     schema: { tags: ['api-keys'], summary: 'List API keys (secrets are never shown again)', response: { 200: Type.Array(ApiKeyView), ...errorResponses } },
   }, async (request) => (await apiKeys.list(principalOf(request).organizationId)).map(view));
 
   app.post('/v1/api-keys', {
-    preHandler: adminOnly,
+    onRequest: adminOnly,
     schema: {
       tags: ['api-keys'],
       summary: 'Create an API key; the response is the only time the key is shown',
@@ -64,7 +64,7 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<ApiKeyRoutesOptions> = asyn
   });
 
   app.delete('/v1/api-keys/:id', {
-    preHandler: adminOnly,
+    onRequest: adminOnly,
     schema: { tags: ['api-keys'], summary: 'Revoke an API key', params: Type.Object({ id: Uuid }), response: { 204: Type.Null(), ...errorResponses } },
   }, async (request, reply) => {
     const { organizationId } = principalOf(request);

@@ -8,7 +8,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Readable } from 'node:stream';
 import { allOf, callerStanding, perCallerRateLimit, principalOf, requireScope, type Guard } from '../http/authenticate.js';
 import { notFound } from '../http/errors.js';
-import { errorResponses, Uuid } from '../http/schemas.js';
+import { errorResponses, ListQuery, Uuid } from '../http/schemas.js';
 import { parseListParams, sendPage } from '../http/simple-rest.js';
 import type { OrganizationPlans } from '../services/organization-plan.js';
 import type { Asset, AssetsRepository } from '../repositories/assets-repository.js';
@@ -63,8 +63,9 @@ export const assetRoutes: FastifyPluginAsyncTypebox<AssetRoutesOptions> = async 
   }
 
   app.post('/v1/assets', {
-    preHandler: canWrite,
+    onRequest: canWrite,
     bodyLimit: MAX_ANY_PLAN_UPLOAD,
+    config: { streamsBody: true },
     schema: {
       tags: ['assets'],
       summary: 'Upload a file by streaming it as the request body; it is probed before it is kept',
@@ -103,7 +104,7 @@ export const assetRoutes: FastifyPluginAsyncTypebox<AssetRoutesOptions> = async 
   const Part = Type.Object({ partNumber: Type.Integer(), bytes: Type.Integer(), etag: Type.String() });
 
   app.post('/v1/assets/uploads', {
-    preHandler: canWrite,
+    onRequest: canWrite,
     schema: {
       tags: ['assets'],
       summary: 'Start a direct upload to object storage, then POST /v1/assets/{id}/complete',
@@ -131,7 +132,7 @@ export const assetRoutes: FastifyPluginAsyncTypebox<AssetRoutesOptions> = async 
   });
 
   app.post('/v1/assets/:id/parts', {
-    preHandler: canWrite,
+    onRequest: canWrite,
     schema: {
       tags: ['assets'],
       summary: 'Presigned links to PUT parts of a multipart upload to (up to 100 per request)',
@@ -147,7 +148,7 @@ export const assetRoutes: FastifyPluginAsyncTypebox<AssetRoutesOptions> = async 
   });
 
   app.get('/v1/assets/:id/parts', {
-    preHandler: canRead,
+    onRequest: canRead,
     schema: {
       tags: ['assets'],
       summary: 'The parts of a multipart upload that have arrived (to resume it)',
@@ -161,7 +162,7 @@ export const assetRoutes: FastifyPluginAsyncTypebox<AssetRoutesOptions> = async 
   });
 
   app.post('/v1/assets/:id/complete', {
-    preHandler: canWrite,
+    onRequest: canWrite,
     schema: { tags: ['assets'], summary: 'Finish a direct upload: the file is probed and kept, or rejected and deleted', params: Type.Object({ id: Uuid }), response: { 200: AssetView, ...errorResponses } },
   }, async (request) => {
     const principal = principalOf(request);
@@ -172,16 +173,16 @@ export const assetRoutes: FastifyPluginAsyncTypebox<AssetRoutesOptions> = async 
   });
 
   app.get('/v1/assets', {
-    preHandler: canRead,
-    schema: { tags: ['assets'], summary: 'List assets (newest first); total in Content-Range', querystring: Type.Object({ range: Type.Optional(Type.String()) }), response: { 200: Type.Array(AssetView), ...errorResponses } },
+    onRequest: canRead,
+    schema: { tags: ['assets'], summary: 'List assets (newest first); total in Content-Range', querystring: ListQuery, response: { 200: Type.Array(AssetView), ...errorResponses } },
   }, async (request, reply) => {
-    const params = parseListParams({ ...(request.query.range ? { range: request.query.range } : {}) }, ['createdAt'] as const, 'createdAt');
+    const params = parseListParams(request.query, ['createdAt'] as const, 'createdAt');
     const { items, total } = await assets.list(principalOf(request).organizationId, params);
     return sendPage(reply, 'assets', params.offset, items.map(view), total);
   });
 
   app.get('/v1/assets/:id/caption-preview', {
-    preHandler: canRead,
+    onRequest: canRead,
     config: perCallerRateLimit(previewsPerMinute),
     schema: {
       tags: ['assets'],
@@ -198,7 +199,7 @@ export const assetRoutes: FastifyPluginAsyncTypebox<AssetRoutesOptions> = async 
   });
 
   app.get('/v1/assets/:id', {
-    preHandler: canRead,
+    onRequest: canRead,
     schema: { tags: ['assets'], summary: 'One asset', params: Type.Object({ id: Uuid }), response: { 200: AssetView, ...errorResponses } },
   }, async (request) => {
     const asset = await assets.find(principalOf(request).organizationId, request.params.id);

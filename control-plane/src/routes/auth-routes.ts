@@ -89,7 +89,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
   });
 
   app.get('/v1/me', {
-    preHandler: authenticate,
+    onRequest: authenticate,
     schema: {
       tags: ['auth'],
       summary: 'Who is calling, and the organizations they belong to',

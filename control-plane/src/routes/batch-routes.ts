@@ -18,7 +18,7 @@ export const batchRoutes: FastifyPluginAsyncTypebox<{ batches: BatchSubmissions;
   app.addContentTypeParser(['text/csv', 'application/csv'], { parseAs: 'buffer', bodyLimit: MAX_CSV_BYTES }, (_request, body, done) => done(null, body));
 
   app.post('/v1/batches', {
-    preHandler: canWrite,
+    onRequest: canWrite,
     bodyLimit: MAX_CSV_BYTES,
     schema: {
       tags: ['batches'],

@@ -28,7 +28,7 @@ export interface BatchZipOptions {
 export const batchZipRoute: FastifyPluginAsyncTypebox<BatchZipOptions> = async (app, { outputs, store, authenticate, activity }) => {
   const canRead = allOf(app, [authenticate, requireScope('renders:read')]);
   app.get('/v1/batches/:id/zip', {
-    preHandler: canRead,
+    onRequest: canRead,
     schema: { tags: ['batches'], summary: 'All finished videos of a batch as one streamed ZIP', params: Type.Object({ id: Uuid }) },
   }, async (request, reply) => {
     const principal = principalOf(request);

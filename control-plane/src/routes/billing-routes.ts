@@ -87,12 +87,12 @@ export const billingRoutes: FastifyPluginAsyncTypebox<BillingRoutesOptions> = as
   const admin = allOf(app, [authenticate, requireUser('admin')]);
 
   app.get('/v1/usage', {
-    preHandler: authenticate,
+    onRequest: authenticate,
     schema: { tags: ['billing'], summary: 'Every plan limit with used and remaining, rendered seconds and storage held, for the current usage period', response: { 200: UsageView, ...errorResponses } },
   }, async (request) => usageSummary(db, usage, organizationPlans, principalOf(request).organizationId));
 
   app.get('/v1/plans', {
-    preHandler: authenticate,
+    onRequest: authenticate,
     schema: {
       tags: ['billing'],
       summary: 'Every plan and its limits, cheapest first (to show which plan unlocks an option)',
@@ -111,12 +111,12 @@ export const billingRoutes: FastifyPluginAsyncTypebox<BillingRoutesOptions> = as
   }));
 
   app.get('/v1/billing', {
-    preHandler: anyMember,
+    onRequest: anyMember,
     schema: { tags: ['billing'], summary: 'The plan that governs the organization, its subscription and the plans on offer', response: { 200: BillingView, ...errorResponses } },
   }, async (request) => billing.summary(principalOf(request).organizationId));
 
   app.post('/v1/billing/checkout', {
-    preHandler: admin,
+    onRequest: admin,
     schema: {
       tags: ['billing'],
       summary: 'Subscribe to a plan (answers a Stripe Checkout URL) or move the current subscription to it (upgrades now, downgrades at period end)',
@@ -126,12 +126,12 @@ export const billingRoutes: FastifyPluginAsyncTypebox<BillingRoutesOptions> = as
   }, async (request) => billing.changePlan(principalOf(request), request.body.plan));
 
   app.post('/v1/billing/portal', {
-    preHandler: admin,
+    onRequest: admin,
     schema: { tags: ['billing'], summary: 'A Stripe Customer Portal link to manage payment methods, invoices and cancellation', response: { 200: Type.Object({ url: Type.String() }), ...errorResponses } },
   }, async (request) => ({ url: await billing.portalUrl(principalOf(request)) }));
 
   app.get('/v1/billing/invoices', {
-    preHandler: admin,
+    onRequest: admin,
     schema: { tags: ['billing'], summary: "The organization's invoices, newest first", response: { 200: Type.Array(InvoiceView), ...errorResponses } },
   }, async (request) => billing.invoices(principalOf(request).organizationId));
 

@@ -8,7 +8,7 @@ import type { Previews } from '../services/previews.js';
 
 export const catalogueRoutes: FastifyPluginAsyncTypebox<{ catalogue: VoiceCatalogue; previews: Previews; authenticate: Guard; previewsPerMinute: number }> = async (app, { catalogue, previews, authenticate, previewsPerMinute }) => {
   app.get('/v1/voices', {
-    preHandler: authenticate,
+    onRequest: authenticate,
     schema: {
       tags: ['catalogue'],
       summary: 'Voices available for narration',
@@ -27,7 +27,7 @@ export const catalogueRoutes: FastifyPluginAsyncTypebox<{ catalogue: VoiceCatalo
   });
 
   app.get('/v1/voices/:id/sample', {
-    preHandler: authenticate,
+    onRequest: authenticate,
     config: perCallerRateLimit(previewsPerMinute),
     schema: {
       tags: ['catalogue'],
@@ -41,7 +41,7 @@ export const catalogueRoutes: FastifyPluginAsyncTypebox<{ catalogue: VoiceCatalo
   });
 
   app.get('/v1/caption-styles', {
-    preHandler: authenticate,
+    onRequest: authenticate,
     schema: {
       tags: ['catalogue'],
       summary: 'Caption templates',

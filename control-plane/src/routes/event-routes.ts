@@ -89,7 +89,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ bus: EventBus; events: Eve
   });
 
   app.get('/v1/renders/:id/events', {
-    preHandler: canRead,
+    onRequest: canRead,
     schema: { tags: ['renders'], summary: "Server-Sent Events for one render (send Last-Event-ID to resume)", params: Type.Object({ id: Uuid }), querystring: Type.Object({ lastEventId: Type.Optional(Type.String()) }) },
   }, async (request, reply) => {
     const organizationId = principalOf(request).organizationId;
@@ -98,7 +98,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ bus: EventBus; events: Eve
   });
 
   app.get('/v1/events', {
-    preHandler: canRead,
+    onRequest: canRead,
     schema: { tags: ['renders'], summary: "Server-Sent Events for every render of the organization", querystring: Type.Object({ lastEventId: Type.Optional(Type.String()) }) },
   }, async (request, reply) => {
     const organizationId = principalOf(request).organizationId;

@@ -4,7 +4,9 @@
  * failed probe knows where to look; internals (error messages) stay in the log.
  */
 import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Registry } from 'prom-client';
+import { ApiError, notFound } from '../http/errors.js';
 
 export type ReadinessChecks = Record<string, () => Promise<void>>;
 
@@ -14,6 +16,14 @@ export interface HealthOptions {
   checks: ReadinessChecks;
   /** A dependency that has not answered within this is reported as failing. */
   checkTimeoutMs?: number;
+  /** The bearer token /metrics asks for; without one /metrics is not served here. */
+  metricsToken?: string | undefined;
+}
+
+function sameToken(given: string | undefined, expected: string): boolean {
+  const a = createHash('sha256').update(given ?? '').digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
 }
 
 function withTimeout(check: () => Promise<void>, ms: number): Promise<void> {
@@ -35,7 +45,7 @@ export async function checkDependencies(checks: ReadinessChecks, log: FastifyBas
   return report;
 }
 
-export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, { registry, checks, checkTimeoutMs = 2_000 }) => {
+export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, { registry, checks, checkTimeoutMs = 2_000, metricsToken }) => {
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
 
   app.get('/readyz', { schema: { hide: true } }, async (request, reply) => {
@@ -48,7 +58,12 @@ export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, { reg
     });
   });
 
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+  // The API port is public: metrics (tenants' render counts, internal timings) are for the
+  // scraper that holds the token.
+  app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+    if (!metricsToken) throw notFound('Route');
+    const header = request.headers.authorization;
+    if (!sameToken(header?.startsWith('Bearer ') ? header.slice(7) : undefined, metricsToken)) throw new ApiError('CUTLINE_UNAUTHENTICATED', 'Metrics need the scrape token (CUTLINE_METRICS_TOKEN) as a bearer token.');
     return reply.header('content-type', registry.contentType).send(await registry.metrics());
   });
 };

@@ -28,12 +28,12 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{ accounts: AccountsReposit
   };
 
   app.get('/v1/members', {
-    preHandler: anyMember,
+    onRequest: anyMember,
     schema: { tags: ['members'], summary: 'Members of the organization', response: { 200: Type.Array(MemberView), ...errorResponses } },
   }, async (request) => (await accounts.listMembers(principalOf(request).organizationId)).map(view));
 
   app.post('/v1/members', {
-    preHandler: adminOnly,
+    onRequest: adminOnly,
     schema: {
       tags: ['members'],
       summary: 'Add an existing Cutline account to the organization',
@@ -52,7 +52,7 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{ accounts: AccountsReposit
   });
 
   app.patch('/v1/members/:userId', {
-    preHandler: adminOnly,
+    onRequest: adminOnly,
     schema: {
       tags: ['members'],
       summary: "Change a member's role",
@@ -73,7 +73,7 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{ accounts: AccountsReposit
   });
 
   app.delete('/v1/members/:userId', {
-    preHandler: anyMember,
+    onRequest: anyMember,
     schema: { tags: ['members'], summary: 'Remove a member (or leave, for yourself)', params: Type.Object({ userId: Uuid }), response: { 204: Type.Null(), ...errorResponses } },
   }, async (request, reply) => {
     const principal = principalOf(request);

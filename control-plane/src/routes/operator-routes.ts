@@ -6,11 +6,11 @@
  */
 import Type from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { isUuid, PLAN_IDS, type PlanId, type Principal } from '../domain.js';
+import { PLAN_IDS, type PlanId, type Principal } from '../domain.js';
 import { allOf, principalOf, requirePlatformAdmin, type Guard } from '../http/authenticate.js';
 import { ApiError, notFound } from '../http/errors.js';
-import { errorResponses, Nullable, Uuid } from '../http/schemas.js';
-import { parseListParams, sendPage } from '../http/simple-rest.js';
+import { errorResponses, ListQuery, Nullable, Uuid } from '../http/schemas.js';
+import { parseListParams, sendPage, stringFilter, uuidFilter } from '../http/simple-rest.js';
 import type { OperatorRepository, OrganizationSummary } from '../repositories/operator-repository.js';
 import { RENDER_STATES, type RenderState } from '../repositories/renders-repository.js';
 import type { OrganizationPlans } from '../services/organization-plan.js';
@@ -18,7 +18,6 @@ import type { RenderSubmissions } from '../services/render-submissions.js';
 import { checkDependencies, type ReadinessChecks } from './health-routes.js';
 import { renderView, RenderView } from './render-routes.js';
 
-const ListQuery = Type.Object({ sort: Type.Optional(Type.String()), range: Type.Optional(Type.String()), filter: Type.Optional(Type.String()) });
 const Plan = Type.Union(PLAN_IDS.map((p) => Type.Literal(p)));
 
 const OrganizationView = Type.Object({
@@ -55,23 +54,6 @@ const SystemView = Type.Object({
 
 const organizationView = (o: OrganizationSummary) => ({ ...o, createdAt: o.createdAt.toISOString() });
 
-function stringFilter(filter: Record<string, unknown>, name: string, allowed?: readonly string[]): string | undefined {
-  const value = filter[name];
-  if (value === undefined || value === '') return undefined;
-  if (typeof value !== 'string' || (allowed && !allowed.includes(value))) {
-    throw new ApiError('CUTLINE_VALIDATION_FAILED', allowed ? `filter.${name} must be one of ${allowed.join(', ')}.` : `filter.${name} must be a string.`, [{ field: `filter.${name}`, message: 'is invalid' }]);
-  }
-  return value.slice(0, 200);
-}
-
-function uuidFilter(filter: Record<string, unknown>, name: string): string | undefined {
-  const value = stringFilter(filter, name);
-  if (value !== undefined && !isUuid(value)) {
-    throw new ApiError('CUTLINE_VALIDATION_FAILED', `filter.${name} must be a UUID.`, [{ field: `filter.${name}`, message: 'is not a UUID' }]);
-  }
-  return value;
-}
-
 export interface OperatorRoutesOptions {
   operator: OperatorRepository;
   submissions: RenderSubmissions;
@@ -95,10 +77,10 @@ export const operatorRoutes: FastifyPluginAsyncTypebox<OperatorRoutesOptions> = 
   };
 
   app.get('/v1/admin/organizations', {
-    preHandler: operatorOnly,
+    onRequest: operatorOnly,
     schema: { tags, summary: 'Every organization with its plan, members and this period’s use (filter {q, plan, suspended})', querystring: ListQuery, response: { 200: Type.Array(OrganizationView), ...errorResponses } },
   }, async (request, reply) => {
-    const params = parseListParams(request.query, ['createdAt'] as const, 'createdAt');
+    const params = parseListParams(request.query, ['createdAt'] as const, 'createdAt', ['q', 'plan', 'suspended']);
     const suspended = params.filter.suspended;
     if (suspended !== undefined && typeof suspended !== 'boolean') throw new ApiError('CUTLINE_VALIDATION_FAILED', 'filter.suspended must be true or false.', [{ field: 'filter.suspended', message: 'is invalid' }]);
     const { items, total } = await operator.listOrganizations(
@@ -109,7 +91,7 @@ export const operatorRoutes: FastifyPluginAsyncTypebox<OperatorRoutesOptions> = 
   });
 
   app.get('/v1/admin/organizations/:id', {
-    preHandler: operatorOnly,
+    onRequest: operatorOnly,
     schema: { tags, summary: 'One organization', params: Type.Object({ id: Uuid }), response: { 200: OrganizationView, ...errorResponses } },
   }, async (request) => {
     const organization = await operator.findOrganization(request.params.id, now());
@@ -118,7 +100,7 @@ export const operatorRoutes: FastifyPluginAsyncTypebox<OperatorRoutesOptions> = 
   });
 
   app.patch('/v1/admin/organizations/:id', {
-    preHandler: operatorOnly,
+    onRequest: operatorOnly,
     schema: {
       tags,
       summary: 'Change an organization’s plan or suspend it (a suspended organization cannot submit renders)',
@@ -138,10 +120,10 @@ export const operatorRoutes: FastifyPluginAsyncTypebox<OperatorRoutesOptions> = 
   });
 
   app.get('/v1/admin/users', {
-    preHandler: operatorOnly,
+    onRequest: operatorOnly,
     schema: { tags, summary: 'Every user and the organizations they belong to (filter {q, organizationId})', querystring: ListQuery, response: { 200: Type.Array(UserView), ...errorResponses } },
   }, async (request, reply) => {
-    const params = parseListParams(request.query, ['createdAt'] as const, 'createdAt');
+    const params = parseListParams(request.query, ['createdAt'] as const, 'createdAt', ['q', 'organizationId']);
     const { items, total } = await operator.listUsers({ offset: params.offset, limit: params.limit, q: stringFilter(params.filter, 'q'), organizationId: uuidFilter(params.filter, 'organizationId') });
     return sendPage(reply, 'users', params.offset, items.map((u) => ({ ...u, createdAt: u.createdAt.toISOString() })), total);
   });
@@ -149,10 +131,10 @@ export const operatorRoutes: FastifyPluginAsyncTypebox<OperatorRoutesOptions> = 
   const AdminRenderView = Type.Intersect([RenderView, Type.Object({ organizationId: Uuid })]);
 
   app.get('/v1/admin/renders', {
-    preHandler: operatorOnly,
+    onRequest: operatorOnly,
     schema: { tags, summary: 'Renders of every organization (filter {state, tier, organizationId, q})', querystring: ListQuery, response: { 200: Type.Array(AdminRenderView), ...errorResponses } },
   }, async (request, reply) => {
-    const params = parseListParams(request.query, ['queuedAt', 'state', 'finishedAt'] as const, 'queuedAt');
+    const params = parseListParams(request.query, ['queuedAt', 'state', 'finishedAt'] as const, 'queuedAt', ['state', 'tier', 'organizationId', 'q']);
     const { items, total } = await operator.listRenders({
       ...params,
       state: stringFilter(params.filter, 'state', RENDER_STATES) as RenderState | undefined,
@@ -165,7 +147,7 @@ export const operatorRoutes: FastifyPluginAsyncTypebox<OperatorRoutesOptions> = 
 
   for (const action of ['retry', 'cancel'] as const) {
     app.post(`/v1/admin/renders/:id/${action}`, {
-      preHandler: operatorOnly,
+      onRequest: operatorOnly,
       schema: {
         tags,
         summary: action === 'retry' ? 'Run a failed or canceled render again, as its organization (takes one render of its quota)' : 'Cancel a render of any organization (its quota is refunded)',
@@ -185,7 +167,7 @@ export const operatorRoutes: FastifyPluginAsyncTypebox<OperatorRoutesOptions> = 
   }
 
   app.get('/v1/admin/activity', {
-    preHandler: operatorOnly,
+    onRequest: operatorOnly,
     schema: {
       tags,
       summary: 'Activity of every organization, newest first (filter {organizationId})',
@@ -199,13 +181,13 @@ export const operatorRoutes: FastifyPluginAsyncTypebox<OperatorRoutesOptions> = 
       },
     },
   }, async (request, reply) => {
-    const params = parseListParams(request.query, ['createdAt'] as const, 'createdAt');
+    const params = parseListParams(request.query, ['createdAt'] as const, 'createdAt', ['organizationId']);
     const { items, total } = await operator.listActivity({ offset: params.offset, limit: params.limit, organizationId: uuidFilter(params.filter, 'organizationId') });
     return sendPage(reply, 'activity', params.offset, items.map((a) => ({ ...a, createdAt: a.createdAt.toISOString() })), total);
   });
 
   app.get('/v1/admin/system', {
-    preHandler: operatorOnly,
+    onRequest: operatorOnly,
     schema: { tags, summary: 'Queue depth and running renders by tier, failures in the last hour, hourly throughput and realtime factor, dependency health', response: { 200: SystemView, ...errorResponses } },
   }, async (request) => {
     const [snapshot, dependencies] = await Promise.all([operator.system(now()), checkDependencies(checks, request.log)]);

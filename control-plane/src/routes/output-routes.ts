@@ -33,7 +33,7 @@ export const outputRoutes: FastifyPluginAsyncTypebox<OutputRoutesOptions> = asyn
   // Delete-after-download: once the files are safe on the user's side, they can go now rather
   // than at the end of the retention period.
   app.delete('/v1/renders/:id/outputs', {
-    preHandler: canWrite,
+    onRequest: canWrite,
     schema: { tags: ['renders'], summary: "Delete a render's files now (after downloading them)", params: Type.Object({ id: Uuid }), response: { 204: Type.Null(), ...errorResponses } },
   }, async (request, reply) => {
     const principal = principalOf(request);
@@ -47,7 +47,7 @@ export const outputRoutes: FastifyPluginAsyncTypebox<OutputRoutesOptions> = asyn
   });
 
   app.get('/v1/renders/:id/outputs', {
-    preHandler: canRead,
+    onRequest: canRead,
     schema: {
       tags: ['renders'],
       summary: `Download links for a finished render (valid ${LINK_SECONDS / 60} minutes)`,

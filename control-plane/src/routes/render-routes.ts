@@ -4,8 +4,8 @@ import Type from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { allOf, callerStanding, principalOf, requireScope, type Guard } from '../http/authenticate.js';
 import { ApiError, notFound } from '../http/errors.js';
-import { errorResponses, Uuid } from '../http/schemas.js';
-import { parseListParams, sendPage } from '../http/simple-rest.js';
+import { errorResponses, ListQuery, Uuid } from '../http/schemas.js';
+import { parseListParams, sendPage, stringFilter, uuidFilter } from '../http/simple-rest.js';
 import type { OrganizationPlans } from '../services/organization-plan.js';
 import { RENDER_STATES, SORTABLE, type RenderRecord, type RendersRepository } from '../repositories/renders-repository.js';
 import { RenderRequestSchema } from '../services/render-request.js';
@@ -60,7 +60,7 @@ export const renderRoutes: FastifyPluginAsyncTypebox<RenderRoutesOptions> = asyn
   const canWrite = allOf(app, [authenticate, requireScope('renders:write')]);
 
   app.post('/v1/renders', {
-    preHandler: canWrite,
+    onRequest: canWrite,
     schema: {
       tags: ['renders'],
       summary: 'Submit a render',
@@ -78,25 +78,24 @@ export const renderRoutes: FastifyPluginAsyncTypebox<RenderRoutesOptions> = asyn
   });
 
   app.get('/v1/renders', {
-    preHandler: canRead,
+    onRequest: canRead,
     schema: {
       tags: ['renders'],
       summary: 'List renders (react-admin simple-rest: sort, range, filter {state, q, batchId}); total in Content-Range',
-      querystring: Type.Object({ sort: Type.Optional(Type.String()), range: Type.Optional(Type.String()), filter: Type.Optional(Type.String()) }),
+      querystring: ListQuery,
       response: { 200: Type.Array(RenderView), ...errorResponses },
     },
   }, async (request, reply) => {
-    const params = parseListParams(request.query, SORTABLE, 'queuedAt');
-    const state = params.filter.state;
-    if (state !== undefined && !RENDER_STATES.includes(state as never)) throw new ApiError('CUTLINE_VALIDATION_FAILED', `filter.state must be one of ${RENDER_STATES.join(', ')}.`, [{ field: 'filter.state', message: 'is invalid' }]);
-    const q = typeof params.filter.q === 'string' ? params.filter.q.slice(0, 200) : undefined;
-    const batchId = typeof params.filter.batchId === 'string' ? params.filter.batchId : undefined;
+    const params = parseListParams(request.query, SORTABLE, 'queuedAt', ['state', 'q', 'batchId']);
+    const state = stringFilter(params.filter, 'state', RENDER_STATES);
+    const q = stringFilter(params.filter, 'q');
+    const batchId = uuidFilter(params.filter, 'batchId');
     const { items, total } = await renders.list(principalOf(request).organizationId, { ...params, state: state as never, q, batchId });
     return sendPage(reply, 'renders', params.offset, items.map(renderView), total);
   });
 
   app.get('/v1/renders/:id', {
-    preHandler: canRead,
+    onRequest: canRead,
     schema: { tags: ['renders'], summary: 'One render', params: Type.Object({ id: Uuid }), response: { 200: RenderView, ...errorResponses } },
   }, async (request) => {
     const render = await renders.find(principalOf(request).organizationId, request.params.id);
@@ -105,12 +104,12 @@ export const renderRoutes: FastifyPluginAsyncTypebox<RenderRoutesOptions> = asyn
   });
 
   app.post('/v1/renders/:id/cancel', {
-    preHandler: canWrite,
+    onRequest: canWrite,
     schema: { tags: ['renders'], summary: 'Cancel a render that has not finished; its quota is refunded', params: Type.Object({ id: Uuid }), response: { 200: RenderView, ...errorResponses } },
   }, async (request) => renderView(await submissions.cancel(principalOf(request), request.params.id)));
 
   app.post('/v1/renders/:id/retry', {
-    preHandler: canWrite,
+    onRequest: canWrite,
     schema: { tags: ['renders'], summary: 'Run a failed or canceled render again (takes one render of quota)', params: Type.Object({ id: Uuid }), response: { 200: RenderView, ...errorResponses } },
   }, async (request) => {
     const principal = principalOf(request);

@@ -9,6 +9,7 @@ import type { MemberRole, Organization, User } from '../domain.js';
 import { ApiError } from '../http/errors.js';
 import { EmailTakenError, type AccountsRepository } from '../repositories/accounts-repository.js';
 import type { SessionsRepository } from '../repositories/sessions-repository.js';
+import { FailureLimiter } from './failure-limiter.js';
 
 export interface Session {
   accessToken: string;
@@ -26,6 +27,7 @@ export class AccountsService {
     private readonly tokens: AccessTokens,
     private readonly refreshTokenDays: number,
     private readonly now: () => Date = () => new Date(),
+    private readonly loginFailures: FailureLimiter = new FailureLimiter(10, 15 * 60_000),
   ) {}
 
   async register(input: { email: string; password: string; name: string; organizationName?: string | undefined }): Promise<Session> {
@@ -46,17 +48,29 @@ export class AccountsService {
   }
 
   async login(input: { email: string; password: string; organizationId?: string | undefined }): Promise<Session> {
-    const user = await this.accounts.findUserByEmail(normaliseEmail(input.email));
+    const email = normaliseEmail(input.email);
+    // Per account, whatever address the guesses come from (the routes also limit per address).
+    const wait = this.loginFailures.retryAfterSeconds(email);
+    if (wait > 0) throw new ApiError('CUTLINE_RATE_LIMITED', `Too many failed sign-ins for this account; try again in ${wait} s.`);
+    const user = await this.accounts.findUserByEmail(email);
     // Verify against a dummy hash when the user is unknown, so response time reveals nothing.
     const ok = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
-    if (!user || !ok) throw new ApiError('CUTLINE_INVALID_CREDENTIALS', 'E-mail or password is wrong.');
+    if (!user || !ok) {
+      this.loginFailures.fail(email);
+      throw new ApiError('CUTLINE_INVALID_CREDENTIALS', 'E-mail or password is wrong.');
+    }
+    this.loginFailures.succeed(email);
     return this.sessionIn(user, input.organizationId);
   }
 
   async refresh(refreshToken: string, organizationId?: string): Promise<Session> {
     const next = newRefreshToken();
-    const result = await this.sessions.rotate(sha256(refreshToken), next.hash, this.refreshExpiry(), this.now());
+    // Naming an organization the user is not in is refused before the token is used up.
+    const inOrganization = async (userId: string) => !organizationId || (await this.accounts.membership(userId, organizationId)) !== undefined;
+    const result = await this.sessions.rotate(sha256(refreshToken), next.hash, this.refreshExpiry(), this.now(), inOrganization);
     switch (result.status) {
+      case 'refused':
+        throw new ApiError('CUTLINE_NOT_FOUND', 'Organization not found.');
       case 'unknown':
       case 'expired':
         throw new ApiError('CUTLINE_TOKEN_EXPIRED', 'The session has ended; please sign in again.');

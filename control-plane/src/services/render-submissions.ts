@@ -6,7 +6,7 @@
  * render instead of creating (and charging) another.
  */
 import { normaliseScript, RenderError, type RenderSpec, type VoiceCatalogue } from '@cutline/render-job';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Principal } from '../domain.js';
 import { ApiError, isApiErrorCode, notFound } from '../http/errors.js';
 import type { Plan } from '../plans.js';
@@ -37,6 +37,13 @@ export interface PlanAndPeriod {
   overage: boolean;
 }
 
+/** The same request, whatever the order of its fields, gives the same fingerprint. */
+export function requestFingerprint(request: RenderRequest): string {
+  const canonical = (value: unknown): unknown =>
+    Array.isArray(value) ? value.map(canonical) : value && typeof value === 'object' ? Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k])])) : value;
+  return createHash('sha256').update(JSON.stringify(canonical(request))).digest('hex');
+}
+
 export class RenderSubmissions {
   /** Concurrent submissions, of any organizations, share one statement. */
   private readonly batcher: Batcher<SubmissionItem, SubmissionOutcome>;
@@ -55,10 +62,16 @@ export class RenderSubmissions {
   }
 
   async submit(principal: Principal, { plan, period, overage }: PlanAndPeriod, request: RenderRequest, idempotencyKey: string | undefined, traceparent?: string): Promise<{ render: RenderRecord; created: boolean }> {
-    if (idempotencyKey) {
-      const existing = await this.renders.findByIdempotencyKey(principal.organizationId, idempotencyKey);
-      if (existing) return { render: existing, created: false };
-    }
+    const fingerprint = idempotencyKey ? requestFingerprint(request) : null;
+    const earlier = async () => {
+      const existing = idempotencyKey ? await this.renders.findByIdempotencyKey(principal.organizationId, idempotencyKey) : undefined;
+      if (existing && existing.fingerprint !== null && existing.fingerprint !== fingerprint) {
+        throw new ApiError('CUTLINE_IDEMPOTENCY_MISMATCH', 'This Idempotency-Key was already used with a different request; use a new key for a new request.', [{ field: 'Idempotency-Key', message: 'was used with another body' }]);
+      }
+      return existing?.render;
+    };
+    const first = await earlier();
+    if (first) return { render: first, created: false };
     const renderId = randomUUID();
     const script = await this.checkRequest(plan, request);
     // The statement itself checks the assets (repositories/submissions-repository.ts); their keys follow from their ids.
@@ -78,6 +91,7 @@ export class RenderSubmissions {
         priority: plan.priority,
         spec: spec as object,
         idempotencyKey: idempotencyKey ?? null,
+        idempotencyFingerprint: fingerprint,
         activityData: { formats: spec.formats, voice: spec.voice.id },
       });
       if (result.outcome === 'asset-unusable') throw assetRefusal(assets[result.role]!, result.role, ASSET_FIELDS[result.role], result.found);
@@ -89,7 +103,7 @@ export class RenderSubmissions {
     } catch (err) {
       // A concurrent request with the same key won the race: answer with its render.
       if (idempotencyKey && isUniqueViolation(err)) {
-        const existing = await this.renders.findByIdempotencyKey(principal.organizationId, idempotencyKey);
+        const existing = await earlier();
         if (existing) return { render: existing, created: false };
       }
       throw err;

@@ -71,7 +71,7 @@ export const fsObjectRoutes: FastifyPluginAsync<FsObjectRoutesOptions> = async (
     return reply.send(await store.get(key));
   });
 
-  app.put<{ Params: { '*': string }; Querystring: Record<string, string | undefined> }>('/files/*', { schema: { hide: true }, bodyLimit: maxUploadBytes }, async (request, reply) => {
+  app.put<{ Params: { '*': string }; Querystring: Record<string, string | undefined> }>('/files/*', { schema: { hide: true }, bodyLimit: maxUploadBytes, config: { streamsBody: true } }, async (request, reply) => {
     const key = request.params['*'];
     const signed = store.verify('PUT', key, request.query);
     if (!signed || signed.length === undefined) throw new ApiError('CUTLINE_FORBIDDEN', 'This link is invalid or has expired.');
