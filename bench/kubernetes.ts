@@ -6,6 +6,7 @@
  * (watches do the observing, so it should be a handful of writes). Writes
  * bench/results/kubernetes.{json,md}.
  */
+import { RenderEventTokens } from '../control-plane/src/auth/render-event-tokens.js';
 import { writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -28,13 +29,13 @@ const cluster = await startKubernetes({ nodes: [{ name: 'kwok-node-0', cpu: '100
 try {
   await cluster.kubectl(['apply', '--server-side', '-k', join(ROOT, 'manifests')]);
   await cluster.kubectl(['scale', '-n', NAMESPACE, 'deployment', '--all', '--replicas=0']);
-  const token = (await cluster.kubectl(['create', 'token', 'cutline-control-plane', '-n', NAMESPACE, '--duration=2h'])).trim();
+  const token = (await cluster.kubectl(['create', 'token', 'cutline-operator', '-n', NAMESPACE, '--duration=2h'])).trim();
   const kubeConfig = cluster.withToken(token);
   const operator = new RenderJobOperator(kubeConfig, {
     namespace: NAMESPACE,
     identity: 'bench',
     plans: planTable(),
-    pod: { image: 'cutline/render-job:bench', serviceAccount: 'cutline-render', credentials: { CUTLINE_S3_ENDPOINT: 'http://minio:9000', CUTLINE_S3_ACCESS_KEY: 'k', CUTLINE_S3_SECRET_KEY: 's', CUTLINE_S3_REGION: 'us-east-1' }, natsUrl: 'nats://nats:4222', ttlSecondsAfterFinished: 3600, defaultBackoffLimit: 2 },
+    pod: { image: 'cutline/render-job:bench', serviceAccount: 'cutline-render', store: { endpoint: 'http://minio:9000', accessKey: 'k', secretKey: 's', region: 'us-east-1' }, events: { url: 'http://cutline-api.cutline.svc', tokens: new RenderEventTokens('bench-secret') }, ttlSecondsAfterFinished: 3600, defaultBackoffLimit: 2 },
     workers: 16,
     leaseDurationSeconds: 15,
     retryPeriodMs: 500,

@@ -20,6 +20,8 @@ import { adminUiFallback, hasAdminUi, serveAdminUi } from './http/admin-ui.js';
 import { Previews } from './services/previews.js';
 import { OperatorRepository } from './repositories/operator-repository.js';
 import { operatorRoutes } from './routes/operator-routes.js';
+import { renderEventIntakeRoutes } from './routes/render-event-intake-routes.js';
+import { RenderEventTokens } from './auth/render-event-tokens.js';
 import { installTracingHooks } from './http/tracing-hooks.js';
 import { limitShutdown } from './http/shutdown-deadline.js';
 import { limitBodyTime } from './http/body-deadline.js';
@@ -172,9 +174,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ? { gateway, events: new SubscriptionEvents(deps.db, { planOfLookupKey: (key) => gateway.planOfLookupKey(key), log: (message, data) => app.log.warn(data ?? {}, message) }) }
     : undefined;
   await app.register(billingRoutes, { billing, db: deps.db, usage, organizationPlans, authenticate, ...(webhooks ? { webhooks } : {}) });
+  const operatorRepository = new OperatorRepository(deps.db);
   await app.register(operatorRoutes, {
-    operator: new OperatorRepository(deps.db), submissions, organizationPlans, authenticate, launcher: deps.launcher ?? 'local', checks, credentialsChanged, ...(deps.now ? { now: deps.now } : {}),
+    operator: operatorRepository, submissions, organizationPlans, authenticate, launcher: deps.launcher ?? 'local', checks, credentialsChanged, ...(deps.now ? { now: deps.now } : {}),
   });
+  await app.register(renderEventIntakeRoutes, { bus: deps.bus, tokens: new RenderEventTokens(deps.config.auth.renderEventsKey), organizationOf: (id) => operatorRepository.organizationOfRender(id) });
   await app.register(eventRoutes, { bus: deps.bus, events: new EventsRepository(deps.db), renders, authenticate, liveStreams });
   if (deps.store instanceof FsObjectStore) {
     await app.register(fsObjectRoutes, { store: deps.store, maxUploadBytes: Math.max(...Object.values(deps.plans).map((p) => p.maxUploadBytes)), writable: (key) => assets.uploadOpen(key) });

@@ -43,6 +43,11 @@ export interface ControlPlaneConfig {
     refreshTokenDays: number;
     /** Login/register/refresh attempts per IP per minute. */
     rateLimitPerMinute: number;
+    /**
+     * CUTLINE_RENDER_EVENTS_KEY (default: the JWT secret): signs the tokens with which render
+     * pods report progress; the API and the operator must share it.
+     */
+    renderEventsKey: string;
     /** Failed sign-ins one account may have per 15 minutes, from any address. */
     accountFailuresPer15Minutes: number;
     /**
@@ -81,9 +86,13 @@ export interface KubernetesConfig {
   namespace: string;
   renderImage: string;
   renderServiceAccount: string;
-  /** Addresses render pods use, when they differ from the control plane's. */
+  /** The object store as render pods reach it, when that differs from the control plane's. */
   renderS3Endpoint: string | undefined;
-  renderNatsUrl: string | undefined;
+  /**
+   * CUTLINE_RENDER_EVENTS_URL: the API as render pods reach it; they report progress there
+   * with a token for their render only. Unset = pods report no progress (outcomes still come).
+   */
+  renderEventsUrl: string | undefined;
   /** This operator replica's name in the leader Lease. */
   operatorId: string;
   /** The operator's /metrics and /healthz. */
@@ -178,6 +187,12 @@ function planOverrides(env: NodeJS.ProcessEnv): PlanOverrides {
   }
 }
 
+function httpUrl(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const raw = env[name] || undefined;
+  if (raw !== undefined && !/^https?:\/\/[^\s]+$/.test(raw)) throw new ConfigError(`${name} must be an http(s):// URL`);
+  return raw;
+}
+
 function metricsToken(env: NodeJS.ProcessEnv): string | undefined {
   const token = env.CUTLINE_METRICS_TOKEN || undefined;
   if (token !== undefined && token.length < 16) throw new ConfigError('CUTLINE_METRICS_TOKEN must be at least 16 characters');
@@ -200,6 +215,9 @@ function trustProxy(env: NodeJS.ProcessEnv): boolean | string[] {
  * `control-plane admin grant EMAIL` for an account that exists; say so rather than ignore it.
  */
 function refuseRetiredVariables(env: NodeJS.ProcessEnv): void {
+  if (env.CUTLINE_RENDER_NATS_URL !== undefined) {
+    throw new ConfigError('CUTLINE_RENDER_NATS_URL is no longer read: render pods report to the API (set CUTLINE_RENDER_EVENTS_URL to the API as pods reach it)');
+  }
   if (env.CUTLINE_PLATFORM_ADMINS !== undefined) {
     throw new ConfigError('CUTLINE_PLATFORM_ADMINS is no longer read: grant operator rights to an existing account with `control-plane admin grant EMAIL`');
   }
@@ -240,6 +258,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneCo
       refreshTokenDays: integer(env, 'CUTLINE_REFRESH_TOKEN_DAYS', 30, 1, 365),
       rateLimitPerMinute: integer(env, 'CUTLINE_AUTH_RATE_LIMIT', 20, 1, 10_000),
       accountFailuresPer15Minutes: integer(env, 'CUTLINE_AUTH_ACCOUNT_FAILURES', 10, 1, 10_000),
+      renderEventsKey: env.CUTLINE_RENDER_EVENTS_KEY || jwtSecret,
       apiKeyCache: oneOf(env, 'CUTLINE_API_KEY_CACHE', ['on', 'off'] as const, 'on') === 'on',
     },
     storage: storageConfig(env, jwtSecret),
@@ -257,7 +276,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneCo
       renderImage: env.CUTLINE_RENDER_IMAGE || 'cutline/render-job:0.1.0',
       renderServiceAccount: env.CUTLINE_RENDER_SERVICE_ACCOUNT || 'cutline-render',
       renderS3Endpoint: env.CUTLINE_RENDER_S3_ENDPOINT || undefined,
-      renderNatsUrl: env.CUTLINE_RENDER_NATS_URL || env.CUTLINE_NATS_URL || undefined,
+      renderEventsUrl: httpUrl(env, 'CUTLINE_RENDER_EVENTS_URL'),
       operatorId: env.CUTLINE_OPERATOR_ID || `${hostname()}-${process.pid}`,
       operatorPort: integer(env, 'CUTLINE_OPERATOR_PORT', 9464, 0, 65535),
       jobTtlSeconds: integer(env, 'CUTLINE_JOB_TTL_SECONDS', 3600, 0, 30 * 86_400),

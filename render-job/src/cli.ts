@@ -18,6 +18,7 @@ import { MultiSink } from './events/events.js';
 import { JsonLinesSink } from './events/json-lines-sink.js';
 import { LabelledSink } from './events/labelled-sink.js';
 import { writeTerminationLog } from './termination-log.js';
+import { HttpEventSink } from './events/http-sink.js';
 import { NatsSink } from './events/nats-sink.js';
 import { TtyProgressSink } from './events/tty-sink.js';
 import { createS3Client } from './io/object-store.js';
@@ -55,7 +56,8 @@ Options:
   --watermark <text>        burn a watermark text
   --preset <x264 preset>    superfast … medium (default veryfast)
   --id <render id>          names events and the manifest
-  --events stdout|nats://host:port|none
+  --events stdout|http|nats://host:port|none
+                            (http: to CUTLINE_EVENTS_URL with CUTLINE_EVENTS_TOKEN)
                             progress: a bar on a terminal, JSON lines otherwise
   --termination-log <file>  write the outcome there as JSON (Kubernetes: /dev/termination-log)
   -h, --help, --version
@@ -162,10 +164,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
 
   let events: EventSink;
   try {
-    events = await eventSink(values.events, io, config.natsUrl);
+    events = await eventSink(values.events, io, config.natsUrl, config.events);
     if (config.eventOrganizationId) events = new LabelledSink(events, { organizationId: config.eventOrganizationId });
   } catch (err) {
-    io.stderr.write(`cutline-render: cannot connect to NATS: ${(err as Error).message}\n`);
+    io.stderr.write(`cutline-render: cannot open the event sink: ${(err as Error).message}\n`);
     return 1;
   }
   const outcome = await runRender(spec, {
@@ -268,17 +270,20 @@ async function specFromArgs(values: ArgValues): Promise<unknown> {
   return spec;
 }
 
-async function eventSink(flag: string | undefined, io: CliIo, defaultNats: string | undefined): Promise<EventSink> {
+async function eventSink(flag: string | undefined, io: CliIo, defaultNats: string | undefined, events: { url: string | undefined; token: string | undefined }): Promise<EventSink> {
   const sinks: EventSink[] = [];
   if (flag === undefined) {
     sinks.push(io.stderr.isTTY ? new TtyProgressSink(io.stderr) : new JsonLinesSink(io.stdout));
   } else if (flag === 'stdout') {
     sinks.push(new JsonLinesSink(io.stdout));
+  } else if (flag === 'http') {
+    if (!events.url || !events.token) throw new Error('--events http needs CUTLINE_EVENTS_URL and CUTLINE_EVENTS_TOKEN');
+    sinks.push(new HttpEventSink(events.url, events.token));
   } else if (flag.startsWith('nats://') || flag === 'nats') {
     sinks.push(await NatsSink.connect(flag === 'nats' ? (defaultNats ?? 'nats://127.0.0.1:4222') : flag));
     if (io.stderr.isTTY) sinks.push(new TtyProgressSink(io.stderr));
   } else if (flag !== 'none') {
-    throw new Error(`unknown --events target "${flag}" (use stdout, nats://host:port or none)`);
+    throw new Error(`unknown --events target "${flag}" (use stdout, http, nats://host:port or none)`);
   }
   return new MultiSink(sinks);
 }

@@ -26,6 +26,8 @@ export interface RenderJobConfig {
   ttsConcurrency: number;
   /** Added to every event (set by the operator: the control plane's streams filter on it). */
   eventOrganizationId: string | undefined;
+  /** `--events http`: the control plane's URL and this render's event token. */
+  events: { url: string | undefined; token: string | undefined };
 }
 
 export class ConfigError extends Error {}
@@ -57,6 +59,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RenderJobConfi
   return {
     s3,
     natsUrl: env.CUTLINE_NATS_URL,
+    events: { url: env.CUTLINE_EVENTS_URL || undefined, token: env.CUTLINE_EVENTS_TOKEN || undefined },
     openaiApiKey: env.CUTLINE_OPENAI_API_KEY,
     openaiBaseUrl: env.CUTLINE_OPENAI_BASE_URL,
     openaiModel: env.CUTLINE_OPENAI_MODEL ?? 'tts-1',

@@ -14,3 +14,4 @@ export { normaliseScript } from './text/script.js';
 export { captionPreviewAss, PREVIEW_SIZES } from './captions/preview.js';
 export { encodeWav } from './tts/pcm.js';
 export { runProgram } from './run-process.js';
+export { artifactNames, contentTypeFor } from './io/output-sink.js';

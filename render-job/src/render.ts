@@ -246,7 +246,7 @@ async function renderInScratch(
   const manifestPath = join(stage, 'manifest.json');
   await writeFile(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`, 'utf8');
   artifacts.push({ name: 'manifest.json', localPath: manifestPath, contentType: 'application/json' });
-  await publishArtifacts(spec.output.destination, artifacts, deps.s3, spec.output.tags);
+  await publishArtifacts(spec.output.destination, artifacts, deps.s3, spec.output.tags, spec.output.links);
   manifest.timings.publishSeconds = round2(seconds(publishStarted));
   tracker.report('publishing', 1);
   return manifest;

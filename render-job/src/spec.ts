@@ -147,6 +147,26 @@ export const RenderSpecSchema = Type.Object(
         tags: Type.Optional(
           Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.:/=+@-]{1,128}$' }), Type.String({ pattern: '^[A-Za-z0-9_.:/=+@ -]{0,256}$' }), { maxProperties: 10 }),
         ),
+        /**
+         * Signed links per output file (name → PUT and DELETE), so a render holds no storage
+         * credentials: each file goes to its link, with exactly the link's headers. The
+         * destination still names the files in the manifest. Every file the render writes must
+         * have one (artifactNames() lists them).
+         */
+        links: Type.Optional(
+          Type.Record(
+            Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' }),
+            Type.Object(
+              {
+                put: Type.String({ pattern: '^https?://', maxLength: 4096 }),
+                delete: Type.String({ pattern: '^https?://', maxLength: 4096 }),
+                headers: Type.Record(Type.String({ pattern: '^[a-z0-9-]{1,64}$' }), Type.String({ maxLength: 512 }), { maxProperties: 8 }),
+              },
+              { additionalProperties: false },
+            ),
+            { maxProperties: 32 },
+          ),
+        ),
       },
       { additionalProperties: false },
     ),

@@ -88,6 +88,19 @@ describe('the Helm chart', () => {
     expect(await setting('--set', 'config.apiKeyCache=false')).toBe('off');
   });
 
+  it('keeps render pods off NATS and the API off everything it does not use', async () => {
+    type Policy = Manifest & { spec: { podSelector: { matchLabels: Record<string, string> }; egress: Array<{ to: Array<{ podSelector?: { matchLabels: Record<string, string> }; ipBlock?: { cidr: string; except?: string[] } }> }> } };
+    const policies = documents(await helm(['template', 'cutline', CHART, ...CREDENTIALS])).filter((d) => d.kind === 'NetworkPolicy') as Policy[];
+    const reach = (app: string) =>
+      policies
+        .find((p) => p.spec.podSelector.matchLabels['app.kubernetes.io/name'] === app)!
+        .spec.egress.flatMap((rule) => rule.to.map((to) => to.podSelector?.matchLabels['app.kubernetes.io/name'] ?? to.podSelector?.matchLabels['k8s-app'] ?? `${to.ipBlock!.cidr}${to.ipBlock!.except ? ' but private' : ''}`));
+    expect(reach('cutline-render')).toEqual(['kube-dns', 'minio', 'cutline-api', '0.0.0.0/0 but private']);
+    expect(reach('cutline-api')).toEqual(['kube-dns', 'minio', 'nats', 'postgresql', '10.0.0.1/32', '0.0.0.0/0 but private']);
+    const config = documents(await helm(['template', 'cutline', CHART, ...CREDENTIALS])).find((d) => d.kind === 'ConfigMap' && d.metadata.name.endsWith('-config')) as Manifest & { data: Record<string, string> };
+    expect(config.data.CUTLINE_RENDER_EVENTS_URL).toBe('http://cutline-api.default.svc:80');
+  });
+
   it('trusts forwarded addresses only from where its Ingress runs, unless told otherwise', async () => {
     type Deployment = Manifest & { spec: { template: { spec: { containers: Array<{ name: string; env: Array<{ name: string; value?: string }> }> } } } };
     const trusted = async (...set: string[]) => {
@@ -125,13 +138,17 @@ describe('the Helm chart', () => {
     const crd = await cluster.kubectl(['get', 'crd', 'renderjobs.cutline.dev', '-o', 'name']);
     expect(crd.trim()).toBe('customresourcedefinition.apiextensions.k8s.io/renderjobs.cutline.dev');
 
-    // The chart's ServiceAccount can do what the operator needs, and no more.
-    const can = async (verb: string, resource: string) =>
-      (await cluster.kubectl(['auth', 'can-i', verb, resource, '-n', NAMESPACE, `--as=system:serviceaccount:${NAMESPACE}:cutline-control-plane`]).catch((e: Error) => e.message)).trim();
-    expect(await can('create', 'renderjobs.cutline.dev')).toBe('yes');
-    expect(await can('create', 'jobs.batch')).toBe('yes');
-    expect(await can('list', 'secrets')).toMatch(/no/);
-    expect(await can('create', 'pods')).toMatch(/no/);
+    // Each of the chart's ServiceAccounts can do what its program needs, and no more.
+    const can = async (account: string, verb: string, resource: string) =>
+      (await cluster.kubectl(['auth', 'can-i', verb, resource, '-n', NAMESPACE, `--as=system:serviceaccount:${NAMESPACE}:${account}`]).catch((e: Error) => e.message)).trim();
+    expect(await can('cutline-operator', 'create', 'jobs.batch')).toBe('yes');
+    expect(await can('cutline-operator', 'list', 'secrets')).toMatch(/no/);
+    expect(await can('cutline-operator', 'create', 'pods')).toMatch(/no/);
+    expect(await can('cutline-api', 'create', 'renderjobs.cutline.dev')).toBe('yes');
+    expect(await can('cutline-api', 'create', 'jobs.batch')).toMatch(/no/);
+    expect(await can('cutline-api', 'get', 'secrets')).toMatch(/no/);
+    const pods = JSON.parse(await cluster.kubectl(['-n', NAMESPACE, 'get', 'pods', '-o', 'json'])) as { items: Array<{ metadata: { labels: Record<string, string> }; spec: { serviceAccountName: string } }> };
+    expect([...new Set(pods.items.map((p) => `${p.metadata.labels['app.kubernetes.io/name']}=${p.spec.serviceAccountName}`))].sort()).toEqual(['cutline-api=cutline-api', 'cutline-operator=cutline-operator']);
 
     const jwtSecret = async () => {
       const secret = JSON.parse(await cluster.kubectl(['-n', NAMESPACE, 'get', 'secret', 'cutline-credentials', '-o', 'json'])) as { data: Record<string, string> };

@@ -1,18 +1,20 @@
 /**
  * The Kubernetes launcher and the RenderJob operator against a real control plane (etcd,
  * kube-apiserver, controller-manager, scheduler, kwok nodes), real PostgreSQL, MinIO and NATS.
- * The CRD and manifests/ are applied server-side as a user would; the operator and the API's
- * launcher run as the cutline-control-plane ServiceAccount, so every test also proves the Role
- * in manifests/ is enough. kwok plays the kubelet: a test finishes a pod by writing the exit
+ * The CRD and manifests/ are applied server-side as a user would; the operator runs as the
+ * cutline-operator ServiceAccount and the API's launcher as cutline-api, so every test also
+ * proves the Roles in manifests/ are enough. kwok plays the kubelet: a test finishes a pod by writing the exit
  * code into its annotations (tests/fixture/kwok/pod-exit.yaml).
  */
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BatchV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Job, type V1Pod } from '@kubernetes/client-node';
+import { BatchV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Job, type V1Pod, type V1Secret } from '@kubernetes/client-node';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { RenderEventTokens } from '../../control-plane/src/auth/render-event-tokens.js';
 import { NatsBus } from '../../control-plane/src/events/nats-bus.js';
 import { KUBERNETES_LAUNCHER_ID } from '../../control-plane/src/launcher/launcher.js';
 import { KubernetesLauncher } from '../../control-plane/src/launcher/kubernetes-launcher.js';
@@ -140,11 +142,14 @@ function runProcess(args: string[], env: Record<string, string>): Promise<{ code
   });
 }
 
-/** A token of the control plane's ServiceAccount: what the Deployments in manifests/ run as. */
-async function serviceAccountConfig(): Promise<KubeConfig> {
-  const token = (await cluster.kubectl(['create', 'token', 'cutline-control-plane', '-n', NAMESPACE, '--duration=2h'])).trim();
+/** A token of one of manifests/' ServiceAccounts (cutline-operator, cutline-api): what its Deployment runs as. */
+async function serviceAccountConfig(name = 'cutline-operator'): Promise<KubeConfig> {
+  const token = (await cluster.kubectl(['create', 'token', name, '-n', NAMESPACE, '--duration=2h'])).trim();
   return cluster.withToken(token);
 }
+
+/** The event token the test app accepts for a render (its key is the app's JWT secret). */
+const eventTokens = new RenderEventTokens('test-secret-that-is-long-enough-0123456789');
 
 beforeAll(async () => {
   corpus = await ensureCorpus();
@@ -164,13 +169,13 @@ beforeAll(async () => {
     services.postgresUrl,
     { CUTLINE_AUTH_RATE_LIMIT: '10000', CUTLINE_S3_ENDPOINT: services.s3.endpoint, CUTLINE_S3_ACCESS_KEY: services.s3.accessKey, CUTLINE_S3_SECRET_KEY: services.s3.secretKey, CUTLINE_S3_BUCKET: bucket },
     PLANS,
-    { launcher: { launcher: new KubernetesLauncher(operatorConfig, { namespace: NAMESPACE, maxPending: 100 }), launcherId: KUBERNETES_LAUNCHER_ID, recoverOrphans: false }, bus: await NatsBus.connect(services.natsUrl) },
+    { launcher: { launcher: new KubernetesLauncher(await serviceAccountConfig('cutline-api'), { namespace: NAMESPACE, maxPending: 100 }), launcherId: KUBERNETES_LAUNCHER_ID, recoverOrphans: false }, bus: await NatsBus.connect(services.natsUrl) },
   );
   podOptions = {
     image: 'cutline/render-job:test',
     serviceAccount: 'cutline-render',
-    credentials: { CUTLINE_S3_ENDPOINT: services.s3.endpoint, CUTLINE_S3_ACCESS_KEY: services.s3.accessKey, CUTLINE_S3_SECRET_KEY: services.s3.secretKey, CUTLINE_S3_REGION: 'us-east-1' },
-    natsUrl: services.natsUrl,
+    store: { endpoint: services.s3.endpoint, accessKey: services.s3.accessKey, secretKey: services.s3.secretKey, region: 'us-east-1' },
+    events: { url: t.baseUrl, tokens: eventTokens },
     ttlSecondsAfterFinished: 3600,
     defaultBackoffLimit: 1,
   };
@@ -201,6 +206,55 @@ afterAll(async () => {
   await cluster?.stop();
 }, 60_000);
 
+/**
+ * What a render pod can reach with what its Secret holds (DESIGN §7): no storage keys or bus
+ * address at all; links that read its own inputs and write its own outputs, and that stop
+ * working when pointed at any other object; a token that reports for its own render only.
+ */
+async function expectOnlyItsOwnReach(secret: V1Secret, renderId: string, organizationId: string): Promise<void> {
+  const data = Object.fromEntries(Object.entries(secret.data!).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]));
+  expect(Object.keys(data).sort()).toEqual(['CUTLINE_EVENTS_TOKEN', 'CUTLINE_EVENTS_URL', 'spec.json']);
+  const text = JSON.stringify(data);
+  for (const credential of [services.s3.secretKey, services.natsUrl]) expect(text).not.toContain(credential);
+  const spec = JSON.parse(data['spec.json']!) as { video: { source: string }; output: { destination: string; links: Record<string, { put: string; delete: string; headers: Record<string, string> }> } };
+  expect(spec.video.source).toMatch(/^https?:\/\/.*X-Amz-Signature=/);
+  const prefix = `orgs/${organizationId}/renders/${renderId}/`;
+  expect(Object.keys(spec.output.links)).toEqual(expect.arrayContaining(['thumbnail.jpg', 'manifest.json']));
+  for (const link of Object.values(spec.output.links)) expect(decodeURIComponent(new URL(link.put).pathname)).toContain(prefix);
+
+  // Another tenant's object, and another render's output, in the same bucket.
+  const bucket = new URL(spec.video.source).pathname.split('/')[1]!;
+  const client = s3Client(services.s3);
+  const foreignKey = `orgs/${randomUUID()}/assets/${randomUUID()}`;
+  await client.putObject(bucket, foreignKey, Buffer.from('another tenant'));
+  const elsewhere = (link: string, key: string) => {
+    const url = new URL(link);
+    url.pathname = `/${bucket}/${key}`;
+    return url.toString();
+  };
+  expect((await fetch(elsewhere(spec.video.source, foreignKey))).status).toBe(403);
+  expect((await fetch(elsewhere(spec.output.links['manifest.json']!.delete, foreignKey), { method: 'DELETE' })).status).toBe(403);
+  expect((await fetch(elsewhere(spec.output.links['manifest.json']!.put, foreignKey), { method: 'PUT', body: 'overwritten', headers: spec.output.links['manifest.json']!.headers })).status).toBe(403);
+  const list = new URL(spec.video.source);
+  list.pathname = `/${bucket}`;
+  list.search = `list-type=2&${list.search.slice(1)}`;
+  expect((await fetch(list)).status).toBe(403);
+  expect((await fetch(`${new URL(spec.video.source).origin}/${bucket}?list-type=2`)).status).toBe(403);
+  const left: Buffer[] = [];
+  for await (const chunk of await client.getObject(bucket, foreignKey)) left.push(chunk as Buffer);
+  expect(Buffer.concat(left).toString()).toBe('another tenant');
+
+  // Its token reports for its own render, and for no other.
+  const report = (id: string) =>
+    fetch(`${data.CUTLINE_EVENTS_URL}/v1/internal/renders/${id}/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${data.CUTLINE_EVENTS_TOKEN}` },
+      body: JSON.stringify({ type: 'progress', renderId: id, stage: 'fetching', progress: 0.01, stageProgress: 0.1, etaSeconds: null, at: new Date().toISOString() }),
+    });
+  expect((await report(randomUUID())).status).toBe(401);
+  expect((await report(renderId)).status).toBe(204);
+}
+
 describe('CRD and manifests', () => {
   it('installs server-side, explains its fields, and the API server rejects invalid RenderJobs with readable messages', async () => {
     expect(await cluster.kubectl(['explain', 'renderjob.spec.tier'])).toMatch(/PriorityClass/);
@@ -215,14 +269,20 @@ describe('CRD and manifests', () => {
     expect(error).toMatch(/spec\.render\.script: Required value/);
   });
 
-  it('gives the operator no rights beyond its namespace and no way to list Secrets', async () => {
-    const can = async (verb: string, resource: string, ns = NAMESPACE) =>
-      (await cluster.kubectl(['auth', 'can-i', verb, resource, '-n', ns, '--as', `system:serviceaccount:${NAMESPACE}:cutline-control-plane`]).catch((err: Error) => err.message)).trim();
-    expect(await can('create', 'jobs.batch')).toBe('yes');
-    expect(await can('patch', 'renderjobs.cutline.dev/status')).toBe('yes');
-    expect(await can('list', 'secrets')).toMatch(/no/);
-    expect(await can('create', 'jobs.batch', 'default')).toMatch(/no/);
-    expect(await can('create', 'pods')).toMatch(/no/);
+  it('gives the operator no rights beyond its namespace and no way to list Secrets, and the API only RenderJobs', async () => {
+    const can = async (account: string, verb: string, resource: string, ns = NAMESPACE) =>
+      (await cluster.kubectl(['auth', 'can-i', verb, resource, '-n', ns, '--as', `system:serviceaccount:${NAMESPACE}:${account}`]).catch((err: Error) => err.message)).trim();
+    expect(await can('cutline-operator', 'create', 'jobs.batch')).toBe('yes');
+    expect(await can('cutline-operator', 'patch', 'renderjobs.cutline.dev/status')).toBe('yes');
+    expect(await can('cutline-operator', 'list', 'secrets')).toMatch(/no/);
+    expect(await can('cutline-operator', 'create', 'jobs.batch', 'default')).toMatch(/no/);
+    expect(await can('cutline-operator', 'create', 'pods')).toMatch(/no/);
+    expect(await can('cutline-api', 'create', 'renderjobs.cutline.dev')).toBe('yes');
+    expect(await can('cutline-api', 'patch', 'renderjobs.cutline.dev')).toBe('yes');
+    for (const [verb, resource] of [['get', 'secrets'], ['create', 'secrets'], ['create', 'jobs.batch'], ['delete', 'renderjobs.cutline.dev'], ['create', 'pods']]) {
+      expect(`${verb} ${resource}: ${await can('cutline-api', verb!, resource!)}`).toMatch(new RegExp(`^${verb} ${resource}: .*\\bno$`));
+    }
+    expect(await can('cutline-render', 'get', 'renderjobs.cutline.dev')).toMatch(/no/);
   });
 });
 
@@ -252,6 +312,7 @@ describe('render lifecycle in the cluster', () => {
     expect(podSpec.volumes!.find((v) => v.name === 'scratch')!.emptyDir!.sizeLimit).toBe('1Gi');
     const secret = await core.readNamespacedSecret({ name: renderJob.metadata.name!, namespace: NAMESPACE });
     expect(secret.metadata!.ownerReferences![0]!.name).toBe(renderJob.metadata.name);
+    await expectOnlyItsOwnReach(secret, renderId, owner.organizationId);
 
     // Run the container exactly as the pod would, as a local process: command, args, env from
     // the Secret, the Secret mounted as files, scratch for writes.
@@ -405,8 +466,7 @@ describe('render lifecycle in the cluster', () => {
     const spec = JSON.parse(Buffer.from((await core.readNamespacedSecret({ name: preempted.metadata.name!, namespace: NAMESPACE })).data!['spec.json']!, 'base64').toString()) as Record<string, unknown>;
     const specDir = await mkdtemp(join(tmpdir(), 'cutline-spec-'));
     await writeFile(join(specDir, 'spec.json'), JSON.stringify(spec));
-    const env = { PATH: process.env.PATH ?? '', ...podOptions.credentials };
-    const run = await runProcess([renderJobBin(), '--spec', join(specDir, 'spec.json'), '--events', 'none'], env);
+    const run = await runProcess([renderJobBin(), '--spec', join(specDir, 'spec.json'), '--events', 'none'], { PATH: process.env.PATH ?? '' });
     expect(run.code, run.stderr).toBe(0);
     await rm(specDir, { recursive: true, force: true });
     await finishPod(rerun, 0);
@@ -478,9 +538,14 @@ describe('operator replicas', () => {
       await waitFor(() => standby.leader(), 'the standby to take over', 30_000);
       expect((await renderState(first, 'failed')).errorMessage).toBe('Ended while no operator ran.');
       const secondPod = await runningPod(secondJob.metadata.name!);
-      // The pod's progress goes to NATS only; the new leader records it on the render.
+      // The pod reports its progress to the API, which puts it on the bus; the new leader records it on the render.
       await renderState(second, 'running');
-      nats.publish(`cutline.renders.${second}.progress`, JSON.stringify({ type: 'progress', renderId: second, stage: 'encode', progress: 0.42 }));
+      const reported = await fetch(`${t.baseUrl}/v1/internal/renders/${second}/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${eventTokens.issue(second)}` },
+        body: JSON.stringify({ type: 'progress', renderId: second, stage: 'encoding', progress: 0.42, stageProgress: 0.5, etaSeconds: 3, at: new Date().toISOString() }),
+      });
+      expect(reported.status).toBe(204);
       await waitFor(async () => (await t.db.render.findUnique({ where: { id: second } }))?.progress === 0.42, 'the leader to record the pod’s progress', 15_000);
       await finishPod(secondPod, 2, JSON.stringify({ code: 'CUTLINE_VIDEO_UNDECODABLE', message: 'Second.' }));
       await renderState(second, 'failed');

@@ -40,7 +40,7 @@ describe('cutline-render', () => {
   it('exits 1 on a transient failure (NATS unreachable)', () => {
     const result = cli(['--video', corpus.oneSecond, '--text', 'Hi.', '--out', join(tmpdir(), 'never'), '--events', 'nats://127.0.0.1:9']);
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain('cannot connect to NATS');
+    expect(result.stderr).toContain('cannot open the event sink');
   });
 
   it('lists voices and caption styles', () => {

@@ -24,8 +24,13 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- end -}}
 
 {{/* The API and the operator share one ServiceAccount and Role (the API creates RenderJobs). */}}
+{{/* The operator's ServiceAccount (Jobs, Secrets, Leases); the API has its own. */}}
 {{- define "cutline.serviceAccountName" -}}
-{{- printf "%s-control-plane" (include "cutline.fullname" .) -}}
+{{- printf "%s-operator" (include "cutline.fullname" .) -}}
+{{- end -}}
+
+{{- define "cutline.apiServiceAccountName" -}}
+{{- printf "%s-api" (include "cutline.fullname" .) -}}
 {{- end -}}
 
 {{- define "cutline.credentialsSecret" -}}

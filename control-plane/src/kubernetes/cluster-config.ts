@@ -1,7 +1,7 @@
 /** The Kubernetes client configuration and render-pod settings, from the control plane's config. */
 import { KubeConfig } from '@kubernetes/client-node';
 import { ConfigError, type ControlPlaneConfig } from '../config.js';
-import { renderStoreEnvironment } from '../launcher/render-credentials.js';
+import { RenderEventTokens } from '../auth/render-event-tokens.js';
 import type { RenderPodOptions } from './render-pod.js';
 
 export function loadKubeConfig(config: ControlPlaneConfig): KubeConfig {
@@ -16,8 +16,8 @@ export function renderPodOptions(config: ControlPlaneConfig): RenderPodOptions {
   return {
     image: config.kubernetes.renderImage,
     serviceAccount: config.kubernetes.renderServiceAccount,
-    credentials: renderStoreEnvironment(config, config.kubernetes.renderS3Endpoint),
-    natsUrl: config.kubernetes.renderNatsUrl,
+    store: { endpoint: config.kubernetes.renderS3Endpoint ?? config.storage.endpoint, accessKey: config.storage.accessKey, secretKey: config.storage.secretKey, region: config.storage.region },
+    events: config.kubernetes.renderEventsUrl ? { url: config.kubernetes.renderEventsUrl, tokens: new RenderEventTokens(config.auth.renderEventsKey) } : undefined,
     ttlSecondsAfterFinished: config.kubernetes.jobTtlSeconds,
     defaultBackoffLimit: config.kubernetes.jobBackoffLimit,
   };

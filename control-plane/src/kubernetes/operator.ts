@@ -295,7 +295,7 @@ export class RenderJobOperator {
   }
 
   private async createJob(renderJob: RenderJob): Promise<void> {
-    const secret = buildRenderSecret(renderJob, this.options.pod);
+    const secret = buildRenderSecret(renderJob, this.options.plans, this.options.pod);
     await this.call('apply', 'secrets', () => this.objects.patch(secret, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply));
     const job = buildRenderJob(renderJob, this.options.plans, this.options.pod);
     try {

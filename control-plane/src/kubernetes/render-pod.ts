@@ -4,7 +4,10 @@
  * Security Standard. Pure functions: the same RenderJob always gives the same objects.
  */
 import type { V1Job, V1Secret, V1EnvVar } from '@kubernetes/client-node';
+import type { RenderEventTokens } from '../auth/render-event-tokens.js';
+import { scopeRenderSpec } from '../launcher/render-credentials.js';
 import type { PlanTable } from '../plans.js';
+import type { S3Credentials } from '../storage/sigv4-presign.js';
 import { API_VERSION, CONTAINER, KIND, LABELS, RENDER_POD_APP, type RenderJob } from './render-job-resource.js';
 
 /** Where the image keeps the CLI (render-job/Dockerfile). */
@@ -19,10 +22,13 @@ const RENDER_UID = 10001;
 export interface RenderPodOptions {
   image: string;
   serviceAccount: string;
-  /** Given to the render process through the Secret: object-store credentials, NATS URL. */
-  credentials: Record<string, string>;
-  /** Progress goes to NATS when the pod can reach it. */
-  natsUrl: string | undefined;
+  /**
+   * Signs each render's links to its own inputs and outputs (launcher/render-credentials.ts);
+   * the pod itself gets no storage keys. `endpoint` is the store as pods reach it.
+   */
+  store: S3Credentials;
+  /** Where pods report progress, with a token for their render only; none = they report nothing. */
+  events: { url: string; tokens: RenderEventTokens } | undefined;
   /** How long a finished Job (and its pods) stays for inspection. */
   ttlSecondsAfterFinished: number;
   /** Retries of a transient failure when the RenderJob names none. */
@@ -45,26 +51,35 @@ export function renderLabels(renderJob: RenderJob): Record<string, string> {
   return labels;
 }
 
-/** The spec the pod reads: the RenderJob's, named after the render (or the object) it is. */
-export function podRenderSpec(renderJob: RenderJob): Record<string, unknown> {
-  return { ...renderJob.spec.render, id: renderJob.spec.renderId ?? renderJob.spec.render.id ?? renderJob.metadata.name };
+/** The render's id as its pod names it in events and the manifest. */
+function podRenderId(renderJob: RenderJob): string {
+  return String(renderJob.spec.renderId ?? renderJob.spec.render.id ?? renderJob.metadata.name);
+}
+
+/**
+ * The spec the pod reads: the RenderJob's, named after the render (or the object) it is, with
+ * links to its own objects in place of storage locations. Links are valid from the RenderJob's
+ * creation for its deadline and a day's wait.
+ */
+export function podRenderSpec(renderJob: RenderJob, plans: PlanTable, options: Pick<RenderPodOptions, 'store'>): Record<string, unknown> {
+  const deadline = renderJob.spec.activeDeadlineSeconds ?? plans[renderJob.spec.tier].renderPod.deadlineSeconds;
+  const signedAt = new Date(renderJob.metadata.creationTimestamp ?? 0);
+  return scopeRenderSpec({ ...renderJob.spec.render, id: podRenderId(renderJob) }, { credentials: options.store, signedAt, validSeconds: deadline + 86_400 });
 }
 
 function podEnvironment(renderJob: RenderJob, options: RenderPodOptions): Record<string, string> {
-  const env: Record<string, string> = { ...options.credentials };
-  if (options.natsUrl) env.CUTLINE_NATS_URL = options.natsUrl;
-  if (renderJob.spec.organizationId) env.CUTLINE_EVENT_ORGANIZATION_ID = renderJob.spec.organizationId;
-  return env;
+  if (!options.events) return {};
+  return { CUTLINE_EVENTS_URL: options.events.url, CUTLINE_EVENTS_TOKEN: options.events.tokens.issue(podRenderId(renderJob)) };
 }
 
-export function buildRenderSecret(renderJob: RenderJob, options: RenderPodOptions): V1Secret {
+export function buildRenderSecret(renderJob: RenderJob, plans: PlanTable, options: RenderPodOptions): V1Secret {
   return {
     apiVersion: 'v1',
     kind: 'Secret',
     metadata: { name: renderJob.metadata.name!, namespace: renderJob.metadata.namespace!, labels: renderLabels(renderJob), ownerReferences: [ownerReference(renderJob)] },
     type: 'Opaque',
     immutable: true,
-    stringData: { [SPEC_FILE]: JSON.stringify(podRenderSpec(renderJob)), ...podEnvironment(renderJob, options) },
+    stringData: { [SPEC_FILE]: JSON.stringify(podRenderSpec(renderJob, plans, options)), ...podEnvironment(renderJob, options) },
   };
 }
 
@@ -110,7 +125,7 @@ export function buildRenderJob(renderJob: RenderJob, plans: PlanTable, options: 
               image: options.image,
               imagePullPolicy: 'IfNotPresent',
               command: RENDER_COMMAND,
-              args: ['--spec', `${SPEC_DIR}/${SPEC_FILE}`, '--events', options.natsUrl ? 'nats' : 'none', '--termination-log', TERMINATION_LOG],
+              args: ['--spec', `${SPEC_DIR}/${SPEC_FILE}`, '--events', options.events ? 'http' : 'none', '--termination-log', TERMINATION_LOG],
               env,
               resources: {
                 requests: { cpu: plan.renderPod.cpu, memory: plan.renderPod.memory },

@@ -1,7 +1,20 @@
-/** The environment a render process needs to reach the object store (local workers and pods alike). */
+/**
+ * What a render process may touch in the object store. A render in a cluster gets no storage
+ * keys at all: its spec is rewritten so that every input is a link that reads that one object
+ * and every output a link that writes (or, to clean up, deletes) that one file under the
+ * render's own prefix. A render that an exploit takes over can reach nothing else.
+ *
+ * The links are signed as of the RenderJob's creation, so the same RenderJob always gives the
+ * same Secret (the operator's objects are pure functions of the RenderJob).
+ */
+import { artifactNames, contentTypeFor, parseRenderSpec, type RenderSpec } from '@cutline/render-job';
 import type { ControlPlaneConfig } from '../config.js';
+import { presignV4, type S3Credentials } from '../storage/sigv4-presign.js';
 
-/** Empty with the local-directory store; `endpoint` overrides the address (pods may see another). */
+/** SigV4 links live at most a week. */
+const MAX_LINK_SECONDS = 7 * 86_400;
+
+/** The environment local render workers need: the store's keys (they run beside the API). */
 export function renderStoreEnvironment(config: ControlPlaneConfig, endpoint?: string): Record<string, string> {
   if (config.storage.kind !== 's3') return {};
   return {
@@ -10,4 +23,48 @@ export function renderStoreEnvironment(config: ControlPlaneConfig, endpoint?: st
     CUTLINE_S3_SECRET_KEY: config.storage.secretKey,
     CUTLINE_S3_REGION: config.storage.region,
   };
+}
+
+export interface RenderLinkOptions {
+  /** The store's keys, and the endpoint as render pods reach it. */
+  credentials: S3Credentials;
+  /** When the links start to be valid (the RenderJob's creation). */
+  signedAt: Date;
+  /** How long they stay valid: the render's deadline and a margin for waiting. */
+  validSeconds: number;
+}
+
+/** s3://bucket/key (the key may be empty or a prefix), or undefined for any other location. */
+function s3Location(location: string): { bucket: string; key: string } | undefined {
+  const match = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(location);
+  return match ? { bucket: match[1]!, key: match[2] ?? '' } : undefined;
+}
+
+/** The spec with its s3:// inputs and output replaced by links for this render's objects only. */
+export function scopeRenderSpec(input: Record<string, unknown>, options: RenderLinkOptions): Record<string, unknown> {
+  const spec = parseRenderSpec(input);
+  const expiresSeconds = Math.min(MAX_LINK_SECONDS, Math.max(60, Math.round(options.validSeconds)));
+  const sign = (method: 'GET' | 'PUT' | 'DELETE', at: { bucket: string; key: string }, headers: Record<string, string> = {}) =>
+    presignV4(options.credentials, { method, bucket: at.bucket, key: at.key, expiresSeconds, headers, now: options.signedAt });
+  const read = (source: string) => {
+    const at = s3Location(source);
+    return at?.key ? sign('GET', at) : source;
+  };
+  const scoped: RenderSpec = structuredClone(spec);
+  scoped.video.source = read(spec.video.source);
+  if (scoped.logo) scoped.logo.source = read(scoped.logo.source);
+  if (scoped.audio.music) scoped.audio.music.source = read(scoped.audio.music.source);
+  const destination = s3Location(spec.output.destination);
+  if (destination) {
+    const prefix = destination.key === '' || destination.key.endsWith('/') ? destination.key : `${destination.key}/`;
+    const tagging = new URLSearchParams(spec.output.tags ?? {}).toString();
+    scoped.output.links = Object.fromEntries(
+      artifactNames(spec).map((name) => {
+        const at = { bucket: destination.bucket, key: `${prefix}${name}` };
+        const headers: Record<string, string> = { 'content-type': contentTypeFor(name), ...(tagging ? { 'x-amz-tagging': tagging } : {}) };
+        return [name, { put: sign('PUT', at, headers), delete: sign('DELETE', at), headers }];
+      }),
+    );
+  }
+  return scoped as unknown as Record<string, unknown>;
 }

@@ -14,7 +14,7 @@ export interface S3Credentials {
 }
 
 export interface PresignRequest {
-  method: 'GET' | 'PUT' | 'HEAD';
+  method: 'GET' | 'PUT' | 'HEAD' | 'DELETE';
   bucket: string;
   key: string;
   expiresSeconds: number;

@@ -1,13 +1,30 @@
 /**
- * Publishes a finished render: a local directory or an S3 prefix. All files are written to the
- * scratch directory first; publish() copies them out only after ffmpeg succeeded, the manifest
- * last, and on any upload failure removes what it already uploaded — no partial outputs.
+ * Publishes a finished render: a local directory, an S3 prefix, or one signed link per file.
+ * All files are written to the scratch directory first; publish() copies them out only after
+ * ffmpeg succeeded, the manifest last, and on any upload failure removes what it already
+ * uploaded — no partial outputs.
  */
+import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import type { Client } from 'minio';
 import { RenderError } from '../errors.js';
+import { aspectLabel, type RenderSpec } from '../spec.js';
 import { parseLocation } from './location.js';
+
+export type OutputLinks = NonNullable<RenderSpec['output']['links']>;
+
+/** Every file a render with this spec publishes, the manifest last (links are made for these). */
+export function artifactNames(spec: Pick<RenderSpec, 'formats'> & { output: Pick<RenderSpec['output'], 'thumbnail' | 'sidecars'> }): string[] {
+  return [
+    ...spec.formats.map((aspect) => `video-${aspectLabel(aspect)}.mp4`),
+    ...(spec.output.thumbnail ? ['thumbnail.jpg'] : []),
+    ...(spec.output.sidecars ? ['captions.srt', 'captions.vtt', 'words.json'] : []),
+    'manifest.json',
+  ];
+}
 
 export interface ArtifactFile {
   /** Name in the destination (no directories). */
@@ -56,7 +73,9 @@ export async function publishArtifacts(
   files: readonly ArtifactFile[],
   s3: Client | undefined,
   tags: Record<string, string> = {},
+  links?: OutputLinks,
 ): Promise<PublishedFile[]> {
+  if (links) return publishToLinks(destination, links, files);
   const location = parseLocation(destination);
   switch (location.kind) {
     case 'file':
@@ -105,4 +124,43 @@ async function publishToS3(s3: Client, bucket: string, prefix: string, files: re
     throw new RenderError('CUTLINE_OUTPUT_UPLOAD_FAILED', `Could not upload outputs to s3://${bucket}/${base}.`, undefined, { cause: err });
   }
   return published;
+}
+
+async function publishToLinks(destination: string, links: OutputLinks, files: readonly ArtifactFile[]): Promise<PublishedFile[]> {
+  const missing = files.filter((f) => !links[f.name]).map((f) => f.name);
+  if (missing.length > 0) throw new RenderError('CUTLINE_INVALID_SPEC', `output.links has no link for ${missing.join(', ')}.`);
+  const published: PublishedFile[] = [];
+  try {
+    for (const file of files) {
+      const link = links[file.name]!;
+      const bytes = (await stat(file.localPath)).size;
+      await send('PUT', link.put, { ...link.headers, 'content-length': String(bytes) }, file.localPath);
+      published.push({ name: file.name, uri: artifactUri(destination, file.name), bytes });
+    }
+  } catch (err) {
+    await Promise.all(published.map((p) => send('DELETE', links[p.name]!.delete, {}).catch(() => undefined)));
+    throw new RenderError('CUTLINE_OUTPUT_UPLOAD_FAILED', `Could not upload outputs to their links (${(err as Error).message}).`, undefined, { cause: err });
+  }
+  return published;
+}
+
+/** One request to a signed link (no redirects: a link names exactly where the bytes go). */
+function send(method: 'PUT' | 'DELETE', url: string, headers: Record<string, string>, bodyPath?: string): Promise<void> {
+  const target = new URL(url);
+  const request = target.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = request(target, { method, headers, timeout: 120_000 }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.length < 16 && chunks.push(chunk));
+      response.on('end', () => {
+        const status = response.statusCode ?? 0;
+        if (status >= 200 && status < 300) resolve();
+        else reject(new Error(`${method} answered ${status}: ${Buffer.concat(chunks).toString('utf8').slice(0, 200)}`));
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`${method} timed out`)));
+    req.on('error', reject);
+    if (bodyPath) createReadStream(bodyPath).on('error', reject).pipe(req);
+    else req.end();
+  });
 }
