@@ -8,6 +8,7 @@ import { LAUNCHER_LOCK_CLASS } from '../launcher/launcher-lease.js';
 import { KUBERNETES_LAUNCHER_ID } from '../launcher/launcher.js';
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/client.js';
+import { Prisma } from '../generated/prisma/client.js';
 import type { PlanTable } from '../plans.js';
 import { stateSubject, type RenderState } from './renders-repository.js';
 import type { UsageRepository } from './usage-repository.js';
@@ -116,20 +117,19 @@ export class RenderTransitions {
    * replicas may run this at once: the row locks of the UPDATE keep each render to one of them.
    */
   async requeueOrphans(now: Date, launcherId: string): Promise<number> {
-    const rows = await this.db.$queryRaw<Array<{ id: string; organization_id: string }>>`
-      UPDATE renders SET state = 'queued', progress = 0, stage = NULL, launcher_id = NULL
-       WHERE state IN ('admitted', 'running')
-         AND launcher_id IS DISTINCT FROM ${launcherId}
-         -- The cluster owns what it was given; the operator reconciles those (kubernetes-launcher.ts).
-         AND launcher_id IS DISTINCT FROM ${KUBERNETES_LAUNCHER_ID}
-         AND (launcher_id IS NULL OR pg_try_advisory_xact_lock(${LAUNCHER_LOCK_CLASS}::int, hashtext(launcher_id)))
-      RETURNING id::text, organization_id::text`;
-    if (rows.length > 0) {
-      await this.db.outboxEvent.createMany({
-        data: rows.map((r) => ({ subject: stateSubject(r.id), payload: { type: 'state', renderId: r.id, organizationId: r.organization_id, state: 'queued', reason: 'requeued', at: now.toISOString() } })),
-      });
-    }
-    return rows.length;
+    // One statement: the move and its events commit together, or neither does.
+    const [result] = await this.db.$queryRaw<Array<{ count: number }>>`
+      WITH moved AS (
+        UPDATE renders SET state = 'queued', progress = 0, stage = NULL, launcher_id = NULL
+         WHERE state IN ('admitted', 'running')
+           AND launcher_id IS DISTINCT FROM ${launcherId}
+           -- The cluster owns what it was given; the operator reconciles those (kubernetes-launcher.ts).
+           AND launcher_id IS DISTINCT FROM ${KUBERNETES_LAUNCHER_ID}
+           AND (launcher_id IS NULL OR pg_try_advisory_xact_lock(${LAUNCHER_LOCK_CLASS}::int, hashtext(launcher_id)))
+        RETURNING id, organization_id
+      ), announced AS (${requeuedEvents(now)} RETURNING 1)
+      SELECT count(*)::int AS count FROM announced`;
+    return result?.count ?? 0;
   }
 
   /**
@@ -139,16 +139,23 @@ export class RenderTransitions {
    */
   async requeueLostInCluster(now: Date, graceMs: number, inCluster: string[]): Promise<number> {
     const before = new Date(now.getTime() - graceMs);
-    const rows = await this.db.$queryRaw<Array<{ id: string; organization_id: string }>>`
-      UPDATE renders SET state = 'queued', progress = 0, stage = NULL, launcher_id = NULL
-       WHERE state IN ('admitted', 'running') AND launcher_id = ${KUBERNETES_LAUNCHER_ID}
-         AND admitted_at < ${before} AND NOT (id::text = ANY(${inCluster}))
-      RETURNING id::text, organization_id::text`;
-    if (rows.length > 0) {
-      await this.db.outboxEvent.createMany({
-        data: rows.map((r) => ({ subject: stateSubject(r.id), payload: { type: 'state', renderId: r.id, organizationId: r.organization_id, state: 'queued', reason: 'requeued', at: now.toISOString() } })),
-      });
-    }
-    return rows.length;
+    const [result] = await this.db.$queryRaw<Array<{ count: number }>>`
+      WITH moved AS (
+        UPDATE renders SET state = 'queued', progress = 0, stage = NULL, launcher_id = NULL
+         WHERE state IN ('admitted', 'running') AND launcher_id = ${KUBERNETES_LAUNCHER_ID}
+           AND admitted_at < ${before} AND NOT (id::text = ANY(${inCluster}))
+        RETURNING id, organization_id
+      ), announced AS (${requeuedEvents(now)} RETURNING 1)
+      SELECT count(*)::int AS count FROM announced`;
+    return result?.count ?? 0;
   }
+}
+
+/** The outbox rows of the renders a `moved` CTE put back in the queue (the same payload as stateSubject's events). */
+function requeuedEvents(now: Date): Prisma.Sql {
+  return Prisma.sql`
+    INSERT INTO outbox_events (subject, payload)
+    SELECT 'cutline.renders.' || moved.id::text || '.state',
+           jsonb_build_object('type', 'state', 'renderId', moved.id::text, 'organizationId', moved.organization_id::text, 'state', 'queued', 'reason', 'requeued', 'at', ${now.toISOString()}::text)
+      FROM moved`;
 }
