@@ -147,7 +147,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(authRoutes, { service, accounts, authenticate, rateLimitPerMinute: deps.config.auth.rateLimitPerMinute });
   await app.register(apiKeyRoutes, { apiKeys, authenticate, credentialsChanged });
   await app.register(memberRoutes, { accounts, authenticate, credentialsChanged });
-  const previews = new Previews(deps.catalogue, deps.store, { concurrency: deps.config.http.previews.concurrency, perOrganization: deps.config.http.previews.perOrganization, maxWaiting: deps.config.http.previews.maxWaiting });
+  const limits = deps.config.http.previews;
+  const previews = new Previews(deps.catalogue, deps.store, { concurrency: limits.concurrency, perOrganization: limits.perOrganization, maxWaiting: limits.maxWaiting, maxWaitingPerOrganization: limits.maxWaitingPerOrganization });
   await app.register(catalogueRoutes, { catalogue: deps.catalogue, previews, authenticate, previewsPerMinute: deps.config.http.previews.perUserPerMinute });
 
   const billingConfig: BillingConfig = deps.billing ?? { kind: 'none', pastDueGraceDays: 7 };

@@ -27,7 +27,7 @@ export interface ControlPlaneConfig {
     /** CUTLINE_METRICS_TOKEN: the bearer token that /metrics asks for; unset = /metrics is not served. */
     metricsToken: string | undefined;
     /** Preview and voice-sample work (services/previews.ts). */
-    previews: { concurrency: number; perOrganization: number; maxWaiting: number; perUserPerMinute: number };
+    previews: { concurrency: number; perOrganization: number; maxWaiting: number; maxWaitingPerOrganization: number; perUserPerMinute: number };
     /**
      * How long shutdown waits for requests in progress before it closes their connections
      * (a client that stopped in the middle of sending one would otherwise hold it open).
@@ -245,7 +245,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneCo
       previews: {
         concurrency: integer(env, 'CUTLINE_PREVIEW_CONCURRENCY', 2, 1, 64),
         perOrganization: integer(env, 'CUTLINE_PREVIEW_PER_ORGANIZATION', 1, 1, 64),
-        maxWaiting: integer(env, 'CUTLINE_PREVIEW_QUEUE', 8, 0, 1_000),
+        maxWaiting: integer(env, 'CUTLINE_PREVIEW_QUEUE', 32, 0, 10_000),
+        maxWaitingPerOrganization: integer(env, 'CUTLINE_PREVIEW_QUEUE_PER_ORGANIZATION', 8, 0, 1_000),
         perUserPerMinute: integer(env, 'CUTLINE_PREVIEW_RATE_LIMIT', 60, 1, 100_000),
       },
       // Within Kubernetes' default 30 s between SIGTERM and SIGKILL, with room for the rest of shutdown.

@@ -48,10 +48,12 @@ export interface PreviewLimits {
   /** ffmpeg/TTS runs at once in this process, and for one organization. */
   concurrency: number;
   perOrganization: number;
+  /** Previews that may wait for a slot, over all organizations and for one. */
   maxWaiting: number;
+  maxWaitingPerOrganization: number;
 }
 
-export const DEFAULT_PREVIEW_LIMITS: PreviewLimits = { concurrency: 2, perOrganization: 1, maxWaiting: 8 };
+export const DEFAULT_PREVIEW_LIMITS: PreviewLimits = { concurrency: 2, perOrganization: 1, maxWaiting: 32, maxWaitingPerOrganization: 8 };
 
 export class Previews {
   private readonly voices = new RecentCache<Buffer>(32);
@@ -65,7 +67,7 @@ export class Previews {
     limits: PreviewLimits = DEFAULT_PREVIEW_LIMITS,
     private readonly now: () => number = Date.now,
   ) {
-    this.limiter = new WorkLimiter({ concurrency: limits.concurrency, perKey: limits.perOrganization, maxWaiting: limits.maxWaiting });
+    this.limiter = new WorkLimiter({ concurrency: limits.concurrency, perKey: limits.perOrganization, maxWaiting: limits.maxWaiting, maxWaitingPerKey: limits.maxWaitingPerOrganization });
   }
 
   /** The voice's sample sentence as a WAV file. */

@@ -9,7 +9,7 @@ function gate() {
 
 describe('WorkLimiter', () => {
   it('runs at most `concurrency` tasks, and at most `perKey` of one key', async () => {
-    const limiter = new WorkLimiter({ concurrency: 2, perKey: 1, maxWaiting: 4 });
+    const limiter = new WorkLimiter({ concurrency: 2, perKey: 1, maxWaiting: 4, maxWaitingPerKey: 2 });
     const gates = [gate(), gate(), gate()];
     const order: string[] = [];
     const tasks = [
@@ -32,19 +32,20 @@ describe('WorkLimiter', () => {
   });
 
   it('refuses work past the queue, for one key and over all keys', async () => {
-    const limiter = new WorkLimiter({ concurrency: 1, perKey: 1, maxWaiting: 1 });
+    const limiter = new WorkLimiter({ concurrency: 1, perKey: 1, maxWaiting: 3, maxWaitingPerKey: 2 });
     const g = gate();
     const first = limiter.run('a', () => g.promise);
-    const queued = limiter.run('b', async () => 'b');
+    const queued = [limiter.run('a', async () => 'a1'), limiter.run('a', async () => 'a2')];
+    await expect(limiter.run('a', async () => 'a3')).rejects.toBeInstanceOf(WorkLimiterBusyError);
+    const other = limiter.run('b', async () => 'b');
     await expect(limiter.run('c', async () => 'c')).rejects.toBeInstanceOf(WorkLimiterBusyError);
-    await expect(limiter.run('a', async () => 'a')).rejects.toBeInstanceOf(WorkLimiterBusyError);
     g.open();
     await first;
-    await expect(queued).resolves.toBe('b');
+    await expect(Promise.all([...queued, other])).resolves.toEqual(['a1', 'a2', 'b']);
   });
 
   it('frees the slot when a task fails', async () => {
-    const limiter = new WorkLimiter({ concurrency: 1, perKey: 1, maxWaiting: 1 });
+    const limiter = new WorkLimiter({ concurrency: 1, perKey: 1, maxWaiting: 1, maxWaitingPerKey: 1 });
     await expect(limiter.run('a', async () => { throw new Error('boom'); })).rejects.toThrow('boom');
     await expect(limiter.run('a', async () => 'ok')).resolves.toBe('ok');
   });

@@ -1,7 +1,7 @@
 /**
  * Bounds expensive work started by requests (ffmpeg and TTS runs for previews): at most
  * `concurrency` tasks at once, at most `perKey` of them for one key (an organization), and a
- * short queue behind them. Past that a caller is told to come back (WorkLimiterBusyError)
+ * short queue behind them (a page that asks for a handful at once is served in turn). Past that a caller is told to come back (WorkLimiterBusyError)
  * instead of piling processes onto the machine.
  */
 export class WorkLimiterBusyError extends Error {
@@ -13,8 +13,9 @@ export class WorkLimiterBusyError extends Error {
 export interface WorkLimiterOptions {
   concurrency: number;
   perKey: number;
-  /** Tasks that may wait for a slot, over all keys; each key may have `perKey` waiting. */
+  /** Tasks that may wait for a slot, over all keys, and for one key. */
   maxWaiting: number;
+  maxWaitingPerKey: number;
 }
 
 interface Waiting {
@@ -61,7 +62,7 @@ export class WorkLimiter {
 
   private wait(key: string): Promise<void> {
     const waiting = this.waitingByKey.get(key) ?? 0;
-    if (this.queue.length >= this.options.maxWaiting || waiting >= this.options.perKey) return Promise.reject(new WorkLimiterBusyError());
+    if (this.queue.length >= this.options.maxWaiting || waiting >= this.options.maxWaitingPerKey) return Promise.reject(new WorkLimiterBusyError());
     this.waitingByKey.set(key, waiting + 1);
     return new Promise((resolve) => this.queue.push({ key, start: resolve }));
   }
