@@ -48,6 +48,10 @@ type Role = (typeof ROLES)[number];
 
 const log = (line: string) => process.stderr.write(`cutline: ${line}\n`);
 
+// A rejection nobody handled is a bug to log, not a reason to take the API (and in embedded
+// mode every render with it) down; the work it belonged to is retried by its owner.
+process.on('unhandledRejection', (reason) => log(`unhandled rejection (a bug; please report it): ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`));
+
 async function serve(config: ControlPlaneConfig, databaseUrl: string, options: { dispatch: boolean }, onClose: () => Promise<void>): Promise<void> {
   const tracing = await startTracing(config.tracing);
   const db = createDatabase(databaseUrl);

@@ -203,7 +203,7 @@ async function renderInScratch(
       artifacts.push({ name, localPath, contentType: contentTypeFor(name) });
     }
   }
-  // The manifest names every file by its final URI; it is published last, with the rest, so
+  // The manifest names every file by its final URI; it is published last, after the rest, so
   // a reader that finds manifest.json finds every file it lists.
   const files = new Map<string, ManifestFile>();
   for (const artifact of artifacts) {
@@ -244,10 +244,19 @@ async function renderInScratch(
   if (vtt) manifest.sidecars.vtt = vtt;
   if (words) manifest.sidecars.words = words;
   const manifestPath = join(stage, 'manifest.json');
-  await writeFile(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`, 'utf8');
-  artifacts.push({ name: 'manifest.json', localPath: manifestPath, contentType: 'application/json' });
-  await publishArtifacts(spec.output.destination, artifacts, deps.s3, spec.output.tags, spec.output.links);
-  manifest.timings.publishSeconds = round2(seconds(publishStarted));
+  await publishArtifacts(spec.output.destination, artifacts, {
+    s3: deps.s3,
+    tags: spec.output.tags,
+    links: spec.output.links,
+    // Written once the rest is out, so it records how long publishing took.
+    last: async () => {
+      manifest.timings.publishSeconds = round2(seconds(publishStarted));
+      manifest.timings.totalSeconds = round2(seconds(started));
+      manifest.realtimeFactor = round2(narration.duration / Math.max(0.001, seconds(started)));
+      await writeFile(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`, 'utf8');
+      return { name: 'manifest.json', localPath: manifestPath, contentType: 'application/json' };
+    },
+  });
   tracker.report('publishing', 1);
   return manifest;
 }

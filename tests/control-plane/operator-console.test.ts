@@ -87,7 +87,10 @@ describe('operators’ console API', () => {
   });
 
   it('lists organizations with plan and use, changes a plan, suspends and restores', async () => {
-    await t.app.inject({ method: 'POST', url: '/v1/renders', headers: bearer(creator.accessToken), payload: { assetId, script: 'Counted in the period.' } });
+    const counted = (await t.app.inject({ method: 'POST', url: '/v1/renders', headers: bearer(creator.accessToken), payload: { assetId, script: 'Counted in the period.' } })).json<{ id: string }>().id;
+    const canceled = (await t.app.inject({ method: 'POST', url: '/v1/renders', headers: bearer(creator.accessToken), payload: { assetId, script: 'Canceled, then retried.' } })).json<{ id: string }>().id;
+    expect((await t.app.inject({ method: 'POST', url: `/v1/renders/${canceled}/cancel`, headers: bearer(creator.accessToken) })).statusCode).toBe(200);
+    expect(counted).toBeTruthy();
     const list = await t.app.inject({ method: 'GET', url: `/v1/admin/organizations?filter=${encodeURIComponent(JSON.stringify({ q: 'cora' }))}`, headers: bearer(operator.accessToken) });
     expect(list.headers['content-range']).toBe('organizations 0-0/1');
     expect(list.json()).toEqual([expect.objectContaining({ id: creator.organizationId, plan: 'free', suspended: false, members: 1, rendersThisPeriod: 1, subscriptionStatus: null })]);
@@ -98,6 +101,13 @@ describe('operators’ console API', () => {
     expect(changed.json()).toMatchObject({ plan: 'pro', suspended: true });
     const refused = await t.app.inject({ method: 'POST', url: '/v1/renders', headers: bearer(creator.accessToken), payload: { assetId, script: 'Suspended.' } });
     expect([refused.statusCode, errorCode(refused)]).toEqual([403, 'CUTLINE_SUSPENDED']);
+    // Nor can it retry (and be charged for) an old render, or send a batch.
+    const reservedBefore = await t.db.usagePeriod.aggregate({ where: { organizationId: creator.organizationId }, _sum: { rendersReserved: true } });
+    const retried = await t.app.inject({ method: 'POST', url: `/v1/renders/${canceled}/retry`, headers: bearer(creator.accessToken) });
+    expect([retried.statusCode, errorCode(retried)]).toEqual([403, 'CUTLINE_SUSPENDED']);
+    const batch = await t.app.inject({ method: 'POST', url: '/v1/batches', headers: { ...bearer(creator.accessToken), 'content-type': 'text/csv' }, payload: `script,video\nA row.,${assetId}\n` });
+    expect([batch.statusCode, errorCode(batch)]).toEqual([403, 'CUTLINE_SUSPENDED']);
+    expect(await t.db.usagePeriod.aggregate({ where: { organizationId: creator.organizationId }, _sum: { rendersReserved: true } })).toEqual(reservedBefore);
     expect((await t.app.inject({ method: 'GET', url: '/v1/usage', headers: bearer(creator.accessToken) })).json()).toMatchObject({ plan: 'pro' });
     expect((await t.app.inject({ method: 'PATCH', url, headers: bearer(operator.accessToken), payload: { suspended: false } })).json()).toMatchObject({ plan: 'pro', suspended: false });
 

@@ -7,6 +7,7 @@
  * Cutline service, to the render's record (and from there, through the outbox, to NATS).
  * Only the replica holding the Lease reconciles.
  */
+import { assertNever } from '@cutline/render-job';
 import {
   BatchV1Api,
   CoordinationV1Api,
@@ -371,6 +372,8 @@ export class RenderJobOperator {
         break;
       case 'Pending':
         break;
+      default:
+        assertNever(observation.phase, 'RenderJob phase');
     }
     this.recorded.set(key, mark);
   }

@@ -31,7 +31,6 @@ export const batchRoutes: FastifyPluginAsyncTypebox<{ batches: BatchSubmissions;
     if (!Buffer.isBuffer(request.body)) throw new ApiError('CUTLINE_UNSUPPORTED_MEDIA_TYPE', 'Send the CSV as the body with Content-Type: text/csv.');
     const principal = principalOf(request);
     const entitlement = await organizationPlans.resolve(principal.organizationId, callerStanding(request));
-    if (entitlement.organization.suspended) throw new ApiError('CUTLINE_SUSPENDED', 'This organization is suspended; contact support.');
     const result = await batches.submit(principal, entitlement, request.query.name ?? `Batch of ${new Date().toISOString().slice(0, 16)}`, request.body, requestTraceparent(request));
     return reply.status(201).send(result);
   });

@@ -3,7 +3,7 @@ import { requestTraceparent } from '../http/tracing-hooks.js';
 import Type from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { allOf, callerStanding, principalOf, requireScope, type Guard } from '../http/authenticate.js';
-import { ApiError, notFound } from '../http/errors.js';
+import { notFound } from '../http/errors.js';
 import { errorResponses, ListQuery, Uuid } from '../http/schemas.js';
 import { parseListParams, sendPage, stringFilter, uuidFilter } from '../http/simple-rest.js';
 import type { OrganizationPlans } from '../services/organization-plan.js';
@@ -72,7 +72,6 @@ export const renderRoutes: FastifyPluginAsyncTypebox<RenderRoutesOptions> = asyn
   }, async (request, reply) => {
     const principal = principalOf(request);
     const entitlement = await organizationPlans.resolve(principal.organizationId, callerStanding(request));
-    if (entitlement.organization.suspended) throw new ApiError('CUTLINE_SUSPENDED', 'This organization is suspended; contact support.');
     const { render, created } = await submissions.submit(principal, entitlement, request.body, request.headers['idempotency-key'], requestTraceparent(request));
     return reply.status(created ? 201 : 200).send(renderView(render));
   });

@@ -15,7 +15,7 @@ import type { RendersRepository } from '../repositories/renders-repository.js';
 import type { UsageRepository } from '../repositories/usage-repository.js';
 import { CsvError, decodeUtf8, looksLikeFormula, parseCsv } from './csv.js';
 import { RenderRequestSchema, type RenderRequest } from './render-request.js';
-import type { PlanAndPeriod, RenderSubmissions } from './render-submissions.js';
+import { assertNotSuspended, type PlanAndPeriod, type RenderSubmissions } from './render-submissions.js';
 
 export const CSV_COLUMNS = ['script', 'video', 'voice', 'style', 'formats', 'title'] as const;
 const REQUIRED = ['script', 'video'] as const;
@@ -31,7 +31,8 @@ export class BatchSubmissions {
     private readonly dispatcher?: { wake(): void },
   ) {}
 
-  async submit(principal: Principal, { plan, period, overage }: PlanAndPeriod, name: string, csv: Uint8Array, traceparent?: string): Promise<{ batchId: string; renderIds: string[] }> {
+  async submit(principal: Principal, { organization, plan, period, overage }: PlanAndPeriod, name: string, csv: Uint8Array, traceparent?: string): Promise<{ batchId: string; renderIds: string[] }> {
+    assertNotSuspended(organization);
     if (!plan.batch) throw new ApiError('CUTLINE_PLAN_LIMIT', `Batches (CSV) are not part of the ${plan.id} plan; upgrade to Pro to use them.`);
     let rows: string[][];
     try {

@@ -42,11 +42,16 @@ export function outputsOf(organizationId: string, renderId: string, manifest: Re
   return files;
 }
 
+/** Outcomes that cannot be recorded are tried again after 0.5 s, doubling up to 30 s. */
+const SETTLE_FIRST_DELAY_MS = 500;
+const SETTLE_MAX_DELAY_MS = 30_000;
+
 export class Dispatcher {
   private timer: NodeJS.Timeout | undefined;
   private orphanTimer: NodeJS.Timeout | undefined;
   private pumping = false;
   private again = false;
+  private stopped = false;
   private readonly now: () => Date;
 
   constructor(
@@ -93,6 +98,7 @@ export class Dispatcher {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     if (this.orphanTimer) clearInterval(this.orphanTimer);
     await this.launcher.close();
@@ -113,13 +119,17 @@ export class Dispatcher {
       const span = tracer().startSpan('render', { attributes: { 'cutline.render.id': render.id, 'cutline.tier': render.tier, 'cutline.attempt': render.attempts } }, contextFrom(traceparent));
       const handed = this.launcher.launch(render, {
         onEvent: (event) => {
+          // Progress is fire-and-forget (a newer figure follows); the running move is made
+          // again by finish() if it did not land.
           if (event.type === 'progress') {
             void this.transitions.progress(render.id, event.progress, event.stage).catch(() => undefined);
-            void this.options.bus?.publish(`cutline.renders.${render.id}.progress`, { ...event, renderId: render.id, organizationId: render.organizationId });
+            void this.options.bus?.publish(`cutline.renders.${render.id}.progress`, { ...event, renderId: render.id, organizationId: render.organizationId }).catch(() => undefined);
             return;
           }
           lastState = event;
-          if (event.state === 'running') void this.transitions.move(render.id, ['admitted'], 'running', this.now());
+          if (event.state === 'running') {
+            void this.transitions.move(render.id, ['admitted'], 'running', this.now()).catch((err: unknown) => this.options.log('could not record a render as running', { renderId: render.id, error: String(err) }));
+          }
         },
         onExit: (code) => {
           if (finished) return;
@@ -127,7 +137,7 @@ export class Dispatcher {
           span.setAttribute('process.exit.code', code ?? -1);
           if (code !== 0) span.setStatus({ code: SpanStatusCode.ERROR, message: lastState?.type === 'state' ? (lastState.error?.code ?? 'failed') : 'failed' });
           span.end();
-          void this.finish(render, code, lastState).finally(() => this.wake());
+          void this.settle(render, code, lastState).finally(() => this.wake());
         },
       });
       try {
@@ -142,6 +152,23 @@ export class Dispatcher {
         return;
       }
       if (this.launcher.detached) span.end();
+    }
+  }
+
+  /**
+   * Records a finished render's outcome, trying again while the database is away: the outcome
+   * is known only here, and a render left running would hold its slot and its quota.
+   */
+  private async settle(render: { id: string; organizationId: string; tier: string; attempts: number }, code: number | null, last: RenderEvent | undefined): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.finish(render, code, last);
+        return;
+      } catch (err) {
+        if (this.stopped) return;
+        this.options.log('could not record a render’s outcome; trying again', { renderId: render.id, attempt, error: String(err) });
+        await new Promise((resolve) => setTimeout(resolve, Math.min(SETTLE_MAX_DELAY_MS, SETTLE_FIRST_DELAY_MS * 2 ** attempt)));
+      }
     }
   }
 

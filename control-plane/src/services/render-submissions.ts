@@ -31,10 +31,16 @@ export function estimateNarrationSeconds(script: string): number {
 
 /** The plan that governs a submission and the usage period it counts in. */
 export interface PlanAndPeriod {
+  /** A suspended organization starts nothing new: no submission, no retry, no batch. */
+  organization: { suspended: boolean };
   plan: Plan;
   period: Period;
   /** Renders beyond the quota are allowed and billed as usage. */
   overage: boolean;
+}
+
+export function assertNotSuspended(organization: { suspended: boolean }): void {
+  if (organization.suspended) throw new ApiError('CUTLINE_SUSPENDED', 'This organization is suspended; contact support.');
 }
 
 /** The same request, whatever the order of its fields, gives the same fingerprint. */
@@ -61,7 +67,8 @@ export class RenderSubmissions {
     this.batcher = new Batcher((items) => submissions.submitMany(items));
   }
 
-  async submit(principal: Principal, { plan, period, overage }: PlanAndPeriod, request: RenderRequest, idempotencyKey: string | undefined, traceparent?: string): Promise<{ render: RenderRecord; created: boolean }> {
+  async submit(principal: Principal, { organization, plan, period, overage }: PlanAndPeriod, request: RenderRequest, idempotencyKey: string | undefined, traceparent?: string): Promise<{ render: RenderRecord; created: boolean }> {
+    assertNotSuspended(organization);
     const fingerprint = idempotencyKey ? requestFingerprint(request) : null;
     const earlier = async () => {
       const existing = idempotencyKey ? await this.renders.findByIdempotencyKey(principal.organizationId, idempotencyKey) : undefined;
@@ -150,7 +157,8 @@ export class RenderSubmissions {
   }
 
   /** Runs a failed or canceled render again; it needs (and takes) a render of this month's quota. */
-  async retry(principal: Principal, { plan, period, overage }: PlanAndPeriod, id: string): Promise<RenderRecord> {
+  async retry(principal: Principal, { organization, plan, period, overage }: PlanAndPeriod, id: string): Promise<RenderRecord> {
+    assertNotSuspended(organization);
     const render = await this.renders.find(principal.organizationId, id);
     if (!render) throw notFound('Render');
     if (render.state !== 'failed' && render.state !== 'canceled') throw new ApiError('CUTLINE_NOT_RETRYABLE', `Only failed or canceled renders can be retried; this one is ${render.state}.`);

@@ -68,80 +68,108 @@ export function artifactUri(destination: string, name: string): string {
   }
 }
 
-export async function publishArtifacts(
-  destination: string,
-  files: readonly ArtifactFile[],
-  s3: Client | undefined,
-  tags: Record<string, string> = {},
-  links?: OutputLinks,
-): Promise<PublishedFile[]> {
-  if (links) return publishToLinks(destination, links, files);
+export interface PublishOptions {
+  s3?: Client | undefined;
+  /** Object tags on every file (s3 destinations). */
+  tags?: Record<string, string> | undefined;
+  /** Signed links per file, instead of the destination's own access (see spec output.links). */
+  links?: OutputLinks | undefined;
+  /** Made once every other file is out (the manifest, which records how long that took), and published last. */
+  last?: () => Promise<ArtifactFile>;
+}
+
+/** Where each file goes, and how to take one back. */
+interface Target {
+  put(file: ArtifactFile): Promise<string>;
+  remove(name: string): Promise<void>;
+  describe: string;
+}
+
+export async function publishArtifacts(destination: string, files: readonly ArtifactFile[], options: PublishOptions = {}): Promise<PublishedFile[]> {
+  const target = await targetFor(destination, options, files);
+  const published: PublishedFile[] = [];
+  const publish = async (file: ArtifactFile) => {
+    const uri = await target.put(file);
+    published.push({ name: file.name, uri, bytes: (await stat(file.localPath)).size });
+  };
+  try {
+    for (const file of files) await publish(file);
+    if (options.last) await publish(await options.last());
+  } catch (err) {
+    await Promise.all(published.map((p) => target.remove(p.name).catch(() => undefined)));
+    if (err instanceof RenderError) throw err;
+    throw new RenderError('CUTLINE_OUTPUT_UPLOAD_FAILED', `Could not publish the outputs to ${target.describe} (${(err as Error).message}).`, undefined, { cause: err });
+  }
+  return published;
+}
+
+async function targetFor(destination: string, options: PublishOptions, files: readonly ArtifactFile[]): Promise<Target> {
+  if (options.links) return linkTarget(destination, options.links, files);
   const location = parseLocation(destination);
   switch (location.kind) {
     case 'file':
-      return publishToDirectory(location.path, files);
+      return directoryTarget(location.path);
     case 's3':
-      if (!s3) throw new RenderError('CUTLINE_INVALID_SPEC', 's3:// destinations need CUTLINE_S3_ENDPOINT and credentials.');
-      return publishToS3(s3, location.bucket, location.key, files, tags);
+      if (!options.s3) throw new RenderError('CUTLINE_INVALID_SPEC', 's3:// destinations need CUTLINE_S3_ENDPOINT and credentials.');
+      return s3Target(options.s3, location.bucket, location.key, options.tags ?? {});
     case 'http':
       throw new RenderError('CUTLINE_INVALID_SPEC', 'Outputs go to a directory or s3://bucket/prefix/, not an http URL.');
   }
 }
 
-async function publishToDirectory(dir: string, files: readonly ArtifactFile[]): Promise<PublishedFile[]> {
+async function directoryTarget(dir: string): Promise<Target> {
   await mkdir(dir, { recursive: true });
-  const published: PublishedFile[] = [];
-  try {
-    for (const file of files) {
+  return {
+    describe: dir,
+    // Copy to a temporary name then rename, so a reader never sees half a file.
+    put: async (file) => {
       const target = join(dir, file.name);
-      const temp = `${target}.partial`;
-      // Copy to a temporary name then rename, so a reader never sees half a file.
-      await copyFile(file.localPath, temp);
-      await rename(temp, target);
-      published.push({ name: file.name, uri: target, bytes: (await stat(target)).size });
-    }
-  } catch (err) {
-    await Promise.all(files.map((f) => rm(join(dir, f.name), { force: true })));
-    await Promise.all(files.map((f) => rm(join(dir, `${f.name}.partial`), { force: true })));
-    throw new RenderError('CUTLINE_OUTPUT_UPLOAD_FAILED', `Could not write outputs to ${dir}.`, undefined, { cause: err });
-  }
-  return published;
+      try {
+        await copyFile(file.localPath, `${target}.partial`);
+        await rename(`${target}.partial`, target);
+      } catch (err) {
+        await rm(`${target}.partial`, { force: true });
+        throw err;
+      }
+      return target;
+    },
+    remove: (name) => rm(join(dir, name), { force: true }),
+  };
 }
 
-async function publishToS3(s3: Client, bucket: string, prefix: string, files: readonly ArtifactFile[], tags: Record<string, string>): Promise<PublishedFile[]> {
+function s3Target(s3: Client, bucket: string, prefix: string, tags: Record<string, string>): Target {
   const base = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
-  const published: PublishedFile[] = [];
-  try {
-    for (const file of files) {
+  return {
+    describe: `s3://${bucket}/${base}`,
+    put: async (file) => {
       const key = `${base}${file.name}`;
       await s3.fPutObject(bucket, key, file.localPath, { 'Content-Type': file.contentType });
       // (The client would turn an X-Amz-Tagging header into user metadata.)
       if (Object.keys(tags).length > 0) await s3.setObjectTagging(bucket, key, tags);
-      published.push({ name: file.name, uri: `s3://${bucket}/${key}`, bytes: (await stat(file.localPath)).size });
-    }
-  } catch (err) {
-    await s3.removeObjects(bucket, published.map((p) => p.uri.slice(`s3://${bucket}/`.length))).catch(() => undefined);
-    throw new RenderError('CUTLINE_OUTPUT_UPLOAD_FAILED', `Could not upload outputs to s3://${bucket}/${base}.`, undefined, { cause: err });
-  }
-  return published;
+      return `s3://${bucket}/${key}`;
+    },
+    remove: (name) => s3.removeObject(bucket, `${base}${name}`),
+  };
 }
 
-async function publishToLinks(destination: string, links: OutputLinks, files: readonly ArtifactFile[]): Promise<PublishedFile[]> {
-  const missing = files.filter((f) => !links[f.name]).map((f) => f.name);
-  if (missing.length > 0) throw new RenderError('CUTLINE_INVALID_SPEC', `output.links has no link for ${missing.join(', ')}.`);
-  const published: PublishedFile[] = [];
-  try {
-    for (const file of files) {
-      const link = links[file.name]!;
+function linkTarget(destination: string, links: OutputLinks, files: readonly ArtifactFile[]): Target {
+  const linkOf = (name: string) => {
+    const link = links[name];
+    if (!link) throw new RenderError('CUTLINE_INVALID_SPEC', `output.links has no link for ${name}.`);
+    return link;
+  };
+  // Every file has its link before the first goes out.
+  for (const file of files) linkOf(file.name);
+  return {
+    describe: 'their links',
+    put: async (file) => {
+      const link = linkOf(file.name);
       const bytes = (await stat(file.localPath)).size;
       await send('PUT', link.put, { ...link.headers, 'content-length': String(bytes) }, file.localPath);
-      published.push({ name: file.name, uri: artifactUri(destination, file.name), bytes });
-    }
-  } catch (err) {
-    await Promise.all(published.map((p) => send('DELETE', links[p.name]!.delete, {}).catch(() => undefined)));
-    throw new RenderError('CUTLINE_OUTPUT_UPLOAD_FAILED', `Could not upload outputs to their links (${(err as Error).message}).`, undefined, { cause: err });
-  }
-  return published;
+      return artifactUri(destination, file.name);
+    },
+    remove: (name) => send('DELETE', linkOf(name).delete, {}),
+  };
 }
 
 /** One request to a signed link (no redirects: a link names exactly where the bytes go). */
