@@ -80,10 +80,17 @@ async function serve(config: ControlPlaneConfig, databaseUrl: string, options: {
     dispatcher = new Dispatcher(transitions, launcher, { ...dispatcherOptions, launcherId: KUBERNETES_LAUNCHER_ID, recoverOrphans: false });
   } else if (options.dispatch) {
     // The lock that tells other replicas this one's renders are not orphans (launcher-lease.ts).
-    // Losing it means they may requeue them: stop, and let the supervisor restart this process.
-    lease = await LauncherLease.acquire(databaseUrl, (err) => {
-      log(`lost the launcher lease (${String(err)}); exiting`);
-      process.exit(1);
+    // While it is lost (the database is away) nothing new starts; renders already running
+    // finish and their outcomes are written once the database is back.
+    lease = await LauncherLease.acquire(databaseUrl, {
+      onLost: (err) => {
+        log(`lost the launcher lease (${String(err)}); pausing new renders until the database is back`);
+        dispatcher?.pause();
+      },
+      onRegained: () => {
+        log('launcher lease held again; resuming');
+        dispatcher?.resume();
+      },
     });
     const launcher = new LocalLauncher(config.localWorkers, { ...config.renderProcessEnv, ...renderStoreEnvironment(config) });
     dispatcher = new Dispatcher(transitions, launcher, { ...dispatcherOptions, launcherId: lease.id });

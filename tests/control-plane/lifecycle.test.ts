@@ -7,6 +7,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { waitFor } from '../fixture/ports.js';
 import { ensureCorpus, type CorpusName } from '../render/corpus.js';
 import { bearer, METRICS_TOKEN, register, startApp, type Account, type TestApp } from './app-helper.js';
 
@@ -189,7 +190,9 @@ describe('retention', () => {
     const early = await sweeper.sweep(new Date());
     expect(early.outputsDeleted).toBe(0);
 
-    // The free plan keeps files one day: two days later everything is gone.
+    // The free plan keeps files one day: two days later everything is gone. (Only published
+    // events are pruned: the relay sends the render's last one first.)
+    await waitFor(async () => (await t.db.outboxEvent.count({ where: { subject: `cutline.renders.${id}.state`, publishedAt: null } })) === 0, 'the relay to publish the render’s events', 10_000);
     const later = new Date(Date.now() + 2 * 86_400_000);
     const result = await sweeper.sweep(later);
     expect(result.outputsDeleted).toBeGreaterThanOrEqual(outputs.length);

@@ -35,16 +35,48 @@ export function preparedStatementNames(limit = MAX_PREPARED_STATEMENTS): (query:
 export type DriverAdapter = Awaited<ReturnType<PrismaPg['connect']>>;
 
 const driverAdapters = new WeakMap<Database, () => Promise<DriverAdapter>>();
+const pools = new WeakMap<Database, pg.Pool>();
 
 export function createDatabase(databaseUrl: string, maxConnections = 10): Database {
   // The pool is made here, not by the adapter factory, so the client and driverAdapterOf share
   // its connections; the client's $disconnect ends it.
   const pool = new pg.Pool({ connectionString: databaseUrl, max: maxConnections });
+  // An idle connection that dies (PostgreSQL restarted) is dropped from the pool; without a
+  // listener its 'error' would end the process. Queries on a live one report their own errors.
+  pool.on('error', () => undefined);
   const factory = new PrismaPg(pool, { statementNameGenerator: preparedStatementNames() as NameGenerator, disposeExternalPool: true });
   const db = new PrismaClient({ adapter: factory });
   let adapter: Promise<DriverAdapter> | undefined;
   driverAdapters.set(db, () => (adapter ??= factory.connect()));
+  pools.set(db, pool);
   return db;
+}
+
+/**
+ * Runs `work` while this process holds a session advisory lock on `key`, on a connection of its
+ * own for the duration: undefined when another holder has it. Unlike a transaction-level lock
+ * it needs no transaction kept open around slow work (object-store calls); a process that dies
+ * drops it with its connection.
+ */
+export async function withSessionLock<T>(db: Database, key: number, work: () => Promise<T>): Promise<T | undefined> {
+  const pool = pools.get(db);
+  if (!pool) throw new Error('withSessionLock: the database was not made by createDatabase');
+  const connection = await pool.connect();
+  let broken = false;
+  try {
+    const { rows } = await connection.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [key]);
+    if (!rows[0]?.locked) return undefined;
+    try {
+      return await work();
+    } finally {
+      await connection.query('SELECT pg_advisory_unlock($1)', [key]).catch(() => {
+        broken = true;
+      });
+    }
+  } finally {
+    // A connection whose unlock failed goes, and the lock with it.
+    connection.release(broken);
+  }
 }
 
 /**

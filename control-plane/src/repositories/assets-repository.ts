@@ -1,6 +1,7 @@
 /** Uploaded files (videos, logos, music) of an organization. */
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/client.js';
+import type { Prisma } from '../generated/prisma/client.js';
 import { UPLOADS_PREFIX } from '../storage/object-store.js';
 
 export type AssetKind = 'video' | 'logo' | 'music';
@@ -122,4 +123,17 @@ export class AssetsRepository {
     ]);
     return { items: rows.map((r) => toAsset(r as Row)), total };
   }
+}
+
+/**
+ * Of these assets, the ones that are ready and not deleted, each locked (FOR SHARE) until the
+ * transaction ends: the sweeper's deletion waits, and then sees the renders that use them.
+ */
+export async function lockUsableAssets(tx: Prisma.TransactionClient, organizationId: string, ids: string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await tx.$queryRaw<Array<{ id: string }>>`
+    SELECT id::text AS id FROM assets
+     WHERE id = ANY(${ids}::uuid[]) AND organization_id = ${organizationId}::uuid AND status = 'ready' AND deleted_at IS NULL
+     ORDER BY id FOR SHARE`;
+  return rows.map((r) => r.id);
 }

@@ -4,6 +4,7 @@
  * and the answer lists each bad row; only a clean file reserves quota for all its rows at once
  * and creates the renders.
  */
+import { lockUsableAssets } from '../repositories/assets-repository.js';
 import { randomUUID } from 'node:crypto';
 import { Compile } from 'typebox/compile';
 import type { RenderSpec } from '@cutline/render-job';
@@ -54,7 +55,7 @@ export class BatchSubmissions {
     if (data.length === 0) throw new ApiError('CUTLINE_VALIDATION_FAILED', 'The CSV has no rows.', [{ field: 'csv', message: 'has no rows' }]);
 
     const issues: FieldIssue[] = [];
-    const prepared: Array<{ id: string; title: string | null; spec: RenderSpec; videoAssetId: string }> = [];
+    const prepared: Array<{ id: string; title: string | null; spec: RenderSpec; videoAssetId: string; assetIds: string[] }> = [];
     for (const [index, cells] of data.entries()) {
       const rowNumber = index + 2; // as a spreadsheet numbers it, header = 1
       const record = Object.fromEntries(columns.map((c, i) => [c, (cells[i] ?? '').trim()])) as Record<string, string>;
@@ -70,8 +71,8 @@ export class BatchSubmissions {
       if (rowIssues.length === 0) {
         const id = randomUUID();
         try {
-          const { spec, videoAssetId } = await this.submissions.prepare(principal, plan, request, id, traceparent);
-          prepared.push({ id, title: record.title || null, spec, videoAssetId });
+          const { spec, videoAssetId, assetIds } = await this.submissions.prepare(principal, plan, request, id, traceparent);
+          prepared.push({ id, title: record.title || null, spec, videoAssetId, assetIds });
         } catch (err) {
           if (!(err instanceof ApiError)) throw err;
           rowIssues.push({ field: `row ${rowNumber}: ${columnOf(err.details?.[0]?.field ?? '')}`, message: `${err.message} [${err.code}]` });
@@ -85,6 +86,12 @@ export class BatchSubmissions {
     }
 
     const batchId = await this.renders.transaction(async (tx) => {
+      // The assets were checked above; checked again here, locked until commit, so none can be
+      // deleted or expired between the check and the insert (all rows, or none).
+      const wanted = [...new Set(prepared.flatMap((p) => p.assetIds))];
+      const usable = new Set(await lockUsableAssets(tx, principal.organizationId, wanted));
+      const gone = prepared.flatMap((p, row) => (p.assetIds.some((id) => !usable.has(id)) ? [{ field: `row ${row + 2}: video`, message: 'the file is no longer available' }] : []));
+      if (gone.length > 0) throw new ApiError('CUTLINE_ASSET_NOT_READY', 'A file the CSV names was deleted or expired meanwhile; nothing was submitted.', gone.slice(0, 100));
       const periodId = await this.usage.reserve(tx, principal.organizationId, period, plan.rendersPerMonth, prepared.length, overage);
       if (!periodId) throw new ApiError('CUTLINE_QUOTA_EXCEEDED', `This batch needs ${prepared.length} renders, more than are left this month on the ${plan.id} plan.`);
       const batch = await insertBatch(tx, { organizationId: principal.organizationId, name, rowCount: prepared.length });

@@ -52,6 +52,7 @@ export class Dispatcher {
   private pumping = false;
   private again = false;
   private stopped = false;
+  private paused = false;
   private readonly now: () => Date;
 
   constructor(
@@ -104,12 +105,22 @@ export class Dispatcher {
     await this.launcher.close();
   }
 
+  /** Starts nothing new until resume() (what runs goes on); e.g. while the launcher lease is lost. */
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.wake();
+  }
+
   cancel(renderId: string): void {
     this.launcher.stop(renderId);
   }
 
   private async pump(): Promise<void> {
-    while (this.launcher.freeSlots() > 0) {
+    while (!this.paused && this.launcher.freeSlots() > 0) {
       const render = await this.transitions.admitNext(this.now(), this.options.launcherId);
       if (!render) return;
       let finished = false;

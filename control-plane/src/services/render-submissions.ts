@@ -122,13 +122,13 @@ export class RenderSubmissions {
    * length, the assets it uses. Returns the engine spec. (CSV batches; single submissions
    * leave the asset checks to their statement.)
    */
-  async prepare(principal: Principal, plan: Plan, request: RenderRequest, renderId: string, traceparent?: string): Promise<{ spec: RenderSpec; videoAssetId: string }> {
+  async prepare(principal: Principal, plan: Plan, request: RenderRequest, renderId: string, traceparent?: string): Promise<{ spec: RenderSpec; videoAssetId: string; assetIds: string[] }> {
     const script = await this.checkRequest(plan, request);
     const video = await this.readyAsset(principal.organizationId, request.assetId, 'video');
     const logo = request.logo ? await this.readyAsset(principal.organizationId, request.logo.assetId, 'logo') : undefined;
     const music = request.audio?.musicAssetId ? await this.readyAsset(principal.organizationId, request.audio.musicAssetId, 'music') : undefined;
     const spec = buildRenderSpec({ renderId, organizationId: principal.organizationId, request: { ...request, script }, videoKey: video.objectKey, logoKey: logo?.objectKey, musicKey: music?.objectKey, plan, traceparent }, this.store);
-    return { spec, videoAssetId: video.id };
+    return { spec, videoAssetId: video.id, assetIds: [video.id, ...(logo ? [logo.id] : []), ...(music ? [music.id] : [])] };
   }
 
   /** Script, voice and narration length against the plan; returns the normalised script. */

@@ -1,11 +1,11 @@
 /**
- * Retention: deletes expired outputs and uploads — objects first, then the records say so —
- * marks expired renders, and prunes published events past the replay window. One sweeper at a time (a PostgreSQL advisory lock); each item
- * is independent, so a crash midway loses nothing and the next sweep carries on.
+ * Retention: deletes expired outputs and uploads, marks expired renders, and prunes published
+ * events past the replay window. One sweeper at a time (a session advisory lock); every step
+ * is a short statement of its own — no transaction stays open around object-store calls — and
+ * each item is independent, so a crash midway loses nothing and the next sweep carries on.
  */
-import type { Database } from '../db/client.js';
+import { withSessionLock, type Database } from '../db/client.js';
 import { assetObjectKeys, assetUploadKey } from '../repositories/assets-repository.js';
-import { stateSubject } from '../repositories/renders-repository.js';
 import type { ObjectStore } from '../storage/object-store.js';
 
 const SWEEP_LOCK_KEY = 72_707_368_002;
@@ -34,56 +34,71 @@ export class Sweeper {
   ) {}
 
   async sweep(now: Date = new Date()): Promise<SweepResult> {
-    const result: SweepResult = { outputsDeleted: 0, rendersExpired: 0, assetsDeleted: 0, eventsPruned: 0, skipped: false };
-    // A transaction-level advisory lock: held for exactly the sweep, released even on a crash.
-    return this.db.$transaction(
-      async (tx) => {
-        const [lock] = await tx.$queryRaw<Array<{ locked: boolean }>>`SELECT pg_try_advisory_xact_lock(${SWEEP_LOCK_KEY}) AS locked`;
-        if (!lock?.locked) return { ...result, skipped: true };
+    const result = await withSessionLock(this.db, SWEEP_LOCK_KEY, async () => {
+      const result: SweepResult = { outputsDeleted: 0, rendersExpired: 0, assetsDeleted: 0, eventsPruned: 0, skipped: false };
+      result.outputsDeleted = await this.deleteExpiredOutputs(now);
+      result.rendersExpired = await this.expireRenders(now);
+      result.assetsDeleted = await this.deleteExpiredAssets(now);
+      // Unpublished events stay whatever their age: the relay has yet to send them.
+      result.eventsPruned = await this.db.$executeRaw`DELETE FROM outbox_events WHERE published_at < ${new Date(now.getTime() - EVENT_REPLAY_MS)}`;
+      if (result.outputsDeleted + result.rendersExpired + result.assetsDeleted + result.eventsPruned > 0) {
+        this.log(`sweep: ${result.outputsDeleted} outputs and ${result.assetsDeleted} uploads deleted, ${result.rendersExpired} renders expired, ${result.eventsPruned} published events pruned`);
+      }
+      return result;
+    });
+    return result ?? { outputsDeleted: 0, rendersExpired: 0, assetsDeleted: 0, eventsPruned: 0, skipped: true };
+  }
 
-        for (;;) {
-          const outputs = await tx.renderOutput.findMany({ where: { deletedAt: null, expiresAt: { lte: now } }, take: BATCH, select: { id: true, objectKey: true } });
-          for (const output of outputs) {
-            await this.store.delete(output.objectKey);
-            await tx.renderOutput.update({ where: { id: output.id }, data: { deletedAt: now } });
-          }
-          result.outputsDeleted += outputs.length;
-          if (outputs.length < BATCH) break;
-        }
+  /** Objects first, then the records say so: a crash between them only deletes again. */
+  private async deleteExpiredOutputs(now: Date): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      const outputs = await this.db.renderOutput.findMany({ where: { deletedAt: null, expiresAt: { lte: now } }, take: BATCH, select: { id: true, objectKey: true } });
+      for (const output of outputs) await this.store.delete(output.objectKey);
+      if (outputs.length > 0) await this.db.renderOutput.updateMany({ where: { id: { in: outputs.map((o) => o.id) } }, data: { deletedAt: now } });
+      deleted += outputs.length;
+      if (outputs.length < BATCH) return deleted;
+    }
+  }
 
-        const expired = await tx.$queryRaw<Array<{ id: string; organization_id: string }>>`
-          UPDATE renders SET state = 'expired' WHERE state = 'succeeded' AND expires_at <= ${now} RETURNING id::text, organization_id::text`;
-        for (const render of expired) {
-          await tx.outboxEvent.create({ data: { subject: stateSubject(render.id), payload: { type: 'state', renderId: render.id, organizationId: render.organization_id, state: 'expired', at: now.toISOString() } } });
-        }
-        result.rendersExpired = expired.length;
+  /** One statement: the renders and their `expired` events commit together. */
+  private async expireRenders(now: Date): Promise<number> {
+    const [row] = await this.db.$queryRaw<Array<{ count: number }>>`
+      WITH expired AS (
+        UPDATE renders SET state = 'expired' WHERE state = 'succeeded' AND expires_at <= ${now} RETURNING id, organization_id
+      ), announced AS (
+        INSERT INTO outbox_events (subject, payload)
+        SELECT 'cutline.renders.' || id::text || '.state',
+               jsonb_build_object('type', 'state', 'renderId', id::text, 'organizationId', organization_id::text, 'state', 'expired', 'at', ${now.toISOString()}::text)
+          FROM expired
+        RETURNING 1
+      )
+      SELECT count(*)::int AS count FROM announced`;
+    return row?.count ?? 0;
+  }
 
-        // Expired uploads go, unless a render still waiting or running needs them.
-        const staleBefore = new Date(now.getTime() - STALE_UPLOAD_MS);
-        const assets = await tx.asset.findMany({
-          where: {
-            deletedAt: null,
-            OR: [{ expiresAt: { lte: now } }, { status: { in: ['uploading', 'rejected'] }, createdAt: { lte: staleBefore } }],
-            renders: { none: { state: { in: ['queued', 'admitted', 'running'] } } },
-          },
-          take: 1000,
-          select: { id: true, organizationId: true, multipartUpload: true },
-        });
-        for (const asset of assets) {
-          if (asset.multipartUpload) await this.store.abortMultipart(assetUploadKey(asset.organizationId, asset.id), asset.multipartUpload);
-          for (const key of assetObjectKeys(asset)) await this.store.delete(key);
-          await tx.asset.update({ where: { id: asset.id }, data: { status: 'expired', deletedAt: now } });
-        }
-        result.assetsDeleted = assets.length;
-
-        // Unpublished events stay whatever their age: the relay has yet to send them.
-        result.eventsPruned = await tx.$executeRaw`DELETE FROM outbox_events WHERE published_at < ${new Date(now.getTime() - EVENT_REPLAY_MS)}`;
-        if (result.outputsDeleted + result.rendersExpired + result.assetsDeleted + result.eventsPruned > 0) {
-          this.log(`sweep: ${result.outputsDeleted} outputs and ${result.assetsDeleted} uploads deleted, ${result.rendersExpired} renders expired, ${result.eventsPruned} published events pruned`);
-        }
-        return result;
-      },
-      { timeout: 10 * 60_000, maxWait: 10_000 },
-    );
+  /**
+   * Expired uploads go, unless a render still waiting or running needs them. The record is
+   * marked first, in one statement that checks for such renders, so a submission racing the
+   * sweep either sees the asset gone or keeps it; then its objects go.
+   */
+  private async deleteExpiredAssets(now: Date): Promise<number> {
+    const staleBefore = new Date(now.getTime() - STALE_UPLOAD_MS);
+    const candidates = await this.db.asset.findMany({
+      where: { deletedAt: null, OR: [{ expiresAt: { lte: now } }, { status: { in: ['uploading', 'rejected'] }, createdAt: { lte: staleBefore } }] },
+      take: 1000,
+      select: { id: true },
+    });
+    if (candidates.length === 0) return 0;
+    const taken = await this.db.$queryRaw<Array<{ id: string; organizationId: string; multipartUpload: string | null }>>`
+      UPDATE assets a SET status = 'expired', deleted_at = ${now}
+       WHERE a.id = ANY(${candidates.map((c) => c.id)}::uuid[]) AND a.deleted_at IS NULL
+         AND NOT EXISTS (SELECT 1 FROM renders r WHERE r.asset_id = a.id AND r.state IN ('queued', 'admitted', 'running'))
+      RETURNING a.id::text AS id, a.organization_id::text AS "organizationId", a.multipart_upload AS "multipartUpload"`;
+    for (const asset of taken) {
+      if (asset.multipartUpload) await this.store.abortMultipart(assetUploadKey(asset.organizationId, asset.id), asset.multipartUpload);
+      for (const key of assetObjectKeys(asset)) await this.store.delete(key);
+    }
+    return taken.length;
   }
 }

@@ -1,0 +1,71 @@
+/**
+ * The sweeper keeps no transaction open while it talks to the object store (issue 21's
+ * review): with a store that takes its time to delete, PostgreSQL never sees the sweeper's
+ * connection idle inside a transaction, and what is due is still deleted, records after objects.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { Sweeper } from '../../control-plane/src/services/sweeper.js';
+import type { ObjectStore } from '../../control-plane/src/storage/object-store.js';
+import { ensureCorpus } from '../render/corpus.js';
+import { bearer, register, startApp, type TestApp } from './app-helper.js';
+
+const services = inject('services');
+let t: TestApp;
+
+beforeAll(async () => {
+  t = await startApp(services.postgresUrl, { CUTLINE_AUTH_RATE_LIMIT: '10000' });
+});
+afterAll(() => t?.close());
+
+/** The real store, with every delete taking 100 ms (a slow or distant S3). */
+function slowDeletes(store: ObjectStore): ObjectStore {
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      if (property !== 'delete') return Reflect.get(target, property, receiver) as unknown;
+      return async (key: string) => {
+        await new Promise((r) => setTimeout(r, 100));
+        return target.delete(key);
+      };
+    },
+  });
+}
+
+describe('sweeper', () => {
+  it('deletes what is due without holding a transaction open around object-store calls', async () => {
+    const corpus = await ensureCorpus();
+    const owner = await register(t.app, 'Sweep slowly');
+    const asset = (await t.app.inject({ method: 'POST', url: '/v1/assets?kind=video&filename=a.mp4', headers: { ...bearer(owner.accessToken), 'content-type': 'video/mp4' }, payload: await readFile(corpus.oneSecond) })).json<{ id: string }>().id;
+    const render = (await t.app.inject({ method: 'POST', url: '/v1/renders', headers: bearer(owner.accessToken), payload: { assetId: asset, script: 'Swept.' } })).json<{ id: string }>().id;
+    await t.db.render.update({ where: { id: render }, data: { state: 'succeeded', expiresAt: new Date(Date.now() - 1000) } });
+    const keys = Array.from({ length: 8 }, (_, i) => `orgs/${owner.organizationId}/renders/${render}/file-${i}.bin`);
+    for (const key of keys) {
+      await t.store.put(key, Readable.from([Buffer.from('x')]), { contentType: 'application/octet-stream', maxBytes: 10 });
+      await t.db.renderOutput.create({ data: { id: randomUUID(), renderId: render, kind: 'video', name: key, objectKey: key, bytes: 1n, expiresAt: new Date(Date.now() - 1000) } });
+    }
+    const idleInTransaction: string[] = [];
+    let sweeping = true;
+    const watch = (async () => {
+      while (sweeping) {
+        const rows = await t.db.$queryRaw<Array<{ query: string }>>`
+          SELECT query FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle in transaction' AND pid <> pg_backend_pid()`;
+        idleInTransaction.push(...rows.map((r) => r.query));
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    const result = await new Sweeper(t.db, slowDeletes(t.store)).sweep(new Date(Date.now() + 2 * 86_400_000));
+    sweeping = false;
+    await watch;
+    expect(idleInTransaction).toEqual([]);
+    expect(result.outputsDeleted).toBeGreaterThanOrEqual(keys.length);
+    expect(result.rendersExpired).toBeGreaterThanOrEqual(1);
+    for (const key of keys) expect(await t.store.stat(key)).toBeUndefined();
+    expect(await t.db.renderOutput.count({ where: { renderId: render, deletedAt: null } })).toBe(0);
+    expect((await t.db.render.findUnique({ where: { id: render } }))!.state).toBe('expired');
+    expect(await t.db.asset.findUnique({ where: { id: asset } })).toMatchObject({ status: 'expired' });
+    const events = await t.db.outboxEvent.findMany({ where: { subject: `cutline.renders.${render}.state` } });
+    expect(events.filter((e) => (e.payload as { state: string }).state === 'expired')).toHaveLength(1);
+  });
+});
