@@ -11,6 +11,7 @@ import { writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { BatchV1Api, CustomObjectsApi, PatchStrategy, makeInformer, setHeaderOptions, type V1Job } from '@kubernetes/client-node';
+import { connectionsOpened } from '../control-plane/src/kubernetes/connection-pool.js';
 import { RenderJobOperator } from '../control-plane/src/kubernetes/operator.js';
 import { GROUP, PLURAL, VERSION } from '../control-plane/src/kubernetes/render-job-resource.js';
 import { planTable } from '../control-plane/src/plans.js';
@@ -44,6 +45,7 @@ try {
   await waitFor(async () => operator.isLeader, 'leadership', 30_000);
   await new Promise((r) => setTimeout(r, 1_000));
   const before = await operator.apiRequestCount();
+  const connectionsBefore = connectionsOpened(kubeConfig);
 
   // A watch of our own sees each Job appear.
   const admin = cluster.admin();
@@ -79,6 +81,7 @@ try {
   // Let the status writes that follow (pods scheduled, running) settle before counting requests.
   await new Promise((r) => setTimeout(r, 5_000));
   const requests = (await operator.apiRequestCount()) - before;
+  const connections = connectionsOpened(kubeConfig) - connectionsBefore;
   const latencies = names.map((n) => jobSeen.get(n)! - created.get(n)!).sort((a, b) => a - b);
   const firstJob = Math.min(...jobSeen.values());
   const lastJob = Math.max(...jobSeen.values());
@@ -90,6 +93,7 @@ try {
     renderJobToJobMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies.at(-1) },
     jobsPerSecond: Math.round((RENDERS / ((lastJob - firstJob) / 1000 || 1)) * 10) / 10,
     apiRequestsPerRender: Math.round((requests / RENDERS) * 100) / 100,
+    newConnectionsPerRender: Math.round((connections / RENDERS) * 1000) / 1000,
   };
   await jobs.stop();
   await operator.stop();
@@ -100,7 +104,8 @@ try {
       `| measure | value |\n|---|---|\n` +
       `| RenderJobs created at once | ${RENDERS} (in ${result.createSeconds} s, 50 concurrent clients) |\n` +
       `| RenderJob → Job p50 | ${result.renderJobToJobMs.p50} ms |\n| RenderJob → Job p99 | ${result.renderJobToJobMs.p99} ms |\n` +
-      `| Jobs created per second | ${result.jobsPerSecond} |\n| operator API requests per render | ${result.apiRequestsPerRender} |\n`,
+      `| Jobs created per second | ${result.jobsPerSecond} |\n| operator API requests per render | ${result.apiRequestsPerRender} |\n` +
+      `| operator's new connections per render | ${result.newConnectionsPerRender} (one keep-alive pool per cluster client) |\n`,
   );
   console.log(JSON.stringify(result, null, 2));
 } finally {

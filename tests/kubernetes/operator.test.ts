@@ -19,6 +19,7 @@ import { NatsBus } from '../../control-plane/src/events/nats-bus.js';
 import { KUBERNETES_LAUNCHER_ID } from '../../control-plane/src/launcher/launcher.js';
 import { KubernetesLauncher } from '../../control-plane/src/launcher/kubernetes-launcher.js';
 import { renderJobBin } from '../../control-plane/src/launcher/local-launcher.js';
+import { connectionsOpened, poolConnections } from '../../control-plane/src/kubernetes/connection-pool.js';
 import { RenderJobOperator } from '../../control-plane/src/kubernetes/operator.js';
 import { RENDER_COMMAND, SCRATCH_DIR, SPEC_DIR, TERMINATION_LOG, type RenderPodOptions } from '../../control-plane/src/kubernetes/render-pod.js';
 import { GROUP, PLURAL, VERSION, type RenderJob } from '../../control-plane/src/kubernetes/render-job-resource.js';
@@ -267,6 +268,19 @@ describe('CRD and manifests', () => {
     expect(error).toMatch(/spec\.backoffLimit: Invalid value: 99/);
     expect(error).toMatch(/spec\.render\.video\.source: Required value/);
     expect(error).toMatch(/spec\.render\.script: Required value/);
+  });
+
+  it('reuses keep-alive connections for its API calls, with TLS verification as before', async () => {
+    const pooled = poolConnections(await serviceAccountConfig());
+    const api = pooled.makeApiClient(CustomObjectsApi);
+    await Promise.all(Array.from({ length: 8 }, () => api.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NAMESPACE, plural: PLURAL })));
+    for (let i = 0; i < 40; i++) await api.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NAMESPACE, plural: PLURAL });
+    expect(connectionsOpened(pooled)).toBeLessThanOrEqual(8);
+    // A server certificate the cluster's CA did not sign is still refused.
+    const untrusted = await serviceAccountConfig();
+    untrusted.clusters = untrusted.clusters.map((c) => ({ ...c, caData: undefined, caFile: undefined, skipTLSVerify: false }));
+    const refused = await poolConnections(untrusted).makeApiClient(CustomObjectsApi).listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NAMESPACE, plural: PLURAL }).then(() => 'accepted', (err: Error) => err.message);
+    expect(refused).toMatch(/certificate|self[- ]signed|unable to verify/i);
   });
 
   it('gives the operator no rights beyond its namespace and no way to list Secrets, and the API only RenderJobs', async () => {

@@ -7,6 +7,7 @@
  * Cutline service, to the render's record (and from there, through the outbox, to NATS).
  * Only the replica holding the Lease reconciles.
  */
+import { poolConnections } from './connection-pool.js';
 import { assertNever } from '@cutline/render-job';
 import {
   BatchV1Api,
@@ -106,6 +107,7 @@ export class RenderJobOperator {
     kubeConfig: KubeConfig,
     private readonly options: OperatorOptions,
   ) {
+    poolConnections(kubeConfig);
     this.custom = kubeConfig.makeApiClient(CustomObjectsApi);
     this.batch = kubeConfig.makeApiClient(BatchV1Api);
     this.core = kubeConfig.makeApiClient(CoreV1Api);

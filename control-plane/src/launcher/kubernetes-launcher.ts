@@ -5,6 +5,7 @@
  * outcome; this launcher reports nothing back itself. Capacity is the cluster's: the scheduler
  * queues pods by PriorityClass, so the dispatcher only bounds how many are in flight.
  */
+import { poolConnections } from '../kubernetes/connection-pool.js';
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import type { PlanId } from '../domain.js';
 import { API_VERSION, GROUP, KIND, LABELS, PLURAL, VERSION, renderJobName, type RenderJob } from '../kubernetes/render-job-resource.js';
@@ -29,7 +30,7 @@ export class KubernetesLauncher implements Launcher {
     kubeConfig: KubeConfig,
     private readonly options: KubernetesLauncherOptions,
   ) {
-    this.api = kubeConfig.makeApiClient(CustomObjectsApi);
+    this.api = poolConnections(kubeConfig).makeApiClient(CustomObjectsApi);
   }
 
   freeSlots(): number {
