@@ -50,10 +50,17 @@ export interface OperatorOptions {
   retryPeriodMs?: number;
   /** How often records handed to the cluster are checked against the RenderJobs that exist. */
   lostCheckMs?: number;
+  /**
+   * Status changes short of an outcome (Pending, Running) written at most once per this
+   * interval per RenderJob, so the quick Pending → Running of a new Job is one write.
+   * Outcomes are written at once.
+   */
+  statusCoalesceMs?: number;
   log?: (message: string, data?: Record<string, unknown>) => void;
 }
 
 const APPLY = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
+const JSON_PATCH = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
 
 function keyOf(namespace: string | undefined, name: string | undefined): string {
   return `${namespace ?? ''}/${name ?? ''}`;
@@ -97,6 +104,8 @@ export class RenderJobOperator {
   private readonly disrupted = new Map<string, Set<string>>();
   /** The last phase written to the render's record, per RenderJob (skips repeated writes). */
   private readonly recorded = new Map<string, string>();
+  /** When each RenderJob's status was last written (or its Job created), for statusDue. */
+  private readonly lastStatusWrite = new Map<string, number>();
   private lostTimer: NodeJS.Timeout | undefined;
   private controllersRunning = false;
   private readonly metrics: { reconcile: Histogram<'result'>; queueDepth: Gauge; apiRequests: Counter<'verb' | 'resource'>; apiErrors: Counter<'verb' | 'resource' | 'code'>; leader: Gauge };
@@ -275,6 +284,7 @@ export class RenderJobOperator {
     if (!renderJob) {
       this.disrupted.delete(key);
       this.recorded.delete(key);
+      this.lastStatusWrite.delete(key);
       return;
     }
     if (renderJob.metadata.deletionTimestamp) return this.finalize(key, renderJob);
@@ -286,18 +296,20 @@ export class RenderJobOperator {
     if (canceled) {
       if (job && !job.metadata?.deletionTimestamp) await this.deleteJob(name, namespace);
     } else if (!job && !isTerminal(renderJob.status?.phase)) {
-      await this.createJob(renderJob);
+      await this.createJob(key, renderJob);
     }
     const pods = this.pods.list(namespace).filter((p) => p.metadata?.labels?.[LABELS.renderJob] === name);
     let observation = observe(canceled ? undefined : job, pods, canceled, Math.max(renderJob.status?.disruptions ?? 0, this.disrupted.get(key)?.size ?? 0));
     // A finished RenderJob stays finished (its Job is removed after ttlSecondsAfterFinished).
     if (isTerminal(renderJob.status?.phase)) observation = { ...renderJob.status, phase: renderJob.status!.phase!, failedPods: renderJob.status?.failedPods ?? 0, disruptions: renderJob.status?.disruptions ?? 0 };
-    else await this.writeStatus(renderJob, observation);
+    else if (this.statusDue(key, observation)) await this.writeStatus(key, renderJob, observation);
     await this.record(key, renderJob, observation);
-    if (isTerminal(observation.phase) && renderJob.metadata.finalizers?.includes(FINALIZER)) await this.applyMetadata(renderJob, []);
+    if (isTerminal(observation.phase) && renderJob.metadata.finalizers?.includes(FINALIZER)) await this.removeFinalizer(renderJob);
   }
 
-  private async createJob(renderJob: RenderJob): Promise<void> {
+  private async createJob(key: string, renderJob: RenderJob): Promise<void> {
+    // The first status follows the Job's pod a moment later (statusDue), in one write.
+    this.lastStatusWrite.set(key, Date.now());
     const secret = buildRenderSecret(renderJob, this.options.plans, this.options.pod);
     await this.call('apply', 'secrets', () => this.objects.patch(secret, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply));
     const job = buildRenderJob(renderJob, this.options.plans, this.options.pod);
@@ -317,6 +329,27 @@ export class RenderJobOperator {
     }
   }
 
+  /**
+   * Takes our finalizer off, whoever set it (the launcher sets it when it creates the
+   * RenderJob, saving a write): a JSON patch that first checks it is still where we saw it.
+   */
+  private async removeFinalizer(renderJob: RenderJob): Promise<void> {
+    const index = renderJob.metadata.finalizers?.indexOf(FINALIZER) ?? -1;
+    if (index < 0) return;
+    const path = `/metadata/finalizers/${index}`;
+    try {
+      await this.call('patch', PLURAL, () =>
+        this.custom.patchNamespacedCustomObject(
+          { group: GROUP, version: VERSION, namespace: renderJob.metadata.namespace!, plural: PLURAL, name: renderJob.metadata.name!, body: [{ op: 'test', path, value: FINALIZER }, { op: 'remove', path }] },
+          JSON_PATCH,
+        ),
+      );
+    } catch (err) {
+      // Gone, or the list changed meanwhile (the watch brings the RenderJob back to try again).
+      if (errorCode(err) !== 404 && errorCode(err) !== 422) throw err;
+    }
+  }
+
   /** Server-side apply of the finalizers this operator owns ([] gives ours up). */
   private async applyMetadata(renderJob: RenderJob, finalizers: string[]): Promise<void> {
     const body = { apiVersion: API_VERSION, kind: KIND, metadata: { name: renderJob.metadata.name!, namespace: renderJob.metadata.namespace!, finalizers } };
@@ -329,7 +362,20 @@ export class RenderJobOperator {
     }
   }
 
-  private async writeStatus(renderJob: RenderJob, observation: Observation): Promise<void> {
+  /**
+   * Whether to write a status now: outcomes always; other changes once the interval since the
+   * Job was created or the status last written has passed (the key comes back then).
+   */
+  private statusDue(key: string, observation: Observation): boolean {
+    if (isTerminal(observation.phase)) return true;
+    const interval = this.options.statusCoalesceMs ?? 1_500;
+    const wait = (this.lastStatusWrite.get(key) ?? -Infinity) + interval - Date.now();
+    if (wait <= 0) return true;
+    this.queue.addAfter(key, wait);
+    return false;
+  }
+
+  private async writeStatus(key: string, renderJob: RenderJob, observation: Observation): Promise<void> {
     const fields = { ...statusFields(observation), jobName: renderJob.metadata.name! };
     const current = renderJob.status ?? {};
     const unchanged =
@@ -337,6 +383,7 @@ export class RenderJobOperator {
       current.observedGeneration === renderJob.metadata.generation &&
       !(['errorCode', 'startTime', 'completionTime'] as const).some((k) => current[k] !== undefined && fields[k] === undefined);
     if (unchanged) return;
+    this.lastStatusWrite.set(key, Date.now());
     const status: RenderJobStatus = { ...fields, conditions: conditionsFor(observation, current.conditions, renderJob.metadata.generation, new Date().toISOString()) };
     if (renderJob.metadata.generation !== undefined) status.observedGeneration = renderJob.metadata.generation;
     const body = { apiVersion: API_VERSION, kind: KIND, metadata: { name: renderJob.metadata.name!, namespace: renderJob.metadata.namespace! }, status };
@@ -387,7 +434,7 @@ export class RenderJobOperator {
     if (renderId && this.options.records && !isTerminal(renderJob.status?.phase)) {
       await this.options.records.failed(renderId, 'CUTLINE_RENDER_DELETED', 'Its RenderJob was deleted from the cluster before it finished.');
     }
-    await this.applyMetadata(renderJob, []);
+    await this.removeFinalizer(renderJob);
     this.recorded.delete(key);
   }
 }

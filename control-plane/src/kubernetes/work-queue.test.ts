@@ -68,4 +68,15 @@ describe('WorkQueue', () => {
     await tick(60);
     expect(maxRunning).toBe(3);
   });
+
+  it('adds a key after a delay, once however often it is asked', async () => {
+    const handled: string[] = [];
+    const queue = new WorkQueue(async (key) => void handled.push(key), { workers: 1, baseDelayMs: 1, maxDelayMs: 10 });
+    queue.addAfter('later', 30);
+    queue.addAfter('later', 5);
+    await tick(10);
+    expect(handled).toEqual([]);
+    await tick(40);
+    expect(handled).toEqual(['later']);
+  });
 });

@@ -46,6 +46,17 @@ export class WorkQueue {
     this.pump();
   }
 
+  /** Adds the key once `delayMs` have passed (an earlier delayed add of it is kept). */
+  addAfter(key: string, delayMs: number): void {
+    if (this.stopped || this.timers.has(key)) return;
+    const timer = setTimeout(() => {
+      this.timers.delete(key);
+      this.add(key);
+    }, delayMs);
+    timer.unref();
+    this.timers.set(key, timer);
+  }
+
   /** Adds the key after its backoff delay. */
   private addRateLimited(key: string): void {
     const failures = (this.failures.get(key) ?? 0) + 1;

@@ -8,7 +8,7 @@
 import { poolConnections } from '../kubernetes/connection-pool.js';
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import type { PlanId } from '../domain.js';
-import { API_VERSION, GROUP, KIND, LABELS, PLURAL, VERSION, renderJobName, type RenderJob } from '../kubernetes/render-job-resource.js';
+import { API_VERSION, FINALIZER, GROUP, KIND, LABELS, PLURAL, VERSION, renderJobName, type RenderJob } from '../kubernetes/render-job-resource.js';
 import type { Launcher, LaunchHandlers } from './launcher.js';
 
 const LAUNCHER_MANAGER = 'cutline-control-plane';
@@ -42,7 +42,8 @@ export class KubernetesLauncher implements Launcher {
     const renderJob: RenderJob = {
       apiVersion: API_VERSION,
       kind: KIND,
-      metadata: { name, namespace: this.options.namespace, labels: { [LABELS.render]: render.id, [LABELS.organization]: render.organizationId, [LABELS.tier]: render.tier } },
+      // With the operator's finalizer from the start: the operator then needs no write to add it.
+      metadata: { name, namespace: this.options.namespace, labels: { [LABELS.render]: render.id, [LABELS.organization]: render.organizationId, [LABELS.tier]: render.tier }, finalizers: [FINALIZER] },
       spec: { tier: render.tier as PlanId, renderId: render.id, organizationId: render.organizationId, render: render.spec as Record<string, unknown> },
     };
     this.pending++;
