@@ -49,24 +49,22 @@ export class WorkQueue {
   /** Adds the key once `delayMs` have passed (an earlier delayed add of it is kept). */
   addAfter(key: string, delayMs: number): void {
     if (this.stopped || this.timers.has(key)) return;
+    this.schedule(key, delayMs);
+  }
+
+  /** Adds the key after its backoff delay (replacing a delayed add of it). */
+  private addRateLimited(key: string): void {
+    const failures = (this.failures.get(key) ?? 0) + 1;
+    this.failures.set(key, failures);
+    clearTimeout(this.timers.get(key));
+    this.schedule(key, Math.min(this.options.maxDelayMs, this.options.baseDelayMs * 2 ** (failures - 1)));
+  }
+
+  private schedule(key: string, delayMs: number): void {
     const timer = setTimeout(() => {
       this.timers.delete(key);
       this.add(key);
     }, delayMs);
-    timer.unref();
-    this.timers.set(key, timer);
-  }
-
-  /** Adds the key after its backoff delay. */
-  private addRateLimited(key: string): void {
-    const failures = (this.failures.get(key) ?? 0) + 1;
-    this.failures.set(key, failures);
-    const delay = Math.min(this.options.maxDelayMs, this.options.baseDelayMs * 2 ** (failures - 1));
-    clearTimeout(this.timers.get(key));
-    const timer = setTimeout(() => {
-      this.timers.delete(key);
-      this.add(key);
-    }, delay);
     timer.unref();
     this.timers.set(key, timer);
   }
