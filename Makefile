@@ -67,6 +67,7 @@ bench: tools build
 
 lint: deps
 	npx eslint .
+	npx prettier --check .
 
 typecheck: deps
 	@scripts/prisma-generate.sh

@@ -23,7 +23,10 @@ const ROOT = join(import.meta.dirname, '..');
 // The program as it is deployed: its bin sets the V8 flags (control-plane/bin/cutline.js).
 const PROGRAM = join(ROOT, 'control-plane/bin/cutline.js');
 
-async function startControlPlane(role: 'serve' | 'all', databaseUrl: string): Promise<{ api: string; proc: ChildProcess; stop: () => Promise<void> }> {
+async function startControlPlane(
+  role: 'serve' | 'all',
+  databaseUrl: string,
+): Promise<{ api: string; proc: ChildProcess; stop: () => Promise<void> }> {
   const port = await freePort();
   const env = {
     PATH: process.env.PATH ?? '',
@@ -38,7 +41,11 @@ async function startControlPlane(role: 'serve' | 'all', databaseUrl: string): Pr
   if (role === 'serve') await run(PROGRAM, ['migrate'], env);
   const proc = spawn(PROGRAM, [role], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   const api = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await fetch(`${api}/readyz`).catch(() => undefined))?.ok ?? false, 'control plane', 60_000);
+  await waitFor(
+    async () => (await fetch(`${api}/readyz`).catch(() => undefined))?.ok ?? false,
+    'control plane',
+    60_000,
+  );
   return {
     api,
     proc,
@@ -62,18 +69,39 @@ async function json<T>(response: Response): Promise<T> {
 }
 
 /** A user on the enterprise plan (no quota) with one uploaded video and an API key. */
-async function setUp(api: string, databaseUrl: string, video: string, name = 'bench'): Promise<{ auth: Record<string, string>; assetId: string }> {
+async function setUp(
+  api: string,
+  databaseUrl: string,
+  video: string,
+  name = 'bench',
+): Promise<{ auth: Record<string, string>; assetId: string }> {
   const session = await json<{ accessToken: string; organization: { id: string } }>(
-    await fetch(`${api}/v1/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: `${name}-${Date.now()}@example.com`, password: 'a long password', name: 'Bench' }) }),
+    await fetch(`${api}/v1/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: `${name}-${Date.now()}@example.com`, password: 'a long password', name: 'Bench' }),
+    }),
   );
   const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
   await db.query(`UPDATE organizations SET plan = 'enterprise' WHERE id = $1`, [session.organization.id]);
   await db.end();
   const user = { authorization: `Bearer ${session.accessToken}` };
-  const { key } = await json<{ key: string }>(await fetch(`${api}/v1/api-keys`, { method: 'POST', headers: { ...user, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bench' }) }));
+  const { key } = await json<{ key: string }>(
+    await fetch(`${api}/v1/api-keys`, {
+      method: 'POST',
+      headers: { ...user, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'bench' }),
+    }),
+  );
   const auth = { authorization: `Bearer ${key}` };
-  const asset = await json<{ id: string }>(await fetch(`${api}/v1/assets?kind=video&filename=b.mp4`, { method: 'POST', headers: { ...auth, 'content-type': 'video/mp4' }, body: await readFile(video) }));
+  const asset = await json<{ id: string }>(
+    await fetch(`${api}/v1/assets?kind=video&filename=b.mp4`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'video/mp4' },
+      body: await readFile(video),
+    }),
+  );
   return { auth, assetId: asset.id };
 }
 
@@ -97,20 +125,45 @@ const WARM_WAL_SEGMENTS = 8;
  * connections go for 15 s (the ceiling; latency there is queueing by construction). The ceiling
  * comes second so the backlog it leaves (outbox events to relay) does not load the fixed rate.
  */
-async function submissions(api: string, databaseUrl: string, tenants: Array<{ auth: Record<string, string>; assetId: string }>) {
-  const requests = tenants.map((t) => ({ headers: { ...t.auth, 'content-type': 'application/json' }, body: JSON.stringify({ assetId: t.assetId, script: 'Benchmark render submission.', formats: ['9:16'] }) }));
+async function submissions(
+  api: string,
+  databaseUrl: string,
+  tenants: Array<{ auth: Record<string, string>; assetId: string }>,
+) {
+  const requests = tenants.map((t) => ({
+    headers: { ...t.auth, 'content-type': 'application/json' },
+    body: JSON.stringify({ assetId: t.assetId, script: 'Benchmark render submission.', formats: ['9:16'] }),
+  }));
   let turn = 0;
-  const options = { url: `${api}/v1/renders`, method: 'POST' as const, requests: [{ setupRequest: (request: object) => withCopiedHeaders({ ...request, ...requests[turn++ % requests.length]! }) }] };
+  const options = {
+    url: `${api}/v1/renders`,
+    method: 'POST' as const,
+    requests: [
+      { setupRequest: (request: object) => withCopiedHeaders({ ...request, ...requests[turn++ % requests.length]! }) },
+    ],
+  };
   const who = tenants.length === 1 ? 'one organization' : `${tenants.length} organizations`;
   progress(`submissions, ${who}: warm-up`);
   await autocannon({ ...options, connections: 20, duration: 3 });
   await settle(databaseUrl);
   progress(`submissions, ${who}: ${TARGET_RATE}/s for ${SUBMISSION_SECONDS} s`);
-  const atTargetRate = await fixedRate({ url: options.url, rate: TARGET_RATE, seconds: SUBMISSION_SECONDS, warmUpSeconds: WARM_UP_SECONDS, connections: CONNECTIONS, requests });
+  const atTargetRate = await fixedRate({
+    url: options.url,
+    rate: TARGET_RATE,
+    seconds: SUBMISSION_SECONDS,
+    warmUpSeconds: WARM_UP_SECONDS,
+    connections: CONNECTIONS,
+    requests,
+  });
   await settle(databaseUrl);
   progress(`submissions, ${who}: ceiling, ${CONNECTIONS} connections for ${SUBMISSION_SECONDS} s`);
   const load = await autocannon({ ...options, connections: CONNECTIONS, duration: SUBMISSION_SECONDS });
-  const saturated = { requestsPerSecond: Math.round(load.requests.average * 10) / 10, latencyMs: { p50: load.latency.p50, p99: load.latency.p99, max: load.latency.max }, non2xx: load.non2xx, errors: load.errors };
+  const saturated = {
+    requestsPerSecond: Math.round(load.requests.average * 10) / 10,
+    latencyMs: { p50: load.latency.p50, p99: load.latency.p99, max: load.latency.max },
+    non2xx: load.non2xx,
+    errors: load.errors,
+  };
   return { tenants: tenants.length, ...saturated, atTargetRate };
 }
 
@@ -161,13 +214,17 @@ function memoryMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
 }
 
 /** What the bench is doing, on stderr (a run takes about five minutes). */
-const progress = (step: string) => process.stderr.write(`bench/control-plane: ${new Date().toISOString().slice(11, 19)} ${step}\n`);
+const progress = (step: string) =>
+  process.stderr.write(`bench/control-plane: ${new Date().toISOString().slice(11, 19)} ${step}\n`);
 
 /** Two decimals, for the results file. */
 const round = (v: number) => Math.round(v * 100) / 100;
 
 /** Peak RSS of a fresh API process while it streams a 2 GB body into an upload. */
-async function measureUpload(postgresUrl: string, video: string): Promise<{ status: number; seconds: number; rssMbBefore: number; peakRssMb: number }> {
+async function measureUpload(
+  postgresUrl: string,
+  video: string,
+): Promise<{ status: number; seconds: number; rssMbBefore: number; peakRssMb: number }> {
   const db = await freshDatabase(postgresUrl, 'bench');
   const serve = await startControlPlane('serve', db);
   const { auth } = await setUp(serve.api, db, video);
@@ -187,13 +244,23 @@ async function measureUpload(postgresUrl: string, video: string): Promise<{ stat
     },
   });
   const uploadStarted = performance.now();
-  const upload = await fetch(`${serve.api}/v1/assets?kind=video&filename=big.mp4`, { method: 'POST', headers: { ...auth, 'content-type': 'video/mp4' }, body: Readable.toWeb(stream) as never, duplex: 'half' } as RequestInit);
+  const upload = await fetch(`${serve.api}/v1/assets?kind=video&filename=big.mp4`, {
+    method: 'POST',
+    headers: { ...auth, 'content-type': 'video/mp4' },
+    body: Readable.toWeb(stream) as never,
+    duplex: 'half',
+  } as RequestInit);
   const uploadSeconds = (performance.now() - uploadStarted) / 1000;
   const uploadStatus = upload.status;
   clearInterval(sampler);
   const peakDuringUpload = Math.max(sampled, memoryMb(serve.proc.pid!, 'VmHWM'));
   await serve.stop();
-  return { status: uploadStatus, seconds: round(uploadSeconds), rssMbBefore: round(before), peakRssMb: round(peakDuringUpload) };
+  return {
+    status: uploadStatus,
+    seconds: round(uploadSeconds),
+    rssMbBefore: round(before),
+    peakRssMb: round(peakDuringUpload),
+  };
 }
 
 async function main(): Promise<void> {
@@ -228,16 +295,24 @@ async function main(): Promise<void> {
     const latencies: number[] = [];
     for (let i = 0; i < 8; i++) {
       const submittedAt = performance.now();
-      const render = await json<{ id: string }>(await fetch(`${all.api}/v1/renders`, { method: 'POST', headers: { ...b.auth, 'content-type': 'application/json' }, body: JSON.stringify({ assetId: b.assetId, script: 'Latency probe.', maxResolution: 480 }) }));
+      const render = await json<{ id: string }>(
+        await fetch(`${all.api}/v1/renders`, {
+          method: 'POST',
+          headers: { ...b.auth, 'content-type': 'application/json' },
+          body: JSON.stringify({ assetId: b.assetId, script: 'Latency probe.', maxResolution: 480 }),
+        }),
+      );
       let state = 'queued';
       while (state !== 'running' && state !== 'succeeded' && state !== 'failed') {
         await new Promise((r) => setTimeout(r, 10));
-        state = (await json<{ state: string }>(await fetch(`${all.api}/v1/renders/${render.id}`, { headers: b.auth }))).state;
+        state = (await json<{ state: string }>(await fetch(`${all.api}/v1/renders/${render.id}`, { headers: b.auth })))
+          .state;
       }
       latencies.push(performance.now() - submittedAt);
       while (state !== 'succeeded' && state !== 'failed') {
         await new Promise((r) => setTimeout(r, 100));
-        state = (await json<{ state: string }>(await fetch(`${all.api}/v1/renders/${render.id}`, { headers: b.auth }))).state;
+        state = (await json<{ state: string }>(await fetch(`${all.api}/v1/renders/${render.id}`, { headers: b.auth })))
+          .state;
       }
     }
     await all.stop();
@@ -246,9 +321,19 @@ async function main(): Promise<void> {
     const results = {
       measuredAt: new Date().toISOString(),
       machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version },
-      submissions: { connections: CONNECTIONS, durationSeconds: SUBMISSION_SECONDS, oneTenant, tenTenants, targets: { requestsPerSecond: 1000, p99Ms: 50 } },
+      submissions: {
+        connections: CONNECTIONS,
+        durationSeconds: SUBMISSION_SECONDS,
+        oneTenant,
+        tenTenants,
+        targets: { requestsPerSecond: 1000, p99Ms: 50 },
+      },
       upload2GB: { ...worstUpload, runs: uploads, targetMb: 200 },
-      submitToRunningMs: { p50: round(latencies[Math.floor(latencies.length / 2)]!), max: round(latencies.at(-1)!), samples: latencies.map(round) },
+      submitToRunningMs: {
+        p50: round(latencies[Math.floor(latencies.length / 2)]!),
+        max: round(latencies.at(-1)!),
+        samples: latencies.map(round),
+      },
     };
     const pass = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
     const md = `# control-plane benchmark

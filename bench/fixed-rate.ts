@@ -114,8 +114,14 @@ const OWN_HEADERS = new Set(['host', 'connection', 'content-length']);
 /** Serialises each request once: they are sent unchanged thousands of times. */
 function serialise(url: URL, requests: FixedRateOptions['requests']): Buffer[] {
   return requests.map(({ headers, body }) => {
-    const lines = [`POST ${url.pathname}${url.search} HTTP/1.1`, `host: ${url.host}`, 'connection: keep-alive', `content-length: ${Buffer.byteLength(body)}`];
-    for (const [name, value] of Object.entries(headers)) if (!OWN_HEADERS.has(name.toLowerCase())) lines.push(`${name}: ${value}`);
+    const lines = [
+      `POST ${url.pathname}${url.search} HTTP/1.1`,
+      `host: ${url.host}`,
+      'connection: keep-alive',
+      `content-length: ${Buffer.byteLength(body)}`,
+    ];
+    for (const [name, value] of Object.entries(headers))
+      if (!OWN_HEADERS.has(name.toLowerCase())) lines.push(`${name}: ${value}`);
     return Buffer.from(`${lines.join('\r\n')}\r\n\r\n${body}`);
   });
 }
@@ -159,7 +165,11 @@ export async function fixedRate(options: FixedRateOptions): Promise<FixedRateRes
       }
       if (++settled === total) allSettled();
       if (!connection.closed) release(connection);
-      else void open().then((fresh) => (all.push(fresh), release(fresh)), () => undefined);
+      else
+        void open().then(
+          (fresh) => (all.push(fresh), release(fresh)),
+          () => undefined,
+        );
     });
   };
   const release = (connection: Connection) => {

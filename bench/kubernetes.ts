@@ -12,12 +12,31 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { BatchV1Api, CustomObjectsApi, KubernetesObjectApi, PatchStrategy, makeInformer, setHeaderOptions, type KubeConfig, type V1Job } from '@kubernetes/client-node';
+import {
+  BatchV1Api,
+  CustomObjectsApi,
+  KubernetesObjectApi,
+  PatchStrategy,
+  makeInformer,
+  setHeaderOptions,
+  type KubeConfig,
+  type V1Job,
+} from '@kubernetes/client-node';
 import { RenderEventTokens } from '../control-plane/src/auth/render-event-tokens.js';
 import { connectionsOpened, poolConnections } from '../control-plane/src/kubernetes/connection-pool.js';
 import { RenderJobOperator } from '../control-plane/src/kubernetes/operator.js';
-import { buildRenderJob, buildRenderSecret, type RenderPodOptions } from '../control-plane/src/kubernetes/render-pod.js';
-import { FINALIZER, GROUP, PLURAL, VERSION, type RenderJob } from '../control-plane/src/kubernetes/render-job-resource.js';
+import {
+  buildRenderJob,
+  buildRenderSecret,
+  type RenderPodOptions,
+} from '../control-plane/src/kubernetes/render-pod.js';
+import {
+  FINALIZER,
+  GROUP,
+  PLURAL,
+  VERSION,
+  type RenderJob,
+} from '../control-plane/src/kubernetes/render-job-resource.js';
 import { planTable } from '../control-plane/src/plans.js';
 import { startKubernetes, type KubernetesCluster } from '../tests/fixture/kubernetes.js';
 import { waitFor } from '../tests/fixture/ports.js';
@@ -91,12 +110,18 @@ class Created {
  * Creates RenderJobs `${prefix}-N` as a busy API would (50 clients) while `makeJobs` turns them
  * into Jobs as they appear, and times each RenderJob to its Job.
  */
-async function runPhase(cluster: KubernetesCluster, prefix: string, makeJobs: (created: Created) => Promise<void>): Promise<PhaseResult> {
+async function runPhase(
+  cluster: KubernetesCluster,
+  prefix: string,
+  makeJobs: (created: Created) => Promise<void>,
+): Promise<PhaseResult> {
   const admin = cluster.admin();
   const batch = admin.makeApiClient(BatchV1Api);
   const custom = admin.makeApiClient(CustomObjectsApi);
   const jobSeen = new Map<string, number>();
-  const jobs = makeInformer<V1Job>(admin, `/apis/batch/v1/namespaces/${NAMESPACE}/jobs`, () => batch.listNamespacedJob({ namespace: NAMESPACE }));
+  const jobs = makeInformer<V1Job>(admin, `/apis/batch/v1/namespaces/${NAMESPACE}/jobs`, () =>
+    batch.listNamespacedJob({ namespace: NAMESPACE }),
+  );
   jobs.on('add', (job) => {
     const name = job.metadata!.name!;
     if (name.startsWith(`${prefix}-`) && !jobSeen.has(name)) jobSeen.set(name, Date.now());
@@ -118,10 +143,32 @@ async function runPhase(cluster: KubernetesCluster, prefix: string, makeJobs: (c
           apiVersion: `${GROUP}/${VERSION}`,
           kind: 'RenderJob',
           metadata: { name, namespace: NAMESPACE, finalizers: [FINALIZER] },
-          spec: { tier: TIERS[i % TIERS.length], render: { version: 1, video: { source: 's3://bench/clip.mp4' }, script: { text: 'Benchmark.' }, output: { destination: `s3://bench/${name}/` } } },
+          spec: {
+            tier: TIERS[i % TIERS.length],
+            render: {
+              version: 1,
+              video: { source: 's3://bench/clip.mp4' },
+              script: { text: 'Benchmark.' },
+              output: { destination: `s3://bench/${name}/` },
+            },
+          },
         };
         created.set(name, Date.now());
-        renderJobs.push((await custom.patchNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NAMESPACE, plural: PLURAL, name, body, fieldManager: 'bench', force: true }, APPLY)) as RenderJob);
+        renderJobs.push(
+          (await custom.patchNamespacedCustomObject(
+            {
+              group: GROUP,
+              version: VERSION,
+              namespace: NAMESPACE,
+              plural: PLURAL,
+              name,
+              body,
+              fieldManager: 'bench',
+              force: true,
+            },
+            APPLY,
+          )) as RenderJob,
+        );
       }
     }),
   );
@@ -135,7 +182,10 @@ async function runPhase(cluster: KubernetesCluster, prefix: string, makeJobs: (c
   return {
     jobsPerSecond: Math.round((RENDERS / span) * 10) / 10,
     renderJobToJobMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies.at(-1)! },
-    cpuMsPerJob: { client: Math.round(((cpu1.client - cpu0.client) / RENDERS) * 1e4) / 10, apiServer: Math.round(((cpu1.apiServer - cpu0.apiServer) / RENDERS) * 1e4) / 10 },
+    cpuMsPerJob: {
+      client: Math.round(((cpu1.client - cpu0.client) / RENDERS) * 1e4) / 10,
+      apiServer: Math.round(((cpu1.apiServer - cpu0.apiServer) / RENDERS) * 1e4) / 10,
+    },
   };
 }
 
@@ -146,8 +196,22 @@ async function bareClient(kubeConfig: KubeConfig, created: Created): Promise<voi
   await Promise.all(
     Array.from({ length: WORKERS }, async () => {
       for (let renderJob = await created.next(); renderJob; renderJob = await created.next()) {
-        await objects.patch(buildRenderSecret(renderJob, plans, POD), undefined, undefined, 'bench-bare', true, PatchStrategy.ServerSideApply);
-        await objects.patch(buildRenderJob(renderJob, plans, POD), undefined, undefined, 'bench-bare', true, PatchStrategy.ServerSideApply);
+        await objects.patch(
+          buildRenderSecret(renderJob, plans, POD),
+          undefined,
+          undefined,
+          'bench-bare',
+          true,
+          PatchStrategy.ServerSideApply,
+        );
+        await objects.patch(
+          buildRenderJob(renderJob, plans, POD),
+          undefined,
+          undefined,
+          'bench-bare',
+          true,
+          PatchStrategy.ServerSideApply,
+        );
       }
     }),
   );
@@ -158,28 +222,57 @@ async function clear(cluster: KubernetesCluster, prefix: string): Promise<void> 
   const admin = cluster.admin();
   const custom = admin.makeApiClient(CustomObjectsApi);
   const batch = admin.makeApiClient(BatchV1Api);
-  const list = (await custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NAMESPACE, plural: PLURAL })) as { items: RenderJob[] };
+  const list = (await custom.listNamespacedCustomObject({
+    group: GROUP,
+    version: VERSION,
+    namespace: NAMESPACE,
+    plural: PLURAL,
+  })) as { items: RenderJob[] };
   const mine = list.items.filter((rj) => rj.metadata.name!.startsWith(`${prefix}-`));
   // No operator runs to take its finalizer off: the bench does.
   for (const rj of mine) {
-    await custom.patchNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NAMESPACE, plural: PLURAL, name: rj.metadata.name!, body: { metadata: { finalizers: null } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    await custom.patchNamespacedCustomObject(
+      {
+        group: GROUP,
+        version: VERSION,
+        namespace: NAMESPACE,
+        plural: PLURAL,
+        name: rj.metadata.name!,
+        body: { metadata: { finalizers: null } },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
   }
   await cluster.kubectl(['delete', 'renderjobs', '-n', NAMESPACE, '--all', '--wait=true']);
-  await waitFor(async () => (await batch.listNamespacedJob({ namespace: NAMESPACE })).items.length === 0, 'the bare phase to be cleared', 300_000);
+  await waitFor(
+    async () => (await batch.listNamespacedJob({ namespace: NAMESPACE })).items.length === 0,
+    'the bare phase to be cleared',
+    300_000,
+  );
 }
 
 const cluster = await startKubernetes({ nodes: [{ name: 'kwok-node-0', cpu: '1000', memory: '4000Gi', pods: 5000 }] });
 try {
   await cluster.kubectl(['apply', '--server-side', '-k', join(ROOT, 'manifests')]);
   await cluster.kubectl(['scale', '-n', NAMESPACE, 'deployment', '--all', '--replicas=0']);
-  const token = (await cluster.kubectl(['create', 'token', 'cutline-operator', '-n', NAMESPACE, '--duration=2h'])).trim();
+  const token = (
+    await cluster.kubectl(['create', 'token', 'cutline-operator', '-n', NAMESPACE, '--duration=2h'])
+  ).trim();
 
   const bare = await runPhase(cluster, 'bare', (renderJobs) => bareClient(cluster.withToken(token), renderJobs));
   process.stderr.write(`bare client: ${JSON.stringify(bare)}\n`);
   await clear(cluster, 'bare');
 
   const kubeConfig = cluster.withToken(token);
-  const operator = new RenderJobOperator(kubeConfig, { namespace: NAMESPACE, identity: 'bench', plans: planTable(), pod: POD, workers: WORKERS, leaseDurationSeconds: 15, retryPeriodMs: 500 });
+  const operator = new RenderJobOperator(kubeConfig, {
+    namespace: NAMESPACE,
+    identity: 'bench',
+    plans: planTable(),
+    pod: POD,
+    workers: WORKERS,
+    leaseDurationSeconds: 15,
+    retryPeriodMs: 500,
+  });
   operator.start();
   await waitFor(async () => operator.isLeader, 'leadership', 30_000);
   await new Promise((r) => setTimeout(r, 1_000));
@@ -198,11 +291,16 @@ try {
     renders: RENDERS,
     workers: WORKERS,
     bareClient: bare,
-    operator: { ...withOperator, apiRequestsPerRender: Math.round((requests / RENDERS) * 100) / 100, newConnectionsPerRender: Math.round((connections / RENDERS) * 1000) / 1000 },
+    operator: {
+      ...withOperator,
+      apiRequestsPerRender: Math.round((requests / RENDERS) * 100) / 100,
+      newConnectionsPerRender: Math.round((connections / RENDERS) * 1000) / 1000,
+    },
     operatorShareOfLimit: Math.round((withOperator.jobsPerSecond / bare.jobsPerSecond) * 100) / 100,
   };
   await writeFile(join(ROOT, 'bench/results/kubernetes.json'), `${JSON.stringify(result, null, 2)}\n`);
-  const row = (label: string, p: PhaseResult) => `| ${label} | ${p.jobsPerSecond} | ${p.renderJobToJobMs.p50} ms | ${p.renderJobToJobMs.p99} ms | ${p.cpuMsPerJob.client} ms | ${p.cpuMsPerJob.apiServer} ms |`;
+  const row = (label: string, p: PhaseResult) =>
+    `| ${label} | ${p.jobsPerSecond} | ${p.renderJobToJobMs.p50} ms | ${p.renderJobToJobMs.p99} ms | ${p.cpuMsPerJob.client} ms | ${p.cpuMsPerJob.apiServer} ms |`;
   await writeFile(
     join(ROOT, 'bench/results/kubernetes.md'),
     `# Operator benchmark\n\n${result.date}, ${result.machine.cpus} CPUs (${result.machine.model}); kube-apiserver, etcd, controller-manager, scheduler, kwok and the client or operator all on this machine. ` +

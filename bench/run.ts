@@ -49,12 +49,50 @@ async function timed(program: string, args: string[]): Promise<number> {
 
 function bareEncodeArgs(source: string, aspect: Aspect, seconds: number, out: string): string[] {
   const [w, h] = SIZES[aspect];
-  return ['-v', 'error', '-y', '-i', source, '-t', seconds.toFixed(3), '-vf', `scale=${w}:${h}:force_original_aspect_ratio=increase,crop=${w}:${h}`,
-    '-c:v', 'libx264', '-preset', PRESET, '-crf', CRF, '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '160k', out];
+  return [
+    '-v',
+    'error',
+    '-y',
+    '-i',
+    source,
+    '-t',
+    seconds.toFixed(3),
+    '-vf',
+    `scale=${w}:${h}:force_original_aspect_ratio=increase,crop=${w}:${h}`,
+    '-c:v',
+    'libx264',
+    '-preset',
+    PRESET,
+    '-crf',
+    CRF,
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'aac',
+    '-b:a',
+    '160k',
+    out,
+  ];
 }
 
 function renderArgs(source: string, formats: Aspect[], out: string): string[] {
-  return [join(ROOT, 'render-job/bin/cutline-render.js'), '--video', source, '--text', SCRIPT, '--formats', formats.join(','), '--out', out, '--preset', PRESET, '--style', 'karaoke', '--events', 'none'];
+  return [
+    join(ROOT, 'render-job/bin/cutline-render.js'),
+    '--video',
+    source,
+    '--text',
+    SCRIPT,
+    '--formats',
+    formats.join(','),
+    '--out',
+    out,
+    '--preset',
+    PRESET,
+    '--style',
+    'karaoke',
+    '--events',
+    'none',
+  ];
 }
 
 async function main(): Promise<void> {
@@ -65,8 +103,31 @@ async function main(): Promise<void> {
   const source = join(cache, 'source-1080p-75s.mp4');
   if (!existsSync(source)) {
     console.log('bench: generating a 75 s 1080p30 source (once)…');
-    sh('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=s=1920x1080:r=30:d=75', '-f', 'lavfi', '-i', 'sine=f=220:beep_factor=4:d=75',
-      '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', `${source}.tmp.mp4`]);
+    sh('ffmpeg', [
+      '-v',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=s=1920x1080:r=30:d=75',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=f=220:beep_factor=4:d=75',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-crf',
+      '18',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'aac',
+      '-shortest',
+      `${source}.tmp.mp4`,
+    ]);
     sh('mv', [`${source}.tmp.mp4`, source]);
   }
 
@@ -74,7 +135,14 @@ async function main(): Promise<void> {
   const ttsRuns = [];
   for (let i = 0; i < 3; i++) {
     const out = execFileSync(process.execPath, [join(ROOT, 'bench/tts-layout.mjs'), SCRIPT], { encoding: 'utf8' });
-    ttsRuns.push(JSON.parse(out.trim().split('\n').at(-1)!) as { seconds: number; narrationSeconds: number; segments: number; maxRssMb: number });
+    ttsRuns.push(
+      JSON.parse(out.trim().split('\n').at(-1)!) as {
+        seconds: number;
+        narrationSeconds: number;
+        segments: number;
+        maxRssMb: number;
+      },
+    );
   }
   const narrationSeconds = ttsRuns[0]!.narrationSeconds;
 
@@ -85,11 +153,23 @@ async function main(): Promise<void> {
   for (let round = 0; round < 2; round++) {
     for (const aspect of Object.keys(SIZES) as Aspect[]) {
       console.log(`bench: round ${round + 1}, ${aspect} bare encode and single render…`);
-      bare[aspect] = Math.min(bare[aspect], await timed('ffmpeg', bareEncodeArgs(source, aspect, narrationSeconds, join(work, `bare-${aspect.replace(':', 'x')}.mp4`))));
-      single[aspect] = Math.min(single[aspect], await timed(process.execPath, renderArgs(source, [aspect], join(work, `single-${aspect.replace(':', 'x')}`))));
+      bare[aspect] = Math.min(
+        bare[aspect],
+        await timed(
+          'ffmpeg',
+          bareEncodeArgs(source, aspect, narrationSeconds, join(work, `bare-${aspect.replace(':', 'x')}.mp4`)),
+        ),
+      );
+      single[aspect] = Math.min(
+        single[aspect],
+        await timed(process.execPath, renderArgs(source, [aspect], join(work, `single-${aspect.replace(':', 'x')}`))),
+      );
     }
     console.log(`bench: round ${round + 1}, three-format render…`);
-    three = Math.min(three, await timed(process.execPath, renderArgs(source, ['9:16', '1:1', '16:9'], join(work, 'three'))));
+    three = Math.min(
+      three,
+      await timed(process.execPath, renderArgs(source, ['9:16', '1:1', '16:9'], join(work, 'three'))),
+    );
   }
   await rm(work, { recursive: true, force: true });
 
@@ -100,9 +180,26 @@ async function main(): Promise<void> {
   const round2 = (v: number) => Math.round(v * 100) / 100;
   const results = {
     measuredAt: new Date().toISOString(),
-    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGb: round2(totalmem() / 1024 ** 3), node: process.version, ffmpeg: execFileSync('ffmpeg', ['-version'], { encoding: 'utf8' }).split('\n')[0] },
-    settings: { preset: PRESET, crf: Number(CRF), source: '1920x1080 30 fps H.264 + AAC, 75 s', narrationSeconds: round2(narrationSeconds), runs: 'best of 2, interleaved' },
-    single: { renderSeconds: round2(single['9:16']), bareEncodeSeconds: round2(bare['9:16']), ratio: round2(single['9:16'] / bare['9:16']), target: 1.15 },
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      memoryGb: round2(totalmem() / 1024 ** 3),
+      node: process.version,
+      ffmpeg: execFileSync('ffmpeg', ['-version'], { encoding: 'utf8' }).split('\n')[0],
+    },
+    settings: {
+      preset: PRESET,
+      crf: Number(CRF),
+      source: '1920x1080 30 fps H.264 + AAC, 75 s',
+      narrationSeconds: round2(narrationSeconds),
+      runs: 'best of 2, interleaved',
+    },
+    single: {
+      renderSeconds: round2(single['9:16']),
+      bareEncodeSeconds: round2(bare['9:16']),
+      ratio: round2(single['9:16'] / bare['9:16']),
+      target: 1.15,
+    },
     threeFormats: {
       renderSeconds: round2(three),
       sumOfBareEncodesSeconds: round2(sumBare),
@@ -113,7 +210,14 @@ async function main(): Promise<void> {
     },
     bareEncodes: Object.fromEntries(Object.entries(bare).map(([k, v]) => [k, round2(v)])),
     singleRenders: Object.fromEntries(Object.entries(single).map(([k, v]) => [k, round2(v)])),
-    ttsAndLayout: { seconds: round2(tts.seconds), targetSeconds: 2, segments: tts.segments, peakRssMb: round2(maxRss), targetRssMb: 150, runs: ttsRuns.map((r) => round2(r.seconds)) },
+    ttsAndLayout: {
+      seconds: round2(tts.seconds),
+      targetSeconds: 2,
+      segments: tts.segments,
+      peakRssMb: round2(maxRss),
+      targetRssMb: 150,
+      runs: ttsRuns.map((r) => round2(r.seconds)),
+    },
   };
   const pass = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
   const md = `# render-job benchmark
@@ -129,7 +233,11 @@ Source: ${results.settings.source}; narration ${results.settings.narrationSecond
 | speech synthesis + caption layout, ${results.settings.narrationSeconds} s narration | **${results.ttsAndLayout.seconds} s** (runs: ${results.ttsAndLayout.runs.join(', ')}) | ≤ 2 s | ${pass(results.ttsAndLayout.seconds <= 2)} |
 | peak RSS of that Node process | **${results.ttsAndLayout.peakRssMb} MB** | ≤ 150 MB | ${pass(results.ttsAndLayout.peakRssMb <= 150)} |
 
-Bare encodes: ${Object.entries(results.bareEncodes).map(([k, v]) => `${k} ${v} s`).join(', ')}. Single renders: ${Object.entries(results.singleRenders).map(([k, v]) => `${k} ${v} s`).join(', ')}.
+Bare encodes: ${Object.entries(results.bareEncodes)
+    .map(([k, v]) => `${k} ${v} s`)
+    .join(', ')}. Single renders: ${Object.entries(results.singleRenders)
+    .map(([k, v]) => `${k} ${v} s`)
+    .join(', ')}.
 `;
   await writeFile(join(RESULTS, 'render-job.json'), `${JSON.stringify(results, null, 2)}\n`);
   await writeFile(join(RESULTS, 'render-job.md'), md);

@@ -23,9 +23,27 @@ const wav = encodeWav(normalised.pcm);
 let bytes = wav.length;
 for (const aspect of ['9:16', '1:1', '16:9']) {
   const { width, height } = outputSize(aspect, 1080);
-  bytes += buildAss(narration.segments, { style: 'karaoke', width, height, aspect, position: 'bottom', scale: 1, duration: narration.duration, enabled: true }).length;
+  bytes += buildAss(narration.segments, {
+    style: 'karaoke',
+    width,
+    height,
+    aspect,
+    position: 'bottom',
+    scale: 1,
+    duration: narration.duration,
+    enabled: true,
+  }).length;
 }
-bytes += buildSrt(narration.segments, narration.duration).length + buildVtt(narration.segments, narration.duration).length;
+bytes +=
+  buildSrt(narration.segments, narration.duration).length + buildVtt(narration.segments, narration.duration).length;
 bytes += JSON.stringify(buildWordTimings(narration.segments, narration.duration)).length;
 const seconds = (performance.now() - started) / 1000;
-console.log(JSON.stringify({ seconds, narrationSeconds: narration.duration, segments: segments.length, bytes, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
+console.log(
+  JSON.stringify({
+    seconds,
+    narrationSeconds: narration.duration,
+    segments: segments.length,
+    bytes,
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+  }),
+);

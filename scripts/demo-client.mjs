@@ -19,7 +19,10 @@ const ACCOUNT_FILE = '.cutline/demo-account.json';
 async function call(path, init = {}) {
   const response = await fetch(`${api}${path}`, init);
   const body = response.status === 204 ? null : await response.json();
-  if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${path}: ${response.status} ${body?.error?.code ?? ''} ${body?.error?.message ?? ''}`);
+  if (!response.ok)
+    throw new Error(
+      `${init.method ?? 'GET'} ${path}: ${response.status} ${body?.error?.code ?? ''} ${body?.error?.message ?? ''}`,
+    );
   return body;
 }
 
@@ -28,13 +31,21 @@ async function signIn() {
   if (existsSync(ACCOUNT_FILE)) {
     const account = JSON.parse(await readFile(ACCOUNT_FILE, 'utf8'));
     try {
-      return (await call('/v1/auth/login', { method: 'POST', headers: json, body: JSON.stringify(account) })).accessToken;
+      return (await call('/v1/auth/login', { method: 'POST', headers: json, body: JSON.stringify(account) }))
+        .accessToken;
     } catch {
       // A fresh database (.cutline removed): register again below.
     }
   }
-  const account = { email: `demo-${randomBytes(4).toString('hex')}@cutline.local`, password: randomBytes(18).toString('base64url') };
-  const session = await call('/v1/auth/register', { method: 'POST', headers: json, body: JSON.stringify({ ...account, name: 'Demo' }) });
+  const account = {
+    email: `demo-${randomBytes(4).toString('hex')}@cutline.local`,
+    password: randomBytes(18).toString('base64url'),
+  };
+  const session = await call('/v1/auth/register', {
+    method: 'POST',
+    headers: json,
+    body: JSON.stringify({ ...account, name: 'Demo' }),
+  });
   await mkdir('.cutline', { recursive: true });
   await writeFile(ACCOUNT_FILE, JSON.stringify(account), { mode: 0o600 });
   return session.accessToken;
@@ -50,12 +61,18 @@ function bar(progress, stage) {
   }
   const width = 30;
   const filled = Math.round(progress * width);
-  process.stdout.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.round(progress * 100)).padStart(3)}% ${stage ?? ''}`.padEnd(60));
+  process.stdout.write(
+    `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.round(progress * 100)).padStart(3)}% ${stage ?? ''}`.padEnd(
+      60,
+    ),
+  );
 }
 
 /** Follows the render's SSE stream until it ends in a final state. */
 async function follow(token, renderId) {
-  const response = await fetch(`${api}/v1/renders/${renderId}/events`, { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' } });
+  const response = await fetch(`${api}/v1/renders/${renderId}/events`, {
+    headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
+  });
   if (!response.ok || !response.body) throw new Error(`events: ${response.status}`);
   let buffer = '';
   for await (const chunk of response.body) {
@@ -64,13 +81,18 @@ async function follow(token, renderId) {
     while ((end = buffer.indexOf('\n\n')) >= 0) {
       const block = buffer.slice(0, end);
       buffer = buffer.slice(end + 2);
-      const data = block.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
+      const data = block
+        .split('\n')
+        .filter((l) => l.startsWith('data: '))
+        .map((l) => l.slice(6))
+        .join('\n');
       if (!data) continue;
       const event = JSON.parse(data);
       if (event.type === 'progress') bar(event.progress, event.stage);
       if (event.type === 'state') {
-        if (event.state === 'succeeded') return bar(1, 'done'), undefined;
-        if (event.state === 'failed' || event.state === 'canceled') throw new Error(`render ${event.state}: ${event.error?.code ?? ''} ${event.error?.message ?? ''}`);
+        if (event.state === 'succeeded') return (bar(1, 'done'), undefined);
+        if (event.state === 'failed' || event.state === 'canceled')
+          throw new Error(`render ${event.state}: ${event.error?.code ?? ''} ${event.error?.message ?? ''}`);
       }
     }
   }

@@ -28,7 +28,14 @@ import { RenderShow } from './renders/RenderShow';
 // orange and info blue is below 4.5:1.
 const theme = {
   ...defaultTheme,
-  palette: { ...defaultTheme.palette, primary: { main: '#1a56a8' }, secondary: { main: '#3d2b7a' }, warning: { main: '#a04500' }, info: { main: '#01579b' }, success: { main: '#1b5e20' } },
+  palette: {
+    ...defaultTheme.palette,
+    primary: { main: '#1a56a8' },
+    secondary: { main: '#3d2b7a' },
+    warning: { main: '#a04500' },
+    info: { main: '#01579b' },
+    success: { main: '#1b5e20' },
+  },
   // react-admin's own spinners (the app bar's loading indicator) have no label of their own.
   components: {
     ...defaultTheme.components,
@@ -48,7 +55,11 @@ export function App() {
       dataProvider={dataProvider}
       authProvider={authProvider}
       loginPage={LoginPage}
-      dashboard={() => <SignedIn><Dashboard /></SignedIn>}
+      dashboard={() => (
+        <SignedIn>
+          <Dashboard />
+        </SignedIn>
+      )}
       layout={AppLayout}
       theme={theme}
       disableTelemetry
@@ -62,11 +73,46 @@ export function App() {
           <Resource name="renders" list={RenderList} show={RenderShow} options={{ label: 'Renders' }} />
           <Resource name="activity" list={ActivityList} />
           <CustomRoutes>
-            <Route path="/new" element={<SignedIn><NewVideo /></SignedIn>} />
-            <Route path="/batches/:id" element={<SignedIn><BatchShow /></SignedIn>} />
-            <Route path="/team" element={<SignedIn><Team /></SignedIn>} />
-            <Route path="/api-keys" element={<SignedIn><ApiKeys /></SignedIn>} />
-            <Route path="/billing" element={<SignedIn><Billing /></SignedIn>} />
+            <Route
+              path="/new"
+              element={
+                <SignedIn>
+                  <NewVideo />
+                </SignedIn>
+              }
+            />
+            <Route
+              path="/batches/:id"
+              element={
+                <SignedIn>
+                  <BatchShow />
+                </SignedIn>
+              }
+            />
+            <Route
+              path="/team"
+              element={
+                <SignedIn>
+                  <Team />
+                </SignedIn>
+              }
+            />
+            <Route
+              path="/api-keys"
+              element={
+                <SignedIn>
+                  <ApiKeys />
+                </SignedIn>
+              }
+            />
+            <Route
+              path="/billing"
+              element={
+                <SignedIn>
+                  <Billing />
+                </SignedIn>
+              }
+            />
           </CustomRoutes>
           {permissions?.isPlatformAdmin && (
             <>
@@ -75,7 +121,14 @@ export function App() {
               <Resource name="all-renders" list={AllRenderList} options={{ label: 'All renders' }} />
               <Resource name="all-activity" list={AllActivityList} options={{ label: 'All activity' }} />
               <CustomRoutes>
-                <Route path="/system" element={<SignedIn><SystemPage /></SignedIn>} />
+                <Route
+                  path="/system"
+                  element={
+                    <SignedIn>
+                      <SystemPage />
+                    </SignedIn>
+                  }
+                />
               </CustomRoutes>
             </>
           )}

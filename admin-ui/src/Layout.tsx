@@ -14,7 +14,17 @@ import type { ReactNode } from 'react';
 import CheckIcon from '@mui/icons-material/Check';
 import { ListItemIcon, ListItemText, MenuItem } from '@mui/material';
 import { useQuery } from '@tanstack/react-query';
-import { AppBar, Layout, Logout, Menu, UserMenu, useGetIdentity, useNotify, usePermissions, useSidebarState } from 'react-admin';
+import {
+  AppBar,
+  Layout,
+  Logout,
+  Menu,
+  UserMenu,
+  useGetIdentity,
+  useNotify,
+  usePermissions,
+  useSidebarState,
+} from 'react-admin';
 import { api, errorMessage } from './api/http';
 import { loadSession, switchOrganization, type SessionOrganization } from './api/session';
 import type { Permissions } from './api/authProvider';
@@ -35,7 +45,11 @@ export function AppMenu() {
       <Menu.Item to="/activity" primaryText="Activity" leftIcon={<HistoryIcon />} />
       {permissions?.isPlatformAdmin && (
         <>
-          {open && <ListSubheader component="div" sx={{ bgcolor: 'transparent' }}>Operators</ListSubheader>}
+          {open && (
+            <ListSubheader component="div" sx={{ bgcolor: 'transparent' }}>
+              Operators
+            </ListSubheader>
+          )}
           <Menu.Item to="/organizations" primaryText="Organizations" leftIcon={<BusinessIcon />} />
           <Menu.Item to="/users" primaryText="Users" leftIcon={<PeopleIcon />} />
           <Menu.Item to="/all-renders" primaryText="All renders" leftIcon={<VideoLibraryIcon />} />
@@ -62,7 +76,10 @@ function AppUserMenu() {
 function OrganizationSwitcher() {
   const notify = useNotify();
   const current = loadSession()?.organization.id;
-  const me = useQuery({ queryKey: ['me'], queryFn: async () => (await api<{ organizations: SessionOrganization[] }>('/v1/me')).data });
+  const me = useQuery({
+    queryKey: ['me'],
+    queryFn: async () => (await api<{ organizations: SessionOrganization[] }>('/v1/me')).data,
+  });
   const choose = async (id: string) => {
     if (id === current) return;
     try {
@@ -92,7 +109,9 @@ function AppAppBar() {
 export function AppLayout({ children }: { children: ReactNode }) {
   return (
     <LiveRendersProvider>
-      <Layout menu={AppMenu} appBar={AppAppBar}>{children}</Layout>
+      <Layout menu={AppMenu} appBar={AppAppBar}>
+        {children}
+      </Layout>
     </LiveRendersProvider>
   );
 }

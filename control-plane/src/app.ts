@@ -93,7 +93,10 @@ registerAjvFormats();
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: { level: deps.config.logLevel, redact: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie'] },
+    logger: {
+      level: deps.config.logLevel,
+      redact: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie'],
+    },
     bodyLimit: deps.config.http.bodyLimitBytes,
     trustProxy: deps.config.http.trustProxy,
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -112,8 +115,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Cutline API', version: '1', description: 'Narrated, captioned videos from a script. Errors are { error: { code, message, details? } }.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key' } } },
+      info: {
+        title: 'Cutline API',
+        version: '1',
+        description: 'Narrated, captioned videos from a script. Errors are { error: { code, message, details? } }.',
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key' },
+        },
+      },
       security: [{ bearer: [] }, { apiKey: [] }],
     },
   });
@@ -127,16 +139,32 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const apiKeys = new ApiKeysRepository(deps.db);
   const tokens = new AccessTokens(deps.config.auth.jwtSecret, deps.config.auth.accessTokenSeconds);
   const loginFailures = new FailureLimiter(deps.config.auth.accountFailuresPer15Minutes, 15 * 60_000);
-  const service = new AccountsService(accounts, sessions, tokens, deps.config.auth.refreshTokenDays, deps.now, loginFailures);
+  const service = new AccountsService(
+    accounts,
+    sessions,
+    tokens,
+    deps.config.auth.refreshTokenDays,
+    deps.now,
+    loginFailures,
+  );
   const apiKeyCache = deps.credentialChanges ? new ApiKeyCache(deps.credentialChanges) : undefined;
-  const liveStreams = new LiveStreams(createCredentialCheck({ accounts, apiKeys }), { feed: deps.credentialChanges, log: (err) => app.log.warn({ err }, 'could not re-check a live stream') });
+  const liveStreams = new LiveStreams(createCredentialCheck({ accounts, apiKeys }), {
+    feed: deps.credentialChanges,
+    log: (err) => app.log.warn({ err }, 'could not re-check a live stream'),
+  });
   app.addHook('onClose', async () => liveStreams.close());
   // A change made here takes effect at once in this process; others hear it from PostgreSQL.
   const credentialsChanged = (organizationId: string) => {
     apiKeyCache?.forget(organizationId);
     void liveStreams.recheck(organizationId);
   };
-  const authenticate = createAuthenticate({ tokens, accounts, apiKeys, apiKeyCache, ...(deps.now ? { now: deps.now } : {}) });
+  const authenticate = createAuthenticate({
+    tokens,
+    accounts,
+    apiKeys,
+    apiKeyCache,
+    ...(deps.now ? { now: deps.now } : {}),
+  });
 
   const checks = {
     database: async () => void (await deps.db.$queryRaw`SELECT 1`),
@@ -144,23 +172,63 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     eventBus: () => deps.bus.ping(),
   };
   await app.register(healthRoutes, { registry, checks, metricsToken: deps.config.http.metricsToken });
-  await app.register(authRoutes, { service, accounts, authenticate, rateLimitPerMinute: deps.config.auth.rateLimitPerMinute });
+  await app.register(authRoutes, {
+    service,
+    accounts,
+    authenticate,
+    rateLimitPerMinute: deps.config.auth.rateLimitPerMinute,
+  });
   await app.register(apiKeyRoutes, { apiKeys, authenticate, credentialsChanged });
   await app.register(memberRoutes, { accounts, authenticate, credentialsChanged });
   const limits = deps.config.http.previews;
-  const previews = new Previews(deps.catalogue, deps.store, { concurrency: limits.concurrency, perOrganization: limits.perOrganization, maxWaiting: limits.maxWaiting, maxWaitingPerOrganization: limits.maxWaitingPerOrganization });
-  await app.register(catalogueRoutes, { catalogue: deps.catalogue, previews, authenticate, previewsPerMinute: deps.config.http.previews.perUserPerMinute });
+  const previews = new Previews(deps.catalogue, deps.store, {
+    concurrency: limits.concurrency,
+    perOrganization: limits.perOrganization,
+    maxWaiting: limits.maxWaiting,
+    maxWaitingPerOrganization: limits.maxWaitingPerOrganization,
+  });
+  await app.register(catalogueRoutes, {
+    catalogue: deps.catalogue,
+    previews,
+    authenticate,
+    previewsPerMinute: deps.config.http.previews.perUserPerMinute,
+  });
 
   const billingConfig: BillingConfig = deps.billing ?? { kind: 'none', pastDueGraceDays: 7 };
   const pastDueGraceMs = billingConfig.pastDueGraceDays * 86_400_000;
-  const organizationPlans = new OrganizationPlans(accounts, deps.plans, { pastDueGraceMs, billingEnabled: billingConfig.kind === 'stripe', ...(deps.now ? { now: deps.now } : {}) });
+  const organizationPlans = new OrganizationPlans(accounts, deps.plans, {
+    pastDueGraceMs,
+    billingEnabled: billingConfig.kind === 'stripe',
+    ...(deps.now ? { now: deps.now } : {}),
+  });
   const assets = new AssetsRepository(deps.db);
   const renders = new RendersRepository(deps.db);
   const usage = new UsageRepository(deps.db);
-  const activity = (principal: Principal, action: string, subject: { type: string; id: string }, data: Record<string, unknown>) => recordActivity(deps.db, principal, action, subject, data);
+  const activity = (
+    principal: Principal,
+    action: string,
+    subject: { type: string; id: string },
+    data: Record<string, unknown>,
+  ) => recordActivity(deps.db, principal, action, subject, data);
   const uploads = new AssetUploads(assets, deps.store, previews, activity, deps.now);
-  const submissions = new RenderSubmissions(renders, new SubmissionsRepository(deps.db), assets, usage, deps.store, deps.catalogue, deps.now, deps.dispatcher);
-  await app.register(assetRoutes, { assets, uploads, previews, organizationPlans, authenticate, previewsPerMinute: deps.config.http.previews.perUserPerMinute });
+  const submissions = new RenderSubmissions(
+    renders,
+    new SubmissionsRepository(deps.db),
+    assets,
+    usage,
+    deps.store,
+    deps.catalogue,
+    deps.now,
+    deps.dispatcher,
+  );
+  await app.register(assetRoutes, {
+    assets,
+    uploads,
+    previews,
+    organizationPlans,
+    authenticate,
+    previewsPerMinute: deps.config.http.previews.perUserPerMinute,
+  });
   await app.register(renderRoutes, { renders, submissions, organizationPlans, authenticate });
   const batches = new BatchSubmissions(renders, usage, submissions, deps.now, deps.dispatcher);
   await app.register(batchRoutes, { batches, organizationPlans, authenticate });
@@ -169,20 +237,60 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(batchZipRoute, { outputs, store: deps.store, authenticate, activity });
   await app.register(activityRoutes, { db: deps.db, authenticate });
   // The Stripe SDK is loaded only when billing is on.
-  const gateway = billingConfig.kind === 'stripe' ? new (await import('./billing/stripe-gateway.js')).StripeGateway(billingConfig) : undefined;
-  const billing = new BillingService(deps.db, accounts, organizationPlans, gateway, { publicUrl: deps.config.http.publicUrl, pastDueGraceMs });
+  const gateway =
+    billingConfig.kind === 'stripe'
+      ? new (await import('./billing/stripe-gateway.js')).StripeGateway(billingConfig)
+      : undefined;
+  const billing = new BillingService(deps.db, accounts, organizationPlans, gateway, {
+    publicUrl: deps.config.http.publicUrl,
+    pastDueGraceMs,
+  });
   const webhooks = gateway
-    ? { gateway, events: new SubscriptionEvents(deps.db, { planOfLookupKey: (key) => gateway.planOfLookupKey(key), log: (message, data) => app.log.warn(data ?? {}, message) }) }
+    ? {
+        gateway,
+        events: new SubscriptionEvents(deps.db, {
+          planOfLookupKey: (key) => gateway.planOfLookupKey(key),
+          log: (message, data) => app.log.warn(data ?? {}, message),
+        }),
+      }
     : undefined;
-  await app.register(billingRoutes, { billing, db: deps.db, usage, organizationPlans, authenticate, ...(webhooks ? { webhooks } : {}) });
+  await app.register(billingRoutes, {
+    billing,
+    db: deps.db,
+    usage,
+    organizationPlans,
+    authenticate,
+    ...(webhooks ? { webhooks } : {}),
+  });
   const operatorRepository = new OperatorRepository(deps.db);
   await app.register(operatorRoutes, {
-    operator: operatorRepository, submissions, organizationPlans, authenticate, launcher: deps.launcher ?? 'local', checks, credentialsChanged, ...(deps.now ? { now: deps.now } : {}),
+    operator: operatorRepository,
+    submissions,
+    organizationPlans,
+    authenticate,
+    launcher: deps.launcher ?? 'local',
+    checks,
+    credentialsChanged,
+    ...(deps.now ? { now: deps.now } : {}),
   });
-  await app.register(renderEventIntakeRoutes, { bus: deps.bus, tokens: new RenderEventTokens(deps.config.auth.renderEventsKey), organizationOf: (id) => operatorRepository.organizationOfRender(id) });
-  await app.register(eventRoutes, { bus: deps.bus, events: new EventsRepository(deps.db), renders, authenticate, liveStreams });
+  await app.register(renderEventIntakeRoutes, {
+    bus: deps.bus,
+    tokens: new RenderEventTokens(deps.config.auth.renderEventsKey),
+    organizationOf: (id) => operatorRepository.organizationOfRender(id),
+  });
+  await app.register(eventRoutes, {
+    bus: deps.bus,
+    events: new EventsRepository(deps.db),
+    renders,
+    authenticate,
+    liveStreams,
+  });
   if (deps.store instanceof FsObjectStore) {
-    await app.register(fsObjectRoutes, { store: deps.store, maxUploadBytes: Math.max(...Object.values(deps.plans).map((p) => p.maxUploadBytes)), writable: (key) => assets.uploadOpen(key) });
+    await app.register(fsObjectRoutes, {
+      store: deps.store,
+      maxUploadBytes: Math.max(...Object.values(deps.plans).map((p) => p.maxUploadBytes)),
+      writable: (key) => assets.uploadOpen(key),
+    });
   }
   if (ui) await serveAdminUi(app, ui);
   return app;

@@ -8,7 +8,13 @@ describe('billing configuration', () => {
     expect(() => loadConfig({ BILLING: 'stripe' })).toThrow(/STRIPE_SECRET_KEY/);
     expect(() => loadConfig({ BILLING: 'stripe', STRIPE_SECRET_KEY: 'sk_test_1' })).toThrow(/STRIPE_WEBHOOK_SECRET/);
     expect(() => loadConfig({ BILLING: 'paypal' })).toThrow(ConfigError);
-    const billing = loadConfig({ BILLING: 'stripe', STRIPE_SECRET_KEY: 'sk_test_1', STRIPE_WEBHOOK_SECRET: 'whsec_1', STRIPE_API_BASE: 'http://127.0.0.1:12111', STRIPE_PRICE_PRO: 'pro_2027' }).billing;
+    const billing = loadConfig({
+      BILLING: 'stripe',
+      STRIPE_SECRET_KEY: 'sk_test_1',
+      STRIPE_WEBHOOK_SECRET: 'whsec_1',
+      STRIPE_API_BASE: 'http://127.0.0.1:12111',
+      STRIPE_PRICE_PRO: 'pro_2027',
+    }).billing;
     expect(billing).toMatchObject({
       kind: 'stripe',
       api: { host: '127.0.0.1', port: 12111, protocol: 'http' },
@@ -19,9 +25,19 @@ describe('billing configuration', () => {
 
 describe('CUTLINE_PLANS', () => {
   it('overrides plan limits per plan, nested pod limits merged', () => {
-    const config = loadConfig({ CUTLINE_PLANS: JSON.stringify({ free: { rendersPerMonth: 50, batch: true, renderPod: { cpu: '500m' } }, enterprise: { rendersPerMonth: 10_000, overage: true } }) });
+    const config = loadConfig({
+      CUTLINE_PLANS: JSON.stringify({
+        free: { rendersPerMonth: 50, batch: true, renderPod: { cpu: '500m' } },
+        enterprise: { rendersPerMonth: 10_000, overage: true },
+      }),
+    });
     const plans = planTable(config.planOverrides);
-    expect(plans.free).toMatchObject({ rendersPerMonth: 50, batch: true, maxResolution: 720, renderPod: { cpu: '500m', memory: '1Gi' } });
+    expect(plans.free).toMatchObject({
+      rendersPerMonth: 50,
+      batch: true,
+      maxResolution: 720,
+      renderPod: { cpu: '500m', memory: '1Gi' },
+    });
     expect(plans.enterprise).toMatchObject({ rendersPerMonth: 10_000, overage: true });
   });
 
@@ -29,7 +45,9 @@ describe('CUTLINE_PLANS', () => {
     expect(() => loadConfig({ CUTLINE_PLANS: '{' })).toThrow(/CUTLINE_PLANS is not valid JSON/);
     expect(() => loadConfig({ CUTLINE_PLANS: '{"gold":{}}' })).toThrow(/CUTLINE_PLANS/);
     expect(() => loadConfig({ CUTLINE_PLANS: '{"free":{"renderz":3}}' })).toThrow(/CUTLINE_PLANS \/free/);
-    expect(() => loadConfig({ CUTLINE_PLANS: '{"free":{"renderPod":{"gpu":"1"}}}' })).toThrow(/CUTLINE_PLANS \/free\/renderPod/);
+    expect(() => loadConfig({ CUTLINE_PLANS: '{"free":{"renderPod":{"gpu":"1"}}}' })).toThrow(
+      /CUTLINE_PLANS \/free\/renderPod/,
+    );
     expect(() => loadConfig({ CUTLINE_PLANS: '{"free":{"maxResolution":999}}' })).toThrow(/\/free\/maxResolution/);
     expect(() => loadConfig({ CUTLINE_PLANS: '{"pro":{"rendersPerMonth":-1}}' })).toThrow(/\/pro\/rendersPerMonth/);
   });

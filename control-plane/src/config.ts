@@ -27,7 +27,13 @@ export interface ControlPlaneConfig {
     /** CUTLINE_METRICS_TOKEN: the bearer token that /metrics asks for; unset = /metrics is not served. */
     metricsToken: string | undefined;
     /** Preview and voice-sample work (services/previews.ts). */
-    previews: { concurrency: number; perOrganization: number; maxWaiting: number; maxWaitingPerOrganization: number; perUserPerMinute: number };
+    previews: {
+      concurrency: number;
+      perOrganization: number;
+      maxWaiting: number;
+      maxWaitingPerOrganization: number;
+      perUserPerMinute: number;
+    };
     /**
      * How long shutdown waits for requests in progress before it closes their connections
      * (a client that stopped in the middle of sending one would otherwise hold it open).
@@ -129,28 +135,38 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max} (got "${raw}")`);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max} (got "${raw}")`);
   return value;
 }
 
 function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, values: readonly T[], fallback: T): T {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
-  if (!(values as readonly string[]).includes(raw)) throw new ConfigError(`${name} must be one of ${values.join(', ')} (got "${raw}")`);
+  if (!(values as readonly string[]).includes(raw))
+    throw new ConfigError(`${name} must be one of ${values.join(', ')} (got "${raw}")`);
   return raw as T;
 }
 
 function storageConfig(env: NodeJS.ProcessEnv, fallbackKey: string): ControlPlaneConfig['storage'] {
   const endpoint = env.CUTLINE_S3_ENDPOINT;
   if (!endpoint) {
-    return { kind: 'fs', dir: `${env.CUTLINE_DATA_DIR || '.cutline'}/objects`, signingKey: env.CUTLINE_STORAGE_SIGNING_KEY || fallbackKey };
+    return {
+      kind: 'fs',
+      dir: `${env.CUTLINE_DATA_DIR || '.cutline'}/objects`,
+      signingKey: env.CUTLINE_STORAGE_SIGNING_KEY || fallbackKey,
+    };
   }
   if (!/^https?:\/\//.test(endpoint)) throw new ConfigError('CUTLINE_S3_ENDPOINT must be an http(s):// URL');
   const accessKey = env.CUTLINE_S3_ACCESS_KEY;
   const secretKey = env.CUTLINE_S3_SECRET_KEY;
-  if (!accessKey || !secretKey) throw new ConfigError('CUTLINE_S3_ENDPOINT is set, so CUTLINE_S3_ACCESS_KEY and CUTLINE_S3_SECRET_KEY must be set too');
+  if (!accessKey || !secretKey)
+    throw new ConfigError(
+      'CUTLINE_S3_ENDPOINT is set, so CUTLINE_S3_ACCESS_KEY and CUTLINE_S3_SECRET_KEY must be set too',
+    );
   const bucket = env.CUTLINE_S3_BUCKET || 'cutline';
-  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw new ConfigError('CUTLINE_S3_BUCKET is not a valid bucket name');
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket))
+    throw new ConfigError('CUTLINE_S3_BUCKET is not a valid bucket name');
   return { kind: 's3', endpoint, accessKey, secretKey, bucket, region: env.CUTLINE_S3_REGION || 'us-east-1' };
 }
 
@@ -160,8 +176,10 @@ function billingConfig(env: NodeJS.ProcessEnv): BillingConfig {
   if (kind === 'none') return { kind, pastDueGraceDays };
   const secretKey = env.STRIPE_SECRET_KEY;
   const webhookSecret = env.STRIPE_WEBHOOK_SECRET;
-  if (!secretKey || !/^(sk|rk)_(test|live)_/.test(secretKey)) throw new ConfigError('BILLING=stripe needs STRIPE_SECRET_KEY (sk_test_… or sk_live_…)');
-  if (!webhookSecret || !webhookSecret.startsWith('whsec_')) throw new ConfigError('BILLING=stripe needs STRIPE_WEBHOOK_SECRET (whsec_…)');
+  if (!secretKey || !/^(sk|rk)_(test|live)_/.test(secretKey))
+    throw new ConfigError('BILLING=stripe needs STRIPE_SECRET_KEY (sk_test_… or sk_live_…)');
+  if (!webhookSecret || !webhookSecret.startsWith('whsec_'))
+    throw new ConfigError('BILLING=stripe needs STRIPE_WEBHOOK_SECRET (whsec_…)');
   let api: { host: string; port: number; protocol: 'http' | 'https' } | undefined;
   if (env.STRIPE_API_BASE) {
     let url: URL;
@@ -170,12 +188,23 @@ function billingConfig(env: NodeJS.ProcessEnv): BillingConfig {
     } catch {
       throw new ConfigError('STRIPE_API_BASE must be a URL such as http://127.0.0.1:12111');
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError('STRIPE_API_BASE must be http(s)://');
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new ConfigError('STRIPE_API_BASE must be http(s)://');
     const protocol = url.protocol === 'http:' ? 'http' : 'https';
     api = { host: url.hostname, port: Number(url.port || (protocol === 'http' ? 80 : 443)), protocol };
   }
-  const priceLookupKeys = Object.fromEntries(STRIPE_PLANS.map((plan) => [plan, env[`STRIPE_PRICE_${plan.toUpperCase()}`] || `cutline_${plan}_monthly`])) as Record<StripePlanId, string>;
-  return { kind, secretKey, webhookSecret, api, priceLookupKeys, pastDueGraceDays, overageMeterEvent: env.STRIPE_OVERAGE_METER_EVENT || 'cutline_overage_renders' };
+  const priceLookupKeys = Object.fromEntries(
+    STRIPE_PLANS.map((plan) => [plan, env[`STRIPE_PRICE_${plan.toUpperCase()}`] || `cutline_${plan}_monthly`]),
+  ) as Record<StripePlanId, string>;
+  return {
+    kind,
+    secretKey,
+    webhookSecret,
+    api,
+    priceLookupKeys,
+    pastDueGraceDays,
+    overageMeterEvent: env.STRIPE_OVERAGE_METER_EVENT || 'cutline_overage_renders',
+  };
 }
 
 function planOverrides(env: NodeJS.ProcessEnv): PlanOverrides {
@@ -195,7 +224,8 @@ function httpUrl(env: NodeJS.ProcessEnv, name: string): string | undefined {
 
 function metricsToken(env: NodeJS.ProcessEnv): string | undefined {
   const token = env.CUTLINE_METRICS_TOKEN || undefined;
-  if (token !== undefined && token.length < 16) throw new ConfigError('CUTLINE_METRICS_TOKEN must be at least 16 characters');
+  if (token !== undefined && token.length < 16)
+    throw new ConfigError('CUTLINE_METRICS_TOKEN must be at least 16 characters');
   return token;
 }
 
@@ -203,9 +233,15 @@ function trustProxy(env: NodeJS.ProcessEnv): boolean | string[] {
   const raw = env.CUTLINE_TRUST_PROXY?.trim();
   if (!raw || raw === 'false') return false;
   if (raw === 'true') return true;
-  const entries = raw.split(',').map((e) => e.trim()).filter(Boolean);
+  const entries = raw
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
   const bad = entries.find((e) => !/^(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(\/\d{1,3})?)$/.test(e));
-  if (bad) throw new ConfigError(`CUTLINE_TRUST_PROXY must be true, false or a comma list of addresses, CIDR ranges, loopback, linklocal, uniquelocal; "${bad}" is none`);
+  if (bad)
+    throw new ConfigError(
+      `CUTLINE_TRUST_PROXY must be true, false or a comma list of addresses, CIDR ranges, loopback, linklocal, uniquelocal; "${bad}" is none`,
+    );
   return entries;
 }
 
@@ -216,17 +252,22 @@ function trustProxy(env: NodeJS.ProcessEnv): boolean | string[] {
  */
 function refuseRetiredVariables(env: NodeJS.ProcessEnv): void {
   if (env.CUTLINE_RENDER_NATS_URL !== undefined) {
-    throw new ConfigError('CUTLINE_RENDER_NATS_URL is no longer read: render pods report to the API (set CUTLINE_RENDER_EVENTS_URL to the API as pods reach it)');
+    throw new ConfigError(
+      'CUTLINE_RENDER_NATS_URL is no longer read: render pods report to the API (set CUTLINE_RENDER_EVENTS_URL to the API as pods reach it)',
+    );
   }
   if (env.CUTLINE_PLATFORM_ADMINS !== undefined) {
-    throw new ConfigError('CUTLINE_PLATFORM_ADMINS is no longer read: grant operator rights to an existing account with `control-plane admin grant EMAIL`');
+    throw new ConfigError(
+      'CUTLINE_PLATFORM_ADMINS is no longer read: grant operator rights to an existing account with `control-plane admin grant EMAIL`',
+    );
   }
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneConfig {
   refuseRetiredVariables(env);
   const databaseUrl = env.DATABASE_URL || undefined;
-  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new ConfigError('DATABASE_URL must be a postgresql:// URL');
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl))
+    throw new ConfigError('DATABASE_URL must be a postgresql:// URL');
   const port = integer(env, 'PORT', 8080, 0, 65535);
   const host = env.HOST || '127.0.0.1';
   const jwtSecret = env.CUTLINE_JWT_SECRET || randomBytes(32).toString('base64url');
@@ -266,7 +307,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneCo
     planOverrides: planOverrides(env),
     billing: billingConfig(env),
     natsUrl: env.CUTLINE_NATS_URL || undefined,
-    tracing: { otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined, serviceName: env.OTEL_SERVICE_NAME || 'cutline-control-plane' },
+    tracing: {
+      otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined,
+      serviceName: env.OTEL_SERVICE_NAME || 'cutline-control-plane',
+    },
     renderProcessEnv: { PATH: env.PATH ?? '/usr/local/bin:/usr/bin:/bin', ...(env.HOME ? { HOME: env.HOME } : {}) },
     localWorkers: integer(env, 'CUTLINE_LOCAL_WORKERS', 1, 1, 64),
     maxAttempts: integer(env, 'CUTLINE_MAX_ATTEMPTS', 3, 1, 10),

@@ -50,9 +50,18 @@ const log = (line: string) => process.stderr.write(`cutline: ${line}\n`);
 
 // A rejection nobody handled is a bug to log, not a reason to take the API (and in embedded
 // mode every render with it) down; the work it belonged to is retried by its owner.
-process.on('unhandledRejection', (reason) => log(`unhandled rejection (a bug; please report it): ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`));
+process.on('unhandledRejection', (reason) =>
+  log(
+    `unhandled rejection (a bug; please report it): ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`,
+  ),
+);
 
-async function serve(config: ControlPlaneConfig, databaseUrl: string, options: { dispatch: boolean }, onClose: () => Promise<void>): Promise<void> {
+async function serve(
+  config: ControlPlaneConfig,
+  databaseUrl: string,
+  options: { dispatch: boolean },
+  onClose: () => Promise<void>,
+): Promise<void> {
   const tracing = await startTracing(config.tracing);
   const db = createDatabase(databaseUrl);
   const store = await createObjectStore(config);
@@ -66,7 +75,8 @@ async function serve(config: ControlPlaneConfig, databaseUrl: string, options: {
   const dispatcherOptions = {
     maxAttempts: config.maxAttempts,
     pollMs: 2_000,
-    log: (message: string, data?: Record<string, unknown>) => log(`${message}${data ? ` ${JSON.stringify(data)}` : ''}`),
+    log: (message: string, data?: Record<string, unknown>) =>
+      log(`${message}${data ? ` ${JSON.stringify(data)}` : ''}`),
     bus,
     metrics: renderMetrics(registry),
   };
@@ -76,8 +86,15 @@ async function serve(config: ControlPlaneConfig, databaseUrl: string, options: {
   if (config.launcher === 'kubernetes') {
     // Renders become RenderJobs; the operator (its own role) runs them and records the outcome.
     const { KubernetesLauncher, loadKubeConfig } = await loadKubernetes();
-    const launcher: Launcher = new KubernetesLauncher(loadKubeConfig(config), { namespace: config.kubernetes.namespace, maxPending: 200 });
-    dispatcher = new Dispatcher(transitions, launcher, { ...dispatcherOptions, launcherId: KUBERNETES_LAUNCHER_ID, recoverOrphans: false });
+    const launcher: Launcher = new KubernetesLauncher(loadKubeConfig(config), {
+      namespace: config.kubernetes.namespace,
+      maxPending: 200,
+    });
+    dispatcher = new Dispatcher(transitions, launcher, {
+      ...dispatcherOptions,
+      launcherId: KUBERNETES_LAUNCHER_ID,
+      recoverOrphans: false,
+    });
   } else if (options.dispatch) {
     // The lock that tells other replicas this one's renders are not orphans (launcher-lease.ts).
     // While it is lost (the database is away) nothing new starts; renders already running
@@ -92,20 +109,38 @@ async function serve(config: ControlPlaneConfig, databaseUrl: string, options: {
         dispatcher?.resume();
       },
     });
-    const launcher = new LocalLauncher(config.localWorkers, { ...config.renderProcessEnv, ...renderStoreEnvironment(config) });
+    const launcher = new LocalLauncher(config.localWorkers, {
+      ...config.renderProcessEnv,
+      ...renderStoreEnvironment(config),
+    });
     dispatcher = new Dispatcher(transitions, launcher, { ...dispatcherOptions, launcherId: lease.id });
   }
   const app = await buildApp({
-    config, db, store, bus, registry, catalogue: VoiceCatalogue.standard(), plans, billing: config.billing, launcher: config.launcher,
-    uiDir: config.http.uiDir ?? BUNDLED_UI_DIR, credentialChanges, ...(dispatcher ? { dispatcher } : {}),
+    config,
+    db,
+    store,
+    bus,
+    registry,
+    catalogue: VoiceCatalogue.standard(),
+    plans,
+    billing: config.billing,
+    launcher: config.launcher,
+    uiDir: config.http.uiDir ?? BUNDLED_UI_DIR,
+    credentialChanges,
+    ...(dispatcher ? { dispatcher } : {}),
   });
   // Renders beyond the quota on plans with overage go to Stripe as metered usage.
-  const overage = config.billing.kind === 'stripe'
-    ? new OverageReporter(db, new (await import('./billing/stripe-gateway.js')).StripeGateway(config.billing), { log: (message, data) => log(`${message} ${JSON.stringify(data ?? {})}`) })
-    : undefined;
+  const overage =
+    config.billing.kind === 'stripe'
+      ? new OverageReporter(db, new (await import('./billing/stripe-gateway.js')).StripeGateway(config.billing), {
+          log: (message, data) => log(`${message} ${JSON.stringify(data ?? {})}`),
+        })
+      : undefined;
   // In the embedded default the sweeper runs in-process, every ten minutes.
   const sweeper = options.dispatch ? new Sweeper(db, store, log) : undefined;
-  const sweepTimer = sweeper ? setInterval(() => void sweeper.sweep().catch((err: unknown) => log(`sweep failed: ${String(err)}`)), 10 * 60_000) : undefined;
+  const sweepTimer = sweeper
+    ? setInterval(() => void sweeper.sweep().catch((err: unknown) => log(`sweep failed: ${String(err)}`)), 10 * 60_000)
+    : undefined;
   const shutdown = async (signal: string) => {
     log(`${signal}: shutting down`);
     if (sweepTimer) clearInterval(sweepTimer);
@@ -129,7 +164,11 @@ async function serve(config: ControlPlaneConfig, databaseUrl: string, options: {
   overage?.start();
   if (dispatcher) {
     await dispatcher.start();
-    log(config.launcher === 'kubernetes' ? `rendering in Kubernetes (namespace ${config.kubernetes.namespace})` : `rendering with ${config.localWorkers} local worker(s)`);
+    log(
+      config.launcher === 'kubernetes'
+        ? `rendering in Kubernetes (namespace ${config.kubernetes.namespace})`
+        : `rendering with ${config.localWorkers} local worker(s)`,
+    );
   }
 }
 
@@ -138,8 +177,17 @@ async function serve(config: ControlPlaneConfig, databaseUrl: string, options: {
  * 50 MB to the resident memory of an API that launches renders as local processes.
  */
 async function loadKubernetes() {
-  const [launcher, cluster, operator] = await Promise.all([import('./launcher/kubernetes-launcher.js'), import('./kubernetes/cluster-config.js'), import('./kubernetes/operator.js')]);
-  return { KubernetesLauncher: launcher.KubernetesLauncher, loadKubeConfig: cluster.loadKubeConfig, renderPodOptions: cluster.renderPodOptions, RenderJobOperator: operator.RenderJobOperator };
+  const [launcher, cluster, operator] = await Promise.all([
+    import('./launcher/kubernetes-launcher.js'),
+    import('./kubernetes/cluster-config.js'),
+    import('./kubernetes/operator.js'),
+  ]);
+  return {
+    KubernetesLauncher: launcher.KubernetesLauncher,
+    loadKubeConfig: cluster.loadKubeConfig,
+    renderPodOptions: cluster.renderPodOptions,
+    RenderJobOperator: operator.RenderJobOperator,
+  };
 }
 
 /** The operator role: reconciles RenderJobs while it holds the Lease; /metrics and /healthz. */
@@ -155,7 +203,10 @@ async function runOperator(config: ControlPlaneConfig): Promise<void> {
   // Outcomes are recorded through the outbox; relay it too, so events flow while the API is down.
   const relay = db && bus ? new OutboxRelay(db, bus, 200, (err) => log(`outbox relay: ${String(err)}`)) : undefined;
   const transitions = db ? new RenderTransitions(db, new UsageRepository(db), plans) : undefined;
-  const records = transitions && store ? new ClusterRenderRecords(transitions, store, { metrics: renderMetrics(registry) }) : undefined;
+  const records =
+    transitions && store
+      ? new ClusterRenderRecords(transitions, store, { metrics: renderMetrics(registry) })
+      : undefined;
   const operator = new RenderJobOperator(kubeConfig, {
     namespace: config.kubernetes.namespace,
     identity: config.kubernetes.operatorId,
@@ -169,14 +220,22 @@ async function runOperator(config: ControlPlaneConfig): Promise<void> {
     log: (message, data) => log(`${message}${data ? ` ${JSON.stringify(data)}` : ''}`),
   });
   // Pods publish progress to the bus only; the leader records it on the render.
-  const stopProgress = bus && transitions
-    ? recordClusterProgress(bus, transitions, { isLeader: () => operator.isLeader, onError: (err) => log(`progress: ${String(err)}`) })
-    : undefined;
+  const stopProgress =
+    bus && transitions
+      ? recordClusterProgress(bus, transitions, {
+          isLeader: () => operator.isLeader,
+          onError: (err) => log(`progress: ${String(err)}`),
+        })
+      : undefined;
   const server = createServer((request, response) => {
     if (request.url === '/metrics') {
-      void registry.metrics().then((text) => response.writeHead(200, { 'content-type': registry.contentType }).end(text));
+      void registry
+        .metrics()
+        .then((text) => response.writeHead(200, { 'content-type': registry.contentType }).end(text));
     } else if (request.url === '/healthz') {
-      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', leader: operator.isLeader }));
+      response
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ status: 'ok', leader: operator.isLeader }));
     } else {
       response.writeHead(404).end();
     }
@@ -196,7 +255,9 @@ async function runOperator(config: ControlPlaneConfig): Promise<void> {
   process.once('SIGINT', () => void shutdown('SIGINT'));
   relay?.start();
   operator.start();
-  log(`operator ${config.kubernetes.operatorId} watching namespace ${config.kubernetes.namespace}${records ? '' : ' (no DATABASE_URL: RenderJob status only)'}`);
+  log(
+    `operator ${config.kubernetes.operatorId} watching namespace ${config.kubernetes.namespace}${records ? '' : ' (no DATABASE_URL: RenderJob status only)'}`,
+  );
 }
 
 /** `admin grant|revoke EMAIL` and `admin list`: on DATABASE_URL, or the embedded database. */

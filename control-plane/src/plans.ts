@@ -50,18 +50,100 @@ export interface RenderPodLimits {
 const GB = 1024 ** 3;
 
 export const DEFAULT_PLANS: Record<PlanId, Plan> = {
-  free: { id: 'free', priceMonthlyUsd: 0, rendersPerMonth: 3, maxNarrationSeconds: 30, maxResolution: 720, retentionDays: 1, batch: false, concurrency: 1, priorityClass: 'cutline-free', priority: 100, watermark: true, maxUploadBytes: 1 * GB, maxSourceSeconds: 600, renderPod: { cpu: '1', memory: '1Gi', scratch: '4Gi', deadlineSeconds: 900 }, overage: false },
-  starter: { id: 'starter', priceMonthlyUsd: 9, rendersPerMonth: 25, maxNarrationSeconds: 60, maxResolution: 1080, retentionDays: 3, batch: false, concurrency: 2, priorityClass: 'cutline-starter', priority: 200, watermark: false, maxUploadBytes: 2 * GB, maxSourceSeconds: 1800, renderPod: { cpu: '1', memory: '2Gi', scratch: '8Gi', deadlineSeconds: 1800 }, overage: false },
-  pro: { id: 'pro', priceMonthlyUsd: 29, rendersPerMonth: 100, maxNarrationSeconds: null, maxResolution: 1080, retentionDays: 7, batch: true, concurrency: 4, priorityClass: 'cutline-pro', priority: 300, watermark: false, maxUploadBytes: 4 * GB, maxSourceSeconds: 3600, renderPod: { cpu: '2', memory: '4Gi', scratch: '16Gi', deadlineSeconds: 3600 }, overage: false },
-  business: { id: 'business', priceMonthlyUsd: 99, rendersPerMonth: 500, maxNarrationSeconds: null, maxResolution: 2160, retentionDays: 7, batch: true, concurrency: 10, priorityClass: 'cutline-business', priority: 400, watermark: false, maxUploadBytes: 8 * GB, maxSourceSeconds: 3 * 3600, renderPod: { cpu: '4', memory: '8Gi', scratch: '32Gi', deadlineSeconds: 7200 }, overage: false },
-  enterprise: { id: 'enterprise', priceMonthlyUsd: null, rendersPerMonth: null, maxNarrationSeconds: null, maxResolution: 2160, retentionDays: 30, batch: true, concurrency: 50, priorityClass: 'cutline-enterprise', priority: 500, watermark: false, maxUploadBytes: 16 * GB, maxSourceSeconds: 4 * 3600, renderPod: { cpu: '4', memory: '8Gi', scratch: '64Gi', deadlineSeconds: 4 * 3600 }, overage: false },
+  free: {
+    id: 'free',
+    priceMonthlyUsd: 0,
+    rendersPerMonth: 3,
+    maxNarrationSeconds: 30,
+    maxResolution: 720,
+    retentionDays: 1,
+    batch: false,
+    concurrency: 1,
+    priorityClass: 'cutline-free',
+    priority: 100,
+    watermark: true,
+    maxUploadBytes: 1 * GB,
+    maxSourceSeconds: 600,
+    renderPod: { cpu: '1', memory: '1Gi', scratch: '4Gi', deadlineSeconds: 900 },
+    overage: false,
+  },
+  starter: {
+    id: 'starter',
+    priceMonthlyUsd: 9,
+    rendersPerMonth: 25,
+    maxNarrationSeconds: 60,
+    maxResolution: 1080,
+    retentionDays: 3,
+    batch: false,
+    concurrency: 2,
+    priorityClass: 'cutline-starter',
+    priority: 200,
+    watermark: false,
+    maxUploadBytes: 2 * GB,
+    maxSourceSeconds: 1800,
+    renderPod: { cpu: '1', memory: '2Gi', scratch: '8Gi', deadlineSeconds: 1800 },
+    overage: false,
+  },
+  pro: {
+    id: 'pro',
+    priceMonthlyUsd: 29,
+    rendersPerMonth: 100,
+    maxNarrationSeconds: null,
+    maxResolution: 1080,
+    retentionDays: 7,
+    batch: true,
+    concurrency: 4,
+    priorityClass: 'cutline-pro',
+    priority: 300,
+    watermark: false,
+    maxUploadBytes: 4 * GB,
+    maxSourceSeconds: 3600,
+    renderPod: { cpu: '2', memory: '4Gi', scratch: '16Gi', deadlineSeconds: 3600 },
+    overage: false,
+  },
+  business: {
+    id: 'business',
+    priceMonthlyUsd: 99,
+    rendersPerMonth: 500,
+    maxNarrationSeconds: null,
+    maxResolution: 2160,
+    retentionDays: 7,
+    batch: true,
+    concurrency: 10,
+    priorityClass: 'cutline-business',
+    priority: 400,
+    watermark: false,
+    maxUploadBytes: 8 * GB,
+    maxSourceSeconds: 3 * 3600,
+    renderPod: { cpu: '4', memory: '8Gi', scratch: '32Gi', deadlineSeconds: 7200 },
+    overage: false,
+  },
+  enterprise: {
+    id: 'enterprise',
+    priceMonthlyUsd: null,
+    rendersPerMonth: null,
+    maxNarrationSeconds: null,
+    maxResolution: 2160,
+    retentionDays: 30,
+    batch: true,
+    concurrency: 50,
+    priorityClass: 'cutline-enterprise',
+    priority: 500,
+    watermark: false,
+    maxUploadBytes: 16 * GB,
+    maxSourceSeconds: 4 * 3600,
+    renderPod: { cpu: '4', memory: '8Gi', scratch: '64Gi', deadlineSeconds: 4 * 3600 },
+    overage: false,
+  },
 };
 
 export type PlanTable = Record<PlanId, Plan>;
 
 /** An object whose every field is optional and which refuses unknown fields. */
 function partialStrict<P extends Type.TProperties>(properties: P) {
-  const optional = Object.fromEntries(Object.entries(properties).map(([k, v]) => [k, Type.Optional(v)])) as { [K in keyof P]: Type.TOptional<P[K]> };
+  const optional = Object.fromEntries(Object.entries(properties).map(([k, v]) => [k, Type.Optional(v)])) as {
+    [K in keyof P]: Type.TOptional<P[K]>;
+  };
   return Type.Object(optional, { additionalProperties: false });
 }
 
@@ -86,7 +168,9 @@ const PlanOverride = partialStrict({
   }),
   overage: Type.Boolean(),
 });
-const PlanOverrides = partialStrict(Object.fromEntries(PLAN_IDS.map((id) => [id, PlanOverride])) as Record<PlanId, typeof PlanOverride>);
+const PlanOverrides = partialStrict(
+  Object.fromEntries(PLAN_IDS.map((id) => [id, PlanOverride])) as Record<PlanId, typeof PlanOverride>,
+);
 export type PlanOverrides = Static<typeof PlanOverrides>;
 const checkOverrides = Compile(PlanOverrides);
 
@@ -108,7 +192,9 @@ export function parsePlanOverrides(json: string): PlanOverrides {
 /** Merges per-plan overrides (already parsed from configuration) onto the defaults. */
 export function planTable(overrides: PlanOverrides = {}): PlanTable {
   const table = structuredClone(DEFAULT_PLANS);
-  for (const [id, override] of Object.entries(overrides) as Array<[PlanId, Partial<Omit<Plan, 'renderPod'>> & { renderPod?: Partial<RenderPodLimits> }]>) {
+  for (const [id, override] of Object.entries(overrides) as Array<
+    [PlanId, Partial<Omit<Plan, 'renderPod'>> & { renderPod?: Partial<RenderPodLimits> }]
+  >) {
     table[id] = { ...table[id], ...override, renderPod: { ...table[id].renderPod, ...override.renderPod }, id };
   }
   return table;

@@ -58,14 +58,18 @@ export async function schemaDiffSql(options: DiffOptions): Promise<string> {
         '',
       ].join('\n'),
     );
-    return await run(process.execPath, [PRISMA6_CLI, 'migrate', 'diff', '--config', config, ...fromArgs, '--to-schema-datamodel', toPath, '--script'], {
-      ...process.env,
-      DATABASE_URL: options.databaseUrl,
-      // Any existing file stops the CLI from downloading engines it will not run.
-      PRISMA_SCHEMA_ENGINE_BINARY: process.execPath,
-      PRISMA_QUERY_ENGINE_LIBRARY: process.execPath,
-      PRISMA_HIDE_UPDATE_MESSAGE: '1',
-    });
+    return await run(
+      process.execPath,
+      [PRISMA6_CLI, 'migrate', 'diff', '--config', config, ...fromArgs, '--to-schema-datamodel', toPath, '--script'],
+      {
+        ...process.env,
+        DATABASE_URL: options.databaseUrl,
+        // Any existing file stops the CLI from downloading engines it will not run.
+        PRISMA_SCHEMA_ENGINE_BINARY: process.execPath,
+        PRISMA_QUERY_ENGINE_LIBRARY: process.execPath,
+        PRISMA_HIDE_UPDATE_MESSAGE: '1',
+      },
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -79,7 +83,9 @@ function run(program: string, args: string[], env: NodeJS.ProcessEnv): Promise<s
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolvePromise(stdout) : reject(new Error(`prisma migrate diff failed (${code}): ${stderr.trim()}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolvePromise(stdout) : reject(new Error(`prisma migrate diff failed (${code}): ${stderr.trim()}`)),
+    );
   });
 }
 

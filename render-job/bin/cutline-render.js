@@ -14,10 +14,13 @@ if (process.argv.includes('--exit-with-parent')) {
     if (process.ppid !== parent) controller.abort();
   }, 500).unref();
 }
-const code = await main(process.argv.slice(2).filter((a) => a !== '--exit-with-parent'), {
-  stdout: process.stdout,
-  stderr: process.stderr,
-  env: process.env,
-  signal: controller.signal,
-});
+const code = await main(
+  process.argv.slice(2).filter((a) => a !== '--exit-with-parent'),
+  {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    signal: controller.signal,
+  },
+);
 process.exitCode = code;

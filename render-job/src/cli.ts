@@ -129,13 +129,21 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
   const openaiBaseUrl = config.openaiBaseUrl;
   const catalogue = VoiceCatalogue.standard(
-    openaiBaseUrl ? { baseUrl: openaiBaseUrl, model: config.openaiModel, ...(config.openaiApiKey ? { apiKey: config.openaiApiKey } : {}) } : undefined,
+    openaiBaseUrl
+      ? {
+          baseUrl: openaiBaseUrl,
+          model: config.openaiModel,
+          ...(config.openaiApiKey ? { apiKey: config.openaiApiKey } : {}),
+        }
+      : undefined,
   );
 
   if (values['list-voices']) {
     const voices = await catalogue.list();
     if (values.json) io.stdout.write(`${JSON.stringify(voices, null, 2)}\n`);
-    else for (const v of voices) io.stdout.write(`${v.id.padEnd(40)} ${v.language.padEnd(10)} ${v.gender.padEnd(8)} ${v.label}\n`);
+    else
+      for (const v of voices)
+        io.stdout.write(`${v.id.padEnd(40)} ${v.language.padEnd(10)} ${v.gender.padEnd(8)} ${v.label}\n`);
     return EXIT_OK;
   }
   if (values['list-styles']) {
@@ -159,7 +167,11 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
   // A spec from the control plane may carry an OpenAI-compatible server of its own.
   const catalogueForSpec = spec.voice.openai
-    ? VoiceCatalogue.standard({ baseUrl: spec.voice.openai.baseUrl, model: spec.voice.openai.model, ...(config.openaiApiKey ? { apiKey: config.openaiApiKey } : {}) })
+    ? VoiceCatalogue.standard({
+        baseUrl: spec.voice.openai.baseUrl,
+        model: spec.voice.openai.model,
+        ...(config.openaiApiKey ? { apiKey: config.openaiApiKey } : {}),
+      })
     : catalogue;
 
   let events: EventSink;
@@ -180,10 +192,14 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     ...(io.signal ? { signal: io.signal } : {}),
   });
   await events.close();
-  await writeTerminationLog(values['termination-log'], outcome.ok ? { ok: true } : { code: outcome.error.code, message: outcome.error.message });
+  await writeTerminationLog(
+    values['termination-log'],
+    outcome.ok ? { ok: true } : { code: outcome.error.code, message: outcome.error.message },
+  );
   if (outcome.ok) {
     if (values.events === undefined && io.stdout.isTTY) {
-      for (const v of outcome.manifest.videos) io.stdout.write(`  ${v.aspect.padEnd(5)} ${v.width}x${v.height}  ${v.uri}\n`);
+      for (const v of outcome.manifest.videos)
+        io.stdout.write(`  ${v.aspect.padEnd(5)} ${v.width}x${v.height}  ${v.uri}\n`);
     }
     return EXIT_OK;
   }
@@ -234,9 +250,12 @@ async function specFromArgs(values: ArgValues): Promise<unknown> {
   }
   if (text === undefined) throw new RenderError('CUTLINE_INVALID_SPEC', 'Give the script with --text or --text-file.');
   const voice = str('voice');
-  const formats = str('formats')?.split(',').map((f) => f.trim()) as Aspect[] | undefined;
+  const formats = str('formats')
+    ?.split(',')
+    .map((f) => f.trim()) as Aspect[] | undefined;
   for (const f of formats ?? []) {
-    if (!(ASPECTS as readonly string[]).includes(f)) throw new RenderError('CUTLINE_INVALID_SPEC', `Unknown format "${f}"; use ${ASPECTS.join(', ')}.`);
+    if (!(ASPECTS as readonly string[]).includes(f))
+      throw new RenderError('CUTLINE_INVALID_SPEC', `Unknown format "${f}"; use ${ASPECTS.join(', ')}.`);
   }
   const localPath = (p: string) => (/^[a-z][a-z0-9+.-]*:\/\//i.test(p) ? p : resolve(p));
   const spec: Record<string, unknown> = {
@@ -257,7 +276,14 @@ async function specFromArgs(values: ArgValues): Promise<unknown> {
     ...(formats ? { formats } : {}),
     ...(str('fit') ? { fit: str('fit') } : {}),
     ...(numberFlag('max-resolution') !== undefined ? { maxResolution: numberFlag('max-resolution') } : {}),
-    ...(str('logo') ? { logo: { source: localPath(str('logo')!), ...(str('logo-position') ? { position: str('logo-position') } : {}) } } : {}),
+    ...(str('logo')
+      ? {
+          logo: {
+            source: localPath(str('logo')!),
+            ...(str('logo-position') ? { position: str('logo-position') } : {}),
+          },
+        }
+      : {}),
     audio: {
       original: values['drop-audio'] ? 'drop' : 'duck',
       ...(str('music') ? { music: { source: localPath(str('music')!) } } : {}),
@@ -270,14 +296,20 @@ async function specFromArgs(values: ArgValues): Promise<unknown> {
   return spec;
 }
 
-async function eventSink(flag: string | undefined, io: CliIo, defaultNats: string | undefined, events: { url: string | undefined; token: string | undefined }): Promise<EventSink> {
+async function eventSink(
+  flag: string | undefined,
+  io: CliIo,
+  defaultNats: string | undefined,
+  events: { url: string | undefined; token: string | undefined },
+): Promise<EventSink> {
   const sinks: EventSink[] = [];
   if (flag === undefined) {
     sinks.push(io.stderr.isTTY ? new TtyProgressSink(io.stderr) : new JsonLinesSink(io.stdout));
   } else if (flag === 'stdout') {
     sinks.push(new JsonLinesSink(io.stdout));
   } else if (flag === 'http') {
-    if (!events.url || !events.token) throw new Error('--events http needs CUTLINE_EVENTS_URL and CUTLINE_EVENTS_TOKEN');
+    if (!events.url || !events.token)
+      throw new Error('--events http needs CUTLINE_EVENTS_URL and CUTLINE_EVENTS_TOKEN');
     sinks.push(new HttpEventSink(events.url, events.token));
   } else if (flag.startsWith('nats://') || flag === 'nats') {
     sinks.push(await NatsSink.connect(flag === 'nats' ? (defaultNats ?? 'nats://127.0.0.1:4222') : flag));

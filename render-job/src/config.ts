@@ -49,12 +49,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RenderJobConfi
   if (endpoint) {
     const accessKey = env.CUTLINE_S3_ACCESS_KEY;
     const secretKey = env.CUTLINE_S3_SECRET_KEY;
-    if (!accessKey || !secretKey) throw new ConfigError('CUTLINE_S3_ENDPOINT is set, so CUTLINE_S3_ACCESS_KEY and CUTLINE_S3_SECRET_KEY must be set too.');
+    if (!accessKey || !secretKey)
+      throw new ConfigError(
+        'CUTLINE_S3_ENDPOINT is set, so CUTLINE_S3_ACCESS_KEY and CUTLINE_S3_SECRET_KEY must be set too.',
+      );
     s3 = { ...parseS3Endpoint(endpoint), accessKey, secretKey, region: env.CUTLINE_S3_REGION ?? 'us-east-1' };
   }
   const concurrency = Number(env.CUTLINE_TTS_CONCURRENCY ?? 4);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
-    throw new ConfigError(`CUTLINE_TTS_CONCURRENCY must be an integer from 1 to 64 (got "${env.CUTLINE_TTS_CONCURRENCY}")`);
+    throw new ConfigError(
+      `CUTLINE_TTS_CONCURRENCY must be an integer from 1 to 64 (got "${env.CUTLINE_TTS_CONCURRENCY}")`,
+    );
   }
   return {
     s3,

@@ -9,7 +9,10 @@ export const RENDER_ERROR_CODES = {
   CUTLINE_INPUT_EMPTY: { retryable: false, message: 'An input file is empty (0 bytes).' },
   CUTLINE_INPUT_TOO_LARGE: { retryable: false, message: 'An input file is larger than allowed.' },
   CUTLINE_INPUT_NOT_VIDEO: { retryable: false, message: 'The input is not a decodable video.' },
-  CUTLINE_INPUT_FORMAT_NOT_ALLOWED: { retryable: false, message: 'The input is of a container format that is not accepted.' },
+  CUTLINE_INPUT_FORMAT_NOT_ALLOWED: {
+    retryable: false,
+    message: 'The input is of a container format that is not accepted.',
+  },
   CUTLINE_INPUT_NO_VIDEO_STREAM: { retryable: false, message: 'The input has no video stream.' },
   CUTLINE_INPUT_CORRUPT: { retryable: false, message: 'The input video is truncated or corrupt.' },
   CUTLINE_INPUT_DIMENSIONS: { retryable: false, message: 'The input video dimensions are out of range.' },
@@ -56,7 +59,12 @@ export class RenderError extends Error {
   }
 
   toJSON(): { code: RenderErrorCode; message: string; retryable: boolean; details?: Record<string, unknown> } {
-    return { code: this.code, message: this.message, retryable: this.retryable, ...(this.details ? { details: this.details } : {}) };
+    return {
+      code: this.code,
+      message: this.message,
+      retryable: this.retryable,
+      ...(this.details ? { details: this.details } : {}),
+    };
   }
 }
 

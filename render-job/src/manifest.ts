@@ -29,7 +29,13 @@ export interface RenderManifest {
   thumbnail?: ManifestFile;
   sidecars: { srt?: ManifestFile; vtt?: ManifestFile; words?: ManifestFile };
   source: { width: number; height: number; durationSeconds: number; codec: string; rotation: number };
-  timings: { fetchSeconds: number; synthesisSeconds: number; encodeSeconds: number; publishSeconds: number; totalSeconds: number };
+  timings: {
+    fetchSeconds: number;
+    synthesisSeconds: number;
+    encodeSeconds: number;
+    publishSeconds: number;
+    totalSeconds: number;
+  };
   /** Seconds of output per second of wall time. */
   realtimeFactor: number;
 }

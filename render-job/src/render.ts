@@ -37,9 +37,7 @@ export interface RenderDeps {
   now?: () => number;
 }
 
-export type RenderOutcome =
-  | { ok: true; manifest: RenderManifest }
-  | { ok: false; error: RenderError };
+export type RenderOutcome = { ok: true; manifest: RenderManifest } | { ok: false; error: RenderError };
 
 export async function runRender(spec: RenderSpec, deps: RenderDeps): Promise<RenderOutcome> {
   const now = deps.now ?? Date.now;
@@ -49,7 +47,13 @@ export async function runRender(spec: RenderSpec, deps: RenderDeps): Promise<Ren
   const scratch = await mkdtemp(join(deps.scratchDir, 'cutline-render-'));
   try {
     const manifest = await renderInScratch(spec, deps, scratch, tracker, started, now);
-    await deps.events.emit({ type: 'state', renderId: spec.id, state: 'succeeded', manifest, at: new Date(now()).toISOString() });
+    await deps.events.emit({
+      type: 'state',
+      renderId: spec.id,
+      state: 'succeeded',
+      manifest,
+      at: new Date(now()).toISOString(),
+    });
     return { ok: true, manifest };
   } catch (err) {
     const error = deps.signal?.aborted ? new RenderError('CUTLINE_CANCELED') : toRenderError(err);
@@ -88,7 +92,13 @@ async function renderInScratch(
 
   tracker.report('fetching', 0);
   const fetchStarted = now();
-  const fetchOptions = (name: string) => ({ scratchDir: scratch, name, maxBytes: spec.limits.maxInputBytes, s3: deps.s3, ...(signal ? { signal } : {}) });
+  const fetchOptions = (name: string) => ({
+    scratchDir: scratch,
+    name,
+    maxBytes: spec.limits.maxInputBytes,
+    s3: deps.s3,
+    ...(signal ? { signal } : {}),
+  });
   const videoPath = await fetchInput(spec.video.source, fetchOptions('source-video'));
   const logoPath = spec.logo ? await fetchInput(spec.logo.source, fetchOptions('logo')) : undefined;
   const musicPath = spec.audio.music ? await fetchInput(spec.audio.music.source, fetchOptions('music')) : undefined;
@@ -96,7 +106,10 @@ async function renderInScratch(
   checkCanceled();
 
   tracker.report('probing', 0);
-  const source = await probeVideo(videoPath, { maxBytes: spec.limits.maxInputBytes, maxSeconds: spec.limits.maxInputSeconds });
+  const source = await probeVideo(videoPath, {
+    maxBytes: spec.limits.maxInputBytes,
+    maxSeconds: spec.limits.maxInputSeconds,
+  });
   if (logoPath) await probeAuxiliary(logoPath, 'image');
   if (musicPath) await probeAuxiliary(musicPath, 'audio');
   checkCanceled();
@@ -172,7 +185,9 @@ async function renderInScratch(
     extend: spec.video.extend,
     fps: spec.encoding.fps,
     ...(deps.fontsDir ? { fontsDir: deps.fontsDir } : {}),
-    ...(spec.logo && logoPath ? { logo: { path: logoPath, position: spec.logo.position, opacity: spec.logo.opacity, scale: spec.logo.scale } } : {}),
+    ...(spec.logo && logoPath
+      ? { logo: { path: logoPath, position: spec.logo.position, opacity: spec.logo.opacity, scale: spec.logo.scale } }
+      : {}),
     audio: {
       original: spec.audio.original,
       originalGainDb: spec.audio.originalGainDb,
@@ -207,7 +222,11 @@ async function renderInScratch(
   // a reader that finds manifest.json finds every file it lists.
   const files = new Map<string, ManifestFile>();
   for (const artifact of artifacts) {
-    files.set(artifact.name, { name: artifact.name, uri: artifactUri(spec.output.destination, artifact.name), bytes: (await stat(artifact.localPath)).size });
+    files.set(artifact.name, {
+      name: artifact.name,
+      uri: artifactUri(spec.output.destination, artifact.name),
+      bytes: (await stat(artifact.localPath)).size,
+    });
   }
   const narrationSeconds = Math.round(narration.duration * 1000) / 1000;
   const manifest: RenderManifest = {
@@ -225,7 +244,13 @@ async function renderInScratch(
         return { aspect: o.aspect!, ...file, width: o.width, height: o.height, durationSeconds: narrationSeconds };
       }),
     sidecars: {},
-    source: { width: source.width, height: source.height, durationSeconds: source.duration, codec: source.codec, rotation: source.rotation },
+    source: {
+      width: source.width,
+      height: source.height,
+      durationSeconds: source.duration,
+      codec: source.codec,
+      rotation: source.rotation,
+    },
     timings: {
       fetchSeconds: round2(fetchSeconds),
       synthesisSeconds: round2(synthesisSeconds),

@@ -26,14 +26,21 @@ function holdsDefaults(schema: unknown): boolean {
 
 /** True when anything inside the schema (not the schema itself) declares a default. */
 function membersHoldDefaults(schema: object): boolean {
-  return Object.entries(schema).some(([key, inner]) => key !== 'default' && (Array.isArray(inner) ? inner.some(holdsDefaults) : holdsDefaults(inner)));
+  return Object.entries(schema).some(
+    ([key, inner]) => key !== 'default' && (Array.isArray(inner) ? inner.some(holdsDefaults) : holdsDefaults(inner)),
+  );
 }
 
 /** Compiles the defaults of `schema` into a function that fills them in, in place where it can. */
 export function compileDefaults(schema: TSchema): ApplyDefaults {
   const own = 'default' in schema ? (schema as { default: unknown }).default : undefined;
   const withDefault = (inner: ApplyDefaults): ApplyDefaults =>
-    own === undefined ? inner : (value) => inner(value === undefined ? (typeof own === 'function' ? (own as () => unknown)() : Value.Clone(own)) : value);
+    own === undefined
+      ? inner
+      : (value) =>
+          inner(
+            value === undefined ? (typeof own === 'function' ? (own as () => unknown)() : Value.Clone(own)) : value,
+          );
 
   if (Type.IsObject(schema)) {
     const properties = Object.entries(schema.properties as Record<string, TSchema>).map(([key, property]) => ({

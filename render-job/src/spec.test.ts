@@ -55,7 +55,9 @@ describe('adoptRenderSpec', () => {
   });
 
   it('refuses what parseRenderSpec refuses', () => {
-    expect(() => adoptRenderSpec({ ...minimal, formats: ['4:3'] })).toThrow(expect.objectContaining({ code: 'CUTLINE_INVALID_SPEC' }));
+    expect(() => adoptRenderSpec({ ...minimal, formats: ['4:3'] })).toThrow(
+      expect.objectContaining({ code: 'CUTLINE_INVALID_SPEC' }),
+    );
   });
 });
 

@@ -85,7 +85,10 @@ export const RenderSpecSchema = Type.Object(
     formats: Type.Array(Literals(ASPECTS), { minItems: 1, maxItems: 3, uniqueItems: true, default: ['9:16'] }),
     fit: Literals(['crop', 'letterbox', 'blur'] as const, { default: 'crop' }),
     /** Cap on the short side of every output, in pixels (plans set it). */
-    maxResolution: Type.Union(RESOLUTION_CAPS.map((v) => Type.Literal(v)), { default: 1080 }),
+    maxResolution: Type.Union(
+      RESOLUTION_CAPS.map((v) => Type.Literal(v)),
+      { default: 1080 },
+    ),
     logo: Type.Optional(
       Type.Object(
         {
@@ -118,7 +121,9 @@ export const RenderSpecSchema = Type.Object(
       { additionalProperties: false, default: {} },
     ),
     /** A text burned in that the viewer cannot remove (the free plan sets it). */
-    watermark: Type.Optional(Type.Object({ text: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false })),
+    watermark: Type.Optional(
+      Type.Object({ text: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }),
+    ),
     limits: Type.Object(
       {
         maxScriptChars: Type.Integer({ minimum: 1, maximum: 50_000, default: 5_000 }),
@@ -145,7 +150,11 @@ export const RenderSpecSchema = Type.Object(
         sidecars: Type.Boolean({ default: true }),
         /** Object tags on every uploaded file (s3 destinations), e.g. for the bucket's expiry rules. */
         tags: Type.Optional(
-          Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.:/=+@-]{1,128}$' }), Type.String({ pattern: '^[A-Za-z0-9_.:/=+@ -]{0,256}$' }), { maxProperties: 10 }),
+          Type.Record(
+            Type.String({ pattern: '^[A-Za-z0-9_.:/=+@-]{1,128}$' }),
+            Type.String({ pattern: '^[A-Za-z0-9_.:/=+@ -]{0,256}$' }),
+            { maxProperties: 10 },
+          ),
         ),
         /**
          * Signed links per output file (name → PUT and DELETE), so a render holds no storage
@@ -160,7 +169,9 @@ export const RenderSpecSchema = Type.Object(
               {
                 put: Type.String({ pattern: '^https?://', maxLength: 4096 }),
                 delete: Type.String({ pattern: '^https?://', maxLength: 4096 }),
-                headers: Type.Record(Type.String({ pattern: '^[a-z0-9-]{1,64}$' }), Type.String({ maxLength: 512 }), { maxProperties: 8 }),
+                headers: Type.Record(Type.String({ pattern: '^[a-z0-9-]{1,64}$' }), Type.String({ maxLength: 512 }), {
+                  maxProperties: 8,
+                }),
               },
               { additionalProperties: false },
             ),

@@ -7,10 +7,14 @@ import { writeFile } from 'node:fs/promises';
 
 const LIMIT = 4000;
 
-export async function writeTerminationLog(path: string | undefined, report: { code: string; message: string } | { ok: true }): Promise<void> {
+export async function writeTerminationLog(
+  path: string | undefined,
+  report: { code: string; message: string } | { ok: true },
+): Promise<void> {
   if (!path) return;
   let text = JSON.stringify(report);
-  if (text.length > LIMIT && 'message' in report) text = JSON.stringify({ ...report, message: report.message.slice(0, LIMIT - 200) });
+  if (text.length > LIMIT && 'message' in report)
+    text = JSON.stringify({ ...report, message: report.message.slice(0, LIMIT - 200) });
   try {
     await writeFile(path, text, 'utf8');
   } catch {

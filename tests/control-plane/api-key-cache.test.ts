@@ -27,17 +27,38 @@ afterAll(async () => {
   await t?.close();
 });
 
-async function organizationWithKey(name: string, scopes?: string[]): Promise<{ organizationId: string; owner: string; key: string; keyId: string; prefix: string }> {
+async function organizationWithKey(
+  name: string,
+  scopes?: string[],
+): Promise<{ organizationId: string; owner: string; key: string; keyId: string; prefix: string }> {
   const owner = await register(t.app, name);
-  const created = await t.app.inject({ method: 'POST', url: '/v1/api-keys', headers: bearer(owner.accessToken), payload: { name: 'CI', ...(scopes ? { scopes } : {}) } });
+  const created = await t.app.inject({
+    method: 'POST',
+    url: '/v1/api-keys',
+    headers: bearer(owner.accessToken),
+    payload: { name: 'CI', ...(scopes ? { scopes } : {}) },
+  });
   expect(created.statusCode, created.body).toBe(201);
   const { key, apiKey } = created.json<{ key: string; apiKey: { id: string; prefix: string } }>();
-  return { organizationId: owner.organizationId, owner: owner.accessToken, key, keyId: apiKey.id, prefix: apiKey.prefix };
+  return {
+    organizationId: owner.organizationId,
+    owner: owner.accessToken,
+    key,
+    keyId: apiKey.id,
+    prefix: apiKey.prefix,
+  };
 }
 
 /** A submission that reaches the suspension check and, when it passes, fails on the missing asset. */
 async function submit(key: string): Promise<string | undefined> {
-  return errorCode(await t.app.inject({ method: 'POST', url: '/v1/renders', headers: bearer(key), payload: { assetId: randomUUID(), script: 'Hello.' } }));
+  return errorCode(
+    await t.app.inject({
+      method: 'POST',
+      url: '/v1/renders',
+      headers: bearer(key),
+      payload: { assetId: randomUUID(), script: 'Hello.' },
+    }),
+  );
 }
 
 describe('API keys kept between requests', () => {
@@ -149,7 +170,9 @@ describe('ApiKeyCache on the live feed', () => {
     expect(cache.size).toBe(1);
 
     heard.length = 0;
-    await sql.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'cutline-credential-changes' AND datname = current_database()`);
+    await sql.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'cutline-credential-changes' AND datname = current_database()`,
+    );
     await announced('reset');
     expect(cache.size).toBe(0);
     await waitFor(async () => feed.live, 'the feed reconnected', 10_000);

@@ -58,14 +58,27 @@ export interface StartOptions {
   credentialChanges?: boolean;
 }
 
-export async function startApp(postgresUrl: string, env: Record<string, string> = {}, plans: Parameters<typeof planTable>[0] = {}, options: StartOptions = {}): Promise<TestApp> {
+export async function startApp(
+  postgresUrl: string,
+  env: Record<string, string> = {},
+  plans: Parameters<typeof planTable>[0] = {},
+  options: StartOptions = {},
+): Promise<TestApp> {
   const databaseUrl = await freshDatabase(postgresUrl, 'app');
   await migrate(databaseUrl, MIGRATIONS_DIR);
   const db = createDatabase(databaseUrl, 5);
   const dataDir = await mkdtemp(join(tmpdir(), 'cutline-cp-'));
   const dispatching = Boolean(options.workers ?? options.launcher);
   const port = dispatching || options.listen ? await freePort() : 8080;
-  const config = loadConfig({ PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', CUTLINE_JWT_SECRET: 'test-secret-that-is-long-enough-0123456789', CUTLINE_METRICS_TOKEN: METRICS_TOKEN, CUTLINE_DATA_DIR: dataDir, PORT: String(port), ...env });
+  const config = loadConfig({
+    PATH: process.env.PATH ?? '',
+    LOG_LEVEL: 'silent',
+    CUTLINE_JWT_SECRET: 'test-secret-that-is-long-enough-0123456789',
+    CUTLINE_METRICS_TOKEN: METRICS_TOKEN,
+    CUTLINE_DATA_DIR: dataDir,
+    PORT: String(port),
+    ...env,
+  });
   const store = await createObjectStore(config);
   await store.ensureReady();
   const table = planTable(plans);
@@ -75,14 +88,39 @@ export async function startApp(postgresUrl: string, env: Record<string, string> 
   const lease = options.workers ? await LauncherLease.acquire(databaseUrl, () => undefined) : undefined;
   const transitions = new RenderTransitions(db, new UsageRepository(db), table);
   const dispatcher = options.launcher
-    ? new Dispatcher(transitions, options.launcher.launcher, { launcherId: options.launcher.launcherId, recoverOrphans: options.launcher.recoverOrphans, maxAttempts: 2, pollMs: 500, log: () => undefined, bus, metrics: renderMetrics(registry) })
+    ? new Dispatcher(transitions, options.launcher.launcher, {
+        launcherId: options.launcher.launcherId,
+        recoverOrphans: options.launcher.recoverOrphans,
+        maxAttempts: 2,
+        pollMs: 500,
+        log: () => undefined,
+        bus,
+        metrics: renderMetrics(registry),
+      })
     : lease
-      ? new Dispatcher(transitions, new LocalLauncher(options.workers!, config.renderProcessEnv), { launcherId: lease.id, maxAttempts: 2, pollMs: 500, log: () => undefined, bus, metrics: renderMetrics(registry) })
+      ? new Dispatcher(transitions, new LocalLauncher(options.workers!, config.renderProcessEnv), {
+          launcherId: lease.id,
+          maxAttempts: 2,
+          pollMs: 500,
+          log: () => undefined,
+          bus,
+          metrics: renderMetrics(registry),
+        })
       : undefined;
   const credentialChanges = options.credentialChanges ? await CredentialChanges.start(databaseUrl) : undefined;
   const app = await buildApp({
-    config, db, store, bus, credentialChanges, registry, catalogue: VoiceCatalogue.standard(), plans: table, billing: config.billing, uiDir: options.uiDir,
-    ...(options.now ? { now: options.now } : {}), ...(dispatcher ? { dispatcher } : {}),
+    config,
+    db,
+    store,
+    bus,
+    credentialChanges,
+    registry,
+    catalogue: VoiceCatalogue.standard(),
+    plans: table,
+    billing: config.billing,
+    uiDir: options.uiDir,
+    ...(options.now ? { now: options.now } : {}),
+    ...(dispatcher ? { dispatcher } : {}),
   });
   await app.ready();
   if (options.listen && !dispatcher) await app.listen({ host: '127.0.0.1', port });
@@ -123,10 +161,25 @@ let counter = 0;
 
 export async function register(app: FastifyInstance, name = 'Ada'): Promise<Account> {
   const email = `${name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-${Date.now()}-${counter++}@example.com`;
-  const response = await app.inject({ method: 'POST', url: '/v1/auth/register', payload: { email, password: 'correct horse battery', name } });
+  const response = await app.inject({
+    method: 'POST',
+    url: '/v1/auth/register',
+    payload: { email, password: 'correct horse battery', name },
+  });
   if (response.statusCode !== 201) throw new Error(`register failed: ${response.statusCode} ${response.body}`);
-  const body = response.json<{ accessToken: string; refreshToken: string; user: { id: string }; organization: { id: string } }>();
-  return { accessToken: body.accessToken, refreshToken: body.refreshToken, userId: body.user.id, organizationId: body.organization.id, email };
+  const body = response.json<{
+    accessToken: string;
+    refreshToken: string;
+    user: { id: string };
+    organization: { id: string };
+  }>();
+  return {
+    accessToken: body.accessToken,
+    refreshToken: body.refreshToken,
+    userId: body.user.id,
+    organizationId: body.organization.id,
+    email,
+  };
 }
 
 export function bearer(token: string): Record<string, string> {

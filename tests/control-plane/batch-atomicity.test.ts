@@ -22,7 +22,15 @@ describe('CSV batches and concurrent deletion', () => {
     const corpus = await ensureCorpus();
     const owner = await register(t.app, 'Batch race');
     await t.db.organization.update({ where: { id: owner.organizationId }, data: { plan: 'pro' } });
-    const upload = async () => (await t.app.inject({ method: 'POST', url: '/v1/assets?kind=video&filename=a.mp4', headers: { ...bearer(owner.accessToken), 'content-type': 'video/mp4' }, payload: await readFile(corpus.oneSecond) })).json<{ id: string }>().id;
+    const upload = async () =>
+      (
+        await t.app.inject({
+          method: 'POST',
+          url: '/v1/assets?kind=video&filename=a.mp4',
+          headers: { ...bearer(owner.accessToken), 'content-type': 'video/mp4' },
+          payload: await readFile(corpus.oneSecond),
+        })
+      ).json<{ id: string }>().id;
     const [kept, expiring] = [await upload(), await upload()];
 
     // Another writer (the sweeper, a delete) has expired one file but not yet committed: the
@@ -31,14 +39,21 @@ describe('CSV batches and concurrent deletion', () => {
     await other.connect();
     await other.query('BEGIN');
     await other.query(`UPDATE assets SET status = 'expired', deleted_at = now() WHERE id = $1`, [expiring]);
-    const submitted = t.app.inject({ method: 'POST', url: '/v1/batches', headers: { ...bearer(owner.accessToken), 'content-type': 'text/csv' }, payload: `script,video\nFirst row.,${kept}\nSecond row.,${expiring}\n` });
+    const submitted = t.app.inject({
+      method: 'POST',
+      url: '/v1/batches',
+      headers: { ...bearer(owner.accessToken), 'content-type': 'text/csv' },
+      payload: `script,video\nFirst row.,${kept}\nSecond row.,${expiring}\n`,
+    });
     await new Promise((r) => setTimeout(r, 1_000));
     await other.query('COMMIT');
     await other.end();
 
     const response = await submitted;
     expect([response.statusCode, errorCode(response)]).toEqual([409, 'CUTLINE_ASSET_NOT_READY']);
-    expect(response.json<{ error: { details: Array<{ field: string }> } }>().error.details.map((d) => d.field)).toEqual(['row 3: video']);
+    expect(response.json<{ error: { details: Array<{ field: string }> } }>().error.details.map((d) => d.field)).toEqual(
+      ['row 3: video'],
+    );
     expect(await t.db.batch.count({ where: { organizationId: owner.organizationId } })).toBe(0);
     expect(await t.db.render.count({ where: { organizationId: owner.organizationId } })).toBe(0);
     const usage = await t.db.usagePeriod.findMany({ where: { organizationId: owner.organizationId } });

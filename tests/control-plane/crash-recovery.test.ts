@@ -29,7 +29,11 @@ function start(): ChildProcess {
 }
 
 async function ready(): Promise<void> {
-  await waitFor(async () => (await fetch(`${api}/readyz`).catch(() => undefined))?.ok ?? false, `control plane (log: ${log.slice(-500)})`, 60_000);
+  await waitFor(
+    async () => (await fetch(`${api}/readyz`).catch(() => undefined))?.ok ?? false,
+    `control plane (log: ${log.slice(-500)})`,
+    60_000,
+  );
 }
 
 function orphanRenders(): string[] {
@@ -64,16 +68,37 @@ describe('crash recovery', () => {
   it('completes every render exactly once after a SIGKILL mid-render', async () => {
     child = start();
     await ready();
-    const session = (await (await fetch(`${api}/v1/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'crash@example.com', password: 'a long password', name: 'Crash' }) })).json()) as { accessToken: string; organization: { id: string } };
+    const session = (await (
+      await fetch(`${api}/v1/auth/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'crash@example.com', password: 'a long password', name: 'Crash' }),
+      })
+    ).json()) as { accessToken: string; organization: { id: string } };
     const auth = { authorization: `Bearer ${session.accessToken}` };
-    const asset = (await (await fetch(`${api}/v1/assets?kind=video&filename=c.mp4`, { method: 'POST', headers: { ...auth, 'content-type': 'video/mp4' }, body: await readFile(corpus.oneSecond) })).json()) as { id: string };
+    const asset = (await (
+      await fetch(`${api}/v1/assets?kind=video&filename=c.mp4`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'video/mp4' },
+        body: await readFile(corpus.oneSecond),
+      })
+    ).json()) as { id: string };
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const response = await fetch(`${api}/v1/renders`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ assetId: asset.id, script: `Render ${i} survives a crash. `.repeat(3), maxResolution: 480 }) });
+      const response = await fetch(`${api}/v1/renders`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          assetId: asset.id,
+          script: `Render ${i} survives a crash. `.repeat(3),
+          maxResolution: 480,
+        }),
+      });
       expect(response.status).toBe(201);
       ids.push(((await response.json()) as { id: string }).id);
     }
-    const stateOf = async (id: string) => ((await (await fetch(`${api}/v1/renders/${id}`, { headers: auth })).json()) as { state: string }).state;
+    const stateOf = async (id: string) =>
+      ((await (await fetch(`${api}/v1/renders/${id}`, { headers: auth })).json()) as { state: string }).state;
     await waitFor(async () => (await Promise.all(ids.map(stateOf))).includes('running'), 'a running render', 60_000);
 
     child.kill('SIGKILL');
@@ -83,24 +108,43 @@ describe('crash recovery', () => {
 
     child = start();
     await ready();
-    await waitFor(async () => (await Promise.all(ids.map(stateOf))).every((s) => s === 'succeeded'), `all renders to succeed (log: ${log.slice(-800)})`, 120_000);
+    await waitFor(
+      async () => (await Promise.all(ids.map(stateOf))).every((s) => s === 'succeeded'),
+      `all renders to succeed (log: ${log.slice(-800)})`,
+      120_000,
+    );
 
     const db = new pg.Client({ connectionString: env.DATABASE_URL });
     await db.connect();
     try {
       for (const id of ids) {
-        const outputs = await db.query<{ object_key: string }>('SELECT object_key FROM render_outputs WHERE render_id = $1', [id]);
+        const outputs = await db.query<{ object_key: string }>(
+          'SELECT object_key FROM render_outputs WHERE render_id = $1',
+          [id],
+        );
         expect(outputs.rows).toHaveLength(5);
         expect(new Set(outputs.rows.map((r) => r.object_key)).size).toBe(5);
-        const states = await db.query<{ state: string }>("SELECT payload->>'state' AS state FROM outbox_events WHERE subject = $1 ORDER BY id", [`cutline.renders.${id}.state`]);
+        const states = await db.query<{ state: string }>(
+          "SELECT payload->>'state' AS state FROM outbox_events WHERE subject = $1 ORDER BY id",
+          [`cutline.renders.${id}.state`],
+        );
         const sequence = states.rows.map((r) => r.state);
         expect(sequence[0]).toBe('queued');
         expect(sequence.filter((s) => s === 'succeeded')).toHaveLength(1);
         expect(sequence.at(-1)).toBe('succeeded');
       }
       // No event is lost: the relay publishes every one, including those written before the crash.
-      await waitFor(async () => (await db.query<{ n: string }>('SELECT count(*)::text AS n FROM outbox_events WHERE published_at IS NULL')).rows[0]!.n === '0', 'the outbox to drain', 10_000);
-      const usage = await db.query<{ renders_reserved: number; renders_committed: number }>('SELECT renders_reserved, renders_committed FROM usage_periods WHERE organization_id = $1', [session.organization.id]);
+      await waitFor(
+        async () =>
+          (await db.query<{ n: string }>('SELECT count(*)::text AS n FROM outbox_events WHERE published_at IS NULL'))
+            .rows[0]!.n === '0',
+        'the outbox to drain',
+        10_000,
+      );
+      const usage = await db.query<{ renders_reserved: number; renders_committed: number }>(
+        'SELECT renders_reserved, renders_committed FROM usage_periods WHERE organization_id = $1',
+        [session.organization.id],
+      );
       expect(usage.rows[0]).toEqual({ renders_reserved: 0, renders_committed: 3 });
     } finally {
       await db.end();

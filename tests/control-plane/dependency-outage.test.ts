@@ -30,7 +30,16 @@ beforeAll(async () => {
   dataRoot = await mkdtemp(join(tmpdir(), 'cutline-outage-'));
   await chmod(dataRoot, 0o777);
   const port = await freePort();
-  const server = new EmbeddedPostgres({ databaseDir: join(dataRoot, 'pg'), port, user: 'postgres', password: 'outage', persistent: true, createPostgresUser: true, onLog: () => undefined, onError: () => undefined });
+  const server = new EmbeddedPostgres({
+    databaseDir: join(dataRoot, 'pg'),
+    port,
+    user: 'postgres',
+    password: 'outage',
+    persistent: true,
+    createPostgresUser: true,
+    onLog: () => undefined,
+    onError: () => undefined,
+  });
   await server.initialise();
   await server.start();
   await server.createDatabase('cutline_outage');
@@ -53,7 +62,11 @@ beforeAll(async () => {
   });
   child.stdout?.on('data', (c: Buffer) => (log += c.toString()));
   child.stderr?.on('data', (c: Buffer) => (log += c.toString()));
-  await waitFor(async () => (await fetch(`${api}/readyz`).catch(() => undefined))?.ok ?? false, 'the control plane', 60_000);
+  await waitFor(
+    async () => (await fetch(`${api}/readyz`).catch(() => undefined))?.ok ?? false,
+    'the control plane',
+    60_000,
+  );
 }, 120_000);
 
 afterAll(async () => {
@@ -66,7 +79,14 @@ afterAll(async () => {
 });
 
 async function json<T>(path: string, init: RequestInit & { token?: string } = {}): Promise<T> {
-  const response = await fetch(`${api}${path}`, { ...init, headers: { 'content-type': 'application/json', ...(init.token ? { authorization: `Bearer ${init.token}` } : {}), ...(init.headers as Record<string, string> | undefined) } });
+  const response = await fetch(`${api}${path}`, {
+    ...init,
+    headers: {
+      'content-type': 'application/json',
+      ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
+      ...(init.headers as Record<string, string> | undefined),
+    },
+  });
   if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
   return (await response.json()) as T;
 }
@@ -74,21 +94,50 @@ async function json<T>(path: string, init: RequestInit & { token?: string } = {}
 async function readiness(): Promise<{ status: number; database?: string }> {
   const response = await fetch(`${api}/readyz`).catch(() => undefined);
   if (!response) return { status: 0 };
-  const body = (await response.json()) as { checks?: { database?: string }; error?: { details?: Array<{ field: string }> } };
-  return { status: response.status, database: body.checks?.database ?? (body.error?.details?.some((d) => d.field === 'database') ? 'failing' : 'ok') };
+  const body = (await response.json()) as {
+    checks?: { database?: string };
+    error?: { details?: Array<{ field: string }> };
+  };
+  return {
+    status: response.status,
+    database: body.checks?.database ?? (body.error?.details?.some((d) => d.field === 'database') ? 'failing' : 'ok'),
+  };
 }
 
 describe('PostgreSQL away for ten seconds', () => {
   it('keeps the process up, reports it, and completes every render exactly once', async () => {
-    const session = await json<{ accessToken: string; organization: { id: string } }>('/v1/auth/register', { method: 'POST', body: JSON.stringify({ email: 'outage@example.com', password: 'a long password', name: 'Outage' }) });
+    const session = await json<{ accessToken: string; organization: { id: string } }>('/v1/auth/register', {
+      method: 'POST',
+      body: JSON.stringify({ email: 'outage@example.com', password: 'a long password', name: 'Outage' }),
+    });
     const token = session.accessToken;
-    const upload = await fetch(`${api}/v1/assets?kind=video&filename=clip.mp4`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'video/mp4' }, body: await readFile(corpus.oneSecond) });
+    const upload = await fetch(`${api}/v1/assets?kind=video&filename=clip.mp4`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'video/mp4' },
+      body: await readFile(corpus.oneSecond),
+    });
     const asset = ((await upload.json()) as { id: string }).id;
     const ids: string[] = [];
     for (let i = 0; i < 2; i++) {
-      ids.push((await json<{ id: string }>('/v1/renders', { method: 'POST', token, body: JSON.stringify({ assetId: asset, script: `Render ${i} outlives its database. `.repeat(4), maxResolution: 480 }) })).id);
+      ids.push(
+        (
+          await json<{ id: string }>('/v1/renders', {
+            method: 'POST',
+            token,
+            body: JSON.stringify({
+              assetId: asset,
+              script: `Render ${i} outlives its database. `.repeat(4),
+              maxResolution: 480,
+            }),
+          })
+        ).id,
+      );
     }
-    await waitFor(async () => (await json<{ state: string }>(`/v1/renders/${ids[0]}`, { token })).state === 'running', 'the first render to run', 60_000);
+    await waitFor(
+      async () => (await json<{ state: string }>(`/v1/renders/${ids[0]}`, { token })).state === 'running',
+      'the first render to run',
+      60_000,
+    );
 
     await postgres.stop();
     await waitFor(async () => (await readiness()).status === 503, 'readiness to report the database', 15_000);
@@ -98,18 +147,32 @@ describe('PostgreSQL away for ten seconds', () => {
     await postgres.start();
     await waitFor(async () => (await readiness()).status === 200, 'readiness to recover', 60_000);
 
-    for (const id of ids) await waitFor(async () => (await json<{ state: string }>(`/v1/renders/${id}`, { token })).state === 'succeeded', `render ${id} to succeed (log: ${log.slice(-800)})`, 120_000);
+    for (const id of ids)
+      await waitFor(
+        async () => (await json<{ state: string }>(`/v1/renders/${id}`, { token })).state === 'succeeded',
+        `render ${id} to succeed (log: ${log.slice(-800)})`,
+        120_000,
+      );
     expect(child!.exitCode).toBeNull();
     const db = new pg.Client({ connectionString: databaseUrl });
     await db.connect();
     try {
       for (const id of ids) {
-        const { rows } = await db.query<{ state: string }>(`SELECT payload->>'state' AS state FROM outbox_events WHERE subject = $1 ORDER BY id`, [`cutline.renders.${id}.state`]);
+        const { rows } = await db.query<{ state: string }>(
+          `SELECT payload->>'state' AS state FROM outbox_events WHERE subject = $1 ORDER BY id`,
+          [`cutline.renders.${id}.state`],
+        );
         expect([id, rows.map((r) => r.state)]).toEqual([id, ['queued', 'admitted', 'running', 'succeeded']]);
-        const outputs = await db.query(`SELECT count(*)::int AS n FROM render_outputs WHERE render_id = $1 AND kind = 'video'`, [id]);
+        const outputs = await db.query(
+          `SELECT count(*)::int AS n FROM render_outputs WHERE render_id = $1 AND kind = 'video'`,
+          [id],
+        );
         expect(outputs.rows[0].n).toBe(1);
       }
-      const usage = await db.query<{ reserved: number; committed: number }>(`SELECT sum(renders_reserved)::int AS reserved, sum(renders_committed)::int AS committed FROM usage_periods WHERE organization_id = $1`, [session.organization.id]);
+      const usage = await db.query<{ reserved: number; committed: number }>(
+        `SELECT sum(renders_reserved)::int AS reserved, sum(renders_committed)::int AS committed FROM usage_periods WHERE organization_id = $1`,
+        [session.organization.id],
+      );
       expect(usage.rows[0]).toEqual({ reserved: 0, committed: 2 });
     } finally {
       await db.end();

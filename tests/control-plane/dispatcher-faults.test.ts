@@ -27,13 +27,31 @@ describe('dispatcher faults', () => {
   it('records an outcome it could not write at first, once, when the database takes writes again', async () => {
     const corpus = await ensureCorpus();
     const owner = await register(t.app, 'Outcome');
-    const asset = (await t.app.inject({ method: 'POST', url: '/v1/assets?kind=video&filename=a.mp4', headers: { ...bearer(owner.accessToken), 'content-type': 'video/mp4' }, payload: await readFile(corpus.oneSecond) })).json<{ id: string }>().id;
+    const asset = (
+      await t.app.inject({
+        method: 'POST',
+        url: '/v1/assets?kind=video&filename=a.mp4',
+        headers: { ...bearer(owner.accessToken), 'content-type': 'video/mp4' },
+        payload: await readFile(corpus.oneSecond),
+      })
+    ).json<{ id: string }>().id;
     // Every write that would end a render fails, as while PostgreSQL is away.
-    await t.db.$executeRawUnsafe(`CREATE FUNCTION refuse_outcomes() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.state IN ('succeeded', 'failed', 'queued') AND OLD.state IN ('admitted', 'running') THEN RAISE EXCEPTION 'database away'; END IF; RETURN NEW; END $$`);
-    await t.db.$executeRawUnsafe('CREATE TRIGGER refuse_outcomes BEFORE UPDATE ON renders FOR EACH ROW EXECUTE FUNCTION refuse_outcomes()');
+    await t.db.$executeRawUnsafe(
+      `CREATE FUNCTION refuse_outcomes() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.state IN ('succeeded', 'failed', 'queued') AND OLD.state IN ('admitted', 'running') THEN RAISE EXCEPTION 'database away'; END IF; RETURN NEW; END $$`,
+    );
+    await t.db.$executeRawUnsafe(
+      'CREATE TRIGGER refuse_outcomes BEFORE UPDATE ON renders FOR EACH ROW EXECUTE FUNCTION refuse_outcomes()',
+    );
     let dropped = false;
     try {
-      const id = (await t.app.inject({ method: 'POST', url: '/v1/renders', headers: bearer(owner.accessToken), payload: { assetId: asset, script: 'Finished while the database was away.', maxResolution: 480 } })).json<{ id: string }>().id;
+      const id = (
+        await t.app.inject({
+          method: 'POST',
+          url: '/v1/renders',
+          headers: bearer(owner.accessToken),
+          payload: { assetId: asset, script: 'Finished while the database was away.', maxResolution: 480 },
+        })
+      ).json<{ id: string }>().id;
       const stateOf = async () => (await t.db.render.findUnique({ where: { id } }))!.state;
       await waitFor(async () => (await stateOf()) === 'running', 'the render to run', 60_000);
       // The process ends; its outcome cannot be written for a while.
@@ -43,10 +61,15 @@ describe('dispatcher faults', () => {
       await t.db.$executeRawUnsafe('DROP FUNCTION refuse_outcomes()');
       dropped = true;
       await waitFor(async () => (await stateOf()) === 'succeeded', 'the outcome to be recorded', 60_000);
-      const states = (await t.db.outboxEvent.findMany({ where: { subject: `cutline.renders.${id}.state` }, orderBy: { id: 'asc' } })).map((e) => (e.payload as { state: string }).state);
+      const states = (
+        await t.db.outboxEvent.findMany({ where: { subject: `cutline.renders.${id}.state` }, orderBy: { id: 'asc' } })
+      ).map((e) => (e.payload as { state: string }).state);
       expect(states).toEqual(['queued', 'admitted', 'running', 'succeeded']);
       const usage = await t.db.usagePeriod.findFirst({ where: { organizationId: owner.organizationId } });
-      expect({ reserved: usage!.rendersReserved, committed: usage!.rendersCommitted }).toEqual({ reserved: 0, committed: 1 });
+      expect({ reserved: usage!.rendersReserved, committed: usage!.rendersCommitted }).toEqual({
+        reserved: 0,
+        committed: 1,
+      });
       expect(unhandled).toEqual([]);
     } finally {
       if (!dropped) {

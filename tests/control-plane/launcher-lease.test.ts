@@ -22,8 +22,18 @@ afterAll(() => t?.close());
 async function queuedRender(): Promise<string> {
   const corpus = await ensureCorpus();
   const account = await register(t.app, 'Replica');
-  const upload = await t.app.inject({ method: 'POST', url: '/v1/assets?kind=video&filename=a.mp4', headers: { ...bearer(account.accessToken), 'content-type': 'video/mp4' }, payload: await readFile(corpus.oneSecond) });
-  const render = await t.app.inject({ method: 'POST', url: '/v1/renders', headers: bearer(account.accessToken), payload: { assetId: upload.json<{ id: string }>().id, script: 'Two replicas, one queue.' } });
+  const upload = await t.app.inject({
+    method: 'POST',
+    url: '/v1/assets?kind=video&filename=a.mp4',
+    headers: { ...bearer(account.accessToken), 'content-type': 'video/mp4' },
+    payload: await readFile(corpus.oneSecond),
+  });
+  const render = await t.app.inject({
+    method: 'POST',
+    url: '/v1/renders',
+    headers: bearer(account.accessToken),
+    payload: { assetId: upload.json<{ id: string }>().id, script: 'Two replicas, one queue.' },
+  });
   expect(render.statusCode, render.body).toBe(201);
   return render.json<{ id: string }>().id;
 }
@@ -37,7 +47,7 @@ describe('launcher leases', () => {
     try {
       const admitted = await transitions.admitNext(new Date(), a.id);
       expect(admitted?.id).toBe(id);
-      expect((await t.db.render.findUnique({ where: { id } }))).toMatchObject({ state: 'admitted', launcherId: a.id });
+      expect(await t.db.render.findUnique({ where: { id } })).toMatchObject({ state: 'admitted', launcherId: a.id });
       await transitions.move(id, ['admitted'], 'running', new Date());
 
       // A is alive: B leaves its render alone, and so does A itself.
@@ -48,9 +58,16 @@ describe('launcher leases', () => {
       // A dies (its connection, and with it the lock, goes): B takes the render back.
       await a.release();
       expect(await transitions.requeueOrphans(new Date(), b.id)).toBe(1);
-      expect((await t.db.render.findUnique({ where: { id } }))).toMatchObject({ state: 'queued', launcherId: null });
-      const events = await t.db.outboxEvent.findMany({ where: { subject: `cutline.renders.${id}.state` }, orderBy: { id: 'asc' } });
-      expect(events.map((e) => (e.payload as { state: string; reason?: string }).reason ?? (e.payload as { state: string }).state)).toEqual(['queued', 'admitted', 'running', 'requeued']);
+      expect(await t.db.render.findUnique({ where: { id } })).toMatchObject({ state: 'queued', launcherId: null });
+      const events = await t.db.outboxEvent.findMany({
+        where: { subject: `cutline.renders.${id}.state` },
+        orderBy: { id: 'asc' },
+      });
+      expect(
+        events.map(
+          (e) => (e.payload as { state: string; reason?: string }).reason ?? (e.payload as { state: string }).state,
+        ),
+      ).toEqual(['queued', 'admitted', 'running', 'requeued']);
       expect(await transitions.requeueOrphans(new Date(), b.id)).toBe(0);
     } finally {
       await a.release().catch(() => undefined);

@@ -10,12 +10,19 @@ const services = inject('services');
 let t: TestApp;
 
 beforeAll(async () => {
-  t = await startApp(services.postgresUrl, { CUTLINE_AUTH_RATE_LIMIT: '10000' }, {}, { listen: true, credentialChanges: true });
+  t = await startApp(
+    services.postgresUrl,
+    { CUTLINE_AUTH_RATE_LIMIT: '10000' },
+    {},
+    { listen: true, credentialChanges: true },
+  );
 });
 afterAll(() => t?.close());
 
 /** Opens /v1/events and resolves when the server ends it (or rejects after `withinMs`). */
-async function openStream(headers: Record<string, string>): Promise<{ ended: (withinMs: number) => Promise<void>; close: () => void }> {
+async function openStream(
+  headers: Record<string, string>,
+): Promise<{ ended: (withinMs: number) => Promise<void>; close: () => void }> {
   const controller = new AbortController();
   const response = await fetch(`${t.baseUrl}/v1/events`, { headers, signal: controller.signal });
   expect(response.status).toBe(200);
@@ -25,13 +32,25 @@ async function openStream(headers: Record<string, string>): Promise<{ ended: (wi
   })().catch(() => undefined);
   return {
     ended: (withinMs) =>
-      Promise.race([done, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`the stream was still open after ${withinMs} ms`)), withinMs))]),
+      Promise.race([
+        done,
+        new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error(`the stream was still open after ${withinMs} ms`)), withinMs),
+        ),
+      ]),
     close: () => controller.abort(),
   };
 }
 
 async function apiKey(account: Account): Promise<{ id: string; key: string }> {
-  const created = (await t.app.inject({ method: 'POST', url: '/v1/api-keys', headers: bearer(account.accessToken), payload: { name: 'stream' } })).json<{ key: string; apiKey: { id: string } }>();
+  const created = (
+    await t.app.inject({
+      method: 'POST',
+      url: '/v1/api-keys',
+      headers: bearer(account.accessToken),
+      payload: { name: 'stream' },
+    })
+  ).json<{ key: string; apiKey: { id: string } }>();
   return { id: created.apiKey.id, key: created.key };
 }
 
@@ -41,7 +60,10 @@ describe('live streams and revocation', () => {
     const { id, key } = await apiKey(owner);
     const stream = await openStream({ 'x-api-key': key });
     const bystander = await openStream(bearer(owner.accessToken));
-    expect((await t.app.inject({ method: 'DELETE', url: `/v1/api-keys/${id}`, headers: bearer(owner.accessToken) })).statusCode).toBe(204);
+    expect(
+      (await t.app.inject({ method: 'DELETE', url: `/v1/api-keys/${id}`, headers: bearer(owner.accessToken) }))
+        .statusCode,
+    ).toBe(204);
     await stream.ended(3_000);
     expect((await fetch(`${t.baseUrl}/v1/events`, { headers: { 'x-api-key': key } })).status).toBe(401);
     await expect(bystander.ended(500)).rejects.toThrow('still open');
@@ -51,10 +73,31 @@ describe('live streams and revocation', () => {
   it('ends a removed member’s stream', async () => {
     const owner = await register(t.app, 'Team owner');
     const member = await register(t.app, 'Team member');
-    expect((await t.app.inject({ method: 'POST', url: '/v1/members', headers: bearer(owner.accessToken), payload: { email: member.email, role: 'member' } })).statusCode).toBe(201);
-    const login = await t.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: member.email, password: 'correct horse battery', organizationId: owner.organizationId } });
+    expect(
+      (
+        await t.app.inject({
+          method: 'POST',
+          url: '/v1/members',
+          headers: bearer(owner.accessToken),
+          payload: { email: member.email, role: 'member' },
+        })
+      ).statusCode,
+    ).toBe(201);
+    const login = await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      payload: { email: member.email, password: 'correct horse battery', organizationId: owner.organizationId },
+    });
     const stream = await openStream(bearer(login.json<{ accessToken: string }>().accessToken));
-    expect((await t.app.inject({ method: 'DELETE', url: `/v1/members/${member.userId}`, headers: bearer(owner.accessToken) })).statusCode).toBe(204);
+    expect(
+      (
+        await t.app.inject({
+          method: 'DELETE',
+          url: `/v1/members/${member.userId}`,
+          headers: bearer(owner.accessToken),
+        })
+      ).statusCode,
+    ).toBe(204);
     await stream.ended(3_000);
   });
 

@@ -27,11 +27,14 @@ async function query<T extends pg.QueryResultRow>(url: string, sql: string): Pro
 async function catalog(url: string): Promise<Record<string, string[]>> {
   const rows = async (sql: string) => (await query<{ v: string }>(url, sql)).map((r) => r.v);
   return {
-    columns: await rows(`SELECT table_name || '.' || column_name || ' ' || udt_name || ' ' || is_nullable || ' ' || coalesce(column_default, '') AS v
+    columns:
+      await rows(`SELECT table_name || '.' || column_name || ' ' || udt_name || ' ' || is_nullable || ' ' || coalesce(column_default, '') AS v
       FROM information_schema.columns WHERE table_schema = 'public' AND table_name <> '_prisma_migrations' ORDER BY 1`),
     constraints: await rows(`SELECT conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid) AS v
       FROM pg_constraint WHERE connamespace = 'public'::regnamespace AND conrelid::regclass::text <> '_prisma_migrations' ORDER BY 1`),
-    indexes: await rows(`SELECT indexdef AS v FROM pg_indexes WHERE schemaname = 'public' AND tablename <> '_prisma_migrations' ORDER BY 1`),
+    indexes: await rows(
+      `SELECT indexdef AS v FROM pg_indexes WHERE schemaname = 'public' AND tablename <> '_prisma_migrations' ORDER BY 1`,
+    ),
     enums: await rows(`SELECT t.typname || ' ' || string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder) AS v
       FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid GROUP BY t.typname ORDER BY 1`),
   };
@@ -56,11 +59,18 @@ describe('migrations', () => {
     expect(first.applied).toEqual(local.map((m) => m.name));
     const second = await migrate(url, MIGRATIONS_DIR);
     expect(second.applied).toEqual([]);
-    const rows = await query<{ migration_name: string; checksum: string; finished_at: Date | null; applied_steps_count: number }>(
+    const rows = await query<{
+      migration_name: string;
+      checksum: string;
+      finished_at: Date | null;
+      applied_steps_count: number;
+    }>(
       url,
       'SELECT migration_name, checksum, finished_at, applied_steps_count FROM "_prisma_migrations" ORDER BY migration_name',
     );
-    expect(rows.map((r) => [r.migration_name, r.checksum, r.applied_steps_count])).toEqual(local.map((m) => [m.name, m.checksum, 1]));
+    expect(rows.map((r) => [r.migration_name, r.checksum, r.applied_steps_count])).toEqual(
+      local.map((m) => [m.name, m.checksum, 1]),
+    );
     expect(rows.every((r) => r.finished_at instanceof Date)).toBe(true);
   });
 
@@ -83,9 +93,15 @@ describe('migrations', () => {
     const broken = await mkdtemp(join(tmpdir(), 'cutline-migrations-'));
     await cp(MIGRATIONS_DIR, broken, { recursive: true });
     await mkdir(join(broken, '29990101000000_broken'));
-    await writeFile(join(broken, '29990101000000_broken', 'migration.sql'), 'CREATE TABLE ok_table (id int);\nSELECT * FROM no_such_table;\n');
+    await writeFile(
+      join(broken, '29990101000000_broken', 'migration.sql'),
+      'CREATE TABLE ok_table (id int);\nSELECT * FROM no_such_table;\n',
+    );
     await expect(migrate(fresh, broken)).rejects.toThrow(/29990101000000_broken failed and was rolled back/);
-    const leftover = await query<{ n: string }>(fresh, "SELECT count(*)::text AS n FROM information_schema.tables WHERE table_name = 'ok_table'");
+    const leftover = await query<{ n: string }>(
+      fresh,
+      "SELECT count(*)::text AS n FROM information_schema.tables WHERE table_name = 'ok_table'",
+    );
     expect(leftover[0]!.n).toBe('0');
   });
 });

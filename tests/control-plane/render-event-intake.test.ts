@@ -22,15 +22,41 @@ beforeAll(async () => {
   t = await startApp(services.postgresUrl, { CUTLINE_AUTH_RATE_LIMIT: '10000' });
   const owner = await register(t.app, 'Pod owner');
   organizationId = owner.organizationId;
-  const asset = await t.app.inject({ method: 'POST', url: '/v1/assets?kind=video&filename=a.mp4', headers: { ...bearer(owner.accessToken), 'content-type': 'video/mp4' }, payload: await readFile(corpus.oneSecond) });
-  renderId = (await t.app.inject({ method: 'POST', url: '/v1/renders', headers: bearer(owner.accessToken), payload: { assetId: asset.json<{ id: string }>().id, script: 'Reported by its pod.' } })).json<{ id: string }>().id;
+  const asset = await t.app.inject({
+    method: 'POST',
+    url: '/v1/assets?kind=video&filename=a.mp4',
+    headers: { ...bearer(owner.accessToken), 'content-type': 'video/mp4' },
+    payload: await readFile(corpus.oneSecond),
+  });
+  renderId = (
+    await t.app.inject({
+      method: 'POST',
+      url: '/v1/renders',
+      headers: bearer(owner.accessToken),
+      payload: { assetId: asset.json<{ id: string }>().id, script: 'Reported by its pod.' },
+    })
+  ).json<{ id: string }>().id;
 });
 afterAll(() => t?.close());
 
-const progress = (id: string, extra: Record<string, unknown> = {}) => ({ type: 'progress', renderId: id, stage: 'encoding', progress: 0.5, stageProgress: 0.4, etaSeconds: 12, at: new Date().toISOString(), ...extra });
+const progress = (id: string, extra: Record<string, unknown> = {}) => ({
+  type: 'progress',
+  renderId: id,
+  stage: 'encoding',
+  progress: 0.5,
+  stageProgress: 0.4,
+  etaSeconds: 12,
+  at: new Date().toISOString(),
+  ...extra,
+});
 
 function report(id: string, token: string | undefined, body: unknown) {
-  return t.app.inject({ method: 'POST', url: `/v1/internal/renders/${id}/events`, headers: token ? bearer(token) : {}, payload: body as Record<string, unknown> });
+  return t.app.inject({
+    method: 'POST',
+    url: `/v1/internal/renders/${id}/events`,
+    headers: token ? bearer(token) : {},
+    payload: body as Record<string, unknown>,
+  });
 }
 
 describe('render event intake', () => {
@@ -41,7 +67,9 @@ describe('render event intake', () => {
     expect(sent.statusCode).toBe(204);
     await new Promise((r) => setTimeout(r, 50));
     unsubscribe();
-    expect(seen.map((m) => [m.subject, m.data.organizationId, m.data.progress])).toEqual([[`cutline.renders.${renderId}.progress`, organizationId, 0.5]]);
+    expect(seen.map((m) => [m.subject, m.data.organizationId, m.data.progress])).toEqual([
+      [`cutline.renders.${renderId}.progress`, organizationId, 0.5],
+    ]);
   });
 
   it('refuses a missing or foreign token, an event naming another render, and nonsense figures', async () => {
@@ -51,6 +79,8 @@ describe('render event intake', () => {
     expect((await report(other, tokens.issue(other), progress(other))).statusCode).toBe(404);
     expect((await report(renderId, tokens.issue(renderId), progress(other))).statusCode).toBe(403);
     expect((await report(renderId, tokens.issue(renderId), progress(renderId, { progress: 7 }))).statusCode).toBe(400);
-    expect((await report(renderId, tokens.issue(renderId), progress(renderId, { stage: 'hacking' }))).statusCode).toBe(400);
+    expect((await report(renderId, tokens.issue(renderId), progress(renderId, { stage: 'hacking' }))).statusCode).toBe(
+      400,
+    );
   });
 });

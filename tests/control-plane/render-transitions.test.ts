@@ -17,20 +17,41 @@ beforeAll(async () => {
   t = await startApp(services.postgresUrl, { CUTLINE_AUTH_RATE_LIMIT: '10000' });
   const owner = await register(t.app, 'Requeue');
   token = owner.accessToken;
-  assetId = (await t.app.inject({ method: 'POST', url: '/v1/assets?kind=video&filename=a.mp4', headers: { ...bearer(token), 'content-type': 'video/mp4' }, payload: await readFile(corpus.oneSecond) })).json<{ id: string }>().id;
+  assetId = (
+    await t.app.inject({
+      method: 'POST',
+      url: '/v1/assets?kind=video&filename=a.mp4',
+      headers: { ...bearer(token), 'content-type': 'video/mp4' },
+      payload: await readFile(corpus.oneSecond),
+    })
+  ).json<{ id: string }>().id;
 });
 afterAll(() => t?.close());
 
 async function renderIn(state: 'admitted' | 'running', launcherId: string): Promise<string> {
-  const id = (await t.app.inject({ method: 'POST', url: '/v1/renders', headers: bearer(token), payload: { assetId, script: 'Put back in the queue.' } })).json<{ id: string }>().id;
-  await t.db.render.update({ where: { id }, data: { state, launcherId, admittedAt: new Date(Date.now() - 3_600_000) } });
+  const id = (
+    await t.app.inject({
+      method: 'POST',
+      url: '/v1/renders',
+      headers: bearer(token),
+      payload: { assetId, script: 'Put back in the queue.' },
+    })
+  ).json<{ id: string }>().id;
+  await t.db.render.update({
+    where: { id },
+    data: { state, launcherId, admittedAt: new Date(Date.now() - 3_600_000) },
+  });
   return id;
 }
 
 /** Makes every `requeued` event fail to be written, as a crash or a full disk would. */
 async function failingRequeueEvents<T>(work: () => Promise<T>): Promise<T> {
-  await t.db.$executeRawUnsafe(`CREATE FUNCTION refuse_requeued() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.payload->>'reason' = 'requeued' THEN RAISE EXCEPTION 'outbox unavailable'; END IF; RETURN NEW; END $$`);
-  await t.db.$executeRawUnsafe('CREATE TRIGGER refuse_requeued BEFORE INSERT ON outbox_events FOR EACH ROW EXECUTE FUNCTION refuse_requeued()');
+  await t.db.$executeRawUnsafe(
+    `CREATE FUNCTION refuse_requeued() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.payload->>'reason' = 'requeued' THEN RAISE EXCEPTION 'outbox unavailable'; END IF; RETURN NEW; END $$`,
+  );
+  await t.db.$executeRawUnsafe(
+    'CREATE TRIGGER refuse_requeued BEFORE INSERT ON outbox_events FOR EACH ROW EXECUTE FUNCTION refuse_requeued()',
+  );
   try {
     return await work();
   } finally {
@@ -39,12 +60,17 @@ async function failingRequeueEvents<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-const requeuedEvents = async (id: string) => (await t.db.outboxEvent.findMany({ where: { subject: `cutline.renders.${id}.state` } })).filter((e) => (e.payload as { reason?: string }).reason === 'requeued').length;
+const requeuedEvents = async (id: string) =>
+  (await t.db.outboxEvent.findMany({ where: { subject: `cutline.renders.${id}.state` } })).filter(
+    (e) => (e.payload as { reason?: string }).reason === 'requeued',
+  ).length;
 
 describe('requeue transitions', () => {
   it('an orphan is requeued together with its event, or not at all', async () => {
     const id = await renderIn('running', 'a-launcher-that-died');
-    await failingRequeueEvents(() => expect(t.transitions.requeueOrphans(new Date(), 'this-launcher')).rejects.toThrow());
+    await failingRequeueEvents(() =>
+      expect(t.transitions.requeueOrphans(new Date(), 'this-launcher')).rejects.toThrow(),
+    );
     expect((await t.db.render.findUnique({ where: { id } }))!.state).toBe('running');
     expect(await t.transitions.requeueOrphans(new Date(), 'this-launcher')).toBeGreaterThanOrEqual(1);
     expect((await t.db.render.findUnique({ where: { id } }))!.state).toBe('queued');
@@ -53,7 +79,9 @@ describe('requeue transitions', () => {
 
   it('a render lost in the cluster is requeued together with its event, or not at all', async () => {
     const id = await renderIn('admitted', 'kubernetes');
-    await failingRequeueEvents(() => expect(t.transitions.requeueLostInCluster(new Date(), 60_000, [])).rejects.toThrow());
+    await failingRequeueEvents(() =>
+      expect(t.transitions.requeueLostInCluster(new Date(), 60_000, [])).rejects.toThrow(),
+    );
     expect((await t.db.render.findUnique({ where: { id } }))!.state).toBe('admitted');
     expect(await t.transitions.requeueLostInCluster(new Date(), 60_000, [])).toBeGreaterThanOrEqual(1);
     expect((await t.db.render.findUnique({ where: { id } }))!.state).toBe('queued');

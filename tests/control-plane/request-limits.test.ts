@@ -21,12 +21,22 @@ beforeAll(async () => {
   const corpus = await ensureCorpus();
   t = await startApp(
     services.postgresUrl,
-    { CUTLINE_AUTH_RATE_LIMIT: '10000', CUTLINE_REQUEST_TIMEOUT_MS: '1000', CUTLINE_AUTH_ACCOUNT_FAILURES: '3', CUTLINE_TRUST_PROXY: '127.0.0.1' },
+    {
+      CUTLINE_AUTH_RATE_LIMIT: '10000',
+      CUTLINE_REQUEST_TIMEOUT_MS: '1000',
+      CUTLINE_AUTH_ACCOUNT_FAILURES: '3',
+      CUTLINE_TRUST_PROXY: '127.0.0.1',
+    },
     {},
     { listen: true },
   );
   owner = await register(t.app, 'Limits');
-  const asset = await t.app.inject({ method: 'POST', url: '/v1/assets?kind=video&filename=a.mp4', headers: { ...bearer(owner.accessToken), 'content-type': 'video/mp4' }, payload: await readFile(corpus.oneSecond) });
+  const asset = await t.app.inject({
+    method: 'POST',
+    url: '/v1/assets?kind=video&filename=a.mp4',
+    headers: { ...bearer(owner.accessToken), 'content-type': 'video/mp4' },
+    payload: await readFile(corpus.oneSecond),
+  });
   assetId = asset.json<{ id: string }>().id;
 });
 afterAll(() => t?.close());
@@ -37,7 +47,12 @@ function trickle(headers: Record<string, string>): Promise<{ status: number; aft
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const socket = connect(Number(port), '127.0.0.1', () => {
-      const lines = Object.entries({ host: 'localhost', 'content-type': 'application/json', 'content-length': '100000', ...headers }).map(([k, v]) => `${k}: ${v}`);
+      const lines = Object.entries({
+        host: 'localhost',
+        'content-type': 'application/json',
+        'content-length': '100000',
+        ...headers,
+      }).map(([k, v]) => `${k}: ${v}`);
       socket.write(`POST /v1/renders HTTP/1.1\r\n${lines.join('\r\n')}\r\n\r\n{"script":"`);
     });
     let answer = '';
@@ -73,21 +88,48 @@ describe('slow and unauthenticated bodies', () => {
 describe('sign-in limits', () => {
   it('limit failed sign-ins per account, whatever address they come from', async () => {
     const victim = await register(t.app, 'Victim');
-    const attempt = (password: string, ip: string) => t.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: victim.email, password }, remoteAddress: ip });
+    const attempt = (password: string, ip: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/v1/auth/login',
+        payload: { email: victim.email, password },
+        remoteAddress: ip,
+      });
     const statuses = [];
     for (let i = 0; i < 4; i++) statuses.push((await attempt('wrong password', `192.0.2.${i + 1}`)).statusCode);
     expect(statuses).toEqual([401, 401, 401, 429]);
     expect((await attempt('correct horse battery', '192.0.2.9')).statusCode).toBe(429);
     const other = await register(t.app, 'Bystander');
-    expect((await t.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: other.email, password: 'correct horse battery' } })).statusCode).toBe(200);
+    expect(
+      (
+        await t.app.inject({
+          method: 'POST',
+          url: '/v1/auth/login',
+          payload: { email: other.email, password: 'correct horse battery' },
+        })
+      ).statusCode,
+    ).toBe(200);
   });
 
   it('count each client behind a trusted proxy by its own address', async () => {
-    const limited = await startApp(services.postgresUrl, { CUTLINE_AUTH_RATE_LIMIT: '2', CUTLINE_TRUST_PROXY: '127.0.0.1' });
+    const limited = await startApp(services.postgresUrl, {
+      CUTLINE_AUTH_RATE_LIMIT: '2',
+      CUTLINE_TRUST_PROXY: '127.0.0.1',
+    });
     try {
       const login = (client: string) =>
-        limited.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: 'nobody@example.com', password: 'x' }, remoteAddress: '127.0.0.1', headers: { 'x-forwarded-for': client } });
-      expect([(await login('198.51.100.1')).statusCode, (await login('198.51.100.1')).statusCode, (await login('198.51.100.1')).statusCode]).toEqual([401, 401, 429]);
+        limited.app.inject({
+          method: 'POST',
+          url: '/v1/auth/login',
+          payload: { email: 'nobody@example.com', password: 'x' },
+          remoteAddress: '127.0.0.1',
+          headers: { 'x-forwarded-for': client },
+        });
+      expect([
+        (await login('198.51.100.1')).statusCode,
+        (await login('198.51.100.1')).statusCode,
+        (await login('198.51.100.1')).statusCode,
+      ]).toEqual([401, 401, 429]);
       expect((await login('198.51.100.2')).statusCode).toBe(401);
     } finally {
       await limited.close();
@@ -98,7 +140,12 @@ describe('sign-in limits', () => {
 describe('careful answers', () => {
   it('a refresh naming a foreign organization is refused without using up the token', async () => {
     const stranger = await register(t.app, 'Stranger');
-    const refresh = (organizationId?: string) => t.app.inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken: stranger.refreshToken, ...(organizationId ? { organizationId } : {}) } });
+    const refresh = (organizationId?: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/v1/auth/refresh',
+        payload: { refreshToken: stranger.refreshToken, ...(organizationId ? { organizationId } : {}) },
+      });
     const foreign = await refresh(owner.organizationId);
     expect([foreign.statusCode, errorCode(foreign)]).toEqual([404, 'CUTLINE_NOT_FOUND']);
     expect((await refresh()).statusCode).toBe(200);
@@ -106,18 +153,47 @@ describe('careful answers', () => {
 
   it('an Idempotency-Key reused with another body is refused; the same body in another order is a retry', async () => {
     const headers = { ...bearer(owner.accessToken), 'idempotency-key': `k-${Date.now()}` };
-    const first = await t.app.inject({ method: 'POST', url: '/v1/renders', headers, payload: { assetId, script: 'First body.', formats: ['9:16'] } });
+    const first = await t.app.inject({
+      method: 'POST',
+      url: '/v1/renders',
+      headers,
+      payload: { assetId, script: 'First body.', formats: ['9:16'] },
+    });
     expect(first.statusCode).toBe(201);
-    const retry = await t.app.inject({ method: 'POST', url: '/v1/renders', headers, payload: { formats: ['9:16'], script: 'First body.', assetId } });
+    const retry = await t.app.inject({
+      method: 'POST',
+      url: '/v1/renders',
+      headers,
+      payload: { formats: ['9:16'], script: 'First body.', assetId },
+    });
     expect([retry.statusCode, retry.json<{ id: string }>().id]).toEqual([200, first.json<{ id: string }>().id]);
-    const other = await t.app.inject({ method: 'POST', url: '/v1/renders', headers, payload: { assetId, script: 'Another body.', formats: ['9:16'] } });
+    const other = await t.app.inject({
+      method: 'POST',
+      url: '/v1/renders',
+      headers,
+      payload: { assetId, script: 'Another body.', formats: ['9:16'] },
+    });
     expect([other.statusCode, errorCode(other)]).toEqual([422, 'CUTLINE_IDEMPOTENCY_MISMATCH']);
-    expect(await t.db.render.count({ where: { organizationId: owner.organizationId, idempotencyKey: headers['idempotency-key'] } })).toBe(1);
+    expect(
+      await t.db.render.count({
+        where: { organizationId: owner.organizationId, idempotencyKey: headers['idempotency-key'] },
+      }),
+    ).toBe(1);
   });
 
   it('absurd list parameters get 400', async () => {
-    for (const query of ['range=[1e300,1e300]', 'range=[0,1e300]', `filter=${encodeURIComponent('{"batchId":"x"}')}`, `filter=${encodeURIComponent('{"state":"nope"}')}`, `filter=${encodeURIComponent('{"q":["a"]}')}`]) {
-      const response = await t.app.inject({ method: 'GET', url: `/v1/renders?${query}`, headers: bearer(owner.accessToken) });
+    for (const query of [
+      'range=[1e300,1e300]',
+      'range=[0,1e300]',
+      `filter=${encodeURIComponent('{"batchId":"x"}')}`,
+      `filter=${encodeURIComponent('{"state":"nope"}')}`,
+      `filter=${encodeURIComponent('{"q":["a"]}')}`,
+    ]) {
+      const response = await t.app.inject({
+        method: 'GET',
+        url: `/v1/renders?${query}`,
+        headers: bearer(owner.accessToken),
+      });
       expect([query, response.statusCode, errorCode(response)]).toEqual([query, 400, 'CUTLINE_VALIDATION_FAILED']);
     }
   });
@@ -127,29 +203,64 @@ describe('every route, malformed', () => {
   it('answers malformed ids, ranges, filters and bodies with 4xx, never 5xx', async () => {
     const operator = await register(t.app, 'Negative operator');
     await t.db.user.update({ where: { id: operator.userId }, data: { isPlatformAdmin: true } });
-    const doc = (await t.app.inject({ method: 'GET', url: '/docs/json' })).json<{ paths: Record<string, Record<string, { parameters?: Array<{ in: string; name: string }> }>> }>();
+    const doc = (await t.app.inject({ method: 'GET', url: '/docs/json' })).json<{
+      paths: Record<string, Record<string, { parameters?: Array<{ in: string; name: string }> }>>;
+    }>();
     const badIds = ['not-a-uuid', '00000000-0000-0000-0000-000000000000', '..%2F..%2Fetc', 'x'.repeat(300)];
-    const badQueries = ['range=[1e300,1e300]', 'range=[-1,5]', 'range="x"', 'range=[5,1]', 'sort=["nope","ASC"]', 'sort=[1,2,3]', 'filter=[]', 'filter={"batchId":"x","organizationId":"y"}', 'filter=nope'];
-    const badBodies: unknown[] = ['{"unterminated', '[]', '"a string"', 'null', JSON.stringify({ unexpected: 'field'.repeat(10) })];
+    const badQueries = [
+      'range=[1e300,1e300]',
+      'range=[-1,5]',
+      'range="x"',
+      'range=[5,1]',
+      'sort=["nope","ASC"]',
+      'sort=[1,2,3]',
+      'filter=[]',
+      'filter={"batchId":"x","organizationId":"y"}',
+      'filter=nope',
+    ];
+    const badBodies: unknown[] = [
+      '{"unterminated',
+      '[]',
+      '"a string"',
+      'null',
+      JSON.stringify({ unexpected: 'field'.repeat(10) }),
+    ];
     const failures: string[] = [];
     let sent = 0;
     for (const [path, methods] of Object.entries(doc.paths)) {
       for (const [method, operation] of Object.entries(methods)) {
         const upper = method.toUpperCase() as 'GET';
         const urls = path.includes('{') ? badIds.map((id) => path.replace(/\{\w+\}/g, id)) : [path];
-        const lists = upper === 'GET' && (operation.parameters ?? []).some((p) => p.in === 'query' && p.name === 'range');
+        const lists =
+          upper === 'GET' && (operation.parameters ?? []).some((p) => p.in === 'query' && p.name === 'range');
         for (const url of urls) {
           // Malformed ids and list parameters must be refused; a malformed body must at least not break anything.
-          const requests: Array<{ url: string; payload?: string; refused: boolean }> = [{ url, refused: path.includes('{') }];
-          if (lists) for (const q of badQueries) requests.push({ url: `${url}?${q.replace(/[[\]{}"]/g, encodeURIComponent)}`, refused: true });
-          if (upper !== 'GET' && upper !== ('DELETE' as string)) for (const body of badBodies) requests.push({ url, payload: String(body), refused: path.includes('{') });
+          const requests: Array<{ url: string; payload?: string; refused: boolean }> = [
+            { url, refused: path.includes('{') },
+          ];
+          if (lists)
+            for (const q of badQueries)
+              requests.push({ url: `${url}?${q.replace(/[[\]{}"]/g, encodeURIComponent)}`, refused: true });
+          if (upper !== 'GET' && upper !== ('DELETE' as string))
+            for (const body of badBodies) requests.push({ url, payload: String(body), refused: path.includes('{') });
           for (const request of requests) {
             // An accepted event stream never ends (its own tests cover it).
             if (!request.refused && path.endsWith('/events')) continue;
             for (const headers of [bearer(owner.accessToken), bearer(operator.accessToken)]) {
-              const response = await t.app.inject({ method: upper, url: request.url, headers: { ...headers, ...(request.payload !== undefined ? { 'content-type': 'application/json' } : {}) }, ...(request.payload !== undefined ? { payload: request.payload } : {}) });
+              const response = await t.app.inject({
+                method: upper,
+                url: request.url,
+                headers: {
+                  ...headers,
+                  ...(request.payload !== undefined ? { 'content-type': 'application/json' } : {}),
+                },
+                ...(request.payload !== undefined ? { payload: request.payload } : {}),
+              });
               sent++;
-              if (response.statusCode >= 500 || (request.refused && response.statusCode < 400)) failures.push(`${upper} ${request.url} ${request.payload ?? ''} → ${response.statusCode} ${response.body.slice(0, 120)}`);
+              if (response.statusCode >= 500 || (request.refused && response.statusCode < 400))
+                failures.push(
+                  `${upper} ${request.url} ${request.payload ?? ''} → ${response.statusCode} ${response.body.slice(0, 120)}`,
+                );
             }
           }
         }

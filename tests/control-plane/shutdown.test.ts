@@ -39,18 +39,24 @@ describe('shutdown', () => {
     for (;;) if ((await reader.read()).done) break;
   });
 
-  it('closes a connection whose request never finished arriving, after the grace period', { timeout: 30_000 }, async () => {
-    t = await startApp(services.postgresUrl, { CUTLINE_SHUTDOWN_GRACE_MS: '300' }, {}, { listen: true });
-    const { port } = new URL(t.baseUrl);
-    const socket = connect({ host: '127.0.0.1', port: Number(port) });
-    await new Promise((resolve) => socket.once('connect', resolve));
-    const answer = closed(socket);
-    // Headers promise 100 bytes of body; one arrives.
-    socket.write('POST /v1/auth/login HTTP/1.1\r\nHost: cutline\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{');
-    // The server has the request once it answers a second connection (requests are read in order of arrival).
-    expect((await fetch(`${t.baseUrl}/healthz`)).status).toBe(200);
+  it(
+    'closes a connection whose request never finished arriving, after the grace period',
+    { timeout: 30_000 },
+    async () => {
+      t = await startApp(services.postgresUrl, { CUTLINE_SHUTDOWN_GRACE_MS: '300' }, {}, { listen: true });
+      const { port } = new URL(t.baseUrl);
+      const socket = connect({ host: '127.0.0.1', port: Number(port) });
+      await new Promise((resolve) => socket.once('connect', resolve));
+      const answer = closed(socket);
+      // Headers promise 100 bytes of body; one arrives.
+      socket.write(
+        'POST /v1/auth/login HTTP/1.1\r\nHost: cutline\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{',
+      );
+      // The server has the request once it answers a second connection (requests are read in order of arrival).
+      expect((await fetch(`${t.baseUrl}/healthz`)).status).toBe(200);
 
-    await t.app.close();
-    expect(await answer).toBe('');
-  });
+      await t.app.close();
+      expect(await answer).toBe('');
+    },
+  );
 });

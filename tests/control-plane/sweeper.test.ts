@@ -37,13 +37,43 @@ describe('sweeper', () => {
   it('deletes what is due without holding a transaction open around object-store calls', async () => {
     const corpus = await ensureCorpus();
     const owner = await register(t.app, 'Sweep slowly');
-    const asset = (await t.app.inject({ method: 'POST', url: '/v1/assets?kind=video&filename=a.mp4', headers: { ...bearer(owner.accessToken), 'content-type': 'video/mp4' }, payload: await readFile(corpus.oneSecond) })).json<{ id: string }>().id;
-    const render = (await t.app.inject({ method: 'POST', url: '/v1/renders', headers: bearer(owner.accessToken), payload: { assetId: asset, script: 'Swept.' } })).json<{ id: string }>().id;
-    await t.db.render.update({ where: { id: render }, data: { state: 'succeeded', expiresAt: new Date(Date.now() - 1000) } });
+    const asset = (
+      await t.app.inject({
+        method: 'POST',
+        url: '/v1/assets?kind=video&filename=a.mp4',
+        headers: { ...bearer(owner.accessToken), 'content-type': 'video/mp4' },
+        payload: await readFile(corpus.oneSecond),
+      })
+    ).json<{ id: string }>().id;
+    const render = (
+      await t.app.inject({
+        method: 'POST',
+        url: '/v1/renders',
+        headers: bearer(owner.accessToken),
+        payload: { assetId: asset, script: 'Swept.' },
+      })
+    ).json<{ id: string }>().id;
+    await t.db.render.update({
+      where: { id: render },
+      data: { state: 'succeeded', expiresAt: new Date(Date.now() - 1000) },
+    });
     const keys = Array.from({ length: 8 }, (_, i) => `orgs/${owner.organizationId}/renders/${render}/file-${i}.bin`);
     for (const key of keys) {
-      await t.store.put(key, Readable.from([Buffer.from('x')]), { contentType: 'application/octet-stream', maxBytes: 10 });
-      await t.db.renderOutput.create({ data: { id: randomUUID(), renderId: render, kind: 'video', name: key, objectKey: key, bytes: 1n, expiresAt: new Date(Date.now() - 1000) } });
+      await t.store.put(key, Readable.from([Buffer.from('x')]), {
+        contentType: 'application/octet-stream',
+        maxBytes: 10,
+      });
+      await t.db.renderOutput.create({
+        data: {
+          id: randomUUID(),
+          renderId: render,
+          kind: 'video',
+          name: key,
+          objectKey: key,
+          bytes: 1n,
+          expiresAt: new Date(Date.now() - 1000),
+        },
+      });
     }
     const idleInTransaction: string[] = [];
     let sweeping = true;

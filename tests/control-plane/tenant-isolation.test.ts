@@ -20,16 +20,37 @@ beforeAll(async () => {
   t = await startApp(services.postgresUrl, { CUTLINE_AUTH_RATE_LIMIT: '10000' });
   a = await register(t.app, 'Tenant A');
   b = await register(t.app, 'Tenant B');
-  bKey = (await t.app.inject({ method: 'POST', url: '/v1/api-keys', headers: bearer(b.accessToken), payload: { name: 'b' } })).json<{ key: string }>().key;
-  const asset = await t.app.inject({ method: 'POST', url: '/v1/assets?kind=video&filename=a.mp4', headers: { ...bearer(a.accessToken), 'content-type': 'video/mp4' }, payload: await readFile(corpus.oneSecond) });
+  bKey = (
+    await t.app.inject({ method: 'POST', url: '/v1/api-keys', headers: bearer(b.accessToken), payload: { name: 'b' } })
+  ).json<{ key: string }>().key;
+  const asset = await t.app.inject({
+    method: 'POST',
+    url: '/v1/assets?kind=video&filename=a.mp4',
+    headers: { ...bearer(a.accessToken), 'content-type': 'video/mp4' },
+    payload: await readFile(corpus.oneSecond),
+  });
   ids.asset = asset.json<{ id: string }>().id;
-  ids.render = (await t.app.inject({ method: 'POST', url: '/v1/renders', headers: bearer(a.accessToken), payload: { assetId: ids.asset, script: 'Private to A.' } })).json<{ id: string }>().id;
-  ids.apiKey = (await t.app.inject({ method: 'POST', url: '/v1/api-keys', headers: bearer(a.accessToken), payload: { name: 'a' } })).json<{ apiKey: { id: string } }>().apiKey.id;
+  ids.render = (
+    await t.app.inject({
+      method: 'POST',
+      url: '/v1/renders',
+      headers: bearer(a.accessToken),
+      payload: { assetId: ids.asset, script: 'Private to A.' },
+    })
+  ).json<{ id: string }>().id;
+  ids.apiKey = (
+    await t.app.inject({ method: 'POST', url: '/v1/api-keys', headers: bearer(a.accessToken), payload: { name: 'a' } })
+  ).json<{ apiKey: { id: string } }>().apiKey.id;
   ids.member = a.userId;
   ids.organization = a.organizationId;
   ids.voice = 'espeak:en-us';
   await t.db.organization.update({ where: { id: a.organizationId }, data: { plan: 'pro' } });
-  const batch = await t.app.inject({ method: 'POST', url: '/v1/batches', headers: { ...bearer(a.accessToken), 'content-type': 'text/csv' }, payload: `script,video\nA batch row.,${ids.asset}\n` });
+  const batch = await t.app.inject({
+    method: 'POST',
+    url: '/v1/batches',
+    headers: { ...bearer(a.accessToken), 'content-type': 'text/csv' },
+    payload: `script,video\nA batch row.,${ids.asset}\n`,
+  });
   ids.batch = batch.json<{ batchId: string }>().batchId;
 });
 afterAll(() => t?.close());
@@ -39,7 +60,10 @@ afterAll(() => t?.close());
  * the lookup, and what another tenant gets: 404 by default; 403 on operator routes, which no
  * tenant reaches; 200 where the path names shared catalogue data rather than a tenant's.
  */
-const ROUTES: Record<string, { id: keyof typeof ids | string; bodies?: Record<string, unknown>; query?: string; status?: number }> = {
+const ROUTES: Record<
+  string,
+  { id: keyof typeof ids | string; bodies?: Record<string, unknown>; query?: string; status?: number }
+> = {
   '/v1/assets/{id}/caption-preview': { id: 'asset', query: '?style=clean&aspect=9:16' },
   '/v1/voices/{id}/sample': { id: 'voice', status: 200 },
   '/v1/admin/organizations/{id}': { id: 'organization', bodies: { patch: { suspended: true } }, status: 403 },
@@ -60,7 +84,9 @@ const ROUTES: Record<string, { id: keyof typeof ids | string; bodies?: Record<st
 
 describe('tenant isolation', () => {
   it('every route with an id answers another organization with 404 and changes nothing', async () => {
-    const doc = (await t.app.inject({ method: 'GET', url: '/docs/json' })).json<{ paths: Record<string, Record<string, unknown>> }>();
+    const doc = (await t.app.inject({ method: 'GET', url: '/docs/json' })).json<{
+      paths: Record<string, Record<string, unknown>>;
+    }>();
     const templated = Object.entries(doc.paths).filter(([path]) => path.includes('{'));
     expect(templated.map(([path]) => path).sort()).toEqual(Object.keys(ROUTES).sort());
     for (const [path, methods] of templated) {
@@ -68,11 +94,21 @@ describe('tenant isolation', () => {
       const url = path.replace(/\{\w+\}/, encodeURIComponent(ids[route.id]!)) + (route.query ?? '');
       const status = route.status ?? 404;
       for (const method of Object.keys(methods)) {
-        const credentials = path.startsWith('/v1/members') || path.startsWith('/v1/api-keys') ? [bearer(b.accessToken)] : [bearer(b.accessToken), bearer(bKey)];
+        const credentials =
+          path.startsWith('/v1/members') || path.startsWith('/v1/api-keys')
+            ? [bearer(b.accessToken)]
+            : [bearer(b.accessToken), bearer(bKey)];
         for (const headers of credentials) {
           const body = route.bodies?.[method];
-          const response = await t.app.inject({ method: method.toUpperCase() as 'GET', url, headers, ...(body ? { payload: body } : {}) });
-          expect(`${method.toUpperCase()} ${path} → ${response.statusCode}`).toBe(`${method.toUpperCase()} ${path} → ${status}`);
+          const response = await t.app.inject({
+            method: method.toUpperCase() as 'GET',
+            url,
+            headers,
+            ...(body ? { payload: body } : {}),
+          });
+          expect(`${method.toUpperCase()} ${path} → ${response.statusCode}`).toBe(
+            `${method.toUpperCase()} ${path} → ${status}`,
+          );
           if (status !== 200) expect(response.body).not.toContain(ids[route.id]!);
         }
       }
@@ -94,7 +130,9 @@ describe('tenant isolation', () => {
 
   it('the activity log records uploads and renders for the organization that did them', async () => {
     const activity = await t.app.inject({ method: 'GET', url: '/v1/activity', headers: bearer(a.accessToken) });
-    expect(activity.json<Array<{ action: string }>>().map((e) => e.action)).toEqual(expect.arrayContaining(['asset.uploaded', 'render.submitted']));
+    expect(activity.json<Array<{ action: string }>>().map((e) => e.action)).toEqual(
+      expect.arrayContaining(['asset.uploaded', 'render.submitted']),
+    );
     expect(activity.headers['content-range']).toMatch(/^activity 0-\d+\/\d+$/);
   });
 });

@@ -48,7 +48,12 @@ describe('tracing', () => {
   it("continues the caller's trace into the render spec and exports the server span", async () => {
     const corpus = await ensureCorpus();
     const account = await register(t.app, 'Tracer');
-    const upload = await t.app.inject({ method: 'POST', url: '/v1/assets?kind=video&filename=a.mp4', headers: { ...bearer(account.accessToken), 'content-type': 'video/mp4' }, payload: await readFile(corpus.oneSecond) });
+    const upload = await t.app.inject({
+      method: 'POST',
+      url: '/v1/assets?kind=video&filename=a.mp4',
+      headers: { ...bearer(account.accessToken), 'content-type': 'video/mp4' },
+      payload: await readFile(corpus.oneSecond),
+    });
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
     const callerSpanId = '00f067aa0ba902b7';
     const submitted = await t.app.inject({

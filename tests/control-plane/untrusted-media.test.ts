@@ -12,7 +12,11 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ASPECTS, CAPTION_STYLES } from '@cutline/render-job';
-import { assetObjectKey, assetPosterKey, assetUploadKey } from '../../control-plane/src/repositories/assets-repository.js';
+import {
+  assetObjectKey,
+  assetPosterKey,
+  assetUploadKey,
+} from '../../control-plane/src/repositories/assets-repository.js';
 import { ensureCorpus, type CorpusName } from '../render/corpus.js';
 import { bearer, errorCode, register, startApp, type Account, type TestApp } from './app-helper.js';
 
@@ -28,7 +32,22 @@ let receiverUrl: string;
 beforeAll(async () => {
   corpus = await ensureCorpus();
   dir = await mkdtemp(join(tmpdir(), 'cutline-hostile-'));
-  execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=s=320x240:d=2', '-c:v', 'libx264', '-preset', 'ultrafast', '-f', 'mpegts', join(dir, 'segment.ts')]);
+  execFileSync('ffmpeg', [
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=s=320x240:d=2',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-f',
+    'mpegts',
+    join(dir, 'segment.ts'),
+  ]);
   const segment = await readFile(join(dir, 'segment.ts'));
   receiver = createServer((request, response) => {
     received.push(request.url ?? '');
@@ -36,7 +55,12 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
-  t = await startApp(services.postgresUrl, { CUTLINE_AUTH_RATE_LIMIT: '10000', CUTLINE_PREVIEW_RATE_LIMIT: '10000' }, {}, { listen: true });
+  t = await startApp(
+    services.postgresUrl,
+    { CUTLINE_AUTH_RATE_LIMIT: '10000', CUTLINE_PREVIEW_RATE_LIMIT: '10000' },
+    {},
+    { listen: true },
+  );
 });
 afterAll(async () => {
   await t?.close();
@@ -45,26 +69,50 @@ afterAll(async () => {
 
 /** ffmpeg processes running on this machine now (the suite runs one test file at a time). */
 async function ffmpegProcesses(): Promise<number> {
-  const names = await Promise.all((await readdir('/proc')).filter((d) => /^\d+$/.test(d)).map((pid) => readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '')));
+  const names = await Promise.all(
+    (await readdir('/proc'))
+      .filter((d) => /^\d+$/.test(d))
+      .map((pid) => readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '')),
+  );
   return names.filter((name) => name.trim() === 'ffmpeg').length;
 }
 
 function playlist(segments: string[]): string {
-  return ['#EXTM3U', '#EXT-X-TARGETDURATION:2', ...segments.flatMap((s) => ['#EXTINF:2,', s]), '#EXT-X-ENDLIST', ''].join('\n');
+  return [
+    '#EXTM3U',
+    '#EXT-X-TARGETDURATION:2',
+    ...segments.flatMap((s) => ['#EXTINF:2,', s]),
+    '#EXT-X-ENDLIST',
+    '',
+  ].join('\n');
 }
 
 async function upload(account: Account, body: Buffer | string, kind = 'video') {
-  return t.app.inject({ method: 'POST', url: `/v1/assets?kind=${kind}&filename=clip.mp4`, headers: { ...bearer(account.accessToken), 'content-type': 'video/mp4' }, payload: body });
+  return t.app.inject({
+    method: 'POST',
+    url: `/v1/assets?kind=${kind}&filename=clip.mp4`,
+    headers: { ...bearer(account.accessToken), 'content-type': 'video/mp4' },
+    payload: body,
+  });
 }
 
 async function startDirect(account: Account, sizeBytes: number) {
-  const started = await t.app.inject({ method: 'POST', url: '/v1/assets/uploads', headers: bearer(account.accessToken), payload: { kind: 'video', filename: 'direct.mp4', contentType: 'video/mp4', sizeBytes } });
+  const started = await t.app.inject({
+    method: 'POST',
+    url: '/v1/assets/uploads',
+    headers: bearer(account.accessToken),
+    payload: { kind: 'video', filename: 'direct.mp4', contentType: 'video/mp4', sizeBytes },
+  });
   expect(started.statusCode, started.body).toBe(201);
-  const { asset, upload: link } = started.json<{ asset: { id: string }; upload: { url: string; headers: Record<string, string> } }>();
+  const { asset, upload: link } = started.json<{
+    asset: { id: string };
+    upload: { url: string; headers: Record<string, string> };
+  }>();
   return {
     id: asset.id,
     put: (body: Buffer) => fetch(link.url, { method: 'PUT', headers: link.headers, body }),
-    complete: () => t.app.inject({ method: 'POST', url: `/v1/assets/${asset.id}/complete`, headers: bearer(account.accessToken) }),
+    complete: () =>
+      t.app.inject({ method: 'POST', url: `/v1/assets/${asset.id}/complete`, headers: bearer(account.accessToken) }),
   };
 }
 
@@ -78,7 +126,11 @@ async function objectBytes(key: string): Promise<Buffer | undefined> {
 describe('media intake', () => {
   it('refuses a playlist that names local files, and one that names URLs, as no media', async () => {
     const account = await register(t.app, 'Playlist');
-    for (const body of [playlist([join(dir, 'segment.ts')]), playlist([`${receiverUrl}/internal.ts`]), `ffconcat version 1.0\nfile ${join(dir, 'segment.ts')}\n`]) {
+    for (const body of [
+      playlist([join(dir, 'segment.ts')]),
+      playlist([`${receiverUrl}/internal.ts`]),
+      `ffconcat version 1.0\nfile ${join(dir, 'segment.ts')}\n`,
+    ]) {
       const response = await upload(account, body);
       expect([response.statusCode, errorCode(response)]).toEqual([422, 'CUTLINE_INPUT_FORMAT_NOT_ALLOWED']);
     }
@@ -101,12 +153,30 @@ describe('media intake', () => {
     // A playlist that an earlier version let through: the preview reads only a local still.
     const account = await register(t.app, 'Preview SSRF');
     const asset = await t.db.asset.create({
-      data: { id: crypto.randomUUID(), organizationId: account.organizationId, kind: 'video', status: 'ready', filename: 'old.m3u8', contentType: 'video/mp4', objectKey: '', durationSeconds: 4, width: 320, height: 240 },
+      data: {
+        id: crypto.randomUUID(),
+        organizationId: account.organizationId,
+        kind: 'video',
+        status: 'ready',
+        filename: 'old.m3u8',
+        contentType: 'video/mp4',
+        objectKey: '',
+        durationSeconds: 4,
+        width: 320,
+        height: 240,
+      },
     });
     const key = assetObjectKey(account.organizationId, asset.id);
     await t.db.asset.update({ where: { id: asset.id }, data: { objectKey: key } });
-    await t.store.put(key, Readable.from([Buffer.from(playlist([`${receiverUrl}/a.ts`, `${receiverUrl}/b.ts`]))]), { contentType: 'video/mp4', maxBytes: 1e6 });
-    const preview = await t.app.inject({ method: 'GET', url: `/v1/assets/${asset.id}/caption-preview?style=clean&aspect=9:16`, headers: bearer(account.accessToken) });
+    await t.store.put(key, Readable.from([Buffer.from(playlist([`${receiverUrl}/a.ts`, `${receiverUrl}/b.ts`]))]), {
+      contentType: 'video/mp4',
+      maxBytes: 1e6,
+    });
+    const preview = await t.app.inject({
+      method: 'GET',
+      url: `/v1/assets/${asset.id}/caption-preview?style=clean&aspect=9:16`,
+      headers: bearer(account.accessToken),
+    });
     expect(preview.statusCode).toBe(422);
     expect(received).toEqual([]);
   });
@@ -123,7 +193,9 @@ describe('upload links', () => {
     expect(again.status).toBe(403);
     expect((await objectBytes(assetObjectKey(account.organizationId, direct.id)))?.equals(video)).toBe(true);
     expect(await t.store.stat(assetUploadKey(account.organizationId, direct.id))).toBeUndefined();
-    expect(await t.store.stat(assetPosterKey(account.organizationId, direct.id))).toMatchObject({ contentType: 'image/jpeg' });
+    expect(await t.store.stat(assetPosterKey(account.organizationId, direct.id))).toMatchObject({
+      contentType: 'image/jpeg',
+    });
   });
 
   it('take only the declared length', async () => {
@@ -141,7 +213,11 @@ describe('upload links', () => {
     expect((await direct.put(text)).status).toBe(200);
     expect((await direct.complete()).statusCode).toBe(422);
     expect((await direct.put(text)).status).toBe(403);
-    for (const key of [assetObjectKey(account.organizationId, direct.id), assetUploadKey(account.organizationId, direct.id)]) expect(await t.store.stat(key)).toBeUndefined();
+    for (const key of [
+      assetObjectKey(account.organizationId, direct.id),
+      assetUploadKey(account.organizationId, direct.id),
+    ])
+      expect(await t.store.stat(key)).toBeUndefined();
     expect((await t.db.asset.findUnique({ where: { id: direct.id } }))!.status).toBe('rejected');
   });
 });
@@ -153,44 +229,89 @@ describe('previews', () => {
     // Without its poster, the first preview takes the still from the video again: the burst
     // arrives while it works.
     await t.store.delete(assetPosterKey(account.organizationId, id));
-    const asks = CAPTION_STYLES.flatMap((style) => ASPECTS.map((aspect) => `/v1/assets/${id}/caption-preview?style=${style}&aspect=${aspect}`)).slice(0, 14);
+    const asks = CAPTION_STYLES.flatMap((style) =>
+      ASPECTS.map((aspect) => `/v1/assets/${id}/caption-preview?style=${style}&aspect=${aspect}`),
+    ).slice(0, 14);
     let peak = 0;
     const sampler = setInterval(() => void ffmpegProcesses().then((n) => (peak = Math.max(peak, n))), 5);
-    const responses = await Promise.all(asks.map((url) => t.app.inject({ method: 'GET', url, headers: bearer(account.accessToken) })));
+    const responses = await Promise.all(
+      asks.map((url) => t.app.inject({ method: 'GET', url, headers: bearer(account.accessToken) })),
+    );
     clearInterval(sampler);
     const served = responses.filter((r) => r.statusCode === 200).length;
     const refused = responses.filter((r) => r.statusCode === 429 && errorCode(r) === 'CUTLINE_RATE_LIMITED').length;
     // One runs and eight wait (CUTLINE_PREVIEW_QUEUE_PER_ORGANIZATION); the rest are told to come back.
-    expect({ answered: served + refused, servedAtLeastTheQueue: served >= 9, someRefused: refused >= 1, peak }).toEqual({ answered: 14, servedAtLeastTheQueue: true, someRefused: true, peak: 1 });
+    expect({ answered: served + refused, servedAtLeastTheQueue: served >= 9, someRefused: refused >= 1, peak }).toEqual(
+      { answered: 14, servedAtLeastTheQueue: true, someRefused: true, peak: 1 },
+    );
   });
 
   it('keep a failure, so the same bad request does not start ffmpeg again', async () => {
     const account = await register(t.app, 'Broken');
-    const asset = await t.db.asset.create({ data: { id: crypto.randomUUID(), organizationId: account.organizationId, kind: 'video', status: 'ready', filename: 'broken.mp4', contentType: 'video/mp4', objectKey: 'x', durationSeconds: 2 } });
+    const asset = await t.db.asset.create({
+      data: {
+        id: crypto.randomUUID(),
+        organizationId: account.organizationId,
+        kind: 'video',
+        status: 'ready',
+        filename: 'broken.mp4',
+        contentType: 'video/mp4',
+        objectKey: 'x',
+        durationSeconds: 2,
+      },
+    });
     const key = assetObjectKey(account.organizationId, asset.id);
     await t.db.asset.update({ where: { id: asset.id }, data: { objectKey: key } });
-    await t.store.put(key, Readable.from([Buffer.from('not a video at all')]), { contentType: 'video/mp4', maxBytes: 1e6 });
-    const ask = () => t.app.inject({ method: 'GET', url: `/v1/assets/${asset.id}/caption-preview?style=clean&aspect=9:16`, headers: bearer(account.accessToken) });
+    await t.store.put(key, Readable.from([Buffer.from('not a video at all')]), {
+      contentType: 'video/mp4',
+      maxBytes: 1e6,
+    });
+    const ask = () =>
+      t.app.inject({
+        method: 'GET',
+        url: `/v1/assets/${asset.id}/caption-preview?style=clean&aspect=9:16`,
+        headers: bearer(account.accessToken),
+      });
     expect((await ask()).statusCode).toBe(422);
     // Were it run again, this decodable video would now give a frame.
-    await t.store.put(key, Readable.from([await readFile(corpus.oneSecond)]), { contentType: 'video/mp4', maxBytes: 1e8 });
+    await t.store.put(key, Readable.from([await readFile(corpus.oneSecond)]), {
+      contentType: 'video/mp4',
+      maxBytes: 1e8,
+    });
     expect((await ask()).statusCode).toBe(422);
   });
 });
 
 describe('per-caller preview limit', () => {
   it('counts one person across addresses', async () => {
-    const limited = await startApp(services.postgresUrl, { CUTLINE_AUTH_RATE_LIMIT: '10000', CUTLINE_PREVIEW_RATE_LIMIT: '3' });
+    const limited = await startApp(services.postgresUrl, {
+      CUTLINE_AUTH_RATE_LIMIT: '10000',
+      CUTLINE_PREVIEW_RATE_LIMIT: '3',
+    });
     try {
       const account = await register(limited.app, 'Many IPs');
       const statuses: number[] = [];
       for (let i = 0; i < 5; i++) {
-        const response = await limited.app.inject({ method: 'GET', url: '/v1/voices/espeak:en-us/sample', headers: bearer(account.accessToken), remoteAddress: `10.0.0.${i + 1}` });
+        const response = await limited.app.inject({
+          method: 'GET',
+          url: '/v1/voices/espeak:en-us/sample',
+          headers: bearer(account.accessToken),
+          remoteAddress: `10.0.0.${i + 1}`,
+        });
         statuses.push(response.statusCode);
       }
       expect(statuses).toEqual([200, 200, 200, 429, 429]);
       const other = await register(limited.app, 'Someone else');
-      expect((await limited.app.inject({ method: 'GET', url: '/v1/voices/espeak:en-us/sample', headers: bearer(other.accessToken), remoteAddress: '10.0.0.1' })).statusCode).toBe(200);
+      expect(
+        (
+          await limited.app.inject({
+            method: 'GET',
+            url: '/v1/voices/espeak:en-us/sample',
+            headers: bearer(other.accessToken),
+            remoteAddress: '10.0.0.1',
+          })
+        ).statusCode,
+      ).toBe(200);
     } finally {
       await limited.close();
     }

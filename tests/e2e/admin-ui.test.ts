@@ -37,7 +37,8 @@ let page: Page;
 let serverLog = '';
 const creatorEmail = `creator-${Date.now()}@example.com`;
 /** In the page: fetch with the signed-in user's access token. */
-const API_AS_SIGNED_IN = "((path) => fetch(path, { headers: { authorization: 'Bearer ' + JSON.parse(localStorage.getItem('cutline.session')).accessToken } }))";
+const API_AS_SIGNED_IN =
+  "((path) => fetch(path, { headers: { authorization: 'Bearer ' + JSON.parse(localStorage.getItem('cutline.session')).accessToken } }))";
 const a11y: Array<{ page: string; violations: string[] }> = [];
 
 async function shoot(name: string, target: Page = page): Promise<void> {
@@ -47,11 +48,22 @@ async function shoot(name: string, target: Page = page): Promise<void> {
   await target.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
   await target.addScriptTag({ content: axeSource });
   // Browser-side code is passed as text: the tests compile without the DOM library.
-  const result = (await target.evaluate("axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })")) as {
+  const result = (await target.evaluate(
+    "axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })",
+  )) as {
     violations: Array<{ id: string; impact: string; help: string; nodes: Array<{ target: string[] }> }>;
   };
   const serious = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  a11y.push({ page: name, violations: serious.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`) });
+  a11y.push({
+    page: name,
+    violations: serious.map(
+      (v) =>
+        `${v.id} (${v.impact}): ${v.help} at ${v.nodes
+          .slice(0, 3)
+          .map((n) => n.target.join(' '))
+          .join(', ')}`,
+    ),
+  });
 }
 
 async function signIn(target: Page, email: string): Promise<void> {
@@ -68,7 +80,8 @@ async function signOut(target: Page): Promise<void> {
 
 beforeAll(async () => {
   if (!existsSync(join(ROOT, 'admin-ui/dist/index.html'))) throw new Error('admin-ui is not built: run `make build`.');
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run \`make tools\` (installs Debian's chromium).`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} is missing: run \`make tools\` (installs Debian's chromium).`);
   rmSync(SHOTS, { recursive: true, force: true });
   mkdirSync(SHOTS, { recursive: true });
   work = mkdtempSync(join(tmpdir(), 'cutline-e2e-'));
@@ -92,20 +105,51 @@ beforeAll(async () => {
   server.stdout!.on('data', (chunk: Buffer) => (serverLog += chunk.toString()));
   server.stderr!.on('data', (chunk: Buffer) => (serverLog += chunk.toString()));
   try {
-    await waitFor(async () => (await fetch(`${base}/readyz`).catch(() => undefined))?.ok === true, 'the dev stack', 120_000);
+    await waitFor(
+      async () => (await fetch(`${base}/readyz`).catch(() => undefined))?.ok === true,
+      'the dev stack',
+      120_000,
+    );
   } catch (err) {
     throw new Error(`${(err as Error).message}\n${serverLog.slice(-3000)}`);
   }
 
   // The operator's account: it signs up, then the command beside the running service grants it.
-  const registered = await fetch(`${base}/v1/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: OPERATOR, password: PASSWORD, name: 'Olive Operator' }) });
+  const registered = await fetch(`${base}/v1/auth/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: OPERATOR, password: PASSWORD, name: 'Olive Operator' }),
+  });
   expect(registered.status).toBe(201);
-  const granted = spawnSync(join(ROOT, 'control-plane/bin/cutline.js'), ['admin', 'grant', OPERATOR], { env: { PATH: process.env.PATH, HOME: process.env.HOME, CUTLINE_DATA_DIR: join(work, 'data') }, encoding: 'utf8' });
+  const granted = spawnSync(join(ROOT, 'control-plane/bin/cutline.js'), ['admin', 'grant', OPERATOR], {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, CUTLINE_DATA_DIR: join(work, 'data') },
+    encoding: 'utf8',
+  });
   expect(granted.status, granted.stderr).toBe(0);
 
   const video = spawnSync('ffmpeg', [
-    '-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25:duration=4', '-f', 'lavfi', '-i', 'sine=frequency=330:duration=4',
-    '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', join(work, 'beach.mp4'),
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=640x360:rate=25:duration=4',
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=frequency=330:duration=4',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'aac',
+    '-shortest',
+    join(work, 'beach.mp4'),
   ]);
   expect(video.status).toBe(0);
 
@@ -113,7 +157,16 @@ beforeAll(async () => {
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--autoplay-policy=no-user-gesture-required',
+    ],
   });
   context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
   operatorContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -145,7 +198,9 @@ describe('admin UI in Chromium', () => {
     // A too-short password is refused next to the field, by the API's own rule.
     await page.getByLabel('Password').fill('short');
     await page.getByRole('button', { name: 'Create account' }).click();
-    await expect.poll(() => page.getByText(/at least 10 characters|must NOT have fewer than 10/i).count()).toBeGreaterThan(0);
+    await expect
+      .poll(() => page.getByText(/at least 10 characters|must NOT have fewer than 10/i).count())
+      .toBeGreaterThan(0);
     await shoot('02-sign-up-error');
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Create account' }).click();
@@ -161,10 +216,16 @@ describe('admin UI in Chromium', () => {
     // The probed facts of the file: its name, duration and size.
     await expect.poll(() => uploaded.textContent()).toMatch(/beach\.mp4: .*B, 4 s, 640×360/);
     await page.getByLabel('Title (optional)').fill('Beach launch');
-    await page.getByLabel('Script').fill('Welcome to the beach. Cutline narrates and captions this clip in every shape.');
+    await page
+      .getByLabel('Script')
+      .fill('Welcome to the beach. Cutline narrates and captions this clip in every shape.');
     await expect.poll(() => page.getByText(/About \d+ s of narration \(your plan allows 30 s\)/).count()).toBe(1);
     // The caption gallery shows frames of this video, rendered by libass.
-    await expect.poll(() => page.getByRole('img', { name: /A frame of your video with Karaoke captions/ }).count(), { timeout: 30_000 }).toBe(1);
+    await expect
+      .poll(() => page.getByRole('img', { name: /A frame of your video with Karaoke captions/ }).count(), {
+        timeout: 30_000,
+      })
+      .toBe(1);
     await page.getByRole('radio', { name: /^Karaoke/ }).click();
     await shoot('04-new-video');
     await page.getByRole('button', { name: 'Generate' }).click();
@@ -175,13 +236,19 @@ describe('admin UI in Chromium', () => {
     // Progress is shown while it runs (live over SSE), then the render succeeds.
     const seen = new Set<string>();
     await expect
-      .poll(async () => {
-        const text = (await status.textContent()) ?? '';
-        seen.add(text);
-        return text;
-      }, { timeout: 120_000, interval: 250 })
+      .poll(
+        async () => {
+          const text = (await status.textContent()) ?? '';
+          seen.add(text);
+          return text;
+        },
+        { timeout: 120_000, interval: 250 },
+      )
       .toMatch(/^succeeded/);
-    expect([...seen].some((t) => /\d+%/.test(t)), `progress shown while rendering: ${[...seen].join(' | ')}`).toBe(true);
+    expect(
+      [...seen].some((t) => /\d+%/.test(t)),
+      `progress shown while rendering: ${[...seen].join(' | ')}`,
+    ).toBe(true);
     const player = page.getByTestId('player-9:16');
     await player.waitFor();
     await shoot('05-render-done');
@@ -193,7 +260,9 @@ describe('admin UI in Chromium', () => {
       video.muted = true;
       return video.play();
     });
-    await expect.poll(() => player.evaluate((v) => (v as unknown as Video).currentTime), { timeout: 20_000 }).toBeGreaterThan(0.2);
+    await expect
+      .poll(() => player.evaluate((v) => (v as unknown as Video).currentTime), { timeout: 20_000 })
+      .toBeGreaterThan(0.2);
     await player.evaluate((v) => (v as unknown as Video).pause());
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download-9:16').click()]);
@@ -232,7 +301,9 @@ describe('admin UI in Chromium', () => {
     await ops.getByRole('button', { name: 'Retry selected' }).click();
     await ops.getByText('Retried 1 render.').waitFor();
     // The creator sees it run to the end.
-    await expect.poll(() => page.getByTestId('render-status').textContent(), { timeout: 120_000 }).toMatch(/^succeeded/);
+    await expect
+      .poll(() => page.getByTestId('render-status').textContent(), { timeout: 120_000 })
+      .toMatch(/^succeeded/);
 
     // The operator moves the creator's organization to Pro (batches) from its page.
     await ops.getByRole('menuitem', { name: 'Organizations' }).click();
@@ -265,10 +336,16 @@ describe('admin UI in Chromium', () => {
     await page.goto(`${base}/`);
     // The plan changed under the session: the dashboard reads it from the API.
     await page.getByText('Pro', { exact: true }).waitFor();
-    const assets = (await page.evaluate(`${API_AS_SIGNED_IN}('/v1/assets').then((r) => r.json())`)) as Array<{ id: string; status: string }>;
+    const assets = (await page.evaluate(`${API_AS_SIGNED_IN}('/v1/assets').then((r) => r.json())`)) as Array<{
+      id: string;
+      status: string;
+    }>;
     const videoId = assets.find((a) => a.status === 'ready')!.id;
     const csv = join(work, 'batch.csv');
-    writeFileSync(csv, `script,video,style,title\n"First row, fine.",${videoId},clean,One\nSecond row has a bad style.,${videoId},comic-sans,Two\n`);
+    writeFileSync(
+      csv,
+      `script,video,style,title\n"First row, fine.",${videoId},clean,One\nSecond row has a bad style.,${videoId},comic-sans,Two\n`,
+    );
     await page.goto(`${base}/new`);
     await page.getByRole('tab', { name: 'CSV batch' }).click();
     await page.getByTestId('csv-file-input').setInputFiles(csv);
@@ -290,9 +367,20 @@ describe('admin UI in Chromium', () => {
   });
 
   it('account pages work and a creator cannot reach operator pages', async () => {
-    for (const [path, heading, shot] of [['/api-keys', 'API keys', '15-api-keys'], ['/team', 'Team', '16-team'], ['/billing', 'Plan and billing', '17-billing'], ['/activity', 'Activity', '18-activity']] as const) {
+    for (const [path, heading, shot] of [
+      ['/api-keys', 'API keys', '15-api-keys'],
+      ['/team', 'Team', '16-team'],
+      ['/billing', 'Plan and billing', '17-billing'],
+      ['/activity', 'Activity', '18-activity'],
+    ] as const) {
       await page.goto(`${base}${path}`);
-      await (path === '/activity' ? page.getByRole('cell', { name: 'render.submitted' }) : page.getByRole('heading', { name: heading, level: 1 })).first().waitFor();
+      await (
+        path === '/activity'
+          ? page.getByRole('cell', { name: 'render.submitted' })
+          : page.getByRole('heading', { name: heading, level: 1 })
+      )
+        .first()
+        .waitFor();
       await shoot(shot);
     }
     await page.goto(`${base}/api-keys`);
@@ -305,9 +393,15 @@ describe('admin UI in Chromium', () => {
     // No operator menu, no operator routes, and the API refuses too.
     expect(await page.getByRole('menuitem', { name: 'Organizations' }).count()).toBe(0);
     await page.goto(`${base}/organizations`);
-    await page.getByText(/not found|doesn't exist/i).first().waitFor();
+    await page
+      .getByText(/not found|doesn't exist/i)
+      .first()
+      .waitFor();
     await page.goto(`${base}/system`);
-    await page.getByText(/not found|doesn't exist/i).first().waitFor();
+    await page
+      .getByText(/not found|doesn't exist/i)
+      .first()
+      .waitFor();
     expect(await page.getByRole('heading', { name: 'Queue by tier' }).count()).toBe(0);
     const status = await page.evaluate(`${API_AS_SIGNED_IN}('/v1/admin/organizations').then((r) => r.status)`);
     expect(status).toBe(403);
@@ -327,7 +421,11 @@ describe('admin UI in Chromium', () => {
 
   it('a member added to the team switches to it and sees neither operator pages nor admin controls', async () => {
     const memberEmail = `member-${Date.now()}@example.com`;
-    const registered = await fetch(`${base}/v1/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: memberEmail, password: PASSWORD, name: 'Mia Member' }) });
+    const registered = await fetch(`${base}/v1/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: memberEmail, password: PASSWORD, name: 'Mia Member' }),
+    });
     expect(registered.status).toBe(201);
     await signIn(page, creatorEmail);
     await page.goto(`${base}/team`);
@@ -350,14 +448,19 @@ describe('admin UI in Chromium', () => {
     expect(await member.getByRole('menuitem', { name: 'Organizations' }).count()).toBe(0);
     await shoot('21-member-team', member);
     await member.goto(`${base}/all-renders`);
-    await member.getByText(/not found|doesn't exist/i).first().waitFor();
+    await member
+      .getByText(/not found|doesn't exist/i)
+      .first()
+      .waitFor();
     expect(await member.evaluate(`${API_AS_SIGNED_IN}('/v1/admin/renders').then((r) => r.status)`)).toBe(403);
     await memberContext.close();
   });
 
   it('no page has serious or critical accessibility violations (axe-core)', () => {
     expect(a11y.length).toBeGreaterThanOrEqual(15);
-    expect(a11y.filter((p) => p.violations.length > 0), JSON.stringify(a11y, null, 1)).toEqual([]);
+    expect(
+      a11y.filter((p) => p.violations.length > 0),
+      JSON.stringify(a11y, null, 1),
+    ).toEqual([]);
   });
 });
-

@@ -11,7 +11,15 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BatchV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Job, type V1Pod, type V1Secret } from '@kubernetes/client-node';
+import {
+  BatchV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  type KubeConfig,
+  type V1Job,
+  type V1Pod,
+  type V1Secret,
+} from '@kubernetes/client-node';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { RenderEventTokens } from '../../control-plane/src/auth/render-event-tokens.js';
@@ -21,7 +29,13 @@ import { KubernetesLauncher } from '../../control-plane/src/launcher/kubernetes-
 import { renderJobBin } from '../../control-plane/src/launcher/local-launcher.js';
 import { connectionsOpened, poolConnections } from '../../control-plane/src/kubernetes/connection-pool.js';
 import { RenderJobOperator } from '../../control-plane/src/kubernetes/operator.js';
-import { RENDER_COMMAND, SCRATCH_DIR, SPEC_DIR, TERMINATION_LOG, type RenderPodOptions } from '../../control-plane/src/kubernetes/render-pod.js';
+import {
+  RENDER_COMMAND,
+  SCRATCH_DIR,
+  SPEC_DIR,
+  TERMINATION_LOG,
+  type RenderPodOptions,
+} from '../../control-plane/src/kubernetes/render-pod.js';
 import { GROUP, PLURAL, VERSION, type RenderJob } from '../../control-plane/src/kubernetes/render-job-resource.js';
 import { ClusterRenderRecords } from '../../control-plane/src/services/cluster-render-records.js';
 import { startKubernetes, type KubernetesCluster } from '../fixture/kubernetes.js';
@@ -56,35 +70,62 @@ const PLANS = {
 };
 
 async function listRenderJobs(selector: string): Promise<RenderJob[]> {
-  const list = (await custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NAMESPACE, plural: PLURAL, labelSelector: selector })) as { items: RenderJob[] };
+  const list = (await custom.listNamespacedCustomObject({
+    group: GROUP,
+    version: VERSION,
+    namespace: NAMESPACE,
+    plural: PLURAL,
+    labelSelector: selector,
+  })) as { items: RenderJob[] };
   return list.items;
 }
 
 async function renderJobOf(renderId: string): Promise<RenderJob> {
   let found: RenderJob | undefined;
-  await waitFor(async () => {
-    found = (await listRenderJobs(`cutline.dev/render=${renderId}`))[0];
-    return Boolean(found);
-  }, `the RenderJob of ${renderId}`, 30_000);
+  await waitFor(
+    async () => {
+      found = (await listRenderJobs(`cutline.dev/render=${renderId}`))[0];
+      return Boolean(found);
+    },
+    `the RenderJob of ${renderId}`,
+    30_000,
+  );
   return found!;
 }
 
 async function readRenderJob(name: string): Promise<RenderJob> {
-  return (await custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NAMESPACE, plural: PLURAL, name })) as RenderJob;
+  return (await custom.getNamespacedCustomObject({
+    group: GROUP,
+    version: VERSION,
+    namespace: NAMESPACE,
+    plural: PLURAL,
+    name,
+  })) as RenderJob;
 }
 
 async function podsOf(renderJobName: string): Promise<V1Pod[]> {
-  return (await core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: `cutline.dev/render-job=${renderJobName}` })).items;
+  return (
+    await core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: `cutline.dev/render-job=${renderJobName}` })
+  ).items;
 }
 
 async function runningPod(renderJobName: string, exclude: string[] = []): Promise<V1Pod> {
   let pod: V1Pod | undefined;
-  await waitFor(async () => {
-    pod = (await podsOf(renderJobName)).find((p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp && !exclude.includes(p.metadata!.name!));
-    return Boolean(pod);
-  }, `a running pod of ${renderJobName}`, 60_000).catch(async (err: Error) => {
+  await waitFor(
+    async () => {
+      pod = (await podsOf(renderJobName)).find(
+        (p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp && !exclude.includes(p.metadata!.name!),
+      );
+      return Boolean(pod);
+    },
+    `a running pod of ${renderJobName}`,
+    60_000,
+  ).catch(async (err: Error) => {
     const pods = await core.listNamespacedPod({ namespace: NAMESPACE });
-    const summary = pods.items.map((p) => `${p.metadata?.name} ${p.status?.phase} ${p.metadata?.deletionTimestamp ? 'deleting' : ''} ${JSON.stringify(p.status?.conditions?.filter((c) => c.status !== 'True').map((c) => c.message))}`);
+    const summary = pods.items.map(
+      (p) =>
+        `${p.metadata?.name} ${p.status?.phase} ${p.metadata?.deletionTimestamp ? 'deleting' : ''} ${JSON.stringify(p.status?.conditions?.filter((c) => c.status !== 'True').map((c) => c.message))}`,
+    );
     throw new Error(`${err.message}\n${summary.join('\n')}`);
   });
   return pod!;
@@ -99,19 +140,30 @@ async function finishPod(pod: V1Pod, exitCode: number, terminationMessage?: stri
 
 async function phaseOf(name: string, phase: string, timeoutMs = 60_000): Promise<RenderJob> {
   let renderJob: RenderJob | undefined;
-  await waitFor(async () => {
-    renderJob = await readRenderJob(name);
-    return renderJob.status?.phase === phase;
-  }, `RenderJob ${name} to be ${phase} (is ${renderJob?.status?.phase})`, timeoutMs);
+  await waitFor(
+    async () => {
+      renderJob = await readRenderJob(name);
+      return renderJob.status?.phase === phase;
+    },
+    `RenderJob ${name} to be ${phase} (is ${renderJob?.status?.phase})`,
+    timeoutMs,
+  );
   return renderJob!;
 }
 
 async function renderState(id: string, state: string, timeoutMs = 30_000) {
   let row: { state: string; errorCode: string | null; errorMessage: string | null } | null = null;
-  await waitFor(async () => {
-    row = await t.db.render.findUnique({ where: { id }, select: { state: true, errorCode: true, errorMessage: true } });
-    return row?.state === state;
-  }, `render ${id} to be ${state}`, timeoutMs);
+  await waitFor(
+    async () => {
+      row = await t.db.render.findUnique({
+        where: { id },
+        select: { state: true, errorCode: true, errorMessage: true },
+      });
+      return row?.state === state;
+    },
+    `render ${id} to be ${state}`,
+    timeoutMs,
+  );
   return row!;
 }
 
@@ -122,9 +174,19 @@ async function account(name: string, plan: 'free' | 'starter' | 'pro' | 'busines
 }
 
 async function submit(owner: Account, script = 'Rendered by a Kubernetes Job.'): Promise<string> {
-  const upload = await t.app.inject({ method: 'POST', url: '/v1/assets?kind=video&filename=clip.mp4', headers: { ...bearer(owner.accessToken), 'content-type': 'video/mp4' }, payload: await readFile(corpus.oneSecond) });
+  const upload = await t.app.inject({
+    method: 'POST',
+    url: '/v1/assets?kind=video&filename=clip.mp4',
+    headers: { ...bearer(owner.accessToken), 'content-type': 'video/mp4' },
+    payload: await readFile(corpus.oneSecond),
+  });
   expect(upload.statusCode, upload.body).toBe(201);
-  const response = await t.app.inject({ method: 'POST', url: '/v1/renders', headers: bearer(owner.accessToken), payload: { assetId: upload.json<{ id: string }>().id, script, formats: ['1:1'] } });
+  const response = await t.app.inject({
+    method: 'POST',
+    url: '/v1/renders',
+    headers: bearer(owner.accessToken),
+    payload: { assetId: upload.json<{ id: string }>().id, script, formats: ['1:1'] },
+  });
   expect(response.statusCode, response.body).toBe(201);
   return response.json<{ id: string }>().id;
 }
@@ -168,14 +230,35 @@ beforeAll(async () => {
   operatorConfig = await serviceAccountConfig();
   t = await startApp(
     services.postgresUrl,
-    { CUTLINE_AUTH_RATE_LIMIT: '10000', CUTLINE_S3_ENDPOINT: services.s3.endpoint, CUTLINE_S3_ACCESS_KEY: services.s3.accessKey, CUTLINE_S3_SECRET_KEY: services.s3.secretKey, CUTLINE_S3_BUCKET: bucket },
+    {
+      CUTLINE_AUTH_RATE_LIMIT: '10000',
+      CUTLINE_S3_ENDPOINT: services.s3.endpoint,
+      CUTLINE_S3_ACCESS_KEY: services.s3.accessKey,
+      CUTLINE_S3_SECRET_KEY: services.s3.secretKey,
+      CUTLINE_S3_BUCKET: bucket,
+    },
     PLANS,
-    { launcher: { launcher: new KubernetesLauncher(await serviceAccountConfig('cutline-api'), { namespace: NAMESPACE, maxPending: 100 }), launcherId: KUBERNETES_LAUNCHER_ID, recoverOrphans: false }, bus: await NatsBus.connect(services.natsUrl) },
+    {
+      launcher: {
+        launcher: new KubernetesLauncher(await serviceAccountConfig('cutline-api'), {
+          namespace: NAMESPACE,
+          maxPending: 100,
+        }),
+        launcherId: KUBERNETES_LAUNCHER_ID,
+        recoverOrphans: false,
+      },
+      bus: await NatsBus.connect(services.natsUrl),
+    },
   );
   podOptions = {
     image: 'cutline/render-job:test',
     serviceAccount: 'cutline-render',
-    store: { endpoint: services.s3.endpoint, accessKey: services.s3.accessKey, secretKey: services.s3.secretKey, region: 'us-east-1' },
+    store: {
+      endpoint: services.s3.endpoint,
+      accessKey: services.s3.accessKey,
+      secretKey: services.s3.secretKey,
+      region: 'us-east-1',
+    },
     events: { url: t.baseUrl, tokens: eventTokens },
     ttlSecondsAfterFinished: 3600,
     defaultBackoffLimit: 1,
@@ -197,7 +280,14 @@ beforeAll(async () => {
 // Each test starts with an empty node: whatever a test left running is deleted.
 afterEach(async () => {
   await cluster?.kubectl(['delete', 'renderjobs', '--all', '-n', NAMESPACE, '--wait=true']);
-  await waitFor(async () => (await core.listNamespacedPod({ namespace: NAMESPACE })).items.every((p) => p.status?.phase !== 'Running' && p.status?.phase !== 'Pending'), 'the node to be empty', 60_000);
+  await waitFor(
+    async () =>
+      (await core.listNamespacedPod({ namespace: NAMESPACE })).items.every(
+        (p) => p.status?.phase !== 'Running' && p.status?.phase !== 'Pending',
+      ),
+    'the node to be empty',
+    60_000,
+  );
 }, 90_000);
 
 afterAll(async () => {
@@ -213,15 +303,24 @@ afterAll(async () => {
  * working when pointed at any other object; a token that reports for its own render only.
  */
 async function expectOnlyItsOwnReach(secret: V1Secret, renderId: string, organizationId: string): Promise<void> {
-  const data = Object.fromEntries(Object.entries(secret.data!).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]));
+  const data = Object.fromEntries(
+    Object.entries(secret.data!).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]),
+  );
   expect(Object.keys(data).sort()).toEqual(['CUTLINE_EVENTS_TOKEN', 'CUTLINE_EVENTS_URL', 'spec.json']);
   const text = JSON.stringify(data);
   for (const credential of [services.s3.secretKey, services.natsUrl]) expect(text).not.toContain(credential);
-  const spec = JSON.parse(data['spec.json']!) as { video: { source: string }; output: { destination: string; links: Record<string, { put: string; delete: string; headers: Record<string, string> }> } };
+  const spec = JSON.parse(data['spec.json']!) as {
+    video: { source: string };
+    output: {
+      destination: string;
+      links: Record<string, { put: string; delete: string; headers: Record<string, string> }>;
+    };
+  };
   expect(spec.video.source).toMatch(/^https?:\/\/.*X-Amz-Signature=/);
   const prefix = `orgs/${organizationId}/renders/${renderId}/`;
   expect(Object.keys(spec.output.links)).toEqual(expect.arrayContaining(['thumbnail.jpg', 'manifest.json']));
-  for (const link of Object.values(spec.output.links)) expect(decodeURIComponent(new URL(link.put).pathname)).toContain(prefix);
+  for (const link of Object.values(spec.output.links))
+    expect(decodeURIComponent(new URL(link.put).pathname)).toContain(prefix);
 
   // Another tenant's object, and another render's output, in the same bucket.
   const bucket = new URL(spec.video.source).pathname.split('/')[1]!;
@@ -234,8 +333,18 @@ async function expectOnlyItsOwnReach(secret: V1Secret, renderId: string, organiz
     return url.toString();
   };
   expect((await fetch(elsewhere(spec.video.source, foreignKey))).status).toBe(403);
-  expect((await fetch(elsewhere(spec.output.links['manifest.json']!.delete, foreignKey), { method: 'DELETE' })).status).toBe(403);
-  expect((await fetch(elsewhere(spec.output.links['manifest.json']!.put, foreignKey), { method: 'PUT', body: 'overwritten', headers: spec.output.links['manifest.json']!.headers })).status).toBe(403);
+  expect(
+    (await fetch(elsewhere(spec.output.links['manifest.json']!.delete, foreignKey), { method: 'DELETE' })).status,
+  ).toBe(403);
+  expect(
+    (
+      await fetch(elsewhere(spec.output.links['manifest.json']!.put, foreignKey), {
+        method: 'PUT',
+        body: 'overwritten',
+        headers: spec.output.links['manifest.json']!.headers,
+      })
+    ).status,
+  ).toBe(403);
   const list = new URL(spec.video.source);
   list.pathname = `/${bucket}`;
   list.search = `list-type=2&${list.search.slice(1)}`;
@@ -250,7 +359,15 @@ async function expectOnlyItsOwnReach(secret: V1Secret, renderId: string, organiz
     fetch(`${data.CUTLINE_EVENTS_URL}/v1/internal/renders/${id}/events`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${data.CUTLINE_EVENTS_TOKEN}` },
-      body: JSON.stringify({ type: 'progress', renderId: id, stage: 'fetching', progress: 0.01, stageProgress: 0.1, etaSeconds: null, at: new Date().toISOString() }),
+      body: JSON.stringify({
+        type: 'progress',
+        renderId: id,
+        stage: 'fetching',
+        progress: 0.01,
+        stageProgress: 0.1,
+        etaSeconds: null,
+        at: new Date().toISOString(),
+      }),
     });
   expect((await report(randomUUID())).status).toBe(401);
   expect((await report(renderId)).status).toBe(204);
@@ -259,11 +376,24 @@ async function expectOnlyItsOwnReach(secret: V1Secret, renderId: string, organiz
 describe('CRD and manifests', () => {
   it('installs server-side, explains its fields, and the API server rejects invalid RenderJobs with readable messages', async () => {
     expect(await cluster.kubectl(['explain', 'renderjob.spec.tier'])).toMatch(/PriorityClass/);
-    const classes = await cluster.kubectl(['get', 'priorityclasses', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.value}/{.preemptionPolicy} {end}']);
+    const classes = await cluster.kubectl([
+      'get',
+      'priorityclasses',
+      '-o',
+      'jsonpath={range .items[*]}{.metadata.name}={.value}/{.preemptionPolicy} {end}',
+    ]);
     expect(classes).toContain('cutline-free=1000/Never');
     expect(classes).toContain('cutline-business=4000/PreemptLowerPriority');
-    const invalid = { apiVersion: 'cutline.dev/v1alpha1', kind: 'RenderJob', metadata: { name: 'invalid', namespace: NAMESPACE }, spec: { tier: 'gold', backoffLimit: 99, render: { version: 1, video: {}, output: { destination: 's3://b/x/' } } } };
-    const error = await cluster.kubectl(['apply', '--server-side', '-f', '-'], JSON.stringify(invalid)).then(() => '', (err: Error) => err.message);
+    const invalid = {
+      apiVersion: 'cutline.dev/v1alpha1',
+      kind: 'RenderJob',
+      metadata: { name: 'invalid', namespace: NAMESPACE },
+      spec: { tier: 'gold', backoffLimit: 99, render: { version: 1, video: {}, output: { destination: 's3://b/x/' } } },
+    };
+    const error = await cluster.kubectl(['apply', '--server-side', '-f', '-'], JSON.stringify(invalid)).then(
+      () => '',
+      (err: Error) => err.message,
+    );
     expect(error).toMatch(/spec\.tier: Unsupported value: "gold"/);
     expect(error).toMatch(/spec\.backoffLimit: Invalid value: 99/);
     expect(error).toMatch(/spec\.render\.video\.source: Required value/);
@@ -273,19 +403,39 @@ describe('CRD and manifests', () => {
   it('reuses keep-alive connections for its API calls, with TLS verification as before', async () => {
     const pooled = poolConnections(await serviceAccountConfig());
     const api = pooled.makeApiClient(CustomObjectsApi);
-    await Promise.all(Array.from({ length: 8 }, () => api.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NAMESPACE, plural: PLURAL })));
-    for (let i = 0; i < 40; i++) await api.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NAMESPACE, plural: PLURAL });
+    await Promise.all(
+      Array.from({ length: 8 }, () =>
+        api.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NAMESPACE, plural: PLURAL }),
+      ),
+    );
+    for (let i = 0; i < 40; i++)
+      await api.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NAMESPACE, plural: PLURAL });
     expect(connectionsOpened(pooled)).toBeLessThanOrEqual(8);
     // A server certificate the cluster's CA did not sign is still refused.
     const untrusted = await serviceAccountConfig();
-    untrusted.clusters = untrusted.clusters.map((c) => ({ ...c, caData: undefined, caFile: undefined, skipTLSVerify: false }));
-    const refused = await poolConnections(untrusted).makeApiClient(CustomObjectsApi).listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NAMESPACE, plural: PLURAL }).then(() => 'accepted', (err: Error) => err.message);
+    untrusted.clusters = untrusted.clusters.map((c) => ({
+      ...c,
+      caData: undefined,
+      caFile: undefined,
+      skipTLSVerify: false,
+    }));
+    const refused = await poolConnections(untrusted)
+      .makeApiClient(CustomObjectsApi)
+      .listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NAMESPACE, plural: PLURAL })
+      .then(
+        () => 'accepted',
+        (err: Error) => err.message,
+      );
     expect(refused).toMatch(/certificate|self[- ]signed|unable to verify/i);
   });
 
   it('gives the operator no rights beyond its namespace and no way to list Secrets, and the API only RenderJobs', async () => {
     const can = async (account: string, verb: string, resource: string, ns = NAMESPACE) =>
-      (await cluster.kubectl(['auth', 'can-i', verb, resource, '-n', ns, '--as', `system:serviceaccount:${NAMESPACE}:${account}`]).catch((err: Error) => err.message)).trim();
+      (
+        await cluster
+          .kubectl(['auth', 'can-i', verb, resource, '-n', ns, '--as', `system:serviceaccount:${NAMESPACE}:${account}`])
+          .catch((err: Error) => err.message)
+      ).trim();
     expect(await can('cutline-operator', 'create', 'jobs.batch')).toBe('yes');
     expect(await can('cutline-operator', 'patch', 'renderjobs.cutline.dev/status')).toBe('yes');
     expect(await can('cutline-operator', 'list', 'secrets')).toMatch(/no/);
@@ -293,8 +443,16 @@ describe('CRD and manifests', () => {
     expect(await can('cutline-operator', 'create', 'pods')).toMatch(/no/);
     expect(await can('cutline-api', 'create', 'renderjobs.cutline.dev')).toBe('yes');
     expect(await can('cutline-api', 'patch', 'renderjobs.cutline.dev')).toBe('yes');
-    for (const [verb, resource] of [['get', 'secrets'], ['create', 'secrets'], ['create', 'jobs.batch'], ['delete', 'renderjobs.cutline.dev'], ['create', 'pods']]) {
-      expect(`${verb} ${resource}: ${await can('cutline-api', verb!, resource!)}`).toMatch(new RegExp(`^${verb} ${resource}: .*\\bno$`));
+    for (const [verb, resource] of [
+      ['get', 'secrets'],
+      ['create', 'secrets'],
+      ['create', 'jobs.batch'],
+      ['delete', 'renderjobs.cutline.dev'],
+      ['create', 'pods'],
+    ]) {
+      expect(`${verb} ${resource}: ${await can('cutline-api', verb!, resource!)}`).toMatch(
+        new RegExp(`^${verb} ${resource}: .*\\bno$`),
+      );
     }
     expect(await can('cutline-render', 'get', 'renderjobs.cutline.dev')).toMatch(/no/);
   });
@@ -304,7 +462,9 @@ describe('render lifecycle in the cluster', () => {
   it('RenderJob → Job → pod → Succeeded; the render succeeds in PostgreSQL with its outputs and the event reaches NATS; the pod template really renders', async () => {
     const owner = await account('K8s', 'pro');
     const seen: Array<{ renderId: string; state: string; eventId?: number }> = [];
-    const subscription = nats.subscribe('cutline.renders.*.state', { callback: (_err, msg) => void seen.push(msg.json()) });
+    const subscription = nats.subscribe('cutline.renders.*.state', {
+      callback: (_err, msg) => void seen.push(msg.json()),
+    });
     const renderId = await submit(owner);
     // Outbox events (with an eventId) of this render; the pod's own reports carry none.
     const states = () => seen.filter((e) => e.renderId === renderId && e.eventId).map((e) => e.state);
@@ -316,13 +476,23 @@ describe('render lifecycle in the cluster', () => {
     // The Job as DESIGN §7 has it.
     const job: V1Job = await batch.readNamespacedJob({ name: renderJob.metadata.name!, namespace: NAMESPACE });
     const podSpec = job.spec!.template.spec!;
-    expect(job.metadata!.ownerReferences).toEqual([expect.objectContaining({ kind: 'RenderJob', name: renderJob.metadata.name, controller: true })]);
-    expect(job.metadata!.labels).toMatchObject({ 'cutline.dev/render': renderId, 'cutline.dev/organization': owner.organizationId, 'cutline.dev/tier': 'pro' });
+    expect(job.metadata!.ownerReferences).toEqual([
+      expect.objectContaining({ kind: 'RenderJob', name: renderJob.metadata.name, controller: true }),
+    ]);
+    expect(job.metadata!.labels).toMatchObject({
+      'cutline.dev/render': renderId,
+      'cutline.dev/organization': owner.organizationId,
+      'cutline.dev/tier': 'pro',
+    });
     expect(podSpec.priorityClassName).toBe('cutline-pro');
     expect(pod.spec!.priority).toBe(3000);
     expect(job.spec!.podFailurePolicy!.rules.map((r) => r.action)).toEqual(['FailJob', 'Ignore']);
     expect(job.spec!.activeDeadlineSeconds).toBe(600);
-    expect(podSpec.containers[0]!.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    expect(podSpec.containers[0]!.securityContext).toMatchObject({
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+    });
     expect(podSpec.volumes!.find((v) => v.name === 'scratch')!.emptyDir!.sizeLimit).toBe('1Gi');
     const secret = await core.readNamespacedSecret({ name: renderJob.metadata.name!, namespace: NAMESPACE });
     expect(secret.metadata!.ownerReferences![0]!.name).toBe(renderJob.metadata.name);
@@ -336,11 +506,18 @@ describe('render lifecycle in the cluster', () => {
     const scratch = join(root, 'scratch');
     await Promise.all([mkdir(specDir), mkdir(scratch)]);
     const data = secret.data!;
-    for (const item of podSpec.volumes!.find((v) => v.name === 'spec')!.secret!.items!) await writeFile(join(specDir, item.path), Buffer.from(data[item.key]!, 'base64'));
-    const local = (value: string) => value.replace(SPEC_DIR, specDir).replace(TERMINATION_LOG, join(root, 'termination-log')).replace(SCRATCH_DIR, scratch);
+    for (const item of podSpec.volumes!.find((v) => v.name === 'spec')!.secret!.items!)
+      await writeFile(join(specDir, item.path), Buffer.from(data[item.key]!, 'base64'));
+    const local = (value: string) =>
+      value
+        .replace(SPEC_DIR, specDir)
+        .replace(TERMINATION_LOG, join(root, 'termination-log'))
+        .replace(SCRATCH_DIR, scratch);
     const env: Record<string, string> = { PATH: process.env.PATH ?? '' };
     for (const variable of container.env!) {
-      env[variable.name] = variable.valueFrom?.secretKeyRef ? Buffer.from(data[variable.valueFrom.secretKeyRef.key]!, 'base64').toString() : local(variable.value!);
+      env[variable.name] = variable.valueFrom?.secretKeyRef
+        ? Buffer.from(data[variable.valueFrom.secretKeyRef.key]!, 'base64').toString()
+        : local(variable.value!);
     }
     expect(container.command).toEqual(RENDER_COMMAND);
     const args = [renderJobBin(), ...container.args!.map(local)];
@@ -370,7 +547,11 @@ describe('render lifecycle in the cluster', () => {
     const renderId = await submit(owner);
     const renderJob = await renderJobOf(renderId);
     const pod = await runningPod(renderJob.metadata.name!);
-    await finishPod(pod, 2, JSON.stringify({ code: 'CUTLINE_VIDEO_UNDECODABLE', message: 'The video has no decodable stream.' }));
+    await finishPod(
+      pod,
+      2,
+      JSON.stringify({ code: 'CUTLINE_VIDEO_UNDECODABLE', message: 'The video has no decodable stream.' }),
+    );
     const failed = await phaseOf(renderJob.metadata.name!, 'Failed');
     expect(failed.status).toMatchObject({ errorCode: 'CUTLINE_VIDEO_UNDECODABLE', failedPods: 1 });
     const row = await renderState(renderId, 'failed');
@@ -385,10 +566,18 @@ describe('render lifecycle in the cluster', () => {
     const renderId = await submit(owner);
     const renderJob = await renderJobOf(renderId);
     const first = await runningPod(renderJob.metadata.name!);
-    await finishPod(first, 1, JSON.stringify({ code: 'CUTLINE_STORAGE_UNAVAILABLE', message: 'The object store did not answer.' }));
+    await finishPod(
+      first,
+      1,
+      JSON.stringify({ code: 'CUTLINE_STORAGE_UNAVAILABLE', message: 'The object store did not answer.' }),
+    );
     // The Job controller starts a second pod after its backoff (about 10 s).
     const second = await runningPod(renderJob.metadata.name!, [first.metadata!.name!]);
-    await finishPod(second, 1, JSON.stringify({ code: 'CUTLINE_STORAGE_UNAVAILABLE', message: 'The object store did not answer again.' }));
+    await finishPod(
+      second,
+      1,
+      JSON.stringify({ code: 'CUTLINE_STORAGE_UNAVAILABLE', message: 'The object store did not answer again.' }),
+    );
     const failed = await phaseOf(renderJob.metadata.name!, 'Failed');
     expect(failed.status).toMatchObject({ errorCode: 'CUTLINE_STORAGE_UNAVAILABLE', failedPods: 2 });
     expect((await renderState(renderId, 'failed')).errorMessage).toBe('The object store did not answer again.');
@@ -404,7 +593,11 @@ describe('render lifecycle in the cluster', () => {
     expect(failed.status!.errorCode).toBe('CUTLINE_DEADLINE_EXCEEDED');
     expect((await renderState(renderId, 'failed')).errorCode).toBe('CUTLINE_DEADLINE_EXCEEDED');
     expect(await reserved(owner)).toEqual({ reserved: 0, committed: 0 });
-    await waitFor(async () => (await podsOf(renderJob.metadata.name!)).every((p) => p.status?.phase !== 'Running'), 'the deadline to stop the pod', 30_000);
+    await waitFor(
+      async () => (await podsOf(renderJob.metadata.name!)).every((p) => p.status?.phase !== 'Running'),
+      'the deadline to stop the pod',
+      30_000,
+    );
   }, 90_000);
 
   it('cancel mid-run deletes the Job and its pods; the render is canceled and refunded', async () => {
@@ -412,11 +605,17 @@ describe('render lifecycle in the cluster', () => {
     const renderId = await submit(owner);
     const renderJob = await renderJobOf(renderId);
     await runningPod(renderJob.metadata.name!);
-    const response = await t.app.inject({ method: 'POST', url: `/v1/renders/${renderId}/cancel`, headers: bearer(owner.accessToken) });
+    const response = await t.app.inject({
+      method: 'POST',
+      url: `/v1/renders/${renderId}/cancel`,
+      headers: bearer(owner.accessToken),
+    });
     expect(response.statusCode, response.body).toBe(200);
     await phaseOf(renderJob.metadata.name!, 'Canceled');
     await waitFor(async () => (await podsOf(renderJob.metadata.name!)).length === 0, 'the pods to go', 30_000);
-    await expect(batch.readNamespacedJob({ name: renderJob.metadata.name!, namespace: NAMESPACE })).rejects.toMatchObject({ code: 404 });
+    await expect(
+      batch.readNamespacedJob({ name: renderJob.metadata.name!, namespace: NAMESPACE }),
+    ).rejects.toMatchObject({ code: 404 });
     expect((await renderState(renderId, 'canceled')).state).toBe('canceled');
     expect(await reserved(owner)).toEqual({ reserved: 0, committed: 0 });
   }, 90_000);
@@ -426,25 +625,44 @@ describe('render lifecycle in the cluster', () => {
       apiVersion: 'cutline.dev/v1alpha1',
       kind: 'RenderJob',
       metadata: { name: 'by-hand', namespace: NAMESPACE },
-      spec: { tier: 'business', render: { version: 1, video: { source: 's3://somewhere/clip.mp4' }, script: { text: 'Hello.' }, voice: { id: 'espeak:en-us' }, output: { destination: 's3://somewhere/out/' } } },
+      spec: {
+        tier: 'business',
+        render: {
+          version: 1,
+          video: { source: 's3://somewhere/clip.mp4' },
+          script: { text: 'Hello.' },
+          voice: { id: 'espeak:en-us' },
+          output: { destination: 's3://somewhere/out/' },
+        },
+      },
     };
     await cluster.kubectl(['apply', '--server-side', '-f', '-'], JSON.stringify(manual));
     await runningPod('by-hand');
     expect((await phaseOf('by-hand', 'Running')).status!.jobName).toBe('by-hand');
-    expect(await cluster.kubectl(['get', 'renderjob', 'by-hand', '-n', NAMESPACE])).toMatch(/by-hand\s+Running\s+business/);
+    expect(await cluster.kubectl(['get', 'renderjob', 'by-hand', '-n', NAMESPACE])).toMatch(
+      /by-hand\s+Running\s+business/,
+    );
     await cluster.kubectl(['delete', 'renderjob', 'by-hand', '-n', NAMESPACE, '--wait=true']);
-    await waitFor(async () => {
-      const [pods, jobs, secrets] = await Promise.all([
-        podsOf('by-hand'),
-        batch.listNamespacedJob({ namespace: NAMESPACE, labelSelector: 'cutline.dev/render-job=by-hand' }),
-        core.listNamespacedSecret({ namespace: NAMESPACE, labelSelector: 'cutline.dev/render-job=by-hand' }),
-      ]);
-      return pods.length === 0 && jobs.items.length === 0 && secrets.items.length === 0;
-    }, 'garbage collection of the Job, pods and Secret', 60_000);
+    await waitFor(
+      async () => {
+        const [pods, jobs, secrets] = await Promise.all([
+          podsOf('by-hand'),
+          batch.listNamespacedJob({ namespace: NAMESPACE, labelSelector: 'cutline.dev/render-job=by-hand' }),
+          core.listNamespacedSecret({ namespace: NAMESPACE, labelSelector: 'cutline.dev/render-job=by-hand' }),
+        ]);
+        return pods.length === 0 && jobs.items.length === 0 && secrets.items.length === 0;
+      },
+      'garbage collection of the Job, pods and Secret',
+      60_000,
+    );
   }, 90_000);
 
   it('a business render preempts a free one on a full node; the free render is requeued, runs later, and is charged once', async () => {
-    const [free1, free2, business] = await Promise.all([account('Free1', 'free'), account('Free2', 'free'), account('Biz', 'business')]);
+    const [free1, free2, business] = await Promise.all([
+      account('Free1', 'free'),
+      account('Free2', 'free'),
+      account('Biz', 'business'),
+    ]);
     const freeIds = [await submit(free1, 'Free one.'), await submit(free2, 'Free two.')];
     const freeJobs = await Promise.all(freeIds.map(renderJobOf));
     const freePods = await Promise.all(freeJobs.map((rj) => runningPod(rj.metadata.name!)));
@@ -457,17 +675,26 @@ describe('render lifecycle in the cluster', () => {
 
     // Exactly one free render was preempted: requeued, not failed, its reservation still held.
     let preemptedIndex = -1;
-    await waitFor(async () => {
-      const phases = await Promise.all(freeJobs.map((rj) => readRenderJob(rj.metadata.name!).then((r) => r.status?.phase)));
-      preemptedIndex = phases.indexOf('Requeued');
-      return preemptedIndex >= 0;
-    }, 'a free render to be requeued', 60_000);
+    await waitFor(
+      async () => {
+        const phases = await Promise.all(
+          freeJobs.map((rj) => readRenderJob(rj.metadata.name!).then((r) => r.status?.phase)),
+        );
+        preemptedIndex = phases.indexOf('Requeued');
+        return preemptedIndex >= 0;
+      },
+      'a free render to be requeued',
+      60_000,
+    );
     const preempted = freeJobs[preemptedIndex]!;
     const preemptedOwner = [free1, free2][preemptedIndex]!;
     const requeued = await readRenderJob(preempted.metadata.name!);
     expect(requeued.status).toMatchObject({ disruptions: 1, failedPods: 0 });
     expect((await renderState(freeIds[preemptedIndex]!, 'admitted')).state).toBe('admitted');
-    const events = await t.db.outboxEvent.findMany({ where: { subject: `cutline.renders.${freeIds[preemptedIndex]}.state` }, orderBy: { id: 'asc' } });
+    const events = await t.db.outboxEvent.findMany({
+      where: { subject: `cutline.renders.${freeIds[preemptedIndex]}.state` },
+      orderBy: { id: 'asc' },
+    });
     expect(events.map((e) => (e.payload as { reason?: string }).reason).filter(Boolean)).toContain('requeued');
     expect(await reserved(preemptedOwner)).toEqual({ reserved: 1, committed: 0 });
 
@@ -477,10 +704,17 @@ describe('render lifecycle in the cluster', () => {
     const rerun = await runningPod(preempted.metadata.name!, [freePods[preemptedIndex]!.metadata!.name!]);
     await renderState(freeIds[preemptedIndex]!, 'running');
     // Its outcome needs a manifest: render it for real from the spec, then let the pod exit 0.
-    const spec = JSON.parse(Buffer.from((await core.readNamespacedSecret({ name: preempted.metadata.name!, namespace: NAMESPACE })).data!['spec.json']!, 'base64').toString()) as Record<string, unknown>;
+    const spec = JSON.parse(
+      Buffer.from(
+        (await core.readNamespacedSecret({ name: preempted.metadata.name!, namespace: NAMESPACE })).data!['spec.json']!,
+        'base64',
+      ).toString(),
+    ) as Record<string, unknown>;
     const specDir = await mkdtemp(join(tmpdir(), 'cutline-spec-'));
     await writeFile(join(specDir, 'spec.json'), JSON.stringify(spec));
-    const run = await runProcess([renderJobBin(), '--spec', join(specDir, 'spec.json'), '--events', 'none'], { PATH: process.env.PATH ?? '' });
+    const run = await runProcess([renderJobBin(), '--spec', join(specDir, 'spec.json'), '--events', 'none'], {
+      PATH: process.env.PATH ?? '',
+    });
     expect(run.code, run.stderr).toBe(0);
     await rm(specDir, { recursive: true, force: true });
     await finishPod(rerun, 0);
@@ -516,7 +750,8 @@ describe('operator replicas', () => {
     const child = spawn(process.execPath, [MAIN, 'operator'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
     let log = '';
     child.stderr.on('data', (c: Buffer) => (log = (log + c.toString()).slice(-4000)));
-    const leader = async () => ((await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as { leader: boolean }).leader;
+    const leader = async () =>
+      ((await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as { leader: boolean }).leader;
     return { child, leader, log: () => log };
   }
 
@@ -531,10 +766,14 @@ describe('operator replicas', () => {
     try {
       // Both must answer: one that is not listening yet is not a standby (and a.leader() below would fail).
       const leads = (replica: typeof a) => replica.leader().catch(() => undefined);
-      await waitFor(async () => {
-        const [x, y] = [await leads(a), await leads(b)];
-        return x !== undefined && y !== undefined && x !== y;
-      }, `one leader (${a.log()} | ${b.log()})`, 30_000);
+      await waitFor(
+        async () => {
+          const [x, y] = [await leads(a), await leads(b)];
+          return x !== undefined && y !== undefined && x !== y;
+        },
+        `one leader (${a.log()} | ${b.log()})`,
+        30_000,
+      );
       const [leader, standby] = (await a.leader()) ? [a, b] : [b, a];
 
       const owner = await account('Replicas', 'pro');
@@ -545,7 +784,11 @@ describe('operator replicas', () => {
 
       leader.child.kill('SIGKILL');
       // While nobody leads: the first render ends, and a second one is handed to the cluster.
-      await finishPod(firstPod, 2, JSON.stringify({ code: 'CUTLINE_VIDEO_UNDECODABLE', message: 'Ended while no operator ran.' }));
+      await finishPod(
+        firstPod,
+        2,
+        JSON.stringify({ code: 'CUTLINE_VIDEO_UNDECODABLE', message: 'Ended while no operator ran.' }),
+      );
       const second = await submit(owner, 'Handed over with no operator.');
       const secondJob = await renderJobOf(second);
 
@@ -557,18 +800,35 @@ describe('operator replicas', () => {
       const reported = await fetch(`${t.baseUrl}/v1/internal/renders/${second}/events`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${eventTokens.issue(second)}` },
-        body: JSON.stringify({ type: 'progress', renderId: second, stage: 'encoding', progress: 0.42, stageProgress: 0.5, etaSeconds: 3, at: new Date().toISOString() }),
+        body: JSON.stringify({
+          type: 'progress',
+          renderId: second,
+          stage: 'encoding',
+          progress: 0.42,
+          stageProgress: 0.5,
+          etaSeconds: 3,
+          at: new Date().toISOString(),
+        }),
       });
       expect(reported.status).toBe(204);
-      await waitFor(async () => (await t.db.render.findUnique({ where: { id: second } }))?.progress === 0.42, 'the leader to record the pod’s progress', 15_000);
+      await waitFor(
+        async () => (await t.db.render.findUnique({ where: { id: second } }))?.progress === 0.42,
+        'the leader to record the pod’s progress',
+        15_000,
+      );
       await finishPod(secondPod, 2, JSON.stringify({ code: 'CUTLINE_VIDEO_UNDECODABLE', message: 'Second.' }));
       await renderState(second, 'failed');
 
       for (const rj of [firstJob, secondJob]) {
-        const jobs = await batch.listNamespacedJob({ namespace: NAMESPACE, labelSelector: `cutline.dev/render-job=${rj.metadata.name}` });
+        const jobs = await batch.listNamespacedJob({
+          namespace: NAMESPACE,
+          labelSelector: `cutline.dev/render-job=${rj.metadata.name}`,
+        });
         expect(jobs.items.map((j) => j.metadata!.name)).toEqual([rj.metadata.name]);
       }
-      const failedEvents = await t.db.outboxEvent.findMany({ where: { subject: { in: [`cutline.renders.${first}.state`, `cutline.renders.${second}.state`] } } });
+      const failedEvents = await t.db.outboxEvent.findMany({
+        where: { subject: { in: [`cutline.renders.${first}.state`, `cutline.renders.${second}.state`] } },
+      });
       expect(failedEvents.filter((e) => (e.payload as { state: string }).state === 'failed')).toHaveLength(2);
       expect(await reserved(owner)).toEqual({ reserved: 0, committed: 0 });
     } finally {

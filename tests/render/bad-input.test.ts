@@ -33,7 +33,10 @@ async function expectRejected(args: (out: string) => string[], code: string): Pr
   expect(result.code, result.stderr).toBe(2);
   expect(result.stderr).toContain(`[${code}]`);
   // The final JSON event carries the same code.
-  const last = JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '{}') as { state?: string; error?: { code: string } };
+  const last = JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '{}') as {
+    state?: string;
+    error?: { code: string };
+  };
   if (last.state) expect(last).toMatchObject({ state: 'failed', error: { code } });
   // No partial outputs: the destination was never created, or is empty.
   if (existsSync(out)) expect(await readdir(out)).toEqual([]);
@@ -58,14 +61,26 @@ describe('bad video inputs', () => {
   });
 
   it('a missing file → CUTLINE_INPUT_NOT_FOUND', async () => {
-    await expectRejected((out) => ['--video', '/nonexistent/video.mp4', '--text', text, '--out', out], 'CUTLINE_INPUT_NOT_FOUND');
+    await expectRejected(
+      (out) => ['--video', '/nonexistent/video.mp4', '--text', text, '--out', out],
+      'CUTLINE_INPUT_NOT_FOUND',
+    );
   });
 
   it('an overlong source → CUTLINE_INPUT_DURATION', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cutline-spec-'));
     const spec = join(dir, 'spec.json');
     const out = join(dir, 'out');
-    await writeFile(spec, JSON.stringify({ version: 1, video: { source: corpus.h264Landscape }, script: { text }, limits: { maxInputSeconds: 2 }, output: { destination: out } }));
+    await writeFile(
+      spec,
+      JSON.stringify({
+        version: 1,
+        video: { source: corpus.h264Landscape },
+        script: { text },
+        limits: { maxInputSeconds: 2 },
+        output: { destination: out },
+      }),
+    );
     const result = await runCli(['--spec', spec, '--events', 'none']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('[CUTLINE_INPUT_DURATION]');
@@ -85,13 +100,25 @@ describe('bad scripts', () => {
   });
 
   it('an unknown voice → CUTLINE_VOICE_UNKNOWN', async () => {
-    await expectRejected((out) => ['--video', corpus.h264Landscape, '--text', text, '--voice', 'espeak:klingon', '--out', out], 'CUTLINE_VOICE_UNKNOWN');
+    await expectRejected(
+      (out) => ['--video', corpus.h264Landscape, '--text', text, '--voice', 'espeak:klingon', '--out', out],
+      'CUTLINE_VOICE_UNKNOWN',
+    );
   });
 
   it('a narration over the limit → CUTLINE_NARRATION_TOO_LONG', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cutline-spec-'));
     const spec = join(dir, 'spec.json');
-    await writeFile(spec, JSON.stringify({ version: 1, video: { source: corpus.h264Landscape }, script: { text: 'This narration takes longer than two seconds to say out loud.' }, limits: { maxNarrationSeconds: 2 }, output: { destination: join(dir, 'out') } }));
+    await writeFile(
+      spec,
+      JSON.stringify({
+        version: 1,
+        video: { source: corpus.h264Landscape },
+        script: { text: 'This narration takes longer than two seconds to say out loud.' },
+        limits: { maxNarrationSeconds: 2 },
+        output: { destination: join(dir, 'out') },
+      }),
+    );
     const result = await runCli(['--spec', spec, '--events', 'none']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('[CUTLINE_NARRATION_TOO_LONG]');
@@ -105,7 +132,16 @@ describe('bad specs and flags', () => {
     const broken = await runCli(['--spec', join(dir, 'broken.json')]);
     expect(broken.code).toBe(2);
     expect(broken.stderr).toContain('[CUTLINE_INVALID_SPEC]');
-    await writeFile(join(dir, 'wrong.json'), JSON.stringify({ version: 1, video: { source: 'x.mp4' }, script: { text: 'x' }, formats: ['4:3'], output: { destination: 'o' } }));
+    await writeFile(
+      join(dir, 'wrong.json'),
+      JSON.stringify({
+        version: 1,
+        video: { source: 'x.mp4' },
+        script: { text: 'x' },
+        formats: ['4:3'],
+        output: { destination: 'o' },
+      }),
+    );
     const wrong = await runCli(['--spec', join(dir, 'wrong.json')]);
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain('/formats/0');
@@ -119,6 +155,9 @@ describe('bad specs and flags', () => {
   });
 
   it('a corrupt logo → CUTLINE_LOGO_INVALID, before any encoding', async () => {
-    await expectRejected((out) => ['--video', corpus.h264Landscape, '--text', text, '--logo', corpus.textAsMp4, '--out', out], 'CUTLINE_LOGO_INVALID');
+    await expectRejected(
+      (out) => ['--video', corpus.h264Landscape, '--text', text, '--logo', corpus.textAsMp4, '--out', out],
+      'CUTLINE_LOGO_INVALID',
+    );
   });
 });

@@ -21,7 +21,13 @@ function frameAt(result: TestRender, t: number): Buffer {
 }
 
 async function renderOnGrey(text: string, extra: Record<string, unknown> = {}): Promise<TestRender> {
-  const result = await render({ video: { source: corpus.flatGrey }, script: { text }, audio: { original: 'drop' }, output: { sidecars: true, thumbnail: false }, ...extra });
+  const result = await render({
+    video: { source: corpus.flatGrey },
+    script: { text },
+    audio: { original: 'drop' },
+    output: { sidecars: true, thumbnail: false },
+    ...extra,
+  });
   expectOk(result);
   return result;
 }
@@ -44,7 +50,9 @@ describe('burned-in captions', () => {
   });
 
   it('puts captions at the top when asked', async () => {
-    const top = await renderOnGrey('Hello there, this is a caption test.', { captions: { position: 'top', style: 'clean' } });
+    const top = await renderOnGrey('Hello there, this is a caption test.', {
+      captions: { position: 'top', style: 'clean' },
+    });
     const a = frameAt(plain, 1.2);
     const b = frameAt(top, 1.2);
     expect(bandDifference(a, b, W, H, 0, 0.4)).toBeGreaterThan(1);
@@ -52,7 +60,10 @@ describe('burned-in captions', () => {
   });
 
   it('burns a forced watermark even without captions', async () => {
-    const marked = await renderOnGrey('Hello there, this is a caption test.', { captions: { enabled: false }, watermark: { text: 'Made with Cutline' } });
+    const marked = await renderOnGrey('Hello there, this is a caption test.', {
+      captions: { enabled: false },
+      watermark: { text: 'Made with Cutline' },
+    });
     expect(bandDifference(frameAt(plain, 1.2), frameAt(marked, 1.2), W, H, 0, 0.2)).toBeGreaterThan(0.3);
   });
 });
@@ -67,7 +78,9 @@ describe('hostile text renders literally', () => {
 
   it.each(HOSTILE)('%s', async (text) => {
     const result = await renderOnGrey(text, { captions: { style: 'karaoke', maxWordsPerLine: 6, maxLines: 3 } });
-    const doc = JSON.parse(await readFile(join(result.outDir, 'words.json'), 'utf8')) as { segments: Array<{ words: Array<{ text: string }> }> };
+    const doc = JSON.parse(await readFile(join(result.outDir, 'words.json'), 'utf8')) as {
+      segments: Array<{ words: Array<{ text: string }> }>;
+    };
     // Every character survives into the caption words, in order.
     expect(doc.segments.flatMap((s) => s.words.map((w) => w.text)).join(' ')).toBe(text);
     // The text stays where captions go: an {\an8} or \pos in the script moves nothing to the top.

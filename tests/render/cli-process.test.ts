@@ -22,9 +22,25 @@ beforeAll(async () => {
 describe('cutline-render', () => {
   it('renders, printing JSON-lines progress when stdout is not a terminal, and exits 0', async () => {
     const out = join(await mkdtemp(join(tmpdir(), 'cutline-cli-')), 'out');
-    const result = cli(['--video', corpus.oneSecond, '--text', 'From the command line.', '--out', out, '--max-resolution', '480', '--preset', 'superfast', '--style', 'pop-in']);
+    const result = cli([
+      '--video',
+      corpus.oneSecond,
+      '--text',
+      'From the command line.',
+      '--out',
+      out,
+      '--max-resolution',
+      '480',
+      '--preset',
+      'superfast',
+      '--style',
+      'pop-in',
+    ]);
     expect(result.status, result.stderr).toBe(0);
-    const events = result.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; state?: string; progress?: number });
+    const events = result.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; state?: string; progress?: number });
     expect(events[0]).toMatchObject({ type: 'state', state: 'running' });
     expect(events.at(-1)).toMatchObject({ type: 'state', state: 'succeeded' });
     expect(events.some((e) => e.type === 'progress' && e.progress === 1)).toBe(true);
@@ -38,7 +54,16 @@ describe('cutline-render', () => {
   });
 
   it('exits 1 on a transient failure (NATS unreachable)', () => {
-    const result = cli(['--video', corpus.oneSecond, '--text', 'Hi.', '--out', join(tmpdir(), 'never'), '--events', 'nats://127.0.0.1:9']);
+    const result = cli([
+      '--video',
+      corpus.oneSecond,
+      '--text',
+      'Hi.',
+      '--out',
+      join(tmpdir(), 'never'),
+      '--events',
+      'nats://127.0.0.1:9',
+    ]);
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('cannot open the event sink');
   });

@@ -15,7 +15,11 @@ export interface ProbedStream {
 }
 
 export function probe(path: string): { streams: ProbedStream[]; format: { duration: string; format_name: string } } {
-  return JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_streams', '-show_format', '-of', 'json', path], { encoding: 'utf8' })) as never;
+  return JSON.parse(
+    execFileSync('ffprobe', ['-v', 'error', '-show_streams', '-show_format', '-of', 'json', path], {
+      encoding: 'utf8',
+    }),
+  ) as never;
 }
 
 /** Top-level MP4 boxes in file order. */
@@ -53,7 +57,17 @@ export function integratedLufs(path: string): number {
 
 /** Silences in the audio track (silencedetect), as [start, end] pairs in seconds. */
 export function silences(path: string, noiseDb = -45, minSeconds = 0.08): Array<[number, number]> {
-  const log = ffmpegLog(['-i', path, '-map', '0:a', '-af', `silencedetect=n=${noiseDb}dB:d=${minSeconds}`, '-f', 'null', '-']);
+  const log = ffmpegLog([
+    '-i',
+    path,
+    '-map',
+    '0:a',
+    '-af',
+    `silencedetect=n=${noiseDb}dB:d=${minSeconds}`,
+    '-f',
+    'null',
+    '-',
+  ]);
   const starts = [...log.matchAll(/silence_start: (-?[\d.]+)/g)].map((m) => Number(m[1]));
   const ends = [...log.matchAll(/silence_end: ([\d.]+)/g)].map((m) => Number(m[1]));
   return starts.map((s, i) => [s, ends[i] ?? Infinity]);
@@ -68,13 +82,40 @@ function ffmpegLog(args: string[]): string {
 
 /** One frame at `time` as 8-bit grey pixels, scaled to width×height. */
 export function greyFrame(path: string, time: number, width: number, height: number): Buffer {
-  return execFileSync('ffmpeg', ['-v', 'error', '-ss', String(time), '-i', path, '-frames:v', '1', '-vf', `scale=${width}:${height}`, '-f', 'rawvideo', '-pix_fmt', 'gray', '-'], {
-    maxBuffer: width * height * 2,
-  });
+  return execFileSync(
+    'ffmpeg',
+    [
+      '-v',
+      'error',
+      '-ss',
+      String(time),
+      '-i',
+      path,
+      '-frames:v',
+      '1',
+      '-vf',
+      `scale=${width}:${height}`,
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'gray',
+      '-',
+    ],
+    {
+      maxBuffer: width * height * 2,
+    },
+  );
 }
 
 /** Mean absolute difference of two grey frames inside a row band (fractions of the height). */
-export function bandDifference(a: Buffer, b: Buffer, width: number, height: number, fromRow: number, toRow: number): number {
+export function bandDifference(
+  a: Buffer,
+  b: Buffer,
+  width: number,
+  height: number,
+  fromRow: number,
+  toRow: number,
+): number {
   let sum = 0;
   let count = 0;
   for (let y = Math.floor(fromRow * height); y < Math.floor(toRow * height); y++) {

@@ -40,15 +40,24 @@ describe('fit modes (16:9 source into 9:16)', () => {
 
 describe('logo and music', () => {
   it('overlays the logo in the chosen corner only', async () => {
-    const base = { video: { source: corpus.flatGrey }, script: { text: 'Logo test.' }, captions: { enabled: false }, audio: { original: 'drop' } };
+    const base = {
+      video: { source: corpus.flatGrey },
+      script: { text: 'Logo test.' },
+      captions: { enabled: false },
+      audio: { original: 'drop' },
+    };
     const plain = await render(base);
-    const withLogo = await render({ ...base, logo: { source: corpus.logo, position: 'top-right', opacity: 1, scale: 0.3 } });
+    const withLogo = await render({
+      ...base,
+      logo: { source: corpus.logo, position: 'top-right', opacity: 1, scale: 0.3 },
+    });
     const a = frame(plain, 0.5);
     const b = frame(withLogo, 0.5);
     const region = (f: Buffer, x0: number, x1: number, y0: number, y1: number) => {
       let sum = 0;
       let n = 0;
-      for (let y = Math.floor(y0 * H); y < Math.floor(y1 * H); y++) for (let x = Math.floor(x0 * W); x < Math.floor(x1 * W); x++, n++) sum += f[y * W + x]!;
+      for (let y = Math.floor(y0 * H); y < Math.floor(y1 * H); y++)
+        for (let x = Math.floor(x0 * W); x < Math.floor(x1 * W); x++, n++) sum += f[y * W + x]!;
       return sum / n;
     };
     expect(Math.abs(region(a, 0.7, 0.95, 0.03, 0.08) - region(b, 0.7, 0.95, 0.03, 0.08))).toBeGreaterThan(10);
@@ -58,7 +67,11 @@ describe('logo and music', () => {
   });
 
   it('plays the music bed before the voice starts', async () => {
-    const base = { video: { source: corpus.noAudio }, script: { text: 'Music test. Second sentence.' }, captions: { enabled: false } };
+    const base = {
+      video: { source: corpus.noAudio },
+      script: { text: 'Music test. Second sentence.' },
+      captions: { enabled: false },
+    };
     const dry = await render(base);
     const withMusic = await render({ ...base, audio: { music: { source: corpus.music, gainDb: -20 } } });
     expectOk(withMusic);
@@ -72,7 +85,11 @@ describe('logo and music', () => {
 
 describe('short sources', () => {
   it('loops a 1-second clip, or freezes its last frame', async () => {
-    const base = { video: { source: corpus.oneSecond }, script: { text: 'This narration is longer than the one second clip it covers.' }, captions: { enabled: false } };
+    const base = {
+      video: { source: corpus.oneSecond },
+      script: { text: 'This narration is longer than the one second clip it covers.' },
+      captions: { enabled: false },
+    };
     const looped = await render({ ...base, video: { source: corpus.oneSecond, extend: 'loop' } });
     const frozen = await render({ ...base, video: { source: corpus.oneSecond, extend: 'freeze' } });
     // Looping repeats the clip every second; freezing holds one picture after it ends.
@@ -87,7 +104,12 @@ describe('cancellation', () => {
     const scratchDir = await mkdtemp(join(tmpdir(), 'cutline-scratch-'));
     const controller = new AbortController();
     const result = await render(
-      { video: { source: corpus.h264Landscape }, script: { text: 'A render that will be canceled while it encodes. '.repeat(6) }, maxResolution: 1080, formats: ['9:16', '16:9'] },
+      {
+        video: { source: corpus.h264Landscape },
+        script: { text: 'A render that will be canceled while it encodes. '.repeat(6) },
+        maxResolution: 1080,
+        formats: ['9:16', '16:9'],
+      },
       {
         scratchDir,
         signal: controller.signal,

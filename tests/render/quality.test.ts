@@ -16,7 +16,12 @@ const SCRIPT =
 
 interface WordDoc {
   duration: number;
-  segments: Array<{ start: number; end: number; text: string; words: Array<{ text: string; start: number; end: number }> }>;
+  segments: Array<{
+    start: number;
+    end: number;
+    text: string;
+    words: Array<{ text: string; start: number; end: number }>;
+  }>;
 }
 
 let result: TestRender;
@@ -34,7 +39,12 @@ beforeAll(async () => {
   });
   words = JSON.parse(await readFile(join(result.outDir, 'words.json'), 'utf8')) as WordDoc;
   // The same narration without the source's own sound, to find the voice's pauses.
-  dropped = await render({ video: { source: corpus.noAudio }, script: { text: SCRIPT }, audio: { original: 'drop' }, captions: { enabled: false } });
+  dropped = await render({
+    video: { source: corpus.noAudio },
+    script: { text: SCRIPT },
+    audio: { original: 'drop' },
+    captions: { enabled: false },
+  });
 });
 
 describe('a three-format render', () => {
@@ -50,7 +60,10 @@ describe('a three-format render', () => {
       'video-9x16.mp4',
       'words.json',
     ]);
-    const manifest = JSON.parse(await readFile(join(result.outDir, 'manifest.json'), 'utf8')) as { videos: unknown[]; renderId: string };
+    const manifest = JSON.parse(await readFile(join(result.outDir, 'manifest.json'), 'utf8')) as {
+      videos: unknown[];
+      renderId: string;
+    };
     expect(manifest.videos).toHaveLength(3);
   });
 
@@ -102,7 +115,10 @@ describe('a three-format render', () => {
   it('SRT and WebVTT cues are monotonic and within the audio', async () => {
     const srt = await readFile(join(result.outDir, 'captions.srt'), 'utf8');
     const vtt = await readFile(join(result.outDir, 'captions.vtt'), 'utf8');
-    for (const [text, sep] of [[srt, ','], [vtt, '.']] as const) {
+    for (const [text, sep] of [
+      [srt, ','],
+      [vtt, '.'],
+    ] as const) {
       const times = [...text.matchAll(new RegExp(`(\\d\\d):(\\d\\d):(\\d\\d)\\${sep}(\\d{3})`, 'g'))].map(
         (m) => Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]) + Number(m[4]) / 1000,
       );
@@ -128,7 +144,9 @@ describe('a three-format render', () => {
 
   it('reports progress through every stage to 100%, then success', () => {
     const progress = result.events.filter((e) => e.type === 'progress');
-    expect(new Set(progress.map((e) => e.stage))).toEqual(new Set(['fetching', 'probing', 'synthesizing', 'encoding', 'publishing']));
+    expect(new Set(progress.map((e) => e.stage))).toEqual(
+      new Set(['fetching', 'probing', 'synthesizing', 'encoding', 'publishing']),
+    );
     const values = progress.map((e) => e.progress);
     for (let i = 1; i < values.length; i++) expect(values[i]!).toBeGreaterThanOrEqual(values[i - 1]!);
     expect(values.at(-1)).toBe(1);

@@ -96,9 +96,20 @@ describe('object storage and events', () => {
     const manifest = expectOk(result);
 
     expect(await listKeys(bucket, `renders/${renderId}/`)).toEqual(
-      ['captions.srt', 'captions.vtt', 'manifest.json', 'thumbnail.jpg', 'video-1x1.mp4', 'video-9x16.mp4', 'words.json'].map((n) => `renders/${renderId}/${n}`),
+      [
+        'captions.srt',
+        'captions.vtt',
+        'manifest.json',
+        'thumbnail.jpg',
+        'video-1x1.mp4',
+        'video-9x16.mp4',
+        'words.json',
+      ].map((n) => `renders/${renderId}/${n}`),
     );
-    expect(manifest.videos.map((v) => v.uri)).toEqual([`s3://${bucket}/renders/${renderId}/video-9x16.mp4`, `s3://${bucket}/renders/${renderId}/video-1x1.mp4`]);
+    expect(manifest.videos.map((v) => v.uri)).toEqual([
+      `s3://${bucket}/renders/${renderId}/video-9x16.mp4`,
+      `s3://${bucket}/renders/${renderId}/video-1x1.mp4`,
+    ]);
     const stored = await s3.statObject(bucket, `renders/${renderId}/video-9x16.mp4`);
     expect(stored.metaData['content-type']).toBe('video/mp4');
 
@@ -115,14 +126,25 @@ describe('object storage and events', () => {
   it('leaves nothing in the bucket when the render fails', async () => {
     const bucket = await freshBucket(s3, 'fail');
     await s3.fPutObject(bucket, 'uploads/bad.mp4', corpus.textAsMp4);
-    const result = await render({ video: { source: `s3://${bucket}/uploads/bad.mp4` }, script: { text: 'Nope.' }, output: { destination: `s3://${bucket}/renders/x/` } }, { s3 });
+    const result = await render(
+      {
+        video: { source: `s3://${bucket}/uploads/bad.mp4` },
+        script: { text: 'Nope.' },
+        output: { destination: `s3://${bucket}/renders/x/` },
+      },
+      { s3 },
+    );
     expect(result.outcome.ok).toBe(false);
     expect(await listKeys(bucket, 'renders/')).toEqual([]);
   });
 
   it('reports an upload failure as retryable and leaves no partial outputs', async () => {
     const result = await render(
-      { video: { source: corpus.oneSecond }, script: { text: 'Where does this go?' }, output: { destination: `s3://no-such-bucket-${Date.now()}/renders/x/` } },
+      {
+        video: { source: corpus.oneSecond },
+        script: { text: 'Where does this go?' },
+        output: { destination: `s3://no-such-bucket-${Date.now()}/renders/x/` },
+      },
       { s3 },
     );
     expect(result.outcome.ok).toBe(false);

@@ -13,7 +13,9 @@ export interface TestRender {
 
 /** Small, fast defaults: 480p, superfast. Tests override what they examine. */
 export async function render(spec: Record<string, unknown>, deps: Partial<RenderDeps> = {}): Promise<TestRender> {
-  const outDir = (spec.output as { destination?: string } | undefined)?.destination ?? (await mkdtemp(join(tmpdir(), 'cutline-test-out-')));
+  const outDir =
+    (spec.output as { destination?: string } | undefined)?.destination ??
+    (await mkdtemp(join(tmpdir(), 'cutline-test-out-')));
   const events: RenderEvent[] = [];
   const full = parseRenderSpec({
     version: 1,
@@ -36,6 +38,7 @@ export async function filesIn(dir: string): Promise<string[]> {
 }
 
 export function expectOk(result: TestRender): Extract<RenderOutcome, { ok: true }>['manifest'] {
-  if (!result.outcome.ok) throw new Error(`render failed: ${result.outcome.error.code} ${result.outcome.error.message}`);
+  if (!result.outcome.ok)
+    throw new Error(`render failed: ${result.outcome.error.code} ${result.outcome.error.message}`);
   return result.outcome.manifest;
 }

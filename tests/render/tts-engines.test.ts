@@ -18,7 +18,10 @@ import { expectOk, render } from './render-helper.js';
 let corpus: Record<CorpusName, string>;
 let server: Server;
 let baseUrl: string;
-const requests: Array<{ auth: string | undefined; body: { model: string; voice: string; input: string; response_format: string; speed: number } }> = [];
+const requests: Array<{
+  auth: string | undefined;
+  body: { model: string; voice: string; input: string; response_format: string; speed: number };
+}> = [];
 
 beforeAll(async () => {
   corpus = await ensureCorpus();
@@ -33,7 +36,9 @@ beforeAll(async () => {
       const body = JSON.parse(raw) as (typeof requests)[number]['body'];
       requests.push({ auth: req.headers.authorization, body });
       if (body.voice === 'nonexistent') {
-        res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'unknown voice' } }));
+        res
+          .writeHead(400, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: { message: 'unknown voice' } }));
         return;
       }
       const wav = execFileSync('espeak-ng', ['-v', 'en-us', '--stdin', '--stdout'], { input: body.input });
@@ -50,9 +55,24 @@ describe('voice catalogue', () => {
   it('lists espeak-ng languages, flite and festival voices, and the OpenAI-compatible server when configured', async () => {
     const voices = await VoiceCatalogue.standard({ baseUrl, model: 'tts-1' }).list();
     const ids = new Set(voices.map((v) => v.id));
-    for (const id of ['espeak:en-us', 'espeak:fr-fr', 'espeak:ja', 'espeak:ar', 'flite:slt', 'festival:cmu_us_slt_arctic_hts', 'openai:alloy']) expect(ids).toContain(id);
+    for (const id of [
+      'espeak:en-us',
+      'espeak:fr-fr',
+      'espeak:ja',
+      'espeak:ar',
+      'flite:slt',
+      'festival:cmu_us_slt_arctic_hts',
+      'openai:alloy',
+    ])
+      expect(ids).toContain(id);
     expect(voices.filter((v) => v.engine === 'espeak').length).toBeGreaterThan(100);
-    for (const v of voices) expect(v).toMatchObject({ id: expect.any(String), language: expect.any(String), gender: expect.stringMatching(/female|male|neutral/), sampleText: expect.any(String) });
+    for (const v of voices)
+      expect(v).toMatchObject({
+        id: expect.any(String),
+        language: expect.any(String),
+        gender: expect.stringMatching(/female|male|neutral/),
+        sampleText: expect.any(String),
+      });
     expect(voices.find((v) => v.id === 'espeak:fr-fr')!.sampleText).toMatch(/Bonjour/);
     // People type a language; the catalogue finds its voice.
     expect((await VoiceCatalogue.standard().resolve('espeak:fr')).voice.id).toBe('espeak:fr-fr');
@@ -69,10 +89,17 @@ describe.each([
   ['festival:cmu_us_slt_arctic_hts', 'festival'],
 ])('%s', (voice, engine) => {
   it('narrates a render with captions timed to its audio', async () => {
-    const result = await render({ video: { source: corpus.noAudio }, script: { text: 'Testing this voice. It has two sentences.' }, voice: { id: voice } });
+    const result = await render({
+      video: { source: corpus.noAudio },
+      script: { text: 'Testing this voice. It has two sentences.' },
+      voice: { id: voice },
+    });
     const manifest = expectOk(result);
     expect(manifest.voice.engine).toBe(engine);
-    const words = JSON.parse(await readFile(join(result.outDir, 'words.json'), 'utf8')) as { duration: number; segments: Array<{ start: number; end: number }> };
+    const words = JSON.parse(await readFile(join(result.outDir, 'words.json'), 'utf8')) as {
+      duration: number;
+      segments: Array<{ start: number; end: number }>;
+    };
     expect(words.segments).toHaveLength(2);
     expect(words.segments[1]!.start).toBeGreaterThan(words.segments[0]!.end);
     expect(words.duration).toBeGreaterThan(words.segments[1]!.end);
@@ -84,7 +111,9 @@ describe.each([
     const text = 'The quick brown fox jumps over the lazy dog.';
     const slow = await e.synthesize({ text, voice: v, rate: 0.8, pitch: 50 });
     const fast = await e.synthesize({ text, voice: v, rate: 1.6, pitch: 50 });
-    expect(fast.pcm.samples.length / fast.pcm.sampleRate).toBeLessThan((slow.pcm.samples.length / slow.pcm.sampleRate) * 0.85);
+    expect(fast.pcm.samples.length / fast.pcm.sampleRate).toBeLessThan(
+      (slow.pcm.samples.length / slow.pcm.sampleRate) * 0.85,
+    );
   });
 });
 
@@ -110,7 +139,11 @@ describe('OpenAI-compatible speech server', () => {
     let err = '';
     stderr.on('data', (c: Buffer) => (err += c.toString()));
     stdout.resume();
-    const code = await main(['--spec', spec, '--events', 'none'], { stdout, stderr, env: { PATH: process.env.PATH ?? '', CUTLINE_OPENAI_API_KEY: 'sk-test-123' } });
+    const code = await main(['--spec', spec, '--events', 'none'], {
+      stdout,
+      stderr,
+      env: { PATH: process.env.PATH ?? '', CUTLINE_OPENAI_API_KEY: 'sk-test-123' },
+    });
     expect(code, err).toBe(0);
     expect(requests.map((r) => r.body.input)).toEqual(['First sentence from the server.', 'Second sentence.']);
     for (const r of requests) {
@@ -122,14 +155,36 @@ describe('OpenAI-compatible speech server', () => {
   it('maps a 4xx from the server to a non-retryable error', async () => {
     const { OpenAiSpeechEngine } = await import('../../render-job/src/tts/openai.js');
     const engine = new OpenAiSpeechEngine({ baseUrl, model: 'tts-1' });
-    const voice = { id: 'openai:nonexistent', engine: 'openai' as const, name: 'nonexistent', language: 'en', label: 'x', gender: 'neutral' as const, sampleText: '' };
-    await expect(engine.synthesize({ text: 'hi', voice, rate: 1, pitch: 50 })).rejects.toMatchObject({ code: 'CUTLINE_VOICE_UNKNOWN', retryable: false });
+    const voice = {
+      id: 'openai:nonexistent',
+      engine: 'openai' as const,
+      name: 'nonexistent',
+      language: 'en',
+      label: 'x',
+      gender: 'neutral' as const,
+      sampleText: '',
+    };
+    await expect(engine.synthesize({ text: 'hi', voice, rate: 1, pitch: 50 })).rejects.toMatchObject({
+      code: 'CUTLINE_VOICE_UNKNOWN',
+      retryable: false,
+    });
   });
 
   it('reports an unreachable server as transient', async () => {
     const { OpenAiSpeechEngine } = await import('../../render-job/src/tts/openai.js');
     const engine = new OpenAiSpeechEngine({ baseUrl: 'http://127.0.0.1:9', model: 'tts-1' });
-    const voice = { id: 'openai:alloy', engine: 'openai' as const, name: 'alloy', language: 'en', label: 'x', gender: 'neutral' as const, sampleText: '' };
-    await expect(engine.synthesize({ text: 'hi', voice, rate: 1, pitch: 50 })).rejects.toMatchObject({ code: 'CUTLINE_TTS_UNAVAILABLE', retryable: true });
+    const voice = {
+      id: 'openai:alloy',
+      engine: 'openai' as const,
+      name: 'alloy',
+      language: 'en',
+      label: 'x',
+      gender: 'neutral' as const,
+      sampleText: '',
+    };
+    await expect(engine.synthesize({ text: 'hi', voice, rate: 1, pitch: 50 })).rejects.toMatchObject({
+      code: 'CUTLINE_TTS_UNAVAILABLE',
+      retryable: true,
+    });
   });
 });

@@ -9,20 +9,33 @@ export interface Permissions {
   plan: string;
 }
 
-export async function signUp(input: { email: string; password: string; name: string; organizationName?: string }): Promise<void> {
+export async function signUp(input: {
+  email: string;
+  password: string;
+  name: string;
+  organizationName?: string;
+}): Promise<void> {
   const { data } = await api<SessionResponse>('/v1/auth/register', { method: 'POST', json: input });
   saveSession(data);
 }
 
 export const authProvider: AuthProvider = {
   async login({ username, email, password }: { username?: string; email?: string; password: string }) {
-    const { data } = await api<SessionResponse>('/v1/auth/login', { method: 'POST', json: { email: email ?? username, password } });
+    const { data } = await api<SessionResponse>('/v1/auth/login', {
+      method: 'POST',
+      json: { email: email ?? username, password },
+    });
     saveSession(data);
   },
   async logout() {
     const session = loadSession();
     clearSession();
-    if (session) await fetch('/v1/auth/logout', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refreshToken: session.refreshToken }) }).catch(() => undefined);
+    if (session)
+      await fetch('/v1/auth/logout', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ refreshToken: session.refreshToken }),
+      }).catch(() => undefined);
     return '/login';
   },
   async checkAuth() {
@@ -38,11 +51,20 @@ export const authProvider: AuthProvider = {
   async getIdentity() {
     const session = loadSession();
     if (!session) throw new Error('Please sign in.');
-    return { id: session.user.id, fullName: session.user.name, email: session.user.email, organization: session.organization.name };
+    return {
+      id: session.user.id,
+      fullName: session.user.name,
+      email: session.user.email,
+      organization: session.organization.name,
+    };
   },
   async getPermissions(): Promise<Permissions | undefined> {
     const session = loadSession();
     if (!session) return undefined;
-    return { role: session.organization.role as Permissions['role'], isPlatformAdmin: session.user.isPlatformAdmin, plan: session.organization.plan };
+    return {
+      role: session.organization.role as Permissions['role'],
+      isPlatformAdmin: session.user.isPlatformAdmin,
+      plan: session.organization.plan,
+    };
   },
 };

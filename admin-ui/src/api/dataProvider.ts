@@ -64,7 +64,9 @@ export const dataProvider: DataProvider = {
       const { data } = await api<Array<Record<string, unknown>>>(r.path, { signal: params.signal ?? null });
       return { data: data.map((d) => withId(r, d)) as never[], total: data.length };
     }
-    const { data, headers } = await api<Array<Record<string, unknown>>>(`${r.path}?${listQuery(r, params)}`, { signal: params.signal ?? null });
+    const { data, headers } = await api<Array<Record<string, unknown>>>(`${r.path}?${listQuery(r, params)}`, {
+      signal: params.signal ?? null,
+    });
     return { data: data.map((d) => withId(r, d)) as never[], total: totalOf(headers, data.length) };
   },
   async getOne(resource, params) {
@@ -75,11 +77,20 @@ export const dataProvider: DataProvider = {
       if (!record) throw new Error('Not found');
       return { data: record as never };
     }
-    const { data } = await api<Record<string, unknown>>(`${r.path}/${encodeURIComponent(String(params.id))}`, { signal: params.signal ?? null });
+    const { data } = await api<Record<string, unknown>>(`${r.path}/${encodeURIComponent(String(params.id))}`, {
+      signal: params.signal ?? null,
+    });
     return { data: withId(r, data) as never };
   },
   async getMany(resource, params) {
-    const results = await Promise.all(params.ids.map((id) => dataProvider.getOne(resource, { id }).then((r) => r.data).catch(() => null)));
+    const results = await Promise.all(
+      params.ids.map((id) =>
+        dataProvider
+          .getOne(resource, { id })
+          .then((r) => r.data)
+          .catch(() => null),
+      ),
+    );
     return { data: results.filter((r): r is NonNullable<typeof r> => r !== null) as never };
   },
   async getManyReference(resource, params) {
@@ -92,12 +103,21 @@ export const dataProvider: DataProvider = {
   },
   async update(resource, params) {
     const r = route(resource);
-    const changed = Object.fromEntries(Object.entries(params.data).filter(([key, value]) => key !== 'id' && JSON.stringify(value) !== JSON.stringify(params.previousData?.[key])));
-    const { data } = await api<Record<string, unknown>>(`${r.path}/${encodeURIComponent(String(params.id))}`, { method: 'PATCH', json: changed });
+    const changed = Object.fromEntries(
+      Object.entries(params.data).filter(
+        ([key, value]) => key !== 'id' && JSON.stringify(value) !== JSON.stringify(params.previousData?.[key]),
+      ),
+    );
+    const { data } = await api<Record<string, unknown>>(`${r.path}/${encodeURIComponent(String(params.id))}`, {
+      method: 'PATCH',
+      json: changed,
+    });
     return { data: withId(r, { ...params.previousData, ...data }) as never };
   },
   async updateMany(resource, params) {
-    await Promise.all(params.ids.map((id) => dataProvider.update(resource, { id, data: params.data, previousData: {} as RaRecord })));
+    await Promise.all(
+      params.ids.map((id) => dataProvider.update(resource, { id, data: params.data, previousData: {} as RaRecord })),
+    );
     return { data: params.ids };
   },
   async delete(resource, params) {
@@ -107,7 +127,9 @@ export const dataProvider: DataProvider = {
   },
   async deleteMany(resource, params) {
     const r = route(resource);
-    await Promise.all(params.ids.map((id: Identifier) => api(`${r.path}/${encodeURIComponent(String(id))}`, { method: 'DELETE' })));
+    await Promise.all(
+      params.ids.map((id: Identifier) => api(`${r.path}/${encodeURIComponent(String(id))}`, { method: 'DELETE' })),
+    );
     return { data: params.ids };
   },
 };

@@ -32,7 +32,10 @@ export interface ApiResponse<T> {
   status: number;
 }
 
-export async function api<T = unknown>(path: string, init: RequestInit & { json?: unknown } = {}): Promise<ApiResponse<T>> {
+export async function api<T = unknown>(
+  path: string,
+  init: RequestInit & { json?: unknown } = {},
+): Promise<ApiResponse<T>> {
   const send = async (token: string | null) => {
     const headers = new Headers(init.headers);
     if (token) headers.set('authorization', `Bearer ${token}`);
@@ -45,7 +48,10 @@ export async function api<T = unknown>(path: string, init: RequestInit & { json?
   };
   let response = await send(await accessToken());
   if (response.status === 401) {
-    const problem = (await response.clone().json().catch(() => null)) as { error?: { code?: string } } | null;
+    const problem = (await response
+      .clone()
+      .json()
+      .catch(() => null)) as { error?: { code?: string } } | null;
     if (problem?.error?.code === 'CUTLINE_TOKEN_EXPIRED') {
       const session = await refreshSession();
       if (session) response = await send(session.accessToken);
@@ -53,17 +59,23 @@ export async function api<T = unknown>(path: string, init: RequestInit & { json?
   }
   if (!response.ok) throw await toApiError(response);
   const type = response.headers.get('content-type') ?? '';
-  const data = response.status === 204 ? null : type.includes('application/json') ? await response.json() : await response.blob();
+  const data =
+    response.status === 204 ? null : type.includes('application/json') ? await response.json() : await response.blob();
   return { data: data as T, headers: response.headers, status: response.status };
 }
 
 export async function toApiError(response: Response): Promise<ApiError> {
-  const body = (await response.json().catch(() => null)) as { error?: { code?: string; message?: string; details?: FieldIssue[] } } | null;
+  const body = (await response.json().catch(() => null)) as {
+    error?: { code?: string; message?: string; details?: FieldIssue[] };
+  } | null;
   const error = body?.error;
   return new ApiError(
     response.status,
     error?.code ?? `HTTP_${response.status}`,
-    error?.message ?? (response.status >= 500 ? 'The server had a problem; try again in a moment.' : `The request failed (${response.status}).`),
+    error?.message ??
+      (response.status >= 500
+        ? 'The server had a problem; try again in a moment.'
+        : `The request failed (${response.status}).`),
     error?.details ?? [],
   );
 }

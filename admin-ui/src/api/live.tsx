@@ -27,9 +27,20 @@ export function LiveRendersProvider({ children, path = '/v1/events' }: { childre
         const next = new Map(previous);
         const current = next.get(renderId) ?? {};
         if (event === 'progress') {
-          next.set(renderId, { ...current, progress: Number(data.progress), stage: String(data.stage ?? ''), etaSeconds: (data.etaSeconds as number | null) ?? null, state: current.state ?? 'running' });
+          next.set(renderId, {
+            ...current,
+            progress: Number(data.progress),
+            stage: String(data.stage ?? ''),
+            etaSeconds: (data.etaSeconds as number | null) ?? null,
+            state: current.state ?? 'running',
+          });
         } else if (event === 'state') {
-          next.set(renderId, { ...current, state: String(data.state), ...(data.state === 'succeeded' ? { progress: 1 } : {}), ...(data.state === 'queued' ? { progress: 0 } : {}) });
+          next.set(renderId, {
+            ...current,
+            state: String(data.state),
+            ...(data.state === 'succeeded' ? { progress: 1 } : {}),
+            ...(data.state === 'queued' ? { progress: 0 } : {}),
+          });
         }
         return next;
       });
@@ -40,12 +51,20 @@ export function LiveRendersProvider({ children, path = '/v1/events' }: { childre
 }
 
 /** The record with its live progress and state laid over it. */
-export function useLive<T extends { id: string; progress?: number; state?: string; stage?: string | null }>(record: T | undefined): T | undefined {
+export function useLive<T extends { id: string; progress?: number; state?: string; stage?: string | null }>(
+  record: T | undefined,
+): T | undefined {
   const live = useContext(LiveContext);
   if (!record) return record;
   const status = live.get(record.id);
   if (!status) return record;
   // A fetched terminal state is newer than any progress we kept.
-  if (['succeeded', 'failed', 'canceled', 'expired'].includes(record.state ?? '') && status.state !== 'queued') return record;
-  return { ...record, ...(status.state ? { state: status.state } : {}), ...(status.progress !== undefined ? { progress: status.progress } : {}), ...(status.stage ? { stage: status.stage } : {}) };
+  if (['succeeded', 'failed', 'canceled', 'expired'].includes(record.state ?? '') && status.state !== 'queued')
+    return record;
+  return {
+    ...record,
+    ...(status.state ? { state: status.state } : {}),
+    ...(status.progress !== undefined ? { progress: status.progress } : {}),
+    ...(status.stage ? { stage: status.stage } : {}),
+  };
 }

@@ -9,7 +9,14 @@ export interface Usage {
   renderedSeconds: number;
   concurrency: { limit: number; running: number };
   storage: { bytes: number; files: number; nextExpiry: string | null; retentionDays: number };
-  limits: { maxNarrationSeconds: number | null; maxResolution: number; batch: boolean; watermark: boolean; maxUploadBytes: number; maxSourceSeconds: number };
+  limits: {
+    maxNarrationSeconds: number | null;
+    maxResolution: number;
+    batch: boolean;
+    watermark: boolean;
+    maxUploadBytes: number;
+    maxSourceSeconds: number;
+  };
 }
 
 export interface PlanInfo {
@@ -38,15 +45,26 @@ export interface CaptionStyle {
   description: string;
 }
 
-const get = async <T,>(path: string) => (await api<T>(path)).data;
+const get = async <T>(path: string) => (await api<T>(path)).data;
 
 export const useUsage = () => useQuery({ queryKey: ['usage'], queryFn: () => get<Usage>('/v1/usage') });
-export const usePlans = () => useQuery({ queryKey: ['plans'], queryFn: () => get<PlanInfo[]>('/v1/plans'), staleTime: 600_000 });
-export const useVoices = () => useQuery({ queryKey: ['voices'], queryFn: () => get<Voice[]>('/v1/voices'), staleTime: 600_000 });
-export const useCaptionStyles = () => useQuery({ queryKey: ['caption-styles'], queryFn: () => get<CaptionStyle[]>('/v1/caption-styles'), staleTime: 600_000 });
+export const usePlans = () =>
+  useQuery({ queryKey: ['plans'], queryFn: () => get<PlanInfo[]>('/v1/plans'), staleTime: 600_000 });
+export const useVoices = () =>
+  useQuery({ queryKey: ['voices'], queryFn: () => get<Voice[]>('/v1/voices'), staleTime: 600_000 });
+export const useCaptionStyles = () =>
+  useQuery({
+    queryKey: ['caption-styles'],
+    queryFn: () => get<CaptionStyle[]>('/v1/caption-styles'),
+    staleTime: 600_000,
+  });
 
 /** The cheapest plan that passes `test`, or null when the current plan already does. */
-export function unlockingPlan(plans: PlanInfo[] | undefined, current: string | undefined, test: (plan: PlanInfo) => boolean): string | null {
+export function unlockingPlan(
+  plans: PlanInfo[] | undefined,
+  current: string | undefined,
+  test: (plan: PlanInfo) => boolean,
+): string | null {
   if (!plans || !current) return null;
   const mine = plans.find((p) => p.id === current);
   if (mine && test(mine)) return null;

@@ -3,7 +3,9 @@ import { parseBlock } from './sse';
 
 describe('SSE parsing', () => {
   it('reads event, id and multi-line data', () => {
-    expect(parseBlock('id: 42\nevent: state\ndata: {"renderId":"r",\ndata: "state":"running"}')).toEqual({ event: { event: 'state', id: '42', data: { renderId: 'r', state: 'running' } } });
+    expect(parseBlock('id: 42\nevent: state\ndata: {"renderId":"r",\ndata: "state":"running"}')).toEqual({
+      event: { event: 'state', id: '42', data: { renderId: 'r', state: 'running' } },
+    });
   });
 
   it('ignores comments (heartbeats) and keeps the retry hint', () => {

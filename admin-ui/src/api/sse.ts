@@ -71,7 +71,10 @@ export function parseBlock(block: string): { event?: ServerEvent; retry?: number
   }
   if (data.length === 0) return retry ? { retry } : {};
   try {
-    return { event: { event, data: JSON.parse(data.join('\n')) as Record<string, unknown>, ...(id ? { id } : {}) }, ...(retry ? { retry } : {}) };
+    return {
+      event: { event, data: JSON.parse(data.join('\n')) as Record<string, unknown>, ...(id ? { id } : {}) },
+      ...(retry ? { retry } : {}),
+    };
   } catch {
     return {};
   }

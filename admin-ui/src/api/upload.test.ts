@@ -4,7 +4,8 @@ import { uploadFile, type UploadProgress } from './upload';
 
 afterEach(() => vi.unstubAllGlobals());
 
-const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+const json = (body: unknown, status = 200) =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 
 /** Records PUTs; fails the ones `failPart` names, to simulate a dropped connection. */
 function fakeXhr(puts: string[], failPart?: number) {
@@ -37,21 +38,36 @@ function fakeXhr(puts: string[], failPart?: number) {
 
 describe('direct multipart upload', () => {
   it('resumes after a dropped connection by sending only the parts that did not arrive', async () => {
-    saveSession({ accessToken: 'a', expiresIn: 900, refreshToken: 'r', user: { id: 'u', email: 'a@b.c', name: 'A', isPlatformAdmin: false }, organization: { id: 'o', name: 'O', slug: 'o', plan: 'pro', role: 'owner' } });
+    saveSession({
+      accessToken: 'a',
+      expiresIn: 900,
+      refreshToken: 'r',
+      user: { id: 'u', email: 'a@b.c', name: 'A', isPlatformAdmin: false },
+      organization: { id: 'o', name: 'O', slug: 'o', plan: 'pro', role: 'owner' },
+    });
     const file = new File([new Uint8Array(25)], 'big.mp4', { type: 'video/mp4', lastModified: 1 });
     const arrived = new Set<number>();
     const requests: string[] = [];
-    vi.stubGlobal('fetch', vi.fn(async (url: string, init: RequestInit) => {
-      requests.push(`${init.method ?? 'GET'} ${url}`);
-      if (url === '/v1/assets/uploads') return json({ asset: { id: 'asset-1' }, upload: { method: 'multipart', partSize: 10, partCount: 3 } }, 201);
-      if (url === '/v1/assets/asset-1/parts' && init.method === 'POST') {
-        const { partNumbers } = JSON.parse(String(init.body)) as { partNumbers: number[] };
-        return json({ parts: partNumbers.map((n) => ({ partNumber: n, url: `https://store/put?part=${n}` })) });
-      }
-      if (url === '/v1/assets/asset-1/parts') return json({ partSize: 10, partCount: 3, uploaded: [...arrived].map((n) => ({ partNumber: n, bytes: 10, etag: 'e' })) });
-      if (url === '/v1/assets/asset-1/complete') return json({ id: 'asset-1', status: 'ready', filename: 'big.mp4' });
-      throw new Error(`unexpected ${url}`);
-    }));
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (url: string, init: RequestInit) => {
+        requests.push(`${init.method ?? 'GET'} ${url}`);
+        if (url === '/v1/assets/uploads')
+          return json({ asset: { id: 'asset-1' }, upload: { method: 'multipart', partSize: 10, partCount: 3 } }, 201);
+        if (url === '/v1/assets/asset-1/parts' && init.method === 'POST') {
+          const { partNumbers } = JSON.parse(String(init.body)) as { partNumbers: number[] };
+          return json({ parts: partNumbers.map((n) => ({ partNumber: n, url: `https://store/put?part=${n}` })) });
+        }
+        if (url === '/v1/assets/asset-1/parts')
+          return json({
+            partSize: 10,
+            partCount: 3,
+            uploaded: [...arrived].map((n) => ({ partNumber: n, bytes: 10, etag: 'e' })),
+          });
+        if (url === '/v1/assets/asset-1/complete') return json({ id: 'asset-1', status: 'ready', filename: 'big.mp4' });
+        throw new Error(`unexpected ${url}`);
+      }),
+    );
 
     // First attempt: part 3 never arrives.
     const first: string[] = [];

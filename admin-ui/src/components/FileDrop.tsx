@@ -11,7 +11,19 @@ import { formatBytes, formatSeconds } from '../lib/format';
 
 const ACCEPT = { video: 'video/*', logo: 'image/png,image/jpeg,image/webp', music: 'audio/*' } as const;
 
-export function FileDrop({ kind, label, maxBytes, onUploaded, asset }: { kind: 'video' | 'logo' | 'music'; label: string; maxBytes?: number; onUploaded: (asset: AssetView | null) => void; asset: AssetView | null }) {
+export function FileDrop({
+  kind,
+  label,
+  maxBytes,
+  onUploaded,
+  asset,
+}: {
+  kind: 'video' | 'logo' | 'music';
+  label: string;
+  maxBytes?: number;
+  onUploaded: (asset: AssetView | null) => void;
+  asset: AssetView | null;
+}) {
   const input = useRef<HTMLInputElement>(null);
   const [progress, setProgress] = useState<UploadProgress | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -28,7 +40,8 @@ export function FileDrop({ kind, label, maxBytes, onUploaded, asset }: { kind: '
     onUploaded(null);
     try {
       const uploaded = await uploadFile(file, kind, setProgress);
-      if (uploaded.status !== 'ready') setError(`The file was not accepted (${uploaded.rejectionCode ?? uploaded.status}).`);
+      if (uploaded.status !== 'ready')
+        setError(`The file was not accepted (${uploaded.rejectionCode ?? uploaded.status}).`);
       else onUploaded(uploaded);
     } catch (err) {
       setError(errorMessage(err));
@@ -52,20 +65,44 @@ export function FileDrop({ kind, label, maxBytes, onUploaded, asset }: { kind: '
       }}
       onDragLeave={() => setDragging(false)}
       onDrop={onDrop}
-      sx={{ border: '2px dashed', borderColor: dragging ? 'primary.main' : 'grey.400', borderRadius: 2, p: 2, textAlign: 'center', bgcolor: dragging ? 'action.hover' : 'transparent' }}
+      sx={{
+        border: '2px dashed',
+        borderColor: dragging ? 'primary.main' : 'grey.400',
+        borderRadius: 2,
+        p: 2,
+        textAlign: 'center',
+        bgcolor: dragging ? 'action.hover' : 'transparent',
+      }}
       aria-describedby={statusId}
     >
-      <input ref={input} type="file" accept={ACCEPT[kind]} hidden onChange={(e) => void start(e.target.files?.[0])} aria-label={label} data-testid={`${kind}-file-input`} />
-      <Button variant="outlined" startIcon={<CloudUploadIcon />} onClick={() => input.current?.click()} disabled={progress !== null}>
+      <input
+        ref={input}
+        type="file"
+        accept={ACCEPT[kind]}
+        hidden
+        onChange={(e) => void start(e.target.files?.[0])}
+        aria-label={label}
+        data-testid={`${kind}-file-input`}
+      />
+      <Button
+        variant="outlined"
+        startIcon={<CloudUploadIcon />}
+        onClick={() => input.current?.click()}
+        disabled={progress !== null}
+      >
         {label}
       </Button>
-      <Typography variant="body2" color="text.secondary" sx={{ mt: 1 }}>or drop a file here{maxBytes ? ` (up to ${formatBytes(maxBytes)})` : ''}</Typography>
+      <Typography variant="body2" color="text.secondary" sx={{ mt: 1 }}>
+        or drop a file here{maxBytes ? ` (up to ${formatBytes(maxBytes)})` : ''}
+      </Typography>
       <Box id={statusId} aria-live="polite" sx={{ mt: 1 }}>
         {progress && (
           <>
             <LinearProgress variant="determinate" value={percent} aria-label={`Upload ${percent}%`} />
             <Typography variant="caption">
-              {progress.phase === 'checking' ? 'Checking the file…' : `${percent}% · ${formatBytes(progress.sentBytes)} of ${formatBytes(progress.totalBytes)}${progress.resumed ? ' (resumed)' : ''}`}
+              {progress.phase === 'checking'
+                ? 'Checking the file…'
+                : `${percent}% · ${formatBytes(progress.sentBytes)} of ${formatBytes(progress.totalBytes)}${progress.resumed ? ' (resumed)' : ''}`}
             </Typography>
           </>
         )}
@@ -76,7 +113,11 @@ export function FileDrop({ kind, label, maxBytes, onUploaded, asset }: { kind: '
             {asset.width ? `, ${asset.width}×${asset.height}` : ''}
           </Typography>
         )}
-        {error && <Alert severity="error" role="alert">{error}</Alert>}
+        {error && (
+          <Alert severity="error" role="alert">
+            {error}
+          </Alert>
+        )}
       </Box>
     </Box>
   );

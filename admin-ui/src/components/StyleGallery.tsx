@@ -15,7 +15,9 @@ function usePreview(assetId: string | undefined, style: string, aspect: string):
     if (!assetId) return setUrl(undefined);
     let revoked = false;
     let objectUrl: string | undefined;
-    void api<Blob>(`/v1/assets/${assetId}/caption-preview?style=${encodeURIComponent(style)}&aspect=${encodeURIComponent(aspect)}`)
+    void api<Blob>(
+      `/v1/assets/${assetId}/caption-preview?style=${encodeURIComponent(style)}&aspect=${encodeURIComponent(aspect)}`,
+    )
       .then(({ data }) => {
         if (revoked) return;
         objectUrl = URL.createObjectURL(data);
@@ -30,25 +32,71 @@ function usePreview(assetId: string | undefined, style: string, aspect: string):
   return url;
 }
 
-function StyleCard({ style, selected, focusable, onSelect, assetId, aspect }: { style: CaptionStyle; selected: boolean; focusable: boolean; onSelect: () => void; assetId: string | undefined; aspect: string }) {
+function StyleCard({
+  style,
+  selected,
+  focusable,
+  onSelect,
+  assetId,
+  aspect,
+}: {
+  style: CaptionStyle;
+  selected: boolean;
+  focusable: boolean;
+  onSelect: () => void;
+  assetId: string | undefined;
+  aspect: string;
+}) {
   const preview = usePreview(assetId, style.id, aspect);
   return (
-    <Card variant="outlined" sx={{ width: 170, borderColor: selected ? 'primary.main' : undefined, borderWidth: selected ? 2 : 1 }}>
-      <CardActionArea onClick={onSelect} role="radio" aria-checked={selected} aria-label={`${style.label}: ${style.description}`} tabIndex={focusable ? 0 : -1} data-style={style.id}>
+    <Card
+      variant="outlined"
+      sx={{ width: 170, borderColor: selected ? 'primary.main' : undefined, borderWidth: selected ? 2 : 1 }}
+    >
+      <CardActionArea
+        onClick={onSelect}
+        role="radio"
+        aria-checked={selected}
+        aria-label={`${style.label}: ${style.description}`}
+        tabIndex={focusable ? 0 : -1}
+        data-style={style.id}
+      >
         {preview ? (
-          <CardMedia component="img" image={preview} alt={`A frame of your video with ${style.label} captions`} sx={{ height: 200, objectFit: 'contain', bgcolor: 'grey.900' }} />
+          <CardMedia
+            component="img"
+            image={preview}
+            alt={`A frame of your video with ${style.label} captions`}
+            sx={{ height: 200, objectFit: 'contain', bgcolor: 'grey.900' }}
+          />
         ) : (
-          <Box sx={{ height: 200, bgcolor: 'grey.800', color: 'common.white', display: 'flex', alignItems: 'flex-end', justifyContent: 'center', pb: 3 }} aria-hidden>
+          <Box
+            sx={{
+              height: 200,
+              bgcolor: 'grey.800',
+              color: 'common.white',
+              display: 'flex',
+              alignItems: 'flex-end',
+              justifyContent: 'center',
+              pb: 3,
+            }}
+            aria-hidden
+          >
             <Typography sx={{ fontWeight: 700, textShadow: '0 0 3px #000' }}>Sample caption</Typography>
           </Box>
         )}
         <CardContent sx={{ p: 1 }}>
           <Box sx={{ display: 'flex', alignItems: 'center' }}>
             {/* A picture of a radio, not a second control: the card itself is the radio. */}
-            {selected ? <RadioButtonCheckedIcon color="primary" fontSize="small" aria-hidden sx={{ m: 0.5 }} /> : <RadioButtonUncheckedIcon fontSize="small" aria-hidden sx={{ m: 0.5 }} />}
+            {selected ? (
+              <RadioButtonCheckedIcon color="primary" fontSize="small" aria-hidden sx={{ m: 0.5 }} />
+            ) : (
+              <RadioButtonUncheckedIcon fontSize="small" aria-hidden sx={{ m: 0.5 }} />
+            )}
             <Typography variant="subtitle2">{style.label}</Typography>
           </Box>
-          <Typography variant="caption" color="text.secondary">{style.description}</Typography>
+          <Typography variant="caption" color="text.secondary">
+            {style.description}
+          </Typography>
         </CardContent>
       </CardActionArea>
     </Card>
@@ -59,11 +107,33 @@ function StyleCard({ style, selected, focusable, onSelect, assetId, aspect }: { 
  * The ARIA radio-group pattern: one Tab stop (the chosen style), arrow keys move the choice
  * and the focus, Home/End jump to the ends.
  */
-export function StyleGallery({ styles, value, onChange, assetId, aspect }: { styles: CaptionStyle[]; value: string; onChange: (id: string) => void; assetId: string | undefined; aspect: string }) {
-  const current = Math.max(0, styles.findIndex((s) => s.id === value));
+export function StyleGallery({
+  styles,
+  value,
+  onChange,
+  assetId,
+  aspect,
+}: {
+  styles: CaptionStyle[];
+  value: string;
+  onChange: (id: string) => void;
+  assetId: string | undefined;
+  aspect: string;
+}) {
+  const current = Math.max(
+    0,
+    styles.findIndex((s) => s.id === value),
+  );
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
     const step = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[event.key];
-    const target = event.key === 'Home' ? 0 : event.key === 'End' ? styles.length - 1 : step === undefined ? undefined : (current + step + styles.length) % styles.length;
+    const target =
+      event.key === 'Home'
+        ? 0
+        : event.key === 'End'
+          ? styles.length - 1
+          : step === undefined
+            ? undefined
+            : (current + step + styles.length) % styles.length;
     if (target === undefined || styles.length === 0) return;
     event.preventDefault();
     const next = styles[target]!;
@@ -71,9 +141,22 @@ export function StyleGallery({ styles, value, onChange, assetId, aspect }: { sty
     event.currentTarget.querySelector<HTMLElement>(`[data-style="${next.id}"]`)?.focus();
   };
   return (
-    <Box role="radiogroup" aria-label="Caption style" onKeyDown={onKeyDown} sx={{ display: 'flex', gap: 1, flexWrap: 'wrap' }}>
+    <Box
+      role="radiogroup"
+      aria-label="Caption style"
+      onKeyDown={onKeyDown}
+      sx={{ display: 'flex', gap: 1, flexWrap: 'wrap' }}
+    >
       {styles.map((s, i) => (
-        <StyleCard key={s.id} style={s} selected={s.id === value} focusable={i === current} onSelect={() => onChange(s.id)} assetId={assetId} aspect={aspect} />
+        <StyleCard
+          key={s.id}
+          style={s}
+          selected={s.id === value}
+          focusable={i === current}
+          onSelect={() => onChange(s.id)}
+          assetId={assetId}
+          aspect={aspect}
+        />
       ))}
     </Box>
   );

@@ -5,7 +5,17 @@ import { useEffect, useRef, useState } from 'react';
 import { api, errorMessage } from '../api/http';
 import type { Voice } from '../api/queries';
 
-export function VoicePicker({ voices, value, onChange, error }: { voices: Voice[]; value: string; onChange: (id: string) => void; error?: string | undefined }) {
+export function VoicePicker({
+  voices,
+  value,
+  onChange,
+  error,
+}: {
+  voices: Voice[];
+  value: string;
+  onChange: (id: string) => void;
+  error?: string | undefined;
+}) {
   const [playing, setPlaying] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
   const audio = useRef<HTMLAudioElement | null>(null);
@@ -28,7 +38,12 @@ export function VoicePicker({ voices, value, onChange, error }: { voices: Voice[
     <Box sx={{ display: 'flex', gap: 1, alignItems: 'flex-start', flexWrap: 'wrap' }}>
       <FormControl sx={{ minWidth: 260, flex: 1 }} error={Boolean(error ?? problem)}>
         <InputLabel id="voice-label">Voice</InputLabel>
-        <Select labelId="voice-label" label="Voice" value={voices.some((v) => v.id === value) ? value : ''} onChange={(e) => onChange(String(e.target.value))}>
+        <Select
+          labelId="voice-label"
+          label="Voice"
+          value={voices.some((v) => v.id === value) ? value : ''}
+          onChange={(e) => onChange(String(e.target.value))}
+        >
           {voices.map((v) => (
             <MenuItem key={v.id} value={v.id}>
               {v.label} · {v.language} · {v.engine}

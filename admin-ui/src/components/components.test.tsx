@@ -24,20 +24,34 @@ describe('RenderStatus', () => {
 
 describe('PlanLock', () => {
   it('names the plan that unlocks an option', () => {
-    render(<PlanLock unlockedBy="pro"><button disabled>CSV batch</button></PlanLock>);
+    render(
+      <PlanLock unlockedBy="pro">
+        <button disabled>CSV batch</button>
+      </PlanLock>,
+    );
     expect(screen.getByRole('button', { name: 'CSV batch' })).toBeDisabled();
     expect(screen.getByText('Available on Pro and above')).toBeInTheDocument();
   });
 
   it('adds nothing when the plan already includes it', () => {
-    render(<PlanLock unlockedBy={null}><span>option</span></PlanLock>);
+    render(
+      <PlanLock unlockedBy={null}>
+        <span>option</span>
+      </PlanLock>,
+    );
     expect(screen.queryByText(/Available on/)).toBeNull();
   });
 });
 
 describe('LineChart', () => {
   it('describes its data for screen readers', () => {
-    render(<LineChart title="Renders per hour" labels={['10:00', '11:00']} series={[{ name: 'succeeded', color: '#000', values: [2, 5] }]} />);
+    render(
+      <LineChart
+        title="Renders per hour"
+        labels={['10:00', '11:00']}
+        series={[{ name: 'succeeded', color: '#000', values: [2, 5] }]}
+      />,
+    );
     expect(screen.getByRole('img', { name: 'Renders per hour. succeeded: latest 5, peak 5' })).toBeInTheDocument();
   });
 });
@@ -45,7 +59,11 @@ describe('LineChart', () => {
 describe('StyleGallery', () => {
   function Gallery() {
     const [value, setValue] = useState('pill');
-    const styles = ['clean', 'pill', 'karaoke'].map((id) => ({ id, label: id.toUpperCase(), description: `${id} style` }));
+    const styles = ['clean', 'pill', 'karaoke'].map((id) => ({
+      id,
+      label: id.toUpperCase(),
+      description: `${id} style`,
+    }));
     return <StyleGallery styles={styles} value={value} onChange={setValue} assetId={undefined} aspect="9:16" />;
   }
 

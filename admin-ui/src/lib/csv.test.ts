@@ -3,11 +3,20 @@ import { parseCsv, previewCsv, problemsByRow } from './csv';
 import { estimateNarrationSeconds } from './narration';
 
 const VIDEO = '0b6a3f0e-6b7c-4d7e-9a51-1f0c8f1d2e3a';
-const context = { styles: ['clean', 'karaoke'], voices: ['espeak:en-us', 'espeak:fr-fr'], readyVideos: new Set([VIDEO]), maxNarrationSeconds: 30, estimate: estimateNarrationSeconds };
+const context = {
+  styles: ['clean', 'karaoke'],
+  voices: ['espeak:en-us', 'espeak:fr-fr'],
+  readyVideos: new Set([VIDEO]),
+  maxNarrationSeconds: 30,
+  estimate: estimateNarrationSeconds,
+};
 
 describe('batch CSV preview', () => {
   it('parses quotes, doubled quotes, commas and CRLF', () => {
-    expect(parseCsv('a,b\r\n"x, ""y""",z\n\n')).toEqual([['a', 'b'], ['x, "y"', 'z']]);
+    expect(parseCsv('a,b\r\n"x, ""y""",z\n\n')).toEqual([
+      ['a', 'b'],
+      ['x, "y"', 'z'],
+    ]);
   });
 
   it('marks exactly the rows the API would refuse, with reasons', () => {
@@ -36,7 +45,11 @@ describe('batch CSV preview', () => {
 
   it('reports a wrong header instead of marking every row', () => {
     const preview = previewCsv('text,clip\nhello,x\n', context);
-    expect(preview.fileProblems).toEqual(['The header has no "script" column.', 'The header has no "video" column.', 'Unknown columns: text, clip. Use script, video, voice, style, formats, title.']);
+    expect(preview.fileProblems).toEqual([
+      'The header has no "script" column.',
+      'The header has no "video" column.',
+      'Unknown columns: text, clip. Use script, video, voice, style, formats, title.',
+    ]);
   });
 
   it("groups the API's row problems by row number", () => {

@@ -67,22 +67,36 @@ export function previewCsv(text: string, context: CsvContext): CsvPreview {
   const [header = [], ...data] = parseCsv(text);
   const columns = header.map((c) => c.trim().toLowerCase());
   const fileProblems: string[] = [];
-  for (const required of ['script', 'video']) if (!columns.includes(required)) fileProblems.push(`The header has no "${required}" column.`);
+  for (const required of ['script', 'video'])
+    if (!columns.includes(required)) fileProblems.push(`The header has no "${required}" column.`);
   const unknown = columns.filter((c) => !(CSV_COLUMNS as readonly string[]).includes(c));
-  if (unknown.length) fileProblems.push(`Unknown column${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}. Use ${CSV_COLUMNS.join(', ')}.`);
+  if (unknown.length)
+    fileProblems.push(
+      `Unknown column${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}. Use ${CSV_COLUMNS.join(', ')}.`,
+    );
   if (data.length === 0) fileProblems.push('The file has no rows under its header.');
-  if (data.length > MAX_BATCH_ROWS) fileProblems.push(`A batch holds at most ${MAX_BATCH_ROWS} rows; this file has ${data.length}.`);
+  if (data.length > MAX_BATCH_ROWS)
+    fileProblems.push(`A batch holds at most ${MAX_BATCH_ROWS} rows; this file has ${data.length}.`);
   const rows = data.slice(0, MAX_BATCH_ROWS).map((cellsArray, index) => {
     const cells = Object.fromEntries(columns.map((c, i) => [c, (cellsArray[i] ?? '').trim()]));
     const problems: string[] = [];
     if (cellsArray.length > columns.length) problems.push(`${cellsArray.length} cells for ${columns.length} columns`);
-    for (const [column, value] of Object.entries(cells)) if (/^[=+\-@]/.test(value)) problems.push(`${column} starts like a spreadsheet formula`);
+    for (const [column, value] of Object.entries(cells))
+      if (/^[=+\-@]/.test(value)) problems.push(`${column} starts like a spreadsheet formula`);
     if (!cells.script) problems.push('script is empty');
-    else if (context.maxNarrationSeconds !== null && context.estimate(cells.script) > context.maxNarrationSeconds) problems.push(`script is longer than the plan's ${context.maxNarrationSeconds} s of narration`);
+    else if (context.maxNarrationSeconds !== null && context.estimate(cells.script) > context.maxNarrationSeconds)
+      problems.push(`script is longer than the plan's ${context.maxNarrationSeconds} s of narration`);
     if (!cells.video) problems.push('video is empty');
-    else if (!context.readyVideos.has(cells.video)) problems.push('video is not one of your uploaded videos (use its id)');
-    if (cells.style && !context.styles.includes(cells.style)) problems.push(`style must be one of ${context.styles.join(', ')}`);
-    if (cells.voice && !context.voices.includes(cells.voice) && !context.voices.some((v) => v.startsWith(`${cells.voice}-`))) problems.push(`voice "${cells.voice}" is not in the catalogue`);
+    else if (!context.readyVideos.has(cells.video))
+      problems.push('video is not one of your uploaded videos (use its id)');
+    if (cells.style && !context.styles.includes(cells.style))
+      problems.push(`style must be one of ${context.styles.join(', ')}`);
+    if (
+      cells.voice &&
+      !context.voices.includes(cells.voice) &&
+      !context.voices.some((v) => v.startsWith(`${cells.voice}-`))
+    )
+      problems.push(`voice "${cells.voice}" is not in the catalogue`);
     if (cells.formats) {
       const bad = cells.formats.split(/[\s;|]+/).filter((f) => f && !ASPECTS.includes(f));
       if (bad.length) problems.push(`formats must be ${ASPECTS.join(', ')} (separated by spaces or ;)`);

@@ -5,7 +5,23 @@
  */
 import { Box, Button, Checkbox } from '@mui/material';
 import { useState } from 'react';
-import { Datagrid, DateField, FunctionField, List, ReferenceField, SearchInput, SelectInput, TextField, TextInput, TopToolbar, useListContext, useNotify, useRecordContext, useRefresh, type RaRecord } from 'react-admin';
+import {
+  Datagrid,
+  DateField,
+  FunctionField,
+  List,
+  ReferenceField,
+  SearchInput,
+  SelectInput,
+  TextField,
+  TextInput,
+  TopToolbar,
+  useListContext,
+  useNotify,
+  useRecordContext,
+  useRefresh,
+  type RaRecord,
+} from 'react-admin';
 import { api, errorMessage } from '../api/http';
 import { RenderStatusField } from '../components/RenderStatus';
 import { STATE_CHOICES } from '../renders/RenderList';
@@ -22,7 +38,15 @@ function SelectRow(_props: { label?: string }) {
   const record = useRecordContext();
   const { selectedIds, onToggleItem } = useListContext();
   if (!record) return null;
-  return <Checkbox size="small" checked={selectedIds.includes(record.id)} onChange={() => onToggleItem(record.id)} inputProps={{ 'aria-label': `Select ${record.title ?? 'untitled render'}` }} onClick={(e) => e.stopPropagation()} />;
+  return (
+    <Checkbox
+      size="small"
+      checked={selectedIds.includes(record.id)}
+      onChange={() => onToggleItem(record.id)}
+      inputProps={{ 'aria-label': `Select ${record.title ?? 'untitled render'}` }}
+      onClick={(e) => e.stopPropagation()}
+    />
+  );
 }
 
 function SelectedActions() {
@@ -32,11 +56,15 @@ function SelectedActions() {
   const [busy, setBusy] = useState(false);
   const run = async (action: 'retry' | 'cancel') => {
     setBusy(true);
-    const results = await Promise.allSettled(selectedIds.map((id) => api(`/v1/admin/renders/${id}/${action}`, { method: 'POST' })));
+    const results = await Promise.allSettled(
+      selectedIds.map((id) => api(`/v1/admin/renders/${id}/${action}`, { method: 'POST' })),
+    );
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     const done = results.length - failed.length;
     notify(
-      failed.length === 0 ? `${action === 'retry' ? 'Retried' : 'Canceled'} ${done} render${done === 1 ? '' : 's'}.` : `${done} done; ${failed.length} refused: ${errorMessage(failed[0]!.reason)}`,
+      failed.length === 0
+        ? `${action === 'retry' ? 'Retried' : 'Canceled'} ${done} render${done === 1 ? '' : 's'}.`
+        : `${done} done; ${failed.length} refused: ${errorMessage(failed[0]!.reason)}`,
       { type: failed.length ? 'warning' : 'info' },
     );
     setBusy(false);
@@ -48,8 +76,18 @@ function SelectedActions() {
     <TopToolbar>
       <Box sx={{ display: 'flex', gap: 1, alignItems: 'center' }}>
         <span aria-live="polite">{none ? 'Select renders to act on them' : `${selectedIds.length} selected`}</span>
-        <Button size="small" variant="outlined" disabled={none || busy} onClick={() => void run('retry')}>Retry selected</Button>
-        <Button size="small" variant="outlined" color="warning" disabled={none || busy} onClick={() => void run('cancel')}>Cancel selected</Button>
+        <Button size="small" variant="outlined" disabled={none || busy} onClick={() => void run('retry')}>
+          Retry selected
+        </Button>
+        <Button
+          size="small"
+          variant="outlined"
+          color="warning"
+          disabled={none || busy}
+          onClick={() => void run('cancel')}
+        >
+          Cancel selected
+        </Button>
       </Box>
     </TopToolbar>
   );
@@ -57,11 +95,18 @@ function SelectedActions() {
 
 export function AllRenderList() {
   return (
-    <List filters={filters} sort={{ field: 'queuedAt', order: 'DESC' }} title="All renders" actions={<SelectedActions />}>
+    <List
+      filters={filters}
+      sort={{ field: 'queuedAt', order: 'DESC' }}
+      title="All renders"
+      actions={<SelectedActions />}
+    >
       <Datagrid bulkActionButtons={false} rowClick={false}>
         <SelectRow label="" />
         <FunctionField label="Title" sortable={false} render={(r: RaRecord) => r.title ?? 'Untitled'} />
-        <ReferenceField source="organizationId" reference="organizations" link="show" sortable={false}><TextField source="name" /></ReferenceField>
+        <ReferenceField source="organizationId" reference="organizations" link="show" sortable={false}>
+          <TextField source="name" />
+        </ReferenceField>
         <RenderStatusField label="Status" sortBy="state" />
         <TextField source="tier" sortable={false} />
         <FunctionField label="Error" sortable={false} render={(r: RaRecord) => (r.error ? `${r.error.code}` : '')} />

@@ -1,5 +1,26 @@
 /** Operators: every organization, its plan and use; change the plan or suspend it. */
-import { BooleanField, BooleanInput, Datagrid, DateField, Edit, FunctionField, List, NumberField, ReferenceManyField, SaveButton, SearchInput, SelectInput, Show, SimpleForm, SimpleShowLayout, TextField, Toolbar, EditButton, TopToolbar, type RaRecord } from 'react-admin';
+import {
+  BooleanField,
+  BooleanInput,
+  Datagrid,
+  DateField,
+  Edit,
+  FunctionField,
+  List,
+  NumberField,
+  ReferenceManyField,
+  SaveButton,
+  SearchInput,
+  SelectInput,
+  Show,
+  SimpleForm,
+  SimpleShowLayout,
+  TextField,
+  Toolbar,
+  EditButton,
+  TopToolbar,
+  type RaRecord,
+} from 'react-admin';
 import { RenderStatusField } from '../components/RenderStatus';
 import { formatMinutes } from '../lib/format';
 
@@ -8,7 +29,15 @@ export const PLAN_CHOICES = ['free', 'starter', 'pro', 'business', 'enterprise']
 const filters = [
   <SearchInput key="q" source="q" alwaysOn placeholder="Name or slug" />,
   <SelectInput key="plan" source="plan" choices={PLAN_CHOICES} alwaysOn />,
-  <SelectInput key="suspended" source="suspended" choices={[{ id: true, name: 'suspended' }, { id: false, name: 'active' }]} label="Status" />,
+  <SelectInput
+    key="suspended"
+    source="suspended"
+    choices={[
+      { id: true, name: 'suspended' },
+      { id: false, name: 'active' },
+    ]}
+    label="Status"
+  />,
 ];
 
 export function OrganizationList() {
@@ -20,7 +49,11 @@ export function OrganizationList() {
         <BooleanField source="suspended" sortable={false} />
         <NumberField source="members" sortable={false} />
         <NumberField source="rendersThisPeriod" label="Renders this period" sortable={false} />
-        <FunctionField label="Rendered" sortable={false} render={(r: RaRecord) => formatMinutes(Number(r.renderedSeconds))} />
+        <FunctionField
+          label="Rendered"
+          sortable={false}
+          render={(r: RaRecord) => formatMinutes(Number(r.renderedSeconds))}
+        />
         <TextField source="subscriptionStatus" label="Subscription" sortable={false} emptyText="none" />
         <DateField source="createdAt" label="Created" />
       </Datagrid>
@@ -30,7 +63,13 @@ export function OrganizationList() {
 
 export function OrganizationShow() {
   return (
-    <Show actions={<TopToolbar><EditButton label="Change plan or suspend" /></TopToolbar>}>
+    <Show
+      actions={
+        <TopToolbar>
+          <EditButton label="Change plan or suspend" />
+        </TopToolbar>
+      }
+    >
       <SimpleShowLayout>
         <TextField source="name" />
         <TextField source="slug" />
@@ -39,7 +78,13 @@ export function OrganizationShow() {
         <NumberField source="members" />
         <NumberField source="rendersThisPeriod" label="Renders this period" />
         <TextField source="subscriptionStatus" label="Subscription" emptyText="none" />
-        <ReferenceManyField label="Latest renders" reference="all-renders" target="organizationId" perPage={10} sort={{ field: 'queuedAt', order: 'DESC' }}>
+        <ReferenceManyField
+          label="Latest renders"
+          reference="all-renders"
+          target="organizationId"
+          perPage={10}
+          sort={{ field: 'queuedAt', order: 'DESC' }}
+        >
           <Datagrid bulkActionButtons={false} rowClick={false}>
             <TextField source="title" emptyText="Untitled" sortable={false} />
             <RenderStatusField label="Status" />
@@ -54,12 +99,21 @@ export function OrganizationShow() {
 export function OrganizationEdit() {
   return (
     <Edit mutationMode="pessimistic" redirect="show">
-      <SimpleForm toolbar={<Toolbar><SaveButton /></Toolbar>}>
+      <SimpleForm
+        toolbar={
+          <Toolbar>
+            <SaveButton />
+          </Toolbar>
+        }
+      >
         <TextField source="name" />
-        <SelectInput source="plan" choices={PLAN_CHOICES} helperText="A live Stripe subscription still decides a subscriber's plan." />
+        <SelectInput
+          source="plan"
+          choices={PLAN_CHOICES}
+          helperText="A live Stripe subscription still decides a subscriber's plan."
+        />
         <BooleanInput source="suspended" helperText="A suspended organization cannot submit renders." />
       </SimpleForm>
     </Edit>
   );
 }
-

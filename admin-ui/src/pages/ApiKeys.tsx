@@ -1,5 +1,26 @@
 /** API keys: create (the secret is shown once), list with last use, revoke. Admins and owners only. */
-import { Alert, Box, Button, Card, CardContent, Checkbox, Dialog, DialogActions, DialogContent, DialogTitle, FormControlLabel, FormGroup, IconButton, Table, TableBody, TableCell, TableHead, TableRow, TextField, Typography } from '@mui/material';
+import {
+  Alert,
+  Box,
+  Button,
+  Card,
+  CardContent,
+  Checkbox,
+  Dialog,
+  DialogActions,
+  DialogContent,
+  DialogTitle,
+  FormControlLabel,
+  FormGroup,
+  IconButton,
+  Table,
+  TableBody,
+  TableCell,
+  TableHead,
+  TableRow,
+  TextField,
+  Typography,
+} from '@mui/material';
 import ContentCopyIcon from '@mui/icons-material/ContentCopy';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -21,7 +42,10 @@ interface ApiKey {
 export function ApiKeys() {
   const notify = useNotify();
   const queryClient = useQueryClient();
-  const keys = useQuery({ queryKey: ['api-keys-page'], queryFn: async () => (await api<ApiKey[]>('/v1/api-keys')).data });
+  const keys = useQuery({
+    queryKey: ['api-keys-page'],
+    queryFn: async () => (await api<ApiKey[]>('/v1/api-keys')).data,
+  });
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState<string[]>(SCOPES);
   const [error, setError] = useState<ApiError | Error | null>(null);
@@ -52,26 +76,65 @@ export function ApiKeys() {
   return (
     <Box sx={{ p: { xs: 1, sm: 2 } }}>
       <Title title="API keys" />
-      <Typography variant="h5" component="h1" gutterBottom>API keys</Typography>
+      <Typography variant="h5" component="h1" gutterBottom>
+        API keys
+      </Typography>
       {keys.error && <Alert severity="error">{errorMessage(keys.error)}</Alert>}
       <Card sx={{ mb: 2 }}>
         <CardContent>
-          <Typography variant="h6" component="h2">Create a key</Typography>
-          <TextField label="Name" value={name} onChange={(e) => setName(e.target.value)} margin="dense" inputProps={{ maxLength: 100 }} error={Boolean(error instanceof ApiError && error.fieldMessage('name'))} helperText={error instanceof ApiError ? error.fieldMessage('name') : 'What will use it, e.g. "Zapier"'} />
+          <Typography variant="h6" component="h2">
+            Create a key
+          </Typography>
+          <TextField
+            label="Name"
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            margin="dense"
+            inputProps={{ maxLength: 100 }}
+            error={Boolean(error instanceof ApiError && error.fieldMessage('name'))}
+            helperText={error instanceof ApiError ? error.fieldMessage('name') : 'What will use it, e.g. "Zapier"'}
+          />
           <FormGroup row aria-label="Scopes">
             {SCOPES.map((s) => (
-              <FormControlLabel key={s} label={s} control={<Checkbox checked={scopes.includes(s)} onChange={(e) => setScopes(e.target.checked ? [...scopes, s] : scopes.filter((x) => x !== s))} />} />
+              <FormControlLabel
+                key={s}
+                label={s}
+                control={
+                  <Checkbox
+                    checked={scopes.includes(s)}
+                    onChange={(e) => setScopes(e.target.checked ? [...scopes, s] : scopes.filter((x) => x !== s))}
+                  />
+                }
+              />
             ))}
           </FormGroup>
-          {error && <Alert severity="error" role="alert">{errorMessage(error)}</Alert>}
-          <Button variant="contained" onClick={() => void create()} disabled={!name.trim() || scopes.length === 0} sx={{ mt: 1 }}>Create key</Button>
+          {error && (
+            <Alert severity="error" role="alert">
+              {errorMessage(error)}
+            </Alert>
+          )}
+          <Button
+            variant="contained"
+            onClick={() => void create()}
+            disabled={!name.trim() || scopes.length === 0}
+            sx={{ mt: 1 }}
+          >
+            Create key
+          </Button>
         </CardContent>
       </Card>
       <Card>
         <CardContent sx={{ overflowX: 'auto' }}>
           <Table size="small" aria-label="API keys">
             <TableHead>
-              <TableRow><TableCell>Name</TableCell><TableCell>Key</TableCell><TableCell>Scopes</TableCell><TableCell>Last used</TableCell><TableCell>Created</TableCell><TableCell /></TableRow>
+              <TableRow>
+                <TableCell>Name</TableCell>
+                <TableCell>Key</TableCell>
+                <TableCell>Scopes</TableCell>
+                <TableCell>Last used</TableCell>
+                <TableCell>Created</TableCell>
+                <TableCell />
+              </TableRow>
             </TableHead>
             <TableBody>
               {(keys.data ?? []).map((k) => (
@@ -81,7 +144,11 @@ export function ApiKeys() {
                   <TableCell>{k.scopes.join(', ')}</TableCell>
                   <TableCell>{formatDate(k.lastUsedAt)}</TableCell>
                   <TableCell>{formatDate(k.createdAt)}</TableCell>
-                  <TableCell><Button color="error" onClick={() => void revoke(k)}>Revoke</Button></TableCell>
+                  <TableCell>
+                    <Button color="error" onClick={() => void revoke(k)}>
+                      Revoke
+                    </Button>
+                  </TableCell>
                 </TableRow>
               ))}
             </TableBody>
@@ -93,12 +160,27 @@ export function ApiKeys() {
         <DialogTitle id="secret-title">Your new API key</DialogTitle>
         <DialogContent>
           <Typography gutterBottom>Copy it now: it is shown only once and cannot be recovered.</Typography>
-          <Box sx={{ display: 'flex', alignItems: 'center', gap: 1, fontFamily: 'monospace', wordBreak: 'break-all', bgcolor: 'grey.100', p: 1 }} data-testid="api-key-secret">
+          <Box
+            sx={{
+              display: 'flex',
+              alignItems: 'center',
+              gap: 1,
+              fontFamily: 'monospace',
+              wordBreak: 'break-all',
+              bgcolor: 'grey.100',
+              p: 1,
+            }}
+            data-testid="api-key-secret"
+          >
             {secret}
-            <IconButton aria-label="Copy the key" onClick={() => void navigator.clipboard?.writeText(secret ?? '')}><ContentCopyIcon /></IconButton>
+            <IconButton aria-label="Copy the key" onClick={() => void navigator.clipboard?.writeText(secret ?? '')}>
+              <ContentCopyIcon />
+            </IconButton>
           </Box>
         </DialogContent>
-        <DialogActions><Button onClick={() => setSecret(null)}>I have copied it</Button></DialogActions>
+        <DialogActions>
+          <Button onClick={() => setSecret(null)}>I have copied it</Button>
+        </DialogActions>
       </Dialog>
     </Box>
   );

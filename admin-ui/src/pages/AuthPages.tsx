@@ -8,11 +8,25 @@ import { ApiError, errorMessage } from '../api/http';
 
 function AuthCard({ title, children }: { title: string; children: ReactNode }) {
   return (
-    <Box component="main" sx={{ minHeight: '100vh', display: 'flex', alignItems: 'center', justifyContent: 'center', bgcolor: 'grey.100', p: 2 }}>
+    <Box
+      component="main"
+      sx={{
+        minHeight: '100vh',
+        display: 'flex',
+        alignItems: 'center',
+        justifyContent: 'center',
+        bgcolor: 'grey.100',
+        p: 2,
+      }}
+    >
       <Card sx={{ width: '100%', maxWidth: 420 }}>
         <CardContent>
-          <Typography variant="h4" component="h1" gutterBottom>Cutline</Typography>
-          <Typography variant="h6" component="h2" gutterBottom>{title}</Typography>
+          <Typography variant="h4" component="h1" gutterBottom>
+            Cutline
+          </Typography>
+          <Typography variant="h6" component="h2" gutterBottom>
+            {title}
+          </Typography>
           {children}
         </CardContent>
       </Card>
@@ -41,12 +55,29 @@ export function LoginPage() {
     <AuthCard title="Sign in">
       <form onSubmit={submit} noValidate>
         <TextField name="email" label="Email" type="email" autoComplete="email" fullWidth margin="normal" required />
-        <TextField name="password" label="Password" type="password" autoComplete="current-password" fullWidth margin="normal" required />
-        {error && <Alert severity="error" role="alert" sx={{ mt: 1 }}>{error}</Alert>}
-        <Button type="submit" variant="contained" fullWidth sx={{ mt: 2 }} disabled={busy}>Sign in</Button>
+        <TextField
+          name="password"
+          label="Password"
+          type="password"
+          autoComplete="current-password"
+          fullWidth
+          margin="normal"
+          required
+        />
+        {error && (
+          <Alert severity="error" role="alert" sx={{ mt: 1 }}>
+            {error}
+          </Alert>
+        )}
+        <Button type="submit" variant="contained" fullWidth sx={{ mt: 2 }} disabled={busy}>
+          Sign in
+        </Button>
       </form>
       <Typography sx={{ mt: 2 }}>
-        New here? <Link component={RouterLink} to="/signup">Create an account</Link>
+        New here?{' '}
+        <Link component={RouterLink} to="/signup">
+          Create an account
+        </Link>
       </Typography>
     </AuthCard>
   );
@@ -78,19 +109,64 @@ export function SignUpPage() {
       setBusy(false);
     }
   };
-  const help = (field: string, text?: string) => ({ error: Boolean(fieldError(field)), helperText: fieldError(field) ?? text });
+  const help = (field: string, text?: string) => ({
+    error: Boolean(fieldError(field)),
+    helperText: fieldError(field) ?? text,
+  });
   return (
     <AuthCard title="Create your account">
       <form onSubmit={submit} noValidate>
-        <TextField name="name" label="Your name" autoComplete="name" fullWidth margin="normal" required {...help('name')} />
-        <TextField name="email" label="Email" type="email" autoComplete="email" fullWidth margin="normal" required {...help('email')} />
-        <TextField name="password" label="Password" type="password" autoComplete="new-password" fullWidth margin="normal" required {...help('password', 'At least 10 characters')} />
-        <TextField name="organizationName" label="Team or company (optional)" autoComplete="organization" fullWidth margin="normal" {...help('organizationName')} />
-        {error && !(error instanceof ApiError && error.details.length > 0) && <Alert severity="error" role="alert" sx={{ mt: 1 }}>{errorMessage(error)}</Alert>}
-        <Button type="submit" variant="contained" fullWidth sx={{ mt: 2 }} disabled={busy}>Create account</Button>
+        <TextField
+          name="name"
+          label="Your name"
+          autoComplete="name"
+          fullWidth
+          margin="normal"
+          required
+          {...help('name')}
+        />
+        <TextField
+          name="email"
+          label="Email"
+          type="email"
+          autoComplete="email"
+          fullWidth
+          margin="normal"
+          required
+          {...help('email')}
+        />
+        <TextField
+          name="password"
+          label="Password"
+          type="password"
+          autoComplete="new-password"
+          fullWidth
+          margin="normal"
+          required
+          {...help('password', 'At least 10 characters')}
+        />
+        <TextField
+          name="organizationName"
+          label="Team or company (optional)"
+          autoComplete="organization"
+          fullWidth
+          margin="normal"
+          {...help('organizationName')}
+        />
+        {error && !(error instanceof ApiError && error.details.length > 0) && (
+          <Alert severity="error" role="alert" sx={{ mt: 1 }}>
+            {errorMessage(error)}
+          </Alert>
+        )}
+        <Button type="submit" variant="contained" fullWidth sx={{ mt: 2 }} disabled={busy}>
+          Create account
+        </Button>
       </form>
       <Typography sx={{ mt: 2 }}>
-        Have an account? <Link component={RouterLink} to="/login">Sign in</Link>
+        Have an account?{' '}
+        <Link component={RouterLink} to="/login">
+          Sign in
+        </Link>
       </Typography>
     </AuthCard>
   );

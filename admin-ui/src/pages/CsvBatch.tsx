@@ -3,7 +3,20 @@
  * anything is sent, and the API's own verdict per row if it still refuses.
  */
 import UploadFileIcon from '@mui/icons-material/UploadFile';
-import { Alert, Box, Button, Chip, Table, TableBody, TableCell, TableContainer, TableHead, TableRow, TextField, Typography } from '@mui/material';
+import {
+  Alert,
+  Box,
+  Button,
+  Chip,
+  Table,
+  TableBody,
+  TableCell,
+  TableContainer,
+  TableHead,
+  TableRow,
+  TextField,
+  Typography,
+} from '@mui/material';
 import { useMemo, useState } from 'react';
 import { useGetList } from 'react-admin';
 import { useNavigate } from 'react-router-dom';
@@ -34,7 +47,10 @@ export function CsvBatch({ maxNarrationSeconds }: { maxNarrationSeconds: number 
   const [busy, setBusy] = useState(false);
   const [name, setName] = useState('');
 
-  const readyVideos = useMemo(() => (videos.data ?? []).filter((a) => a.kind === 'video' && a.status === 'ready'), [videos.data]);
+  const readyVideos = useMemo(
+    () => (videos.data ?? []).filter((a) => a.kind === 'video' && a.status === 'ready'),
+    [videos.data],
+  );
   const preview: CsvPreview | null = useMemo(() => {
     if (!file) return null;
     return previewCsv(file.text, {
@@ -45,7 +61,9 @@ export function CsvBatch({ maxNarrationSeconds }: { maxNarrationSeconds: number 
       estimate: estimateNarrationSeconds,
     });
   }, [file, styles.data, voices.data, readyVideos, maxNarrationSeconds]);
-  const badRows = preview ? preview.rows.filter((r) => r.problems.length > 0 || serverProblems.has(r.number)).length : 0;
+  const badRows = preview
+    ? preview.rows.filter((r) => r.problems.length > 0 || serverProblems.has(r.number)).length
+    : 0;
   const blocked = !preview || preview.fileProblems.length > 0 || badRows > 0;
 
   const choose = async (chosen: File | undefined) => {
@@ -65,7 +83,11 @@ export function CsvBatch({ maxNarrationSeconds }: { maxNarrationSeconds: number 
     setBusy(true);
     setError(null);
     try {
-      const { data } = await api<{ batchId: string }>(`/v1/batches?name=${encodeURIComponent(name || file.name)}`, { method: 'POST', body: file.text, headers: { 'content-type': 'text/csv' } });
+      const { data } = await api<{ batchId: string }>(`/v1/batches?name=${encodeURIComponent(name || file.name)}`, {
+        method: 'POST',
+        body: file.text,
+        headers: { 'content-type': 'text/csv' },
+      });
       navigate(`/batches/${data.batchId}`);
     } catch (err) {
       if (err instanceof ApiError) setServerProblems(problemsByRow(err.details));
@@ -78,11 +100,14 @@ export function CsvBatch({ maxNarrationSeconds }: { maxNarrationSeconds: number 
   return (
     <Box>
       <Typography variant="body2" sx={{ mb: 1 }}>
-        One row per video. Columns: <code>{CSV_COLUMNS.join(', ')}</code> (script and video are required; video is the id of an uploaded video, formats like <code>9:16;16:9</code>).
+        One row per video. Columns: <code>{CSV_COLUMNS.join(', ')}</code> (script and video are required; video is the
+        id of an uploaded video, formats like <code>9:16;16:9</code>).
       </Typography>
       {readyVideos.length > 0 && (
         <Box sx={{ mb: 1 }}>
-          <Typography variant="subtitle2" component="h3">Your videos</Typography>
+          <Typography variant="subtitle2" component="h3">
+            Your videos
+          </Typography>
           {readyVideos.slice(0, 10).map((v) => (
             <Typography key={v.id} variant="body2" sx={{ fontFamily: 'monospace', wordBreak: 'break-all' }}>
               {v.id} · {v.filename} · {formatSeconds(v.durationSeconds)}
@@ -103,23 +128,35 @@ export function CsvBatch({ maxNarrationSeconds }: { maxNarrationSeconds: number 
           />
         </Button>
         {file && <Typography>{file.name}</Typography>}
-        <TextField size="small" label="Batch name" value={name} onChange={(e) => setName(e.target.value)} inputProps={{ maxLength: 200 }} />
+        <TextField
+          size="small"
+          label="Batch name"
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          inputProps={{ maxLength: 200 }}
+        />
       </Box>
       {preview && (
         <Box sx={{ mt: 2 }}>
           {preview.fileProblems.map((p) => (
-            <Alert key={p} severity="error" sx={{ mb: 1 }}>{p}</Alert>
+            <Alert key={p} severity="error" sx={{ mb: 1 }}>
+              {p}
+            </Alert>
           ))}
           <Typography role="status" sx={{ mb: 1 }}>
             {preview.rows.length} row{preview.rows.length === 1 ? '' : 's'}
-            {badRows > 0 ? `, ${badRows} marked: fix ${badRows === 1 ? 'it' : 'them'} in your file and choose it again` : ', all valid'}
+            {badRows > 0
+              ? `, ${badRows} marked: fix ${badRows === 1 ? 'it' : 'them'} in your file and choose it again`
+              : ', all valid'}
           </Typography>
           <TableContainer sx={{ maxHeight: 420 }}>
             <Table size="small" stickyHeader aria-label="CSV preview">
               <TableHead>
                 <TableRow>
                   <TableCell>Row</TableCell>
-                  {preview.columns.map((c) => <TableCell key={c}>{c}</TableCell>)}
+                  {preview.columns.map((c) => (
+                    <TableCell key={c}>{c}</TableCell>
+                  ))}
                   <TableCell>Problems</TableCell>
                 </TableRow>
               </TableHead>
@@ -127,15 +164,29 @@ export function CsvBatch({ maxNarrationSeconds }: { maxNarrationSeconds: number 
                 {preview.rows.map((row) => {
                   const problems = [...row.problems, ...(serverProblems.get(row.number) ?? [])];
                   return (
-                    <TableRow key={row.number} data-testid={`csv-row-${row.number}`} data-invalid={problems.length > 0} sx={problems.length ? { bgcolor: '#fdecea' } : undefined}>
+                    <TableRow
+                      key={row.number}
+                      data-testid={`csv-row-${row.number}`}
+                      data-invalid={problems.length > 0}
+                      sx={problems.length ? { bgcolor: '#fdecea' } : undefined}
+                    >
                       <TableCell>{row.number}</TableCell>
                       {preview.columns.map((c) => (
-                        <TableCell key={c} sx={{ maxWidth: 260, overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }}>{row.cells[c]}</TableCell>
+                        <TableCell
+                          key={c}
+                          sx={{ maxWidth: 260, overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }}
+                        >
+                          {row.cells[c]}
+                        </TableCell>
                       ))}
                       <TableCell>
-                        {problems.length === 0 ? <Chip size="small" color="success" label="OK" /> : (
+                        {problems.length === 0 ? (
+                          <Chip size="small" color="success" label="OK" />
+                        ) : (
                           <Box component="ul" sx={{ m: 0, pl: 2, color: 'error.dark' }}>
-                            {problems.map((p) => <li key={p}>{p}</li>)}
+                            {problems.map((p) => (
+                              <li key={p}>{p}</li>
+                            ))}
                           </Box>
                         )}
                       </TableCell>
@@ -147,7 +198,11 @@ export function CsvBatch({ maxNarrationSeconds }: { maxNarrationSeconds: number 
           </TableContainer>
         </Box>
       )}
-      {error && <Alert severity="error" role="alert" sx={{ mt: 1 }}>{error}</Alert>}
+      {error && (
+        <Alert severity="error" role="alert" sx={{ mt: 1 }}>
+          {error}
+        </Alert>
+      )}
       <Button variant="contained" sx={{ mt: 2 }} disabled={blocked || busy} onClick={() => void submit()}>
         {preview ? `Generate ${preview.rows.length} video${preview.rows.length === 1 ? '' : 's'}` : 'Generate'}
       </Button>

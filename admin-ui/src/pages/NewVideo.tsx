@@ -3,7 +3,29 @@
  * Generate. Options the plan lacks are shown disabled with the plan that unlocks them; the
  * API's refusals appear next to the field they name.
  */
-import { Alert, Box, Button, Card, CardContent, Checkbox, FormControl, FormControlLabel, FormGroup, FormHelperText, FormLabel, InputLabel, MenuItem, Radio, RadioGroup, Select, Switch, Tab, Tabs, TextField, Typography } from '@mui/material';
+import {
+  Alert,
+  Box,
+  Button,
+  Card,
+  CardContent,
+  Checkbox,
+  FormControl,
+  FormControlLabel,
+  FormGroup,
+  FormHelperText,
+  FormLabel,
+  InputLabel,
+  MenuItem,
+  Radio,
+  RadioGroup,
+  Select,
+  Switch,
+  Tab,
+  Tabs,
+  TextField,
+  Typography,
+} from '@mui/material';
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import { Title } from 'react-admin';
 import { useNavigate } from 'react-router-dom';
@@ -30,7 +52,9 @@ function Section({ title, children }: { title: string; children: ReactNode }) {
   return (
     <Card sx={{ mb: 2 }}>
       <CardContent>
-        <Typography variant="h6" component="h2" gutterBottom>{title}</Typography>
+        <Typography variant="h6" component="h2" gutterBottom>
+          {title}
+        </Typography>
         {children}
       </CardContent>
     </Card>
@@ -68,7 +92,8 @@ export function NewVideo() {
   const [idempotencyKey] = useState(() => crypto.randomUUID());
 
   useEffect(() => {
-    if (!voice && voices.data?.length) setVoice(voices.data.find((v) => v.id === 'espeak:en-us')?.id ?? voices.data[0]!.id);
+    if (!voice && voices.data?.length)
+      setVoice(voices.data.find((v) => v.id === 'espeak:en-us')?.id ?? voices.data[0]!.id);
   }, [voice, voices.data]);
 
   const seconds = estimateNarrationSeconds(script);
@@ -110,12 +135,23 @@ export function NewVideo() {
   return (
     <Box sx={{ p: { xs: 1, sm: 2 }, maxWidth: 1100 }}>
       <Title title="New video" />
-      <Typography variant="h5" component="h1" gutterBottom>New video</Typography>
-      <Tabs value={mode} onChange={(_e, v: 'script' | 'csv') => setMode(v)} aria-label="How to make videos" sx={{ mb: 2 }}>
+      <Typography variant="h5" component="h1" gutterBottom>
+        New video
+      </Typography>
+      <Tabs
+        value={mode}
+        onChange={(_e, v: 'script' | 'csv') => setMode(v)}
+        aria-label="How to make videos"
+        sx={{ mb: 2 }}
+      >
         <Tab value="script" label="One video" />
         <Tab value="csv" label="CSV batch" disabled={Boolean(batchPlan)} />
       </Tabs>
-      {batchPlan && <PlanLock unlockedBy={batchPlan}><Typography variant="body2">CSV batches (one row per video) are not part of your plan.</Typography></PlanLock>}
+      {batchPlan && (
+        <PlanLock unlockedBy={batchPlan}>
+          <Typography variant="body2">CSV batches (one row per video) are not part of your plan.</Typography>
+        </PlanLock>
+      )}
 
       {mode === 'csv' ? (
         <Section title="Batch from a CSV">
@@ -124,12 +160,25 @@ export function NewVideo() {
       ) : (
         <>
           <Section title="1. Video">
-            <FileDrop kind="video" label="Choose a video" asset={video} onUploaded={setVideo} {...(limits ? { maxBytes: limits.maxUploadBytes } : {})} />
+            <FileDrop
+              kind="video"
+              label="Choose a video"
+              asset={video}
+              onUploaded={setVideo}
+              {...(limits ? { maxBytes: limits.maxUploadBytes } : {})}
+            />
             {fieldError('assetId') && <FormHelperText error>{fieldError('assetId')}</FormHelperText>}
           </Section>
 
           <Section title="2. Script">
-            <TextField label="Title (optional)" value={title} onChange={(e) => setTitle(e.target.value)} fullWidth margin="dense" inputProps={{ maxLength: 200 }} />
+            <TextField
+              label="Title (optional)"
+              value={title}
+              onChange={(e) => setTitle(e.target.value)}
+              fullWidth
+              margin="dense"
+              inputProps={{ maxLength: 200 }}
+            />
             <TextField
               label="Script"
               value={script}
@@ -150,16 +199,36 @@ export function NewVideo() {
           </Section>
 
           <Section title="3. Voice">
-            {voices.data && <VoicePicker voices={voices.data} value={voice} onChange={setVoice} error={fieldError('voice')} />}
+            {voices.data && (
+              <VoicePicker voices={voices.data} value={voice} onChange={setVoice} error={fieldError('voice')} />
+            )}
           </Section>
 
           <Section title="4. Captions">
-            <FormControlLabel control={<Switch checked={captions} onChange={(e) => setCaptions(e.target.checked)} />} label="Burn captions into the video" />
-            {styles.data && <StyleGallery styles={styles.data} value={captionStyle} onChange={setCaptionStyle} assetId={video?.id} aspect={formats[0] ?? '9:16'} />}
+            <FormControlLabel
+              control={<Switch checked={captions} onChange={(e) => setCaptions(e.target.checked)} />}
+              label="Burn captions into the video"
+            />
+            {styles.data && (
+              <StyleGallery
+                styles={styles.data}
+                value={captionStyle}
+                onChange={setCaptionStyle}
+                assetId={video?.id}
+                aspect={formats[0] ?? '9:16'}
+              />
+            )}
             <FormControl sx={{ mt: 2 }}>
               <FormLabel id="position-label">Caption position</FormLabel>
-              <RadioGroup row aria-labelledby="position-label" value={position} onChange={(e) => setPosition(e.target.value as typeof position)}>
-                {(['bottom', 'middle', 'top'] as const).map((p) => <FormControlLabel key={p} value={p} control={<Radio />} label={p} />)}
+              <RadioGroup
+                row
+                aria-labelledby="position-label"
+                value={position}
+                onChange={(e) => setPosition(e.target.value as typeof position)}
+              >
+                {(['bottom', 'middle', 'top'] as const).map((p) => (
+                  <FormControlLabel key={p} value={p} control={<Radio />} label={p} />
+                ))}
               </RadioGroup>
             </FormControl>
           </Section>
@@ -172,16 +241,30 @@ export function NewVideo() {
                   <FormControlLabel
                     key={a.id}
                     label={a.label}
-                    control={<Checkbox checked={formats.includes(a.id)} onChange={(e) => setFormats(e.target.checked ? [...formats, a.id] : formats.filter((f) => f !== a.id))} />}
+                    control={
+                      <Checkbox
+                        checked={formats.includes(a.id)}
+                        onChange={(e) =>
+                          setFormats(e.target.checked ? [...formats, a.id] : formats.filter((f) => f !== a.id))
+                        }
+                      />
+                    }
                   />
                 ))}
               </FormGroup>
-              {(formats.length === 0 || fieldError('formats')) && <FormHelperText>{fieldError('formats') ?? 'Choose at least one format.'}</FormHelperText>}
+              {(formats.length === 0 || fieldError('formats')) && (
+                <FormHelperText>{fieldError('formats') ?? 'Choose at least one format.'}</FormHelperText>
+              )}
             </FormControl>
             <Box sx={{ display: 'grid', gridTemplateColumns: { xs: '1fr', md: 'repeat(3, 1fr)' }, gap: 2, mt: 2 }}>
               <FormControl>
                 <InputLabel id="fit-label">Fit</InputLabel>
-                <Select labelId="fit-label" label="Fit" value={fit} onChange={(e) => setFit(e.target.value as typeof fit)}>
+                <Select
+                  labelId="fit-label"
+                  label="Fit"
+                  value={fit}
+                  onChange={(e) => setFit(e.target.value as typeof fit)}
+                >
                   <MenuItem value="crop">Crop to fill</MenuItem>
                   <MenuItem value="letterbox">Letterbox</MenuItem>
                   <MenuItem value="blur">Blurred background</MenuItem>
@@ -189,7 +272,12 @@ export function NewVideo() {
               </FormControl>
               <FormControl>
                 <InputLabel id="resolution-label">Resolution</InputLabel>
-                <Select labelId="resolution-label" label="Resolution" value={resolution} onChange={(e) => setResolution(e.target.value as number | 'auto')}>
+                <Select
+                  labelId="resolution-label"
+                  label="Resolution"
+                  value={resolution}
+                  onChange={(e) => setResolution(e.target.value as number | 'auto')}
+                >
                   <MenuItem value="auto">Best my plan allows ({limits?.maxResolution ?? '…'}p)</MenuItem>
                   {RESOLUTIONS.map((r) => {
                     const unlock = unlockingPlan(plans.data, plan, (p) => p.maxResolution >= r);
@@ -203,7 +291,12 @@ export function NewVideo() {
               </FormControl>
               <FormControl>
                 <InputLabel id="original-audio-label">Original audio</InputLabel>
-                <Select labelId="original-audio-label" label="Original audio" value={original} onChange={(e) => setOriginal(e.target.value as typeof original)}>
+                <Select
+                  labelId="original-audio-label"
+                  label="Original audio"
+                  value={original}
+                  onChange={(e) => setOriginal(e.target.value as typeof original)}
+                >
                   <MenuItem value="duck">Keep, quieter under the voice</MenuItem>
                   <MenuItem value="drop">Remove</MenuItem>
                 </Select>
@@ -211,30 +304,63 @@ export function NewVideo() {
             </Box>
             <Box sx={{ display: 'grid', gridTemplateColumns: { xs: '1fr', md: '1fr 1fr' }, gap: 2, mt: 2 }}>
               <Box>
-                <Typography variant="subtitle2" component="h3">Logo (optional)</Typography>
+                <Typography variant="subtitle2" component="h3">
+                  Logo (optional)
+                </Typography>
                 <FileDrop kind="logo" label="Choose a logo" asset={logo} onUploaded={setLogo} />
                 {logo && (
                   <FormControl size="small" sx={{ mt: 1, minWidth: 180 }}>
                     <InputLabel id="logo-position-label">Logo position</InputLabel>
-                    <Select labelId="logo-position-label" label="Logo position" value={logoPosition} onChange={(e) => setLogoPosition(e.target.value)}>
-                      {['top-left', 'top-right', 'bottom-left', 'bottom-right', 'center'].map((p) => <MenuItem key={p} value={p}>{p}</MenuItem>)}
+                    <Select
+                      labelId="logo-position-label"
+                      label="Logo position"
+                      value={logoPosition}
+                      onChange={(e) => setLogoPosition(e.target.value)}
+                    >
+                      {['top-left', 'top-right', 'bottom-left', 'bottom-right', 'center'].map((p) => (
+                        <MenuItem key={p} value={p}>
+                          {p}
+                        </MenuItem>
+                      ))}
                     </Select>
                   </FormControl>
                 )}
               </Box>
               <Box>
-                <Typography variant="subtitle2" component="h3">Background music (optional)</Typography>
+                <Typography variant="subtitle2" component="h3">
+                  Background music (optional)
+                </Typography>
                 <FileDrop kind="music" label="Choose music" asset={music} onUploaded={setMusic} />
               </Box>
             </Box>
-            {limits?.watermark && <Alert severity="info" sx={{ mt: 2 }}>Your plan adds a small Cutline watermark. {unlockingPlan(plans.data, plan, (p) => !p.watermark) ? `The ${unlockingPlan(plans.data, plan, (p) => !p.watermark)} plan removes it.` : ''}</Alert>}
+            {limits?.watermark && (
+              <Alert severity="info" sx={{ mt: 2 }}>
+                Your plan adds a small Cutline watermark.{' '}
+                {unlockingPlan(plans.data, plan, (p) => !p.watermark)
+                  ? `The ${unlockingPlan(plans.data, plan, (p) => !p.watermark)} plan removes it.`
+                  : ''}
+              </Alert>
+            )}
           </Section>
 
-          {error && <Alert severity="error" role="alert" sx={{ mb: 2 }}>{errorMessage(error)}</Alert>}
-          <Button variant="contained" size="large" onClick={() => void submit()} disabled={busy || !video || !script.trim() || tooLong || formats.length === 0 || !voice}>
+          {error && (
+            <Alert severity="error" role="alert" sx={{ mb: 2 }}>
+              {errorMessage(error)}
+            </Alert>
+          )}
+          <Button
+            variant="contained"
+            size="large"
+            onClick={() => void submit()}
+            disabled={busy || !video || !script.trim() || tooLong || formats.length === 0 || !voice}
+          >
             {busy ? 'Submitting…' : 'Generate'}
           </Button>
-          {!video && <Typography variant="body2" color="text.secondary" sx={{ mt: 1 }}>Upload a video to generate.</Typography>}
+          {!video && (
+            <Typography variant="body2" color="text.secondary" sx={{ mt: 1 }}>
+              Upload a video to generate.
+            </Typography>
+          )}
         </>
       )}
     </Box>

@@ -1,5 +1,22 @@
 /** Team members and roles: everyone sees the list; admins add existing accounts, change roles, remove. */
-import { Alert, Box, Button, Card, CardContent, FormControl, InputLabel, MenuItem, Select, Table, TableBody, TableCell, TableHead, TableRow, TextField, Typography } from '@mui/material';
+import {
+  Alert,
+  Box,
+  Button,
+  Card,
+  CardContent,
+  FormControl,
+  InputLabel,
+  MenuItem,
+  Select,
+  Table,
+  TableBody,
+  TableCell,
+  TableHead,
+  TableRow,
+  TextField,
+  Typography,
+} from '@mui/material';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Title, useNotify, usePermissions } from 'react-admin';
@@ -22,7 +39,10 @@ export function Team() {
   const queryClient = useQueryClient();
   const { permissions } = usePermissions<Permissions>();
   const canManage = permissions?.role === 'admin' || permissions?.role === 'owner';
-  const members = useQuery({ queryKey: ['members-page'], queryFn: async () => (await api<Member[]>('/v1/members')).data });
+  const members = useQuery({
+    queryKey: ['members-page'],
+    queryFn: async () => (await api<Member[]>('/v1/members')).data,
+  });
   const [email, setEmail] = useState('');
   const [role, setRole] = useState('member');
   const [error, setError] = useState<ApiError | Error | null>(null);
@@ -41,7 +61,10 @@ export function Team() {
   const change = async (member: Member, next: string | 'remove') => {
     if (next === 'remove' && !window.confirm(`Remove ${member.email} from the team?`)) return;
     try {
-      await api(`/v1/members/${member.userId}`, next === 'remove' ? { method: 'DELETE' } : { method: 'PATCH', json: { role: next } });
+      await api(
+        `/v1/members/${member.userId}`,
+        next === 'remove' ? { method: 'DELETE' } : { method: 'PATCH', json: { role: next } },
+      );
       await refresh();
     } catch (err) {
       notify(errorMessage(err), { type: 'error' });
@@ -51,19 +74,38 @@ export function Team() {
   return (
     <Box sx={{ p: { xs: 1, sm: 2 } }}>
       <Title title="Team" />
-      <Typography variant="h5" component="h1" gutterBottom>Team</Typography>
+      <Typography variant="h5" component="h1" gutterBottom>
+        Team
+      </Typography>
       {canManage && (
         <Card sx={{ mb: 2 }}>
           <CardContent sx={{ display: 'flex', gap: 1, flexWrap: 'wrap', alignItems: 'flex-start' }}>
-            <TextField label="Email of an existing account" type="email" value={email} onChange={(e) => setEmail(e.target.value)} error={Boolean(error instanceof ApiError && error.fieldMessage('email'))} helperText={error instanceof ApiError ? error.fieldMessage('email') : undefined} />
+            <TextField
+              label="Email of an existing account"
+              type="email"
+              value={email}
+              onChange={(e) => setEmail(e.target.value)}
+              error={Boolean(error instanceof ApiError && error.fieldMessage('email'))}
+              helperText={error instanceof ApiError ? error.fieldMessage('email') : undefined}
+            />
             <FormControl sx={{ minWidth: 140 }}>
               <InputLabel id="new-role-label">Role</InputLabel>
               <Select labelId="new-role-label" label="Role" value={role} onChange={(e) => setRole(e.target.value)}>
-                {ROLES.map((r) => <MenuItem key={r} value={r}>{r}</MenuItem>)}
+                {ROLES.map((r) => (
+                  <MenuItem key={r} value={r}>
+                    {r}
+                  </MenuItem>
+                ))}
               </Select>
             </FormControl>
-            <Button variant="contained" onClick={() => void add()} disabled={!email} sx={{ mt: 1 }}>Add member</Button>
-            {error && !(error instanceof ApiError && error.fieldMessage('email')) && <Alert severity="error" role="alert" sx={{ width: '100%' }}>{errorMessage(error)}</Alert>}
+            <Button variant="contained" onClick={() => void add()} disabled={!email} sx={{ mt: 1 }}>
+              Add member
+            </Button>
+            {error && !(error instanceof ApiError && error.fieldMessage('email')) && (
+              <Alert severity="error" role="alert" sx={{ width: '100%' }}>
+                {errorMessage(error)}
+              </Alert>
+            )}
           </CardContent>
         </Card>
       )}
@@ -71,7 +113,15 @@ export function Team() {
         <CardContent sx={{ overflowX: 'auto' }}>
           {members.error && <Alert severity="error">{errorMessage(members.error)}</Alert>}
           <Table size="small" aria-label="Team members">
-            <TableHead><TableRow><TableCell>Name</TableCell><TableCell>Email</TableCell><TableCell>Role</TableCell><TableCell>Joined</TableCell>{canManage && <TableCell />}</TableRow></TableHead>
+            <TableHead>
+              <TableRow>
+                <TableCell>Name</TableCell>
+                <TableCell>Email</TableCell>
+                <TableCell>Role</TableCell>
+                <TableCell>Joined</TableCell>
+                {canManage && <TableCell />}
+              </TableRow>
+            </TableHead>
             <TableBody>
               {(members.data ?? []).map((m) => (
                 <TableRow key={m.userId}>
@@ -79,13 +129,30 @@ export function Team() {
                   <TableCell>{m.email}</TableCell>
                   <TableCell>
                     {canManage ? (
-                      <Select size="small" value={m.role} onChange={(e) => void change(m, e.target.value)} inputProps={{ 'aria-label': `Role of ${m.email}` }}>
-                        {ROLES.map((r) => <MenuItem key={r} value={r}>{r}</MenuItem>)}
+                      <Select
+                        size="small"
+                        value={m.role}
+                        onChange={(e) => void change(m, e.target.value)}
+                        inputProps={{ 'aria-label': `Role of ${m.email}` }}
+                      >
+                        {ROLES.map((r) => (
+                          <MenuItem key={r} value={r}>
+                            {r}
+                          </MenuItem>
+                        ))}
                       </Select>
-                    ) : m.role}
+                    ) : (
+                      m.role
+                    )}
                   </TableCell>
                   <TableCell>{formatDate(m.joinedAt)}</TableCell>
-                  {canManage && <TableCell><Button color="error" onClick={() => void change(m, 'remove')}>Remove</Button></TableCell>}
+                  {canManage && (
+                    <TableCell>
+                      <Button color="error" onClick={() => void change(m, 'remove')}>
+                        Remove
+                      </Button>
+                    </TableCell>
+                  )}
                 </TableRow>
               ))}
             </TableBody>

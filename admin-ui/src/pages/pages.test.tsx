@@ -9,12 +9,31 @@ import { CsvBatch } from './CsvBatch';
 
 afterEach(() => vi.unstubAllGlobals());
 
-const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+const json = (body: unknown, status = 200) =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 
 describe('SignUpPage', () => {
   it("shows the API's refusal next to the field it names", async () => {
-    vi.stubGlobal('fetch', vi.fn(async () => json({ error: { code: 'CUTLINE_VALIDATION_FAILED', message: 'The request is invalid.', details: [{ field: 'password', message: 'must NOT have fewer than 10 characters' }] } }, 400)));
-    render(<MemoryRouter><SignUpPage /></MemoryRouter>);
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () =>
+        json(
+          {
+            error: {
+              code: 'CUTLINE_VALIDATION_FAILED',
+              message: 'The request is invalid.',
+              details: [{ field: 'password', message: 'must NOT have fewer than 10 characters' }],
+            },
+          },
+          400,
+        ),
+      ),
+    );
+    render(
+      <MemoryRouter>
+        <SignUpPage />
+      </MemoryRouter>,
+    );
     const user = userEvent.setup();
     await user.type(screen.getByLabelText(/Your name/), 'Cora');
     await user.type(screen.getByLabelText(/Email/), 'cora@example.com');
@@ -30,14 +49,36 @@ describe('CsvBatch', () => {
   const VIDEO = '0b6a3f0e-6b7c-4d7e-9a51-1f0c8f1d2e3a';
 
   it('marks the bad row in the preview and keeps Generate disabled', async () => {
-    saveSession({ accessToken: 'a', expiresIn: 900, refreshToken: 'r', user: { id: 'u', email: 'a@b.c', name: 'A', isPlatformAdmin: false }, organization: { id: 'o', name: 'O', slug: 'o', plan: 'pro', role: 'owner' } });
-    vi.stubGlobal('fetch', vi.fn(async (url: string) => {
-      if (url === '/v1/caption-styles') return json([{ id: 'clean', label: 'Clean', description: '' }]);
-      if (url === '/v1/voices') return json([{ id: 'espeak:en-us', engine: 'espeak', language: 'en-US', label: 'English', gender: 'neutral', sampleText: '' }]);
-      throw new Error(`unexpected ${url}`);
-    }));
+    saveSession({
+      accessToken: 'a',
+      expiresIn: 900,
+      refreshToken: 'r',
+      user: { id: 'u', email: 'a@b.c', name: 'A', isPlatformAdmin: false },
+      organization: { id: 'o', name: 'O', slug: 'o', plan: 'pro', role: 'owner' },
+    });
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (url: string) => {
+        if (url === '/v1/caption-styles') return json([{ id: 'clean', label: 'Clean', description: '' }]);
+        if (url === '/v1/voices')
+          return json([
+            {
+              id: 'espeak:en-us',
+              engine: 'espeak',
+              language: 'en-US',
+              label: 'English',
+              gender: 'neutral',
+              sampleText: '',
+            },
+          ]);
+        throw new Error(`unexpected ${url}`);
+      }),
+    );
     const dataProvider = testDataProvider({
-      getList: async () => ({ data: [{ id: VIDEO, kind: 'video', status: 'ready', filename: 'beach.mp4', durationSeconds: 4 }] as never[], total: 1 }),
+      getList: async () => ({
+        data: [{ id: VIDEO, kind: 'video', status: 'ready', filename: 'beach.mp4', durationSeconds: 4 }] as never[],
+        total: 1,
+      }),
     });
     render(
       <AdminContext dataProvider={dataProvider}>
@@ -45,7 +86,9 @@ describe('CsvBatch', () => {
       </AdminContext>,
     );
     await screen.findByText(/beach\.mp4/);
-    const csv = new File([`script,video,style\nGood.,${VIDEO},clean\nBad.,${VIDEO},comic-sans\n`], 'launch.csv', { type: 'text/csv' });
+    const csv = new File([`script,video,style\nGood.,${VIDEO},clean\nBad.,${VIDEO},comic-sans\n`], 'launch.csv', {
+      type: 'text/csv',
+    });
     await userEvent.setup().upload(screen.getByTestId('csv-file-input'), csv);
     const bad = await screen.findByTestId('csv-row-3');
     expect(bad).toHaveAttribute('data-invalid', 'true');

@@ -1,6 +1,19 @@
 /** A batch: every row's render with live status, and one ZIP of the finished videos. */
 import DownloadIcon from '@mui/icons-material/Download';
-import { Alert, Box, Button, Card, CardContent, LinearProgress, Table, TableBody, TableCell, TableHead, TableRow, Typography } from '@mui/material';
+import {
+  Alert,
+  Box,
+  Button,
+  Card,
+  CardContent,
+  LinearProgress,
+  Table,
+  TableBody,
+  TableCell,
+  TableHead,
+  TableRow,
+  Typography,
+} from '@mui/material';
 import { useState } from 'react';
 import { Title, useGetList } from 'react-admin';
 import { Link as RouterLink, useParams } from 'react-router-dom';
@@ -10,7 +23,11 @@ import type { RenderRecord } from './RenderShow';
 
 export function BatchShow() {
   const { id = '' } = useParams();
-  const { data, total, error } = useGetList<RenderRecord>('renders', { filter: { batchId: id }, pagination: { page: 1, perPage: 200 }, sort: { field: 'queuedAt', order: 'ASC' } });
+  const { data, total, error } = useGetList<RenderRecord>('renders', {
+    filter: { batchId: id },
+    pagination: { page: 1, perPage: 200 },
+    sort: { field: 'queuedAt', order: 'ASC' },
+  });
   const [zipError, setZipError] = useState<string | null>(null);
   const [zipping, setZipping] = useState(false);
   const done = (data ?? []).filter((r) => r.state === 'succeeded').length;
@@ -35,16 +52,34 @@ export function BatchShow() {
   return (
     <Box sx={{ p: { xs: 1, sm: 2 } }}>
       <Title title="Batch" />
-      <Typography variant="h5" component="h1" gutterBottom>Batch</Typography>
+      <Typography variant="h5" component="h1" gutterBottom>
+        Batch
+      </Typography>
       {error && <Alert severity="error">{errorMessage(error)}</Alert>}
       <Card>
         <CardContent>
-          <Typography role="status">{done} of {total ?? '…'} videos finished</Typography>
-          <LinearProgress variant="determinate" value={total ? (done / total) * 100 : 0} sx={{ my: 1 }} aria-label="Batch progress" />
-          <Button variant="contained" startIcon={<DownloadIcon />} disabled={done === 0 || zipping} onClick={() => void downloadZip()}>
+          <Typography role="status">
+            {done} of {total ?? '…'} videos finished
+          </Typography>
+          <LinearProgress
+            variant="determinate"
+            value={total ? (done / total) * 100 : 0}
+            sx={{ my: 1 }}
+            aria-label="Batch progress"
+          />
+          <Button
+            variant="contained"
+            startIcon={<DownloadIcon />}
+            disabled={done === 0 || zipping}
+            onClick={() => void downloadZip()}
+          >
             {zipping ? 'Preparing ZIP…' : `Download ${done} finished as ZIP`}
           </Button>
-          {zipError && <Alert severity="error" sx={{ mt: 1 }}>{zipError}</Alert>}
+          {zipError && (
+            <Alert severity="error" sx={{ mt: 1 }}>
+              {zipError}
+            </Alert>
+          )}
           <Table size="small" sx={{ mt: 2 }} aria-label="Batch rows">
             <TableHead>
               <TableRow>
@@ -57,8 +92,12 @@ export function BatchShow() {
               {(data ?? []).map((r, i) => (
                 <TableRow key={r.id} hover>
                   <TableCell>{i + 1}</TableCell>
-                  <TableCell><RouterLink to={`/renders/${r.id}/show`}>{r.title ?? 'Untitled'}</RouterLink></TableCell>
-                  <TableCell><RenderStatus render={r} /></TableCell>
+                  <TableCell>
+                    <RouterLink to={`/renders/${r.id}/show`}>{r.title ?? 'Untitled'}</RouterLink>
+                  </TableCell>
+                  <TableCell>
+                    <RenderStatus render={r} />
+                  </TableCell>
                 </TableRow>
               ))}
             </TableBody>

@@ -44,8 +44,19 @@ function Player({ video, vtt, showCaptions }: { video: Output; vtt: Output | und
   return (
     <Card variant="outlined">
       <CardContent>
-        <Typography variant="subtitle1" component="h3">{video.aspect} · {video.width}×{video.height}</Typography>
-        <video ref={ref} src={video.url} controls preload="metadata" crossOrigin="anonymous" style={{ width: '100%', maxHeight: 480, background: '#000' }} aria-label={`${video.aspect} video`} data-testid={`player-${video.aspect}`}>
+        <Typography variant="subtitle1" component="h3">
+          {video.aspect} · {video.width}×{video.height}
+        </Typography>
+        <video
+          ref={ref}
+          src={video.url}
+          controls
+          preload="metadata"
+          crossOrigin="anonymous"
+          style={{ width: '100%', maxHeight: 480, background: '#000' }}
+          aria-label={`${video.aspect} video`}
+          data-testid={`player-${video.aspect}`}
+        >
           {vtt && <track kind="captions" src={vtt.url} srcLang="en" label="Captions" />}
         </video>
         <Button href={video.url} download startIcon={<DownloadIcon />} data-testid={`download-${video.aspect}`}>
@@ -76,7 +87,9 @@ export function RenderShow() {
     setActing(true);
     try {
       await api(`/v1/renders/${id}/${action}`, { method: 'POST' });
-      notify(action === 'retry' ? 'The render is queued again.' : 'The render was canceled; its quota is refunded.', { type: 'info' });
+      notify(action === 'retry' ? 'The render is queued again.' : 'The render was canceled; its quota is refunded.', {
+        type: 'info',
+      });
       await queryClient.invalidateQueries();
     } catch (err) {
       notify(errorMessage(err), { type: 'error' });
@@ -86,7 +99,12 @@ export function RenderShow() {
   };
 
   if (isPending) return <Typography sx={{ p: 2 }}>Loading…</Typography>;
-  if (error || !render) return <Alert severity="error" sx={{ m: 2 }}>{errorMessage(error ?? new Error('Render not found.'))}</Alert>;
+  if (error || !render)
+    return (
+      <Alert severity="error" sx={{ m: 2 }}>
+        {errorMessage(error ?? new Error('Render not found.'))}
+      </Alert>
+    );
   const files = outputs.data ?? [];
   const videos = files.filter((f) => f.kind === 'video');
   const vtt = files.find((f) => f.kind === 'vtt');
@@ -96,20 +114,50 @@ export function RenderShow() {
   return (
     <Box sx={{ p: { xs: 1, sm: 2 } }}>
       <Title title={render.title ?? 'Render'} />
-      <Typography variant="h5" component="h1" gutterBottom>{render.title ?? 'Untitled render'}</Typography>
+      <Typography variant="h5" component="h1" gutterBottom>
+        {render.title ?? 'Untitled render'}
+      </Typography>
       <Card sx={{ mb: 2 }}>
         <CardContent>
           <Box sx={{ display: 'flex', gap: 3, flexWrap: 'wrap', alignItems: 'flex-start' }}>
-            <Box aria-live="polite" data-testid="render-status"><RenderStatus render={render} /></Box>
-            <Typography variant="body2">Submitted {formatDate(render.queuedAt)}<br />Finished {formatDate(render.finishedAt)}</Typography>
-            <Typography variant="body2">Formats {render.formats.join(', ')}<br />Voice {render.voice}</Typography>
-            <Typography variant="body2">Narration {formatSeconds(render.durationSeconds)}<br />Queue {render.tier}</Typography>
+            <Box aria-live="polite" data-testid="render-status">
+              <RenderStatus render={render} />
+            </Box>
+            <Typography variant="body2">
+              Submitted {formatDate(render.queuedAt)}
+              <br />
+              Finished {formatDate(render.finishedAt)}
+            </Typography>
+            <Typography variant="body2">
+              Formats {render.formats.join(', ')}
+              <br />
+              Voice {render.voice}
+            </Typography>
+            <Typography variant="body2">
+              Narration {formatSeconds(render.durationSeconds)}
+              <br />
+              Queue {render.tier}
+            </Typography>
           </Box>
-          {render.error && render.state !== 'succeeded' && <Alert severity={render.state === 'canceled' ? 'warning' : 'error'} sx={{ mt: 2 }}>{render.error.message} ({render.error.code})</Alert>}
+          {render.error && render.state !== 'succeeded' && (
+            <Alert severity={render.state === 'canceled' ? 'warning' : 'error'} sx={{ mt: 2 }}>
+              {render.error.message} ({render.error.code})
+            </Alert>
+          )}
           <Box sx={{ mt: 2, display: 'flex', gap: 1 }}>
-            {active && <Button variant="outlined" color="warning" disabled={acting} onClick={() => void act('cancel')}>Cancel render</Button>}
-            {(render.state === 'failed' || render.state === 'canceled') && <Button variant="contained" disabled={acting} onClick={() => void act('retry')}>Retry</Button>}
-            <Button component={RouterLink} to="/renders">Back to renders</Button>
+            {active && (
+              <Button variant="outlined" color="warning" disabled={acting} onClick={() => void act('cancel')}>
+                Cancel render
+              </Button>
+            )}
+            {(render.state === 'failed' || render.state === 'canceled') && (
+              <Button variant="contained" disabled={acting} onClick={() => void act('retry')}>
+                Retry
+              </Button>
+            )}
+            <Button component={RouterLink} to="/renders">
+              Back to renders
+            </Button>
           </Box>
         </CardContent>
       </Card>
@@ -117,12 +165,31 @@ export function RenderShow() {
         <Box>
           {outputs.error && <Alert severity="error">{errorMessage(outputs.error)}</Alert>}
           <Box sx={{ display: 'flex', gap: 2, alignItems: 'center', flexWrap: 'wrap', mb: 1 }}>
-            <Typography variant="h6" component="h2">Your videos</Typography>
-            {vtt && <FormControlLabel control={<Switch checked={showCaptions} onChange={(e) => setShowCaptions(e.target.checked)} />} label="Caption track in the player" />}
-            {srt && <Link href={srt.url} download>Download SRT</Link>}
-            {vtt && <Link href={vtt.url} download>Download VTT</Link>}
+            <Typography variant="h6" component="h2">
+              Your videos
+            </Typography>
+            {vtt && (
+              <FormControlLabel
+                control={<Switch checked={showCaptions} onChange={(e) => setShowCaptions(e.target.checked)} />}
+                label="Caption track in the player"
+              />
+            )}
+            {srt && (
+              <Link href={srt.url} download>
+                Download SRT
+              </Link>
+            )}
+            {vtt && (
+              <Link href={vtt.url} download>
+                Download VTT
+              </Link>
+            )}
           </Box>
-          {videos[0]?.fileExpiresAt && <Typography variant="body2" color="text.secondary" sx={{ mb: 1 }}>Files are kept until {formatDate(videos[0].fileExpiresAt)}.</Typography>}
+          {videos[0]?.fileExpiresAt && (
+            <Typography variant="body2" color="text.secondary" sx={{ mb: 1 }}>
+              Files are kept until {formatDate(videos[0].fileExpiresAt)}.
+            </Typography>
+          )}
           <Grid container spacing={2}>
             {videos.map((v) => (
               <Grid key={v.name} size={{ xs: 12, md: 6, lg: 4 }}>
@@ -130,7 +197,9 @@ export function RenderShow() {
               </Grid>
             ))}
           </Grid>
-          {videos.length === 0 && !outputs.isPending && <Alert severity="info">The files of this render have expired or were deleted.</Alert>}
+          {videos.length === 0 && !outputs.isPending && (
+            <Alert severity="info">The files of this render have expired or were deleted.</Alert>
+          )}
         </Box>
       )}
     </Box>

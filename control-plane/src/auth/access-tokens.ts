@@ -14,9 +14,14 @@ export class AccessTokens {
   private readonly sign: (payload: Record<string, unknown>) => string;
   private readonly verify: (token: string) => AccessClaims;
 
-  constructor(secret: string, readonly lifetimeSeconds: number) {
+  constructor(
+    secret: string,
+    readonly lifetimeSeconds: number,
+  ) {
     this.sign = createSigner({ key: secret, algorithm: 'HS256', expiresIn: lifetimeSeconds * 1000, iss: 'cutline' });
-    this.verify = createVerifier({ key: secret, algorithms: ['HS256'], allowedIss: 'cutline', cache: 1000 }) as (token: string) => AccessClaims;
+    this.verify = createVerifier({ key: secret, algorithms: ['HS256'], allowedIss: 'cutline', cache: 1000 }) as (
+      token: string,
+    ) => AccessClaims;
   }
 
   issue(claims: AccessClaims): string {

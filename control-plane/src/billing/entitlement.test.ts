@@ -6,7 +6,15 @@ const GRACE = 7 * DAY;
 const start = new Date('2026-11-10T00:00:00Z');
 const end = new Date('2026-12-10T00:00:00Z');
 const sub = (over: Partial<SubscriptionState> = {}): SubscriptionState => ({
-  id: 'sub_1', status: 'active', plan: 'pro', currentPeriodStart: start, currentPeriodEnd: end, cancelAtPeriodEnd: false, downgradeTo: null, pastDueSince: null, ...over,
+  id: 'sub_1',
+  status: 'active',
+  plan: 'pro',
+  currentPeriodStart: start,
+  currentPeriodEnd: end,
+  cancelAtPeriodEnd: false,
+  downgradeTo: null,
+  pastDueSince: null,
+  ...over,
 });
 const at = (iso: string) => new Date(iso);
 
@@ -36,17 +44,30 @@ describe('effectivePlan', () => {
 describe('usagePeriod', () => {
   it('follows the Stripe period for a paid plan and the calendar month for free', () => {
     expect(usagePeriod(sub(), 'pro', at('2026-11-20T00:00:00Z'), GRACE)).toEqual({ start, end });
-    expect(usagePeriod(undefined, 'free', at('2026-11-20T00:00:00Z'), GRACE)).toEqual({ start: at('2026-11-01T00:00:00Z'), end: at('2026-12-01T00:00:00Z') });
-    expect(usagePeriod(sub({ status: 'canceled' }), 'free', at('2026-11-20T00:00:00Z'), GRACE).start).toEqual(at('2026-11-01T00:00:00Z'));
+    expect(usagePeriod(undefined, 'free', at('2026-11-20T00:00:00Z'), GRACE)).toEqual({
+      start: at('2026-11-01T00:00:00Z'),
+      end: at('2026-12-01T00:00:00Z'),
+    });
+    expect(usagePeriod(sub({ status: 'canceled' }), 'free', at('2026-11-20T00:00:00Z'), GRACE).start).toEqual(
+      at('2026-11-01T00:00:00Z'),
+    );
   });
 
   it('rolls forward by the period’s length when the renewal has not arrived', () => {
     const length = end.getTime() - start.getTime();
-    expect(usagePeriod(sub(), 'pro', at('2026-12-11T00:00:00Z'), GRACE)).toEqual({ start: end, end: new Date(end.getTime() + length) });
-    expect(usagePeriod(sub(), 'pro', new Date(end.getTime() + 2 * length + 1), GRACE)).toEqual({ start: new Date(end.getTime() + 2 * length), end: new Date(end.getTime() + 3 * length) });
+    expect(usagePeriod(sub(), 'pro', at('2026-12-11T00:00:00Z'), GRACE)).toEqual({
+      start: end,
+      end: new Date(end.getTime() + length),
+    });
+    expect(usagePeriod(sub(), 'pro', new Date(end.getTime() + 2 * length + 1), GRACE)).toEqual({
+      start: new Date(end.getTime() + 2 * length),
+      end: new Date(end.getTime() + 3 * length),
+    });
   });
 
   it('uses the calendar month when the operator’s plan, not the subscription, governs', () => {
-    expect(usagePeriod(sub(), 'enterprise', at('2026-11-20T00:00:00Z'), GRACE).start).toEqual(at('2026-11-01T00:00:00Z'));
+    expect(usagePeriod(sub(), 'enterprise', at('2026-11-20T00:00:00Z'), GRACE).start).toEqual(
+      at('2026-11-01T00:00:00Z'),
+    );
   });
 });

@@ -9,7 +9,8 @@ import { PLAN_IDS, type PlanId } from '../domain.js';
 import { calendarPeriod } from '../plans.js';
 import type { Period } from '../repositories/usage-repository.js';
 
-export type SubscriptionStatus = 'incomplete' | 'incomplete_expired' | 'trialing' | 'active' | 'past_due' | 'canceled' | 'unpaid' | 'paused';
+export type SubscriptionStatus =
+  'incomplete' | 'incomplete_expired' | 'trialing' | 'active' | 'past_due' | 'canceled' | 'unpaid' | 'paused';
 
 export interface SubscriptionState {
   id: string;
@@ -56,7 +57,12 @@ export function subscribedPlan(subscription: SubscriptionState, now: Date, grace
 }
 
 /** The organization's plan: its own (an operator's choice), raised by what it pays for. */
-export function effectivePlan(ownPlan: PlanId, subscription: SubscriptionState | undefined, now: Date, graceMs: number): PlanId {
+export function effectivePlan(
+  ownPlan: PlanId,
+  subscription: SubscriptionState | undefined,
+  now: Date,
+  graceMs: number,
+): PlanId {
   return subscription ? higherPlan(ownPlan, subscribedPlan(subscription, now, graceMs)) : ownPlan;
 }
 
@@ -65,8 +71,14 @@ export function effectivePlan(ownPlan: PlanId, subscription: SubscriptionState |
  * organization, the calendar month otherwise. When Stripe's renewal has not arrived yet, the
  * period rolls forward by its own length, so counters still reset on time.
  */
-export function usagePeriod(subscription: SubscriptionState | undefined, plan: PlanId, now: Date, graceMs: number): Period {
-  if (!subscription || plan === 'free' || subscribedPlan(subscription, now, graceMs) !== plan) return calendarPeriod(now);
+export function usagePeriod(
+  subscription: SubscriptionState | undefined,
+  plan: PlanId,
+  now: Date,
+  graceMs: number,
+): Period {
+  if (!subscription || plan === 'free' || subscribedPlan(subscription, now, graceMs) !== plan)
+    return calendarPeriod(now);
   let start = subscription.currentPeriodStart.getTime();
   let end = subscription.currentPeriodEnd.getTime();
   const length = end - start;

@@ -18,7 +18,11 @@ export class OverageReporter {
   constructor(
     private readonly db: Database,
     private readonly gateway: OverageGateway,
-    private readonly options: { intervalMs?: number; batchSize?: number; log?: (message: string, data?: Record<string, unknown>) => void } = {},
+    private readonly options: {
+      intervalMs?: number;
+      batchSize?: number;
+      log?: (message: string, data?: Record<string, unknown>) => void;
+    } = {},
   ) {}
 
   start(): void {
@@ -49,24 +53,27 @@ export class OverageReporter {
   }
 
   private async reportOne(): Promise<'none' | 'reported' | 'failed'> {
-    return this.db.$transaction(async (tx) => {
-      const [row] = await tx.$queryRaw<Array<{ renderId: string; customerId: string; createdAt: Date }>>`
+    return this.db.$transaction(
+      async (tx) => {
+        const [row] = await tx.$queryRaw<Array<{ renderId: string; customerId: string; createdAt: Date }>>`
         SELECT render_id::text AS "renderId", customer_id AS "customerId", created_at AS "createdAt"
           FROM overage_reports
          WHERE reported_at IS NULL AND attempts < 20
          ORDER BY created_at
          LIMIT 1
            FOR UPDATE SKIP LOCKED`;
-      if (!row) return 'none';
-      try {
-        await this.gateway.reportOverage(row.customerId, row.renderId, row.createdAt);
-        await tx.$executeRaw`UPDATE overage_reports SET reported_at = now(), attempts = attempts + 1 WHERE render_id = ${row.renderId}::uuid`;
-        return 'reported';
-      } catch (err) {
-        await tx.$executeRaw`UPDATE overage_reports SET attempts = attempts + 1 WHERE render_id = ${row.renderId}::uuid`;
-        this.options.log?.('overage report failed; retried later', { renderId: row.renderId, error: String(err) });
-        return 'failed';
-      }
-    }, { timeout: 30_000 });
+        if (!row) return 'none';
+        try {
+          await this.gateway.reportOverage(row.customerId, row.renderId, row.createdAt);
+          await tx.$executeRaw`UPDATE overage_reports SET reported_at = now(), attempts = attempts + 1 WHERE render_id = ${row.renderId}::uuid`;
+          return 'reported';
+        } catch (err) {
+          await tx.$executeRaw`UPDATE overage_reports SET attempts = attempts + 1 WHERE render_id = ${row.renderId}::uuid`;
+          this.options.log?.('overage report failed; retried later', { renderId: row.renderId, error: String(err) });
+          return 'failed';
+        }
+      },
+      { timeout: 30_000 },
+    );
   }
 }

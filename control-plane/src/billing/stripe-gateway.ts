@@ -29,7 +29,8 @@ async function stripeCall<T>(what: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (err) {
-    if (err instanceof Stripe.errors.StripeError) throw new ApiError('CUTLINE_BILLING_UNAVAILABLE', `Stripe could not ${what}: ${err.message}`);
+    if (err instanceof Stripe.errors.StripeError)
+      throw new ApiError('CUTLINE_BILLING_UNAVAILABLE', `Stripe could not ${what}: ${err.message}`);
     throw err;
   }
 }
@@ -55,12 +56,21 @@ export class StripeGateway {
   /** The plan a price stands for, by its lookup key (undefined: not one of ours). */
   planOfLookupKey(lookupKey: string | null | undefined): StripePlanId | undefined {
     if (!lookupKey) return undefined;
-    return (Object.entries(this.config.priceLookupKeys) as Array<[StripePlanId, string]>).find(([, key]) => key === lookupKey)?.[0];
+    return (Object.entries(this.config.priceLookupKeys) as Array<[StripePlanId, string]>).find(
+      ([, key]) => key === lookupKey,
+    )?.[0];
   }
 
   async createCustomer(input: { organizationId: string; name: string; email: string | undefined }): Promise<string> {
     const customer = await stripeCall('create the customer', () =>
-      this.stripe.customers.create({ name: input.name, ...(input.email ? { email: input.email } : {}), metadata: { organizationId: input.organizationId } }, { idempotencyKey: `cutline-customer-${input.organizationId}` }),
+      this.stripe.customers.create(
+        {
+          name: input.name,
+          ...(input.email ? { email: input.email } : {}),
+          metadata: { organizationId: input.organizationId },
+        },
+        { idempotencyKey: `cutline-customer-${input.organizationId}` },
+      ),
     );
     return customer.id;
   }
@@ -69,7 +79,13 @@ export class StripeGateway {
     await stripeCall('delete the customer', () => this.stripe.customers.del(customerId));
   }
 
-  async checkoutUrl(input: { customerId: string; organizationId: string; plan: StripePlanId; successUrl: string; cancelUrl: string }): Promise<string> {
+  async checkoutUrl(input: {
+    customerId: string;
+    organizationId: string;
+    plan: StripePlanId;
+    successUrl: string;
+    cancelUrl: string;
+  }): Promise<string> {
     const price = await this.priceId(input.plan);
     const session = await stripeCall('open Checkout', () =>
       this.stripe.checkout.sessions.create({
@@ -83,7 +99,8 @@ export class StripeGateway {
         allow_promotion_codes: true,
       }),
     );
-    if (!session.url) throw new ApiError('CUTLINE_BILLING_UNAVAILABLE', 'Stripe opened a Checkout session without a URL.');
+    if (!session.url)
+      throw new ApiError('CUTLINE_BILLING_UNAVAILABLE', 'Stripe opened a Checkout session without a URL.');
     return session.url;
   }
 
@@ -93,16 +110,24 @@ export class StripeGateway {
    */
   async changePlan(subscriptionId: string, plan: StripePlanId, upgrade: boolean): Promise<void> {
     const price = await this.priceId(plan);
-    const subscription = await stripeCall('read the subscription', () => this.stripe.subscriptions.retrieve(subscriptionId));
+    const subscription = await stripeCall('read the subscription', () =>
+      this.stripe.subscriptions.retrieve(subscriptionId),
+    );
     const item = subscription.items.data[0];
     if (!item) throw new ApiError('CUTLINE_BILLING_UNAVAILABLE', 'The Stripe subscription has no items to change.');
     await stripeCall('change the plan', () =>
-      this.stripe.subscriptions.update(subscriptionId, { items: [{ id: item.id, price }], proration_behavior: upgrade ? 'create_prorations' : 'none', cancel_at_period_end: false }),
+      this.stripe.subscriptions.update(subscriptionId, {
+        items: [{ id: item.id, price }],
+        proration_behavior: upgrade ? 'create_prorations' : 'none',
+        cancel_at_period_end: false,
+      }),
     );
   }
 
   async portalUrl(customerId: string, returnUrl: string): Promise<string> {
-    const session = await stripeCall('open the billing portal', () => this.stripe.billingPortal.sessions.create({ customer: customerId, return_url: returnUrl }));
+    const session = await stripeCall('open the billing portal', () =>
+      this.stripe.billingPortal.sessions.create({ customer: customerId, return_url: returnUrl }),
+    );
     return session.url;
   }
 
@@ -139,9 +164,15 @@ export class StripeGateway {
     const cached = this.priceIds.get(plan);
     if (cached) return cached;
     const lookupKey = this.config.priceLookupKeys[plan];
-    const prices = await stripeCall('find the price', () => this.stripe.prices.list({ lookup_keys: [lookupKey], active: true, limit: 1 }));
+    const prices = await stripeCall('find the price', () =>
+      this.stripe.prices.list({ lookup_keys: [lookupKey], active: true, limit: 1 }),
+    );
     const price = prices.data[0];
-    if (!price) throw new ApiError('CUTLINE_BILLING_UNAVAILABLE', `No active Stripe price has the lookup key "${lookupKey}" (plan ${plan}).`);
+    if (!price)
+      throw new ApiError(
+        'CUTLINE_BILLING_UNAVAILABLE',
+        `No active Stripe price has the lookup key "${lookupKey}" (plan ${plan}).`,
+      );
     this.priceIds.set(plan, price.id);
     return price.id;
   }

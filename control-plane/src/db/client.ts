@@ -44,7 +44,10 @@ export function createDatabase(databaseUrl: string, maxConnections = 10): Databa
   // An idle connection that dies (PostgreSQL restarted) is dropped from the pool; without a
   // listener its 'error' would end the process. Queries on a live one report their own errors.
   pool.on('error', () => undefined);
-  const factory = new PrismaPg(pool, { statementNameGenerator: preparedStatementNames() as NameGenerator, disposeExternalPool: true });
+  const factory = new PrismaPg(pool, {
+    statementNameGenerator: preparedStatementNames() as NameGenerator,
+    disposeExternalPool: true,
+  });
   const db = new PrismaClient({ adapter: factory });
   let adapter: Promise<DriverAdapter> | undefined;
   driverAdapters.set(db, () => (adapter ??= factory.connect()));

@@ -81,7 +81,12 @@ export class CredentialChanges {
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.databaseUrl, application_name: 'cutline-credential-changes', keepAlive: true, query_timeout: this.options.heartbeatTimeoutMs });
+    const client = new pg.Client({
+      connectionString: this.databaseUrl,
+      application_name: 'cutline-credential-changes',
+      keepAlive: true,
+      query_timeout: this.options.heartbeatTimeoutMs,
+    });
     client.on('notification', (message) => {
       if (message.channel !== CREDENTIALS_CHANNEL || client !== this.client) return;
       if (message.payload) for (const listener of this.listeners) listener.changed(message.payload);

@@ -31,12 +31,23 @@ export async function startEmbeddedPostgres(dataDir: string, log: (line: string)
   // When run as root, PostgreSQL runs as the `postgres` user, which must be able to write here.
   await chmod(root, 0o777).catch(() => undefined);
   const secretFile = join(root, 'postgres-password');
-  const password = existsSync(secretFile) ? (await readFile(secretFile, 'utf8')).trim() : randomBytes(18).toString('base64url');
+  const password = existsSync(secretFile)
+    ? (await readFile(secretFile, 'utf8')).trim()
+    : randomBytes(18).toString('base64url');
   if (!existsSync(secretFile)) await writeFile(secretFile, password, { mode: 0o600 });
   const databaseDir = join(root, 'postgres');
   const fresh = !existsSync(join(databaseDir, 'PG_VERSION'));
   const port = await freePort();
-  const pg = new EmbeddedPostgres({ databaseDir, port, user: 'postgres', password, persistent: true, createPostgresUser: true, onLog: () => undefined, onError: (e) => log(String(e)) });
+  const pg = new EmbeddedPostgres({
+    databaseDir,
+    port,
+    user: 'postgres',
+    password,
+    persistent: true,
+    createPostgresUser: true,
+    onLog: () => undefined,
+    onError: (e) => log(String(e)),
+  });
   if (fresh) {
     log(`initialising PostgreSQL in ${databaseDir}`);
     await pg.initialise();
@@ -63,6 +74,9 @@ function urlOf(password: string, port: number): string {
 export async function runningEmbeddedPostgres(dataDir: string): Promise<string | undefined> {
   const root = resolve(dataDir);
   if (!existsSync(join(root, 'postgres', 'postmaster.pid'))) return undefined;
-  const [password, port] = await Promise.all([readFile(join(root, 'postgres-password'), 'utf8'), readFile(join(root, 'postgres-port'), 'utf8')]).catch(() => [undefined, undefined]);
+  const [password, port] = await Promise.all([
+    readFile(join(root, 'postgres-password'), 'utf8'),
+    readFile(join(root, 'postgres-port'), 'utf8'),
+  ]).catch(() => [undefined, undefined]);
   return password && port ? urlOf(password.trim(), Number(port)) : undefined;
 }

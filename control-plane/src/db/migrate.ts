@@ -60,23 +60,37 @@ interface AppliedRow {
   rolled_back_at: Date | null;
 }
 
-export async function migrate(databaseUrl: string, migrationsDir: string, log: (line: string) => void = () => undefined): Promise<MigrateResult> {
+export async function migrate(
+  databaseUrl: string,
+  migrationsDir: string,
+  log: (line: string) => void = () => undefined,
+): Promise<MigrateResult> {
   const migrations = await readMigrations(migrationsDir);
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     await client.query(CREATE_TABLE);
-    const { rows } = await client.query<AppliedRow>('SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations" WHERE rolled_back_at IS NULL');
+    const { rows } = await client.query<AppliedRow>(
+      'SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations" WHERE rolled_back_at IS NULL',
+    );
     const failed = rows.find((r) => r.finished_at === null);
     if (failed) {
-      throw new MigrationError(`Migration ${failed.migration_name} failed earlier and was not rolled back; fix the database, then mark it rolled back.`);
+      throw new MigrationError(
+        `Migration ${failed.migration_name} failed earlier and was not rolled back; fix the database, then mark it rolled back.`,
+      );
     }
     const known = new Map(migrations.map((m) => [m.name, m]));
     for (const row of rows) {
       const local = known.get(row.migration_name);
-      if (!local) throw new MigrationError(`The database has migration ${row.migration_name}, which this program does not know: is it older than the database?`);
-      if (local.checksum !== row.checksum) throw new MigrationError(`Migration ${row.migration_name} was edited after it was applied (checksum mismatch).`);
+      if (!local)
+        throw new MigrationError(
+          `The database has migration ${row.migration_name}, which this program does not know: is it older than the database?`,
+        );
+      if (local.checksum !== row.checksum)
+        throw new MigrationError(
+          `Migration ${row.migration_name} was edited after it was applied (checksum mismatch).`,
+        );
     }
     const done = new Set(rows.map((r) => r.migration_name));
     const result: MigrateResult = { applied: [], alreadyApplied: [...done].sort() };
@@ -86,9 +100,15 @@ export async function migrate(databaseUrl: string, migrationsDir: string, log: (
       const id = randomUUID();
       await client.query('BEGIN');
       try {
-        await client.query('INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at) VALUES ($1, $2, $3, now())', [id, migration.checksum, migration.name]);
+        await client.query(
+          'INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at) VALUES ($1, $2, $3, now())',
+          [id, migration.checksum, migration.name],
+        );
         await client.query(migration.sql);
-        await client.query('UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1', [id]);
+        await client.query(
+          'UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1',
+          [id],
+        );
         await client.query('COMMIT');
       } catch (err) {
         await client.query('ROLLBACK');

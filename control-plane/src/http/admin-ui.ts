@@ -27,7 +27,8 @@ function sendIndex(reply: FastifyReply) {
 /** For installErrorHandler: answers HTML navigations to unknown paths with the app. */
 export function adminUiFallback(request: FastifyRequest, reply: FastifyReply): boolean {
   const path = request.url.split('?')[0] ?? '/';
-  const navigation = (request.method === 'GET' || request.method === 'HEAD') && (request.headers.accept ?? '').includes('text/html');
+  const navigation =
+    (request.method === 'GET' || request.method === 'HEAD') && (request.headers.accept ?? '').includes('text/html');
   if (!navigation || NOT_UI.some((prefix) => path.startsWith(prefix))) return false;
   void sendIndex(reply);
   return true;

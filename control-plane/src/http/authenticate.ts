@@ -39,7 +39,13 @@ export function roleAtLeast(role: MemberRole, minimum: MemberRole): boolean {
 /** "Last used" is kept to the minute: a key's use is written at most once a minute per process. */
 const TOUCH_INTERVAL_MS = 60_000;
 
-export function createAuthenticate(deps: { tokens: AccessTokens; accounts: AccountsRepository; apiKeys: ApiKeysRepository; apiKeyCache?: ApiKeyCache | undefined; now?: () => Date }): Guard {
+export function createAuthenticate(deps: {
+  tokens: AccessTokens;
+  accounts: AccountsRepository;
+  apiKeys: ApiKeysRepository;
+  apiKeyCache?: ApiKeyCache | undefined;
+  now?: () => Date;
+}): Guard {
   const lastTouched = new Map<string, number>();
   const touch = (request: FastifyRequest, id: string) => {
     const now = deps.now?.() ?? new Date();
@@ -56,7 +62,9 @@ export function createAuthenticate(deps: { tokens: AccessTokens; accounts: Accou
   const cache = deps.apiKeyCache;
   const findKey = cache ? (prefix: string) => cache.get(prefix, () => readKey(prefix)) : readKey;
   const memberLookups = new SingleFlight<Membership | undefined>();
-  const memberBatches = new Batcher((pairs: Array<{ userId: string; organizationId: string }>) => deps.accounts.memberships(pairs));
+  const memberBatches = new Batcher((pairs: Array<{ userId: string; organizationId: string }>) =>
+    deps.accounts.memberships(pairs),
+  );
   return async (request) => {
     const header = request.headers.authorization;
     const bearer = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
@@ -66,7 +74,8 @@ export function createAuthenticate(deps: { tokens: AccessTokens; accounts: Accou
     if (apiKey) {
       const parsed = parseApiKey(apiKey);
       const row = parsed && (await findKey(parsed.prefix));
-      if (!parsed || !row || !secretMatches(parsed.secret, row.secretHash)) throw new ApiError('CUTLINE_UNAUTHENTICATED', 'The API key is invalid or revoked.');
+      if (!parsed || !row || !secretMatches(parsed.secret, row.secretHash))
+        throw new ApiError('CUTLINE_UNAUTHENTICATED', 'The API key is invalid or revoked.');
       request.principal = { kind: 'apiKey', apiKeyId: row.id, organizationId: row.organizationId, scopes: row.scopes };
       request.callerStanding = row.standing;
       touch(request, row.id);
@@ -80,9 +89,17 @@ export function createAuthenticate(deps: { tokens: AccessTokens; accounts: Accou
         : new ApiError('CUTLINE_UNAUTHENTICATED', 'The access token is invalid.');
     }
     const { sub, org } = result.claims;
-    const membership = await memberLookups.run(`${sub} ${org}`, () => memberBatches.run({ userId: sub, organizationId: org }));
+    const membership = await memberLookups.run(`${sub} ${org}`, () =>
+      memberBatches.run({ userId: sub, organizationId: org }),
+    );
     if (!membership) throw new ApiError('CUTLINE_UNAUTHENTICATED', 'You are no longer a member of this organization.');
-    request.principal = { kind: 'user', userId: result.claims.sub, organizationId: result.claims.org, role: membership.role, isPlatformAdmin: membership.isPlatformAdmin };
+    request.principal = {
+      kind: 'user',
+      userId: result.claims.sub,
+      organizationId: result.claims.org,
+      role: membership.role,
+      isPlatformAdmin: membership.isPlatformAdmin,
+    };
     request.callerStanding = membership.standing;
   };
 }
@@ -91,17 +108,24 @@ export function createAuthenticate(deps: { tokens: AccessTokens; accounts: Accou
  * Whether a principal authenticated earlier may still act: its API key is active, or the user
  * is still a member. Streams that outlive their request ask it again (http/live-streams.ts).
  */
-export function createCredentialCheck(deps: { accounts: AccountsRepository; apiKeys: ApiKeysRepository }): (principal: Principal) => Promise<boolean> {
+export function createCredentialCheck(deps: {
+  accounts: AccountsRepository;
+  apiKeys: ApiKeysRepository;
+}): (principal: Principal) => Promise<boolean> {
   return async (principal) =>
-    principal.kind === 'apiKey' ? deps.apiKeys.isActive(principal.organizationId, principal.apiKeyId) : (await deps.accounts.membership(principal.userId, principal.organizationId)) !== undefined;
+    principal.kind === 'apiKey'
+      ? deps.apiKeys.isActive(principal.organizationId, principal.apiKeyId)
+      : (await deps.accounts.membership(principal.userId, principal.organizationId)) !== undefined;
 }
 
 /** Only a signed-in person (not an API key): managing keys and members needs a human. */
 export function requireUser(minimum: MemberRole = 'member'): Guard {
   return async (request) => {
     const principal = request.principal;
-    if (principal?.kind !== 'user') throw new ApiError('CUTLINE_FORBIDDEN', 'This needs a signed-in user, not an API key.');
-    if (!roleAtLeast(principal.role, minimum)) throw new ApiError('CUTLINE_FORBIDDEN', `This needs the ${minimum} role or higher.`);
+    if (principal?.kind !== 'user')
+      throw new ApiError('CUTLINE_FORBIDDEN', 'This needs a signed-in user, not an API key.');
+    if (!roleAtLeast(principal.role, minimum))
+      throw new ApiError('CUTLINE_FORBIDDEN', `This needs the ${minimum} role or higher.`);
   };
 }
 
@@ -109,7 +133,8 @@ export function requireUser(minimum: MemberRole = 'member'): Guard {
 export function requirePlatformAdmin(): Guard {
   return async (request) => {
     const principal = request.principal;
-    if (principal?.kind !== 'user' || !principal.isPlatformAdmin) throw new ApiError('CUTLINE_FORBIDDEN', 'This is for platform operators.');
+    if (principal?.kind !== 'user' || !principal.isPlatformAdmin)
+      throw new ApiError('CUTLINE_FORBIDDEN', 'This is for platform operators.');
   };
 }
 
@@ -117,7 +142,8 @@ export function requirePlatformAdmin(): Guard {
 export function requireScope(scope: ApiKeyScope): Guard {
   return async (request) => {
     const principal = request.principal;
-    if (principal?.kind === 'apiKey' && !principal.scopes.includes(scope)) throw new ApiError('CUTLINE_FORBIDDEN', `This API key lacks the ${scope} scope.`);
+    if (principal?.kind === 'apiKey' && !principal.scopes.includes(scope))
+      throw new ApiError('CUTLINE_FORBIDDEN', `This API key lacks the ${scope} scope.`);
   };
 }
 

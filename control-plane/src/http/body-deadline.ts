@@ -19,8 +19,11 @@ export function limitBodyTime(app: FastifyInstance, ms: number): void {
   app.addHook('onRequest', async (request, reply) => {
     if (request.routeOptions.config.streamsBody) return;
     const timer = setTimeout(() => {
-      const body = JSON.stringify({ error: { code: 'CUTLINE_REQUEST_TIMEOUT', message: `The request body did not arrive within ${ms / 1000} s.` } });
-      if (!reply.raw.headersSent) reply.raw.writeHead(408, { 'content-type': 'application/json; charset=utf-8', connection: 'close' });
+      const body = JSON.stringify({
+        error: { code: 'CUTLINE_REQUEST_TIMEOUT', message: `The request body did not arrive within ${ms / 1000} s.` },
+      });
+      if (!reply.raw.headersSent)
+        reply.raw.writeHead(408, { 'content-type': 'application/json; charset=utf-8', connection: 'close' });
       reply.raw.end(body, () => request.raw.socket?.destroy());
     }, ms);
     timer.unref();

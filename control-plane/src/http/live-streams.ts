@@ -22,12 +22,19 @@ export class LiveStreams {
 
   constructor(
     private readonly stillValid: CredentialCheck,
-    options: { recheckMs?: number; feed?: Pick<CredentialChanges, 'subscribe'> | undefined; log?: (err: unknown) => void } = {},
+    options: {
+      recheckMs?: number;
+      feed?: Pick<CredentialChanges, 'subscribe'> | undefined;
+      log?: (err: unknown) => void;
+    } = {},
   ) {
     this.log = options.log ?? (() => undefined);
     this.timer = setInterval(() => void this.recheckAll(), options.recheckMs ?? 30_000);
     this.timer.unref();
-    this.unsubscribe = options.feed?.subscribe({ changed: (organizationId) => void this.recheck(organizationId), reset: () => void this.recheckAll() });
+    this.unsubscribe = options.feed?.subscribe({
+      changed: (organizationId) => void this.recheck(organizationId),
+      reset: () => void this.recheckAll(),
+    });
   }
 
   private readonly log: (err: unknown) => void;
@@ -40,7 +47,8 @@ export class LiveStreams {
     streams.add(stream);
     return () => {
       streams.delete(stream);
-      if (streams.size === 0 && this.byOrganization.get(principal.organizationId) === streams) this.byOrganization.delete(principal.organizationId);
+      if (streams.size === 0 && this.byOrganization.get(principal.organizationId) === streams)
+        this.byOrganization.delete(principal.organizationId);
     };
   }
 

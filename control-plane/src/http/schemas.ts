@@ -13,7 +13,11 @@ export const ErrorResponse = Type.Object(
 );
 
 /** react-admin's simple-rest list parameters, each a JSON string (http/simple-rest.ts parses them). */
-export const ListQuery = Type.Object({ sort: Type.Optional(Type.String()), range: Type.Optional(Type.String()), filter: Type.Optional(Type.String()) });
+export const ListQuery = Type.Object({
+  sort: Type.Optional(Type.String()),
+  range: Type.Optional(Type.String()),
+  filter: Type.Optional(Type.String()),
+});
 
 export const Uuid = Type.String({ format: 'uuid' });
 

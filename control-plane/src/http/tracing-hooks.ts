@@ -13,7 +13,14 @@ export function installTracingHooks(app: FastifyInstance): void {
     const route = request.routeOptions.url ?? 'unmatched';
     const span = tracer().startSpan(
       `${request.method} ${route}`,
-      { kind: SpanKind.SERVER, attributes: { 'http.request.method': request.method, 'http.route': route, 'url.path': request.url.split('?')[0] ?? '' } },
+      {
+        kind: SpanKind.SERVER,
+        attributes: {
+          'http.request.method': request.method,
+          'http.route': route,
+          'url.path': request.url.split('?')[0] ?? '',
+        },
+      },
       contextFrom(request.headers as Record<string, unknown>),
     );
     spans.set(request, span);

@@ -40,13 +40,33 @@ export function poolConnections(kubeConfig: KubeConfig, options: PoolOptions = {
     // Proxies and plain HTTP: exactly as the client does it.
     if (cluster?.proxyUrl || cluster?.server.startsWith('http:')) return original(cluster, agentOptions);
     const key = createHash('sha256')
-      .update(JSON.stringify([cluster?.server, String(agentOptions.ca ?? ''), String(agentOptions.cert ?? ''), String(agentOptions.key ?? ''), String(agentOptions.pfx ?? ''), agentOptions.servername, agentOptions.rejectUnauthorized]))
+      .update(
+        JSON.stringify([
+          cluster?.server,
+          String(agentOptions.ca ?? ''),
+          String(agentOptions.cert ?? ''),
+          String(agentOptions.key ?? ''),
+          String(agentOptions.pfx ?? ''),
+          agentOptions.servername,
+          agentOptions.rejectUnauthorized,
+        ]),
+      )
       .digest('hex');
     let agent = agents.get(key);
     if (!agent) {
-      agent = new HttpsAgent({ ...agentOptions, keepAlive: true, maxSockets: options.maxSockets ?? 64, maxFreeSockets: options.maxFreeSockets ?? 16, scheduling: 'lifo' });
-      const create = (agent as unknown as { createConnection: (...args: unknown[]) => unknown }).createConnection.bind(agent);
-      (agent as unknown as { createConnection: (...args: unknown[]) => unknown }).createConnection = (...args: unknown[]) => {
+      agent = new HttpsAgent({
+        ...agentOptions,
+        keepAlive: true,
+        maxSockets: options.maxSockets ?? 64,
+        maxFreeSockets: options.maxFreeSockets ?? 16,
+        scheduling: 'lifo',
+      });
+      const create = (agent as unknown as { createConnection: (...args: unknown[]) => unknown }).createConnection.bind(
+        agent,
+      );
+      (agent as unknown as { createConnection: (...args: unknown[]) => unknown }).createConnection = (
+        ...args: unknown[]
+      ) => {
         opened++;
         return create(...args);
       };

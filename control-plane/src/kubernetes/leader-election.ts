@@ -62,8 +62,17 @@ export class LeaderElector {
     try {
       const lease = await this.api.readNamespacedLease({ name: this.options.name, namespace: this.options.namespace });
       if (lease.spec?.holderIdentity === this.options.identity) {
-        lease.spec = { ...lease.spec, holderIdentity: undefined, leaseDurationSeconds: 1, renewTime: new V1MicroTime() };
-        await this.api.replaceNamespacedLease({ name: this.options.name, namespace: this.options.namespace, body: lease });
+        lease.spec = {
+          ...lease.spec,
+          holderIdentity: undefined,
+          leaseDurationSeconds: 1,
+          renewTime: new V1MicroTime(),
+        };
+        await this.api.replaceNamespacedLease({
+          name: this.options.name,
+          namespace: this.options.namespace,
+          body: lease,
+        });
       }
     } catch {
       // The successor will take it over after the lease duration.
@@ -84,7 +93,16 @@ export class LeaderElector {
       if (!lease) {
         await this.api.createNamespacedLease({
           namespace,
-          body: { metadata: { name, namespace }, spec: { holderIdentity: identity, leaseDurationSeconds: this.options.leaseDurationSeconds, acquireTime: now, renewTime: now, leaseTransitions: 0 } },
+          body: {
+            metadata: { name, namespace },
+            spec: {
+              holderIdentity: identity,
+              leaseDurationSeconds: this.options.leaseDurationSeconds,
+              acquireTime: now,
+              renewTime: now,
+              leaseTransitions: 0,
+            },
+          },
         });
         return this.becameLeader(now);
       }
@@ -95,7 +113,8 @@ export class LeaderElector {
         this.observedAt = now.getTime();
       }
       const held = Boolean(spec.holderIdentity) && spec.holderIdentity !== identity;
-      const expired = this.observedAt + (spec.leaseDurationSeconds ?? this.options.leaseDurationSeconds) * 1000 < now.getTime();
+      const expired =
+        this.observedAt + (spec.leaseDurationSeconds ?? this.options.leaseDurationSeconds) * 1000 < now.getTime();
       if (held && !expired) {
         if (this.leading) await this.lostLeadership('another replica holds the lease');
         return;

@@ -31,7 +31,21 @@ import type { RenderRecords } from '../services/cluster-render-records.js';
 import { LeaderElector } from './leader-election.js';
 import { buildRenderJob, buildRenderSecret, type RenderPodOptions } from './render-pod.js';
 import { isDisrupted, observe, type Observation } from './render-job-status.js';
-import { API_VERSION, FIELD_MANAGER, FINALIZER, GROUP, KIND, LABELS, PLURAL, RENDER_POD_APP, VERSION, isTerminal, type RenderJob, type RenderJobCondition, type RenderJobStatus } from './render-job-resource.js';
+import {
+  API_VERSION,
+  FIELD_MANAGER,
+  FINALIZER,
+  GROUP,
+  KIND,
+  LABELS,
+  PLURAL,
+  RENDER_POD_APP,
+  VERSION,
+  isTerminal,
+  type RenderJob,
+  type RenderJobCondition,
+  type RenderJobStatus,
+} from './render-job-resource.js';
 import { WorkQueue } from './work-queue.js';
 
 export interface OperatorOptions {
@@ -72,21 +86,46 @@ function errorCode(err: unknown): number | undefined {
 }
 
 /** The phase, counters and error as status: compared to decide whether to write. */
-function statusFields(observation: Observation): Omit<RenderJobStatus, 'conditions' | 'observedGeneration' | 'jobName'> {
+function statusFields(
+  observation: Observation,
+): Omit<RenderJobStatus, 'conditions' | 'observedGeneration' | 'jobName'> {
   const { phase, failedPods, disruptions, errorCode, message, startTime, completionTime } = observation;
-  return { phase, failedPods, disruptions, ...(errorCode ? { errorCode } : {}), ...(message ? { message } : {}), ...(startTime ? { startTime } : {}), ...(completionTime ? { completionTime } : {}) };
+  return {
+    phase,
+    failedPods,
+    disruptions,
+    ...(errorCode ? { errorCode } : {}),
+    ...(message ? { message } : {}),
+    ...(startTime ? { startTime } : {}),
+    ...(completionTime ? { completionTime } : {}),
+  };
 }
 
-function conditionsFor(observation: Observation, previous: RenderJobCondition[] | undefined, generation: number | undefined, now: string): RenderJobCondition[] {
+function conditionsFor(
+  observation: Observation,
+  previous: RenderJobCondition[] | undefined,
+  generation: number | undefined,
+  now: string,
+): RenderJobCondition[] {
   const want: RenderJobCondition[] = [
     { type: 'Ready', status: observation.phase === 'Running' ? 'True' : 'False', reason: observation.phase },
     { type: 'Succeeded', status: observation.phase === 'Succeeded' ? 'True' : 'False', reason: observation.phase },
-    { type: 'Failed', status: observation.phase === 'Failed' ? 'True' : 'False', reason: observation.errorCode ?? observation.phase },
+    {
+      type: 'Failed',
+      status: observation.phase === 'Failed' ? 'True' : 'False',
+      reason: observation.errorCode ?? observation.phase,
+    },
   ];
   return want.map((c) => {
     const before = previous?.find((p) => p.type === c.type);
-    const lastTransitionTime = before && before.status === c.status && before.lastTransitionTime ? before.lastTransitionTime : now;
-    return { ...c, message: observation.message ?? '', lastTransitionTime, ...(generation !== undefined ? { observedGeneration: generation } : {}) };
+    const lastTransitionTime =
+      before && before.status === c.status && before.lastTransitionTime ? before.lastTransitionTime : now;
+    return {
+      ...c,
+      message: observation.message ?? '',
+      lastTransitionTime,
+      ...(generation !== undefined ? { observedGeneration: generation } : {}),
+    };
   });
 }
 
@@ -108,7 +147,13 @@ export class RenderJobOperator {
   private readonly lastStatusWrite = new Map<string, number>();
   private lostTimer: NodeJS.Timeout | undefined;
   private controllersRunning = false;
-  private readonly metrics: { reconcile: Histogram<'result'>; queueDepth: Gauge; apiRequests: Counter<'verb' | 'resource'>; apiErrors: Counter<'verb' | 'resource' | 'code'>; leader: Gauge };
+  private readonly metrics: {
+    reconcile: Histogram<'result'>;
+    queueDepth: Gauge;
+    apiRequests: Counter<'verb' | 'resource'>;
+    apiErrors: Counter<'verb' | 'resource' | 'code'>;
+    leader: Gauge;
+  };
   private readonly log: NonNullable<OperatorOptions['log']>;
   private readonly kubeConfig: KubeConfig;
 
@@ -125,12 +170,33 @@ export class RenderJobOperator {
     this.log = options.log ?? (() => undefined);
     const registers = options.registry ? [options.registry] : [];
     const queue = () => this.queue;
-    const depth: Gauge = new Gauge({ name: 'cutline_operator_queue_depth', help: 'RenderJobs waiting to be reconciled.', registers, collect: (): void => depth.set(queue().depth) });
+    const depth: Gauge = new Gauge({
+      name: 'cutline_operator_queue_depth',
+      help: 'RenderJobs waiting to be reconciled.',
+      registers,
+      collect: (): void => depth.set(queue().depth),
+    });
     this.metrics = {
-      reconcile: new Histogram({ name: 'cutline_operator_reconcile_seconds', help: 'Time to reconcile one RenderJob.', labelNames: ['result'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers }),
+      reconcile: new Histogram({
+        name: 'cutline_operator_reconcile_seconds',
+        help: 'Time to reconcile one RenderJob.',
+        labelNames: ['result'],
+        buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+        registers,
+      }),
       queueDepth: depth,
-      apiRequests: new Counter({ name: 'cutline_operator_api_requests_total', help: 'Kubernetes API requests by the operator.', labelNames: ['verb', 'resource'], registers }),
-      apiErrors: new Counter({ name: 'cutline_operator_api_errors_total', help: 'Kubernetes API requests that failed.', labelNames: ['verb', 'resource', 'code'], registers }),
+      apiRequests: new Counter({
+        name: 'cutline_operator_api_requests_total',
+        help: 'Kubernetes API requests by the operator.',
+        labelNames: ['verb', 'resource'],
+        registers,
+      }),
+      apiErrors: new Counter({
+        name: 'cutline_operator_api_errors_total',
+        help: 'Kubernetes API requests that failed.',
+        labelNames: ['verb', 'resource', 'code'],
+        registers,
+      }),
       leader: new Gauge({ name: 'cutline_operator_leader', help: '1 while this replica holds the Lease.', registers }),
     };
     this.queue = new WorkQueue((key) => this.reconcileTimed(key), {
@@ -182,8 +248,18 @@ export class RenderJobOperator {
     }
   }
 
-  private watch<T extends KubernetesObject>(resource: string, path: string, list: () => Promise<{ items: T[]; metadata?: { resourceVersion?: string } }>, labelSelector?: string) {
-    const informer = makeInformer<T>(this.kubeConfig, path, () => this.call('list', resource, list) as never, labelSelector);
+  private watch<T extends KubernetesObject>(
+    resource: string,
+    path: string,
+    list: () => Promise<{ items: T[]; metadata?: { resourceVersion?: string } }>,
+    labelSelector?: string,
+  ) {
+    const informer = makeInformer<T>(
+      this.kubeConfig,
+      path,
+      () => this.call('list', resource, list) as never,
+      labelSelector,
+    );
     const enqueue = (obj: T) => {
       const key = this.ownerKey(obj);
       if (key) this.queue.add(key);
@@ -203,7 +279,8 @@ export class RenderJobOperator {
 
   /** The RenderJob a watched object belongs to. */
   private ownerKey(obj: KubernetesObject): string | undefined {
-    if (obj.kind === KIND || (obj as { apiVersion?: string }).apiVersion === API_VERSION) return keyOf(obj.metadata?.namespace, obj.metadata?.name);
+    if (obj.kind === KIND || (obj as { apiVersion?: string }).apiVersion === API_VERSION)
+      return keyOf(obj.metadata?.namespace, obj.metadata?.name);
     const owner = obj.metadata?.labels?.[LABELS.renderJob];
     if (!owner) return undefined;
     const key = keyOf(obj.metadata?.namespace, owner);
@@ -224,11 +301,29 @@ export class RenderJobOperator {
     this.metrics.leader.set(1);
     const namespace = this.options.namespace;
     const podSelector = `${LABELS.name}=${RENDER_POD_APP}`;
-    this.renderJobs = this.watch<RenderJob & KubernetesObject>(PLURAL, `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${PLURAL}`, () =>
-      this.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL }) as Promise<{ items: Array<RenderJob & KubernetesObject> }>,
+    this.renderJobs = this.watch<RenderJob & KubernetesObject>(
+      PLURAL,
+      `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${PLURAL}`,
+      () =>
+        this.custom.listNamespacedCustomObject({
+          group: GROUP,
+          version: VERSION,
+          namespace,
+          plural: PLURAL,
+        }) as Promise<{ items: Array<RenderJob & KubernetesObject> }>,
     );
-    this.jobs = this.watch<V1Job>('jobs', `/apis/batch/v1/namespaces/${namespace}/jobs`, () => this.batch.listNamespacedJob({ namespace, labelSelector: podSelector }), podSelector);
-    this.pods = this.watch<V1Pod>('pods', `/api/v1/namespaces/${namespace}/pods`, () => this.core.listNamespacedPod({ namespace, labelSelector: podSelector }), podSelector);
+    this.jobs = this.watch<V1Job>(
+      'jobs',
+      `/apis/batch/v1/namespaces/${namespace}/jobs`,
+      () => this.batch.listNamespacedJob({ namespace, labelSelector: podSelector }),
+      podSelector,
+    );
+    this.pods = this.watch<V1Pod>(
+      'pods',
+      `/api/v1/namespaces/${namespace}/pods`,
+      () => this.core.listNamespacedPod({ namespace, labelSelector: podSelector }),
+      podSelector,
+    );
     try {
       // Jobs and pods first: a RenderJob reconciled before they are known would look new.
       await Promise.all([this.jobs.start(), this.pods.start()]);
@@ -243,7 +338,8 @@ export class RenderJobOperator {
     }
     this.log('reconciling RenderJobs', { namespace, identity: this.options.identity });
     if (this.options.records) {
-      const check = () => void this.requeueLost().catch((err: unknown) => this.log('lost-render check failed', { error: String(err) }));
+      const check = () =>
+        void this.requeueLost().catch((err: unknown) => this.log('lost-render check failed', { error: String(err) }));
       this.lostTimer = setInterval(check, this.options.lostCheckMs ?? 30_000);
       this.lostTimer.unref();
     }
@@ -254,14 +350,18 @@ export class RenderJobOperator {
     this.controllersRunning = false;
     this.metrics.leader.set(0);
     clearInterval(this.lostTimer);
-    await Promise.all([this.renderJobs?.stop(), this.jobs?.stop(), this.pods?.stop()].map((p) => p?.catch(() => undefined)));
+    await Promise.all(
+      [this.renderJobs?.stop(), this.jobs?.stop(), this.pods?.stop()].map((p) => p?.catch(() => undefined)),
+    );
     await this.queue.stop();
     this.log('stopped reconciling');
   }
 
   private async requeueLost(): Promise<void> {
     if (!this.renderJobs || !this.options.records) return;
-    const inCluster = this.renderJobs.list(this.options.namespace).flatMap((rj) => (rj.spec.renderId ? [rj.spec.renderId] : []));
+    const inCluster = this.renderJobs
+      .list(this.options.namespace)
+      .flatMap((rj) => (rj.spec.renderId ? [rj.spec.renderId] : []));
     const requeued = await this.options.records.requeueLost(inCluster);
     if (requeued > 0) this.log('requeued renders with no RenderJob in the cluster', { count: requeued });
   }
@@ -299,22 +399,38 @@ export class RenderJobOperator {
       await this.createJob(key, renderJob);
     }
     const pods = this.pods.list(namespace).filter((p) => p.metadata?.labels?.[LABELS.renderJob] === name);
-    let observation = observe(canceled ? undefined : job, pods, canceled, Math.max(renderJob.status?.disruptions ?? 0, this.disrupted.get(key)?.size ?? 0));
+    let observation = observe(
+      canceled ? undefined : job,
+      pods,
+      canceled,
+      Math.max(renderJob.status?.disruptions ?? 0, this.disrupted.get(key)?.size ?? 0),
+    );
     // A finished RenderJob stays finished (its Job is removed after ttlSecondsAfterFinished).
-    if (isTerminal(renderJob.status?.phase)) observation = { ...renderJob.status, phase: renderJob.status!.phase!, failedPods: renderJob.status?.failedPods ?? 0, disruptions: renderJob.status?.disruptions ?? 0 };
+    if (isTerminal(renderJob.status?.phase))
+      observation = {
+        ...renderJob.status,
+        phase: renderJob.status!.phase!,
+        failedPods: renderJob.status?.failedPods ?? 0,
+        disruptions: renderJob.status?.disruptions ?? 0,
+      };
     else if (this.statusDue(key, observation)) await this.writeStatus(key, renderJob, observation);
     await this.record(key, renderJob, observation);
-    if (isTerminal(observation.phase) && renderJob.metadata.finalizers?.includes(FINALIZER)) await this.removeFinalizer(renderJob);
+    if (isTerminal(observation.phase) && renderJob.metadata.finalizers?.includes(FINALIZER))
+      await this.removeFinalizer(renderJob);
   }
 
   private async createJob(key: string, renderJob: RenderJob): Promise<void> {
     // The first status follows the Job's pod a moment later (statusDue), in one write.
     this.lastStatusWrite.set(key, Date.now());
     const secret = buildRenderSecret(renderJob, this.options.plans, this.options.pod);
-    await this.call('apply', 'secrets', () => this.objects.patch(secret, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply));
+    await this.call('apply', 'secrets', () =>
+      this.objects.patch(secret, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply),
+    );
     const job = buildRenderJob(renderJob, this.options.plans, this.options.pod);
     try {
-      await this.call('apply', 'jobs', () => this.objects.patch(job, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply));
+      await this.call('apply', 'jobs', () =>
+        this.objects.patch(job, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply),
+      );
     } catch (err) {
       // 422 on an existing Job: its template is immutable and already right (cache lag).
       if (errorCode(err) !== 422) throw err;
@@ -323,7 +439,9 @@ export class RenderJobOperator {
 
   private async deleteJob(name: string, namespace: string): Promise<void> {
     try {
-      await this.call('delete', 'jobs', () => this.batch.deleteNamespacedJob({ name, namespace, propagationPolicy: 'Background' }));
+      await this.call('delete', 'jobs', () =>
+        this.batch.deleteNamespacedJob({ name, namespace, propagationPolicy: 'Background' }),
+      );
     } catch (err) {
       if (errorCode(err) !== 404) throw err;
     }
@@ -340,7 +458,17 @@ export class RenderJobOperator {
     try {
       await this.call('patch', PLURAL, () =>
         this.custom.patchNamespacedCustomObject(
-          { group: GROUP, version: VERSION, namespace: renderJob.metadata.namespace!, plural: PLURAL, name: renderJob.metadata.name!, body: [{ op: 'test', path, value: FINALIZER }, { op: 'remove', path }] },
+          {
+            group: GROUP,
+            version: VERSION,
+            namespace: renderJob.metadata.namespace!,
+            plural: PLURAL,
+            name: renderJob.metadata.name!,
+            body: [
+              { op: 'test', path, value: FINALIZER },
+              { op: 'remove', path },
+            ],
+          },
           JSON_PATCH,
         ),
       );
@@ -352,10 +480,26 @@ export class RenderJobOperator {
 
   /** Server-side apply of the finalizers this operator owns ([] gives ours up). */
   private async applyMetadata(renderJob: RenderJob, finalizers: string[]): Promise<void> {
-    const body = { apiVersion: API_VERSION, kind: KIND, metadata: { name: renderJob.metadata.name!, namespace: renderJob.metadata.namespace!, finalizers } };
+    const body = {
+      apiVersion: API_VERSION,
+      kind: KIND,
+      metadata: { name: renderJob.metadata.name!, namespace: renderJob.metadata.namespace!, finalizers },
+    };
     try {
       await this.call('apply', PLURAL, () =>
-        this.custom.patchNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: renderJob.metadata.namespace!, plural: PLURAL, name: renderJob.metadata.name!, body, fieldManager: FIELD_MANAGER, force: true }, APPLY),
+        this.custom.patchNamespacedCustomObject(
+          {
+            group: GROUP,
+            version: VERSION,
+            namespace: renderJob.metadata.namespace!,
+            plural: PLURAL,
+            name: renderJob.metadata.name!,
+            body,
+            fieldManager: FIELD_MANAGER,
+            force: true,
+          },
+          APPLY,
+        ),
       );
     } catch (err) {
       if (errorCode(err) !== 404) throw err;
@@ -381,15 +525,42 @@ export class RenderJobOperator {
     const unchanged =
       (Object.keys(fields) as Array<keyof typeof fields>).every((k) => current[k] === fields[k]) &&
       current.observedGeneration === renderJob.metadata.generation &&
-      !(['errorCode', 'startTime', 'completionTime'] as const).some((k) => current[k] !== undefined && fields[k] === undefined);
+      !(['errorCode', 'startTime', 'completionTime'] as const).some(
+        (k) => current[k] !== undefined && fields[k] === undefined,
+      );
     if (unchanged) return;
     this.lastStatusWrite.set(key, Date.now());
-    const status: RenderJobStatus = { ...fields, conditions: conditionsFor(observation, current.conditions, renderJob.metadata.generation, new Date().toISOString()) };
+    const status: RenderJobStatus = {
+      ...fields,
+      conditions: conditionsFor(
+        observation,
+        current.conditions,
+        renderJob.metadata.generation,
+        new Date().toISOString(),
+      ),
+    };
     if (renderJob.metadata.generation !== undefined) status.observedGeneration = renderJob.metadata.generation;
-    const body = { apiVersion: API_VERSION, kind: KIND, metadata: { name: renderJob.metadata.name!, namespace: renderJob.metadata.namespace! }, status };
+    const body = {
+      apiVersion: API_VERSION,
+      kind: KIND,
+      metadata: { name: renderJob.metadata.name!, namespace: renderJob.metadata.namespace! },
+      status,
+    };
     try {
       await this.call('apply', `${PLURAL}/status`, () =>
-        this.custom.patchNamespacedCustomObjectStatus({ group: GROUP, version: VERSION, namespace: renderJob.metadata.namespace!, plural: PLURAL, name: renderJob.metadata.name!, body, fieldManager: FIELD_MANAGER, force: true }, APPLY),
+        this.custom.patchNamespacedCustomObjectStatus(
+          {
+            group: GROUP,
+            version: VERSION,
+            namespace: renderJob.metadata.namespace!,
+            plural: PLURAL,
+            name: renderJob.metadata.name!,
+            body,
+            fieldManager: FIELD_MANAGER,
+            force: true,
+          },
+          APPLY,
+        ),
       );
     } catch (err) {
       if (errorCode(err) !== 404) throw err;
@@ -414,7 +585,11 @@ export class RenderJobOperator {
         await records.succeeded(renderId, renderJob.spec.organizationId ?? '', renderJob.spec.tier);
         break;
       case 'Failed':
-        await records.failed(renderId, observation.errorCode ?? 'CUTLINE_RENDER_FAILED', observation.message ?? 'The render failed.');
+        await records.failed(
+          renderId,
+          observation.errorCode ?? 'CUTLINE_RENDER_FAILED',
+          observation.message ?? 'The render failed.',
+        );
         break;
       case 'Canceled':
         await records.canceled(renderId, 'Canceled in the cluster.');
@@ -432,7 +607,11 @@ export class RenderJobOperator {
     if (!renderJob.metadata.finalizers?.includes(FINALIZER)) return;
     const renderId = renderJob.spec.renderId;
     if (renderId && this.options.records && !isTerminal(renderJob.status?.phase)) {
-      await this.options.records.failed(renderId, 'CUTLINE_RENDER_DELETED', 'Its RenderJob was deleted from the cluster before it finished.');
+      await this.options.records.failed(
+        renderId,
+        'CUTLINE_RENDER_DELETED',
+        'Its RenderJob was deleted from the cluster before it finished.',
+      );
     }
     await this.removeFinalizer(renderJob);
     this.recorded.delete(key);

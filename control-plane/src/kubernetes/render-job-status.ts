@@ -54,7 +54,9 @@ function time(value: Date | string | undefined): string | undefined {
 function lastFailure(pods: V1Pod[]): V1Pod | undefined {
   return pods
     .filter((p) => p.status?.phase === 'Failed' && !isDisrupted(p))
-    .sort((a, b) => String(time(terminated(a)?.finishedAt) ?? '').localeCompare(String(time(terminated(b)?.finishedAt) ?? '')))
+    .sort((a, b) =>
+      String(time(terminated(a)?.finishedAt) ?? '').localeCompare(String(time(terminated(b)?.finishedAt) ?? '')),
+    )
     .at(-1);
 }
 
@@ -65,19 +67,34 @@ function lastFailure(pods: V1Pod[]): V1Pod | undefined {
 export function observe(job: V1Job | undefined, pods: V1Pod[], canceled: boolean, knownDisruptions = 0): Observation {
   const disruptions = Math.max(knownDisruptions, pods.filter(isDisrupted).length);
   const failedPods = pods.filter((p) => p.status?.phase === 'Failed' && !isDisrupted(p)).length;
-  const base = { failedPods, disruptions, ...(job?.status?.startTime ? { startTime: time(job.status.startTime)! } : {}) };
+  const base = {
+    failedPods,
+    disruptions,
+    ...(job?.status?.startTime ? { startTime: time(job.status.startTime)! } : {}),
+  };
   if (canceled) return { ...base, phase: 'Canceled', message: 'Canceled; the Job was deleted.' };
   // Same message as a Job waiting for a node: one status write fewer per render.
   if (!job) return { ...base, phase: 'Pending', message: 'Waiting for a node.' };
   if (jobCondition(job, 'Complete')) {
-    return { ...base, phase: 'Succeeded', message: 'The render finished.', ...(job.status?.completionTime ? { completionTime: time(job.status.completionTime)! } : {}) };
+    return {
+      ...base,
+      phase: 'Succeeded',
+      message: 'The render finished.',
+      ...(job.status?.completionTime ? { completionTime: time(job.status.completionTime)! } : {}),
+    };
   }
   const failed = jobCondition(job, 'Failed') ?? jobCondition(job, 'FailureTarget');
   if (failed) {
     const finishedAt = time(failed.lastTransitionTime);
     const end = finishedAt ? { completionTime: finishedAt } : {};
     if (failed.reason === 'DeadlineExceeded') {
-      return { ...base, ...end, phase: 'Failed', errorCode: 'CUTLINE_DEADLINE_EXCEEDED', message: `The render ran past its deadline of ${job.spec?.activeDeadlineSeconds ?? '?'} s.` };
+      return {
+        ...base,
+        ...end,
+        phase: 'Failed',
+        errorCode: 'CUTLINE_DEADLINE_EXCEEDED',
+        message: `The render ran past its deadline of ${job.spec?.activeDeadlineSeconds ?? '?'} s.`,
+      };
     }
     const pod = lastFailure(pods);
     const report = parseTermination(pod ? terminated(pod)?.message : undefined);
@@ -88,11 +105,20 @@ export function observe(job: V1Job | undefined, pods: V1Pod[], canceled: boolean
       ...end,
       phase: 'Failed',
       errorCode: report.code ?? (badInput ? 'CUTLINE_INVALID_SPEC' : 'CUTLINE_RENDER_FAILED'),
-      message: report.message ?? (badInput ? 'The render rejected its input.' : `The render failed ${failedPods} time(s) (last exit code ${exitCode ?? 'unknown'}).`),
+      message:
+        report.message ??
+        (badInput
+          ? 'The render rejected its input.'
+          : `The render failed ${failedPods} time(s) (last exit code ${exitCode ?? 'unknown'}).`),
     };
   }
   const live = pods.filter((p) => !p.metadata?.deletionTimestamp);
   if (live.some((p) => p.status?.phase === 'Running')) return { ...base, phase: 'Running', message: 'Rendering.' };
-  if (disruptions > 0) return { ...base, phase: 'Requeued', message: `Preempted or evicted ${disruptions} time(s); waiting for room to run again.` };
+  if (disruptions > 0)
+    return {
+      ...base,
+      phase: 'Requeued',
+      message: `Preempted or evicted ${disruptions} time(s); waiting for room to run again.`,
+    };
   return { ...base, phase: 'Pending', message: 'Waiting for a node.' };
 }

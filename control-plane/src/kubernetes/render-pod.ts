@@ -36,7 +36,14 @@ export interface RenderPodOptions {
 }
 
 export function ownerReference(renderJob: RenderJob) {
-  return { apiVersion: API_VERSION, kind: KIND, name: renderJob.metadata.name!, uid: renderJob.metadata.uid!, controller: true, blockOwnerDeletion: true };
+  return {
+    apiVersion: API_VERSION,
+    kind: KIND,
+    name: renderJob.metadata.name!,
+    uid: renderJob.metadata.uid!,
+    controller: true,
+    blockOwnerDeletion: true,
+  };
 }
 
 export function renderLabels(renderJob: RenderJob): Record<string, string> {
@@ -61,25 +68,43 @@ function podRenderId(renderJob: RenderJob): string {
  * links to its own objects in place of storage locations. Links are valid from the RenderJob's
  * creation for its deadline and a day's wait.
  */
-export function podRenderSpec(renderJob: RenderJob, plans: PlanTable, options: Pick<RenderPodOptions, 'store'>): Record<string, unknown> {
+export function podRenderSpec(
+  renderJob: RenderJob,
+  plans: PlanTable,
+  options: Pick<RenderPodOptions, 'store'>,
+): Record<string, unknown> {
   const deadline = renderJob.spec.activeDeadlineSeconds ?? plans[renderJob.spec.tier].renderPod.deadlineSeconds;
   const signedAt = new Date(renderJob.metadata.creationTimestamp ?? 0);
-  return scopeRenderSpec({ ...renderJob.spec.render, id: podRenderId(renderJob) }, { credentials: options.store, signedAt, validSeconds: deadline + 86_400 });
+  return scopeRenderSpec(
+    { ...renderJob.spec.render, id: podRenderId(renderJob) },
+    { credentials: options.store, signedAt, validSeconds: deadline + 86_400 },
+  );
 }
 
 function podEnvironment(renderJob: RenderJob, options: RenderPodOptions): Record<string, string> {
   if (!options.events) return {};
-  return { CUTLINE_EVENTS_URL: options.events.url, CUTLINE_EVENTS_TOKEN: options.events.tokens.issue(podRenderId(renderJob)) };
+  return {
+    CUTLINE_EVENTS_URL: options.events.url,
+    CUTLINE_EVENTS_TOKEN: options.events.tokens.issue(podRenderId(renderJob)),
+  };
 }
 
 export function buildRenderSecret(renderJob: RenderJob, plans: PlanTable, options: RenderPodOptions): V1Secret {
   return {
     apiVersion: 'v1',
     kind: 'Secret',
-    metadata: { name: renderJob.metadata.name!, namespace: renderJob.metadata.namespace!, labels: renderLabels(renderJob), ownerReferences: [ownerReference(renderJob)] },
+    metadata: {
+      name: renderJob.metadata.name!,
+      namespace: renderJob.metadata.namespace!,
+      labels: renderLabels(renderJob),
+      ownerReferences: [ownerReference(renderJob)],
+    },
     type: 'Opaque',
     immutable: true,
-    stringData: { [SPEC_FILE]: JSON.stringify(podRenderSpec(renderJob, plans, options)), ...podEnvironment(renderJob, options) },
+    stringData: {
+      [SPEC_FILE]: JSON.stringify(podRenderSpec(renderJob, plans, options)),
+      ...podEnvironment(renderJob, options),
+    },
   };
 }
 
@@ -91,7 +116,11 @@ export function buildRenderJob(renderJob: RenderJob, plans: PlanTable, options: 
   const env: V1EnvVar[] = Object.keys(podEnvironment(renderJob, options))
     .sort()
     .map((key) => ({ name: key, valueFrom: { secretKeyRef: { name, key } } }));
-  env.push({ name: 'CUTLINE_SCRATCH_DIR', value: SCRATCH_DIR }, { name: 'TMPDIR', value: SCRATCH_DIR }, { name: 'HOME', value: SCRATCH_DIR });
+  env.push(
+    { name: 'CUTLINE_SCRATCH_DIR', value: SCRATCH_DIR },
+    { name: 'TMPDIR', value: SCRATCH_DIR },
+    { name: 'HOME', value: SCRATCH_DIR },
+  );
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
@@ -118,20 +147,38 @@ export function buildRenderJob(renderJob: RenderJob, plans: PlanTable, options: 
           serviceAccountName: options.serviceAccount,
           automountServiceAccountToken: false,
           enableServiceLinks: false,
-          securityContext: { runAsNonRoot: true, runAsUser: RENDER_UID, runAsGroup: RENDER_UID, fsGroup: RENDER_UID, seccompProfile: { type: 'RuntimeDefault' } },
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: RENDER_UID,
+            runAsGroup: RENDER_UID,
+            fsGroup: RENDER_UID,
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
           containers: [
             {
               name: CONTAINER,
               image: options.image,
               imagePullPolicy: 'IfNotPresent',
               command: RENDER_COMMAND,
-              args: ['--spec', `${SPEC_DIR}/${SPEC_FILE}`, '--events', options.events ? 'http' : 'none', '--termination-log', TERMINATION_LOG],
+              args: [
+                '--spec',
+                `${SPEC_DIR}/${SPEC_FILE}`,
+                '--events',
+                options.events ? 'http' : 'none',
+                '--termination-log',
+                TERMINATION_LOG,
+              ],
               env,
               resources: {
                 requests: { cpu: plan.renderPod.cpu, memory: plan.renderPod.memory },
                 limits: { cpu: plan.renderPod.cpu, memory: plan.renderPod.memory },
               },
-              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } },
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                runAsNonRoot: true,
+                capabilities: { drop: ['ALL'] },
+              },
               terminationMessagePath: TERMINATION_LOG,
               terminationMessagePolicy: 'FallbackToLogsOnError',
               volumeMounts: [
@@ -141,7 +188,10 @@ export function buildRenderJob(renderJob: RenderJob, plans: PlanTable, options: 
             },
           ],
           volumes: [
-            { name: 'spec', secret: { secretName: name, defaultMode: 0o440, items: [{ key: SPEC_FILE, path: SPEC_FILE }] } },
+            {
+              name: 'spec',
+              secret: { secretName: name, defaultMode: 0o440, items: [{ key: SPEC_FILE, path: SPEC_FILE }] },
+            },
             { name: 'scratch', emptyDir: { sizeLimit: plan.renderPod.scratch } },
           ],
         },

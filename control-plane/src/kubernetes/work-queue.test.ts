@@ -8,10 +8,13 @@ describe('WorkQueue', () => {
     const seen: string[] = [];
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    const queue = new WorkQueue(async (key) => {
-      seen.push(key);
-      if (key === 'block') await gate;
-    }, { workers: 1, baseDelayMs: 1, maxDelayMs: 10 });
+    const queue = new WorkQueue(
+      async (key) => {
+        seen.push(key);
+        if (key === 'block') await gate;
+      },
+      { workers: 1, baseDelayMs: 1, maxDelayMs: 10 },
+    );
     queue.add('block');
     for (let i = 0; i < 5; i++) queue.add('a');
     expect(queue.depth).toBe(1);
@@ -24,13 +27,16 @@ describe('WorkQueue', () => {
     let running = 0;
     let maxRunning = 0;
     let runs = 0;
-    const queue = new WorkQueue(async () => {
-      running++;
-      runs++;
-      maxRunning = Math.max(maxRunning, running);
-      await tick(10);
-      running--;
-    }, { workers: 4, baseDelayMs: 1, maxDelayMs: 10 });
+    const queue = new WorkQueue(
+      async () => {
+        running++;
+        runs++;
+        maxRunning = Math.max(maxRunning, running);
+        await tick(10);
+        running--;
+      },
+      { workers: 4, baseDelayMs: 1, maxDelayMs: 10 },
+    );
     queue.add('k');
     await tick(2);
     queue.add('k');
@@ -43,10 +49,13 @@ describe('WorkQueue', () => {
   it('retries a failing key with growing delays until it succeeds', async () => {
     const attempts: number[] = [];
     const errors: number[] = [];
-    const queue = new WorkQueue(async () => {
-      attempts.push(Date.now());
-      if (attempts.length < 4) throw new Error('conflict');
-    }, { workers: 1, baseDelayMs: 5, maxDelayMs: 1000, onError: (_key, _err, failures) => errors.push(failures) });
+    const queue = new WorkQueue(
+      async () => {
+        attempts.push(Date.now());
+        if (attempts.length < 4) throw new Error('conflict');
+      },
+      { workers: 1, baseDelayMs: 5, maxDelayMs: 1000, onError: (_key, _err, failures) => errors.push(failures) },
+    );
     queue.add('k');
     await tick(150);
     expect(attempts).toHaveLength(4);
@@ -58,12 +67,15 @@ describe('WorkQueue', () => {
   it('runs different keys in parallel up to the worker count', async () => {
     let running = 0;
     let maxRunning = 0;
-    const queue = new WorkQueue(async () => {
-      running++;
-      maxRunning = Math.max(maxRunning, running);
-      await tick(10);
-      running--;
-    }, { workers: 3, baseDelayMs: 1, maxDelayMs: 10 });
+    const queue = new WorkQueue(
+      async () => {
+        running++;
+        maxRunning = Math.max(maxRunning, running);
+        await tick(10);
+        running--;
+      },
+      { workers: 3, baseDelayMs: 1, maxDelayMs: 10 },
+    );
     for (let i = 0; i < 9; i++) queue.add(`k${i}`);
     await tick(60);
     expect(maxRunning).toBe(3);

@@ -91,7 +91,8 @@ export class WorkQueue {
       this.busyWorkers--;
       if (this.dirty.delete(key)) this.add(key);
       this.pump();
-      if (this.busyWorkers === 0 && this.order.length === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+      if (this.busyWorkers === 0 && this.order.length === 0)
+        for (const resolve of this.idleWaiters.splice(0)) resolve();
     }
   }
 

@@ -8,7 +8,17 @@
 import { poolConnections } from '../kubernetes/connection-pool.js';
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import type { PlanId } from '../domain.js';
-import { API_VERSION, FINALIZER, GROUP, KIND, LABELS, PLURAL, VERSION, renderJobName, type RenderJob } from '../kubernetes/render-job-resource.js';
+import {
+  API_VERSION,
+  FINALIZER,
+  GROUP,
+  KIND,
+  LABELS,
+  PLURAL,
+  VERSION,
+  renderJobName,
+  type RenderJob,
+} from '../kubernetes/render-job-resource.js';
 import type { Launcher, LaunchHandlers } from './launcher.js';
 
 const LAUNCHER_MANAGER = 'cutline-control-plane';
@@ -37,18 +47,47 @@ export class KubernetesLauncher implements Launcher {
     return Math.max(0, this.options.maxPending - this.pending);
   }
 
-  async launch(render: { id: string; organizationId: string; tier: string; attempts: number; spec: unknown }, _handlers: LaunchHandlers): Promise<void> {
+  async launch(
+    render: { id: string; organizationId: string; tier: string; attempts: number; spec: unknown },
+    _handlers: LaunchHandlers,
+  ): Promise<void> {
     const name = renderJobName(render.id, render.attempts);
     const renderJob: RenderJob = {
       apiVersion: API_VERSION,
       kind: KIND,
       // With the operator's finalizer from the start: the operator then needs no write to add it.
-      metadata: { name, namespace: this.options.namespace, labels: { [LABELS.render]: render.id, [LABELS.organization]: render.organizationId, [LABELS.tier]: render.tier }, finalizers: [FINALIZER] },
-      spec: { tier: render.tier as PlanId, renderId: render.id, organizationId: render.organizationId, render: render.spec as Record<string, unknown> },
+      metadata: {
+        name,
+        namespace: this.options.namespace,
+        labels: {
+          [LABELS.render]: render.id,
+          [LABELS.organization]: render.organizationId,
+          [LABELS.tier]: render.tier,
+        },
+        finalizers: [FINALIZER],
+      },
+      spec: {
+        tier: render.tier as PlanId,
+        renderId: render.id,
+        organizationId: render.organizationId,
+        render: render.spec as Record<string, unknown>,
+      },
     };
     this.pending++;
     try {
-      await this.api.patchNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: this.options.namespace, plural: PLURAL, name, body: renderJob, fieldManager: LAUNCHER_MANAGER, force: true }, APPLY);
+      await this.api.patchNamespacedCustomObject(
+        {
+          group: GROUP,
+          version: VERSION,
+          namespace: this.options.namespace,
+          plural: PLURAL,
+          name,
+          body: renderJob,
+          fieldManager: LAUNCHER_MANAGER,
+          force: true,
+        },
+        APPLY,
+      );
     } finally {
       this.pending--;
     }
@@ -61,11 +100,31 @@ export class KubernetesLauncher implements Launcher {
 
   async cancel(renderId: string): Promise<void> {
     const selector = `${LABELS.render}=${renderId}`;
-    const list = (await this.api.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: this.options.namespace, plural: PLURAL, labelSelector: selector })) as { items: RenderJob[] };
+    const list = (await this.api.listNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      namespace: this.options.namespace,
+      plural: PLURAL,
+      labelSelector: selector,
+    })) as { items: RenderJob[] };
     await Promise.all(
       list.items.map((rj) =>
         this.api.patchNamespacedCustomObject(
-          { group: GROUP, version: VERSION, namespace: this.options.namespace, plural: PLURAL, name: rj.metadata.name!, body: { apiVersion: API_VERSION, kind: KIND, metadata: { name: rj.metadata.name!, namespace: this.options.namespace }, spec: { canceled: true } }, fieldManager: `${LAUNCHER_MANAGER}-cancel`, force: true },
+          {
+            group: GROUP,
+            version: VERSION,
+            namespace: this.options.namespace,
+            plural: PLURAL,
+            name: rj.metadata.name!,
+            body: {
+              apiVersion: API_VERSION,
+              kind: KIND,
+              metadata: { name: rj.metadata.name!, namespace: this.options.namespace },
+              spec: { canceled: true },
+            },
+            fieldManager: `${LAUNCHER_MANAGER}-cancel`,
+            force: true,
+          },
           APPLY,
         ),
       ),

@@ -41,7 +41,11 @@ export class LauncherLease {
   }
 
   /** Takes the lock (the first time, failing if it cannot); keeps it until release(). */
-  static async acquire(databaseUrl: string, events: LeaseEvents | ((err: Error) => void), id = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`): Promise<LauncherLease> {
+  static async acquire(
+    databaseUrl: string,
+    events: LeaseEvents | ((err: Error) => void),
+    id = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
+  ): Promise<LauncherLease> {
     const lease = new LauncherLease(id, databaseUrl, typeof events === 'function' ? { onLost: events } : events);
     await lease.connect();
     return lease;
@@ -53,7 +57,11 @@ export class LauncherLease {
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.databaseUrl, application_name: `cutline-launcher ${this.id}`.slice(0, 63), keepAlive: true });
+    const client = new pg.Client({
+      connectionString: this.databaseUrl,
+      application_name: `cutline-launcher ${this.id}`.slice(0, 63),
+      keepAlive: true,
+    });
     client.on('error', (err) => this.lost(client, err));
     client.on('end', () => this.lost(client, new Error('connection closed')));
     try {

@@ -44,8 +44,19 @@ function s3Location(location: string): { bucket: string; key: string } | undefin
 export function scopeRenderSpec(input: Record<string, unknown>, options: RenderLinkOptions): Record<string, unknown> {
   const spec = parseRenderSpec(input);
   const expiresSeconds = Math.min(MAX_LINK_SECONDS, Math.max(60, Math.round(options.validSeconds)));
-  const sign = (method: 'GET' | 'PUT' | 'DELETE', at: { bucket: string; key: string }, headers: Record<string, string> = {}) =>
-    presignV4(options.credentials, { method, bucket: at.bucket, key: at.key, expiresSeconds, headers, now: options.signedAt });
+  const sign = (
+    method: 'GET' | 'PUT' | 'DELETE',
+    at: { bucket: string; key: string },
+    headers: Record<string, string> = {},
+  ) =>
+    presignV4(options.credentials, {
+      method,
+      bucket: at.bucket,
+      key: at.key,
+      expiresSeconds,
+      headers,
+      now: options.signedAt,
+    });
   const read = (source: string) => {
     const at = s3Location(source);
     return at?.key ? sign('GET', at) : source;
@@ -61,7 +72,10 @@ export function scopeRenderSpec(input: Record<string, unknown>, options: RenderL
     scoped.output.links = Object.fromEntries(
       artifactNames(spec).map((name) => {
         const at = { bucket: destination.bucket, key: `${prefix}${name}` };
-        const headers: Record<string, string> = { 'content-type': contentTypeFor(name), ...(tagging ? { 'x-amz-tagging': tagging } : {}) };
+        const headers: Record<string, string> = {
+          'content-type': contentTypeFor(name),
+          ...(tagging ? { 'x-amz-tagging': tagging } : {}),
+        };
         return [name, { put: sign('PUT', at, headers), delete: sign('DELETE', at), headers }];
       }),
     );

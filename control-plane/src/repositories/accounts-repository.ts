@@ -16,7 +16,13 @@ interface UserRow {
 }
 
 function toUser(row: UserRow): User {
-  return { id: row.id, email: row.email, name: row.name, isPlatformAdmin: row.isPlatformAdmin, createdAt: row.createdAt };
+  return {
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    isPlatformAdmin: row.isPlatformAdmin,
+    createdAt: row.createdAt,
+  };
 }
 
 interface SubscriptionRow {
@@ -68,21 +74,42 @@ export function toStanding(row: StandingRow): OrganizationStanding {
   return { organization: toOrganization(row), subscription };
 }
 
-function toOrganization(row: { id: string; name: string; slug: string; plan: Organization['plan']; suspendedAt: Date | null; createdAt: Date }): Organization {
-  return { id: row.id, name: row.name, slug: row.slug, plan: row.plan, suspended: row.suspendedAt !== null, createdAt: row.createdAt };
+function toOrganization(row: {
+  id: string;
+  name: string;
+  slug: string;
+  plan: Organization['plan'];
+  suspendedAt: Date | null;
+  createdAt: Date;
+}): Organization {
+  return {
+    id: row.id,
+    name: row.name,
+    slug: row.slug,
+    plan: row.plan,
+    suspended: row.suspendedAt !== null,
+    createdAt: row.createdAt,
+  };
 }
 
 export class AccountsRepository {
   constructor(private readonly db: Database) {}
 
   /** Creates a user, their organization, and their owner membership in one transaction. */
-  async createUserWithOrganization(input: { email: string; name: string; passwordHash: string; organizationName: string }): Promise<{ user: User; organization: Organization }> {
+  async createUserWithOrganization(input: {
+    email: string;
+    name: string;
+    passwordHash: string;
+    organizationName: string;
+  }): Promise<{ user: User; organization: Organization }> {
     const userId = randomUUID();
     const organizationId = randomUUID();
     const slug = `${slugify(input.organizationName)}-${organizationId.slice(0, 8)}`;
     try {
       const [user, organization] = await this.db.$transaction([
-        this.db.user.create({ data: { id: userId, email: input.email, name: input.name, passwordHash: input.passwordHash } }),
+        this.db.user.create({
+          data: { id: userId, email: input.email, name: input.name, passwordHash: input.passwordHash },
+        }),
         this.db.organization.create({ data: { id: organizationId, name: input.organizationName, slug } }),
         this.db.membership.create({ data: { organizationId, userId, role: 'owner' } }),
       ]);
@@ -100,7 +127,11 @@ export class AccountsRepository {
   }
 
   async platformAdmins(): Promise<string[]> {
-    const rows = await this.db.user.findMany({ where: { isPlatformAdmin: true }, select: { email: true }, orderBy: { email: 'asc' } });
+    const rows = await this.db.user.findMany({
+      where: { isPlatformAdmin: true },
+      select: { email: true },
+      orderBy: { email: 'asc' },
+    });
     return rows.map((r) => r.email);
   }
 
@@ -139,13 +170,20 @@ export class AccountsRepository {
    * concurrent ones). The answer lines up with `pairs`; undefined where there is no membership.
    */
   async memberships(pairs: Array<{ userId: string; organizationId: string }>): Promise<Array<Membership | undefined>> {
-    const rows = await this.db.$queryRaw<Array<StandingRow & { userId: string; role: MemberRole; isPlatformAdmin: boolean }>>`
+    const rows = await this.db.$queryRaw<
+      Array<StandingRow & { userId: string; role: MemberRole; isPlatformAdmin: boolean }>
+    >`
       SELECT m.user_id::text AS "userId", m.role::text AS role, u.is_platform_admin AS "isPlatformAdmin", ${STANDING_COLUMNS}
         FROM unnest(${pairs.map((p) => p.userId)}::uuid[], ${pairs.map((p) => p.organizationId)}::uuid[]) AS q(user_id, organization_id)
         JOIN memberships m ON m.user_id = q.user_id AND m.organization_id = q.organization_id
         JOIN users u ON u.id = m.user_id
         JOIN organizations o ON o.id = m.organization_id LEFT JOIN subscriptions s ON s.organization_id = o.id`;
-    const found = new Map(rows.map((row) => [`${row.userId} ${row.id}`, { role: row.role, isPlatformAdmin: row.isPlatformAdmin, standing: toStanding(row) }]));
+    const found = new Map(
+      rows.map((row) => [
+        `${row.userId} ${row.id}`,
+        { role: row.role, isPlatformAdmin: row.isPlatformAdmin, standing: toStanding(row) },
+      ]),
+    );
     return pairs.map((p) => found.get(`${p.userId} ${p.organizationId}`));
   }
 
@@ -162,13 +200,27 @@ export class AccountsRepository {
   }
 
   async organizationsOf(userId: string): Promise<Array<Organization & { role: MemberRole }>> {
-    const rows = await this.db.membership.findMany({ where: { userId }, include: { organization: true }, orderBy: { createdAt: 'asc' } });
+    const rows = await this.db.membership.findMany({
+      where: { userId },
+      include: { organization: true },
+      orderBy: { createdAt: 'asc' },
+    });
     return rows.map((r) => ({ ...toOrganization(r.organization), role: r.role }));
   }
 
   async listMembers(organizationId: string): Promise<Member[]> {
-    const rows = await this.db.membership.findMany({ where: { organizationId }, include: { user: true }, orderBy: { createdAt: 'asc' } });
-    return rows.map((r) => ({ userId: r.userId, email: r.user.email, name: r.user.name, role: r.role, joinedAt: r.createdAt }));
+    const rows = await this.db.membership.findMany({
+      where: { organizationId },
+      include: { user: true },
+      orderBy: { createdAt: 'asc' },
+    });
+    return rows.map((r) => ({
+      userId: r.userId,
+      email: r.user.email,
+      name: r.user.name,
+      role: r.role,
+      joinedAt: r.createdAt,
+    }));
   }
 
   async addMember(organizationId: string, userId: string, role: MemberRole): Promise<boolean> {
@@ -186,15 +238,25 @@ export class AccountsRepository {
    * The owner count is checked under a row lock on the organization, so two concurrent
    * demotions cannot both pass.
    */
-  async changeMembership(organizationId: string, userId: string, change: { role: MemberRole } | 'remove'): Promise<'ok' | 'not-found' | 'last-owner'> {
+  async changeMembership(
+    organizationId: string,
+    userId: string,
+    change: { role: MemberRole } | 'remove',
+  ): Promise<'ok' | 'not-found' | 'last-owner'> {
     return this.db.$transaction(async (tx) => {
       await tx.$queryRaw`SELECT id FROM organizations WHERE id = ${organizationId}::uuid FOR UPDATE`;
       const current = await tx.membership.findUnique({ where: { organizationId_userId: { organizationId, userId } } });
       if (!current) return 'not-found';
       const losesOwner = current.role === 'owner' && (change === 'remove' || change.role !== 'owner');
-      if (losesOwner && (await tx.membership.count({ where: { organizationId, role: 'owner' } })) <= 1) return 'last-owner';
-      if (change === 'remove') await tx.membership.delete({ where: { organizationId_userId: { organizationId, userId } } });
-      else await tx.membership.update({ where: { organizationId_userId: { organizationId, userId } }, data: { role: change.role } });
+      if (losesOwner && (await tx.membership.count({ where: { organizationId, role: 'owner' } })) <= 1)
+        return 'last-owner';
+      if (change === 'remove')
+        await tx.membership.delete({ where: { organizationId_userId: { organizationId, userId } } });
+      else
+        await tx.membership.update({
+          where: { organizationId_userId: { organizationId, userId } },
+          data: { role: change.role },
+        });
       return 'ok';
     });
   }

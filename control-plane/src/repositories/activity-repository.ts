@@ -4,7 +4,13 @@ import type { Principal } from '../domain.js';
 
 type Tx = Pick<Database, 'activity'>;
 
-export async function recordActivity(tx: Tx, principal: Principal, action: string, subject: { type: string; id?: string }, data: Record<string, unknown> = {}): Promise<void> {
+export async function recordActivity(
+  tx: Tx,
+  principal: Principal,
+  action: string,
+  subject: { type: string; id?: string },
+  data: Record<string, unknown> = {},
+): Promise<void> {
   await tx.activity.create({
     data: {
       organizationId: principal.organizationId,
@@ -19,8 +25,16 @@ export async function recordActivity(tx: Tx, principal: Principal, action: strin
 }
 
 /** An entry no person or key caused (billing events from Stripe, usage alerts). */
-export async function recordSystemActivity(tx: Tx, organizationId: string, action: string, subject: { type: string; id?: string }, data: Record<string, unknown> = {}): Promise<void> {
-  await tx.activity.create({ data: { organizationId, action, subjectType: subject.type, subjectId: subject.id ?? null, data: data as object } });
+export async function recordSystemActivity(
+  tx: Tx,
+  organizationId: string,
+  action: string,
+  subject: { type: string; id?: string },
+  data: Record<string, unknown> = {},
+): Promise<void> {
+  await tx.activity.create({
+    data: { organizationId, action, subjectType: subject.type, subjectId: subject.id ?? null, data: data as object },
+  });
 }
 
 export interface ActivityEntry {
@@ -34,14 +48,27 @@ export interface ActivityEntry {
   createdAt: Date;
 }
 
-export async function listActivity(db: Database, organizationId: string, range: { offset: number; limit: number; order?: 'asc' | 'desc' }): Promise<{ items: ActivityEntry[]; total: number }> {
+export async function listActivity(
+  db: Database,
+  organizationId: string,
+  range: { offset: number; limit: number; order?: 'asc' | 'desc' },
+): Promise<{ items: ActivityEntry[]; total: number }> {
   const where = { organizationId };
   const [rows, total] = await Promise.all([
     db.activity.findMany({ where, orderBy: { id: range.order ?? 'desc' }, skip: range.offset, take: range.limit }),
     db.activity.count({ where }),
   ]);
   return {
-    items: rows.map((r) => ({ id: r.id.toString(), action: r.action, subjectType: r.subjectType, subjectId: r.subjectId, actorUserId: r.actorUserId, actorApiKeyId: r.actorApiKeyId, data: r.data, createdAt: r.createdAt })),
+    items: rows.map((r) => ({
+      id: r.id.toString(),
+      action: r.action,
+      subjectType: r.subjectType,
+      subjectId: r.subjectId,
+      actorUserId: r.actorUserId,
+      actorApiKeyId: r.actorApiKeyId,
+      data: r.data,
+      createdAt: r.createdAt,
+    })),
     total,
   };
 }

@@ -34,8 +34,23 @@ function toAsset(row: Row): Asset {
 }
 
 const SELECT = {
-  id: true, organizationId: true, kind: true, status: true, filename: true, contentType: true, objectKey: true, multipartUpload: true, sizeBytes: true,
-  durationSeconds: true, width: true, height: true, videoCodec: true, audioCodec: true, rejectionCode: true, createdAt: true, expiresAt: true,
+  id: true,
+  organizationId: true,
+  kind: true,
+  status: true,
+  filename: true,
+  contentType: true,
+  objectKey: true,
+  multipartUpload: true,
+  sizeBytes: true,
+  durationSeconds: true,
+  width: true,
+  height: true,
+  videoCodec: true,
+  audioCodec: true,
+  rejectionCode: true,
+  createdAt: true,
+  expiresAt: true,
 } as const;
 
 /** Where an asset's bytes live; a render's spec names them by it without reading the asset. */
@@ -62,13 +77,23 @@ export function assetPosterKey(organizationId: string, assetId: string): string 
 
 /** Every object an asset may have left in the store. */
 export function assetObjectKeys(asset: { organizationId: string; id: string }): string[] {
-  return [assetObjectKey(asset.organizationId, asset.id), assetUploadKey(asset.organizationId, asset.id), assetPosterKey(asset.organizationId, asset.id)];
+  return [
+    assetObjectKey(asset.organizationId, asset.id),
+    assetUploadKey(asset.organizationId, asset.id),
+    assetPosterKey(asset.organizationId, asset.id),
+  ];
 }
 
 export class AssetsRepository {
   constructor(private readonly db: Database) {}
 
-  async create(input: { organizationId: string; kind: AssetKind; filename: string; contentType: string; expiresAt: Date }): Promise<Asset> {
+  async create(input: {
+    organizationId: string;
+    kind: AssetKind;
+    filename: string;
+    contentType: string;
+    expiresAt: Date;
+  }): Promise<Asset> {
     const id = randomUUID();
     const row = await this.db.asset.create({
       data: { id, ...input, status: 'uploading', objectKey: assetObjectKey(input.organizationId, id) },
@@ -79,14 +104,37 @@ export class AssetsRepository {
 
   /** Records the open multipart upload and the size the client declared for it. */
   async attachMultipart(id: string, uploadId: string, declaredBytes: number): Promise<Asset> {
-    const row = await this.db.asset.update({ where: { id }, data: { multipartUpload: uploadId, sizeBytes: BigInt(declaredBytes) }, select: SELECT });
+    const row = await this.db.asset.update({
+      where: { id },
+      data: { multipartUpload: uploadId, sizeBytes: BigInt(declaredBytes) },
+      select: SELECT,
+    });
     return toAsset(row as Row);
   }
 
-  async markReady(id: string, meta: { sizeBytes: number; durationSeconds?: number | undefined; width?: number | undefined; height?: number | undefined; videoCodec?: string | undefined; audioCodec?: string | undefined }): Promise<Asset> {
+  async markReady(
+    id: string,
+    meta: {
+      sizeBytes: number;
+      durationSeconds?: number | undefined;
+      width?: number | undefined;
+      height?: number | undefined;
+      videoCodec?: string | undefined;
+      audioCodec?: string | undefined;
+    },
+  ): Promise<Asset> {
     const row = await this.db.asset.update({
       where: { id },
-      data: { status: 'ready', multipartUpload: null, sizeBytes: BigInt(meta.sizeBytes), durationSeconds: meta.durationSeconds ?? null, width: meta.width ?? null, height: meta.height ?? null, videoCodec: meta.videoCodec ?? null, audioCodec: meta.audioCodec ?? null },
+      data: {
+        status: 'ready',
+        multipartUpload: null,
+        sizeBytes: BigInt(meta.sizeBytes),
+        durationSeconds: meta.durationSeconds ?? null,
+        width: meta.width ?? null,
+        height: meta.height ?? null,
+        videoCodec: meta.videoCodec ?? null,
+        audioCodec: meta.audioCodec ?? null,
+      },
       select: SELECT,
     });
     return toAsset(row as Row);
@@ -96,12 +144,17 @@ export class AssetsRepository {
   async uploadOpen(key: string): Promise<boolean> {
     const match = UPLOAD_KEY.exec(key);
     if (!match) return false;
-    const count = await this.db.asset.count({ where: { id: match[2]!, organizationId: match[1]!, status: 'uploading', deletedAt: null } });
+    const count = await this.db.asset.count({
+      where: { id: match[2]!, organizationId: match[1]!, status: 'uploading', deletedAt: null },
+    });
     return count > 0;
   }
 
   async markRejected(id: string, code: string): Promise<void> {
-    await this.db.asset.update({ where: { id }, data: { status: 'rejected', rejectionCode: code, multipartUpload: null } });
+    await this.db.asset.update({
+      where: { id },
+      data: { status: 'rejected', rejectionCode: code, multipartUpload: null },
+    });
   }
 
   /** An asset of this organization, or undefined (also for other organizations' ids). */
@@ -115,10 +168,19 @@ export class AssetsRepository {
     return rows[0] ? toAsset(rows[0]) : undefined;
   }
 
-  async list(organizationId: string, range: { offset: number; limit: number; order?: 'asc' | 'desc' }): Promise<{ items: Asset[]; total: number }> {
+  async list(
+    organizationId: string,
+    range: { offset: number; limit: number; order?: 'asc' | 'desc' },
+  ): Promise<{ items: Asset[]; total: number }> {
     const where = { organizationId, deletedAt: null };
     const [rows, total] = await Promise.all([
-      this.db.asset.findMany({ where, select: SELECT, orderBy: { createdAt: range.order ?? 'desc' }, skip: range.offset, take: range.limit }),
+      this.db.asset.findMany({
+        where,
+        select: SELECT,
+        orderBy: { createdAt: range.order ?? 'desc' },
+        skip: range.offset,
+        take: range.limit,
+      }),
       this.db.asset.count({ where }),
     ]);
     return { items: rows.map((r) => toAsset(r as Row)), total };
@@ -129,7 +191,11 @@ export class AssetsRepository {
  * Of these assets, the ones that are ready and not deleted, each locked (FOR SHARE) until the
  * transaction ends: the sweeper's deletion waits, and then sees the renders that use them.
  */
-export async function lockUsableAssets(tx: Prisma.TransactionClient, organizationId: string, ids: string[]): Promise<string[]> {
+export async function lockUsableAssets(
+  tx: Prisma.TransactionClient,
+  organizationId: string,
+  ids: string[],
+): Promise<string[]> {
   if (ids.length === 0) return [];
   const rows = await tx.$queryRaw<Array<{ id: string }>>`
     SELECT id::text AS id FROM assets

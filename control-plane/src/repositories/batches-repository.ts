@@ -2,6 +2,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Tx } from './renders-repository.js';
 
-export async function insertBatch(tx: Tx, input: { organizationId: string; name: string; rowCount: number }): Promise<{ id: string; createdAt: Date }> {
+export async function insertBatch(
+  tx: Tx,
+  input: { organizationId: string; name: string; rowCount: number },
+): Promise<{ id: string; createdAt: Date }> {
   return tx.batch.create({ data: { id: randomUUID(), ...input }, select: { id: true, createdAt: true } });
 }

@@ -39,16 +39,41 @@ export interface SystemSnapshot {
 }
 
 const RENDER_SELECT = {
-  id: true, organizationId: true, title: true, assetId: true, state: true, tier: true, progress: true, stage: true, errorCode: true, errorMessage: true,
-  durationSeconds: true, spec: true, queuedAt: true, startedAt: true, finishedAt: true, batchId: true, usagePeriodId: true, attempts: true,
+  id: true,
+  organizationId: true,
+  title: true,
+  assetId: true,
+  state: true,
+  tier: true,
+  progress: true,
+  stage: true,
+  errorCode: true,
+  errorMessage: true,
+  durationSeconds: true,
+  spec: true,
+  queuedAt: true,
+  startedAt: true,
+  finishedAt: true,
+  batchId: true,
+  usagePeriodId: true,
+  attempts: true,
 } as const;
 
 function organizationSelect(now: Date) {
   return {
-    id: true, name: true, slug: true, plan: true, suspendedAt: true, createdAt: true,
+    id: true,
+    name: true,
+    slug: true,
+    plan: true,
+    suspendedAt: true,
+    createdAt: true,
     subscription: { select: { status: true } },
     _count: { select: { memberships: true } },
-    usage: { where: { periodStart: { lte: now }, periodEnd: { gt: now } }, select: { rendersReserved: true, rendersCommitted: true, renderedSeconds: true }, take: 1 },
+    usage: {
+      where: { periodStart: { lte: now }, periodEnd: { gt: now } },
+      select: { rendersReserved: true, rendersCommitted: true, renderedSeconds: true },
+      take: 1,
+    },
   } satisfies Prisma.OrganizationSelect;
 }
 
@@ -57,7 +82,12 @@ type OrganizationRow = Prisma.OrganizationGetPayload<{ select: ReturnType<typeof
 function toOrganizationSummary(o: OrganizationRow): OrganizationSummary {
   const usage = o.usage[0];
   return {
-    id: o.id, name: o.name, slug: o.slug, plan: o.plan, suspended: o.suspendedAt !== null, createdAt: o.createdAt,
+    id: o.id,
+    name: o.name,
+    slug: o.slug,
+    plan: o.plan,
+    suspended: o.suspendedAt !== null,
+    createdAt: o.createdAt,
     members: o._count.memberships,
     rendersThisPeriod: (usage?.rendersReserved ?? 0) + (usage?.rendersCommitted ?? 0),
     renderedSeconds: usage?.renderedSeconds ?? 0,
@@ -68,9 +98,25 @@ function toOrganizationSummary(o: OrganizationRow): OrganizationSummary {
 export class OperatorRepository {
   constructor(private readonly db: Database) {}
 
-  async listOrganizations(query: { offset: number; limit: number; q?: string | undefined; plan?: PlanId | undefined; suspended?: boolean | undefined }, now: Date): Promise<{ items: OrganizationSummary[]; total: number }> {
+  async listOrganizations(
+    query: {
+      offset: number;
+      limit: number;
+      q?: string | undefined;
+      plan?: PlanId | undefined;
+      suspended?: boolean | undefined;
+    },
+    now: Date,
+  ): Promise<{ items: OrganizationSummary[]; total: number }> {
     const where: Prisma.OrganizationWhereInput = {
-      ...(query.q ? { OR: [{ name: { contains: query.q, mode: 'insensitive' } }, { slug: { contains: query.q, mode: 'insensitive' } }] } : {}),
+      ...(query.q
+        ? {
+            OR: [
+              { name: { contains: query.q, mode: 'insensitive' } },
+              { slug: { contains: query.q, mode: 'insensitive' } },
+            ],
+          }
+        : {}),
       ...(query.plan ? { plan: query.plan } : {}),
       ...(query.suspended === undefined ? {} : { suspendedAt: query.suspended ? { not: null } : null }),
     };
@@ -93,7 +139,12 @@ export class OperatorRepository {
   }
 
   /** Changes the plan and/or suspension; returns what it was before (for the activity log). */
-  async updateOrganization(id: string, change: { plan?: PlanId | undefined; suspended?: boolean | undefined }, now: Date, actorUserId: string): Promise<{ before: { plan: PlanId; suspended: boolean } } | undefined> {
+  async updateOrganization(
+    id: string,
+    change: { plan?: PlanId | undefined; suspended?: boolean | undefined },
+    now: Date,
+    actorUserId: string,
+  ): Promise<{ before: { plan: PlanId; suspended: boolean } } | undefined> {
     return this.db.$transaction(async (tx) => {
       const before = await tx.organization.findUnique({ where: { id }, select: { plan: true, suspendedAt: true } });
       if (!before) return undefined;
@@ -101,12 +152,18 @@ export class OperatorRepository {
         where: { id },
         data: {
           ...(change.plan ? { plan: change.plan } : {}),
-          ...(change.suspended === undefined ? {} : { suspendedAt: change.suspended ? (before.suspendedAt ?? now) : null }),
+          ...(change.suspended === undefined
+            ? {}
+            : { suspendedAt: change.suspended ? (before.suspendedAt ?? now) : null }),
         },
       });
       await tx.activity.create({
         data: {
-          organizationId: id, actorUserId, action: 'organization.changed_by_operator', subjectType: 'organization', subjectId: id,
+          organizationId: id,
+          actorUserId,
+          action: 'organization.changed_by_operator',
+          subjectType: 'organization',
+          subjectId: id,
           data: { before: { plan: before.plan, suspended: before.suspendedAt !== null }, after: change } as object,
         },
       });
@@ -114,9 +171,21 @@ export class OperatorRepository {
     });
   }
 
-  async listUsers(query: { offset: number; limit: number; q?: string | undefined; organizationId?: string | undefined }): Promise<{ items: UserSummary[]; total: number }> {
+  async listUsers(query: {
+    offset: number;
+    limit: number;
+    q?: string | undefined;
+    organizationId?: string | undefined;
+  }): Promise<{ items: UserSummary[]; total: number }> {
     const where: Prisma.UserWhereInput = {
-      ...(query.q ? { OR: [{ email: { contains: query.q, mode: 'insensitive' } }, { name: { contains: query.q, mode: 'insensitive' } }] } : {}),
+      ...(query.q
+        ? {
+            OR: [
+              { email: { contains: query.q, mode: 'insensitive' } },
+              { name: { contains: query.q, mode: 'insensitive' } },
+            ],
+          }
+        : {}),
       ...(query.organizationId ? { memberships: { some: { organizationId: query.organizationId } } } : {}),
     };
     const [rows, total] = await Promise.all([
@@ -125,20 +194,33 @@ export class OperatorRepository {
         orderBy: [{ createdAt: 'desc' }, { id: 'asc' }],
         skip: query.offset,
         take: query.limit,
-        select: { id: true, email: true, name: true, isPlatformAdmin: true, createdAt: true, memberships: { select: { role: true, organization: { select: { id: true, name: true } } } } },
+        select: {
+          id: true,
+          email: true,
+          name: true,
+          isPlatformAdmin: true,
+          createdAt: true,
+          memberships: { select: { role: true, organization: { select: { id: true, name: true } } } },
+        },
       }),
       this.db.user.count({ where }),
     ]);
     return {
       total,
       items: rows.map((u) => ({
-        id: u.id, email: u.email, name: u.name, isPlatformAdmin: u.isPlatformAdmin, createdAt: u.createdAt,
+        id: u.id,
+        email: u.email,
+        name: u.name,
+        isPlatformAdmin: u.isPlatformAdmin,
+        createdAt: u.createdAt,
         organizations: u.memberships.map((m) => ({ id: m.organization.id, name: m.organization.name, role: m.role })),
       })),
     };
   }
 
-  async listRenders(query: OperatorRenderQuery): Promise<{ items: Array<RenderRecord & { organizationId: string }>; total: number }> {
+  async listRenders(
+    query: OperatorRenderQuery,
+  ): Promise<{ items: Array<RenderRecord & { organizationId: string }>; total: number }> {
     const where: Prisma.RenderWhereInput = {
       ...(query.state ? { state: query.state } : {}),
       ...(query.tier ? { tier: query.tier } : {}),
@@ -146,7 +228,13 @@ export class OperatorRepository {
       ...(query.q ? { title: { contains: query.q, mode: 'insensitive' } } : {}),
     };
     const [rows, total] = await Promise.all([
-      this.db.render.findMany({ where, select: RENDER_SELECT, orderBy: [{ [query.sort]: query.order }, { id: 'asc' }], skip: query.offset, take: query.limit }),
+      this.db.render.findMany({
+        where,
+        select: RENDER_SELECT,
+        orderBy: [{ [query.sort]: query.order }, { id: 'asc' }],
+        skip: query.offset,
+        take: query.limit,
+      }),
       this.db.render.count({ where }),
     ]);
     return { items: rows as unknown as Array<RenderRecord & { organizationId: string }>, total };
@@ -161,14 +249,26 @@ export class OperatorRepository {
   async listActivity(query: { offset: number; limit: number; organizationId?: string | undefined }) {
     const where: Prisma.ActivityWhereInput = query.organizationId ? { organizationId: query.organizationId } : {};
     const [rows, total] = await Promise.all([
-      this.db.activity.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], skip: query.offset, take: query.limit }),
+      this.db.activity.findMany({
+        where,
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        skip: query.offset,
+        take: query.limit,
+      }),
       this.db.activity.count({ where }),
     ]);
     return {
       total,
       items: rows.map((a) => ({
-        id: a.id.toString(), organizationId: a.organizationId, action: a.action, subjectType: a.subjectType, subjectId: a.subjectId,
-        actorUserId: a.actorUserId, actorApiKeyId: a.actorApiKeyId, data: a.data, createdAt: a.createdAt,
+        id: a.id.toString(),
+        organizationId: a.organizationId,
+        action: a.action,
+        subjectType: a.subjectType,
+        subjectId: a.subjectId,
+        actorUserId: a.actorUserId,
+        actorApiKeyId: a.actorApiKeyId,
+        data: a.data,
+        createdAt: a.createdAt,
       })),
     };
   }
@@ -193,7 +293,11 @@ export class OperatorRepository {
                (sum(duration_seconds) FILTER (WHERE state = 'succeeded' AND started_at IS NOT NULL)
                  / NULLIF(sum(extract(epoch FROM finished_at - started_at)) FILTER (WHERE state = 'succeeded' AND started_at IS NOT NULL AND duration_seconds IS NOT NULL), 0))::float8 AS rtf
           FROM renders WHERE finished_at >= ${dayAgo} GROUP BY 1 ORDER BY 1`,
-      this.db.render.findFirst({ where: { state: 'queued' }, orderBy: { queuedAt: 'asc' }, select: { queuedAt: true } }),
+      this.db.render.findFirst({
+        where: { state: 'queued' },
+        orderBy: { queuedAt: 'asc' },
+        select: { queuedAt: true },
+      }),
     ]);
     const tiers = ['enterprise', 'business', 'pro', 'starter', 'free'];
     const found = new Map(byTier.map((r) => [r.tier, r]));
@@ -203,10 +307,19 @@ export class OperatorRepository {
     for (let t = start.getTime(); t <= now.getTime(); t += 3_600_000) {
       const hour = new Date(t).toISOString();
       const point = points.get(hour);
-      throughput.push({ hour, succeeded: Number(point?.succeeded ?? 0), failed: Number(point?.failed ?? 0), realtimeFactor: point?.rtf == null ? null : Math.round(point.rtf * 100) / 100 });
+      throughput.push({
+        hour,
+        succeeded: Number(point?.succeeded ?? 0),
+        failed: Number(point?.failed ?? 0),
+        realtimeFactor: point?.rtf == null ? null : Math.round(point.rtf * 100) / 100,
+      });
     }
     return {
-      byTier: tiers.map((tier) => ({ tier, queued: Number(found.get(tier)?.queued ?? 0), running: Number(found.get(tier)?.running ?? 0) })),
+      byTier: tiers.map((tier) => ({
+        tier,
+        queued: Number(found.get(tier)?.queued ?? 0),
+        running: Number(found.get(tier)?.running ?? 0),
+      })),
       failedLastHour: Number(lastHour[0]?.failed ?? 0),
       succeededLastHour: Number(lastHour[0]?.succeeded ?? 0),
       throughput,

@@ -35,8 +35,18 @@ export class OutputsRepository {
       orderBy: [{ render: { batchRow: 'asc' } }, { name: 'asc' }],
     });
     return rows.map((r) => ({
-      id: r.id, kind: r.kind, name: r.name, aspect: r.aspect, objectKey: r.objectKey, bytes: Number(r.bytes), width: r.width, height: r.height, expiresAt: r.expiresAt,
-      renderId: r.renderId, batchRow: r.render.batchRow, title: r.render.title,
+      id: r.id,
+      kind: r.kind,
+      name: r.name,
+      aspect: r.aspect,
+      objectKey: r.objectKey,
+      bytes: Number(r.bytes),
+      width: r.width,
+      height: r.height,
+      expiresAt: r.expiresAt,
+      renderId: r.renderId,
+      batchRow: r.render.batchRow,
+      title: r.render.title,
     }));
   }
 
@@ -51,6 +61,16 @@ export class OutputsRepository {
       where: { renderId, deletedAt: null, render: { organizationId } },
       orderBy: [{ kind: 'asc' }, { name: 'asc' }],
     });
-    return rows.map((r) => ({ id: r.id, kind: r.kind, name: r.name, aspect: r.aspect, objectKey: r.objectKey, bytes: Number(r.bytes), width: r.width, height: r.height, expiresAt: r.expiresAt }));
+    return rows.map((r) => ({
+      id: r.id,
+      kind: r.kind,
+      name: r.name,
+      aspect: r.aspect,
+      objectKey: r.objectKey,
+      bytes: Number(r.bytes),
+      width: r.width,
+      height: r.height,
+      expiresAt: r.expiresAt,
+    }));
   }
 }

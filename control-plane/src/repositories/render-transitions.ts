@@ -44,7 +44,9 @@ export class RenderTransitions {
    * their plan's concurrency. SKIP LOCKED lets several dispatchers run at once.
    */
   async admitNext(now: Date, launcherId: string): Promise<AdmittedRender | undefined> {
-    const limits = Object.values(this.plans).map((p) => `('${p.id}'::"PlanId", ${Math.trunc(p.concurrency)})`).join(', ');
+    const limits = Object.values(this.plans)
+      .map((p) => `('${p.id}'::"PlanId", ${Math.trunc(p.concurrency)})`)
+      .join(', ');
     return this.db.$transaction(async (tx) => {
       const rows = await tx.$queryRawUnsafe<AdmittedRender[]>(`
         WITH in_flight AS (
@@ -61,13 +63,30 @@ export class RenderTransitions {
       const render = rows[0];
       if (!render) return undefined;
       await tx.$executeRaw`UPDATE renders SET state = 'admitted', admitted_at = ${now}, attempts = attempts + 1, progress = 0, stage = NULL, launcher_id = ${launcherId} WHERE id = ${render.id}::uuid AND state = 'queued'`;
-      await tx.outboxEvent.create({ data: { subject: stateSubject(render.id), payload: { type: 'state', renderId: render.id, organizationId: render.organizationId, state: 'admitted', at: now.toISOString() } } });
+      await tx.outboxEvent.create({
+        data: {
+          subject: stateSubject(render.id),
+          payload: {
+            type: 'state',
+            renderId: render.id,
+            organizationId: render.organizationId,
+            state: 'admitted',
+            at: now.toISOString(),
+          },
+        },
+      });
       return { ...render, attempts: render.attempts + 1 };
     });
   }
 
   /** Moves a render between states if it is in `from`; false when it was not (a lost race). */
-  async move(id: string, from: RenderState[], to: RenderState, now: Date, fields: { errorCode?: string; errorMessage?: string; reason?: string } = {}): Promise<boolean> {
+  async move(
+    id: string,
+    from: RenderState[],
+    to: RenderState,
+    now: Date,
+    fields: { errorCode?: string; errorMessage?: string; reason?: string } = {},
+  ): Promise<boolean> {
     return this.db.$transaction(async (tx) => {
       const rows = await tx.$queryRaw<Array<{ organization_id: string; usage_period_id: string | null }>>`
         UPDATE renders SET state = ${to}::"RenderState",
@@ -79,9 +98,21 @@ export class RenderTransitions {
         RETURNING organization_id::text, usage_period_id::text`;
       const row = rows[0];
       if (!row) return false;
-      if ((to === 'failed' || to === 'canceled') && row.usage_period_id) await this.usage.refund(tx, row.usage_period_id);
+      if ((to === 'failed' || to === 'canceled') && row.usage_period_id)
+        await this.usage.refund(tx, row.usage_period_id);
       await tx.outboxEvent.create({
-        data: { subject: stateSubject(id), payload: { type: 'state', renderId: id, organizationId: row.organization_id, state: to, ...(fields.reason ? { reason: fields.reason } : {}), ...(fields.errorCode ? { error: { code: fields.errorCode, message: fields.errorMessage ?? '' } } : {}), at: now.toISOString() } },
+        data: {
+          subject: stateSubject(id),
+          payload: {
+            type: 'state',
+            renderId: id,
+            organizationId: row.organization_id,
+            state: to,
+            ...(fields.reason ? { reason: fields.reason } : {}),
+            ...(fields.errorCode ? { error: { code: fields.errorCode, message: fields.errorMessage ?? '' } } : {}),
+            at: now.toISOString(),
+          },
+        },
       });
       return true;
     });
@@ -94,19 +125,48 @@ export class RenderTransitions {
   /** running → succeeded: records the outputs, sets their expiry, commits the quota. */
   async succeed(id: string, outputs: OutputFile[], durationSeconds: number, now: Date): Promise<boolean> {
     return this.db.$transaction(async (tx) => {
-      const render = await tx.render.findUnique({ where: { id }, select: { organizationId: true, tier: true, usagePeriodId: true } });
+      const render = await tx.render.findUnique({
+        where: { id },
+        select: { organizationId: true, tier: true, usagePeriodId: true },
+      });
       if (!render) return false;
       const expiresAt = new Date(now.getTime() + this.plans[render.tier].retentionDays * 86_400_000);
-      const updated = await tx.render.updateMany({ where: { id, state: 'running' }, data: { state: 'succeeded', finishedAt: now, progress: 1, stage: null, durationSeconds, expiresAt } });
+      const updated = await tx.render.updateMany({
+        where: { id, state: 'running' },
+        data: { state: 'succeeded', finishedAt: now, progress: 1, stage: null, durationSeconds, expiresAt },
+      });
       if (updated.count !== 1) return false;
       await tx.renderOutput.createMany({
-        data: outputs.map((o) => ({ id: randomUUID(), renderId: id, kind: o.kind, name: o.name, aspect: o.aspect ?? null, objectKey: o.objectKey, bytes: BigInt(o.bytes), width: o.width ?? null, height: o.height ?? null, expiresAt })),
+        data: outputs.map((o) => ({
+          id: randomUUID(),
+          renderId: id,
+          kind: o.kind,
+          name: o.name,
+          aspect: o.aspect ?? null,
+          objectKey: o.objectKey,
+          bytes: BigInt(o.bytes),
+          width: o.width ?? null,
+          height: o.height ?? null,
+          expiresAt,
+        })),
       });
       if (render.usagePeriodId) {
         await this.usage.commit(tx, render.usagePeriodId, durationSeconds);
         if (this.plans[render.tier].overage) await this.usage.recordOverage(tx, render.usagePeriodId, id);
       }
-      await tx.outboxEvent.create({ data: { subject: stateSubject(id), payload: { type: 'state', renderId: id, organizationId: render.organizationId, state: 'succeeded', durationSeconds, at: now.toISOString() } } });
+      await tx.outboxEvent.create({
+        data: {
+          subject: stateSubject(id),
+          payload: {
+            type: 'state',
+            renderId: id,
+            organizationId: render.organizationId,
+            state: 'succeeded',
+            durationSeconds,
+            at: now.toISOString(),
+          },
+        },
+      });
       return true;
     });
   }

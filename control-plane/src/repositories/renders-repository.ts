@@ -32,8 +32,23 @@ export interface RenderRecord {
 }
 
 const SELECT = {
-  id: true, organizationId: true, assetId: true, title: true, state: true, tier: true, progress: true, stage: true, errorCode: true, errorMessage: true,
-  durationSeconds: true, idempotencyKey: true, queuedAt: true, startedAt: true, finishedAt: true, expiresAt: true, spec: true,
+  id: true,
+  organizationId: true,
+  assetId: true,
+  title: true,
+  state: true,
+  tier: true,
+  progress: true,
+  stage: true,
+  errorCode: true,
+  errorMessage: true,
+  durationSeconds: true,
+  idempotencyKey: true,
+  queuedAt: true,
+  startedAt: true,
+  finishedAt: true,
+  expiresAt: true,
+  spec: true,
 } as const;
 
 export type Tx = Prisma.TransactionClient;
@@ -81,13 +96,30 @@ export class RendersRepository {
   ): Promise<RenderRecord> {
     const id = input.id ?? randomUUID();
     const row = await tx.render.create({ data: { ...input, id, state: 'queued' }, select: SELECT });
-    await tx.outboxEvent.create({ data: { subject: stateSubject(id), payload: { type: 'state', renderId: id, organizationId: input.organizationId, state: 'queued', at: row.queuedAt.toISOString() } } });
+    await tx.outboxEvent.create({
+      data: {
+        subject: stateSubject(id),
+        payload: {
+          type: 'state',
+          renderId: id,
+          organizationId: input.organizationId,
+          state: 'queued',
+          at: row.queuedAt.toISOString(),
+        },
+      },
+    });
     return row as RenderRecord;
   }
 
   /** The render first submitted with this key, and the fingerprint of the request that made it. */
-  async findByIdempotencyKey(organizationId: string, key: string): Promise<{ render: RenderRecord; fingerprint: string | null } | undefined> {
-    const row = await this.db.render.findUnique({ where: { organizationId_idempotencyKey: { organizationId, idempotencyKey: key } }, select: { ...SELECT, idempotencyFingerprint: true } });
+  async findByIdempotencyKey(
+    organizationId: string,
+    key: string,
+  ): Promise<{ render: RenderRecord; fingerprint: string | null } | undefined> {
+    const row = await this.db.render.findUnique({
+      where: { organizationId_idempotencyKey: { organizationId, idempotencyKey: key } },
+      select: { ...SELECT, idempotencyFingerprint: true },
+    });
     if (!row) return undefined;
     const { idempotencyFingerprint, ...render } = row;
     return { render: render as RenderRecord, fingerprint: idempotencyFingerprint };
@@ -106,7 +138,13 @@ export class RendersRepository {
       ...(query.q ? { OR: [{ title: { contains: query.q, mode: 'insensitive' } }] } : {}),
     };
     const [rows, total] = await Promise.all([
-      this.db.render.findMany({ where, select: SELECT, orderBy: [{ [query.sort]: query.order }, { id: 'asc' }], skip: query.offset, take: query.limit }),
+      this.db.render.findMany({
+        where,
+        select: SELECT,
+        orderBy: [{ [query.sort]: query.order }, { id: 'asc' }],
+        skip: query.offset,
+        take: query.limit,
+      }),
       this.db.render.count({ where }),
     ]);
     return { items: rows as RenderRecord[], total };
@@ -116,33 +154,55 @@ export class RendersRepository {
    * Cancels a render that has not finished. Returns the usage period to refund, or undefined
    * when the render is not (or no longer) cancelable — a concurrent finish wins cleanly.
    */
-  async cancel(tx: Tx, organizationId: string, id: string, now: Date): Promise<{ usagePeriodId: string | null } | undefined> {
+  async cancel(
+    tx: Tx,
+    organizationId: string,
+    id: string,
+    now: Date,
+  ): Promise<{ usagePeriodId: string | null } | undefined> {
     const rows = await tx.$queryRaw<Array<{ usage_period_id: string | null }>>`
       UPDATE renders SET state = 'canceled', finished_at = ${now}, error_code = 'CUTLINE_CANCELED', error_message = 'Canceled by the user.'
        WHERE id = ${id}::uuid AND organization_id = ${organizationId}::uuid AND state IN ('queued', 'admitted', 'running')
       RETURNING usage_period_id::text`;
     const row = rows[0];
     if (!row) return undefined;
-    await tx.outboxEvent.create({ data: { subject: stateSubject(id), payload: { type: 'state', renderId: id, organizationId, state: 'canceled', at: now.toISOString() } } });
+    await tx.outboxEvent.create({
+      data: {
+        subject: stateSubject(id),
+        payload: { type: 'state', renderId: id, organizationId, state: 'canceled', at: now.toISOString() },
+      },
+    });
     return { usagePeriodId: row.usage_period_id };
   }
 }
 
 /** failed | canceled → queued, with a fresh quota reservation; false when the render is not retryable. */
-export async function requeueForRetry(tx: Tx, organizationId: string, id: string, usagePeriodId: string, now: Date): Promise<boolean> {
+export async function requeueForRetry(
+  tx: Tx,
+  organizationId: string,
+  id: string,
+  usagePeriodId: string,
+  now: Date,
+): Promise<boolean> {
   const rows = await tx.$queryRaw<Array<{ id: string }>>`
     UPDATE renders SET state = 'queued', queued_at = ${now}, attempts = 0, progress = 0, stage = NULL, error_code = NULL, error_message = NULL,
            admitted_at = NULL, started_at = NULL, finished_at = NULL, usage_period_id = ${usagePeriodId}::uuid
      WHERE id = ${id}::uuid AND organization_id = ${organizationId}::uuid AND state IN ('failed', 'canceled')
     RETURNING id::text`;
   if (rows.length === 0) return false;
-  await tx.outboxEvent.create({ data: { subject: stateSubject(id), payload: { type: 'state', renderId: id, organizationId, state: 'queued', reason: 'retry', at: now.toISOString() } } });
+  await tx.outboxEvent.create({
+    data: {
+      subject: stateSubject(id),
+      payload: { type: 'state', renderId: id, organizationId, state: 'queued', reason: 'retry', at: now.toISOString() },
+    },
+  });
   return true;
 }
 
 export function isUniqueViolation(err: unknown): boolean {
   // From Prisma's driver adapter (repositories/submissions-repository.ts), its own error kind.
-  if (err instanceof Error && err.name === 'DriverAdapterError') return (err.cause as { kind?: string } | undefined)?.kind === 'UniqueConstraintViolation';
+  if (err instanceof Error && err.name === 'DriverAdapterError')
+    return (err.cause as { kind?: string } | undefined)?.kind === 'UniqueConstraintViolation';
   if (!(err instanceof Prisma.PrismaClientKnownRequestError)) return false;
   // P2002 from the query builder; from a raw query, the database's own code in the message.
   return err.code === 'P2002' || (err.code === 'P2010' && /\b23505\b|unique constraint/i.test(err.message));

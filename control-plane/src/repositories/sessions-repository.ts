@@ -22,23 +22,46 @@ export class SessionsRepository {
    * `accept` may refuse a valid token's use (a refresh into an organization its user is not in)
    * before anything changes.
    */
-  async rotate(tokenHash: string, nextHash: string, nextExpiresAt: Date, now: Date, accept: (userId: string) => Promise<boolean> = async () => true): Promise<RotationResult> {
+  async rotate(
+    tokenHash: string,
+    nextHash: string,
+    nextExpiresAt: Date,
+    now: Date,
+    accept: (userId: string) => Promise<boolean> = async () => true,
+  ): Promise<RotationResult> {
     return this.db.$transaction(async (tx) => {
       const current = await tx.refreshToken.findUnique({ where: { tokenHash } });
       if (!current) return { status: 'unknown' };
       if (current.usedAt || current.revokedAt) {
-        await tx.refreshToken.updateMany({ where: { familyId: current.familyId, revokedAt: null }, data: { revokedAt: now } });
+        await tx.refreshToken.updateMany({
+          where: { familyId: current.familyId, revokedAt: null },
+          data: { revokedAt: now },
+        });
         return { status: 'reused', userId: current.userId };
       }
       if (current.expiresAt <= now) return { status: 'expired' };
       if (!(await accept(current.userId))) return { status: 'refused' };
       // Conditional update: of two concurrent refreshes with the same token, one wins.
-      const claimed = await tx.refreshToken.updateMany({ where: { id: current.id, usedAt: null, revokedAt: null }, data: { usedAt: now } });
+      const claimed = await tx.refreshToken.updateMany({
+        where: { id: current.id, usedAt: null, revokedAt: null },
+        data: { usedAt: now },
+      });
       if (claimed.count !== 1) {
-        await tx.refreshToken.updateMany({ where: { familyId: current.familyId, revokedAt: null }, data: { revokedAt: now } });
+        await tx.refreshToken.updateMany({
+          where: { familyId: current.familyId, revokedAt: null },
+          data: { revokedAt: now },
+        });
         return { status: 'reused', userId: current.userId };
       }
-      await tx.refreshToken.create({ data: { id: randomUUID(), userId: current.userId, familyId: current.familyId, tokenHash: nextHash, expiresAt: nextExpiresAt } });
+      await tx.refreshToken.create({
+        data: {
+          id: randomUUID(),
+          userId: current.userId,
+          familyId: current.familyId,
+          tokenHash: nextHash,
+          expiresAt: nextExpiresAt,
+        },
+      });
       return { status: 'rotated', userId: current.userId, familyId: current.familyId };
     });
   }
@@ -46,6 +69,10 @@ export class SessionsRepository {
   /** Logout: revokes the family the token belongs to. */
   async revokeFamilyOf(tokenHash: string, now: Date): Promise<void> {
     const current = await this.db.refreshToken.findUnique({ where: { tokenHash } });
-    if (current) await this.db.refreshToken.updateMany({ where: { familyId: current.familyId, revokedAt: null }, data: { revokedAt: now } });
+    if (current)
+      await this.db.refreshToken.updateMany({
+        where: { familyId: current.familyId, revokedAt: null },
+        data: { revokedAt: now },
+      });
   }
 }

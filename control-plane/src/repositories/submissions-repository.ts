@@ -85,7 +85,9 @@ export class SubmissionsRepository {
     }
     if (pending.length > 0) {
       const { organizationId, period } = items[pending[0]!]!.group;
-      throw new Error(`usage period of organization ${organizationId} from ${period.start.toISOString()} could not be locked`);
+      throw new Error(
+        `usage period of organization ${organizationId} from ${period.start.toISOString()} could not be locked`,
+      );
     }
     return outcomes as SubmissionOutcome[];
   }
@@ -116,7 +118,9 @@ export class SubmissionsRepository {
     }));
     // Submissions of one organization and period that disagree on the plan (it changed
     // between them) are granted by the stricter reading: limited if any is, the lowest limit.
-    const result = await this.query(JSON.stringify(rows), `
+    const result = await this.query(
+      JSON.stringify(rows),
+      `
       WITH items AS (
         SELECT t.*,
                (SELECT jsonb_build_object('kind', a.kind, 'status', a.status, 'rejectionCode', a.rejection_code) FROM assets a
@@ -186,7 +190,8 @@ export class SubmissionsRepository {
         LEFT JOIN valid ON valid.id = items.id
         LEFT JOIN admitted ON admitted.id = items.id
         LEFT JOIN render ON render.id = items.id
-       ORDER BY items.ord`);
+       ORDER BY items.ord`,
+    );
     return result.map((row, i) => (row.ungranted ? undefined : outcomeOf(row, items[i]!)));
   }
 
@@ -197,7 +202,9 @@ export class SubmissionsRepository {
    * generation grew three to four times as fast (bench/results/control-plane.md).
    */
   private async query(items: string, sql: string): Promise<ResultRow[]> {
-    const { columnNames, rows } = await (await driverAdapterOf(this.db)).queryRaw({ sql, args: [items], argTypes: [{ scalarType: 'string', arity: 'scalar' }] });
+    const { columnNames, rows } = await (
+      await driverAdapterOf(this.db)
+    ).queryRaw({ sql, args: [items], argTypes: [{ scalarType: 'string', arity: 'scalar' }] });
     // The adapter answers in Prisma's wire format: rows of values, timestamps and jsonb as text.
     const asset = (value: unknown): FoundAsset => (value === null ? null : (JSON.parse(value as string) as FoundAsset));
     return rows.map((values) => {
@@ -216,9 +223,11 @@ export class SubmissionsRepository {
 }
 
 function outcomeOf(row: ResultRow, item: SubmissionItem): SubmissionOutcome {
-  if (row.queuedAt) return { outcome: 'queued', render: insertedRender(item, row.queuedAt), periodUsed: Number(row.periodUsed) };
+  if (row.queuedAt)
+    return { outcome: 'queued', render: insertedRender(item, row.queuedAt), periodUsed: Number(row.periodUsed) };
   for (const role of ROLES) {
-    if (item.assets[role] !== null && !isUsable(role, row[role])) return { outcome: 'asset-unusable', role, found: row[role] };
+    if (item.assets[role] !== null && !isUsable(role, row[role]))
+      return { outcome: 'asset-unusable', role, found: row[role] };
   }
   return { outcome: 'quota-exceeded' };
 }

@@ -30,7 +30,14 @@ export class UsageRepository {
    * Reserves `count` renders; returns the period id, or undefined when the quota would be
    * exceeded (never with `overage`: renders beyond the limit are then billed as usage).
    */
-  async reserve(tx: Tx, organizationId: string, period: Period, limit: number | null, count: number, overage = false): Promise<string | undefined> {
+  async reserve(
+    tx: Tx,
+    organizationId: string,
+    period: Period,
+    limit: number | null,
+    count: number,
+    overage = false,
+  ): Promise<string | undefined> {
     await tx.$executeRaw`
       INSERT INTO usage_periods (id, organization_id, period_start, period_end, renders_limit)
       VALUES (${randomUUID()}::uuid, ${organizationId}::uuid, ${period.start}, ${period.end}, ${limit})
@@ -78,7 +85,9 @@ export class UsageRepository {
    */
   async recordAlerts(organizationId: string, periodStart: Date): Promise<number[]> {
     return this.db.$transaction(async (tx) => {
-      const rows = await tx.$queryRaw<Array<{ previous: number; reached: number; used: number; limit: number; id: string }>>`
+      const rows = await tx.$queryRaw<
+        Array<{ previous: number; reached: number; used: number; limit: number; id: string }>
+      >`
         WITH p AS (
           SELECT id, alerted_percent AS previous, renders_reserved + renders_committed AS used, renders_limit AS lim
             FROM usage_periods
@@ -93,14 +102,22 @@ export class UsageRepository {
       if (!row) return [];
       const crossed = [80, 100].filter((t) => row.previous < t && row.reached >= t);
       for (const percent of crossed) {
-        await recordSystemActivity(tx, organizationId, 'usage.alert', { type: 'usage_period', id: row.id }, { percent, used: row.used, limit: row.limit });
+        await recordSystemActivity(
+          tx,
+          organizationId,
+          'usage.alert',
+          { type: 'usage_period', id: row.id },
+          { percent, used: row.used, limit: row.limit },
+        );
       }
       return crossed;
     });
   }
 
   async snapshot(organizationId: string, period: Period): Promise<UsageSnapshot> {
-    const row = await this.db.usagePeriod.findUnique({ where: { organizationId_periodStart: { organizationId, periodStart: period.start } } });
+    const row = await this.db.usagePeriod.findUnique({
+      where: { organizationId_periodStart: { organizationId, periodStart: period.start } },
+    });
     return {
       periodStart: period.start,
       periodEnd: period.end,

@@ -7,33 +7,46 @@ import { errorResponses, ListQuery } from '../http/schemas.js';
 import { parseListParams, sendPage } from '../http/simple-rest.js';
 import { listActivity } from '../repositories/activity-repository.js';
 
-export const activityRoutes: FastifyPluginAsyncTypebox<{ db: Database; authenticate: Guard }> = async (app, { db, authenticate }) => {
+export const activityRoutes: FastifyPluginAsyncTypebox<{ db: Database; authenticate: Guard }> = async (
+  app,
+  { db, authenticate },
+) => {
   const anyMember = allOf(app, [authenticate, requireUser('member')]);
-  app.get('/v1/activity', {
-    onRequest: anyMember,
-    schema: {
-      tags: ['activity'],
-      summary: 'Activity log of the organization; total in Content-Range',
-      querystring: ListQuery,
-      response: {
-        200: Type.Array(
-          Type.Object({
-            id: Type.String(),
-            action: Type.String(),
-            subjectType: Type.String(),
-            subjectId: Type.Union([Type.String(), Type.Null()]),
-            actorUserId: Type.Union([Type.String(), Type.Null()]),
-            actorApiKeyId: Type.Union([Type.String(), Type.Null()]),
-            data: Type.Unknown(),
-            createdAt: Type.String({ format: 'date-time' }),
-          }),
-        ),
-        ...errorResponses,
+  app.get(
+    '/v1/activity',
+    {
+      onRequest: anyMember,
+      schema: {
+        tags: ['activity'],
+        summary: 'Activity log of the organization; total in Content-Range',
+        querystring: ListQuery,
+        response: {
+          200: Type.Array(
+            Type.Object({
+              id: Type.String(),
+              action: Type.String(),
+              subjectType: Type.String(),
+              subjectId: Type.Union([Type.String(), Type.Null()]),
+              actorUserId: Type.Union([Type.String(), Type.Null()]),
+              actorApiKeyId: Type.Union([Type.String(), Type.Null()]),
+              data: Type.Unknown(),
+              createdAt: Type.String({ format: 'date-time' }),
+            }),
+          ),
+          ...errorResponses,
+        },
       },
     },
-  }, async (request, reply) => {
-    const params = parseListParams(request.query, ['createdAt'] as const, 'createdAt');
-    const { items, total } = await listActivity(db, principalOf(request).organizationId, params);
-    return sendPage(reply, 'activity', params.offset, items.map((a) => ({ ...a, createdAt: a.createdAt.toISOString() })), total);
-  });
+    async (request, reply) => {
+      const params = parseListParams(request.query, ['createdAt'] as const, 'createdAt');
+      const { items, total } = await listActivity(db, principalOf(request).organizationId, params);
+      return sendPage(
+        reply,
+        'activity',
+        params.offset,
+        items.map((a) => ({ ...a, createdAt: a.createdAt.toISOString() })),
+        total,
+      );
+    },
+  );
 };

@@ -20,7 +20,12 @@ const ApiKeyView = Type.Object({
 });
 
 function view(key: ApiKeyInfo) {
-  return { ...key, createdAt: key.createdAt.toISOString(), lastUsedAt: key.lastUsedAt?.toISOString() ?? null, revokedAt: key.revokedAt?.toISOString() ?? null };
+  return {
+    ...key,
+    createdAt: key.createdAt.toISOString(),
+    lastUsedAt: key.lastUsedAt?.toISOString() ?? null,
+    revokedAt: key.revokedAt?.toISOString() ?? null,
+  };
 }
 
 export interface ApiKeyRoutesOptions {
@@ -30,46 +35,75 @@ export interface ApiKeyRoutesOptions {
   credentialsChanged?: (organizationId: string) => void;
 }
 
-export const apiKeyRoutes: FastifyPluginAsyncTypebox<ApiKeyRoutesOptions> = async (app, { apiKeys, authenticate, credentialsChanged }) => {
+export const apiKeyRoutes: FastifyPluginAsyncTypebox<ApiKeyRoutesOptions> = async (
+  app,
+  { apiKeys, authenticate, credentialsChanged },
+) => {
   const adminOnly = allOf(app, [authenticate, requireUser('admin')]);
 
-  app.get('/v1/api-keys', {
-    onRequest: adminOnly,
-    schema: { tags: ['api-keys'], summary: 'List API keys (secrets are never shown again)', response: { 200: Type.Array(ApiKeyView), ...errorResponses } },
-  }, async (request) => (await apiKeys.list(principalOf(request).organizationId)).map(view));
-
-  app.post('/v1/api-keys', {
-    onRequest: adminOnly,
-    schema: {
-      tags: ['api-keys'],
-      summary: 'Create an API key; the response is the only time the key is shown',
-      body: Type.Object(
-        { name: Type.String({ minLength: 1, maxLength: 100 }), scopes: Type.Optional(Type.Array(Scope, { minItems: 1, uniqueItems: true, description: 'Defaults to every scope' })) },
-        { additionalProperties: false },
-      ),
-      response: { 201: Type.Object({ key: Type.String(), apiKey: ApiKeyView }), ...errorResponses },
+  app.get(
+    '/v1/api-keys',
+    {
+      onRequest: adminOnly,
+      schema: {
+        tags: ['api-keys'],
+        summary: 'List API keys (secrets are never shown again)',
+        response: { 200: Type.Array(ApiKeyView), ...errorResponses },
+      },
     },
-  }, async (request, reply) => {
-    const principal = principalOf(request);
-    const generated = newApiKey();
-    const created = await apiKeys.create({
-      organizationId: principal.organizationId,
-      createdById: principal.kind === 'user' ? principal.userId : '',
-      name: request.body.name,
-      prefix: generated.prefix,
-      secretHash: generated.secretHash,
-      scopes: request.body.scopes ?? [...API_KEY_SCOPES],
-    });
-    return reply.status(201).send({ key: generated.key, apiKey: view(created) });
-  });
+    async (request) => (await apiKeys.list(principalOf(request).organizationId)).map(view),
+  );
 
-  app.delete('/v1/api-keys/:id', {
-    onRequest: adminOnly,
-    schema: { tags: ['api-keys'], summary: 'Revoke an API key', params: Type.Object({ id: Uuid }), response: { 204: Type.Null(), ...errorResponses } },
-  }, async (request, reply) => {
-    const { organizationId } = principalOf(request);
-    if (!(await apiKeys.revoke(organizationId, request.params.id, new Date()))) throw notFound('API key');
-    credentialsChanged?.(organizationId);
-    return reply.status(204).send(null);
-  });
+  app.post(
+    '/v1/api-keys',
+    {
+      onRequest: adminOnly,
+      schema: {
+        tags: ['api-keys'],
+        summary: 'Create an API key; the response is the only time the key is shown',
+        body: Type.Object(
+          {
+            name: Type.String({ minLength: 1, maxLength: 100 }),
+            scopes: Type.Optional(
+              Type.Array(Scope, { minItems: 1, uniqueItems: true, description: 'Defaults to every scope' }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 201: Type.Object({ key: Type.String(), apiKey: ApiKeyView }), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const generated = newApiKey();
+      const created = await apiKeys.create({
+        organizationId: principal.organizationId,
+        createdById: principal.kind === 'user' ? principal.userId : '',
+        name: request.body.name,
+        prefix: generated.prefix,
+        secretHash: generated.secretHash,
+        scopes: request.body.scopes ?? [...API_KEY_SCOPES],
+      });
+      return reply.status(201).send({ key: generated.key, apiKey: view(created) });
+    },
+  );
+
+  app.delete(
+    '/v1/api-keys/:id',
+    {
+      onRequest: adminOnly,
+      schema: {
+        tags: ['api-keys'],
+        summary: 'Revoke an API key',
+        params: Type.Object({ id: Uuid }),
+        response: { 204: Type.Null(), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { organizationId } = principalOf(request);
+      if (!(await apiKeys.revoke(organizationId, request.params.id, new Date()))) throw notFound('API key');
+      credentialsChanged?.(organizationId);
+      return reply.status(204).send(null);
+    },
+  );
 };

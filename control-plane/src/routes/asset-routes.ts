@@ -6,7 +6,14 @@
 import Type from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Readable } from 'node:stream';
-import { allOf, callerStanding, perCallerRateLimit, principalOf, requireScope, type Guard } from '../http/authenticate.js';
+import {
+  allOf,
+  callerStanding,
+  perCallerRateLimit,
+  principalOf,
+  requireScope,
+  type Guard,
+} from '../http/authenticate.js';
 import { notFound } from '../http/errors.js';
 import { errorResponses, ListQuery, Uuid } from '../http/schemas.js';
 import { parseListParams, sendPage } from '../http/simple-rest.js';
@@ -35,9 +42,20 @@ const AssetView = Type.Object({
 
 function view(a: Asset) {
   return {
-    id: a.id, kind: a.kind, status: a.status, filename: a.filename, contentType: a.contentType, sizeBytes: a.sizeBytes, durationSeconds: a.durationSeconds,
-    width: a.width, height: a.height, videoCodec: a.videoCodec, audioCodec: a.audioCodec, rejectionCode: a.rejectionCode,
-    createdAt: a.createdAt.toISOString(), expiresAt: a.expiresAt?.toISOString() ?? null,
+    id: a.id,
+    kind: a.kind,
+    status: a.status,
+    filename: a.filename,
+    contentType: a.contentType,
+    sizeBytes: a.sizeBytes,
+    durationSeconds: a.durationSeconds,
+    width: a.width,
+    height: a.height,
+    videoCodec: a.videoCodec,
+    audioCodec: a.audioCodec,
+    rejectionCode: a.rejectionCode,
+    createdAt: a.createdAt.toISOString(),
+    expiresAt: a.expiresAt?.toISOString() ?? null,
   };
 }
 
@@ -53,39 +71,54 @@ export interface AssetRoutesOptions {
 
 const MAX_ANY_PLAN_UPLOAD = 64 * 1024 ** 3;
 
-export const assetRoutes: FastifyPluginAsyncTypebox<AssetRoutesOptions> = async (app, { assets, uploads, previews, organizationPlans, authenticate, previewsPerMinute }) => {
+export const assetRoutes: FastifyPluginAsyncTypebox<AssetRoutesOptions> = async (
+  app,
+  { assets, uploads, previews, organizationPlans, authenticate, previewsPerMinute },
+) => {
   const canRead = allOf(app, [authenticate, requireScope('assets:read')]);
   const canWrite = allOf(app, [authenticate, requireScope('assets:write')]);
 
   // Media bodies are streams: hand them to the route untouched (this plugin's scope only).
   for (const type of ['video/*', 'image/*', 'audio/*', 'application/octet-stream']) {
-    app.addContentTypeParser(type === 'application/octet-stream' ? type : new RegExp(`^${type.replace('*', '[\\w.+-]+')}`), (_request, payload, done) => done(null, payload));
+    app.addContentTypeParser(
+      type === 'application/octet-stream' ? type : new RegExp(`^${type.replace('*', '[\\w.+-]+')}`),
+      (_request, payload, done) => done(null, payload),
+    );
   }
 
-  app.post('/v1/assets', {
-    onRequest: canWrite,
-    bodyLimit: MAX_ANY_PLAN_UPLOAD,
-    config: { streamsBody: true },
-    schema: {
-      tags: ['assets'],
-      summary: 'Upload a file by streaming it as the request body; it is probed before it is kept',
-      querystring: Type.Object(
-        { kind: Type.Union([Type.Literal('video'), Type.Literal('logo'), Type.Literal('music')], { default: 'video' }), filename: Type.String({ minLength: 1, maxLength: 255 }) },
-        { additionalProperties: false },
-      ),
-      response: { 201: AssetView, ...errorResponses },
+  app.post(
+    '/v1/assets',
+    {
+      onRequest: canWrite,
+      bodyLimit: MAX_ANY_PLAN_UPLOAD,
+      config: { streamsBody: true },
+      schema: {
+        tags: ['assets'],
+        summary: 'Upload a file by streaming it as the request body; it is probed before it is kept',
+        querystring: Type.Object(
+          {
+            kind: Type.Union([Type.Literal('video'), Type.Literal('logo'), Type.Literal('music')], {
+              default: 'video',
+            }),
+            filename: Type.String({ minLength: 1, maxLength: 255 }),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 201: AssetView, ...errorResponses },
+      },
     },
-  }, async (request, reply) => {
-    const principal = principalOf(request);
-    const { plan } = await organizationPlans.resolve(principal.organizationId, callerStanding(request));
-    const asset = await uploads.upload(principal, plan, {
-      kind: request.query.kind ?? 'video',
-      filename: request.query.filename,
-      contentType: request.headers['content-type'] ?? 'application/octet-stream',
-      body: request.body as Readable,
-    });
-    return reply.status(201).send(view(asset));
-  });
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const { plan } = await organizationPlans.resolve(principal.organizationId, callerStanding(request));
+      const asset = await uploads.upload(principal, plan, {
+        kind: request.query.kind ?? 'video',
+        filename: request.query.filename,
+        contentType: request.headers['content-type'] ?? 'application/octet-stream',
+        body: request.body as Readable,
+      });
+      return reply.status(201).send(view(asset));
+    },
+  );
 
   const Kind = Type.Union([Type.Literal('video'), Type.Literal('logo'), Type.Literal('music')]);
 
@@ -103,107 +136,176 @@ export const assetRoutes: FastifyPluginAsyncTypebox<AssetRoutesOptions> = async 
   });
   const Part = Type.Object({ partNumber: Type.Integer(), bytes: Type.Integer(), etag: Type.String() });
 
-  app.post('/v1/assets/uploads', {
-    onRequest: canWrite,
-    schema: {
-      tags: ['assets'],
-      summary: 'Start a direct upload to object storage, then POST /v1/assets/{id}/complete',
-      description:
-        'Files up to 64 MiB get one presigned PUT link. Larger files (or `multipart: true`) are uploaded in parts: ' +
-        'ask POST /v1/assets/{id}/parts for part links, PUT each part, and to resume after an interruption ask ' +
-        'GET /v1/assets/{id}/parts which parts arrived and send only the others.',
-      body: Type.Object(
-        {
-          kind: Kind,
-          filename: Type.String({ minLength: 1, maxLength: 255 }),
-          contentType: Type.String({ minLength: 3, maxLength: 100, pattern: '^[\\w.+-]+/[\\w.+-]+$' }),
-          sizeBytes: Type.Integer({ minimum: 1 }),
-          multipart: Type.Optional(Type.Boolean()),
+  app.post(
+    '/v1/assets/uploads',
+    {
+      onRequest: canWrite,
+      schema: {
+        tags: ['assets'],
+        summary: 'Start a direct upload to object storage, then POST /v1/assets/{id}/complete',
+        description:
+          'Files up to 64 MiB get one presigned PUT link. Larger files (or `multipart: true`) are uploaded in parts: ' +
+          'ask POST /v1/assets/{id}/parts for part links, PUT each part, and to resume after an interruption ask ' +
+          'GET /v1/assets/{id}/parts which parts arrived and send only the others.',
+        body: Type.Object(
+          {
+            kind: Kind,
+            filename: Type.String({ minLength: 1, maxLength: 255 }),
+            contentType: Type.String({ minLength: 3, maxLength: 100, pattern: '^[\\w.+-]+/[\\w.+-]+$' }),
+            sizeBytes: Type.Integer({ minimum: 1 }),
+            multipart: Type.Optional(Type.Boolean()),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          201: Type.Object({ asset: AssetView, upload: Type.Union([SingleUpload, MultipartUpload]) }),
+          ...errorResponses,
         },
-        { additionalProperties: false },
-      ),
-      response: { 201: Type.Object({ asset: AssetView, upload: Type.Union([SingleUpload, MultipartUpload]) }), ...errorResponses },
+      },
     },
-  }, async (request, reply) => {
-    const principal = principalOf(request);
-    const { plan } = await organizationPlans.resolve(principal.organizationId, callerStanding(request));
-    const { asset, upload } = await uploads.startDirect(principal, plan, request.body);
-    return reply.status(201).send({ asset: view(asset), upload: { ...upload, expiresAt: upload.expiresAt.toISOString() } });
-  });
-
-  app.post('/v1/assets/:id/parts', {
-    onRequest: canWrite,
-    schema: {
-      tags: ['assets'],
-      summary: 'Presigned links to PUT parts of a multipart upload to (up to 100 per request)',
-      params: Type.Object({ id: Uuid }),
-      body: Type.Object({ partNumbers: Type.Array(Type.Integer({ minimum: 1, maximum: 10_000 }), { minItems: 1, maxItems: 100 }) }, { additionalProperties: false }),
-      response: { 200: Type.Object({ parts: Type.Array(Type.Object({ partNumber: Type.Integer(), url: Type.String() })), expiresAt: Type.String({ format: 'date-time' }) }), ...errorResponses },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const { plan } = await organizationPlans.resolve(principal.organizationId, callerStanding(request));
+      const { asset, upload } = await uploads.startDirect(principal, plan, request.body);
+      return reply
+        .status(201)
+        .send({ asset: view(asset), upload: { ...upload, expiresAt: upload.expiresAt.toISOString() } });
     },
-  }, async (request) => {
-    const asset = await assets.find(principalOf(request).organizationId, request.params.id);
-    if (!asset) throw notFound('Asset');
-    const links = await uploads.partLinks(asset, request.body.partNumbers);
-    return { parts: links.parts, expiresAt: links.expiresAt.toISOString() };
-  });
+  );
 
-  app.get('/v1/assets/:id/parts', {
-    onRequest: canRead,
-    schema: {
-      tags: ['assets'],
-      summary: 'The parts of a multipart upload that have arrived (to resume it)',
-      params: Type.Object({ id: Uuid }),
-      response: { 200: Type.Object({ partSize: Type.Integer(), partCount: Type.Integer(), uploaded: Type.Array(Part) }), ...errorResponses },
+  app.post(
+    '/v1/assets/:id/parts',
+    {
+      onRequest: canWrite,
+      schema: {
+        tags: ['assets'],
+        summary: 'Presigned links to PUT parts of a multipart upload to (up to 100 per request)',
+        params: Type.Object({ id: Uuid }),
+        body: Type.Object(
+          { partNumbers: Type.Array(Type.Integer({ minimum: 1, maximum: 10_000 }), { minItems: 1, maxItems: 100 }) },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            parts: Type.Array(Type.Object({ partNumber: Type.Integer(), url: Type.String() })),
+            expiresAt: Type.String({ format: 'date-time' }),
+          }),
+          ...errorResponses,
+        },
+      },
     },
-  }, async (request) => {
-    const asset = await assets.find(principalOf(request).organizationId, request.params.id);
-    if (!asset) throw notFound('Asset');
-    return uploads.progress(asset);
-  });
-
-  app.post('/v1/assets/:id/complete', {
-    onRequest: canWrite,
-    schema: { tags: ['assets'], summary: 'Finish a direct upload: the file is probed and kept, or rejected and deleted', params: Type.Object({ id: Uuid }), response: { 200: AssetView, ...errorResponses } },
-  }, async (request) => {
-    const principal = principalOf(request);
-    const asset = await assets.find(principal.organizationId, request.params.id);
-    if (!asset) throw notFound('Asset');
-    const { plan } = await organizationPlans.resolve(principal.organizationId, callerStanding(request));
-    return view(await uploads.completeDirect(principal, asset, plan));
-  });
-
-  app.get('/v1/assets', {
-    onRequest: canRead,
-    schema: { tags: ['assets'], summary: 'List assets (newest first); total in Content-Range', querystring: ListQuery, response: { 200: Type.Array(AssetView), ...errorResponses } },
-  }, async (request, reply) => {
-    const params = parseListParams(request.query, ['createdAt'] as const, 'createdAt');
-    const { items, total } = await assets.list(principalOf(request).organizationId, params);
-    return sendPage(reply, 'assets', params.offset, items.map(view), total);
-  });
-
-  app.get('/v1/assets/:id/caption-preview', {
-    onRequest: canRead,
-    config: perCallerRateLimit(previewsPerMinute),
-    schema: {
-      tags: ['assets'],
-      summary: 'A frame of the video, cropped to the aspect, with a sample caption in the style (image/jpeg)',
-      params: Type.Object({ id: Uuid }),
-      querystring: Type.Object({ style: Type.Union(CAPTION_STYLES.map((s) => Type.Literal(s))), aspect: Type.Union(ASPECTS.map((a) => Type.Literal(a)), { default: '9:16' }) }, { additionalProperties: false }),
-      response: { 200: Type.Unknown({ description: 'image/jpeg' }), ...errorResponses },
+    async (request) => {
+      const asset = await assets.find(principalOf(request).organizationId, request.params.id);
+      if (!asset) throw notFound('Asset');
+      const links = await uploads.partLinks(asset, request.body.partNumbers);
+      return { parts: links.parts, expiresAt: links.expiresAt.toISOString() };
     },
-  }, async (request, reply) => {
-    const asset = await assets.find(principalOf(request).organizationId, request.params.id);
-    if (!asset) throw notFound('Asset');
-    const jpeg = await previews.captionFrame(asset, request.query.style, request.query.aspect ?? '9:16');
-    return reply.header('content-type', 'image/jpeg').header('cache-control', 'private, max-age=3600').send(jpeg);
-  });
+  );
 
-  app.get('/v1/assets/:id', {
-    onRequest: canRead,
-    schema: { tags: ['assets'], summary: 'One asset', params: Type.Object({ id: Uuid }), response: { 200: AssetView, ...errorResponses } },
-  }, async (request) => {
-    const asset = await assets.find(principalOf(request).organizationId, request.params.id);
-    if (!asset) throw notFound('Asset');
-    return view(asset);
-  });
+  app.get(
+    '/v1/assets/:id/parts',
+    {
+      onRequest: canRead,
+      schema: {
+        tags: ['assets'],
+        summary: 'The parts of a multipart upload that have arrived (to resume it)',
+        params: Type.Object({ id: Uuid }),
+        response: {
+          200: Type.Object({ partSize: Type.Integer(), partCount: Type.Integer(), uploaded: Type.Array(Part) }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const asset = await assets.find(principalOf(request).organizationId, request.params.id);
+      if (!asset) throw notFound('Asset');
+      return uploads.progress(asset);
+    },
+  );
+
+  app.post(
+    '/v1/assets/:id/complete',
+    {
+      onRequest: canWrite,
+      schema: {
+        tags: ['assets'],
+        summary: 'Finish a direct upload: the file is probed and kept, or rejected and deleted',
+        params: Type.Object({ id: Uuid }),
+        response: { 200: AssetView, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const asset = await assets.find(principal.organizationId, request.params.id);
+      if (!asset) throw notFound('Asset');
+      const { plan } = await organizationPlans.resolve(principal.organizationId, callerStanding(request));
+      return view(await uploads.completeDirect(principal, asset, plan));
+    },
+  );
+
+  app.get(
+    '/v1/assets',
+    {
+      onRequest: canRead,
+      schema: {
+        tags: ['assets'],
+        summary: 'List assets (newest first); total in Content-Range',
+        querystring: ListQuery,
+        response: { 200: Type.Array(AssetView), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const params = parseListParams(request.query, ['createdAt'] as const, 'createdAt');
+      const { items, total } = await assets.list(principalOf(request).organizationId, params);
+      return sendPage(reply, 'assets', params.offset, items.map(view), total);
+    },
+  );
+
+  app.get(
+    '/v1/assets/:id/caption-preview',
+    {
+      onRequest: canRead,
+      config: perCallerRateLimit(previewsPerMinute),
+      schema: {
+        tags: ['assets'],
+        summary: 'A frame of the video, cropped to the aspect, with a sample caption in the style (image/jpeg)',
+        params: Type.Object({ id: Uuid }),
+        querystring: Type.Object(
+          {
+            style: Type.Union(CAPTION_STYLES.map((s) => Type.Literal(s))),
+            aspect: Type.Union(
+              ASPECTS.map((a) => Type.Literal(a)),
+              { default: '9:16' },
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Unknown({ description: 'image/jpeg' }), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const asset = await assets.find(principalOf(request).organizationId, request.params.id);
+      if (!asset) throw notFound('Asset');
+      const jpeg = await previews.captionFrame(asset, request.query.style, request.query.aspect ?? '9:16');
+      return reply.header('content-type', 'image/jpeg').header('cache-control', 'private, max-age=3600').send(jpeg);
+    },
+  );
+
+  app.get(
+    '/v1/assets/:id',
+    {
+      onRequest: canRead,
+      schema: {
+        tags: ['assets'],
+        summary: 'One asset',
+        params: Type.Object({ id: Uuid }),
+        response: { 200: AssetView, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const asset = await assets.find(principalOf(request).organizationId, request.params.id);
+      if (!asset) throw notFound('Asset');
+      return view(asset);
+    },
+  );
 };

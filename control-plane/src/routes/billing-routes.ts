@@ -26,15 +26,19 @@ const BillingView = Type.Object({
   plan: Type.String(),
   basePlan: Type.String(),
   period: Type.Object({ start: DateTime, end: DateTime }),
-  subscription: Nullable(Type.Object({
-    status: Type.String(),
-    plan: Type.String(),
-    currentPeriodEnd: DateTime,
-    cancelAtPeriodEnd: Type.Boolean(),
-    downgradeTo: Nullable(Type.String()),
-    graceEndsAt: Nullable(DateTime),
-  })),
-  plans: Type.Array(Type.Object({ id: Type.String(), priceMonthlyUsd: Nullable(Type.Number()), purchasable: Type.Boolean() })),
+  subscription: Nullable(
+    Type.Object({
+      status: Type.String(),
+      plan: Type.String(),
+      currentPeriodEnd: DateTime,
+      cancelAtPeriodEnd: Type.Boolean(),
+      downgradeTo: Nullable(Type.String()),
+      graceEndsAt: Nullable(DateTime),
+    }),
+  ),
+  plans: Type.Array(
+    Type.Object({ id: Type.String(), priceMonthlyUsd: Nullable(Type.Number()), purchasable: Type.Boolean() }),
+  ),
 });
 
 const InvoiceView = Type.Object({
@@ -54,10 +58,22 @@ const InvoiceView = Type.Object({
 const UsageView = Type.Object({
   plan: Type.String(),
   period: Type.Object({ start: DateTime, end: DateTime }),
-  renders: Type.Object({ limit: Nullable(Type.Integer()), used: Type.Integer(), reserved: Type.Integer(), committed: Type.Integer(), remaining: Nullable(Type.Integer()), overage: Type.Boolean() }),
+  renders: Type.Object({
+    limit: Nullable(Type.Integer()),
+    used: Type.Integer(),
+    reserved: Type.Integer(),
+    committed: Type.Integer(),
+    remaining: Nullable(Type.Integer()),
+    overage: Type.Boolean(),
+  }),
   renderedSeconds: Type.Number(),
   concurrency: Type.Object({ limit: Type.Integer(), running: Type.Integer() }),
-  storage: Type.Object({ bytes: Type.Integer(), files: Type.Integer(), nextExpiry: Nullable(DateTime), retentionDays: Type.Integer() }),
+  storage: Type.Object({
+    bytes: Type.Integer(),
+    files: Type.Integer(),
+    nextExpiry: Nullable(DateTime),
+    retentionDays: Type.Integer(),
+  }),
   limits: Type.Object({
     maxNarrationSeconds: Nullable(Type.Number()),
     maxResolution: Type.Integer(),
@@ -82,58 +98,149 @@ export interface BillingRoutesOptions {
   webhooks?: { gateway: StripeGateway; events: SubscriptionEvents };
 }
 
-export const billingRoutes: FastifyPluginAsyncTypebox<BillingRoutesOptions> = async (app, { billing, db, usage, organizationPlans, authenticate, webhooks }) => {
+export const billingRoutes: FastifyPluginAsyncTypebox<BillingRoutesOptions> = async (
+  app,
+  { billing, db, usage, organizationPlans, authenticate, webhooks },
+) => {
   const anyMember = allOf(app, [authenticate, requireUser('member')]);
   const admin = allOf(app, [authenticate, requireUser('admin')]);
 
-  app.get('/v1/usage', {
-    onRequest: authenticate,
-    schema: { tags: ['billing'], summary: 'Every plan limit with used and remaining, rendered seconds and storage held, for the current usage period', response: { 200: UsageView, ...errorResponses } },
-  }, async (request) => usageSummary(db, usage, organizationPlans, principalOf(request).organizationId));
-
-  app.get('/v1/plans', {
-    onRequest: authenticate,
-    schema: {
-      tags: ['billing'],
-      summary: 'Every plan and its limits, cheapest first (to show which plan unlocks an option)',
-      response: {
-        200: Type.Array(Type.Object({
-          id: Type.String(), priceMonthlyUsd: Nullable(Type.Number()), rendersPerMonth: Nullable(Type.Integer()), maxNarrationSeconds: Nullable(Type.Number()),
-          maxResolution: Type.Integer(), retentionDays: Type.Integer(), batch: Type.Boolean(), concurrency: Type.Integer(), watermark: Type.Boolean(),
-          maxUploadBytes: Type.Number(), maxSourceSeconds: Type.Number(), overage: Type.Boolean(),
-        })),
-        ...errorResponses,
+  app.get(
+    '/v1/usage',
+    {
+      onRequest: authenticate,
+      schema: {
+        tags: ['billing'],
+        summary:
+          'Every plan limit with used and remaining, rendered seconds and storage held, for the current usage period',
+        response: { 200: UsageView, ...errorResponses },
       },
     },
-  }, async () => PLAN_IDS.map((id) => {
-    const { priceMonthlyUsd, rendersPerMonth, maxNarrationSeconds, maxResolution, retentionDays, batch, concurrency, watermark, maxUploadBytes, maxSourceSeconds, overage } = organizationPlans.table[id];
-    return { id, priceMonthlyUsd, rendersPerMonth, maxNarrationSeconds, maxResolution, retentionDays, batch, concurrency, watermark, maxUploadBytes, maxSourceSeconds, overage };
-  }));
+    async (request) => usageSummary(db, usage, organizationPlans, principalOf(request).organizationId),
+  );
 
-  app.get('/v1/billing', {
-    onRequest: anyMember,
-    schema: { tags: ['billing'], summary: 'The plan that governs the organization, its subscription and the plans on offer', response: { 200: BillingView, ...errorResponses } },
-  }, async (request) => billing.summary(principalOf(request).organizationId));
-
-  app.post('/v1/billing/checkout', {
-    onRequest: admin,
-    schema: {
-      tags: ['billing'],
-      summary: 'Subscribe to a plan (answers a Stripe Checkout URL) or move the current subscription to it (upgrades now, downgrades at period end)',
-      body: Type.Object({ plan: Type.Union(STRIPE_PLANS.map((p) => Type.Literal(p))) }, { additionalProperties: false }),
-      response: { 200: Type.Object({ action: Type.Union([Type.Literal('checkout'), Type.Literal('changed')]), url: Type.Optional(Type.String()) }), ...errorResponses },
+  app.get(
+    '/v1/plans',
+    {
+      onRequest: authenticate,
+      schema: {
+        tags: ['billing'],
+        summary: 'Every plan and its limits, cheapest first (to show which plan unlocks an option)',
+        response: {
+          200: Type.Array(
+            Type.Object({
+              id: Type.String(),
+              priceMonthlyUsd: Nullable(Type.Number()),
+              rendersPerMonth: Nullable(Type.Integer()),
+              maxNarrationSeconds: Nullable(Type.Number()),
+              maxResolution: Type.Integer(),
+              retentionDays: Type.Integer(),
+              batch: Type.Boolean(),
+              concurrency: Type.Integer(),
+              watermark: Type.Boolean(),
+              maxUploadBytes: Type.Number(),
+              maxSourceSeconds: Type.Number(),
+              overage: Type.Boolean(),
+            }),
+          ),
+          ...errorResponses,
+        },
+      },
     },
-  }, async (request) => billing.changePlan(principalOf(request), request.body.plan));
+    async () =>
+      PLAN_IDS.map((id) => {
+        const {
+          priceMonthlyUsd,
+          rendersPerMonth,
+          maxNarrationSeconds,
+          maxResolution,
+          retentionDays,
+          batch,
+          concurrency,
+          watermark,
+          maxUploadBytes,
+          maxSourceSeconds,
+          overage,
+        } = organizationPlans.table[id];
+        return {
+          id,
+          priceMonthlyUsd,
+          rendersPerMonth,
+          maxNarrationSeconds,
+          maxResolution,
+          retentionDays,
+          batch,
+          concurrency,
+          watermark,
+          maxUploadBytes,
+          maxSourceSeconds,
+          overage,
+        };
+      }),
+  );
 
-  app.post('/v1/billing/portal', {
-    onRequest: admin,
-    schema: { tags: ['billing'], summary: 'A Stripe Customer Portal link to manage payment methods, invoices and cancellation', response: { 200: Type.Object({ url: Type.String() }), ...errorResponses } },
-  }, async (request) => ({ url: await billing.portalUrl(principalOf(request)) }));
+  app.get(
+    '/v1/billing',
+    {
+      onRequest: anyMember,
+      schema: {
+        tags: ['billing'],
+        summary: 'The plan that governs the organization, its subscription and the plans on offer',
+        response: { 200: BillingView, ...errorResponses },
+      },
+    },
+    async (request) => billing.summary(principalOf(request).organizationId),
+  );
 
-  app.get('/v1/billing/invoices', {
-    onRequest: admin,
-    schema: { tags: ['billing'], summary: "The organization's invoices, newest first", response: { 200: Type.Array(InvoiceView), ...errorResponses } },
-  }, async (request) => billing.invoices(principalOf(request).organizationId));
+  app.post(
+    '/v1/billing/checkout',
+    {
+      onRequest: admin,
+      schema: {
+        tags: ['billing'],
+        summary:
+          'Subscribe to a plan (answers a Stripe Checkout URL) or move the current subscription to it (upgrades now, downgrades at period end)',
+        body: Type.Object(
+          { plan: Type.Union(STRIPE_PLANS.map((p) => Type.Literal(p))) },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            action: Type.Union([Type.Literal('checkout'), Type.Literal('changed')]),
+            url: Type.Optional(Type.String()),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => billing.changePlan(principalOf(request), request.body.plan),
+  );
+
+  app.post(
+    '/v1/billing/portal',
+    {
+      onRequest: admin,
+      schema: {
+        tags: ['billing'],
+        summary: 'A Stripe Customer Portal link to manage payment methods, invoices and cancellation',
+        response: { 200: Type.Object({ url: Type.String() }), ...errorResponses },
+      },
+    },
+    async (request) => ({ url: await billing.portalUrl(principalOf(request)) }),
+  );
+
+  app.get(
+    '/v1/billing/invoices',
+    {
+      onRequest: admin,
+      schema: {
+        tags: ['billing'],
+        summary: "The organization's invoices, newest first",
+        response: { 200: Type.Array(InvoiceView), ...errorResponses },
+      },
+    },
+    async (request) => billing.invoices(principalOf(request).organizationId),
+  );
 
   if (webhooks) await app.register(webhookRoute, webhooks);
 };
@@ -143,27 +250,44 @@ export const billingRoutes: FastifyPluginAsyncTypebox<BillingRoutesOptions> = as
  * signature covers them exactly. Forged, truncated, stale or replayed bodies change nothing
  * and leave a log line.
  */
-const webhookRoute: FastifyPluginAsync<{ gateway: StripeGateway; events: SubscriptionEvents }> = async (app, { gateway, events }) => {
+const webhookRoute: FastifyPluginAsync<{ gateway: StripeGateway; events: SubscriptionEvents }> = async (
+  app,
+  { gateway, events },
+) => {
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: WEBHOOK_BODY_LIMIT }, (_request, body, done) => done(null, body));
-  app.post('/v1/billing/webhook', {
-    schema: { tags: ['billing'], summary: 'Stripe webhook (signed with STRIPE_WEBHOOK_SECRET); each event is applied once', security: [], response: { 200: Type.Object({ received: Type.Boolean(), outcome: Type.String() }), ...errorResponses } },
-  }, async (request) => {
-    const signature = request.headers['stripe-signature'];
-    const body = request.body;
-    if (typeof signature !== 'string' || !Buffer.isBuffer(body)) {
-      request.log.warn({ reason: 'missing signature or body' }, 'stripe webhook refused');
-      throw new ApiError('CUTLINE_WEBHOOK_SIGNATURE_INVALID', 'A Stripe-Signature header and a body are required.');
-    }
-    let event;
-    try {
-      event = gateway.verifyWebhook(body, signature);
-    } catch (err) {
-      request.log.warn({ reason: (err as Error).message, bytes: body.length }, 'stripe webhook refused');
-      throw new ApiError('CUTLINE_WEBHOOK_SIGNATURE_INVALID', 'The Stripe signature does not match this body (or is too old).');
-    }
-    const outcome = await events.apply(event);
-    request.log.info({ eventId: event.id, type: event.type, outcome }, 'stripe webhook');
-    return { received: true, outcome };
-  });
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: WEBHOOK_BODY_LIMIT }, (_request, body, done) =>
+    done(null, body),
+  );
+  app.post(
+    '/v1/billing/webhook',
+    {
+      schema: {
+        tags: ['billing'],
+        summary: 'Stripe webhook (signed with STRIPE_WEBHOOK_SECRET); each event is applied once',
+        security: [],
+        response: { 200: Type.Object({ received: Type.Boolean(), outcome: Type.String() }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const signature = request.headers['stripe-signature'];
+      const body = request.body;
+      if (typeof signature !== 'string' || !Buffer.isBuffer(body)) {
+        request.log.warn({ reason: 'missing signature or body' }, 'stripe webhook refused');
+        throw new ApiError('CUTLINE_WEBHOOK_SIGNATURE_INVALID', 'A Stripe-Signature header and a body are required.');
+      }
+      let event;
+      try {
+        event = gateway.verifyWebhook(body, signature);
+      } catch (err) {
+        request.log.warn({ reason: (err as Error).message, bytes: body.length }, 'stripe webhook refused');
+        throw new ApiError(
+          'CUTLINE_WEBHOOK_SIGNATURE_INVALID',
+          'The Stripe signature does not match this body (or is too old).',
+        );
+      }
+      const outcome = await events.apply(event);
+      request.log.info({ eventId: event.id, type: event.type, outcome }, 'stripe webhook');
+      return { received: true, outcome };
+    },
+  );
 };

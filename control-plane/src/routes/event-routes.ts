@@ -53,9 +53,16 @@ async function stream(
     }
   };
   // Subscribe before replaying, and hold live messages until the replay is out.
-  const unsubscribe = options.bus.subscribe(options.pattern, (message) => (replaying ? buffered.push(message) : send(message)));
+  const unsubscribe = options.bus.subscribe(options.pattern, (message) =>
+    replaying ? buffered.push(message) : send(message),
+  );
   reply.hijack();
-  raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+  raw.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+  });
   raw.write('retry: 2000\n\n');
   const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), HEARTBEAT_MS);
   options.open.add(raw);
@@ -68,17 +75,21 @@ async function stream(
     options.open.delete(raw);
   });
   try {
-    for (const event of await options.replay(lastSent)) send({ subject: '', data: { ...event.payload, eventId: event.id } });
+    for (const event of await options.replay(lastSent))
+      send({ subject: '', data: { ...event.payload, eventId: event.id } });
   } finally {
     replaying = false;
     for (const message of buffered.splice(0)) send(message);
   }
 }
 
-export const eventRoutes: FastifyPluginAsyncTypebox<{ bus: EventBus; events: EventsRepository; renders: RendersRepository; authenticate: Guard; liveStreams: LiveStreams }> = async (
-  app,
-  { bus, events, renders, authenticate, liveStreams },
-) => {
+export const eventRoutes: FastifyPluginAsyncTypebox<{
+  bus: EventBus;
+  events: EventsRepository;
+  renders: RendersRepository;
+  authenticate: Guard;
+  liveStreams: LiveStreams;
+}> = async (app, { bus, events, renders, authenticate, liveStreams }) => {
   const canRead = allOf(app, [authenticate, requireScope('renders:read')]);
   // A stream never ends by itself. At shutdown each one is ended and its connection closed: the
   // client reconnects (to a replica that is up) with Last-Event-ID and misses nothing.
@@ -88,20 +99,51 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ bus: EventBus; events: Eve
     done();
   });
 
-  app.get('/v1/renders/:id/events', {
-    onRequest: canRead,
-    schema: { tags: ['renders'], summary: "Server-Sent Events for one render (send Last-Event-ID to resume)", params: Type.Object({ id: Uuid }), querystring: Type.Object({ lastEventId: Type.Optional(Type.String()) }) },
-  }, async (request, reply) => {
-    const organizationId = principalOf(request).organizationId;
-    if (!(await renders.find(organizationId, request.params.id))) throw notFound('Render');
-    await stream(request, reply, { bus, pattern: `cutline.renders.${request.params.id}.>`, organizationId, open, liveStreams, replay: (after) => events.since(organizationId, after, request.params.id) });
-  });
+  app.get(
+    '/v1/renders/:id/events',
+    {
+      onRequest: canRead,
+      schema: {
+        tags: ['renders'],
+        summary: 'Server-Sent Events for one render (send Last-Event-ID to resume)',
+        params: Type.Object({ id: Uuid }),
+        querystring: Type.Object({ lastEventId: Type.Optional(Type.String()) }),
+      },
+    },
+    async (request, reply) => {
+      const organizationId = principalOf(request).organizationId;
+      if (!(await renders.find(organizationId, request.params.id))) throw notFound('Render');
+      await stream(request, reply, {
+        bus,
+        pattern: `cutline.renders.${request.params.id}.>`,
+        organizationId,
+        open,
+        liveStreams,
+        replay: (after) => events.since(organizationId, after, request.params.id),
+      });
+    },
+  );
 
-  app.get('/v1/events', {
-    onRequest: canRead,
-    schema: { tags: ['renders'], summary: "Server-Sent Events for every render of the organization", querystring: Type.Object({ lastEventId: Type.Optional(Type.String()) }) },
-  }, async (request, reply) => {
-    const organizationId = principalOf(request).organizationId;
-    await stream(request, reply, { bus, pattern: 'cutline.renders.>', organizationId, open, liveStreams, replay: (after) => events.since(organizationId, after) });
-  });
+  app.get(
+    '/v1/events',
+    {
+      onRequest: canRead,
+      schema: {
+        tags: ['renders'],
+        summary: 'Server-Sent Events for every render of the organization',
+        querystring: Type.Object({ lastEventId: Type.Optional(Type.String()) }),
+      },
+    },
+    async (request, reply) => {
+      const organizationId = principalOf(request).organizationId;
+      await stream(request, reply, {
+        bus,
+        pattern: 'cutline.renders.>',
+        organizationId,
+        open,
+        liveStreams,
+        replay: (after) => events.since(organizationId, after),
+      });
+    },
+  );
 };

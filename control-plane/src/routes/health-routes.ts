@@ -21,7 +21,9 @@ export interface HealthOptions {
 }
 
 function sameToken(given: string | undefined, expected: string): boolean {
-  const a = createHash('sha256').update(given ?? '').digest();
+  const a = createHash('sha256')
+    .update(given ?? '')
+    .digest();
   const b = createHash('sha256').update(expected).digest();
   return timingSafeEqual(a, b);
 }
@@ -29,12 +31,18 @@ function sameToken(given: string | undefined, expected: string): boolean {
 function withTimeout(check: () => Promise<void>, ms: number): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    check().then(resolve, reject).finally(() => clearTimeout(timer));
+    check()
+      .then(resolve, reject)
+      .finally(() => clearTimeout(timer));
   });
 }
 
 /** Asks every dependency at once; failures are logged with their reason and reported by name. */
-export async function checkDependencies(checks: ReadinessChecks, log: FastifyBaseLogger, checkTimeoutMs = 2_000): Promise<Record<string, 'ok' | 'failing'>> {
+export async function checkDependencies(
+  checks: ReadinessChecks,
+  log: FastifyBaseLogger,
+  checkTimeoutMs = 2_000,
+): Promise<Record<string, 'ok' | 'failing'>> {
   const names = Object.keys(checks);
   const results = await Promise.allSettled(names.map((name) => withTimeout(checks[name]!, checkTimeoutMs)));
   const report: Record<string, 'ok' | 'failing'> = {};
@@ -45,7 +53,10 @@ export async function checkDependencies(checks: ReadinessChecks, log: FastifyBas
   return report;
 }
 
-export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, { registry, checks, checkTimeoutMs = 2_000, metricsToken }) => {
+export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (
+  app,
+  { registry, checks, checkTimeoutMs = 2_000, metricsToken },
+) => {
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
 
   app.get('/readyz', { schema: { hide: true } }, async (request, reply) => {
@@ -54,7 +65,11 @@ export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, { reg
     const failing = names.filter((name) => report[name] === 'failing');
     if (failing.length === 0) return { status: 'ready', checks: report };
     return reply.status(503).send({
-      error: { code: 'CUTLINE_UNAVAILABLE', message: `Not ready: ${failing.join(', ')} not answering.`, details: failing.map((field) => ({ field, message: 'not answering' })) },
+      error: {
+        code: 'CUTLINE_UNAVAILABLE',
+        message: `Not ready: ${failing.join(', ')} not answering.`,
+        details: failing.map((field) => ({ field, message: 'not answering' })),
+      },
     });
   });
 
@@ -63,7 +78,11 @@ export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, { reg
   app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
     if (!metricsToken) throw notFound('Route');
     const header = request.headers.authorization;
-    if (!sameToken(header?.startsWith('Bearer ') ? header.slice(7) : undefined, metricsToken)) throw new ApiError('CUTLINE_UNAUTHENTICATED', 'Metrics need the scrape token (CUTLINE_METRICS_TOKEN) as a bearer token.');
+    if (!sameToken(header?.startsWith('Bearer ') ? header.slice(7) : undefined, metricsToken))
+      throw new ApiError(
+        'CUTLINE_UNAUTHENTICATED',
+        'Metrics need the scrape token (CUTLINE_METRICS_TOKEN) as a bearer token.',
+      );
     return reply.header('content-type', registry.contentType).send(await registry.metrics());
   });
 };

@@ -12,82 +12,126 @@ import type { AccountsRepository } from '../repositories/accounts-repository.js'
 import { normaliseEmail } from '../services/accounts-service.js';
 
 const Role = Type.Union(MEMBER_ROLES.map((r) => Type.Literal(r)));
-const MemberView = Type.Object({ userId: Uuid, email: Type.String(), name: Type.String(), role: Type.String(), joinedAt: Type.String({ format: 'date-time' }) });
+const MemberView = Type.Object({
+  userId: Uuid,
+  email: Type.String(),
+  name: Type.String(),
+  role: Type.String(),
+  joinedAt: Type.String({ format: 'date-time' }),
+});
 const view = (m: Member) => ({ ...m, joinedAt: m.joinedAt.toISOString() });
 
-export const memberRoutes: FastifyPluginAsyncTypebox<{ accounts: AccountsRepository; authenticate: Guard; credentialsChanged?: (organizationId: string) => void }> = async (
-  app,
-  { accounts, authenticate, credentialsChanged },
-) => {
+export const memberRoutes: FastifyPluginAsyncTypebox<{
+  accounts: AccountsRepository;
+  authenticate: Guard;
+  credentialsChanged?: (organizationId: string) => void;
+}> = async (app, { accounts, authenticate, credentialsChanged }) => {
   const anyMember = allOf(app, [authenticate, requireUser('member')]);
   const adminOnly = allOf(app, [authenticate, requireUser('admin')]);
 
   /** Admins manage members and admins; owners also manage owners. */
   const assertMayManage = (actor: MemberRole, targetRole: MemberRole, newRole?: MemberRole) => {
-    if (actor !== 'owner' && (targetRole === 'owner' || newRole === 'owner')) throw new ApiError('CUTLINE_FORBIDDEN', 'Only an owner can change owners.');
+    if (actor !== 'owner' && (targetRole === 'owner' || newRole === 'owner'))
+      throw new ApiError('CUTLINE_FORBIDDEN', 'Only an owner can change owners.');
   };
 
-  app.get('/v1/members', {
-    onRequest: anyMember,
-    schema: { tags: ['members'], summary: 'Members of the organization', response: { 200: Type.Array(MemberView), ...errorResponses } },
-  }, async (request) => (await accounts.listMembers(principalOf(request).organizationId)).map(view));
-
-  app.post('/v1/members', {
-    onRequest: adminOnly,
-    schema: {
-      tags: ['members'],
-      summary: 'Add an existing Cutline account to the organization',
-      body: Type.Object({ email: Type.String({ format: 'email', maxLength: 254 }), role: Role }, { additionalProperties: false }),
-      response: { 201: MemberView, ...errorResponses },
+  app.get(
+    '/v1/members',
+    {
+      onRequest: anyMember,
+      schema: {
+        tags: ['members'],
+        summary: 'Members of the organization',
+        response: { 200: Type.Array(MemberView), ...errorResponses },
+      },
     },
-  }, async (request, reply) => {
-    const principal = principalOf(request);
-    if (principal.kind !== 'user') throw new ApiError('CUTLINE_FORBIDDEN', 'This needs a signed-in user.');
-    assertMayManage(principal.role, 'member', request.body.role);
-    const user = await accounts.findUserByEmail(normaliseEmail(request.body.email));
-    if (!user) throw notFound('Account');
-    if (!(await accounts.addMember(principal.organizationId, user.id, request.body.role))) throw new ApiError('CUTLINE_CONFLICT', 'That account is already a member.');
-    const member = (await accounts.listMembers(principal.organizationId)).find((m) => m.userId === user.id)!;
-    return reply.status(201).send(view(member));
-  });
+    async (request) => (await accounts.listMembers(principalOf(request).organizationId)).map(view),
+  );
 
-  app.patch('/v1/members/:userId', {
-    onRequest: adminOnly,
-    schema: {
-      tags: ['members'],
-      summary: "Change a member's role",
-      params: Type.Object({ userId: Uuid }),
-      body: Type.Object({ role: Role }, { additionalProperties: false }),
-      response: { 200: MemberView, ...errorResponses },
+  app.post(
+    '/v1/members',
+    {
+      onRequest: adminOnly,
+      schema: {
+        tags: ['members'],
+        summary: 'Add an existing Cutline account to the organization',
+        body: Type.Object(
+          { email: Type.String({ format: 'email', maxLength: 254 }), role: Role },
+          { additionalProperties: false },
+        ),
+        response: { 201: MemberView, ...errorResponses },
+      },
     },
-  }, async (request) => {
-    const principal = principalOf(request);
-    if (principal.kind !== 'user') throw new ApiError('CUTLINE_FORBIDDEN', 'This needs a signed-in user.');
-    const current = await accounts.roleOf(request.params.userId, principal.organizationId);
-    if (!current) throw notFound('Member');
-    assertMayManage(principal.role, current, request.body.role);
-    const result = await accounts.changeMembership(principal.organizationId, request.params.userId, { role: request.body.role });
-    if (result === 'not-found') throw notFound('Member');
-    if (result === 'last-owner') throw new ApiError('CUTLINE_LAST_OWNER', 'The organization needs at least one owner.');
-    return view((await accounts.listMembers(principal.organizationId)).find((m) => m.userId === request.params.userId)!);
-  });
+    async (request, reply) => {
+      const principal = principalOf(request);
+      if (principal.kind !== 'user') throw new ApiError('CUTLINE_FORBIDDEN', 'This needs a signed-in user.');
+      assertMayManage(principal.role, 'member', request.body.role);
+      const user = await accounts.findUserByEmail(normaliseEmail(request.body.email));
+      if (!user) throw notFound('Account');
+      if (!(await accounts.addMember(principal.organizationId, user.id, request.body.role)))
+        throw new ApiError('CUTLINE_CONFLICT', 'That account is already a member.');
+      const member = (await accounts.listMembers(principal.organizationId)).find((m) => m.userId === user.id)!;
+      return reply.status(201).send(view(member));
+    },
+  );
 
-  app.delete('/v1/members/:userId', {
-    onRequest: anyMember,
-    schema: { tags: ['members'], summary: 'Remove a member (or leave, for yourself)', params: Type.Object({ userId: Uuid }), response: { 204: Type.Null(), ...errorResponses } },
-  }, async (request, reply) => {
-    const principal = principalOf(request);
-    if (principal.kind !== 'user') throw new ApiError('CUTLINE_FORBIDDEN', 'This needs a signed-in user.');
-    const current = await accounts.roleOf(request.params.userId, principal.organizationId);
-    if (!current) throw notFound('Member');
-    if (request.params.userId !== principal.userId) {
-      if (principal.role === 'member') throw new ApiError('CUTLINE_FORBIDDEN', 'This needs the admin role or higher.');
-      assertMayManage(principal.role, current);
-    }
-    const result = await accounts.changeMembership(principal.organizationId, request.params.userId, 'remove');
-    if (result === 'not-found') throw notFound('Member');
-    if (result === 'last-owner') throw new ApiError('CUTLINE_LAST_OWNER', 'The organization needs at least one owner.');
-    credentialsChanged?.(principal.organizationId);
-    return reply.status(204).send(null);
-  });
+  app.patch(
+    '/v1/members/:userId',
+    {
+      onRequest: adminOnly,
+      schema: {
+        tags: ['members'],
+        summary: "Change a member's role",
+        params: Type.Object({ userId: Uuid }),
+        body: Type.Object({ role: Role }, { additionalProperties: false }),
+        response: { 200: MemberView, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      if (principal.kind !== 'user') throw new ApiError('CUTLINE_FORBIDDEN', 'This needs a signed-in user.');
+      const current = await accounts.roleOf(request.params.userId, principal.organizationId);
+      if (!current) throw notFound('Member');
+      assertMayManage(principal.role, current, request.body.role);
+      const result = await accounts.changeMembership(principal.organizationId, request.params.userId, {
+        role: request.body.role,
+      });
+      if (result === 'not-found') throw notFound('Member');
+      if (result === 'last-owner')
+        throw new ApiError('CUTLINE_LAST_OWNER', 'The organization needs at least one owner.');
+      return view(
+        (await accounts.listMembers(principal.organizationId)).find((m) => m.userId === request.params.userId)!,
+      );
+    },
+  );
+
+  app.delete(
+    '/v1/members/:userId',
+    {
+      onRequest: anyMember,
+      schema: {
+        tags: ['members'],
+        summary: 'Remove a member (or leave, for yourself)',
+        params: Type.Object({ userId: Uuid }),
+        response: { 204: Type.Null(), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      if (principal.kind !== 'user') throw new ApiError('CUTLINE_FORBIDDEN', 'This needs a signed-in user.');
+      const current = await accounts.roleOf(request.params.userId, principal.organizationId);
+      if (!current) throw notFound('Member');
+      if (request.params.userId !== principal.userId) {
+        if (principal.role === 'member')
+          throw new ApiError('CUTLINE_FORBIDDEN', 'This needs the admin role or higher.');
+        assertMayManage(principal.role, current);
+      }
+      const result = await accounts.changeMembership(principal.organizationId, request.params.userId, 'remove');
+      if (result === 'not-found') throw notFound('Member');
+      if (result === 'last-owner')
+        throw new ApiError('CUTLINE_LAST_OWNER', 'The organization needs at least one owner.');
+      credentialsChanged?.(principal.organizationId);
+      return reply.status(204).send(null);
+    },
+  );
 };

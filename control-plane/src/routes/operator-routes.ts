@@ -49,7 +49,14 @@ const SystemView = Type.Object({
   failedLastHour: Type.Integer(),
   succeededLastHour: Type.Integer(),
   oldestQueuedAt: Nullable(Type.String({ format: 'date-time' })),
-  throughput: Type.Array(Type.Object({ hour: Type.String({ format: 'date-time' }), succeeded: Type.Integer(), failed: Type.Integer(), realtimeFactor: Nullable(Type.Number()) })),
+  throughput: Type.Array(
+    Type.Object({
+      hour: Type.String({ format: 'date-time' }),
+      succeeded: Type.Integer(),
+      failed: Type.Integer(),
+      realtimeFactor: Nullable(Type.Number()),
+    }),
+  ),
 });
 
 const organizationView = (o: OrganizationSummary) => ({ ...o, createdAt: o.createdAt.toISOString() });
@@ -66,7 +73,19 @@ export interface OperatorRoutesOptions {
   now?: () => Date;
 }
 
-export const operatorRoutes: FastifyPluginAsyncTypebox<OperatorRoutesOptions> = async (app, { operator, submissions, organizationPlans, authenticate, launcher, checks, credentialsChanged, now = () => new Date() }) => {
+export const operatorRoutes: FastifyPluginAsyncTypebox<OperatorRoutesOptions> = async (
+  app,
+  {
+    operator,
+    submissions,
+    organizationPlans,
+    authenticate,
+    launcher,
+    checks,
+    credentialsChanged,
+    now = () => new Date(),
+  },
+) => {
   const operatorOnly = allOf(app, [authenticate, requirePlatformAdmin()]);
   const tags = ['operators'];
 
@@ -76,121 +95,239 @@ export const operatorRoutes: FastifyPluginAsyncTypebox<OperatorRoutesOptions> = 
     return { ...principal, organizationId, role: 'owner' };
   };
 
-  app.get('/v1/admin/organizations', {
-    onRequest: operatorOnly,
-    schema: { tags, summary: 'Every organization with its plan, members and this period’s use (filter {q, plan, suspended})', querystring: ListQuery, response: { 200: Type.Array(OrganizationView), ...errorResponses } },
-  }, async (request, reply) => {
-    const params = parseListParams(request.query, ['createdAt'] as const, 'createdAt', ['q', 'plan', 'suspended']);
-    const suspended = params.filter.suspended;
-    if (suspended !== undefined && typeof suspended !== 'boolean') throw new ApiError('CUTLINE_VALIDATION_FAILED', 'filter.suspended must be true or false.', [{ field: 'filter.suspended', message: 'is invalid' }]);
-    const { items, total } = await operator.listOrganizations(
-      { offset: params.offset, limit: params.limit, q: stringFilter(params.filter, 'q'), plan: stringFilter(params.filter, 'plan', PLAN_IDS) as PlanId | undefined, suspended },
-      now(),
-    );
-    return sendPage(reply, 'organizations', params.offset, items.map(organizationView), total);
-  });
-
-  app.get('/v1/admin/organizations/:id', {
-    onRequest: operatorOnly,
-    schema: { tags, summary: 'One organization', params: Type.Object({ id: Uuid }), response: { 200: OrganizationView, ...errorResponses } },
-  }, async (request) => {
-    const organization = await operator.findOrganization(request.params.id, now());
-    if (!organization) throw notFound('Organization');
-    return organizationView(organization);
-  });
-
-  app.patch('/v1/admin/organizations/:id', {
-    onRequest: operatorOnly,
-    schema: {
-      tags,
-      summary: 'Change an organization’s plan or suspend it (a suspended organization cannot submit renders)',
-      description: 'A live Stripe subscription still governs a subscriber’s plan; this sets the plan that applies without one.',
-      params: Type.Object({ id: Uuid }),
-      body: Type.Object({ plan: Type.Optional(Plan), suspended: Type.Optional(Type.Boolean()) }, { additionalProperties: false, minProperties: 1 }),
-      response: { 200: OrganizationView, ...errorResponses },
-    },
-  }, async (request) => {
-    const principal = principalOf(request);
-    if (principal.kind !== 'user') throw new ApiError('CUTLINE_FORBIDDEN', 'This is for platform operators.');
-    const changed = await operator.updateOrganization(request.params.id, request.body, now(), principal.userId);
-    if (!changed) throw notFound('Organization');
-    credentialsChanged?.(request.params.id);
-    const organization = (await operator.findOrganization(request.params.id, now()))!;
-    return organizationView(organization);
-  });
-
-  app.get('/v1/admin/users', {
-    onRequest: operatorOnly,
-    schema: { tags, summary: 'Every user and the organizations they belong to (filter {q, organizationId})', querystring: ListQuery, response: { 200: Type.Array(UserView), ...errorResponses } },
-  }, async (request, reply) => {
-    const params = parseListParams(request.query, ['createdAt'] as const, 'createdAt', ['q', 'organizationId']);
-    const { items, total } = await operator.listUsers({ offset: params.offset, limit: params.limit, q: stringFilter(params.filter, 'q'), organizationId: uuidFilter(params.filter, 'organizationId') });
-    return sendPage(reply, 'users', params.offset, items.map((u) => ({ ...u, createdAt: u.createdAt.toISOString() })), total);
-  });
-
-  const AdminRenderView = Type.Intersect([RenderView, Type.Object({ organizationId: Uuid })]);
-
-  app.get('/v1/admin/renders', {
-    onRequest: operatorOnly,
-    schema: { tags, summary: 'Renders of every organization (filter {state, tier, organizationId, q})', querystring: ListQuery, response: { 200: Type.Array(AdminRenderView), ...errorResponses } },
-  }, async (request, reply) => {
-    const params = parseListParams(request.query, ['queuedAt', 'state', 'finishedAt'] as const, 'queuedAt', ['state', 'tier', 'organizationId', 'q']);
-    const { items, total } = await operator.listRenders({
-      ...params,
-      state: stringFilter(params.filter, 'state', RENDER_STATES) as RenderState | undefined,
-      tier: stringFilter(params.filter, 'tier', PLAN_IDS) as PlanId | undefined,
-      organizationId: uuidFilter(params.filter, 'organizationId'),
-      q: stringFilter(params.filter, 'q'),
-    });
-    return sendPage(reply, 'renders', params.offset, items.map((r) => ({ ...renderView(r), organizationId: r.organizationId })), total);
-  });
-
-  for (const action of ['retry', 'cancel'] as const) {
-    app.post(`/v1/admin/renders/:id/${action}`, {
+  app.get(
+    '/v1/admin/organizations',
+    {
       onRequest: operatorOnly,
       schema: {
         tags,
-        summary: action === 'retry' ? 'Run a failed or canceled render again, as its organization (takes one render of its quota)' : 'Cancel a render of any organization (its quota is refunded)',
-        params: Type.Object({ id: Uuid }),
-        response: { 200: AdminRenderView, ...errorResponses },
-      },
-    }, async (request) => {
-      const { id } = request.params as { id: string };
-      const organizationId = await operator.organizationOfRender(id);
-      if (!organizationId) throw notFound('Render');
-      const principal = actingIn(principalOf(request), organizationId);
-      const render = action === 'retry'
-        ? await submissions.retry(principal, await organizationPlans.resolve(organizationId), id)
-        : await submissions.cancel(principal, id);
-      return { ...renderView(render), organizationId };
-    });
-  }
-
-  app.get('/v1/admin/activity', {
-    onRequest: operatorOnly,
-    schema: {
-      tags,
-      summary: 'Activity of every organization, newest first (filter {organizationId})',
-      querystring: ListQuery,
-      response: {
-        200: Type.Array(Type.Object({
-          id: Type.String(), organizationId: Uuid, action: Type.String(), subjectType: Type.String(), subjectId: Nullable(Type.String()),
-          actorUserId: Nullable(Type.String()), actorApiKeyId: Nullable(Type.String()), data: Type.Unknown(), createdAt: Type.String({ format: 'date-time' }),
-        })),
-        ...errorResponses,
+        summary: 'Every organization with its plan, members and this period’s use (filter {q, plan, suspended})',
+        querystring: ListQuery,
+        response: { 200: Type.Array(OrganizationView), ...errorResponses },
       },
     },
-  }, async (request, reply) => {
-    const params = parseListParams(request.query, ['createdAt'] as const, 'createdAt', ['organizationId']);
-    const { items, total } = await operator.listActivity({ offset: params.offset, limit: params.limit, organizationId: uuidFilter(params.filter, 'organizationId') });
-    return sendPage(reply, 'activity', params.offset, items.map((a) => ({ ...a, createdAt: a.createdAt.toISOString() })), total);
-  });
+    async (request, reply) => {
+      const params = parseListParams(request.query, ['createdAt'] as const, 'createdAt', ['q', 'plan', 'suspended']);
+      const suspended = params.filter.suspended;
+      if (suspended !== undefined && typeof suspended !== 'boolean')
+        throw new ApiError('CUTLINE_VALIDATION_FAILED', 'filter.suspended must be true or false.', [
+          { field: 'filter.suspended', message: 'is invalid' },
+        ]);
+      const { items, total } = await operator.listOrganizations(
+        {
+          offset: params.offset,
+          limit: params.limit,
+          q: stringFilter(params.filter, 'q'),
+          plan: stringFilter(params.filter, 'plan', PLAN_IDS) as PlanId | undefined,
+          suspended,
+        },
+        now(),
+      );
+      return sendPage(reply, 'organizations', params.offset, items.map(organizationView), total);
+    },
+  );
 
-  app.get('/v1/admin/system', {
-    onRequest: operatorOnly,
-    schema: { tags, summary: 'Queue depth and running renders by tier, failures in the last hour, hourly throughput and realtime factor, dependency health', response: { 200: SystemView, ...errorResponses } },
-  }, async (request) => {
-    const [snapshot, dependencies] = await Promise.all([operator.system(now()), checkDependencies(checks, request.log)]);
-    return { launcher, dependencies, ...snapshot };
-  });
+  app.get(
+    '/v1/admin/organizations/:id',
+    {
+      onRequest: operatorOnly,
+      schema: {
+        tags,
+        summary: 'One organization',
+        params: Type.Object({ id: Uuid }),
+        response: { 200: OrganizationView, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const organization = await operator.findOrganization(request.params.id, now());
+      if (!organization) throw notFound('Organization');
+      return organizationView(organization);
+    },
+  );
+
+  app.patch(
+    '/v1/admin/organizations/:id',
+    {
+      onRequest: operatorOnly,
+      schema: {
+        tags,
+        summary: 'Change an organization’s plan or suspend it (a suspended organization cannot submit renders)',
+        description:
+          'A live Stripe subscription still governs a subscriber’s plan; this sets the plan that applies without one.',
+        params: Type.Object({ id: Uuid }),
+        body: Type.Object(
+          { plan: Type.Optional(Plan), suspended: Type.Optional(Type.Boolean()) },
+          { additionalProperties: false, minProperties: 1 },
+        ),
+        response: { 200: OrganizationView, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      if (principal.kind !== 'user') throw new ApiError('CUTLINE_FORBIDDEN', 'This is for platform operators.');
+      const changed = await operator.updateOrganization(request.params.id, request.body, now(), principal.userId);
+      if (!changed) throw notFound('Organization');
+      credentialsChanged?.(request.params.id);
+      const organization = (await operator.findOrganization(request.params.id, now()))!;
+      return organizationView(organization);
+    },
+  );
+
+  app.get(
+    '/v1/admin/users',
+    {
+      onRequest: operatorOnly,
+      schema: {
+        tags,
+        summary: 'Every user and the organizations they belong to (filter {q, organizationId})',
+        querystring: ListQuery,
+        response: { 200: Type.Array(UserView), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const params = parseListParams(request.query, ['createdAt'] as const, 'createdAt', ['q', 'organizationId']);
+      const { items, total } = await operator.listUsers({
+        offset: params.offset,
+        limit: params.limit,
+        q: stringFilter(params.filter, 'q'),
+        organizationId: uuidFilter(params.filter, 'organizationId'),
+      });
+      return sendPage(
+        reply,
+        'users',
+        params.offset,
+        items.map((u) => ({ ...u, createdAt: u.createdAt.toISOString() })),
+        total,
+      );
+    },
+  );
+
+  const AdminRenderView = Type.Intersect([RenderView, Type.Object({ organizationId: Uuid })]);
+
+  app.get(
+    '/v1/admin/renders',
+    {
+      onRequest: operatorOnly,
+      schema: {
+        tags,
+        summary: 'Renders of every organization (filter {state, tier, organizationId, q})',
+        querystring: ListQuery,
+        response: { 200: Type.Array(AdminRenderView), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const params = parseListParams(request.query, ['queuedAt', 'state', 'finishedAt'] as const, 'queuedAt', [
+        'state',
+        'tier',
+        'organizationId',
+        'q',
+      ]);
+      const { items, total } = await operator.listRenders({
+        ...params,
+        state: stringFilter(params.filter, 'state', RENDER_STATES) as RenderState | undefined,
+        tier: stringFilter(params.filter, 'tier', PLAN_IDS) as PlanId | undefined,
+        organizationId: uuidFilter(params.filter, 'organizationId'),
+        q: stringFilter(params.filter, 'q'),
+      });
+      return sendPage(
+        reply,
+        'renders',
+        params.offset,
+        items.map((r) => ({ ...renderView(r), organizationId: r.organizationId })),
+        total,
+      );
+    },
+  );
+
+  for (const action of ['retry', 'cancel'] as const) {
+    app.post(
+      `/v1/admin/renders/:id/${action}`,
+      {
+        onRequest: operatorOnly,
+        schema: {
+          tags,
+          summary:
+            action === 'retry'
+              ? 'Run a failed or canceled render again, as its organization (takes one render of its quota)'
+              : 'Cancel a render of any organization (its quota is refunded)',
+          params: Type.Object({ id: Uuid }),
+          response: { 200: AdminRenderView, ...errorResponses },
+        },
+      },
+      async (request) => {
+        const { id } = request.params as { id: string };
+        const organizationId = await operator.organizationOfRender(id);
+        if (!organizationId) throw notFound('Render');
+        const principal = actingIn(principalOf(request), organizationId);
+        const render =
+          action === 'retry'
+            ? await submissions.retry(principal, await organizationPlans.resolve(organizationId), id)
+            : await submissions.cancel(principal, id);
+        return { ...renderView(render), organizationId };
+      },
+    );
+  }
+
+  app.get(
+    '/v1/admin/activity',
+    {
+      onRequest: operatorOnly,
+      schema: {
+        tags,
+        summary: 'Activity of every organization, newest first (filter {organizationId})',
+        querystring: ListQuery,
+        response: {
+          200: Type.Array(
+            Type.Object({
+              id: Type.String(),
+              organizationId: Uuid,
+              action: Type.String(),
+              subjectType: Type.String(),
+              subjectId: Nullable(Type.String()),
+              actorUserId: Nullable(Type.String()),
+              actorApiKeyId: Nullable(Type.String()),
+              data: Type.Unknown(),
+              createdAt: Type.String({ format: 'date-time' }),
+            }),
+          ),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const params = parseListParams(request.query, ['createdAt'] as const, 'createdAt', ['organizationId']);
+      const { items, total } = await operator.listActivity({
+        offset: params.offset,
+        limit: params.limit,
+        organizationId: uuidFilter(params.filter, 'organizationId'),
+      });
+      return sendPage(
+        reply,
+        'activity',
+        params.offset,
+        items.map((a) => ({ ...a, createdAt: a.createdAt.toISOString() })),
+        total,
+      );
+    },
+  );
+
+  app.get(
+    '/v1/admin/system',
+    {
+      onRequest: operatorOnly,
+      schema: {
+        tags,
+        summary:
+          'Queue depth and running renders by tier, failures in the last hour, hourly throughput and realtime factor, dependency health',
+        response: { 200: SystemView, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const [snapshot, dependencies] = await Promise.all([
+        operator.system(now()),
+        checkDependencies(checks, request.log),
+      ]);
+      return { launcher, dependencies, ...snapshot };
+    },
+  );
 };

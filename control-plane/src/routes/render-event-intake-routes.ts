@@ -33,7 +33,10 @@ export interface RenderEventIntakeOptions {
   organizationOf: (renderId: string) => Promise<string | undefined>;
 }
 
-export const renderEventIntakeRoutes: FastifyPluginAsyncTypebox<RenderEventIntakeOptions> = async (app, { bus, tokens, organizationOf }) => {
+export const renderEventIntakeRoutes: FastifyPluginAsyncTypebox<RenderEventIntakeOptions> = async (
+  app,
+  { bus, tokens, organizationOf },
+) => {
   const organizations = new Map<string, string>();
   const organizationFor = async (renderId: string) => {
     const known = organizations.get(renderId);
@@ -46,27 +49,33 @@ export const renderEventIntakeRoutes: FastifyPluginAsyncTypebox<RenderEventIntak
     return found;
   };
 
-  app.post('/v1/internal/renders/:id/events', {
-    bodyLimit: 16 * 1024,
-    onRequest: async (request) => {
-      const header = request.headers.authorization;
-      const id = (request.params as { id?: string }).id ?? '';
-      if (!tokens.verify(id, header?.startsWith('Bearer ') ? header.slice(7) : undefined)) throw new ApiError('CUTLINE_UNAUTHENTICATED', 'This token does not report for this render.');
+  app.post(
+    '/v1/internal/renders/:id/events',
+    {
+      bodyLimit: 16 * 1024,
+      onRequest: async (request) => {
+        const header = request.headers.authorization;
+        const id = (request.params as { id?: string }).id ?? '';
+        if (!tokens.verify(id, header?.startsWith('Bearer ') ? header.slice(7) : undefined))
+          throw new ApiError('CUTLINE_UNAUTHENTICATED', 'This token does not report for this render.');
+      },
+      schema: { hide: true, params: Type.Object({ id: Uuid }), body: Type.Union([Progress, State]) },
     },
-    schema: { hide: true, params: Type.Object({ id: Uuid }), body: Type.Union([Progress, State]) },
-  }, async (request, reply) => {
-    const event = request.body;
-    if (event.renderId !== request.params.id) throw new ApiError('CUTLINE_FORBIDDEN', 'The event names another render.');
-    if (event.type === 'progress') {
-      const organizationId = await organizationFor(request.params.id);
-      if (!organizationId) throw notFound('Render');
-      try {
-        await bus.publish(progressSubject(event.renderId), { ...event, organizationId });
-      } catch (err) {
-        request.log.warn({ err }, 'could not publish a render pod\'s progress');
-        throw new ApiError('CUTLINE_UNAVAILABLE', 'The event bus is not answering; progress will follow.');
+    async (request, reply) => {
+      const event = request.body;
+      if (event.renderId !== request.params.id)
+        throw new ApiError('CUTLINE_FORBIDDEN', 'The event names another render.');
+      if (event.type === 'progress') {
+        const organizationId = await organizationFor(request.params.id);
+        if (!organizationId) throw notFound('Render');
+        try {
+          await bus.publish(progressSubject(event.renderId), { ...event, organizationId });
+        } catch (err) {
+          request.log.warn({ err }, "could not publish a render pod's progress");
+          throw new ApiError('CUTLINE_UNAVAILABLE', 'The event bus is not answering; progress will follow.');
+        }
       }
-    }
-    return reply.status(204).send();
-  });
+      return reply.status(204).send();
+    },
+  );
 };

@@ -30,7 +30,12 @@ export class AccountsService {
     private readonly loginFailures: FailureLimiter = new FailureLimiter(10, 15 * 60_000),
   ) {}
 
-  async register(input: { email: string; password: string; name: string; organizationName?: string | undefined }): Promise<Session> {
+  async register(input: {
+    email: string;
+    password: string;
+    name: string;
+    organizationName?: string | undefined;
+  }): Promise<Session> {
     const email = normaliseEmail(input.email);
     const passwordHash = await hashPassword(input.password);
     try {
@@ -42,7 +47,10 @@ export class AccountsService {
       });
       return this.openSession(user, organization, 'owner');
     } catch (err) {
-      if (err instanceof EmailTakenError) throw new ApiError('CUTLINE_EMAIL_TAKEN', 'An account with this e-mail already exists.', [{ field: 'email', message: 'is already registered' }]);
+      if (err instanceof EmailTakenError)
+        throw new ApiError('CUTLINE_EMAIL_TAKEN', 'An account with this e-mail already exists.', [
+          { field: 'email', message: 'is already registered' },
+        ]);
       throw err;
     }
   }
@@ -51,7 +59,8 @@ export class AccountsService {
     const email = normaliseEmail(input.email);
     // Per account, whatever address the guesses come from (the routes also limit per address).
     const wait = this.loginFailures.retryAfterSeconds(email);
-    if (wait > 0) throw new ApiError('CUTLINE_RATE_LIMITED', `Too many failed sign-ins for this account; try again in ${wait} s.`);
+    if (wait > 0)
+      throw new ApiError('CUTLINE_RATE_LIMITED', `Too many failed sign-ins for this account; try again in ${wait} s.`);
     const user = await this.accounts.findUserByEmail(email);
     // Verify against a dummy hash when the user is unknown, so response time reveals nothing.
     const ok = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
@@ -66,8 +75,15 @@ export class AccountsService {
   async refresh(refreshToken: string, organizationId?: string): Promise<Session> {
     const next = newRefreshToken();
     // Naming an organization the user is not in is refused before the token is used up.
-    const inOrganization = async (userId: string) => !organizationId || (await this.accounts.membership(userId, organizationId)) !== undefined;
-    const result = await this.sessions.rotate(sha256(refreshToken), next.hash, this.refreshExpiry(), this.now(), inOrganization);
+    const inOrganization = async (userId: string) =>
+      !organizationId || (await this.accounts.membership(userId, organizationId)) !== undefined;
+    const result = await this.sessions.rotate(
+      sha256(refreshToken),
+      next.hash,
+      this.refreshExpiry(),
+      this.now(),
+      inOrganization,
+    );
     switch (result.status) {
       case 'refused':
         throw new ApiError('CUTLINE_NOT_FOUND', 'Organization not found.');
@@ -75,7 +91,10 @@ export class AccountsService {
       case 'expired':
         throw new ApiError('CUTLINE_TOKEN_EXPIRED', 'The session has ended; please sign in again.');
       case 'reused':
-        throw new ApiError('CUTLINE_TOKEN_REUSED', 'This refresh token was already used; all sessions from it were signed out.');
+        throw new ApiError(
+          'CUTLINE_TOKEN_REUSED',
+          'This refresh token was already used; all sessions from it were signed out.',
+        );
       case 'rotated': {
         const user = await this.accounts.findUser(result.userId);
         if (!user) throw new ApiError('CUTLINE_TOKEN_EXPIRED', 'The session has ended; please sign in again.');
@@ -94,7 +113,10 @@ export class AccountsService {
     return this.openSession(user, organization, role);
   }
 
-  private async membershipFor(userId: string, organizationId: string | undefined): Promise<{ organization: Organization; role: MemberRole }> {
+  private async membershipFor(
+    userId: string,
+    organizationId: string | undefined,
+  ): Promise<{ organization: Organization; role: MemberRole }> {
     if (organizationId) {
       // The same read authentication makes: the role and the organization in one round trip.
       const membership = await this.accounts.membership(userId, organizationId);

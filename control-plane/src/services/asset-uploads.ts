@@ -17,8 +17,20 @@ import { probeAuxiliary, probeVideo, RenderError } from '@cutline/render-job';
 import type { Principal } from '../domain.js';
 import { ApiError, isApiErrorCode } from '../http/errors.js';
 import type { Plan } from '../plans.js';
-import { assetObjectKeys, assetUploadKey, type Asset, type AssetKind, type AssetsRepository } from '../repositories/assets-repository.js';
-import { MAX_PARTS, MIN_PART_BYTES, ObjectTooLargeError, type ObjectStore, type UploadedPart } from '../storage/object-store.js';
+import {
+  assetObjectKeys,
+  assetUploadKey,
+  type Asset,
+  type AssetKind,
+  type AssetsRepository,
+} from '../repositories/assets-repository.js';
+import {
+  MAX_PARTS,
+  MIN_PART_BYTES,
+  ObjectTooLargeError,
+  type ObjectStore,
+  type UploadedPart,
+} from '../storage/object-store.js';
 import { SizeLimit } from '../storage/size-limit.js';
 
 const DIRECT_UPLOAD_SECONDS = 60 * 60;
@@ -38,7 +50,10 @@ function partBytes(declared: number, partSize: number, partCount: number, n: num
 }
 
 function uploadTooLarge(plan: Plan): ApiError {
-  return new ApiError('CUTLINE_INPUT_TOO_LARGE', `Uploads on the ${plan.id} plan are limited to ${plan.maxUploadBytes} bytes.`);
+  return new ApiError(
+    'CUTLINE_INPUT_TOO_LARGE',
+    `Uploads on the ${plan.id} plan are limited to ${plan.maxUploadBytes} bytes.`,
+  );
 }
 
 export type DirectUpload =
@@ -53,7 +68,11 @@ export interface UploadProgress {
 
 /** Takes a checked video's preview still from its local copy (services/previews.ts). */
 export interface PosterMaker {
-  storePoster(asset: Pick<Asset, 'organizationId' | 'id' | 'durationSeconds'>, localVideo: string, retentionDays: number): Promise<unknown>;
+  storePoster(
+    asset: Pick<Asset, 'organizationId' | 'id' | 'durationSeconds'>,
+    localVideo: string,
+    retentionDays: number,
+  ): Promise<unknown>;
 }
 
 export class AssetUploads {
@@ -61,11 +80,20 @@ export class AssetUploads {
     private readonly assets: AssetsRepository,
     private readonly store: ObjectStore,
     private readonly posters: PosterMaker,
-    private readonly activity: (principal: Principal, action: string, subject: { type: string; id: string }, data: Record<string, unknown>) => Promise<void>,
+    private readonly activity: (
+      principal: Principal,
+      action: string,
+      subject: { type: string; id: string },
+      data: Record<string, unknown>,
+    ) => Promise<void>,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async upload(principal: Principal, plan: Plan, input: { kind: AssetKind; filename: string; contentType: string; body: Readable }): Promise<Asset> {
+  async upload(
+    principal: Principal,
+    plan: Plan,
+    input: { kind: AssetKind; filename: string; contentType: string; body: Readable },
+  ): Promise<Asset> {
     const asset = await this.createAsset(principal, plan, input);
     const dir = await mkdtemp(join(tmpdir(), 'cutline-upload-'));
     const temp = join(dir, 'upload');
@@ -78,10 +106,24 @@ export class AssetUploads {
       }
       const sizeBytes = (await stat(temp)).size;
       const meta = await this.probe(input.kind, temp, plan);
-      await this.store.put(asset.objectKey, createReadStream(temp), { contentType: input.contentType, maxBytes: plan.maxUploadBytes, retentionDays: plan.retentionDays });
-      if (input.kind === 'video') await this.posters.storePoster({ organizationId: asset.organizationId, id: asset.id, durationSeconds: meta.durationSeconds ?? null }, temp, plan.retentionDays);
+      await this.store.put(asset.objectKey, createReadStream(temp), {
+        contentType: input.contentType,
+        maxBytes: plan.maxUploadBytes,
+        retentionDays: plan.retentionDays,
+      });
+      if (input.kind === 'video')
+        await this.posters.storePoster(
+          { organizationId: asset.organizationId, id: asset.id, durationSeconds: meta.durationSeconds ?? null },
+          temp,
+          plan.retentionDays,
+        );
       const ready = await this.assets.markReady(asset.id, { sizeBytes, ...meta });
-      await this.activity(principal, 'asset.uploaded', { type: 'asset', id: asset.id }, { filename: input.filename, bytes: sizeBytes });
+      await this.activity(
+        principal,
+        'asset.uploaded',
+        { type: 'asset', id: asset.id },
+        { filename: input.filename, bytes: sizeBytes },
+      );
       return ready;
     } catch (err) {
       const code = err instanceof ApiError ? err.code : 'CUTLINE_INTERNAL';
@@ -101,7 +143,13 @@ export class AssetUploads {
   async startDirect(
     principal: Principal,
     plan: Plan,
-    input: { kind: AssetKind; filename: string; contentType: string; sizeBytes: number; multipart?: boolean | undefined },
+    input: {
+      kind: AssetKind;
+      filename: string;
+      contentType: string;
+      sizeBytes: number;
+      multipart?: boolean | undefined;
+    },
   ): Promise<{ asset: Asset; upload: DirectUpload }> {
     if (input.sizeBytes > plan.maxUploadBytes) throw uploadTooLarge(plan);
     const asset = await this.createAsset(principal, plan, input);
@@ -112,22 +160,39 @@ export class AssetUploads {
       const attached = await this.assets.attachMultipart(asset.id, uploadId, input.sizeBytes);
       return { asset: attached, upload: { method: 'multipart', ...partLayout(input.sizeBytes), expiresAt } };
     }
-    const url = await this.store.presignPut(uploadKey, { expiresSeconds: DIRECT_UPLOAD_SECONDS, contentType: input.contentType, contentLength: input.sizeBytes });
+    const url = await this.store.presignPut(uploadKey, {
+      expiresSeconds: DIRECT_UPLOAD_SECONDS,
+      contentType: input.contentType,
+      contentLength: input.sizeBytes,
+    });
     return { asset, upload: { method: 'PUT', url, headers: { 'content-type': input.contentType }, expiresAt } };
   }
 
   /** Links to PUT the given parts to (asked for in batches, so a resumed upload asks again). */
-  async partLinks(asset: Asset, partNumbers: number[]): Promise<{ parts: Array<{ partNumber: number; url: string }>; expiresAt: Date }> {
+  async partLinks(
+    asset: Asset,
+    partNumbers: number[],
+  ): Promise<{ parts: Array<{ partNumber: number; url: string }>; expiresAt: Date }> {
     const { uploadId, partSize, partCount } = this.openMultipart(asset);
     const outside = partNumbers.filter((n) => n > partCount);
     if (outside.length > 0) {
-      throw new ApiError('CUTLINE_VALIDATION_FAILED', `This upload has ${partCount} parts.`, outside.map((n) => ({ field: 'partNumbers', message: `part ${n} is beyond the last part (${partCount})` })));
+      throw new ApiError(
+        'CUTLINE_VALIDATION_FAILED',
+        `This upload has ${partCount} parts.`,
+        outside.map((n) => ({ field: 'partNumbers', message: `part ${n} is beyond the last part (${partCount})` })),
+      );
     }
     const uploadKey = assetUploadKey(asset.organizationId, asset.id);
     const parts = await Promise.all(
       [...new Set(partNumbers)].map(async (partNumber) => {
         const contentLength = partBytes(asset.sizeBytes ?? 0, partSize, partCount, partNumber);
-        return { partNumber, url: await this.store.presignPart(uploadKey, uploadId, partNumber, { expiresSeconds: DIRECT_UPLOAD_SECONDS, contentLength }) };
+        return {
+          partNumber,
+          url: await this.store.presignPart(uploadKey, uploadId, partNumber, {
+            expiresSeconds: DIRECT_UPLOAD_SECONDS,
+            contentLength,
+          }),
+        };
       }),
     );
     return { parts, expiresAt: new Date(this.now().getTime() + DIRECT_UPLOAD_SECONDS * 1000) };
@@ -136,7 +201,11 @@ export class AssetUploads {
   /** What has arrived so far: a client resuming an upload sends only the parts missing here. */
   async progress(asset: Asset): Promise<UploadProgress> {
     const { uploadId, partSize, partCount } = this.openMultipart(asset);
-    return { partSize, partCount, uploaded: await this.store.listParts(assetUploadKey(asset.organizationId, asset.id), uploadId) };
+    return {
+      partSize,
+      partCount,
+      uploaded: await this.store.listParts(assetUploadKey(asset.organizationId, asset.id), uploadId),
+    };
   }
 
   /** Direct upload, step 2: the client says it is done; the file is probed like any upload. */
@@ -144,7 +213,8 @@ export class AssetUploads {
     if (asset.status !== 'uploading') throw new ApiError('CUTLINE_CONFLICT', `The upload is already ${asset.status}.`);
     await this.takeUpload(asset);
     const stored = await this.store.stat(asset.objectKey);
-    if (!stored) throw new ApiError('CUTLINE_CONFLICT', 'Nothing was uploaded yet: PUT the file to the upload URL first.');
+    if (!stored)
+      throw new ApiError('CUTLINE_CONFLICT', 'Nothing was uploaded yet: PUT the file to the upload URL first.');
     const dir = await mkdtemp(join(tmpdir(), 'cutline-upload-'));
     const temp = join(dir, 'upload');
     try {
@@ -152,9 +222,19 @@ export class AssetUploads {
       await pipeline(await this.store.get(asset.objectKey), new SizeLimit(stored.bytes), createWriteStream(temp));
       const meta = await this.probe(asset.kind, temp, plan);
       await this.store.tagRetention(asset.objectKey, plan.retentionDays);
-      if (asset.kind === 'video') await this.posters.storePoster({ organizationId: asset.organizationId, id: asset.id, durationSeconds: meta.durationSeconds ?? null }, temp, plan.retentionDays);
+      if (asset.kind === 'video')
+        await this.posters.storePoster(
+          { organizationId: asset.organizationId, id: asset.id, durationSeconds: meta.durationSeconds ?? null },
+          temp,
+          plan.retentionDays,
+        );
       const ready = await this.assets.markReady(asset.id, { sizeBytes: stored.bytes, ...meta });
-      await this.activity(principal, 'asset.uploaded', { type: 'asset', id: asset.id }, { filename: asset.filename, bytes: stored.bytes, direct: true });
+      await this.activity(
+        principal,
+        'asset.uploaded',
+        { type: 'asset', id: asset.id },
+        { filename: asset.filename, bytes: stored.bytes, direct: true },
+      );
       return ready;
     } catch (err) {
       await this.removeObjects(asset);
@@ -186,7 +266,8 @@ export class AssetUploads {
 
   private openMultipart(asset: Asset): { uploadId: string; partSize: number; partCount: number } {
     if (asset.status !== 'uploading') throw new ApiError('CUTLINE_CONFLICT', `The upload is already ${asset.status}.`);
-    if (!asset.multipartUpload || asset.sizeBytes === null) throw new ApiError('CUTLINE_CONFLICT', 'This upload is a single PUT, not a multipart upload.');
+    if (!asset.multipartUpload || asset.sizeBytes === null)
+      throw new ApiError('CUTLINE_CONFLICT', 'This upload is a single PUT, not a multipart upload.');
     return { uploadId: asset.multipartUpload, ...partLayout(asset.sizeBytes) };
   }
 
@@ -201,15 +282,28 @@ export class AssetUploads {
       const expected = partBytes(declared, partSize, partCount, n);
       const part = parts.get(n);
       if (!part) problems.push({ field: `parts[${n}]`, message: 'missing' });
-      else if (part.bytes !== expected) problems.push({ field: `parts[${n}]`, message: `has ${part.bytes} bytes, expected ${expected}` });
+      else if (part.bytes !== expected)
+        problems.push({ field: `parts[${n}]`, message: `has ${part.bytes} bytes, expected ${expected}` });
     }
     if (problems.length > 0) {
-      throw new ApiError('CUTLINE_UPLOAD_INCOMPLETE', `${problems.length} of ${partCount} parts are missing or incomplete: upload them and complete again.`, problems.slice(0, 100));
+      throw new ApiError(
+        'CUTLINE_UPLOAD_INCOMPLETE',
+        `${problems.length} of ${partCount} parts are missing or incomplete: upload them and complete again.`,
+        problems.slice(0, 100),
+      );
     }
-    await this.store.completeMultipart(uploadKey, uploadId, [...parts.values()].filter((p) => p.partNumber <= partCount));
+    await this.store.completeMultipart(
+      uploadKey,
+      uploadId,
+      [...parts.values()].filter((p) => p.partNumber <= partCount),
+    );
   }
 
-  private createAsset(principal: Principal, plan: Plan, input: { kind: AssetKind; filename: string; contentType: string }): Promise<Asset> {
+  private createAsset(
+    principal: Principal,
+    plan: Plan,
+    input: { kind: AssetKind; filename: string; contentType: string },
+  ): Promise<Asset> {
     return this.assets.create({
       organizationId: principal.organizationId,
       kind: input.kind,
@@ -223,7 +317,13 @@ export class AssetUploads {
     try {
       if (kind === 'video') {
         const probe = await probeVideo(path, { maxBytes: plan.maxUploadBytes, maxSeconds: plan.maxSourceSeconds });
-        return { durationSeconds: probe.duration, width: probe.width, height: probe.height, videoCodec: probe.codec, audioCodec: probe.audioCodec };
+        return {
+          durationSeconds: probe.duration,
+          width: probe.width,
+          height: probe.height,
+          videoCodec: probe.codec,
+          audioCodec: probe.audioCodec,
+        };
       }
       await probeAuxiliary(path, kind === 'logo' ? 'image' : 'audio');
       return {};

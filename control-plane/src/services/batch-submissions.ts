@@ -32,14 +32,25 @@ export class BatchSubmissions {
     private readonly dispatcher?: { wake(): void },
   ) {}
 
-  async submit(principal: Principal, { organization, plan, period, overage }: PlanAndPeriod, name: string, csv: Uint8Array, traceparent?: string): Promise<{ batchId: string; renderIds: string[] }> {
+  async submit(
+    principal: Principal,
+    { organization, plan, period, overage }: PlanAndPeriod,
+    name: string,
+    csv: Uint8Array,
+    traceparent?: string,
+  ): Promise<{ batchId: string; renderIds: string[] }> {
     assertNotSuspended(organization);
-    if (!plan.batch) throw new ApiError('CUTLINE_PLAN_LIMIT', `Batches (CSV) are not part of the ${plan.id} plan; upgrade to Pro to use them.`);
+    if (!plan.batch)
+      throw new ApiError(
+        'CUTLINE_PLAN_LIMIT',
+        `Batches (CSV) are not part of the ${plan.id} plan; upgrade to Pro to use them.`,
+      );
     let rows: string[][];
     try {
       rows = parseCsv(decodeUtf8(csv), MAX_BATCH_ROWS);
     } catch (err) {
-      if (err instanceof CsvError) throw new ApiError('CUTLINE_VALIDATION_FAILED', err.message, [{ field: 'csv', message: err.message }]);
+      if (err instanceof CsvError)
+        throw new ApiError('CUTLINE_VALIDATION_FAILED', err.message, [{ field: 'csv', message: err.message }]);
       throw err;
     }
     const [header, ...data] = rows;
@@ -47,42 +58,77 @@ export class BatchSubmissions {
     const missing = REQUIRED.filter((c) => !columns.includes(c));
     const unknown = columns.filter((c) => !(CSV_COLUMNS as readonly string[]).includes(c));
     if (missing.length > 0 || unknown.length > 0) {
-      throw new ApiError('CUTLINE_VALIDATION_FAILED', `The CSV header must name the columns ${CSV_COLUMNS.join(', ')} (script and video required).`, [
-        ...missing.map((c) => ({ field: `column ${c}`, message: 'is missing' })),
-        ...unknown.map((c) => ({ field: `column ${c}`, message: 'is not a known column' })),
-      ]);
+      throw new ApiError(
+        'CUTLINE_VALIDATION_FAILED',
+        `The CSV header must name the columns ${CSV_COLUMNS.join(', ')} (script and video required).`,
+        [
+          ...missing.map((c) => ({ field: `column ${c}`, message: 'is missing' })),
+          ...unknown.map((c) => ({ field: `column ${c}`, message: 'is not a known column' })),
+        ],
+      );
     }
-    if (data.length === 0) throw new ApiError('CUTLINE_VALIDATION_FAILED', 'The CSV has no rows.', [{ field: 'csv', message: 'has no rows' }]);
+    if (data.length === 0)
+      throw new ApiError('CUTLINE_VALIDATION_FAILED', 'The CSV has no rows.', [
+        { field: 'csv', message: 'has no rows' },
+      ]);
 
     const issues: FieldIssue[] = [];
-    const prepared: Array<{ id: string; title: string | null; spec: RenderSpec; videoAssetId: string; assetIds: string[] }> = [];
+    const prepared: Array<{
+      id: string;
+      title: string | null;
+      spec: RenderSpec;
+      videoAssetId: string;
+      assetIds: string[];
+    }> = [];
     for (const [index, cells] of data.entries()) {
       const rowNumber = index + 2; // as a spreadsheet numbers it, header = 1
       const record = Object.fromEntries(columns.map((c, i) => [c, (cells[i] ?? '').trim()])) as Record<string, string>;
       const rowIssues: FieldIssue[] = [];
       for (const [column, value] of Object.entries(record)) {
-        if (looksLikeFormula(value)) rowIssues.push({ field: `row ${rowNumber}: ${column}`, message: 'starts like a spreadsheet formula (=, +, -, @); remove or quote it with a leading apostrophe' });
+        if (looksLikeFormula(value))
+          rowIssues.push({
+            field: `row ${rowNumber}: ${column}`,
+            message: 'starts like a spreadsheet formula (=, +, -, @); remove or quote it with a leading apostrophe',
+          });
       }
-      if (cells.length > columns.length) rowIssues.push({ field: `row ${rowNumber}`, message: `has ${cells.length} cells for ${columns.length} columns` });
+      if (cells.length > columns.length)
+        rowIssues.push({
+          field: `row ${rowNumber}`,
+          message: `has ${cells.length} cells for ${columns.length} columns`,
+        });
       const request = toRequest(record);
       if (rowIssues.length === 0 && !checkRequest.Check(request)) {
-        for (const e of [...checkRequest.Errors(request)].slice(0, 3)) rowIssues.push({ field: `row ${rowNumber}: ${columnOf(e.instancePath)}`, message: e.message });
+        for (const e of [...checkRequest.Errors(request)].slice(0, 3))
+          rowIssues.push({ field: `row ${rowNumber}: ${columnOf(e.instancePath)}`, message: e.message });
       }
       if (rowIssues.length === 0) {
         const id = randomUUID();
         try {
-          const { spec, videoAssetId, assetIds } = await this.submissions.prepare(principal, plan, request, id, traceparent);
+          const { spec, videoAssetId, assetIds } = await this.submissions.prepare(
+            principal,
+            plan,
+            request,
+            id,
+            traceparent,
+          );
           prepared.push({ id, title: record.title || null, spec, videoAssetId, assetIds });
         } catch (err) {
           if (!(err instanceof ApiError)) throw err;
-          rowIssues.push({ field: `row ${rowNumber}: ${columnOf(err.details?.[0]?.field ?? '')}`, message: `${err.message} [${err.code}]` });
+          rowIssues.push({
+            field: `row ${rowNumber}: ${columnOf(err.details?.[0]?.field ?? '')}`,
+            message: `${err.message} [${err.code}]`,
+          });
         }
       }
       issues.push(...rowIssues);
       if (issues.length >= 100) break;
     }
     if (issues.length > 0) {
-      throw new ApiError('CUTLINE_VALIDATION_FAILED', `The CSV has ${issues.length} problem${issues.length === 1 ? '' : 's'}; nothing was submitted.`, issues);
+      throw new ApiError(
+        'CUTLINE_VALIDATION_FAILED',
+        `The CSV has ${issues.length} problem${issues.length === 1 ? '' : 's'}; nothing was submitted.`,
+        issues,
+      );
     }
 
     const batchId = await this.renders.transaction(async (tx) => {
@@ -90,11 +136,35 @@ export class BatchSubmissions {
       // deleted or expired between the check and the insert (all rows, or none).
       const wanted = [...new Set(prepared.flatMap((p) => p.assetIds))];
       const usable = new Set(await lockUsableAssets(tx, principal.organizationId, wanted));
-      const gone = prepared.flatMap((p, row) => (p.assetIds.some((id) => !usable.has(id)) ? [{ field: `row ${row + 2}: video`, message: 'the file is no longer available' }] : []));
-      if (gone.length > 0) throw new ApiError('CUTLINE_ASSET_NOT_READY', 'A file the CSV names was deleted or expired meanwhile; nothing was submitted.', gone.slice(0, 100));
-      const periodId = await this.usage.reserve(tx, principal.organizationId, period, plan.rendersPerMonth, prepared.length, overage);
-      if (!periodId) throw new ApiError('CUTLINE_QUOTA_EXCEEDED', `This batch needs ${prepared.length} renders, more than are left this month on the ${plan.id} plan.`);
-      const batch = await insertBatch(tx, { organizationId: principal.organizationId, name, rowCount: prepared.length });
+      const gone = prepared.flatMap((p, row) =>
+        p.assetIds.some((id) => !usable.has(id))
+          ? [{ field: `row ${row + 2}: video`, message: 'the file is no longer available' }]
+          : [],
+      );
+      if (gone.length > 0)
+        throw new ApiError(
+          'CUTLINE_ASSET_NOT_READY',
+          'A file the CSV names was deleted or expired meanwhile; nothing was submitted.',
+          gone.slice(0, 100),
+        );
+      const periodId = await this.usage.reserve(
+        tx,
+        principal.organizationId,
+        period,
+        plan.rendersPerMonth,
+        prepared.length,
+        overage,
+      );
+      if (!periodId)
+        throw new ApiError(
+          'CUTLINE_QUOTA_EXCEEDED',
+          `This batch needs ${prepared.length} renders, more than are left this month on the ${plan.id} plan.`,
+        );
+      const batch = await insertBatch(tx, {
+        organizationId: principal.organizationId,
+        name,
+        rowCount: prepared.length,
+      });
       for (const [row, p] of prepared.entries()) {
         await this.renders.insertQueued(tx, {
           id: p.id,
@@ -111,7 +181,13 @@ export class BatchSubmissions {
           batchRow: row + 1,
         });
       }
-      await recordActivity(tx, principal, 'batch.submitted', { type: 'batch', id: batch.id }, { renders: prepared.length });
+      await recordActivity(
+        tx,
+        principal,
+        'batch.submitted',
+        { type: 'batch', id: batch.id },
+        { renders: prepared.length },
+      );
       return batch.id;
     });
     this.dispatcher?.wake();
@@ -126,7 +202,9 @@ function toRequest(record: Record<string, string>): RenderRequest {
     script: record.script ?? '',
     ...(record.voice ? { voice: record.voice } : {}),
     ...(record.style ? { captionStyle: record.style as RenderRequest['captionStyle'] } : {}),
-    ...(record.formats ? { formats: record.formats.split(/[\s;|]+/).filter(Boolean) as NonNullable<RenderRequest['formats']> } : {}),
+    ...(record.formats
+      ? { formats: record.formats.split(/[\s;|]+/).filter(Boolean) as NonNullable<RenderRequest['formats']> }
+      : {}),
     ...(record.title ? { title: record.title } : {}),
   };
 }

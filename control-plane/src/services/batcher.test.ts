@@ -33,7 +33,12 @@ describe('Batcher', () => {
     const { calls, call } = recorder((items) => items.includes(3));
     const batcher = new Batcher(call);
     const results = await Promise.allSettled([1, 2, 3, 4].map((i) => batcher.run(i)));
-    expect(results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message))).toEqual([2, 4, 'refused 3', 8]);
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message))).toEqual([
+      2,
+      4,
+      'refused 3',
+      8,
+    ]);
     expect(calls).toEqual([[1], [2, 3, 4], [2], [3], [4]]);
   });
 

@@ -53,12 +53,19 @@ export class BillingService {
       basePlan: organization.plan,
       period: { start: period.start.toISOString(), end: period.end.toISOString() },
       subscription: subscription ? this.subscriptionView(subscription) : null,
-      plans: Object.values(this.organizationPlans.table).map((p) => ({ id: p.id, priceMonthlyUsd: p.priceMonthlyUsd, purchasable: this.enabled && (STRIPE_PLANS as readonly string[]).includes(p.id) })),
+      plans: Object.values(this.organizationPlans.table).map((p) => ({
+        id: p.id,
+        priceMonthlyUsd: p.priceMonthlyUsd,
+        purchasable: this.enabled && (STRIPE_PLANS as readonly string[]).includes(p.id),
+      })),
     };
   }
 
   /** Subscribe (Checkout URL) or move an existing subscription to `plan`. */
-  async changePlan(principal: Principal, plan: StripePlanId): Promise<{ action: 'checkout'; url: string } | { action: 'changed' }> {
+  async changePlan(
+    principal: Principal,
+    plan: StripePlanId,
+  ): Promise<{ action: 'checkout'; url: string } | { action: 'changed' }> {
     const gateway = this.requireGateway();
     const { organization, subscription } = await this.organizationPlans.resolve(principal.organizationId);
     if (subscription && isLive(subscription.status)) {
@@ -66,7 +73,13 @@ export class BillingService {
         throw new ApiError('CUTLINE_ALREADY_SUBSCRIBED', `The organization already subscribes to ${plan}.`);
       }
       await gateway.changePlan(subscription.id, plan, planRank(plan) > planRank(subscription.plan));
-      await recordActivity(this.db, principal, 'billing.plan_change_requested', { type: 'subscription', id: subscription.id }, { plan });
+      await recordActivity(
+        this.db,
+        principal,
+        'billing.plan_change_requested',
+        { type: 'subscription', id: subscription.id },
+        { plan },
+      );
       return { action: 'changed' };
     }
     const customerId = await this.ensureCustomer(principal, organization.name);
@@ -77,14 +90,24 @@ export class BillingService {
       successUrl: `${this.options.publicUrl}/billing?checkout=success`,
       cancelUrl: `${this.options.publicUrl}/billing?checkout=canceled`,
     });
-    await recordActivity(this.db, principal, 'billing.checkout_opened', { type: 'organization', id: principal.organizationId }, { plan });
+    await recordActivity(
+      this.db,
+      principal,
+      'billing.checkout_opened',
+      { type: 'organization', id: principal.organizationId },
+      { plan },
+    );
     return { action: 'checkout', url };
   }
 
   async portalUrl(principal: Principal): Promise<string> {
     const gateway = this.requireGateway();
     const customerId = await this.customerOf(principal.organizationId);
-    if (!customerId) throw new ApiError('CUTLINE_NO_BILLING_ACCOUNT', 'This organization has no billing account yet: subscribe to a plan first.');
+    if (!customerId)
+      throw new ApiError(
+        'CUTLINE_NO_BILLING_ACCOUNT',
+        'This organization has no billing account yet: subscribe to a plan first.',
+      );
     return gateway.portalUrl(customerId, `${this.options.publicUrl}/billing`);
   }
 
@@ -101,17 +124,27 @@ export class BillingService {
       currentPeriodEnd: s.currentPeriodEnd.toISOString(),
       cancelAtPeriodEnd: s.cancelAtPeriodEnd,
       downgradeTo: s.downgradeTo,
-      graceEndsAt: s.status === 'past_due' && s.pastDueSince ? new Date(s.pastDueSince.getTime() + this.options.pastDueGraceMs).toISOString() : null,
+      graceEndsAt:
+        s.status === 'past_due' && s.pastDueSince
+          ? new Date(s.pastDueSince.getTime() + this.options.pastDueGraceMs).toISOString()
+          : null,
     };
   }
 
   private requireGateway(): StripeGateway {
-    if (!this.gateway) throw new ApiError('CUTLINE_BILLING_DISABLED', 'Billing is off on this server (BILLING=none); plans are set by its operator.');
+    if (!this.gateway)
+      throw new ApiError(
+        'CUTLINE_BILLING_DISABLED',
+        'Billing is off on this server (BILLING=none); plans are set by its operator.',
+      );
     return this.gateway;
   }
 
   private async customerOf(organizationId: string): Promise<string | undefined> {
-    const row = await this.db.organization.findUnique({ where: { id: organizationId }, select: { stripeCustomerId: true } });
+    const row = await this.db.organization.findUnique({
+      where: { id: organizationId },
+      select: { stripeCustomerId: true },
+    });
     return row?.stripeCustomerId ?? undefined;
   }
 
@@ -124,8 +157,15 @@ export class BillingService {
     const existing = await this.customerOf(principal.organizationId);
     if (existing) return existing;
     const email = principal.kind === 'user' ? (await this.accounts.findUser(principal.userId))?.email : undefined;
-    const created = await this.requireGateway().createCustomer({ organizationId: principal.organizationId, name: organizationName, email });
-    await this.db.organization.updateMany({ where: { id: principal.organizationId, stripeCustomerId: null }, data: { stripeCustomerId: created } });
+    const created = await this.requireGateway().createCustomer({
+      organizationId: principal.organizationId,
+      name: organizationName,
+      email,
+    });
+    await this.db.organization.updateMany({
+      where: { id: principal.organizationId, stripeCustomerId: null },
+      data: { stripeCustomerId: created },
+    });
     return (await this.customerOf(principal.organizationId)) ?? created;
   }
 }

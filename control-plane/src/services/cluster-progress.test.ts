@@ -10,13 +10,20 @@ describe('recordClusterProgress', () => {
     try {
       const bus = new InProcessBus();
       const writes: Array<[string, number, string]> = [];
-      const stop = recordClusterProgress(bus, { progress: async (id, p, s) => void writes.push([id, p, s]) }, { isLeader: () => true, intervalMs: 1_000, now: () => Date.now() });
+      const stop = recordClusterProgress(
+        bus,
+        { progress: async (id, p, s) => void writes.push([id, p, s]) },
+        { isLeader: () => true, intervalMs: 1_000, now: () => Date.now() },
+      );
       await bus.publish(`cutline.renders.${ID}.progress`, { progress: 0.1, stage: 'tts' });
       await bus.publish(`cutline.renders.${ID}.progress`, { progress: 0.2, stage: 'tts' });
       await bus.publish(`cutline.renders.${ID}.progress`, { progress: 0.3, stage: 'encode' });
       expect(writes).toEqual([[ID, 0.1, 'tts']]);
       await vi.advanceTimersByTimeAsync(1_000);
-      expect(writes).toEqual([[ID, 0.1, 'tts'], [ID, 0.3, 'encode']]);
+      expect(writes).toEqual([
+        [ID, 0.1, 'tts'],
+        [ID, 0.3, 'encode'],
+      ]);
       stop();
     } finally {
       vi.useRealTimers();
@@ -27,7 +34,11 @@ describe('recordClusterProgress', () => {
     const bus = new InProcessBus();
     const writes: unknown[] = [];
     let leader = false;
-    const stop = recordClusterProgress(bus, { progress: async (...args) => void writes.push(args) }, { isLeader: () => leader });
+    const stop = recordClusterProgress(
+      bus,
+      { progress: async (...args) => void writes.push(args) },
+      { isLeader: () => leader },
+    );
     await bus.publish(`cutline.renders.${ID}.progress`, { progress: 0.5, stage: 'tts' });
     leader = true;
     await bus.publish('cutline.renders.not-an-id.progress', { progress: 0.5, stage: 'tts' });

@@ -16,7 +16,11 @@ export interface ClusterProgressOptions {
   onError?: (err: unknown) => void;
 }
 
-export function recordClusterProgress(bus: EventBus, transitions: Pick<RenderTransitions, 'progress'>, options: ClusterProgressOptions): Unsubscribe {
+export function recordClusterProgress(
+  bus: EventBus,
+  transitions: Pick<RenderTransitions, 'progress'>,
+  options: ClusterProgressOptions,
+): Unsubscribe {
   const intervalMs = options.intervalMs ?? 1_000;
   const now = options.now ?? Date.now;
   const lastWrite = new Map<string, number>();

@@ -54,24 +54,44 @@ export class ClusterRenderRecords implements RenderRecords {
   async succeeded(renderId: string, organizationId: string, tier: string): Promise<void> {
     let manifest: RenderManifest;
     try {
-      manifest = (await readJson(await this.store.get(`${outputPrefix(organizationId, renderId)}manifest.json`), 1024 * 1024)) as RenderManifest;
+      manifest = (await readJson(
+        await this.store.get(`${outputPrefix(organizationId, renderId)}manifest.json`),
+        1024 * 1024,
+      )) as RenderManifest;
     } catch (err) {
-      await this.failed(renderId, 'CUTLINE_OUTPUT_MISSING', `The render finished but its manifest could not be read: ${(err as Error).message}`);
+      await this.failed(
+        renderId,
+        'CUTLINE_OUTPUT_MISSING',
+        `The render finished but its manifest could not be read: ${(err as Error).message}`,
+      );
       return;
     }
     const now = this.now();
     await this.transitions.move(renderId, ['admitted'], 'running', now);
-    if (await this.transitions.succeed(renderId, outputsOf(organizationId, renderId, manifest), manifest.durationSeconds, now)) {
+    if (
+      await this.transitions.succeed(
+        renderId,
+        outputsOf(organizationId, renderId, manifest),
+        manifest.durationSeconds,
+        now,
+      )
+    ) {
       this.options.metrics?.observe(tier, manifest.timings.totalSeconds, manifest.realtimeFactor);
     }
   }
 
   async failed(renderId: string, errorCode: string, message: string): Promise<void> {
-    await this.transitions.move(renderId, ['admitted', 'running'], 'failed', this.now(), { errorCode, errorMessage: message });
+    await this.transitions.move(renderId, ['admitted', 'running'], 'failed', this.now(), {
+      errorCode,
+      errorMessage: message,
+    });
   }
 
   async canceled(renderId: string, message: string): Promise<void> {
-    await this.transitions.move(renderId, ['queued', 'admitted', 'running'], 'canceled', this.now(), { errorCode: 'CUTLINE_CANCELED', errorMessage: message });
+    await this.transitions.move(renderId, ['queued', 'admitted', 'running'], 'canceled', this.now(), {
+      errorCode: 'CUTLINE_CANCELED',
+      errorMessage: message,
+    });
   }
 
   async requeueLost(inCluster: string[]): Promise<number> {

@@ -11,7 +11,10 @@ describe('parseCsv', () => {
   });
 
   it('skips blank lines and keeps empty fields', () => {
-    expect(parseCsv('a,b,c\n\n1,,3\n', 10)).toEqual([['a', 'b', 'c'], ['1', '', '3']]);
+    expect(parseCsv('a,b,c\n\n1,,3\n', 10)).toEqual([
+      ['a', 'b', 'c'],
+      ['1', '', '3'],
+    ]);
   });
 
   it('refuses unclosed quotes and too many rows', () => {
@@ -32,7 +35,7 @@ describe('looksLikeFormula', () => {
     ['=HYPERLINK("http://evil","x")', true],
     ['+1+1', true],
     ['@SUM(A1)', true],
-    ['-cmd|\' /C calc\'!A0', true],
+    ["-cmd|' /C calc'!A0", true],
     ['- a bullet point', false],
     ['- SUM(1)', true],
     ['\t=1', true],

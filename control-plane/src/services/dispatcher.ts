@@ -33,8 +33,22 @@ export interface DispatcherOptions {
 
 export function outputsOf(organizationId: string, renderId: string, manifest: RenderManifest): OutputFile[] {
   const prefix = outputPrefix(organizationId, renderId);
-  const files: OutputFile[] = manifest.videos.map((v) => ({ kind: 'video', name: v.name, aspect: v.aspect, objectKey: prefix + v.name, bytes: v.bytes, width: v.width, height: v.height }));
-  if (manifest.thumbnail) files.push({ kind: 'thumbnail', name: manifest.thumbnail.name, objectKey: prefix + manifest.thumbnail.name, bytes: manifest.thumbnail.bytes });
+  const files: OutputFile[] = manifest.videos.map((v) => ({
+    kind: 'video',
+    name: v.name,
+    aspect: v.aspect,
+    objectKey: prefix + v.name,
+    bytes: v.bytes,
+    width: v.width,
+    height: v.height,
+  }));
+  if (manifest.thumbnail)
+    files.push({
+      kind: 'thumbnail',
+      name: manifest.thumbnail.name,
+      objectKey: prefix + manifest.thumbnail.name,
+      bytes: manifest.thumbnail.bytes,
+    });
   const { srt, vtt, words } = manifest.sidecars;
   if (srt) files.push({ kind: 'srt', name: srt.name, objectKey: prefix + srt.name, bytes: srt.bytes });
   if (vtt) files.push({ kind: 'vtt', name: vtt.name, objectKey: prefix + vtt.name, bytes: vtt.bytes });
@@ -66,7 +80,13 @@ export class Dispatcher {
   async start(): Promise<void> {
     if (this.options.recoverOrphans !== false) {
       await this.requeueOrphans();
-      this.orphanTimer = setInterval(() => void this.requeueOrphans().catch((err: unknown) => this.options.log('orphan check failed', { error: String(err) })), this.options.orphanCheckMs ?? 30_000);
+      this.orphanTimer = setInterval(
+        () =>
+          void this.requeueOrphans().catch((err: unknown) =>
+            this.options.log('orphan check failed', { error: String(err) }),
+          ),
+        this.options.orphanCheckMs ?? 30_000,
+      );
     }
     this.timer = setInterval(() => this.wake(), this.options.pollMs);
     this.wake();
@@ -127,26 +147,50 @@ export class Dispatcher {
       let lastState: RenderEvent | undefined;
       // One span per attempt, in the trace of the request that submitted the render.
       const traceparent = (render.spec as { traceparent?: string } | null)?.traceparent;
-      const span = tracer().startSpan('render', { attributes: { 'cutline.render.id': render.id, 'cutline.tier': render.tier, 'cutline.attempt': render.attempts } }, contextFrom(traceparent));
+      const span = tracer().startSpan(
+        'render',
+        {
+          attributes: {
+            'cutline.render.id': render.id,
+            'cutline.tier': render.tier,
+            'cutline.attempt': render.attempts,
+          },
+        },
+        contextFrom(traceparent),
+      );
       const handed = this.launcher.launch(render, {
         onEvent: (event) => {
           // Progress is fire-and-forget (a newer figure follows); the running move is made
           // again by finish() if it did not land.
           if (event.type === 'progress') {
             void this.transitions.progress(render.id, event.progress, event.stage).catch(() => undefined);
-            void this.options.bus?.publish(`cutline.renders.${render.id}.progress`, { ...event, renderId: render.id, organizationId: render.organizationId }).catch(() => undefined);
+            void this.options.bus
+              ?.publish(`cutline.renders.${render.id}.progress`, {
+                ...event,
+                renderId: render.id,
+                organizationId: render.organizationId,
+              })
+              .catch(() => undefined);
             return;
           }
           lastState = event;
           if (event.state === 'running') {
-            void this.transitions.move(render.id, ['admitted'], 'running', this.now()).catch((err: unknown) => this.options.log('could not record a render as running', { renderId: render.id, error: String(err) }));
+            void this.transitions
+              .move(render.id, ['admitted'], 'running', this.now())
+              .catch((err: unknown) =>
+                this.options.log('could not record a render as running', { renderId: render.id, error: String(err) }),
+              );
           }
         },
         onExit: (code) => {
           if (finished) return;
           finished = true;
           span.setAttribute('process.exit.code', code ?? -1);
-          if (code !== 0) span.setStatus({ code: SpanStatusCode.ERROR, message: lastState?.type === 'state' ? (lastState.error?.code ?? 'failed') : 'failed' });
+          if (code !== 0)
+            span.setStatus({
+              code: SpanStatusCode.ERROR,
+              message: lastState?.type === 'state' ? (lastState.error?.code ?? 'failed') : 'failed',
+            });
           span.end();
           void this.settle(render, code, lastState).finally(() => this.wake());
         },
@@ -170,25 +214,46 @@ export class Dispatcher {
    * Records a finished render's outcome, trying again while the database is away: the outcome
    * is known only here, and a render left running would hold its slot and its quota.
    */
-  private async settle(render: { id: string; organizationId: string; tier: string; attempts: number }, code: number | null, last: RenderEvent | undefined): Promise<void> {
+  private async settle(
+    render: { id: string; organizationId: string; tier: string; attempts: number },
+    code: number | null,
+    last: RenderEvent | undefined,
+  ): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
         await this.finish(render, code, last);
         return;
       } catch (err) {
         if (this.stopped) return;
-        this.options.log('could not record a render’s outcome; trying again', { renderId: render.id, attempt, error: String(err) });
-        await new Promise((resolve) => setTimeout(resolve, Math.min(SETTLE_MAX_DELAY_MS, SETTLE_FIRST_DELAY_MS * 2 ** attempt)));
+        this.options.log('could not record a render’s outcome; trying again', {
+          renderId: render.id,
+          attempt,
+          error: String(err),
+        });
+        await new Promise((resolve) =>
+          setTimeout(resolve, Math.min(SETTLE_MAX_DELAY_MS, SETTLE_FIRST_DELAY_MS * 2 ** attempt)),
+        );
       }
     }
   }
 
-  private async finish(render: { id: string; organizationId: string; tier: string; attempts: number }, code: number | null, last: RenderEvent | undefined): Promise<void> {
+  private async finish(
+    render: { id: string; organizationId: string; tier: string; attempts: number },
+    code: number | null,
+    last: RenderEvent | undefined,
+  ): Promise<void> {
     const now = this.now();
     if (code === 0 && last?.type === 'state' && last.state === 'succeeded' && last.manifest) {
       // The running transition may still be in flight: make sure it landed first.
       await this.transitions.move(render.id, ['admitted'], 'running', now);
-      if (await this.transitions.succeed(render.id, outputsOf(render.organizationId, render.id, last.manifest), last.manifest.durationSeconds, now)) {
+      if (
+        await this.transitions.succeed(
+          render.id,
+          outputsOf(render.organizationId, render.id, last.manifest),
+          last.manifest.durationSeconds,
+          now,
+        )
+      ) {
         this.options.metrics?.observe(render.tier, last.manifest.timings.totalSeconds, last.manifest.realtimeFactor);
       }
       return;
@@ -197,7 +262,11 @@ export class Dispatcher {
     if (code !== EXIT_BAD_INPUT && render.attempts < this.options.maxAttempts && error?.code !== 'CUTLINE_CANCELED') {
       // Transient: back to the queue, still holding its quota reservation.
       if (await this.transitions.move(render.id, ['admitted', 'running'], 'queued', now)) {
-        this.options.log('render failed transiently; retrying', { renderId: render.id, attempt: render.attempts, code });
+        this.options.log('render failed transiently; retrying', {
+          renderId: render.id,
+          attempt: render.attempts,
+          code,
+        });
       }
       return;
     }

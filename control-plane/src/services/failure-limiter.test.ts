@@ -27,6 +27,8 @@ describe('FailureLimiter', () => {
     limiter.fail('a');
     limiter.fail('b');
     limiter.fail('c');
-    expect([limiter.retryAfterSeconds('a'), limiter.retryAfterSeconds('b'), limiter.retryAfterSeconds('c')]).toEqual([0, 60, 60]);
+    expect([limiter.retryAfterSeconds('a'), limiter.retryAfterSeconds('b'), limiter.retryAfterSeconds('c')]).toEqual([
+      0, 60, 60,
+    ]);
   });
 });

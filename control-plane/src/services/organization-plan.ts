@@ -28,7 +28,10 @@ export class OrganizationPlans {
 
   /** `standing`: the organization as the request's authentication already read it (saves a round trip). */
   async resolve(organizationId: string, standing?: OrganizationStanding): Promise<Entitlement> {
-    const found = standing?.organization.id === organizationId ? standing : await this.accounts.findOrganizationWithSubscription(organizationId);
+    const found =
+      standing?.organization.id === organizationId
+        ? standing
+        : await this.accounts.findOrganizationWithSubscription(organizationId);
     if (!found) throw notFound('Organization');
     const now = this.options.now?.() ?? new Date();
     const planId = effectivePlan(found.organization.plan, found.subscription, now, this.options.pastDueGraceMs);
@@ -37,7 +40,11 @@ export class OrganizationPlans {
       plan: this.table[planId],
       period: usagePeriod(found.subscription, planId, now, this.options.pastDueGraceMs),
       subscription: found.subscription,
-      overage: this.options.billingEnabled && this.table[planId].overage && found.subscription !== undefined && subscribedPlan(found.subscription, now, this.options.pastDueGraceMs) === planId,
+      overage:
+        this.options.billingEnabled &&
+        this.table[planId].overage &&
+        found.subscription !== undefined &&
+        subscribedPlan(found.subscription, now, this.options.pastDueGraceMs) === planId,
     };
   }
 }

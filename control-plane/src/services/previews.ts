@@ -14,7 +14,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { captionPreviewAss, encodeWav, localInputOptions, PREVIEW_SIZES, runProgram, type Aspect, type CaptionStyleId, type VoiceCatalogue } from '@cutline/render-job';
+import {
+  captionPreviewAss,
+  encodeWav,
+  localInputOptions,
+  PREVIEW_SIZES,
+  runProgram,
+  type Aspect,
+  type CaptionStyleId,
+  type VoiceCatalogue,
+} from '@cutline/render-job';
 import { ApiError } from '../http/errors.js';
 import { assetPosterKey, type Asset } from '../repositories/assets-repository.js';
 import type { ObjectStore } from '../storage/object-store.js';
@@ -53,7 +62,12 @@ export interface PreviewLimits {
   maxWaitingPerOrganization: number;
 }
 
-export const DEFAULT_PREVIEW_LIMITS: PreviewLimits = { concurrency: 2, perOrganization: 1, maxWaiting: 32, maxWaitingPerOrganization: 8 };
+export const DEFAULT_PREVIEW_LIMITS: PreviewLimits = {
+  concurrency: 2,
+  perOrganization: 1,
+  maxWaiting: 32,
+  maxWaitingPerOrganization: 8,
+};
 
 export class Previews {
   private readonly voices = new RecentCache<Buffer>(32);
@@ -67,7 +81,12 @@ export class Previews {
     limits: PreviewLimits = DEFAULT_PREVIEW_LIMITS,
     private readonly now: () => number = Date.now,
   ) {
-    this.limiter = new WorkLimiter({ concurrency: limits.concurrency, perKey: limits.perOrganization, maxWaiting: limits.maxWaiting, maxWaitingPerKey: limits.maxWaitingPerOrganization });
+    this.limiter = new WorkLimiter({
+      concurrency: limits.concurrency,
+      perKey: limits.perOrganization,
+      maxWaiting: limits.maxWaiting,
+      maxWaitingPerKey: limits.maxWaitingPerOrganization,
+    });
   }
 
   /** The voice's sample sentence as a WAV file. */
@@ -79,14 +98,20 @@ export class Previews {
       } catch {
         throw new ApiError('CUTLINE_NOT_FOUND', `No voice "${voiceId}".`);
       }
-      const { pcm } = await resolved.engine.synthesize({ text: resolved.voice.sampleText, voice: resolved.voice, rate: 1, pitch: 50 });
+      const { pcm } = await resolved.engine.synthesize({
+        text: resolved.voice.sampleText,
+        voice: resolved.voice,
+        rate: 1,
+        pitch: 50,
+      });
       return encodeWav(pcm);
     });
   }
 
   /** A JPEG: a frame of the video, cropped to the aspect, with a sample caption in the style. */
   async captionFrame(asset: Asset, style: CaptionStyleId, aspect: Aspect): Promise<Buffer> {
-    if (asset.kind !== 'video' || asset.status !== 'ready') throw new ApiError('CUTLINE_ASSET_NOT_READY', 'Previews need a video that finished uploading.');
+    if (asset.kind !== 'video' || asset.status !== 'ready')
+      throw new ApiError('CUTLINE_ASSET_NOT_READY', 'Previews need a video that finished uploading.');
     return this.cached(this.frames, `frame:${asset.id}:${style}:${aspect}`, asset.organizationId, async () => {
       const poster = await this.posterOf(asset);
       const { width, height } = PREVIEW_SIZES[aspect];
@@ -95,12 +120,34 @@ export class Previews {
       return withTempDir(async (dir) => {
         const assPath = join(dir, 'caption.ass');
         await writeFile(assPath, captionPreviewAss(style, aspect, PREVIEW_TEXT));
-        const result = await runProgram('ffmpeg', [
-          '-hide_banner', '-loglevel', 'error', '-nostdin', ...localInputOptions(['image']), '-f', 'jpeg_pipe', '-i', 'pipe:0', '-frames:v', '1',
-          '-vf', `scale=${width}:${height}:force_original_aspect_ratio=increase,crop=${width}:${height},setsar=1,subtitles=${assPath}`,
-          '-q:v', '4', '-f', 'image2pipe', '-c:v', 'mjpeg', 'pipe:1',
-        ], { input: poster, timeoutMs: 20_000, maxOutputBytes: 4 * 1024 * 1024 });
-        if (result.code !== 0 || result.stdout.length === 0) throw new ApiError('CUTLINE_INPUT_CORRUPT', 'No frame could be read from this video for a preview.');
+        const result = await runProgram(
+          'ffmpeg',
+          [
+            '-hide_banner',
+            '-loglevel',
+            'error',
+            '-nostdin',
+            ...localInputOptions(['image']),
+            '-f',
+            'jpeg_pipe',
+            '-i',
+            'pipe:0',
+            '-frames:v',
+            '1',
+            '-vf',
+            `scale=${width}:${height}:force_original_aspect_ratio=increase,crop=${width}:${height},setsar=1,subtitles=${assPath}`,
+            '-q:v',
+            '4',
+            '-f',
+            'image2pipe',
+            '-c:v',
+            'mjpeg',
+            'pipe:1',
+          ],
+          { input: poster, timeoutMs: 20_000, maxOutputBytes: 4 * 1024 * 1024 },
+        );
+        if (result.code !== 0 || result.stdout.length === 0)
+          throw new ApiError('CUTLINE_INPUT_CORRUPT', 'No frame could be read from this video for a preview.');
         return result.stdout;
       });
     });
@@ -111,17 +158,45 @@ export class Previews {
    * Called while the upload is checked; a video without one (uploaded before posters existed)
    * gets it on its first preview.
    */
-  async storePoster(asset: Pick<Asset, 'organizationId' | 'id' | 'durationSeconds'>, localVideo: string, retentionDays?: number): Promise<Buffer> {
+  async storePoster(
+    asset: Pick<Asset, 'organizationId' | 'id' | 'durationSeconds'>,
+    localVideo: string,
+    retentionDays?: number,
+  ): Promise<Buffer> {
     const at = Math.min(1, (asset.durationSeconds ?? 0) / 2);
-    const result = await runProgram('ffmpeg', [
-      // Seeking after the decoder (at most a second in): a video with one keyframe still gives a frame.
-      '-hide_banner', '-loglevel', 'error', '-nostdin', ...localInputOptions(['video']), '-i', localVideo, '-ss', at.toFixed(2), '-frames:v', '1',
-      '-vf', `scale=${POSTER_SIZE}:${POSTER_SIZE}:force_original_aspect_ratio=decrease:force_divisible_by=2,setsar=1`,
-      '-q:v', '3', '-f', 'image2pipe', '-c:v', 'mjpeg', 'pipe:1',
-    ], { timeoutMs: 60_000, maxOutputBytes: POSTER_MAX_BYTES });
-    if (result.code !== 0 || result.stdout.length === 0) throw new ApiError('CUTLINE_INPUT_CORRUPT', 'No frame could be read from this video for a preview.');
+    const result = await runProgram(
+      'ffmpeg',
+      [
+        // Seeking after the decoder (at most a second in): a video with one keyframe still gives a frame.
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-nostdin',
+        ...localInputOptions(['video']),
+        '-i',
+        localVideo,
+        '-ss',
+        at.toFixed(2),
+        '-frames:v',
+        '1',
+        '-vf',
+        `scale=${POSTER_SIZE}:${POSTER_SIZE}:force_original_aspect_ratio=decrease:force_divisible_by=2,setsar=1`,
+        '-q:v',
+        '3',
+        '-f',
+        'image2pipe',
+        '-c:v',
+        'mjpeg',
+        'pipe:1',
+      ],
+      { timeoutMs: 60_000, maxOutputBytes: POSTER_MAX_BYTES },
+    );
+    if (result.code !== 0 || result.stdout.length === 0)
+      throw new ApiError('CUTLINE_INPUT_CORRUPT', 'No frame could be read from this video for a preview.');
     await this.store.put(assetPosterKey(asset.organizationId, asset.id), Readable.from([result.stdout]), {
-      contentType: 'image/jpeg', maxBytes: POSTER_MAX_BYTES, ...(retentionDays !== undefined ? { retentionDays } : {}),
+      contentType: 'image/jpeg',
+      maxBytes: POSTER_MAX_BYTES,
+      ...(retentionDays !== undefined ? { retentionDays } : {}),
     });
     return result.stdout;
   }
@@ -137,7 +212,12 @@ export class Previews {
   }
 
   /** One result per key: cached when it succeeds, its error cached when it fails, run in the limiter. */
-  private async cached(cache: RecentCache<Buffer>, key: string, organizationId: string, make: () => Promise<Buffer>): Promise<Buffer> {
+  private async cached(
+    cache: RecentCache<Buffer>,
+    key: string,
+    organizationId: string,
+    make: () => Promise<Buffer>,
+  ): Promise<Buffer> {
     const hit = cache.get(key);
     if (hit) return hit;
     const failed = this.failures.get(key);
@@ -146,8 +226,10 @@ export class Previews {
     try {
       value = await this.limiter.run(organizationId, make);
     } catch (err) {
-      if (err instanceof WorkLimiterBusyError) throw new ApiError('CUTLINE_RATE_LIMITED', 'Previews are busy; try again in a few seconds.');
-      if (err instanceof ApiError && err.statusCode < 500) this.failures.set(key, { error: err, until: this.now() + FAILURE_TTL_MS });
+      if (err instanceof WorkLimiterBusyError)
+        throw new ApiError('CUTLINE_RATE_LIMITED', 'Previews are busy; try again in a few seconds.');
+      if (err instanceof ApiError && err.statusCode < 500)
+        this.failures.set(key, { error: err, until: this.now() + FAILURE_TTL_MS });
       throw err;
     }
     cache.set(key, value);

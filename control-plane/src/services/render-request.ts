@@ -2,7 +2,8 @@
 import Type from 'typebox';
 import { ASPECTS, CAPTION_STYLES } from '@cutline/render-job';
 
-const literals = <T extends readonly string[]>(values: T) => Type.Union(values.map((v) => Type.Literal(v))) as unknown as Type.TUnsafe<T[number]>;
+const literals = <T extends readonly string[]>(values: T) =>
+  Type.Union(values.map((v) => Type.Literal(v))) as unknown as Type.TUnsafe<T[number]>;
 const Uuid = Type.String({ format: 'uuid' });
 
 export const RenderRequestSchema = Type.Object(
@@ -27,9 +28,26 @@ export const RenderRequestSchema = Type.Object(
     formats: Type.Optional(Type.Array(literals(ASPECTS), { minItems: 1, maxItems: 3, uniqueItems: true })),
     fit: Type.Optional(literals(['crop', 'letterbox', 'blur'] as const)),
     extend: Type.Optional(literals(['loop', 'freeze'] as const)),
-    maxResolution: Type.Optional(Type.Union([Type.Literal(480), Type.Literal(720), Type.Literal(1080), Type.Literal(1440), Type.Literal(2160)])),
-    logo: Type.Optional(Type.Object({ assetId: Uuid, position: Type.Optional(literals(['top-left', 'top-right', 'bottom-left', 'bottom-right', 'center'] as const)) }, { additionalProperties: false })),
-    audio: Type.Optional(Type.Object({ original: Type.Optional(literals(['duck', 'drop'] as const)), musicAssetId: Type.Optional(Uuid) }, { additionalProperties: false })),
+    maxResolution: Type.Optional(
+      Type.Union([Type.Literal(480), Type.Literal(720), Type.Literal(1080), Type.Literal(1440), Type.Literal(2160)]),
+    ),
+    logo: Type.Optional(
+      Type.Object(
+        {
+          assetId: Uuid,
+          position: Type.Optional(
+            literals(['top-left', 'top-right', 'bottom-left', 'bottom-right', 'center'] as const),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    audio: Type.Optional(
+      Type.Object(
+        { original: Type.Optional(literals(['duck', 'drop'] as const)), musicAssetId: Type.Optional(Uuid) },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

@@ -32,7 +32,11 @@ export function buildRenderSpec(inputs: SpecInputs, store: ObjectStore): RenderS
     ...(inputs.traceparent ? { traceparent: inputs.traceparent } : {}),
     video: { source: store.locationFor(inputs.videoKey), ...(request.extend ? { extend: request.extend } : {}) },
     script: { text: request.script },
-    voice: { id: request.voice ?? 'espeak:en-us', ...(request.rate !== undefined ? { rate: request.rate } : {}), ...(request.pitch !== undefined ? { pitch: request.pitch } : {}) },
+    voice: {
+      id: request.voice ?? 'espeak:en-us',
+      ...(request.rate !== undefined ? { rate: request.rate } : {}),
+      ...(request.pitch !== undefined ? { pitch: request.pitch } : {}),
+    },
     captions: {
       enabled: request.captions?.enabled ?? true,
       ...(request.captionStyle ? { style: request.captionStyle } : {}),
@@ -42,7 +46,14 @@ export function buildRenderSpec(inputs: SpecInputs, store: ObjectStore): RenderS
     formats: request.formats ?? ['9:16'],
     ...(request.fit ? { fit: request.fit } : {}),
     maxResolution: [480, 720, 1080, 1440, 2160].filter((r) => r <= maxResolution).at(-1) ?? 720,
-    ...(inputs.logoKey ? { logo: { source: store.locationFor(inputs.logoKey), ...(request.logo?.position ? { position: request.logo.position } : {}) } } : {}),
+    ...(inputs.logoKey
+      ? {
+          logo: {
+            source: store.locationFor(inputs.logoKey),
+            ...(request.logo?.position ? { position: request.logo.position } : {}),
+          },
+        }
+      : {}),
     audio: {
       original: request.audio?.original ?? 'duck',
       ...(inputs.musicKey ? { music: { source: store.locationFor(inputs.musicKey) } } : {}),

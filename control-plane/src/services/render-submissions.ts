@@ -12,8 +12,20 @@ import { ApiError, isApiErrorCode, notFound } from '../http/errors.js';
 import type { Plan } from '../plans.js';
 import { recordActivity } from '../repositories/activity-repository.js';
 import { assetObjectKey, type AssetKind, type AssetsRepository } from '../repositories/assets-repository.js';
-import { isUniqueViolation, requeueForRetry, type RenderRecord, type RendersRepository } from '../repositories/renders-repository.js';
-import { isUsable, type FoundAsset, type SubmissionGroup, type SubmissionItem, type SubmissionOutcome, type SubmissionsRepository } from '../repositories/submissions-repository.js';
+import {
+  isUniqueViolation,
+  requeueForRetry,
+  type RenderRecord,
+  type RendersRepository,
+} from '../repositories/renders-repository.js';
+import {
+  isUsable,
+  type FoundAsset,
+  type SubmissionGroup,
+  type SubmissionItem,
+  type SubmissionOutcome,
+  type SubmissionsRepository,
+} from '../repositories/submissions-repository.js';
 import type { Period, UsageRepository } from '../repositories/usage-repository.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { Batcher } from './batcher.js';
@@ -40,14 +52,25 @@ export interface PlanAndPeriod {
 }
 
 export function assertNotSuspended(organization: { suspended: boolean }): void {
-  if (organization.suspended) throw new ApiError('CUTLINE_SUSPENDED', 'This organization is suspended; contact support.');
+  if (organization.suspended)
+    throw new ApiError('CUTLINE_SUSPENDED', 'This organization is suspended; contact support.');
 }
 
 /** The same request, whatever the order of its fields, gives the same fingerprint. */
 export function requestFingerprint(request: RenderRequest): string {
   const canonical = (value: unknown): unknown =>
-    Array.isArray(value) ? value.map(canonical) : value && typeof value === 'object' ? Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k])])) : value;
-  return createHash('sha256').update(JSON.stringify(canonical(request))).digest('hex');
+    Array.isArray(value)
+      ? value.map(canonical)
+      : value && typeof value === 'object'
+        ? Object.fromEntries(
+            Object.keys(value)
+              .sort()
+              .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+          )
+        : value;
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(request)))
+    .digest('hex');
 }
 
 export class RenderSubmissions {
@@ -67,13 +90,25 @@ export class RenderSubmissions {
     this.batcher = new Batcher((items) => submissions.submitMany(items));
   }
 
-  async submit(principal: Principal, { organization, plan, period, overage }: PlanAndPeriod, request: RenderRequest, idempotencyKey: string | undefined, traceparent?: string): Promise<{ render: RenderRecord; created: boolean }> {
+  async submit(
+    principal: Principal,
+    { organization, plan, period, overage }: PlanAndPeriod,
+    request: RenderRequest,
+    idempotencyKey: string | undefined,
+    traceparent?: string,
+  ): Promise<{ render: RenderRecord; created: boolean }> {
     assertNotSuspended(organization);
     const fingerprint = idempotencyKey ? requestFingerprint(request) : null;
     const earlier = async () => {
-      const existing = idempotencyKey ? await this.renders.findByIdempotencyKey(principal.organizationId, idempotencyKey) : undefined;
+      const existing = idempotencyKey
+        ? await this.renders.findByIdempotencyKey(principal.organizationId, idempotencyKey)
+        : undefined;
       if (existing && existing.fingerprint !== null && existing.fingerprint !== fingerprint) {
-        throw new ApiError('CUTLINE_IDEMPOTENCY_MISMATCH', 'This Idempotency-Key was already used with a different request; use a new key for a new request.', [{ field: 'Idempotency-Key', message: 'was used with another body' }]);
+        throw new ApiError(
+          'CUTLINE_IDEMPOTENCY_MISMATCH',
+          'This Idempotency-Key was already used with a different request; use a new key for a new request.',
+          [{ field: 'Idempotency-Key', message: 'was used with another body' }],
+        );
       }
       return existing?.render;
     };
@@ -82,10 +117,31 @@ export class RenderSubmissions {
     const renderId = randomUUID();
     const script = await this.checkRequest(plan, request);
     // The statement itself checks the assets (repositories/submissions-repository.ts); their keys follow from their ids.
-    const assets = { video: request.assetId, logo: request.logo?.assetId ?? null, music: request.audio?.musicAssetId ?? null };
+    const assets = {
+      video: request.assetId,
+      logo: request.logo?.assetId ?? null,
+      music: request.audio?.musicAssetId ?? null,
+    };
     const keyOf = (id: string | null) => (id === null ? undefined : assetObjectKey(principal.organizationId, id));
-    const spec = buildRenderSpec({ renderId, organizationId: principal.organizationId, request: { ...request, script }, videoKey: keyOf(assets.video)!, logoKey: keyOf(assets.logo), musicKey: keyOf(assets.music), plan, traceparent }, this.store);
-    const group: SubmissionGroup = { organizationId: principal.organizationId, period, rendersLimit: plan.rendersPerMonth, overage };
+    const spec = buildRenderSpec(
+      {
+        renderId,
+        organizationId: principal.organizationId,
+        request: { ...request, script },
+        videoKey: keyOf(assets.video)!,
+        logoKey: keyOf(assets.logo),
+        musicKey: keyOf(assets.music),
+        plan,
+        traceparent,
+      },
+      this.store,
+    );
+    const group: SubmissionGroup = {
+      organizationId: principal.organizationId,
+      period,
+      rendersLimit: plan.rendersPerMonth,
+      overage,
+    };
     try {
       const result = await this.batcher.run({
         id: renderId,
@@ -101,11 +157,17 @@ export class RenderSubmissions {
         idempotencyFingerprint: fingerprint,
         activityData: { formats: spec.formats, voice: spec.voice.id },
       });
-      if (result.outcome === 'asset-unusable') throw assetRefusal(assets[result.role]!, result.role, ASSET_FIELDS[result.role], result.found);
-      if (result.outcome === 'quota-exceeded') throw new ApiError('CUTLINE_QUOTA_EXCEEDED', `The ${plan.id} plan includes ${plan.rendersPerMonth} renders a month, and they are used up.`);
+      if (result.outcome === 'asset-unusable')
+        throw assetRefusal(assets[result.role]!, result.role, ASSET_FIELDS[result.role], result.found);
+      if (result.outcome === 'quota-exceeded')
+        throw new ApiError(
+          'CUTLINE_QUOTA_EXCEEDED',
+          `The ${plan.id} plan includes ${plan.rendersPerMonth} renders a month, and they are used up.`,
+        );
       this.dispatcher?.wake();
       // Only a submission that reaches 80 % of the quota can have crossed an alert line.
-      if (plan.rendersPerMonth !== null && result.periodUsed * 5 >= plan.rendersPerMonth * 4) this.alertUsage(principal.organizationId, period);
+      if (plan.rendersPerMonth !== null && result.periodUsed * 5 >= plan.rendersPerMonth * 4)
+        this.alertUsage(principal.organizationId, period);
       return { render: result.render, created: true };
     } catch (err) {
       // A concurrent request with the same key won the race: answer with its render.
@@ -122,13 +184,39 @@ export class RenderSubmissions {
    * length, the assets it uses. Returns the engine spec. (CSV batches; single submissions
    * leave the asset checks to their statement.)
    */
-  async prepare(principal: Principal, plan: Plan, request: RenderRequest, renderId: string, traceparent?: string): Promise<{ spec: RenderSpec; videoAssetId: string; assetIds: string[] }> {
+  async prepare(
+    principal: Principal,
+    plan: Plan,
+    request: RenderRequest,
+    renderId: string,
+    traceparent?: string,
+  ): Promise<{ spec: RenderSpec; videoAssetId: string; assetIds: string[] }> {
     const script = await this.checkRequest(plan, request);
     const video = await this.readyAsset(principal.organizationId, request.assetId, 'video');
-    const logo = request.logo ? await this.readyAsset(principal.organizationId, request.logo.assetId, 'logo') : undefined;
-    const music = request.audio?.musicAssetId ? await this.readyAsset(principal.organizationId, request.audio.musicAssetId, 'music') : undefined;
-    const spec = buildRenderSpec({ renderId, organizationId: principal.organizationId, request: { ...request, script }, videoKey: video.objectKey, logoKey: logo?.objectKey, musicKey: music?.objectKey, plan, traceparent }, this.store);
-    return { spec, videoAssetId: video.id, assetIds: [video.id, ...(logo ? [logo.id] : []), ...(music ? [music.id] : [])] };
+    const logo = request.logo
+      ? await this.readyAsset(principal.organizationId, request.logo.assetId, 'logo')
+      : undefined;
+    const music = request.audio?.musicAssetId
+      ? await this.readyAsset(principal.organizationId, request.audio.musicAssetId, 'music')
+      : undefined;
+    const spec = buildRenderSpec(
+      {
+        renderId,
+        organizationId: principal.organizationId,
+        request: { ...request, script },
+        videoKey: video.objectKey,
+        logoKey: logo?.objectKey,
+        musicKey: music?.objectKey,
+        plan,
+        traceparent,
+      },
+      this.store,
+    );
+    return {
+      spec,
+      videoAssetId: video.id,
+      assetIds: [video.id, ...(logo ? [logo.id] : []), ...(music ? [music.id] : [])],
+    };
   }
 
   /** Script, voice and narration length against the plan; returns the normalised script. */
@@ -137,7 +225,11 @@ export class RenderSubmissions {
     await this.checkVoice(request.voice ?? 'espeak:en-us');
     const estimate = estimateNarrationSeconds(script);
     if (plan.maxNarrationSeconds !== null && estimate > plan.maxNarrationSeconds) {
-      throw new ApiError('CUTLINE_PLAN_LIMIT', `This script takes about ${Math.round(estimate)} s to narrate; the ${plan.id} plan allows ${plan.maxNarrationSeconds} s.`, [{ field: 'script', message: 'is too long for the plan' }]);
+      throw new ApiError(
+        'CUTLINE_PLAN_LIMIT',
+        `This script takes about ${Math.round(estimate)} s to narrate; the ${plan.id} plan allows ${plan.maxNarrationSeconds} s.`,
+        [{ field: 'script', message: 'is too long for the plan' }],
+      );
     }
     return script;
   }
@@ -157,15 +249,28 @@ export class RenderSubmissions {
   }
 
   /** Runs a failed or canceled render again; it needs (and takes) a render of this month's quota. */
-  async retry(principal: Principal, { organization, plan, period, overage }: PlanAndPeriod, id: string): Promise<RenderRecord> {
+  async retry(
+    principal: Principal,
+    { organization, plan, period, overage }: PlanAndPeriod,
+    id: string,
+  ): Promise<RenderRecord> {
     assertNotSuspended(organization);
     const render = await this.renders.find(principal.organizationId, id);
     if (!render) throw notFound('Render');
-    if (render.state !== 'failed' && render.state !== 'canceled') throw new ApiError('CUTLINE_NOT_RETRYABLE', `Only failed or canceled renders can be retried; this one is ${render.state}.`);
+    if (render.state !== 'failed' && render.state !== 'canceled')
+      throw new ApiError(
+        'CUTLINE_NOT_RETRYABLE',
+        `Only failed or canceled renders can be retried; this one is ${render.state}.`,
+      );
     await this.renders.transaction(async (tx) => {
       const periodId = await this.usage.reserve(tx, principal.organizationId, period, plan.rendersPerMonth, 1, overage);
-      if (!periodId) throw new ApiError('CUTLINE_QUOTA_EXCEEDED', `The ${plan.id} plan includes ${plan.rendersPerMonth} renders a month, and they are used up.`);
-      if (!(await requeueForRetry(tx, principal.organizationId, id, periodId, this.now()))) throw new ApiError('CUTLINE_NOT_RETRYABLE', 'The render changed state meanwhile; reload it.');
+      if (!periodId)
+        throw new ApiError(
+          'CUTLINE_QUOTA_EXCEEDED',
+          `The ${plan.id} plan includes ${plan.rendersPerMonth} renders a month, and they are used up.`,
+        );
+      if (!(await requeueForRetry(tx, principal.organizationId, id, periodId, this.now())))
+        throw new ApiError('CUTLINE_NOT_RETRYABLE', 'The render changed state meanwhile; reload it.');
       await recordActivity(tx, principal, 'render.retried', { type: 'render', id });
     });
     this.dispatcher?.wake();
@@ -185,7 +290,8 @@ export class RenderSubmissions {
     try {
       return normaliseScript(text, 20_000);
     } catch (err) {
-      if (err instanceof RenderError && isApiErrorCode(err.code)) throw new ApiError(err.code, err.message, [{ field: 'script', message: err.message }]);
+      if (err instanceof RenderError && isApiErrorCode(err.code))
+        throw new ApiError(err.code, err.message, [{ field: 'script', message: err.message }]);
       throw err;
     }
   }
@@ -194,7 +300,10 @@ export class RenderSubmissions {
     try {
       await this.catalogue.resolve(id);
     } catch (err) {
-      if (err instanceof RenderError) throw new ApiError('CUTLINE_VOICE_UNKNOWN', err.message, [{ field: 'voice', message: 'is not in the catalogue' }]);
+      if (err instanceof RenderError)
+        throw new ApiError('CUTLINE_VOICE_UNKNOWN', err.message, [
+          { field: 'voice', message: 'is not in the catalogue' },
+        ]);
       throw err;
     }
   }
@@ -211,6 +320,11 @@ const ASSET_FIELDS: Record<AssetKind, string> = { video: 'assetId', logo: 'logo.
 
 /** Why an asset cannot be used for a render: missing (or another kind), or not ready. */
 function assetRefusal(id: string, kind: AssetKind, field: string, found: FoundAsset): ApiError {
-  if (!found || found.kind !== kind) return new ApiError('CUTLINE_NOT_FOUND', `No ${kind} asset ${id}.`, [{ field, message: 'not found' }]);
-  return new ApiError('CUTLINE_ASSET_NOT_READY', `The ${kind} is ${found.status}${found.rejectionCode ? ` (${found.rejectionCode})` : ''}.`, [{ field, message: `is ${found.status}` }]);
+  if (!found || found.kind !== kind)
+    return new ApiError('CUTLINE_NOT_FOUND', `No ${kind} asset ${id}.`, [{ field, message: 'not found' }]);
+  return new ApiError(
+    'CUTLINE_ASSET_NOT_READY',
+    `The ${kind} is ${found.status}${found.rejectionCode ? ` (${found.rejectionCode})` : ''}.`,
+    [{ field, message: `is ${found.status}` }],
+  );
 }

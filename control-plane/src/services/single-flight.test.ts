@@ -10,7 +10,9 @@ describe('SingleFlight', () => {
       await new Promise((r) => setTimeout(r, 5));
       return reads;
     };
-    expect(await Promise.all([flight.run('k', read), flight.run('k', read), flight.run('other', read)])).toEqual([2, 2, 2]);
+    expect(await Promise.all([flight.run('k', read), flight.run('k', read), flight.run('other', read)])).toEqual([
+      2, 2, 2,
+    ]);
     expect(reads).toBe(2);
     expect(await flight.run('k', read)).toBe(3);
   });

@@ -35,14 +35,23 @@ export class Sweeper {
 
   async sweep(now: Date = new Date()): Promise<SweepResult> {
     const result = await withSessionLock(this.db, SWEEP_LOCK_KEY, async () => {
-      const result: SweepResult = { outputsDeleted: 0, rendersExpired: 0, assetsDeleted: 0, eventsPruned: 0, skipped: false };
+      const result: SweepResult = {
+        outputsDeleted: 0,
+        rendersExpired: 0,
+        assetsDeleted: 0,
+        eventsPruned: 0,
+        skipped: false,
+      };
       result.outputsDeleted = await this.deleteExpiredOutputs(now);
       result.rendersExpired = await this.expireRenders(now);
       result.assetsDeleted = await this.deleteExpiredAssets(now);
       // Unpublished events stay whatever their age: the relay has yet to send them.
-      result.eventsPruned = await this.db.$executeRaw`DELETE FROM outbox_events WHERE published_at < ${new Date(now.getTime() - EVENT_REPLAY_MS)}`;
+      result.eventsPruned = await this.db
+        .$executeRaw`DELETE FROM outbox_events WHERE published_at < ${new Date(now.getTime() - EVENT_REPLAY_MS)}`;
       if (result.outputsDeleted + result.rendersExpired + result.assetsDeleted + result.eventsPruned > 0) {
-        this.log(`sweep: ${result.outputsDeleted} outputs and ${result.assetsDeleted} uploads deleted, ${result.rendersExpired} renders expired, ${result.eventsPruned} published events pruned`);
+        this.log(
+          `sweep: ${result.outputsDeleted} outputs and ${result.assetsDeleted} uploads deleted, ${result.rendersExpired} renders expired, ${result.eventsPruned} published events pruned`,
+        );
       }
       return result;
     });
@@ -53,9 +62,17 @@ export class Sweeper {
   private async deleteExpiredOutputs(now: Date): Promise<number> {
     let deleted = 0;
     for (;;) {
-      const outputs = await this.db.renderOutput.findMany({ where: { deletedAt: null, expiresAt: { lte: now } }, take: BATCH, select: { id: true, objectKey: true } });
+      const outputs = await this.db.renderOutput.findMany({
+        where: { deletedAt: null, expiresAt: { lte: now } },
+        take: BATCH,
+        select: { id: true, objectKey: true },
+      });
       for (const output of outputs) await this.store.delete(output.objectKey);
-      if (outputs.length > 0) await this.db.renderOutput.updateMany({ where: { id: { in: outputs.map((o) => o.id) } }, data: { deletedAt: now } });
+      if (outputs.length > 0)
+        await this.db.renderOutput.updateMany({
+          where: { id: { in: outputs.map((o) => o.id) } },
+          data: { deletedAt: now },
+        });
       deleted += outputs.length;
       if (outputs.length < BATCH) return deleted;
     }
@@ -85,18 +102,27 @@ export class Sweeper {
   private async deleteExpiredAssets(now: Date): Promise<number> {
     const staleBefore = new Date(now.getTime() - STALE_UPLOAD_MS);
     const candidates = await this.db.asset.findMany({
-      where: { deletedAt: null, OR: [{ expiresAt: { lte: now } }, { status: { in: ['uploading', 'rejected'] }, createdAt: { lte: staleBefore } }] },
+      where: {
+        deletedAt: null,
+        OR: [
+          { expiresAt: { lte: now } },
+          { status: { in: ['uploading', 'rejected'] }, createdAt: { lte: staleBefore } },
+        ],
+      },
       take: 1000,
       select: { id: true },
     });
     if (candidates.length === 0) return 0;
-    const taken = await this.db.$queryRaw<Array<{ id: string; organizationId: string; multipartUpload: string | null }>>`
+    const taken = await this.db.$queryRaw<
+      Array<{ id: string; organizationId: string; multipartUpload: string | null }>
+    >`
       UPDATE assets a SET status = 'expired', deleted_at = ${now}
        WHERE a.id = ANY(${candidates.map((c) => c.id)}::uuid[]) AND a.deleted_at IS NULL
          AND NOT EXISTS (SELECT 1 FROM renders r WHERE r.asset_id = a.id AND r.state IN ('queued', 'admitted', 'running'))
       RETURNING a.id::text AS id, a.organization_id::text AS "organizationId", a.multipart_upload AS "multipartUpload"`;
     for (const asset of taken) {
-      if (asset.multipartUpload) await this.store.abortMultipart(assetUploadKey(asset.organizationId, asset.id), asset.multipartUpload);
+      if (asset.multipartUpload)
+        await this.store.abortMultipart(assetUploadKey(asset.organizationId, asset.id), asset.multipartUpload);
       for (const key of assetObjectKeys(asset)) await this.store.delete(key);
     }
     return taken.length;

@@ -9,7 +9,14 @@ import type { OrganizationPlans } from './organization-plan.js';
 export interface UsageSummary {
   plan: string;
   period: { start: string; end: string };
-  renders: { limit: number | null; used: number; reserved: number; committed: number; remaining: number | null; overage: boolean };
+  renders: {
+    limit: number | null;
+    used: number;
+    reserved: number;
+    committed: number;
+    remaining: number | null;
+    overage: boolean;
+  };
   renderedSeconds: number;
   concurrency: { limit: number; running: number };
   storage: { bytes: number; files: number; nextExpiry: string | null; retentionDays: number };
@@ -24,7 +31,12 @@ export interface UsageSummary {
   };
 }
 
-export async function usageSummary(db: Database, usage: UsageRepository, organizationPlans: OrganizationPlans, organizationId: string): Promise<UsageSummary> {
+export async function usageSummary(
+  db: Database,
+  usage: UsageRepository,
+  organizationPlans: OrganizationPlans,
+  organizationId: string,
+): Promise<UsageSummary> {
   const { plan, period } = await organizationPlans.resolve(organizationId);
   const [snapshot, [held], running] = await Promise.all([
     usage.snapshot(organizationId, period),
@@ -43,10 +55,22 @@ export async function usageSummary(db: Database, usage: UsageRepository, organiz
   return {
     plan: plan.id,
     period: { start: period.start.toISOString(), end: period.end.toISOString() },
-    renders: { limit, used, reserved: snapshot.reserved, committed: snapshot.committed, remaining: limit === null ? null : Math.max(0, limit - used), overage: plan.overage },
+    renders: {
+      limit,
+      used,
+      reserved: snapshot.reserved,
+      committed: snapshot.committed,
+      remaining: limit === null ? null : Math.max(0, limit - used),
+      overage: plan.overage,
+    },
     renderedSeconds: Math.round(snapshot.renderedSeconds * 10) / 10,
     concurrency: { limit: plan.concurrency, running },
-    storage: { bytes: Number(held?.bytes ?? 0), files: Number(held?.files ?? 0), nextExpiry: held?.nextExpiry?.toISOString() ?? null, retentionDays: plan.retentionDays },
+    storage: {
+      bytes: Number(held?.bytes ?? 0),
+      files: Number(held?.files ?? 0),
+      nextExpiry: held?.nextExpiry?.toISOString() ?? null,
+      retentionDays: plan.retentionDays,
+    },
     limits: {
       maxNarrationSeconds: plan.maxNarrationSeconds,
       maxResolution: plan.maxResolution,

@@ -13,9 +13,18 @@ describe('WorkLimiter', () => {
     const gates = [gate(), gate(), gate()];
     const order: string[] = [];
     const tasks = [
-      limiter.run('a', async () => { order.push('a1'); await gates[0]!.promise; }),
-      limiter.run('a', async () => { order.push('a2'); await gates[1]!.promise; }),
-      limiter.run('b', async () => { order.push('b1'); await gates[2]!.promise; }),
+      limiter.run('a', async () => {
+        order.push('a1');
+        await gates[0]!.promise;
+      }),
+      limiter.run('a', async () => {
+        order.push('a2');
+        await gates[1]!.promise;
+      }),
+      limiter.run('b', async () => {
+        order.push('b1');
+        await gates[2]!.promise;
+      }),
     ];
     await Promise.resolve();
     expect(order).toEqual(['a1', 'b1']);
@@ -46,7 +55,11 @@ describe('WorkLimiter', () => {
 
   it('frees the slot when a task fails', async () => {
     const limiter = new WorkLimiter({ concurrency: 1, perKey: 1, maxWaiting: 1, maxWaitingPerKey: 1 });
-    await expect(limiter.run('a', async () => { throw new Error('boom'); })).rejects.toThrow('boom');
+    await expect(
+      limiter.run('a', async () => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
     await expect(limiter.run('a', async () => 'ok')).resolves.toBe('ok');
   });
 });

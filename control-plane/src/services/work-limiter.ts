@@ -62,7 +62,8 @@ export class WorkLimiter {
 
   private wait(key: string): Promise<void> {
     const waiting = this.waitingByKey.get(key) ?? 0;
-    if (this.queue.length >= this.options.maxWaiting || waiting >= this.options.maxWaitingPerKey) return Promise.reject(new WorkLimiterBusyError());
+    if (this.queue.length >= this.options.maxWaiting || waiting >= this.options.maxWaitingPerKey)
+      return Promise.reject(new WorkLimiterBusyError());
     this.waitingByKey.set(key, waiting + 1);
     return new Promise((resolve) => this.queue.push({ key, start: resolve }));
   }

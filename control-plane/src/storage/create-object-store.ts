@@ -12,10 +12,20 @@ export async function createObjectStore(config: Pick<ControlPlaneConfig, 'storag
     case 'fs':
       return new FsObjectStore(storage.dir, storage.signingKey, config.http.publicUrl);
     case 's3': {
-      const [{ Client }, { MinioObjectStore }] = await Promise.all([import('minio'), import('./minio-object-store.js')]);
+      const [{ Client }, { MinioObjectStore }] = await Promise.all([
+        import('minio'),
+        import('./minio-object-store.js'),
+      ]);
       const url = new URL(storage.endpoint);
       const useSSL = url.protocol === 'https:';
-      const client = new Client({ endPoint: url.hostname, port: Number(url.port || (useSSL ? 443 : 80)), useSSL, accessKey: storage.accessKey, secretKey: storage.secretKey, region: storage.region });
+      const client = new Client({
+        endPoint: url.hostname,
+        port: Number(url.port || (useSSL ? 443 : 80)),
+        useSSL,
+        accessKey: storage.accessKey,
+        secretKey: storage.secretKey,
+        region: storage.region,
+      });
       return new MinioObjectStore(client, storage.bucket, storage.region, storage);
     }
   }

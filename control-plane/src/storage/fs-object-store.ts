@@ -10,7 +10,16 @@ import { access, copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile
 import { dirname, join, relative } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform, type Readable } from 'node:stream';
-import { assertSafeKey, MAX_PARTS, ObjectNotFoundError, type ObjectStore, type PresignGetOptions, type PutOptions, type StoredObject, type UploadedPart } from './object-store.js';
+import {
+  assertSafeKey,
+  MAX_PARTS,
+  ObjectNotFoundError,
+  type ObjectStore,
+  type PresignGetOptions,
+  type PutOptions,
+  type StoredObject,
+  type UploadedPart,
+} from './object-store.js';
 import { SizeLimit } from './size-limit.js';
 
 export interface SignedRequest {
@@ -103,7 +112,9 @@ export class FsObjectStore implements ObjectStore {
   async stat(key: string): Promise<StoredObject | undefined> {
     const info = await stat(this.pathOf(key)).catch(() => undefined);
     if (!info?.isFile()) return undefined;
-    const meta = await readFile(this.metaPathOf(key), 'utf8').then((t) => JSON.parse(t) as { contentType: string }).catch(() => ({ contentType: 'application/octet-stream' }));
+    const meta = await readFile(this.metaPathOf(key), 'utf8')
+      .then((t) => JSON.parse(t) as { contentType: string })
+      .catch(() => ({ contentType: 'application/octet-stream' }));
     return { key, bytes: info.size, contentType: meta.contentType };
   }
 
@@ -130,11 +141,25 @@ export class FsObjectStore implements ObjectStore {
   }
 
   async presignGet(key: string, options: PresignGetOptions): Promise<string> {
-    return this.signedUrl({ method: 'GET', key, expires: this.expiry(options.expiresSeconds), filename: options.filename });
+    return this.signedUrl({
+      method: 'GET',
+      key,
+      expires: this.expiry(options.expiresSeconds),
+      filename: options.filename,
+    });
   }
 
-  async presignPut(key: string, options: { expiresSeconds: number; contentType: string; contentLength: number }): Promise<string> {
-    return this.signedUrl({ method: 'PUT', key, expires: this.expiry(options.expiresSeconds), contentType: options.contentType, length: options.contentLength });
+  async presignPut(
+    key: string,
+    options: { expiresSeconds: number; contentType: string; contentLength: number },
+  ): Promise<string> {
+    return this.signedUrl({
+      method: 'PUT',
+      key,
+      expires: this.expiry(options.expiresSeconds),
+      contentType: options.contentType,
+      length: options.contentLength,
+    });
   }
 
   async copy(from: string, to: string): Promise<StoredObject> {
@@ -157,7 +182,16 @@ export class FsObjectStore implements ObjectStore {
     if (!Number.isInteger(expires) || !query.signature) return undefined;
     const partNumber = query.partNumber === undefined ? undefined : Number(query.partNumber);
     const length = query.length === undefined ? undefined : Number(query.length);
-    const request: SignedRequest = { method, key, expires, filename: query.filename, contentType: query.contentType, uploadId: query.uploadId, partNumber, length };
+    const request: SignedRequest = {
+      method,
+      key,
+      expires,
+      filename: query.filename,
+      contentType: query.contentType,
+      uploadId: query.uploadId,
+      partNumber,
+      length,
+    };
     const expected = Buffer.from(this.signature(request), 'base64url');
     const given = Buffer.from(query.signature, 'base64url');
     if (expected.length !== given.length || !timingSafeEqual(expected, given)) return undefined;
@@ -171,7 +205,18 @@ export class FsObjectStore implements ObjectStore {
 
   private signature(r: SignedRequest): string {
     return createHmac('sha256', this.signingKey)
-      .update([r.method, r.key, r.expires, r.filename ?? '', r.contentType ?? '', r.uploadId ?? '', r.partNumber ?? '', r.length ?? ''].join('\n'))
+      .update(
+        [
+          r.method,
+          r.key,
+          r.expires,
+          r.filename ?? '',
+          r.contentType ?? '',
+          r.uploadId ?? '',
+          r.partNumber ?? '',
+          r.length ?? '',
+        ].join('\n'),
+      )
       .digest('base64url');
   }
 
@@ -198,7 +243,9 @@ export class FsObjectStore implements ObjectStore {
 
   private async uploadFor(key: string, uploadId: string): Promise<{ dir: string; contentType: string }> {
     const dir = this.uploadDir(uploadId);
-    const upload = await readFile(join(dir, 'upload.json'), 'utf8').then((t) => JSON.parse(t) as { key: string; contentType: string }).catch(() => undefined);
+    const upload = await readFile(join(dir, 'upload.json'), 'utf8')
+      .then((t) => JSON.parse(t) as { key: string; contentType: string })
+      .catch(() => undefined);
     if (!upload || upload.key !== key) throw new NoSuchUploadError(uploadId);
     return { dir, contentType: upload.contentType };
   }
@@ -212,13 +259,32 @@ export class FsObjectStore implements ObjectStore {
     return uploadId;
   }
 
-  async presignPart(key: string, uploadId: string, partNumber: number, options: { expiresSeconds: number; contentLength: number }): Promise<string> {
-    return this.signedUrl({ method: 'PUT', key, expires: this.expiry(options.expiresSeconds), uploadId, partNumber, length: options.contentLength });
+  async presignPart(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    options: { expiresSeconds: number; contentLength: number },
+  ): Promise<string> {
+    return this.signedUrl({
+      method: 'PUT',
+      key,
+      expires: this.expiry(options.expiresSeconds),
+      uploadId,
+      partNumber,
+      length: options.contentLength,
+    });
   }
 
   /** Stores one part (what the signed part link's PUT does); a re-sent part replaces the old. */
-  async putPart(key: string, uploadId: string, partNumber: number, body: Readable, maxBytes: number): Promise<UploadedPart> {
-    if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > MAX_PARTS) throw new NoSuchUploadError(uploadId);
+  async putPart(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    body: Readable,
+    maxBytes: number,
+  ): Promise<UploadedPart> {
+    if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > MAX_PARTS)
+      throw new NoSuchUploadError(uploadId);
     const { dir } = await this.uploadFor(key, uploadId);
     const temp = this.tempPath();
     const limit = new SizeLimit(maxBytes);
@@ -244,7 +310,9 @@ export class FsObjectStore implements ObjectStore {
   async listParts(key: string, uploadId: string): Promise<UploadedPart[]> {
     const { dir } = await this.uploadFor(key, uploadId);
     const names = (await readdir(dir)).filter((n) => /^\d+\.json$/.test(n));
-    const parts = await Promise.all(names.map(async (n) => JSON.parse(await readFile(join(dir, n), 'utf8')) as UploadedPart));
+    const parts = await Promise.all(
+      names.map(async (n) => JSON.parse(await readFile(join(dir, n), 'utf8')) as UploadedPart),
+    );
     return parts.sort((a, b) => a.partNumber - b.partNumber);
   }
 

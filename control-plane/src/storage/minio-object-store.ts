@@ -1,7 +1,19 @@
 /** ObjectStore on MinIO or any S3-compatible service, through the minio client. */
 import { PassThrough, type Readable } from 'node:stream';
 import type { Client } from 'minio';
-import { assertSafeKey, contentDisposition, ObjectNotFoundError, RETENTION_TAG, UPLOADS_EXPIRE_DAYS, UPLOADS_PREFIX, type ObjectStore, type PresignGetOptions, type PutOptions, type StoredObject, type UploadedPart } from './object-store.js';
+import {
+  assertSafeKey,
+  contentDisposition,
+  ObjectNotFoundError,
+  RETENTION_TAG,
+  UPLOADS_EXPIRE_DAYS,
+  UPLOADS_PREFIX,
+  type ObjectStore,
+  type PresignGetOptions,
+  type PutOptions,
+  type StoredObject,
+  type UploadedPart,
+} from './object-store.js';
 import { presignV4, type S3Credentials } from './sigv4-presign.js';
 import { SizeLimit } from './size-limit.js';
 
@@ -79,7 +91,11 @@ export class MinioObjectStore implements ObjectStore {
     assertSafeKey(key);
     try {
       const info = await this.client.statObject(this.bucket, key);
-      return { key, bytes: info.size, contentType: String(info.metaData['content-type'] ?? 'application/octet-stream') };
+      return {
+        key,
+        bytes: info.size,
+        contentType: String(info.metaData['content-type'] ?? 'application/octet-stream'),
+      };
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
@@ -103,7 +119,9 @@ export class MinioObjectStore implements ObjectStore {
 
   async presignGet(key: string, options: PresignGetOptions): Promise<string> {
     assertSafeKey(key);
-    const headers: Record<string, string> = options.filename ? { 'response-content-disposition': contentDisposition(options.filename) } : {};
+    const headers: Record<string, string> = options.filename
+      ? { 'response-content-disposition': contentDisposition(options.filename) }
+      : {};
     return this.client.presignedGetObject(this.bucket, key, options.expiresSeconds, headers);
   }
 
@@ -111,9 +129,18 @@ export class MinioObjectStore implements ObjectStore {
     return `s3://${this.bucket}/${key}`;
   }
 
-  async presignPut(key: string, options: { expiresSeconds: number; contentType: string; contentLength: number }): Promise<string> {
+  async presignPut(
+    key: string,
+    options: { expiresSeconds: number; contentType: string; contentLength: number },
+  ): Promise<string> {
     assertSafeKey(key);
-    return presignV4(this.credentials, { method: 'PUT', bucket: this.bucket, key, expiresSeconds: options.expiresSeconds, headers: { 'content-length': String(options.contentLength) } });
+    return presignV4(this.credentials, {
+      method: 'PUT',
+      bucket: this.bucket,
+      key,
+      expiresSeconds: options.expiresSeconds,
+      headers: { 'content-length': String(options.contentLength) },
+    });
   }
 
   async copy(from: string, to: string): Promise<StoredObject> {
@@ -135,24 +162,47 @@ export class MinioObjectStore implements ObjectStore {
     return this.client.initiateNewMultipartUpload(this.bucket, key, { 'Content-Type': options.contentType });
   }
 
-  async presignPart(key: string, uploadId: string, partNumber: number, options: { expiresSeconds: number; contentLength: number }): Promise<string> {
+  async presignPart(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    options: { expiresSeconds: number; contentLength: number },
+  ): Promise<string> {
     assertSafeKey(key);
     return presignV4(this.credentials, {
-      method: 'PUT', bucket: this.bucket, key, expiresSeconds: options.expiresSeconds, query: { partNumber: String(partNumber), uploadId }, headers: { 'content-length': String(options.contentLength) },
+      method: 'PUT',
+      bucket: this.bucket,
+      key,
+      expiresSeconds: options.expiresSeconds,
+      query: { partNumber: String(partNumber), uploadId },
+      headers: { 'content-length': String(options.contentLength) },
     });
   }
 
   async listParts(key: string, uploadId: string): Promise<UploadedPart[]> {
     assertSafeKey(key);
     // The client declares listParts protected, though it is the plain ListParts call (paged).
-    const client = this.client as unknown as { listParts(bucket: string, key: string, uploadId: string): Promise<Array<{ part: number; etag: string; size: number }>> };
+    const client = this.client as unknown as {
+      listParts(
+        bucket: string,
+        key: string,
+        uploadId: string,
+      ): Promise<Array<{ part: number; etag: string; size: number }>>;
+    };
     const parts = await client.listParts(this.bucket, key, uploadId);
-    return parts.map((p) => ({ partNumber: p.part, bytes: p.size, etag: p.etag })).sort((a, b) => a.partNumber - b.partNumber);
+    return parts
+      .map((p) => ({ partNumber: p.part, bytes: p.size, etag: p.etag }))
+      .sort((a, b) => a.partNumber - b.partNumber);
   }
 
   async completeMultipart(key: string, uploadId: string, parts: UploadedPart[]): Promise<StoredObject> {
     assertSafeKey(key);
-    await this.client.completeMultipartUpload(this.bucket, key, uploadId, parts.map((p) => ({ part: p.partNumber, etag: p.etag })));
+    await this.client.completeMultipartUpload(
+      this.bucket,
+      key,
+      uploadId,
+      parts.map((p) => ({ part: p.partNumber, etag: p.etag })),
+    );
     const stored = await this.stat(key);
     if (!stored) throw new ObjectNotFoundError(key);
     return stored;
@@ -176,7 +226,12 @@ export class MinioObjectStore implements ObjectStore {
           Expiration: { Days: d + 1 },
           Filter: { Tag: { Key: RETENTION_TAG, Value: String(d) } } as never,
         })),
-        { ID: 'cutline-uploads', Status: 'Enabled', Expiration: { Days: UPLOADS_EXPIRE_DAYS }, Filter: { Prefix: UPLOADS_PREFIX } as never },
+        {
+          ID: 'cutline-uploads',
+          Status: 'Enabled',
+          Expiration: { Days: UPLOADS_EXPIRE_DAYS },
+          Filter: { Prefix: UPLOADS_PREFIX } as never,
+        },
       ],
     });
   }

@@ -38,11 +38,16 @@ function hmac(key: Buffer | string, data: string): Buffer {
 export function presignV4(credentials: S3Credentials, request: PresignRequest): string {
   const base = new URL(credentials.endpoint);
   const now = request.now ?? new Date();
-  const amzDate = now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const amzDate = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
   const day = amzDate.slice(0, 8);
   const scope = `${day}/${credentials.region}/s3/aws4_request`;
   const headers: Record<string, string> = { ...request.headers, host: base.host };
-  const headerNames = Object.keys(headers).map((h) => h.toLowerCase()).sort();
+  const headerNames = Object.keys(headers)
+    .map((h) => h.toLowerCase())
+    .sort();
   const signedHeaders = headerNames.join(';');
   const query: Record<string, string> = {
     ...request.query,
@@ -59,9 +64,24 @@ export function presignV4(credentials: S3Credentials, request: PresignRequest): 
   const path = `/${[request.bucket, ...request.key.split('/')].map(encode).join('/')}`;
   const lowered = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v.trim()]));
   const canonicalHeaders = headerNames.map((h) => `${h}:${lowered[h]}\n`).join('');
-  const canonicalRequest = [request.method, path, canonicalQuery, canonicalHeaders, signedHeaders, 'UNSIGNED-PAYLOAD'].join('\n');
-  const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, createHash('sha256').update(canonicalRequest).digest('hex')].join('\n');
-  const signingKey = hmac(hmac(hmac(hmac(`AWS4${credentials.secretKey}`, day), credentials.region), 's3'), 'aws4_request');
+  const canonicalRequest = [
+    request.method,
+    path,
+    canonicalQuery,
+    canonicalHeaders,
+    signedHeaders,
+    'UNSIGNED-PAYLOAD',
+  ].join('\n');
+  const stringToSign = [
+    'AWS4-HMAC-SHA256',
+    amzDate,
+    scope,
+    createHash('sha256').update(canonicalRequest).digest('hex'),
+  ].join('\n');
+  const signingKey = hmac(
+    hmac(hmac(hmac(`AWS4${credentials.secretKey}`, day), credentials.region), 's3'),
+    'aws4_request',
+  );
   const signature = createHmac('sha256', signingKey).update(stringToSign).digest('hex');
   return `${base.protocol}//${base.host}${path}?${canonicalQuery}&X-Amz-Signature=${signature}`;
 }

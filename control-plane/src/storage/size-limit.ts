@@ -9,7 +9,11 @@ export class SizeLimit extends Transform {
     super();
   }
 
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null, data?: Buffer) => void): void {
+  override _transform(
+    chunk: Buffer,
+    _encoding: BufferEncoding,
+    callback: (error?: Error | null, data?: Buffer) => void,
+  ): void {
     this.bytes += chunk.length;
     if (this.bytes > this.maxBytes) callback(new ObjectTooLargeError(this.maxBytes));
     else callback(null, chunk);

@@ -15,11 +15,19 @@ export interface Tracing {
   shutdown(): Promise<void>;
 }
 
-export async function startTracing(options: { otlpEndpoint: string | undefined; serviceName: string }): Promise<Tracing> {
+export async function startTracing(options: {
+  otlpEndpoint: string | undefined;
+  serviceName: string;
+}): Promise<Tracing> {
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   if (!options.otlpEndpoint) return { flush: async () => undefined, shutdown: async () => undefined };
-  const [{ NodeSDK, tracing }, { OTLPTraceExporter }] = await Promise.all([import('@opentelemetry/sdk-node'), import('@opentelemetry/exporter-trace-otlp-http')]);
-  const processor = new tracing.BatchSpanProcessor(new OTLPTraceExporter({ url: `${options.otlpEndpoint.replace(/\/$/, '')}/v1/traces` }));
+  const [{ NodeSDK, tracing }, { OTLPTraceExporter }] = await Promise.all([
+    import('@opentelemetry/sdk-node'),
+    import('@opentelemetry/exporter-trace-otlp-http'),
+  ]);
+  const processor = new tracing.BatchSpanProcessor(
+    new OTLPTraceExporter({ url: `${options.otlpEndpoint.replace(/\/$/, '')}/v1/traces` }),
+  );
   // No auto-instrumentation: the HTTP server spans come from the Fastify hooks (http/tracing-hooks.ts).
   const sdk = new NodeSDK({ serviceName: options.serviceName, spanProcessors: [processor], instrumentations: [] });
   sdk.start();

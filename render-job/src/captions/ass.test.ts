@@ -9,11 +9,27 @@ function timed(text: string, start = 0.25, perSegment = 1.5): TimedSegment[] {
   return segmentScript(text, { locale: 'en', maxWordsPerLine: 4, maxLines: 2 }).map((segment) => {
     const s = at;
     at += perSegment + 0.3;
-    return { index: segment.index, text: '', start: s, end: s + perSegment, words: spreadWords(segment.tokens, s, s + perSegment), segment };
+    return {
+      index: segment.index,
+      text: '',
+      start: s,
+      end: s + perSegment,
+      words: spreadWords(segment.tokens, s, s + perSegment),
+      segment,
+    };
   });
 }
 
-const base = { style: 'clean' as const, width: 1080, height: 1920, aspect: '9:16' as const, position: 'bottom' as const, scale: 1, duration: 10, enabled: true };
+const base = {
+  style: 'clean' as const,
+  width: 1080,
+  height: 1920,
+  aspect: '9:16' as const,
+  position: 'bottom' as const,
+  scale: 1,
+  duration: 10,
+  enabled: true,
+};
 
 function dialogues(ass: string): string[] {
   return ass.split('\n').filter((l) => l.startsWith('Dialogue:'));
@@ -55,7 +71,13 @@ describe('buildAss', () => {
   it('scales the style to the output size', () => {
     const small = buildAss(timed('Hi.'), { ...base, width: 720, height: 1280 });
     const large = buildAss(timed('Hi.'), { ...base, width: 2160, height: 3840 });
-    const size = (ass: string) => Number(ass.split('\n').find((l) => l.startsWith('Style: Caption'))!.split(',')[2]);
+    const size = (ass: string) =>
+      Number(
+        ass
+          .split('\n')
+          .find((l) => l.startsWith('Style: Caption'))!
+          .split(',')[2],
+      );
     expect(size(large) / size(small)).toBeCloseTo(3, 1);
   });
 
@@ -90,7 +112,10 @@ describe('buildAss', () => {
 
   it('places captions at the top or middle when asked', () => {
     const alignment = (position: 'top' | 'middle' | 'bottom') =>
-      buildAss(timed('Hi.'), { ...base, position }).split('\n').find((l) => l.startsWith('Style: Caption'))!.split(',')[18];
+      buildAss(timed('Hi.'), { ...base, position })
+        .split('\n')
+        .find((l) => l.startsWith('Style: Caption'))!
+        .split(',')[18];
     expect([alignment('bottom'), alignment('middle'), alignment('top')]).toEqual(['2', '5', '8']);
   });
 });

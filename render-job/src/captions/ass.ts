@@ -63,7 +63,9 @@ export function buildAss(segments: readonly TimedSegment[], options: AssOptions)
   const short = Math.min(options.width, options.height);
   const alignment = { bottom: 2, middle: 5, top: 8 }[options.position];
   // Portrait feeds put their buttons over the bottom fifth; keep captions above them.
-  const marginV = Math.round(options.height * (options.aspect === '9:16' && options.position !== 'middle' ? 0.16 : 0.08));
+  const marginV = Math.round(
+    options.height * (options.aspect === '9:16' && options.position !== 'middle' ? 0.16 : 0.08),
+  );
   const marginH = Math.round(options.width * 0.07);
   const watermarkAlignment = options.position === 'top' ? 3 : 9;
   const lines = [
@@ -92,12 +94,22 @@ export function buildAss(segments: readonly TimedSegment[], options: AssOptions)
     });
   }
   if (options.watermark) {
-    lines.push(`Dialogue: 1,${assTime(0)},${assTime(options.duration + 1)},Watermark,,0,0,0,,${escapeAssText(options.watermark)}`);
+    lines.push(
+      `Dialogue: 1,${assTime(0)},${assTime(options.duration + 1)},Watermark,,0,0,0,,${escapeAssText(options.watermark)}`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }
 
-function styleLine(name: string, t: CaptionTemplate, size: number, short: number, alignment: number, marginH: number, marginV: number): string {
+function styleLine(
+  name: string,
+  t: CaptionTemplate,
+  size: number,
+  short: number,
+  alignment: number,
+  marginH: number,
+  marginV: number,
+): string {
   return [
     `Style: ${name}`,
     t.font,
@@ -107,7 +119,13 @@ function styleLine(name: string, t: CaptionTemplate, size: number, short: number
     t.outline,
     t.back,
     t.bold ? -1 : 0,
-    0, 0, 0, 100, 100, 0, 0,
+    0,
+    0,
+    0,
+    100,
+    100,
+    0,
+    0,
     t.borderStyle,
     (short * t.outlineWidth).toFixed(1),
     (short * t.shadow).toFixed(1),

@@ -20,5 +20,14 @@ export function captionPreviewAss(style: CaptionStyleId, aspect: Aspect, text: s
   const [segment] = segmentScript(text, { locale: 'en', maxWordsPerLine: aspect === '16:9' ? 7 : 4, maxLines: 2 });
   if (!segment) throw new Error('The preview text is empty.');
   const timed = { index: 0, text, start: 0, end: 2 * at, words: spreadWords(segment.tokens, 0, 2 * at), segment };
-  return buildAss([timed], { style, width, height, aspect, position: 'bottom', scale: 1, duration: 2 * at, enabled: true });
+  return buildAss([timed], {
+    style,
+    width,
+    height,
+    aspect,
+    position: 'bottom',
+    scale: 1,
+    duration: 2 * at,
+    enabled: true,
+  });
 }

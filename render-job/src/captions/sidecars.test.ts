@@ -4,9 +4,18 @@ import type { TimedSegment } from '../tts/narration.js';
 import { buildSrt, buildVtt, buildWordTimings, escapeVtt } from './sidecars.js';
 import { spreadWords } from './timing.js';
 
-const segments: TimedSegment[] = segmentScript('Hello <b>world</b> & friends. Second line here.', { locale: 'en', maxWordsPerLine: 3, maxLines: 2 }).map(
-  (segment, i) => ({ index: i, text: '', start: 0.25 + i * 2, end: 1.9 + i * 2, words: spreadWords(segment.tokens, 0.25 + i * 2, 1.9 + i * 2), segment }),
-);
+const segments: TimedSegment[] = segmentScript('Hello <b>world</b> & friends. Second line here.', {
+  locale: 'en',
+  maxWordsPerLine: 3,
+  maxLines: 2,
+}).map((segment, i) => ({
+  index: i,
+  text: '',
+  start: 0.25 + i * 2,
+  end: 1.9 + i * 2,
+  words: spreadWords(segment.tokens, 0.25 + i * 2, 1.9 + i * 2),
+  segment,
+}));
 
 describe('sidecars', () => {
   it('SRT numbers cues with comma milliseconds and line breaks', () => {

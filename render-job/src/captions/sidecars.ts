@@ -41,7 +41,13 @@ export function buildVtt(segments: readonly TimedSegment[], duration: number): s
 export interface WordTimingDocument {
   version: 1;
   duration: number;
-  segments: Array<{ index: number; start: number; end: number; text: string; words: Array<{ text: string; start: number; end: number }> }>;
+  segments: Array<{
+    index: number;
+    start: number;
+    end: number;
+    text: string;
+    words: Array<{ text: string; start: number; end: number }>;
+  }>;
 }
 
 export function buildWordTimings(segments: readonly TimedSegment[], duration: number): WordTimingDocument {

@@ -14,8 +14,13 @@ export interface TimedWord {
 export function spokenWeight(token: string): number {
   let weight = 0;
   // Han, kana, hangul syllables and Thai are roughly one syllable per character.
-  weight += (token.match(/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Thai}]/gu) ?? []).length;
-  const latinLike = token.replace(/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Thai}]/gu, '');
+  weight += (
+    token.match(/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Thai}]/gu) ?? []
+  ).length;
+  const latinLike = token.replace(
+    /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Thai}]/gu,
+    '',
+  );
   weight += (latinLike.match(/[aeiouyàáâãäåæèéêëìíîïòóôõöøùúûüýÿœаеёиоуыэюяαεηιουω]+/giu) ?? []).length;
   // Digits are read as words: "2026" takes about as long as four syllables.
   weight += (latinLike.match(/\p{N}/gu) ?? []).length;

@@ -40,13 +40,16 @@ export class HttpEventSink implements EventSink {
   }
 
   private async post(event: RenderEvent): Promise<void> {
-    const response = await this.fetchImpl(`${this.url.replace(/\/$/, '')}/v1/internal/renders/${encodeURIComponent(event.renderId)}/events`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${this.token}` },
-      body: JSON.stringify(event),
-      redirect: 'error',
-      signal: AbortSignal.timeout(10_000),
-    });
+    const response = await this.fetchImpl(
+      `${this.url.replace(/\/$/, '')}/v1/internal/renders/${encodeURIComponent(event.renderId)}/events`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${this.token}` },
+        body: JSON.stringify(event),
+        redirect: 'error',
+        signal: AbortSignal.timeout(10_000),
+      },
+    );
     await response.body?.cancel();
     if (!response.ok) throw new Error(`the control plane answered ${response.status} to an event`);
   }

@@ -35,7 +35,8 @@ export class ProgressTracker {
     this.lastStage = stage;
     const progress = this.overall(stage, fraction);
     const elapsed = (t - this.startedAt) / 1000;
-    const etaSeconds = progress > 0.02 && progress < 1 ? Math.round((elapsed / progress) * (1 - progress)) : progress >= 1 ? 0 : null;
+    const etaSeconds =
+      progress > 0.02 && progress < 1 ? Math.round((elapsed / progress) * (1 - progress)) : progress >= 1 ? 0 : null;
     void Promise.resolve(
       this.sink.emit({
         type: 'progress',

@@ -14,9 +14,23 @@ describe('TtyProgressSink', () => {
     const { out, text } = capture();
     const sink = new TtyProgressSink(out, 10);
     const at = new Date().toISOString();
-    sink.emit({ type: 'progress', renderId: 'r', stage: 'encoding', progress: 0.5, stageProgress: 0.4, etaSeconds: 75, at });
+    sink.emit({
+      type: 'progress',
+      renderId: 'r',
+      stage: 'encoding',
+      progress: 0.5,
+      stageProgress: 0.4,
+      etaSeconds: 75,
+      at,
+    });
     expect(text()).toContain('\r\x1b[2K█████░░░░░  50%  encoding  ETA 1m15s');
-    sink.emit({ type: 'state', renderId: 'r', state: 'failed', error: { code: 'CUTLINE_INPUT_NOT_VIDEO', message: 'Not a video.', retryable: false }, at });
+    sink.emit({
+      type: 'state',
+      renderId: 'r',
+      state: 'failed',
+      error: { code: 'CUTLINE_INPUT_NOT_VIDEO', message: 'Not a video.', retryable: false },
+      at,
+    });
     expect(text()).toContain('✖ Render failed: Not a video. [CUTLINE_INPUT_NOT_VIDEO]\n');
     await sink.close();
   });

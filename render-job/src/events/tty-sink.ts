@@ -24,7 +24,9 @@ export class TtyProgressSink implements EventSink {
     this.drawn = false;
     switch (event.state) {
       case 'succeeded':
-        this.out.write(`✔ Render ${event.renderId} finished in ${event.manifest ? formatDuration(event.manifest.timings.totalSeconds) : '?'}\n`);
+        this.out.write(
+          `✔ Render ${event.renderId} finished in ${event.manifest ? formatDuration(event.manifest.timings.totalSeconds) : '?'}\n`,
+        );
         break;
       case 'failed':
         this.out.write(`✖ Render failed: ${event.error?.message ?? 'unknown error'} [${event.error?.code ?? '?'}]\n`);

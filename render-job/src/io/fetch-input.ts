@@ -33,15 +33,26 @@ export async function fetchInput(source: string, options: FetchOptions): Promise
       const target = join(options.scratchDir, options.name);
       let response: Response;
       try {
-        response = await fetch(location.url, { redirect: 'follow', ...(options.signal ? { signal: options.signal } : {}) });
+        response = await fetch(location.url, {
+          redirect: 'follow',
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
       } catch (err) {
-        throw new RenderError('CUTLINE_INPUT_FETCH_FAILED', `Could not download ${location.url.origin}${location.url.pathname}.`, undefined, { cause: err });
+        throw new RenderError(
+          'CUTLINE_INPUT_FETCH_FAILED',
+          `Could not download ${location.url.origin}${location.url.pathname}.`,
+          undefined,
+          { cause: err },
+        );
       }
       if (response.status === 404 || response.status === 410) {
-        throw new RenderError('CUTLINE_INPUT_NOT_FOUND', `The input URL answered ${response.status}.`, { status: response.status });
+        throw new RenderError('CUTLINE_INPUT_NOT_FOUND', `The input URL answered ${response.status}.`, {
+          status: response.status,
+        });
       }
       if (!response.ok || !response.body) {
-        const code = response.status >= 400 && response.status < 500 ? 'CUTLINE_INPUT_NOT_FOUND' : 'CUTLINE_INPUT_FETCH_FAILED';
+        const code =
+          response.status >= 400 && response.status < 500 ? 'CUTLINE_INPUT_NOT_FOUND' : 'CUTLINE_INPUT_FETCH_FAILED';
         throw new RenderError(code, `The input URL answered ${response.status}.`, { status: response.status });
       }
       const declared = Number(response.headers.get('content-length') ?? 0);
@@ -50,21 +61,35 @@ export async function fetchInput(source: string, options: FetchOptions): Promise
       return target;
     }
     case 's3': {
-      if (!options.s3) throw new RenderError('CUTLINE_INVALID_SPEC', 's3:// inputs need CUTLINE_S3_ENDPOINT and credentials.');
+      if (!options.s3)
+        throw new RenderError('CUTLINE_INVALID_SPEC', 's3:// inputs need CUTLINE_S3_ENDPOINT and credentials.');
       const target = join(options.scratchDir, options.name);
       let size: number;
       try {
         size = (await options.s3.statObject(location.bucket, location.key)).size;
       } catch (err) {
-        if (isNotFound(err)) throw new RenderError('CUTLINE_INPUT_NOT_FOUND', `No object s3://${location.bucket}/${location.key}.`, { source });
-        throw new RenderError('CUTLINE_INPUT_FETCH_FAILED', `Could not read s3://${location.bucket}/${location.key}.`, undefined, { cause: err });
+        if (isNotFound(err))
+          throw new RenderError('CUTLINE_INPUT_NOT_FOUND', `No object s3://${location.bucket}/${location.key}.`, {
+            source,
+          });
+        throw new RenderError(
+          'CUTLINE_INPUT_FETCH_FAILED',
+          `Could not read s3://${location.bucket}/${location.key}.`,
+          undefined,
+          { cause: err },
+        );
       }
       if (size > options.maxBytes) tooLarge(size, options.maxBytes);
       try {
         await writeLimited(await options.s3.getObject(location.bucket, location.key), target, options.maxBytes);
       } catch (err) {
         if (err instanceof RenderError) throw err;
-        throw new RenderError('CUTLINE_INPUT_FETCH_FAILED', `Could not download s3://${location.bucket}/${location.key}.`, undefined, { cause: err });
+        throw new RenderError(
+          'CUTLINE_INPUT_FETCH_FAILED',
+          `Could not download s3://${location.bucket}/${location.key}.`,
+          undefined,
+          { cause: err },
+        );
       }
       return target;
     }
@@ -72,7 +97,10 @@ export async function fetchInput(source: string, options: FetchOptions): Promise
 }
 
 function tooLarge(bytes: number, limit: number): never {
-  throw new RenderError('CUTLINE_INPUT_TOO_LARGE', `The input is ${bytes} bytes; the limit is ${limit}.`, { bytes, limit });
+  throw new RenderError('CUTLINE_INPUT_TOO_LARGE', `The input is ${bytes} bytes; the limit is ${limit}.`, {
+    bytes,
+    limit,
+  });
 }
 
 async function writeLimited(source: Readable, target: string, maxBytes: number): Promise<void> {
@@ -80,7 +108,12 @@ async function writeLimited(source: Readable, target: string, maxBytes: number):
   const limiter = new Transform({
     transform(chunk: Buffer, _enc, callback) {
       seen += chunk.length;
-      if (seen > maxBytes) callback(new RenderError('CUTLINE_INPUT_TOO_LARGE', `The input is larger than ${maxBytes} bytes.`, { limit: maxBytes }));
+      if (seen > maxBytes)
+        callback(
+          new RenderError('CUTLINE_INPUT_TOO_LARGE', `The input is larger than ${maxBytes} bytes.`, {
+            limit: maxBytes,
+          }),
+        );
       else callback(null, chunk);
     },
   });

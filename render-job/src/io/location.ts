@@ -3,9 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { RenderError } from '../errors.js';
 
 export type Location =
-  | { kind: 'file'; path: string }
-  | { kind: 'http'; url: URL }
-  | { kind: 's3'; bucket: string; key: string };
+  { kind: 'file'; path: string } | { kind: 'http'; url: URL } | { kind: 's3'; bucket: string; key: string };
 
 export function parseLocation(value: string): Location {
   if (value.startsWith('s3://')) {
@@ -27,7 +25,10 @@ export function parseLocation(value: string): Location {
   }
   if (value.startsWith('file://')) return { kind: 'file', path: fileURLToPath(value) };
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
-    throw new RenderError('CUTLINE_INVALID_SPEC', `Unsupported location "${value}": use a path, file://, http(s):// or s3://.`);
+    throw new RenderError(
+      'CUTLINE_INVALID_SPEC',
+      `Unsupported location "${value}": use a path, file://, http(s):// or s3://.`,
+    );
   }
   return { kind: 'file', path: value };
 }

@@ -17,7 +17,9 @@ import { parseLocation } from './location.js';
 export type OutputLinks = NonNullable<RenderSpec['output']['links']>;
 
 /** Every file a render with this spec publishes, the manifest last (links are made for these). */
-export function artifactNames(spec: Pick<RenderSpec, 'formats'> & { output: Pick<RenderSpec['output'], 'thumbnail' | 'sidecars'> }): string[] {
+export function artifactNames(
+  spec: Pick<RenderSpec, 'formats'> & { output: Pick<RenderSpec['output'], 'thumbnail' | 'sidecars'> },
+): string[] {
   return [
     ...spec.formats.map((aspect) => `video-${aspectLabel(aspect)}.mp4`),
     ...(spec.output.thumbnail ? ['thumbnail.jpg'] : []),
@@ -64,7 +66,10 @@ export function artifactUri(destination: string, name: string): string {
       return `s3://${location.bucket}/${base}${name}`;
     }
     case 'http':
-      throw new RenderError('CUTLINE_INVALID_SPEC', 'Outputs go to a directory or s3://bucket/prefix/, not an http URL.');
+      throw new RenderError(
+        'CUTLINE_INVALID_SPEC',
+        'Outputs go to a directory or s3://bucket/prefix/, not an http URL.',
+      );
   }
 }
 
@@ -85,7 +90,11 @@ interface Target {
   describe: string;
 }
 
-export async function publishArtifacts(destination: string, files: readonly ArtifactFile[], options: PublishOptions = {}): Promise<PublishedFile[]> {
+export async function publishArtifacts(
+  destination: string,
+  files: readonly ArtifactFile[],
+  options: PublishOptions = {},
+): Promise<PublishedFile[]> {
   const target = await targetFor(destination, options, files);
   const published: PublishedFile[] = [];
   const publish = async (file: ArtifactFile) => {
@@ -98,22 +107,35 @@ export async function publishArtifacts(destination: string, files: readonly Arti
   } catch (err) {
     await Promise.all(published.map((p) => target.remove(p.name).catch(() => undefined)));
     if (err instanceof RenderError) throw err;
-    throw new RenderError('CUTLINE_OUTPUT_UPLOAD_FAILED', `Could not publish the outputs to ${target.describe} (${(err as Error).message}).`, undefined, { cause: err });
+    throw new RenderError(
+      'CUTLINE_OUTPUT_UPLOAD_FAILED',
+      `Could not publish the outputs to ${target.describe} (${(err as Error).message}).`,
+      undefined,
+      { cause: err },
+    );
   }
   return published;
 }
 
-async function targetFor(destination: string, options: PublishOptions, files: readonly ArtifactFile[]): Promise<Target> {
+async function targetFor(
+  destination: string,
+  options: PublishOptions,
+  files: readonly ArtifactFile[],
+): Promise<Target> {
   if (options.links) return linkTarget(destination, options.links, files);
   const location = parseLocation(destination);
   switch (location.kind) {
     case 'file':
       return directoryTarget(location.path);
     case 's3':
-      if (!options.s3) throw new RenderError('CUTLINE_INVALID_SPEC', 's3:// destinations need CUTLINE_S3_ENDPOINT and credentials.');
+      if (!options.s3)
+        throw new RenderError('CUTLINE_INVALID_SPEC', 's3:// destinations need CUTLINE_S3_ENDPOINT and credentials.');
       return s3Target(options.s3, location.bucket, location.key, options.tags ?? {});
     case 'http':
-      throw new RenderError('CUTLINE_INVALID_SPEC', 'Outputs go to a directory or s3://bucket/prefix/, not an http URL.');
+      throw new RenderError(
+        'CUTLINE_INVALID_SPEC',
+        'Outputs go to a directory or s3://bucket/prefix/, not an http URL.',
+      );
   }
 }
 
@@ -173,7 +195,12 @@ function linkTarget(destination: string, links: OutputLinks, files: readonly Art
 }
 
 /** One request to a signed link (no redirects: a link names exactly where the bytes go). */
-function send(method: 'PUT' | 'DELETE', url: string, headers: Record<string, string>, bodyPath?: string): Promise<void> {
+function send(
+  method: 'PUT' | 'DELETE',
+  url: string,
+  headers: Record<string, string>,
+  bodyPath?: string,
+): Promise<void> {
   const target = new URL(url);
   const request = target.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {

@@ -66,7 +66,14 @@ export function runPlan(plan: FfmpegPlan, options: RunPlanOptions = {}): Promise
         return;
       }
       const tail = (stderr ?? '').trim().split('\n').slice(-8).join('\n');
-      reject(new RenderError('CUTLINE_FFMPEG_FAILED', `ffmpeg failed: ${tail || err.message}`, { stderr: tail }, { cause: err }));
+      reject(
+        new RenderError(
+          'CUTLINE_FFMPEG_FAILED',
+          `ffmpeg failed: ${tail || err.message}`,
+          { stderr: tail },
+          { cause: err },
+        ),
+      );
     });
     command.on('end', (_stdout: string | null, stderr: string | null) => {
       options.signal?.removeEventListener('abort', onAbort);

@@ -48,7 +48,15 @@ describe('buildFfmpegPlan', () => {
   it('encodes H.264 High yuv420p + AAC 48 kHz, faststart, exactly the narration length', () => {
     const [first] = buildFfmpegPlan(base).outputs;
     const opts = first!.options.join(' ');
-    for (const expected of ['-c:v libx264', '-profile:v high', '-pix_fmt yuv420p', '-c:a aac', '-ar 48000', '-movflags +faststart', '-t 12.5']) {
+    for (const expected of [
+      '-c:v libx264',
+      '-profile:v high',
+      '-pix_fmt yuv420p',
+      '-c:a aac',
+      '-ar 48000',
+      '-movflags +faststart',
+      '-t 12.5',
+    ]) {
       expect(opts).toContain(expected);
     }
   });
@@ -78,13 +86,20 @@ describe('buildFfmpegPlan', () => {
   });
 
   it('fits by crop, letterbox or blurred background', () => {
-    expect(buildFfmpegPlan(base).filterComplex).toContain('force_original_aspect_ratio=increase:force_divisible_by=2,crop=1080:1920');
+    expect(buildFfmpegPlan(base).filterComplex).toContain(
+      'force_original_aspect_ratio=increase:force_divisible_by=2,crop=1080:1920',
+    );
     expect(buildFfmpegPlan({ ...base, fit: 'letterbox' }).filterComplex).toContain('pad=1080:1920');
-    expect(buildFfmpegPlan({ ...base, fit: 'blur' }).filterComplex).toMatch(/boxblur.*overlay=\(W-w\)\/2:\(H-h\)\/2\[fit0\]/);
+    expect(buildFfmpegPlan({ ...base, fit: 'blur' }).filterComplex).toMatch(
+      /boxblur.*overlay=\(W-w\)\/2:\(H-h\)\/2\[fit0\]/,
+    );
   });
 
   it('overlays the logo in every format at the requested corner and opacity', () => {
-    const plan = buildFfmpegPlan({ ...base, logo: { path: '/in/logo.png', position: 'bottom-left', opacity: 0.5, scale: 0.2 } });
+    const plan = buildFfmpegPlan({
+      ...base,
+      logo: { path: '/in/logo.png', position: 'bottom-left', opacity: 0.5, scale: 0.2 },
+    });
     expect(plan.filterComplex).toContain('colorchannelmixer=aa=0.5,split=3[logo0][logo1][logo2]');
     expect(plan.filterComplex).toContain('[logo0]scale=216:-2');
     expect(plan.filterComplex).toMatch(/overlay=43:H-h-43/);
@@ -96,7 +111,10 @@ describe('buildFfmpegPlan', () => {
   });
 
   it('escapes caption paths inside the graph', () => {
-    const plan = buildFfmpegPlan({ ...base, formats: [{ aspect: '1:1', outputPath: '/o/v.mp4', assPath: "/tmp/it's:[a],b;c.ass" }] });
+    const plan = buildFfmpegPlan({
+      ...base,
+      formats: [{ aspect: '1:1', outputPath: '/o/v.mp4', assPath: "/tmp/it's:[a],b;c.ass" }],
+    });
     expect(plan.filterComplex).toContain("ass=filename=/tmp/it\\\\\\'s\\\\:\\[a\\]\\,b\\;c.ass");
   });
 });

@@ -52,7 +52,12 @@ export interface PlanOptions {
   extend: 'loop' | 'freeze';
   fps: number;
   fontsDir?: string;
-  logo?: { path: string; position: 'top-left' | 'top-right' | 'bottom-left' | 'bottom-right' | 'center'; opacity: number; scale: number };
+  logo?: {
+    path: string;
+    position: 'top-left' | 'top-right' | 'bottom-left' | 'bottom-right' | 'center';
+    opacity: number;
+    scale: number;
+  };
   audio: {
     original: 'duck' | 'drop';
     originalGainDb: number;
@@ -98,8 +103,13 @@ export function buildFfmpegPlan(o: PlanOptions): FfmpegPlan {
   const withThumb = Boolean(o.thumbnailPath);
 
   // Video: one decode, constant frame rate, exactly the narration's length.
-  const freeze = o.extend === 'freeze' && o.videoDuration < D ? `tpad=stop_mode=clone:stop_duration=${num(D - o.videoDuration + 1)},` : '';
-  chains.push(`[0:v]${freeze}fps=${o.fps},trim=duration=${num(D)},setpts=PTS-STARTPTS,setsar=1,split=${n}${o.formats.map((_, i) => `[src${i}]`).join('')}`);
+  const freeze =
+    o.extend === 'freeze' && o.videoDuration < D
+      ? `tpad=stop_mode=clone:stop_duration=${num(D - o.videoDuration + 1)},`
+      : '';
+  chains.push(
+    `[0:v]${freeze}fps=${o.fps},trim=duration=${num(D)},setpts=PTS-STARTPTS,setsar=1,split=${n}${o.formats.map((_, i) => `[src${i}]`).join('')}`,
+  );
 
   if (logoIndex >= 0 && o.logo) {
     chains.push(
@@ -118,10 +128,14 @@ export function buildFfmpegPlan(o: PlanOptions): FfmpegPlan {
     };
     switch (o.fit) {
       case 'crop':
-        chains.push(`[${next(`fit${i}`)}]scale=${W}:${H}:force_original_aspect_ratio=increase:force_divisible_by=2,crop=${W}:${H}[fit${i}]`);
+        chains.push(
+          `[${next(`fit${i}`)}]scale=${W}:${H}:force_original_aspect_ratio=increase:force_divisible_by=2,crop=${W}:${H}[fit${i}]`,
+        );
         break;
       case 'letterbox':
-        chains.push(`[${next(`fit${i}`)}]scale=${W}:${H}:force_original_aspect_ratio=decrease:force_divisible_by=2,pad=${W}:${H}:(ow-iw)/2:(oh-ih)/2:black[fit${i}]`);
+        chains.push(
+          `[${next(`fit${i}`)}]scale=${W}:${H}:force_original_aspect_ratio=decrease:force_divisible_by=2,pad=${W}:${H}:(ow-iw)/2:(oh-ih)/2:black[fit${i}]`,
+        );
         break;
       case 'blur': {
         // The background is blurred at 1/8 size: the same look for a fraction of the cost.
@@ -167,20 +181,34 @@ export function buildFfmpegPlan(o: PlanOptions): FfmpegPlan {
       width: W,
       height: H,
       options: [
-        '-map', `[${finalLabel}]`,
-        '-map', `[a${i}]`,
-        '-c:v', 'libx264',
-        '-preset', o.encoding.preset,
-        '-crf', String(o.encoding.crf),
-        '-profile:v', 'high',
-        '-pix_fmt', 'yuv420p',
-        '-c:a', 'aac',
-        '-b:a', '160k',
-        '-ar', '48000',
-        '-ac', '2',
-        '-movflags', '+faststart',
-        '-t', num(D),
-        '-metadata', `comment=Made with Cutline (${aspectLabel(format.aspect)})`,
+        '-map',
+        `[${finalLabel}]`,
+        '-map',
+        `[a${i}]`,
+        '-c:v',
+        'libx264',
+        '-preset',
+        o.encoding.preset,
+        '-crf',
+        String(o.encoding.crf),
+        '-profile:v',
+        'high',
+        '-pix_fmt',
+        'yuv420p',
+        '-c:a',
+        'aac',
+        '-b:a',
+        '160k',
+        '-ar',
+        '48000',
+        '-ac',
+        '2',
+        '-movflags',
+        '+faststart',
+        '-t',
+        num(D),
+        '-metadata',
+        `comment=Made with Cutline (${aspectLabel(format.aspect)})`,
       ],
     });
   });
@@ -213,15 +241,22 @@ export function buildFfmpegPlan(o: PlanOptions): FfmpegPlan {
   let keyIndex = 0;
   if (o.audio.original === 'duck' && o.videoHasAudio) {
     chains.push(`[0:a]${toStereo48k},atrim=duration=${num(D)},volume=${num(o.audio.originalGainDb)}dB[orig]`);
-    chains.push(`[orig][key${keyIndex++}]sidechaincompress=threshold=0.03:ratio=6:attack=15:release=350:makeup=1[origducked]`);
+    chains.push(
+      `[orig][key${keyIndex++}]sidechaincompress=threshold=0.03:ratio=6:attack=15:release=350:makeup=1[origducked]`,
+    );
     beds.push('[origducked]');
   }
   if (musicIndex >= 0 && o.audio.music) {
-    chains.push(`[${musicIndex}:a]${toStereo48k},atrim=duration=${num(D)},volume=${num(o.audio.music.gainDb)}dB[music]`);
-    chains.push(`[music][key${keyIndex++}]sidechaincompress=threshold=0.03:ratio=8:attack=15:release=400:makeup=1[musicducked]`);
+    chains.push(
+      `[${musicIndex}:a]${toStereo48k},atrim=duration=${num(D)},volume=${num(o.audio.music.gainDb)}dB[music]`,
+    );
+    chains.push(
+      `[music][key${keyIndex++}]sidechaincompress=threshold=0.03:ratio=8:attack=15:release=400:makeup=1[musicducked]`,
+    );
     beds.push('[musicducked]');
   }
-  const mixed = beds.length > 0 ? `[voice]${beds.join('')}amix=inputs=${beds.length + 1}:duration=first:normalize=0,` : '[voice]';
+  const mixed =
+    beds.length > 0 ? `[voice]${beds.join('')}amix=inputs=${beds.length + 1}:duration=first:normalize=0,` : '[voice]';
   chains.push(
     `${mixed}apad=whole_dur=${num(D)},atrim=duration=${num(D)},alimiter=limit=0.89:attack=5:release=50:level=false` +
       (n > 1 ? `,asplit=${n}${o.formats.map((_, i) => `[a${i}]`).join('')}` : '[a0]'),

@@ -8,16 +8,54 @@
  */
 
 /** What cameras, phones and editors write (ffmpeg demuxer names). */
-export const VIDEO_DEMUXERS = ['mov', 'matroska', 'webm', 'mpegts', 'avi', 'mpeg', 'flv', 'asf', 'mxf', 'ogg', 'dv', 'gif'] as const;
+export const VIDEO_DEMUXERS = [
+  'mov',
+  'matroska',
+  'webm',
+  'mpegts',
+  'avi',
+  'mpeg',
+  'flv',
+  'asf',
+  'mxf',
+  'ogg',
+  'dv',
+  'gif',
+] as const;
 /** Single still images (logos); also recognised when they are uploaded as a video. */
 // (image2 reads the one file it is named by; ffmpeg picks it for a path ending in .jpg.)
-export const IMAGE_DEMUXERS = ['png_pipe', 'jpeg_pipe', 'webp_pipe', 'bmp_pipe', 'tiff_pipe', 'gif_pipe', 'gif', 'image2'] as const;
+export const IMAGE_DEMUXERS = [
+  'png_pipe',
+  'jpeg_pipe',
+  'webp_pipe',
+  'bmp_pipe',
+  'tiff_pipe',
+  'gif_pipe',
+  'gif',
+  'image2',
+] as const;
 /** Music beds, narration and voice samples. */
-export const AUDIO_DEMUXERS = ['wav', 'w64', 'mp3', 'flac', 'ogg', 'aac', 'aiff', 'caf', 'mov', 'matroska', 'asf'] as const;
+export const AUDIO_DEMUXERS = [
+  'wav',
+  'w64',
+  'mp3',
+  'flac',
+  'ogg',
+  'aac',
+  'aiff',
+  'caf',
+  'mov',
+  'matroska',
+  'asf',
+] as const;
 
 export type MediaKind = 'video' | 'image' | 'audio';
 
-const DEMUXERS: Record<MediaKind, readonly string[]> = { video: VIDEO_DEMUXERS, image: IMAGE_DEMUXERS, audio: AUDIO_DEMUXERS };
+const DEMUXERS: Record<MediaKind, readonly string[]> = {
+  video: VIDEO_DEMUXERS,
+  image: IMAGE_DEMUXERS,
+  audio: AUDIO_DEMUXERS,
+};
 
 /** Every demuxer a probe may meet: a still image or a WAV uploaded as a video gets a precise error. */
 const PROBE_DEMUXERS = [...new Set([...VIDEO_DEMUXERS, ...IMAGE_DEMUXERS, ...AUDIO_DEMUXERS])];

@@ -51,11 +51,25 @@ export interface ProbeLimits {
   maxSeconds: number;
 }
 
-export async function probeFile(path: string, program = 'ffprobe'): Promise<FfprobeOutput & { stderr: string; code: number | null }> {
+export async function probeFile(
+  path: string,
+  program = 'ffprobe',
+): Promise<FfprobeOutput & { stderr: string; code: number | null }> {
   try {
     const result = await runProgram(
       program,
-      ['-v', 'error', ...localInputOptions('probe'), '-count_packets', '-show_format', '-show_streams', '-of', 'json', '--', path],
+      [
+        '-v',
+        'error',
+        ...localInputOptions('probe'),
+        '-count_packets',
+        '-show_format',
+        '-show_streams',
+        '-of',
+        'json',
+        '--',
+        path,
+      ],
       { timeoutMs: 120_000 },
     );
     let parsed: FfprobeOutput = {};
@@ -77,7 +91,11 @@ export async function probeVideo(path: string, limits: ProbeLimits): Promise<Vid
   if (!info || !info.isFile()) throw new RenderError('CUTLINE_INPUT_NOT_FOUND', 'The video file does not exist.');
   if (info.size === 0) throw new RenderError('CUTLINE_INPUT_EMPTY', 'The video file is empty (0 bytes).');
   if (info.size > limits.maxBytes) {
-    throw new RenderError('CUTLINE_INPUT_TOO_LARGE', `The video is ${info.size} bytes; the limit is ${limits.maxBytes}.`, { bytes: info.size, limit: limits.maxBytes });
+    throw new RenderError(
+      'CUTLINE_INPUT_TOO_LARGE',
+      `The video is ${info.size} bytes; the limit is ${limits.maxBytes}.`,
+      { bytes: info.size, limit: limits.maxBytes },
+    );
   }
   const probe = await probeFile(path);
   const formatName = probe.format?.format_name ?? '';
@@ -88,30 +106,46 @@ export async function probeVideo(path: string, limits: ProbeLimits): Promise<Vid
     const missingIndex = /moov atom not found|partial file/i.test(probe.stderr) && (await startsWithFtyp(path));
     throw new RenderError(
       missingIndex ? 'CUTLINE_INPUT_CORRUPT' : 'CUTLINE_INPUT_NOT_VIDEO',
-      missingIndex ? 'The video file is truncated or corrupt (its index is missing).' : 'The file is not a video that can be decoded.',
+      missingIndex
+        ? 'The video file is truncated or corrupt (its index is missing).'
+        : 'The file is not a video that can be decoded.',
       { probe: firstLine(probe.stderr) },
     );
   }
   const streams = probe.streams ?? [];
   const video = streams.find((s) => s.codec_type === 'video' && !s.disposition?.attached_pic);
   if (!video) {
-    if (isFormatOf(formatName, 'image')) throw new RenderError('CUTLINE_INPUT_NOT_VIDEO', 'The file is a still image, not a video.');
-    throw new RenderError('CUTLINE_INPUT_NO_VIDEO_STREAM', 'The file has no video stream (is it an audio file?).', { format: formatName });
+    if (isFormatOf(formatName, 'image'))
+      throw new RenderError('CUTLINE_INPUT_NOT_VIDEO', 'The file is a still image, not a video.');
+    throw new RenderError('CUTLINE_INPUT_NO_VIDEO_STREAM', 'The file has no video stream (is it an audio file?).', {
+      format: formatName,
+    });
   }
   if (!isFormatOf(formatName, 'video')) {
     throw new RenderError('CUTLINE_INPUT_NOT_VIDEO', 'The file is a still image, not a video.', { format: formatName });
   }
   if (/partial file|Packet corrupt|truncat|Invalid NAL|error reading header/i.test(probe.stderr)) {
-    throw new RenderError('CUTLINE_INPUT_CORRUPT', 'The video file is truncated or corrupt.', { probe: firstLine(probe.stderr) });
+    throw new RenderError('CUTLINE_INPUT_CORRUPT', 'The video file is truncated or corrupt.', {
+      probe: firstLine(probe.stderr),
+    });
   }
   const expected = Number(video.nb_frames ?? 0);
   const read = Number(video.nb_read_packets ?? 0);
   if (expected > 0 && read < expected * 0.98) {
-    throw new RenderError('CUTLINE_INPUT_CORRUPT', `The video file is truncated: ${read} of ${expected} frames are present.`, { expected, read });
+    throw new RenderError(
+      'CUTLINE_INPUT_CORRUPT',
+      `The video file is truncated: ${read} of ${expected} frames are present.`,
+      { expected, read },
+    );
   }
   const codedWidth = video.width ?? 0;
   const codedHeight = video.height ?? 0;
-  if (codedWidth < MIN_DIMENSION || codedHeight < MIN_DIMENSION || codedWidth > MAX_DIMENSION || codedHeight > MAX_DIMENSION) {
+  if (
+    codedWidth < MIN_DIMENSION ||
+    codedHeight < MIN_DIMENSION ||
+    codedWidth > MAX_DIMENSION ||
+    codedHeight > MAX_DIMENSION
+  ) {
     throw new RenderError(
       'CUTLINE_INPUT_DIMENSIONS',
       `The video is ${codedWidth}x${codedHeight}; each side must be between ${MIN_DIMENSION} and ${MAX_DIMENSION} pixels.`,
@@ -120,10 +154,16 @@ export async function probeVideo(path: string, limits: ProbeLimits): Promise<Vid
   }
   const duration = Number(probe.format.duration ?? video.duration ?? NaN);
   if (!Number.isFinite(duration) || duration < 0.04) {
-    throw new RenderError('CUTLINE_INPUT_DURATION', 'The video has no usable duration.', { duration: probe.format.duration ?? null });
+    throw new RenderError('CUTLINE_INPUT_DURATION', 'The video has no usable duration.', {
+      duration: probe.format.duration ?? null,
+    });
   }
   if (duration > limits.maxSeconds) {
-    throw new RenderError('CUTLINE_INPUT_DURATION', `The video is ${duration.toFixed(1)} s long; the limit is ${limits.maxSeconds} s.`, { duration, limit: limits.maxSeconds });
+    throw new RenderError(
+      'CUTLINE_INPUT_DURATION',
+      `The video is ${duration.toFixed(1)} s long; the limit is ${limits.maxSeconds} s.`,
+      { duration, limit: limits.maxSeconds },
+    );
   }
   const rotation = rotationOf(video);
   const swap = Math.abs(rotation) % 180 === 90;
@@ -145,9 +185,15 @@ export async function probeVideo(path: string, limits: ProbeLimits): Promise<Vid
 
 /** Refuses a container outside the allowlist, whether ffprobe refused it or read it. */
 function refuseFormat(probe: { stderr: string; code: number | null }, formatName: string, kinds: MediaKind[]): void {
-  const refused = refusedFormat(probe.stderr) ?? (probe.code === 0 && formatName && !kinds.some((k) => isFormatOf(formatName, k)) ? formatName : undefined);
+  const refused =
+    refusedFormat(probe.stderr) ??
+    (probe.code === 0 && formatName && !kinds.some((k) => isFormatOf(formatName, k)) ? formatName : undefined);
   if (refused === undefined) return;
-  throw new RenderError('CUTLINE_INPUT_FORMAT_NOT_ALLOWED', `Files of type "${refused.split(',')[0]}" are not accepted: upload a video file (MP4, MOV, MKV, WebM, MPEG-TS, AVI…), not a playlist or a reference to other files.`, { format: refused });
+  throw new RenderError(
+    'CUTLINE_INPUT_FORMAT_NOT_ALLOWED',
+    `Files of type "${refused.split(',')[0]}" are not accepted: upload a video file (MP4, MOV, MKV, WebM, MPEG-TS, AVI…), not a playlist or a reference to other files.`,
+    { format: refused },
+  );
 }
 
 async function startsWithFtyp(path: string): Promise<boolean> {
@@ -182,13 +228,17 @@ function firstLine(text: string): string {
 export async function probeAuxiliary(path: string, kind: 'image' | 'audio'): Promise<void> {
   const code = kind === 'image' ? 'CUTLINE_LOGO_INVALID' : 'CUTLINE_MUSIC_INVALID';
   const info = await stat(path).catch(() => undefined);
-  if (!info || info.size === 0) throw new RenderError(code, `The ${kind === 'image' ? 'logo' : 'music'} file is missing or empty.`);
+  if (!info || info.size === 0)
+    throw new RenderError(code, `The ${kind === 'image' ? 'logo' : 'music'} file is missing or empty.`);
   const probe = await probeFile(path);
   refuseFormat(probe, probe.format?.format_name ?? '', [kind]);
   const wanted = kind === 'image' ? 'video' : 'audio';
   const stream = probe.streams?.find((s) => s.codec_type === wanted);
   if (probe.code !== 0 || !stream) throw new RenderError(code);
-  if (kind === 'image' && ((stream.width ?? 0) < 1 || (stream.width ?? 0) > MAX_DIMENSION || (stream.height ?? 0) > MAX_DIMENSION)) {
+  if (
+    kind === 'image' &&
+    ((stream.width ?? 0) < 1 || (stream.width ?? 0) > MAX_DIMENSION || (stream.height ?? 0) > MAX_DIMENSION)
+  ) {
     throw new RenderError(code, 'The logo dimensions are out of range.');
   }
 }

@@ -25,16 +25,19 @@ describe('normaliseScript', () => {
     expect(normaliseScript('😀'.repeat(50) + 'a', 51)).toHaveLength(101); // 51 code points, 101 UTF-16 units
   });
 
-  it.each(['\u0000', '\u0007', '\u001b[31m', '\u007f', '\u0085', '\u009b'])('rejects control character %j with its position', (c) => {
-    let error: RenderError | undefined;
-    try {
-      normaliseScript(`ok ${c} text`, 100);
-    } catch (err) {
-      error = err as RenderError;
-    }
-    expect(error?.code).toBe('CUTLINE_SCRIPT_CONTROL_CHARS');
-    expect(error?.details?.position).toBe(3);
-  });
+  it.each(['\u0000', '\u0007', '\u001b[31m', '\u007f', '\u0085', '\u009b'])(
+    'rejects control character %j with its position',
+    (c) => {
+      let error: RenderError | undefined;
+      try {
+        normaliseScript(`ok ${c} text`, 100);
+      } catch (err) {
+        error = err as RenderError;
+      }
+      expect(error?.code).toBe('CUTLINE_SCRIPT_CONTROL_CHARS');
+      expect(error?.details?.position).toBe(3);
+    },
+  );
 
   it('keeps markup and shell metacharacters as text', () => {
     const text = '<speak>$(id)</speak> {\\an8} `x` ; | & > %{pts}';

@@ -25,11 +25,10 @@ export function normaliseScript(raw: string, maxChars: number): string {
   }
   const length = [...text].length;
   if (length > maxChars) {
-    throw new RenderError(
-      'CUTLINE_SCRIPT_TOO_LONG',
-      `The script has ${length} characters; the limit is ${maxChars}.`,
-      { length, limit: maxChars },
-    );
+    throw new RenderError('CUTLINE_SCRIPT_TOO_LONG', `The script has ${length} characters; the limit is ${maxChars}.`, {
+      length,
+      limit: maxChars,
+    });
   }
   return text;
 }

@@ -28,7 +28,10 @@ describe('segmentScript', () => {
   const options = { locale: 'en', maxWordsPerLine: 5, maxLines: 2 };
 
   it('splits sentences, then balanced chunks of at most words × lines', () => {
-    const segments = segmentScript('One two three four five six seven eight nine ten eleven twelve thirteen. Short one!', options);
+    const segments = segmentScript(
+      'One two three four five six seven eight nine ten eleven twelve thirteen. Short one!',
+      options,
+    );
     expect(segments.map((s) => s.tokens.length)).toEqual([7, 6, 2]);
     expect(segments.map((s) => s.boundary)).toEqual(['clause', 'sentence', 'sentence']);
     for (const s of segments) {

@@ -34,7 +34,10 @@ export interface SegmentOptions {
 export function segmentScript(text: string, options: SegmentOptions): Segment[] {
   const segments: Segment[] = [];
   const sentenceSegmenter = new Intl.Segmenter(safeLocale(options.locale), { granularity: 'sentence' });
-  const paragraphs = text.split(/\n\s*\n/).map((p) => p.trim()).filter((p) => p.length > 0);
+  const paragraphs = text
+    .split(/\n\s*\n/)
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0);
   const perSegment = options.maxWordsPerLine * options.maxLines;
 
   paragraphs.forEach((paragraph, pIndex) => {
@@ -66,7 +69,8 @@ export function segmentScript(text: string, options: SegmentOptions): Segment[] 
 }
 
 /** Scripts written without spaces between words: split these with Intl.Segmenter. */
-const UNSPACED = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]/u;
+const UNSPACED =
+  /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]/u;
 
 /**
  * Word tokens of one sentence. Whitespace separates tokens; a chunk in an unspaced script is

@@ -17,7 +17,12 @@ export class VoiceCatalogue {
   }
 
   static standard(openai?: OpenAiSpeechOptions): VoiceCatalogue {
-    return new VoiceCatalogue([new EspeakEngine(), new FliteEngine(), new FestivalEngine(), new OpenAiSpeechEngine(openai)]);
+    return new VoiceCatalogue([
+      new EspeakEngine(),
+      new FliteEngine(),
+      new FestivalEngine(),
+      new OpenAiSpeechEngine(openai),
+    ]);
   }
 
   async list(): Promise<Voice[]> {
@@ -38,7 +43,11 @@ export class VoiceCatalogue {
       voices.find((v) => v.id === `${id}-${language}`) ??
       voices.find((v) => v.id.startsWith(`${id}-`));
     if (!engine || !voice) {
-      throw new RenderError('CUTLINE_VOICE_UNKNOWN', `Unknown voice "${id}". GET /v1/voices (or cutline-render --list-voices) lists the voices.`, { voice: id });
+      throw new RenderError(
+        'CUTLINE_VOICE_UNKNOWN',
+        `Unknown voice "${id}". GET /v1/voices (or cutline-render --list-voices) lists the voices.`,
+        { voice: id },
+      );
     }
     return { voice, engine };
   }

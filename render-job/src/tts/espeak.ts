@@ -31,10 +31,14 @@ export class EspeakEngine implements TtsEngine {
 
   async synthesize(request: SynthesisRequest): Promise<Synthesis> {
     const args = [
-      '-v', request.voice.name,
-      '-s', String(Math.round(DEFAULT_WPM * request.rate)),
-      '-p', String(Math.min(99, Math.round(request.pitch))),
-      '-b', '1', // input is UTF-8
+      '-v',
+      request.voice.name,
+      '-s',
+      String(Math.round(DEFAULT_WPM * request.rate)),
+      '-p',
+      String(Math.min(99, Math.round(request.pitch))),
+      '-b',
+      '1', // input is UTF-8
       '--stdin',
       '--stdout',
     ];
@@ -42,11 +46,15 @@ export class EspeakEngine implements TtsEngine {
     try {
       result = await runProgram(this.program, args, { input: request.text, timeoutMs: 60_000, signal: request.signal });
     } catch (err) {
-      if (err instanceof ProgramNotFoundError) throw new RenderError('CUTLINE_TTS_UNAVAILABLE', 'espeak-ng is not installed.');
+      if (err instanceof ProgramNotFoundError)
+        throw new RenderError('CUTLINE_TTS_UNAVAILABLE', 'espeak-ng is not installed.');
       throw err;
     }
     if (result.code !== 0 || result.stdout.length < 44) {
-      throw new RenderError('CUTLINE_TTS_FAILED', `espeak-ng failed: ${result.stderr.trim().slice(0, 300) || `exit ${result.code}`}`);
+      throw new RenderError(
+        'CUTLINE_TTS_FAILED',
+        `espeak-ng failed: ${result.stderr.trim().slice(0, 300) || `exit ${result.code}`}`,
+      );
     }
     return { pcm: parseWav(result.stdout) };
   }

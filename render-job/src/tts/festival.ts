@@ -70,7 +70,15 @@ export class FestivalEngine implements TtsEngine {
       text: request.text,
       timeoutMs: 120_000,
       signal: request.signal,
-      args: (textFile, wavFile) => ['-eval', `(voice_${request.voice.name})`, '-eval', prosody(request.voice.name, request.rate, request.pitch), '-o', wavFile, textFile],
+      args: (textFile, wavFile) => [
+        '-eval',
+        `(voice_${request.voice.name})`,
+        '-eval',
+        prosody(request.voice.name, request.rate, request.pitch),
+        '-o',
+        wavFile,
+        textFile,
+      ],
     });
   }
 }

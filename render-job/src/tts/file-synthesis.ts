@@ -31,10 +31,12 @@ export async function synthesizeViaFiles(options: FileSynthesisOptions): Promise
       timeoutMs: options.timeoutMs,
       ...(options.signal ? { signal: options.signal } : {}),
     }).catch((err: unknown) => {
-      if (err instanceof ProgramNotFoundError) throw new RenderError('CUTLINE_TTS_UNAVAILABLE', `${options.label} is not installed.`);
+      if (err instanceof ProgramNotFoundError)
+        throw new RenderError('CUTLINE_TTS_UNAVAILABLE', `${options.label} is not installed.`);
       throw err;
     });
-    if (result.code !== 0) throw new RenderError('CUTLINE_TTS_FAILED', `${options.label} failed: ${result.stderr.trim().slice(0, 300)}`);
+    if (result.code !== 0)
+      throw new RenderError('CUTLINE_TTS_FAILED', `${options.label} failed: ${result.stderr.trim().slice(0, 300)}`);
     return { pcm: parseWav(await readFile(wavFile)) };
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -47,11 +47,16 @@ export class FliteEngine implements TtsEngine {
       timeoutMs: 60_000,
       signal: request.signal,
       args: (textFile, wavFile) => [
-        '-voice', request.voice.name,
-        '--setf', `duration_stretch=${(1 / request.rate).toFixed(3)}`,
-        '--setf', `int_f0_target_mean=${Math.round(70 + request.pitch * 2)}`,
-        '-f', textFile,
-        '-o', wavFile,
+        '-voice',
+        request.voice.name,
+        '--setf',
+        `duration_stretch=${(1 / request.rate).toFixed(3)}`,
+        '--setf',
+        `int_f0_target_mean=${Math.round(70 + request.pitch * 2)}`,
+        '-f',
+        textFile,
+        '-o',
+        wavFile,
       ],
     });
   }

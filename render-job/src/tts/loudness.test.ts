@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { integratedLoudness, normaliseLoudness } from './loudness.js';
 
 function sine(rate: number, seconds: number, amplitude: number, freq = 1000): Int16Array {
-  return Int16Array.from({ length: Math.round(rate * seconds) }, (_, i) => Math.round(Math.sin((2 * Math.PI * freq * i) / rate) * amplitude * 32767));
+  return Int16Array.from({ length: Math.round(rate * seconds) }, (_, i) =>
+    Math.round(Math.sin((2 * Math.PI * freq * i) / rate) * amplitude * 32767),
+  );
 }
 
 describe('integratedLoudness', () => {

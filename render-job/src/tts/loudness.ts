@@ -41,7 +41,13 @@ function kWeighting(fs: number): [Biquad, Biquad] {
     const alpha = Math.sin(w0) / (2 * Q);
     const cos = Math.cos(w0);
     const a0 = 1 + alpha;
-    return { b0: (1 + cos) / 2 / a0, b1: -(1 + cos) / a0, b2: (1 + cos) / 2 / a0, a1: (-2 * cos) / a0, a2: (1 - alpha) / a0 };
+    return {
+      b0: (1 + cos) / 2 / a0,
+      b1: -(1 + cos) / a0,
+      b2: (1 + cos) / 2 / a0,
+      a1: (-2 * cos) / a0,
+      a2: (1 - alpha) / a0,
+    };
   })();
   return [shelf, highPass];
 }
@@ -57,8 +63,12 @@ export function integratedLoudness(pcm: Pcm, channels = 1): number {
   const [shelf, highPass] = kWeighting(fs);
   const step = Math.round(0.1 * fs);
   const quarters: number[] = [];
-  let x1 = 0, x2 = 0, y1 = 0, y2 = 0;
-  let z1 = 0, z2 = 0;
+  let x1 = 0,
+    x2 = 0,
+    y1 = 0,
+    y2 = 0;
+  let z1 = 0,
+    z2 = 0;
   let acc = 0;
   let inStep = 0;
   const samples = pcm.samples;
@@ -98,7 +108,11 @@ export function integratedLoudness(pcm: Pcm, channels = 1): number {
  * Doing this here (not with ffmpeg's loudnorm) lands exactly on target even for short clips,
  * where loudnorm's 3-second window cannot settle.
  */
-export function normaliseLoudness(pcm: Pcm, targetLufs: number, ceilingDb = -1.5): { pcm: Pcm; gainDb: number; lufs: number } {
+export function normaliseLoudness(
+  pcm: Pcm,
+  targetLufs: number,
+  ceilingDb = -1.5,
+): { pcm: Pcm; gainDb: number; lufs: number } {
   const input = integratedLoudness(pcm);
   if (!Number.isFinite(input)) return { pcm, gainDb: 0, lufs: input };
   const ceiling = 10 ** (ceilingDb / 20);

@@ -42,11 +42,21 @@ export interface NarrateOptions {
 }
 
 export async function narrate(segments: readonly Segment[], options: NarrateOptions): Promise<Narration> {
-  const clips = await mapLimit(segments, options.concurrency ?? 4, async (segment) => {
-    const request: SynthesisRequest = { text: joinTokens(segment.tokens), voice: options.voice, rate: options.rate, pitch: options.pitch };
-    if (options.signal) request.signal = options.signal;
-    return options.engine.synthesize(request);
-  }, options.onProgress);
+  const clips = await mapLimit(
+    segments,
+    options.concurrency ?? 4,
+    async (segment) => {
+      const request: SynthesisRequest = {
+        text: joinTokens(segment.tokens),
+        voice: options.voice,
+        rate: options.rate,
+        pitch: options.pitch,
+      };
+      if (options.signal) request.signal = options.signal;
+      return options.engine.synthesize(request);
+    },
+    options.onProgress,
+  );
 
   const sampleRate = clips[0]?.pcm.sampleRate ?? 24_000;
   const parts: Pcm[] = [silence(sampleRate, LEAD_IN_SECONDS)];
@@ -62,9 +72,20 @@ export async function narrate(segments: readonly Segment[], options: NarrateOpti
     const start = clipStart + voiced.start / sampleRate;
     const end = clipStart + voiced.end / sampleRate;
     const words = synthesis.words
-      ? synthesis.words.map((w) => ({ text: w.text, start: round3(clipStart + w.start), end: round3(clipStart + w.end) }))
+      ? synthesis.words.map((w) => ({
+          text: w.text,
+          start: round3(clipStart + w.start),
+          end: round3(clipStart + w.end),
+        }))
       : spreadWords(segment.tokens, start, end);
-    timed.push({ index: segment.index, text: joinTokens(segment.tokens), start: round3(start), end: round3(end), words, segment });
+    timed.push({
+      index: segment.index,
+      text: joinTokens(segment.tokens),
+      start: round3(start),
+      end: round3(end),
+      words,
+      segment,
+    });
     parts.push(clip);
     cursor += clip.samples.length;
     const pause = i === segments.length - 1 ? TAIL_SECONDS : PAUSE_SECONDS[segment.boundary];

@@ -35,8 +35,12 @@ export class OpenAiSpeechEngine implements TtsEngine {
   }
 
   async synthesize(request: SynthesisRequest): Promise<Synthesis> {
-    if (!this.options) throw new RenderError('CUTLINE_TTS_UNAVAILABLE', 'No OpenAI-compatible speech server is configured.');
-    const url = new URL('v1/audio/speech', this.options.baseUrl.endsWith('/') ? this.options.baseUrl : `${this.options.baseUrl}/`);
+    if (!this.options)
+      throw new RenderError('CUTLINE_TTS_UNAVAILABLE', 'No OpenAI-compatible speech server is configured.');
+    const url = new URL(
+      'v1/audio/speech',
+      this.options.baseUrl.endsWith('/') ? this.options.baseUrl : `${this.options.baseUrl}/`,
+    );
     const signals = [AbortSignal.timeout(this.options.timeoutMs ?? 120_000)];
     if (request.signal) signals.push(request.signal);
     let response: Response;
@@ -57,12 +61,20 @@ export class OpenAiSpeechEngine implements TtsEngine {
         signal: AbortSignal.any(signals),
       });
     } catch (err) {
-      throw new RenderError('CUTLINE_TTS_UNAVAILABLE', `The speech server at ${url.origin} could not be reached.`, undefined, { cause: err });
+      throw new RenderError(
+        'CUTLINE_TTS_UNAVAILABLE',
+        `The speech server at ${url.origin} could not be reached.`,
+        undefined,
+        { cause: err },
+      );
     }
     if (!response.ok) {
       const body = (await response.text().catch(() => '')).slice(0, 300);
       // 4xx other than rate limiting means the request itself is wrong: do not retry it.
-      const code = response.status >= 400 && response.status < 500 && response.status !== 429 ? 'CUTLINE_VOICE_UNKNOWN' : 'CUTLINE_TTS_FAILED';
+      const code =
+        response.status >= 400 && response.status < 500 && response.status !== 429
+          ? 'CUTLINE_VOICE_UNKNOWN'
+          : 'CUTLINE_TTS_FAILED';
       throw new RenderError(code, `The speech server answered ${response.status}: ${body}`);
     }
     return { pcm: parseWav(Buffer.from(await response.arrayBuffer())) };

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { concat, encodeWav, parseWav, resample, silence, trimSilence, voicedRange } from './pcm.js';
 
 function tone(rate: number, seconds: number, amplitude = 0.5): Int16Array {
-  return Int16Array.from({ length: Math.round(rate * seconds) }, (_, i) => Math.round(Math.sin((2 * Math.PI * 440 * i) / rate) * amplitude * 32767));
+  return Int16Array.from({ length: Math.round(rate * seconds) }, (_, i) =>
+    Math.round(Math.sin((2 * Math.PI * 440 * i) / rate) * amplitude * 32767),
+  );
 }
 
 describe('WAV round trip', () => {

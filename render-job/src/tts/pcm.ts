@@ -48,7 +48,10 @@ function decodeSamples(data: Buffer, f: { audioFormat: number; channels: number;
   const bytes = f.bitsPerSample / 8;
   const frameSize = bytes * f.channels;
   if (f.channels < 1 || !Number.isInteger(bytes) || bytes < 1 || bytes > 4) {
-    throw new RenderError('CUTLINE_TTS_FAILED', `Unsupported WAV layout: ${f.channels} channels, ${f.bitsPerSample} bits.`);
+    throw new RenderError(
+      'CUTLINE_TTS_FAILED',
+      `Unsupported WAV layout: ${f.channels} channels, ${f.bitsPerSample} bits.`,
+    );
   }
   const frames = Math.floor(data.length / frameSize);
   const out = new Int16Array(frames);
