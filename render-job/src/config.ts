@@ -3,6 +3,7 @@
  * Credentials live here, not in the spec: in Kubernetes they come from the render's Secret.
  */
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export interface S3Config {
   endPoint: string;
@@ -41,6 +42,16 @@ export function parseS3Endpoint(url: string): Pick<S3Config, 'endPoint' | 'port'
   }
   const useSSL = parsed.protocol === 'https:';
   return { endPoint: parsed.hostname, port: Number(parsed.port || (useSSL ? 443 : 80)), useSSL };
+}
+
+/**
+ * Where Piper voices are (one `.onnx` and `.onnx.json` per voice): CUTLINE_VOICES_DIR, else the
+ * voices `make tools` installs, else the render image's.
+ */
+export function voicesDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.CUTLINE_VOICES_DIR) return env.CUTLINE_VOICES_DIR;
+  const tools = env.CUTLINE_TOOLS_DIR || (env.HOME ? join(env.HOME, '.cache', 'cutline-tools') : undefined);
+  return tools ? join(tools, 'voices') : '/usr/share/cutline/voices';
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): RenderJobConfig {

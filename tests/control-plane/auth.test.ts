@@ -253,12 +253,10 @@ describe('credentials looked up together', () => {
     });
 
     const callers = [
-      ...keys
-        .slice(0, 2)
-        .map((k, i) => ({
-          headers: bearer(k.key),
-          expect: { kind: 'apiKey', organizationId: owners[i]!.organizationId },
-        })),
+      ...keys.slice(0, 2).map((k, i) => ({
+        headers: bearer(k.key),
+        expect: { kind: 'apiKey', organizationId: owners[i]!.organizationId },
+      })),
       ...owners.map((o) => ({
         headers: bearer(o.accessToken),
         expect: { kind: 'user', role: 'owner', organizationId: o.organizationId },

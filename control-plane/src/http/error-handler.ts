@@ -34,21 +34,17 @@ export function installErrorHandler(
 ): void {
   app.setNotFoundHandler((request, reply) => {
     if (notFoundFallback?.(request, reply)) return;
-    void reply
-      .status(404)
-      .send({
-        error: { code: 'CUTLINE_NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0]}.` },
-      });
+    void reply.status(404).send({
+      error: { code: 'CUTLINE_NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0]}.` },
+    });
   });
 
   app.setErrorHandler(
     (error: FastifyError & { validation?: ValidationIssue[]; validationContext?: string }, request, reply) => {
       if (error instanceof ApiError) {
-        return reply
-          .status(error.statusCode)
-          .send({
-            error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) },
-          });
+        return reply.status(error.statusCode).send({
+          error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) },
+        });
       }
       if (error.validation) {
         const details = fieldIssues(error.validation, error.validationContext);
@@ -93,11 +89,9 @@ export function installErrorHandler(
           .send({ error: { code: 'CUTLINE_VALIDATION_FAILED', message: 'The request could not be processed.' } });
       }
       request.log.error({ err: error }, 'unhandled error');
-      return reply
-        .status(500)
-        .send({
-          error: { code: 'CUTLINE_INTERNAL', message: 'Something went wrong on our side. It has been logged.' },
-        });
+      return reply.status(500).send({
+        error: { code: 'CUTLINE_INTERNAL', message: 'Something went wrong on our side. It has been logged.' },
+      });
     },
   );
 }

@@ -8,6 +8,8 @@ import { EspeakEngine } from './espeak.js';
 import { FestivalEngine } from './festival.js';
 import { FliteEngine } from './flite.js';
 import { OpenAiSpeechEngine, type OpenAiSpeechOptions } from './openai.js';
+import { PiperEngine } from './piper.js';
+import { voicesDir } from '../config.js';
 
 export class VoiceCatalogue {
   private readonly engines: Map<EngineId, TtsEngine>;
@@ -16,12 +18,13 @@ export class VoiceCatalogue {
     this.engines = new Map(engines.map((e) => [e.id, e]));
   }
 
-  static standard(openai?: OpenAiSpeechOptions): VoiceCatalogue {
+  static standard(openai?: OpenAiSpeechOptions, piperVoices: string | undefined = voicesDir()): VoiceCatalogue {
     return new VoiceCatalogue([
       new EspeakEngine(),
       new FliteEngine(),
       new FestivalEngine(),
       new OpenAiSpeechEngine(openai),
+      new PiperEngine(piperVoices),
     ]);
   }
 

@@ -4,7 +4,7 @@
  */
 import type { Pcm } from './pcm.js';
 
-export type EngineId = 'espeak' | 'flite' | 'festival' | 'openai';
+export type EngineId = 'espeak' | 'flite' | 'festival' | 'openai' | 'piper';
 
 export interface Voice {
   /** Catalogue id, `engine:name`, e.g. `espeak:en-us`, `festival:cmu_us_slt_arctic_hts`. */

@@ -8,7 +8,7 @@ import { spreadWords, round3, type TimedWord } from '../captions/timing.js';
 import type { Boundary, Segment } from '../text/segment.js';
 import { joinTokens } from '../text/segment.js';
 import type { SynthesisRequest, TtsEngine, Voice } from './engine.js';
-import { concat, resample, silence, trimSilence, voicedRange, type Pcm } from './pcm.js';
+import { concat, leadingTrimSeconds, resample, silence, trimSilence, voicedRange, type Pcm } from './pcm.js';
 
 export const LEAD_IN_SECONDS = 0.25;
 export const TAIL_SECONDS = 0.6;
@@ -65,19 +65,24 @@ export async function narrate(segments: readonly Segment[], options: NarrateOpti
 
   segments.forEach((segment, i) => {
     const synthesis = clips[i]!;
-    const clip = trimSilence(resample(synthesis.pcm, sampleRate));
+    const full = resample(synthesis.pcm, sampleRate);
+    const clip = trimSilence(full);
     const clipStart = cursor / sampleRate;
+    // Engine word times count from the untrimmed clip.
+    const trimmed = leadingTrimSeconds(full);
     // The segment is where the voice is: the clip minus the few ms of padding around it.
     const voiced = voicedRange(clip);
     const start = clipStart + voiced.start / sampleRate;
     const end = clipStart + voiced.end / sampleRate;
-    const words = synthesis.words
-      ? synthesis.words.map((w) => ({
-          text: w.text,
-          start: round3(clipStart + w.start),
-          end: round3(clipStart + w.end),
-        }))
-      : spreadWords(segment.tokens, start, end);
+    // The engine's own word timing where it gives one per caption word; otherwise estimated.
+    const words =
+      synthesis.words && synthesis.words.length === segment.tokens.length
+        ? synthesis.words.map((w, k) => ({
+            text: segment.tokens[k]!.text,
+            start: round3(Math.max(start, clipStart + w.start - trimmed)),
+            end: round3(Math.min(end, clipStart + w.end - trimmed)),
+          }))
+        : spreadWords(segment.tokens, start, end);
     timed.push({
       index: segment.index,
       text: joinTokens(segment.tokens),

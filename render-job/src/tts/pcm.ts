@@ -136,6 +136,12 @@ export function trimSilence(pcm: Pcm, padSeconds = 0.04): Pcm {
   return { sampleRate: pcm.sampleRate, samples: pcm.samples.slice(from, to) };
 }
 
+/** How much trimSilence cuts from the front of a clip, in seconds. */
+export function leadingTrimSeconds(pcm: Pcm, padSeconds = 0.04): number {
+  const { start } = voicedRange(pcm);
+  return Math.max(0, start - Math.round(padSeconds * pcm.sampleRate)) / pcm.sampleRate;
+}
+
 export function silence(sampleRate: number, seconds: number): Pcm {
   return { sampleRate, samples: new Int16Array(Math.round(seconds * sampleRate)) };
 }

@@ -1,0 +1,265 @@
+/**
+ * Piper neural voices (VITS: an `.onnx` model and its `.onnx.json`) run in-process with
+ * onnxruntime-node, fully offline. Phonemes come from espeak-ng, as Piper's own do, one clause
+ * at a time so each clause keeps its punctuation (Piper turns `,` `.` `?` `!` into pauses and
+ * intonation; espeak's `--ipa` output drops them).
+ *
+ * Word timing is the voice's own: the graph computes every phoneme's duration in frames before
+ * it makes audio, and a voice installed by `make tools` exposes it (`/Ceil_output_0`).
+ * Durations × the hop (256 samples) add up to the audio, so a word starts and ends where its
+ * phonemes do, exactly.
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { RenderError } from '../errors.js';
+import { ProgramNotFoundError, runProgram } from '../run-process.js';
+import type { Synthesis, SynthesisRequest, TtsEngine, Voice, WordTiming } from './engine.js';
+import type { Pcm } from './pcm.js';
+import { sampleTextFor } from './sample-text.js';
+
+/** Samples per frame of the VITS decoder (the voices' hop length). */
+const HOP = 256;
+const DURATIONS_OUTPUT = '/Ceil_output_0';
+const CLAUSE = /([^,.;:!?]*)([,.;:!?]+|$)/g;
+
+interface VoiceConfig {
+  audio: { sample_rate: number };
+  espeak: { voice: string };
+  inference?: { noise_scale?: number; length_scale?: number; noise_w?: number };
+  phoneme_id_map: Record<string, number[]>;
+  language?: { code?: string; name_english?: string; country_english?: string };
+  dataset?: string;
+}
+
+interface LoadedVoice {
+  voice: Voice;
+  modelPath: string;
+  config: VoiceConfig;
+}
+
+type Session = {
+  outputNames: readonly string[];
+  run(
+    feeds: Record<string, unknown>,
+  ): Promise<Record<string, { data: Float32Array | BigInt64Array; dims: readonly number[] }>>;
+};
+
+export interface PhonemeRun {
+  audio: Float32Array;
+  /** Frames per phoneme id, when the voice exposes them. */
+  durations: Float32Array | undefined;
+  sampleRate: number;
+}
+
+export class PiperEngine implements TtsEngine {
+  readonly id = 'piper' as const;
+  private cached: Promise<LoadedVoice[]> | undefined;
+  private readonly sessions = new Map<string, Promise<Session>>();
+
+  constructor(
+    private readonly voicesDir: string | undefined,
+    private readonly warn: (line: string) => void = (line) => process.stderr.write(`cutline-render: ${line}\n`),
+    private readonly espeak = 'espeak-ng',
+  ) {}
+
+  async voices(): Promise<Voice[]> {
+    this.cached ??= this.scan();
+    return (await this.cached).map((v) => v.voice);
+  }
+
+  async synthesize(request: SynthesisRequest): Promise<Synthesis> {
+    const loaded = (await (this.cached ??= this.scan())).find((v) => v.voice.id === request.voice.id);
+    if (!loaded) throw new RenderError('CUTLINE_VOICE_UNKNOWN', `No Piper voice ${request.voice.id} is installed.`);
+    const clauses = await this.phonemize(request.text, loaded.config.espeak.voice, request.signal);
+    const { ids, words } = phonemeIds(clauses, loaded.config.phoneme_id_map);
+    if (words.length === 0) throw new RenderError('CUTLINE_SCRIPT_EMPTY', 'The script has nothing to say.');
+    const run = await this.infer(loaded, ids, request.rate);
+    const pcm = toPcm(run.audio, run.sampleRate);
+    const textWords = request.text.split(/\s+/).filter(Boolean);
+    // The voice's own timing where its words are the script's; otherwise the estimate.
+    const timed =
+      run.durations && words.length === textWords.length
+        ? wordTimes(words, run.durations, run.sampleRate, textWords)
+        : undefined;
+    return timed ? { pcm, words: timed } : { pcm };
+  }
+
+  /** Runs the model on phoneme ids (exposed for tests: the durations add up to the audio). */
+  async infer(loaded: LoadedVoice, ids: number[], rate = 1): Promise<PhonemeRun> {
+    const ort = await import('onnxruntime-node');
+    const session = await this.session(loaded);
+    const inference = loaded.config.inference ?? {};
+    const feeds = {
+      input: new ort.Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [1, ids.length]),
+      input_lengths: new ort.Tensor('int64', BigInt64Array.from([BigInt(ids.length)]), [1]),
+      scales: new ort.Tensor(
+        'float32',
+        Float32Array.from([
+          inference.noise_scale ?? 0.667,
+          (inference.length_scale ?? 1) / Math.max(0.25, rate),
+          inference.noise_w ?? 0.8,
+        ]),
+        [3],
+      ),
+    };
+    let out;
+    try {
+      out = await session.run(feeds);
+    } catch (err) {
+      throw new RenderError('CUTLINE_TTS_FAILED', `The Piper voice failed: ${(err as Error).message}`, undefined, {
+        cause: err,
+      });
+    }
+    const durations = session.outputNames.includes(DURATIONS_OUTPUT)
+      ? (out[DURATIONS_OUTPUT]!.data as Float32Array)
+      : undefined;
+    return { audio: out.output!.data as Float32Array, durations, sampleRate: loaded.config.audio.sample_rate };
+  }
+
+  /** The installed voice of this id, for infer(). */
+  async loaded(id: string): Promise<LoadedVoice | undefined> {
+    return (await (this.cached ??= this.scan())).find((v) => v.voice.id === id);
+  }
+
+  private session(loaded: LoadedVoice): Promise<Session> {
+    let session = this.sessions.get(loaded.modelPath);
+    if (!session) {
+      session = (async () => {
+        try {
+          await stat(loaded.modelPath);
+        } catch {
+          throw new RenderError('CUTLINE_TTS_UNAVAILABLE', `The voice file ${loaded.modelPath} is gone.`);
+        }
+        const ort = await import('onnxruntime-node');
+        return (await ort.InferenceSession.create(loaded.modelPath, {
+          intraOpNumThreads: 2,
+          interOpNumThreads: 1,
+        })) as unknown as Session;
+      })();
+      session.catch(() => this.sessions.delete(loaded.modelPath));
+      this.sessions.set(loaded.modelPath, session);
+    }
+    return session;
+  }
+
+  /** Every voice in the directory with a readable model and a usable JSON; a bad one is skipped with a warning. */
+  private async scan(): Promise<LoadedVoice[]> {
+    if (!this.voicesDir) return [];
+    const names = await readdir(this.voicesDir).catch(() => [] as string[]);
+    const voices: LoadedVoice[] = [];
+    for (const name of names.filter((n) => n.endsWith('.onnx')).sort()) {
+      const modelPath = join(this.voicesDir, name);
+      try {
+        const info = await stat(modelPath);
+        if (info.size < 1024) throw new Error('the model file is empty');
+        const config = JSON.parse(await readFile(`${modelPath}.json`, 'utf8')) as VoiceConfig;
+        if (!config.phoneme_id_map || typeof config.phoneme_id_map !== 'object')
+          throw new Error('its JSON has no phoneme_id_map');
+        if (!config.audio?.sample_rate || !config.espeak?.voice)
+          throw new Error('its JSON names no sample rate or espeak voice');
+        voices.push({ voice: voiceOf(basename(name, '.onnx'), config), modelPath, config });
+      } catch (err) {
+        this.warn(`Piper voice ${modelPath} left out: ${(err as Error).message}`);
+      }
+    }
+    return voices;
+  }
+
+  /** IPA per clause, each clause with its punctuation. */
+  private async phonemize(
+    text: string,
+    voice: string,
+    signal?: AbortSignal,
+  ): Promise<Array<{ ipa: string; punctuation: string }>> {
+    const clauses: Array<{ ipa: string; punctuation: string }> = [];
+    for (const match of text.matchAll(CLAUSE)) {
+      const words = match[1]!.trim();
+      if (!words) continue;
+      let result;
+      try {
+        result = await runProgram(this.espeak, ['-q', '--ipa', '-b', '1', '-v', voice, '--stdin'], {
+          input: words,
+          timeoutMs: 30_000,
+          ...(signal ? { signal } : {}),
+        });
+      } catch (err) {
+        if (err instanceof ProgramNotFoundError)
+          throw new RenderError(
+            'CUTLINE_TTS_UNAVAILABLE',
+            'espeak-ng (Piper voices use it for phonemes) is not installed.',
+          );
+        throw err;
+      }
+      const ipa = result.stdout.toString('utf8').replace(/\s+/g, ' ').trim();
+      if (ipa) clauses.push({ ipa, punctuation: match[2]!.slice(0, 1) });
+    }
+    return clauses;
+  }
+}
+
+function voiceOf(name: string, config: VoiceConfig): Voice {
+  const language = (config.language?.code ?? config.espeak.voice).replace('_', '-');
+  const where = config.language?.country_english ? ` (${config.language.country_english})` : '';
+  return {
+    id: `piper:${name}`,
+    engine: 'piper',
+    name,
+    language,
+    label: `${config.language?.name_english ?? language}${where} · ${config.dataset ?? name} (Piper, neural)`,
+    gender: 'neutral',
+    sampleText: sampleTextFor(language.toLowerCase()),
+  };
+}
+
+/** Piper's id sequence: ^, then each phoneme followed by the pad _, then $; words remembered as id ranges. */
+export function phonemeIds(
+  clauses: ReadonlyArray<{ ipa: string; punctuation: string }>,
+  map: Record<string, number[]>,
+): { ids: number[]; words: Array<{ from: number; to: number }> } {
+  const ids: number[] = [...(map['^'] ?? [1]), ...(map['_'] ?? [0])];
+  const words: Array<{ from: number; to: number }> = [];
+  const push = (symbol: string) => {
+    const found = map[symbol];
+    if (!found) return;
+    ids.push(...found, ...(map['_'] ?? [0]));
+  };
+  clauses.forEach((clause, c) => {
+    clause.ipa.split(' ').forEach((word, w) => {
+      if (w > 0) push(' ');
+      const from = ids.length;
+      for (const symbol of [...word.normalize('NFD')]) push(symbol);
+      if (ids.length > from) words.push({ from, to: ids.length });
+    });
+    if (clause.punctuation) push(clause.punctuation);
+    if (c < clauses.length - 1) push(' ');
+  });
+  ids.push(...(map['$'] ?? [2]));
+  return { ids, words };
+}
+
+/** Start and end of each word from the frames of its phoneme ids. */
+function wordTimes(
+  words: ReadonlyArray<{ from: number; to: number }>,
+  durations: Float32Array,
+  sampleRate: number,
+  texts: readonly string[],
+): WordTiming[] {
+  const startFrame = new Float64Array(durations.length + 1);
+  for (let i = 0; i < durations.length; i++) startFrame[i + 1] = startFrame[i]! + durations[i]!;
+  const seconds = (frames: number) => Math.round(((frames * HOP) / sampleRate) * 1000) / 1000;
+  return words.map((w, i) => ({
+    text: texts[i]!,
+    start: seconds(startFrame[w.from]!),
+    end: seconds(startFrame[w.to]!),
+  }));
+}
+
+function toPcm(audio: Float32Array, sampleRate: number): Pcm {
+  const samples = new Int16Array(audio.length);
+  let peak = 0;
+  for (const v of audio) peak = Math.max(peak, Math.abs(v));
+  // Piper's own output step (audio_float_to_int16): scale to the loudest sample.
+  const gain = 32767 / Math.max(0.01, peak);
+  for (let i = 0; i < audio.length; i++) samples[i] = Math.max(-32768, Math.min(32767, Math.round(audio[i]! * gain)));
+  return { sampleRate, samples };
+}

@@ -1,0 +1,121 @@
+/**
+ * The Piper neural voice that `make tools` installs (en_US-joe-medium), through the real model
+ * in onnxruntime-node: natural speech with the voice's own word timing (issue 22).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { encodeWav } from '@cutline/render-job';
+import { PiperEngine, phonemeIds } from '../../render-job/src/tts/piper.js';
+import { voicesDir } from '../../render-job/src/config.js';
+import { ensureCorpus, type CorpusName } from './corpus.js';
+import { expectOk, render } from './render-helper.js';
+
+const VOICE = 'piper:en_US-joe-medium';
+let engine: PiperEngine;
+let corpus: Record<CorpusName, string>;
+
+beforeAll(async () => {
+  corpus = await ensureCorpus();
+  engine = new PiperEngine(voicesDir());
+  expect((await engine.voices()).map((v) => v.id)).toContain(VOICE);
+});
+
+const speak = async (text: string, rate = 1) =>
+  engine.synthesize({ text, voice: (await engine.voices()).find((v) => v.id === VOICE)!, rate, pitch: 50 });
+
+/** Silences ffmpeg finds in a clip: [start, end] in seconds. */
+async function silences(samples: { sampleRate: number; samples: Int16Array }): Promise<Array<[number, number]>> {
+  const dir = await mkdtemp(join(tmpdir(), 'cutline-piper-'));
+  const wav = join(dir, 'clip.wav');
+  await writeFile(wav, encodeWav(samples));
+  const { stderr } = spawnSync(
+    'ffmpeg',
+    ['-hide_banner', '-nostats', '-i', wav, '-af', 'silencedetect=noise=-40dB:d=0.08', '-f', 'null', '-'],
+    { encoding: 'utf8' },
+  );
+  const starts = [...stderr.matchAll(/silence_start: ([\d.]+)/g)].map((m) => Number(m[1]));
+  const ends = [...stderr.matchAll(/silence_end: ([\d.]+)/g)].map((m) => Number(m[1]));
+  return starts.map((s, i) => [s, ends[i] ?? Infinity]);
+}
+
+describe('Piper voice', () => {
+  it('speaks, and its phoneme durations add up to the audio to the sample', async () => {
+    const loaded = (await engine.loaded(VOICE))!;
+    const { ids } = phonemeIds([{ ipa: 'həlˈoʊ ðˈɛɹ', punctuation: '.' }], loaded.config.phoneme_id_map);
+    const run = await engine.infer(loaded, ids);
+    expect(run.durations).toBeDefined();
+    expect(run.durations!.length).toBe(ids.length);
+    expect([...run.durations!].reduce((a, b) => a + b, 0) * 256).toBe(run.audio.length);
+    const rms = Math.sqrt(run.audio.reduce((n, v) => n + v * v, 0) / run.audio.length);
+    expect(rms).toBeGreaterThan(0.01);
+    expect(run.audio.length / run.sampleRate).toBeGreaterThan(0.4);
+    expect(run.audio.length / run.sampleRate).toBeLessThan(3);
+  });
+
+  it('times every word from the voice itself: in order, inside the audio, a pause after each comma word', async () => {
+    const text = 'First, we open the box, then we smile.';
+    const spoken = await speak(text);
+    const duration = spoken.pcm.samples.length / spoken.pcm.sampleRate;
+    const words = spoken.words!;
+    expect(words.map((w) => w.text)).toEqual(text.split(' '));
+    for (const [i, w] of words.entries()) {
+      expect(w.end).toBeGreaterThan(w.start);
+      expect(w.end).toBeLessThanOrEqual(duration + 0.001);
+      if (i > 0) expect(w.start).toBeGreaterThanOrEqual(words[i - 1]!.end);
+    }
+    const gaps = await silences(spoken.pcm);
+    for (const comma of words.filter((w) => w.text.endsWith(','))) {
+      const pause = gaps.find(([start]) => Math.abs(start - comma.end) <= 0.04);
+      expect({ word: comma.text, end: comma.end, pauseNear: Boolean(pause), gaps }).toMatchObject({ pauseNear: true });
+    }
+  });
+
+  it('speaks faster at rate 1.5 (about a third shorter), and pauses at punctuation', async () => {
+    const text = 'The quick brown fox jumps over the lazy dog and runs into the forest';
+    const normal = await speak(text);
+    const fast = await speak(text, 1.5);
+    const ratio = fast.pcm.samples.length / normal.pcm.samples.length;
+    expect(ratio).toBeGreaterThan(0.55);
+    expect(ratio).toBeLessThan(0.78);
+    const withComma = await speak('The quick brown fox jumps, over the lazy dog');
+    const without = await speak('The quick brown fox jumps over the lazy dog');
+    expect(withComma.pcm.samples.length).toBeGreaterThan(without.pcm.samples.length + 0.08 * without.pcm.sampleRate);
+  });
+
+  it('leaves out a bad voice file with a warning, and never crashes on one', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cutline-voices-'));
+    await writeFile(join(dir, 'empty.onnx'), '');
+    await writeFile(join(dir, 'empty.onnx.json'), '{}');
+    await writeFile(join(dir, 'nomap.onnx'), Buffer.alloc(4096, 1));
+    await writeFile(
+      join(dir, 'nomap.onnx.json'),
+      JSON.stringify({ audio: { sample_rate: 22050 }, espeak: { voice: 'en-us' } }),
+    );
+    await writeFile(join(dir, 'nojson.onnx'), Buffer.alloc(4096, 1));
+    const warnings: string[] = [];
+    const bad = new PiperEngine(dir, (line) => void warnings.push(line));
+    expect(await bad.voices()).toEqual([]);
+    expect(warnings.map((w) => w.replace(dir, 'DIR'))).toEqual([
+      'Piper voice DIR/empty.onnx left out: the model file is empty',
+      expect.stringMatching(/^Piper voice DIR\/nojson\.onnx left out: ENOENT/),
+      'Piper voice DIR/nomap.onnx left out: its JSON has no phoneme_id_map',
+    ]);
+    expect(await new PiperEngine(join(dir, 'missing')).voices()).toEqual([]);
+    expect(await readdir(dir)).toHaveLength(5);
+  });
+
+  it('narrates a render, with karaoke words on the voice’s own timing', async () => {
+    const result = await render({
+      video: { source: corpus.oneSecond },
+      script: { text: 'Natural voices, offline. Captions follow every word.' },
+      voice: { id: VOICE },
+      captions: { style: 'karaoke' },
+    });
+    const manifest = expectOk(result);
+    expect(manifest.voice).toMatchObject({ id: VOICE, engine: 'piper' });
+    expect(manifest.durationSeconds).toBeGreaterThan(2);
+  });
+});
