@@ -24,6 +24,7 @@ export const RENDER_ERROR_CODES = {
   CUTLINE_SCRIPT_CONTROL_CHARS: { retryable: false, message: 'The script contains control characters.' },
   CUTLINE_NARRATION_TOO_LONG: { retryable: false, message: 'The narration is longer than the allowed maximum.' },
   CUTLINE_VOICE_UNKNOWN: { retryable: false, message: 'The voice is not in the catalogue.' },
+  CUTLINE_VOICE_LANGUAGE_MISMATCH: { retryable: false, message: 'The voice cannot read the script’s writing system.' },
   CUTLINE_TTS_FAILED: { retryable: true, message: 'Speech synthesis failed.' },
   CUTLINE_TTS_UNAVAILABLE: { retryable: true, message: 'The speech engine is not available.' },
   CUTLINE_INPUT_FETCH_FAILED: { retryable: true, message: 'An input could not be downloaded.' },

@@ -5,7 +5,8 @@ export type { RenderManifest, ManifestVideo, ManifestFile } from './manifest.js'
 export type { RenderEvent, ProgressEvent, StateEvent, RenderStage } from './events/events.js';
 export { progressSubject, stateSubject, RENDER_STAGES } from './events/events.js';
 export type { Voice, EngineId } from './tts/engine.js';
-export { VoiceCatalogue } from './tts/catalogue.js';
+export { AUTO_VOICE, VoiceCatalogue } from './tts/catalogue.js';
+export { detectLanguage, writingSystemsOf, type DetectedLanguage } from './text/language.js';
 export { CAPTION_TEMPLATES, listCaptionStyles, type CaptionTemplate } from './captions/styles.js';
 export { runRender, type RenderDeps, type RenderOutcome } from './render.js';
 export { probeVideo, probeAuxiliary, type VideoProbe } from './media/probe.js';

@@ -22,7 +22,13 @@ export interface RenderManifest {
   renderId: string;
   createdAt: string;
   durationSeconds: number;
-  voice: { id: string; engine: string; language: string };
+  voice: {
+    id: string;
+    engine: string;
+    language: string;
+    /** With `voice: auto`: the language and writing system found in the script (mixed: of several). */
+    detected?: { language: string; writingSystem: string; mixed: boolean };
+  };
   captionStyle: string;
   segments: number;
   videos: ManifestVideo[];

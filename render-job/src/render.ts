@@ -88,7 +88,7 @@ async function renderInScratch(
 
   // Cheap checks first: a bad script or voice fails before any download.
   const script = normaliseScript(spec.script.text, spec.limits.maxScriptChars);
-  const { voice, engine } = await deps.catalogue.resolve(spec.voice.id);
+  const { voice, engine, detected } = await deps.catalogue.resolveFor(spec.voice.id, script);
 
   tracker.report('fetching', 0);
   const fetchStarted = now();
@@ -234,7 +234,7 @@ async function renderInScratch(
     renderId: spec.id,
     createdAt: new Date(now()).toISOString(),
     durationSeconds: narrationSeconds,
-    voice: { id: voice.id, engine: voice.engine, language: voice.language },
+    voice: { id: voice.id, engine: voice.engine, language: voice.language, ...(detected ? { detected } : {}) },
     captionStyle: spec.captions.enabled ? spec.captions.style : 'none',
     segments: narration.segments.length,
     videos: plan.outputs

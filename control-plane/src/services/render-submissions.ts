@@ -5,7 +5,15 @@
  * activity entry. An Idempotency-Key makes retries of the same request return the first
  * render instead of creating (and charging) another.
  */
-import { normaliseScript, RenderError, type RenderSpec, type VoiceCatalogue } from '@cutline/render-job';
+import {
+  AUTO_VOICE,
+  detectLanguage,
+  normaliseScript,
+  RenderError,
+  writingSystemsOf,
+  type RenderSpec,
+  type VoiceCatalogue,
+} from '@cutline/render-job';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Principal } from '../domain.js';
 import { ApiError, isApiErrorCode, notFound } from '../http/errors.js';
@@ -222,7 +230,7 @@ export class RenderSubmissions {
   /** Script, voice and narration length against the plan; returns the normalised script. */
   private async checkRequest(plan: Plan, request: RenderRequest): Promise<string> {
     const script = this.checkScript(request.script);
-    await this.checkVoice(request.voice ?? 'espeak:en-us');
+    await this.checkVoice(request.voice ?? 'espeak:en-us', script, request.voice !== undefined);
     const estimate = estimateNarrationSeconds(script);
     if (plan.maxNarrationSeconds !== null && estimate > plan.maxNarrationSeconds) {
       throw new ApiError(
@@ -296,9 +304,15 @@ export class RenderSubmissions {
     }
   }
 
-  private async checkVoice(id: string): Promise<void> {
+  /**
+   * The voice exists, and an explicit one reads the script's writing system (a Japanese script
+   * with an English voice is read as letter names): refused with a voice that can.
+   */
+  private async checkVoice(id: string, script: string, explicit: boolean): Promise<void> {
+    if (id === AUTO_VOICE) return;
+    let voice;
     try {
-      await this.catalogue.resolve(id);
+      ({ voice } = await this.catalogue.resolve(id));
     } catch (err) {
       if (err instanceof RenderError)
         throw new ApiError('CUTLINE_VOICE_UNKNOWN', err.message, [
@@ -306,6 +320,16 @@ export class RenderSubmissions {
         ]);
       throw err;
     }
+    if (!explicit) return;
+    const detected = detectLanguage(script);
+    const reads = writingSystemsOf(voice.language);
+    if (detected.writingSystem === 'other' || !reads || reads.includes(detected.writingSystem)) return;
+    const suggestion = (await this.catalogue.choose(script)).voice;
+    throw new ApiError(
+      'CUTLINE_VOICE_LANGUAGE_MISMATCH',
+      `The voice ${voice.id} reads ${voice.language}, but the script is written in ${detected.writingSystem} script (${detected.language}); use ${suggestion.id}, or "auto".`,
+      [{ field: 'voice', message: `cannot read ${detected.writingSystem} script; try ${suggestion.id}` }],
+    );
   }
 
   private async readyAsset(organizationId: string, id: string, kind: AssetKind) {

@@ -9,7 +9,15 @@ import { FestivalEngine } from './festival.js';
 import { FliteEngine } from './flite.js';
 import { OpenAiSpeechEngine, type OpenAiSpeechOptions } from './openai.js';
 import { PiperEngine } from './piper.js';
+import { detectLanguage, writingSystemsOf, type DetectedLanguage } from '../text/language.js';
 import { voicesDir } from '../config.js';
+
+/** The voice id that picks the voice for the script's language. */
+export const AUTO_VOICE = 'auto';
+/** Engines `auto` picks from, best first (the OpenAI-compatible one needs a server of its own). */
+const ENGINE_ORDER: readonly EngineId[] = ['piper', 'espeak'];
+/** The variant a bare language means. */
+const HOME_VARIANT: Record<string, string> = { en: 'en-us', fr: 'fr-fr', pt: 'pt-br', es: 'es', zh: 'cmn', de: 'de' };
 
 export class VoiceCatalogue {
   private readonly engines: Map<EngineId, TtsEngine>;
@@ -31,6 +39,42 @@ export class VoiceCatalogue {
   async list(): Promise<Voice[]> {
     const all = await Promise.all([...this.engines.values()].map((e) => e.voices()));
     return all.flat();
+  }
+
+  /**
+   * The voice for `auto`: one of the script's language, neural (Piper) before espeak-ng and the
+   * language's home variant first; else one that reads its writing system; else espeak-ng's
+   * US English.
+   */
+  async choose(text: string): Promise<{ voice: Voice; engine: TtsEngine; detected: DetectedLanguage }> {
+    const detected = detectLanguage(text);
+    const voices = await this.list();
+    const base = (language: string) => {
+      const code = language.toLowerCase().split(/[-_]/)[0]!;
+      return code === 'cmn' ? 'zh' : code;
+    };
+    const rank = (v: Voice) =>
+      ENGINE_ORDER.indexOf(v.engine) * 10 +
+      (v.language.toLowerCase() === HOME_VARIANT[detected.language] || v.language.toLowerCase() === detected.language
+        ? 0
+        : 1);
+    const sameLanguage = voices
+      .filter((v) => base(v.language) === detected.language && ENGINE_ORDER.includes(v.engine))
+      .sort((a, b) => rank(a) - rank(b));
+    const sameScript = voices.filter(
+      (v) => ENGINE_ORDER.includes(v.engine) && writingSystemsOf(v.language)?.includes(detected.writingSystem),
+    );
+    const voice = sameLanguage[0] ?? sameScript[0] ?? voices.find((v) => v.id === 'espeak:en-us') ?? voices[0];
+    if (!voice) throw new RenderError('CUTLINE_TTS_UNAVAILABLE', 'No speech engine is installed.');
+    return { voice, engine: this.engines.get(voice.engine)!, detected };
+  }
+
+  /** Like resolve(), with `auto` choosing the voice for the text. */
+  async resolveFor(
+    id: string,
+    text: string,
+  ): Promise<{ voice: Voice; engine: TtsEngine; detected?: DetectedLanguage }> {
+    return id === AUTO_VOICE ? this.choose(text) : this.resolve(id);
   }
 
   /** Finds a voice and its engine, or fails with CUTLINE_VOICE_UNKNOWN. */

@@ -1,0 +1,80 @@
+/**
+ * `voice: "auto"` picks a voice of the script's language (neural where one is installed), and
+ * the API refuses an explicit voice that cannot read the script's writing system (issue 22).
+ */
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { VoiceCatalogue } from '@cutline/render-job';
+import { bearer, errorCode, register, startApp, type TestApp } from '../control-plane/app-helper.js';
+import { ensureCorpus, type CorpusName } from './corpus.js';
+import { expectOk, render } from './render-helper.js';
+
+const services = inject('services');
+const JAPANESE = 'これは新しい製品の紹介ビデオです。今日から誰でも使えます。';
+const ARABIC = 'مرحبا بكم في هذا الفيديو القصير عن منتجنا الجديد';
+const FRENCH = 'Bonjour à tous, voici une vidéo narrée pour notre nouveau produit.';
+const ENGLISH = 'Welcome to the launch of our new product, made for creators.';
+let corpus: Record<CorpusName, string>;
+let t: TestApp;
+
+beforeAll(async () => {
+  corpus = await ensureCorpus();
+  t = await startApp(services.postgresUrl, { CUTLINE_AUTH_RATE_LIMIT: '10000' });
+});
+afterAll(() => t?.close());
+
+describe('voice: auto', () => {
+  it('picks a voice of the script’s language, neural first', async () => {
+    const catalogue = VoiceCatalogue.standard();
+    const chosen = async (text: string) => (await catalogue.choose(text)).voice.id;
+    expect(await chosen(JAPANESE)).toBe('espeak:ja');
+    expect(await chosen(ARABIC)).toBe('espeak:ar');
+    expect(await chosen(FRENCH)).toBe('espeak:fr-fr');
+    expect(await chosen(ENGLISH)).toBe('piper:en_US-joe-medium');
+  });
+
+  it('renders a Japanese script with a Japanese voice, and a mixed one by its majority, saying so', async () => {
+    const japanese = expectOk(
+      await render({ video: { source: corpus.oneSecond }, script: { text: JAPANESE }, voice: { id: 'auto' } }),
+    );
+    expect(japanese.voice).toMatchObject({
+      id: 'espeak:ja',
+      detected: { language: 'ja', writingSystem: 'japanese', mixed: false },
+    });
+    const mixed = expectOk(
+      await render({
+        video: { source: corpus.oneSecond },
+        script: { text: `${JAPANESE} Welcome to our launch today!` },
+        voice: { id: 'auto' },
+      }),
+    );
+    expect(mixed.voice).toMatchObject({ id: 'espeak:ja', detected: { language: 'ja', mixed: true } });
+  });
+
+  it('the API refuses an English voice for a Japanese script, naming one that can read it', async () => {
+    const owner = await register(t.app, 'Voices');
+    const asset = (
+      await t.app.inject({
+        method: 'POST',
+        url: '/v1/assets?kind=video&filename=a.mp4',
+        headers: { ...bearer(owner.accessToken), 'content-type': 'video/mp4' },
+        payload: await readFile(corpus.oneSecond),
+      })
+    ).json<{ id: string }>().id;
+    const submit = (voice?: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/v1/renders',
+        headers: bearer(owner.accessToken),
+        payload: { assetId: asset, script: JAPANESE, ...(voice ? { voice } : {}) },
+      });
+    const refused = await submit('espeak:en-us');
+    expect([refused.statusCode, errorCode(refused)]).toEqual([422, 'CUTLINE_VOICE_LANGUAGE_MISMATCH']);
+    expect(refused.json<{ error: { message: string; details: Array<{ field: string }> } }>().error).toMatchObject({
+      message: expect.stringContaining('espeak:ja'),
+      details: [{ field: 'voice' }],
+    });
+    expect((await submit('auto')).statusCode).toBe(201);
+    expect((await submit('espeak:ja')).statusCode).toBe(201);
+  });
+});
