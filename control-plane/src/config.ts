@@ -2,6 +2,7 @@
  * The control plane's environment, parsed once at start-up; a bad value stops the program
  * with a message naming the variable. No other file reads process.env (DESIGN §8).
  */
+import { voicesDir } from '@cutline/render-job';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { parsePlanOverrides, type PlanOverrides } from './plans.js';
@@ -71,6 +72,11 @@ export interface ControlPlaneConfig {
   natsUrl: string | undefined;
   /** Base environment of render processes: where to find ffmpeg and the TTS engines. */
   renderProcessEnv: Record<string, string>;
+  /**
+   * Piper voices (CUTLINE_VOICES_DIR, else those `make tools` installs): the catalogue the API
+   * offers, and what local render workers are given, so a voice chosen here is there too.
+   */
+  voicesDir: string;
   /** Renders the embedded launcher runs at once (child processes). */
   localWorkers: number;
   /** Attempts a render gets before a transient failure becomes final. */
@@ -311,7 +317,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneCo
       otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined,
       serviceName: env.OTEL_SERVICE_NAME || 'cutline-control-plane',
     },
-    renderProcessEnv: { PATH: env.PATH ?? '/usr/local/bin:/usr/bin:/bin', ...(env.HOME ? { HOME: env.HOME } : {}) },
+    renderProcessEnv: {
+      PATH: env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+      ...(env.HOME ? { HOME: env.HOME } : {}),
+      CUTLINE_VOICES_DIR: voicesDir(env),
+    },
+    voicesDir: voicesDir(env),
     localWorkers: integer(env, 'CUTLINE_LOCAL_WORKERS', 1, 1, 64),
     maxAttempts: integer(env, 'CUTLINE_MAX_ATTEMPTS', 3, 1, 10),
     launcher: oneOf(env, 'CUTLINE_LAUNCHER', ['local', 'kubernetes'] as const, 'local'),

@@ -121,7 +121,7 @@ async function serve(
     store,
     bus,
     registry,
-    catalogue: VoiceCatalogue.standard(),
+    catalogue: VoiceCatalogue.standard(undefined, config.voicesDir),
     plans,
     billing: config.billing,
     launcher: config.launcher,

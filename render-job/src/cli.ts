@@ -24,7 +24,7 @@ import { TtyProgressSink } from './events/tty-sink.js';
 import { createS3Client } from './io/object-store.js';
 import { runRender } from './render.js';
 import { ASPECTS, CAPTION_STYLES, parseRenderSpec, type Aspect, type RenderSpec } from './spec.js';
-import { VoiceCatalogue } from './tts/catalogue.js';
+import { AUTO_VOICE, VoiceCatalogue } from './tts/catalogue.js';
 
 export interface CliIo {
   stdout: Writable & { isTTY?: boolean };
@@ -40,7 +40,8 @@ const USAGE = `Usage:
 
 Options:
   --formats 9:16,1:1,16:9   aspect ratios to render (default 9:16)
-  --voice <id>              voice id, e.g. en-us, espeak:fr, flite:slt, festival:cmu_us_slt_arctic_hts
+  --voice <id>              auto (the default: a voice of the script's language, neural where
+                            installed), or a voice id: piper:en_US-joe-medium, espeak:fr, flite:slt, …
   --rate <0.5-2>            speaking rate (default 1)
   --pitch <0-100>           pitch (default 50)
   --style <name>            caption style: ${CAPTION_STYLES.join(', ')} (default karaoke)
@@ -263,7 +264,7 @@ async function specFromArgs(values: ArgValues): Promise<unknown> {
     video: { source: localPath(video), ...(str('extend') ? { extend: str('extend') } : {}) },
     script: { text },
     voice: {
-      id: voice ? (voice.includes(':') ? voice : `espeak:${voice}`) : 'espeak:en-us',
+      id: voice ? (voice === AUTO_VOICE || voice.includes(':') ? voice : `espeak:${voice}`) : AUTO_VOICE,
       ...(numberFlag('rate') !== undefined ? { rate: numberFlag('rate') } : {}),
       ...(numberFlag('pitch') !== undefined ? { pitch: numberFlag('pitch') } : {}),
     },

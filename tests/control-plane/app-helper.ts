@@ -3,7 +3,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { VoiceCatalogue } from '@cutline/render-job';
+import { VoiceCatalogue, voicesDir } from '@cutline/render-job';
 import { planTable } from '../../control-plane/src/plans.js';
 import { createObjectStore } from '../../control-plane/src/storage/create-object-store.js';
 import type { ObjectStore } from '../../control-plane/src/storage/object-store.js';
@@ -75,6 +75,8 @@ export async function startApp(
     LOG_LEVEL: 'silent',
     CUTLINE_JWT_SECRET: 'test-secret-that-is-long-enough-0123456789',
     CUTLINE_METRICS_TOKEN: METRICS_TOKEN,
+    // The voices this machine has (make tools), for the API and its render workers alike.
+    CUTLINE_VOICES_DIR: voicesDir(),
     CUTLINE_DATA_DIR: dataDir,
     PORT: String(port),
     ...env,
@@ -115,7 +117,7 @@ export async function startApp(
     bus,
     credentialChanges,
     registry,
-    catalogue: VoiceCatalogue.standard(),
+    catalogue: VoiceCatalogue.standard(undefined, config.voicesDir),
     plans: table,
     billing: config.billing,
     uiDir: options.uiDir,

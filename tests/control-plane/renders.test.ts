@@ -111,7 +111,8 @@ describe('render submission', () => {
       state: 'queued',
       tier: 'free',
       formats: ['9:16', '16:9'],
-      voice: 'espeak:en-us',
+      // No voice named: the one for the script's language (neural where installed).
+      voice: 'piper:en_US-joe-medium',
       title: 'First',
     });
     // The answer is built from what was submitted, not read back: it must be the render as stored.
@@ -510,7 +511,8 @@ describe('batches from CSV', () => {
         .map((r) => [r.title, r.formats, r.voice]),
     ).toEqual([
       ['One', ['9:16'], 'espeak:en-us'],
-      ['Three', ['9:16'], 'espeak:en-us'],
+      // No voice named: the one for the script's language.
+      ['Three', ['9:16'], 'piper:en_US-joe-medium'],
       ['Two', ['9:16', '16:9'], 'espeak:fr'],
     ]);
     expect(

@@ -3,7 +3,7 @@
  * cap, narration limit, forced watermark. The spec is validated by the engine's own schema.
  */
 import { RETENTION_TAG } from '../storage/object-store.js';
-import { adoptRenderSpec, type RenderSpec } from '@cutline/render-job';
+import { adoptRenderSpec, AUTO_VOICE, type RenderSpec } from '@cutline/render-job';
 import type { Plan } from '../plans.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { RenderRequest } from './render-request.js';
@@ -33,7 +33,8 @@ export function buildRenderSpec(inputs: SpecInputs, store: ObjectStore): RenderS
     video: { source: store.locationFor(inputs.videoKey), ...(request.extend ? { extend: request.extend } : {}) },
     script: { text: request.script },
     voice: {
-      id: request.voice ?? 'espeak:en-us',
+      // The voice for the script's language unless the request names one.
+      id: request.voice ?? AUTO_VOICE,
       ...(request.rate !== undefined ? { rate: request.rate } : {}),
       ...(request.pitch !== undefined ? { pitch: request.pitch } : {}),
     },

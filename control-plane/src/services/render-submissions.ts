@@ -123,7 +123,7 @@ export class RenderSubmissions {
     const first = await earlier();
     if (first) return { render: first, created: false };
     const renderId = randomUUID();
-    const script = await this.checkRequest(plan, request);
+    const { script, voice } = await this.checkRequest(plan, request);
     // The statement itself checks the assets (repositories/submissions-repository.ts); their keys follow from their ids.
     const assets = {
       video: request.assetId,
@@ -135,7 +135,7 @@ export class RenderSubmissions {
       {
         renderId,
         organizationId: principal.organizationId,
-        request: { ...request, script },
+        request: { ...request, script, voice },
         videoKey: keyOf(assets.video)!,
         logoKey: keyOf(assets.logo),
         musicKey: keyOf(assets.music),
@@ -199,7 +199,7 @@ export class RenderSubmissions {
     renderId: string,
     traceparent?: string,
   ): Promise<{ spec: RenderSpec; videoAssetId: string; assetIds: string[] }> {
-    const script = await this.checkRequest(plan, request);
+    const { script, voice } = await this.checkRequest(plan, request);
     const video = await this.readyAsset(principal.organizationId, request.assetId, 'video');
     const logo = request.logo
       ? await this.readyAsset(principal.organizationId, request.logo.assetId, 'logo')
@@ -211,7 +211,7 @@ export class RenderSubmissions {
       {
         renderId,
         organizationId: principal.organizationId,
-        request: { ...request, script },
+        request: { ...request, script, voice },
         videoKey: video.objectKey,
         logoKey: logo?.objectKey,
         musicKey: music?.objectKey,
@@ -228,9 +228,10 @@ export class RenderSubmissions {
   }
 
   /** Script, voice and narration length against the plan; returns the normalised script. */
-  private async checkRequest(plan: Plan, request: RenderRequest): Promise<string> {
+  /** The normalised script, and the voice it is read in (`auto` resolved for the script). */
+  private async checkRequest(plan: Plan, request: RenderRequest): Promise<{ script: string; voice: string }> {
     const script = this.checkScript(request.script);
-    await this.checkVoice(request.voice ?? 'espeak:en-us', script, request.voice !== undefined);
+    const voice = await this.checkVoice(request.voice ?? AUTO_VOICE, script, request.voice !== undefined);
     const estimate = estimateNarrationSeconds(script);
     if (plan.maxNarrationSeconds !== null && estimate > plan.maxNarrationSeconds) {
       throw new ApiError(
@@ -239,7 +240,7 @@ export class RenderSubmissions {
         [{ field: 'script', message: 'is too long for the plan' }],
       );
     }
-    return script;
+    return { script, voice };
   }
 
   async cancel(principal: Principal, id: string): Promise<RenderRecord> {
@@ -308,8 +309,8 @@ export class RenderSubmissions {
    * The voice exists, and an explicit one reads the script's writing system (a Japanese script
    * with an English voice is read as letter names): refused with a voice that can.
    */
-  private async checkVoice(id: string, script: string, explicit: boolean): Promise<void> {
-    if (id === AUTO_VOICE) return;
+  private async checkVoice(id: string, script: string, explicit: boolean): Promise<string> {
+    if (id === AUTO_VOICE) return (await this.catalogue.choose(script)).voice.id;
     let voice;
     try {
       ({ voice } = await this.catalogue.resolve(id));
@@ -320,10 +321,10 @@ export class RenderSubmissions {
         ]);
       throw err;
     }
-    if (!explicit) return;
+    if (!explicit) return id;
     const detected = detectLanguage(script);
     const reads = writingSystemsOf(voice.language);
-    if (detected.writingSystem === 'other' || !reads || reads.includes(detected.writingSystem)) return;
+    if (detected.writingSystem === 'other' || !reads || reads.includes(detected.writingSystem)) return id;
     const suggestion = (await this.catalogue.choose(script)).voice;
     throw new ApiError(
       'CUTLINE_VOICE_LANGUAGE_MISMATCH',

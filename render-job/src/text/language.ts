@@ -4,7 +4,7 @@
  * system comes from the letters' Unicode scripts; the language within it from franc (trigram
  * statistics over the UDHR's languages). A script of several follows the majority, and says so.
  */
-import { franc } from 'franc-min';
+import { francAll } from 'franc-min';
 import { iso6393To1 } from 'iso-639-3';
 
 export type WritingSystem =
@@ -58,7 +58,11 @@ export interface DetectedLanguage {
   mixed: boolean;
 }
 
-export function detectLanguage(text: string): DetectedLanguage {
+/**
+ * `only`: ISO 639-1 codes to choose among (the languages voices are installed for), so a short
+ * script is not taken for a language nothing could read anyway.
+ */
+export function detectLanguage(text: string, only?: readonly string[]): DetectedLanguage {
   const counts = new Map<WritingSystem, number>();
   for (const char of text) {
     const found = SCRIPTS.find(([, pattern]) => pattern.test(char));
@@ -73,10 +77,27 @@ export function detectLanguage(text: string): DetectedLanguage {
   const total = ranked.reduce((n, [, c]) => n + c, 0);
   const writingSystem = ranked[0]?.[0] ?? 'other';
   const mixed = total > 0 && total - (ranked[0]?.[1] ?? 0) > total / 5;
-  return { language: languageIn(text, writingSystem), writingSystem, mixed };
+  return { language: languageIn(text, writingSystem, only), writingSystem, mixed };
 }
 
-function languageIn(text: string, writingSystem: WritingSystem): string {
+/** franc's ISO 639-3 codes for ISO 639-1 ones (macrolanguages by their main individual one). */
+function toIso6393(codes: readonly string[]): string[] {
+  const wanted = new Set(codes.map((c) => c.toLowerCase().split(/[-_]/)[0]!));
+  const fromMacro = Object.entries(MACRO)
+    .filter(([, one]) => wanted.has(one))
+    .map(([three]) => three);
+  return [
+    ...Object.entries(iso6393To1)
+      .filter(([, one]) => wanted.has(one))
+      .map(([three]) => three),
+    ...fromMacro,
+  ];
+}
+
+/** Short Latin texts look like several languages; English is taken when it scores this close to the best. */
+const ENGLISH_MARGIN = 0.85;
+
+function languageIn(text: string, writingSystem: WritingSystem, only?: readonly string[]): string {
   switch (writingSystem) {
     case 'japanese':
       return 'ja';
@@ -91,7 +112,13 @@ function languageIn(text: string, writingSystem: WritingSystem): string {
     case 'thai':
       return 'th';
     default: {
-      const code = franc(text, { minLength: 3 });
+      const candidates = only ? toIso6393(only) : undefined;
+      const scores = francAll(text, {
+        minLength: 3,
+        ...(candidates && candidates.length > 0 ? { only: candidates } : {}),
+      });
+      let code = scores[0]?.[0] ?? 'und';
+      if (writingSystem === 'latin' && (scores.find(([c]) => c === 'eng')?.[1] ?? 0) >= ENGLISH_MARGIN) code = 'eng';
       if (code === 'und') return 'und';
       return MACRO[code] ?? iso6393To1[code] ?? code;
     }

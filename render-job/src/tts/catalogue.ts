@@ -47,8 +47,10 @@ export class VoiceCatalogue {
    * US English.
    */
   async choose(text: string): Promise<{ voice: Voice; engine: TtsEngine; detected: DetectedLanguage }> {
-    const detected = detectLanguage(text);
     const voices = await this.list();
+    const detected = detectLanguage(text, [
+      ...new Set(voices.filter((v) => ENGINE_ORDER.includes(v.engine)).map((v) => v.language)),
+    ]);
     const base = (language: string) => {
       const code = language.toLowerCase().split(/[-_]/)[0]!;
       return code === 'cmn' ? 'zh' : code;
