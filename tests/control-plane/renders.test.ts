@@ -111,8 +111,8 @@ describe('render submission', () => {
       state: 'queued',
       tier: 'free',
       formats: ['9:16', '16:9'],
-      // No voice named: the one for the script's language (neural where installed).
-      voice: 'piper:en_US-joe-medium',
+      // No voice named: the render picks the one for the script's language.
+      voice: 'auto',
       title: 'First',
     });
     // The answer is built from what was submitted, not read back: it must be the render as stored.
@@ -511,8 +511,8 @@ describe('batches from CSV', () => {
         .map((r) => [r.title, r.formats, r.voice]),
     ).toEqual([
       ['One', ['9:16'], 'espeak:en-us'],
-      // No voice named: the one for the script's language.
-      ['Three', ['9:16'], 'piper:en_US-joe-medium'],
+      // No voice named: the render picks the one for the script's language.
+      ['Three', ['9:16'], 'auto'],
       ['Two', ['9:16', '16:9'], 'espeak:fr'],
     ]);
     expect(

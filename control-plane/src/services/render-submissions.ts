@@ -228,7 +228,7 @@ export class RenderSubmissions {
   }
 
   /** Script, voice and narration length against the plan; returns the normalised script. */
-  /** The normalised script, and the voice it is read in (`auto` resolved for the script). */
+  /** The normalised script, and the voice it is read in (`auto`: chosen by the render). */
   private async checkRequest(plan: Plan, request: RenderRequest): Promise<{ script: string; voice: string }> {
     const script = this.checkScript(request.script);
     const voice = await this.checkVoice(request.voice ?? AUTO_VOICE, script, request.voice !== undefined);
@@ -310,7 +310,9 @@ export class RenderSubmissions {
    * with an English voice is read as letter names): refused with a voice that can.
    */
   private async checkVoice(id: string, script: string, explicit: boolean): Promise<string> {
-    if (id === AUTO_VOICE) return (await this.catalogue.choose(script)).voice.id;
+    // Chosen where the render runs, from the voices that machine has (a render pod's image may
+    // hold other voices than the API's); the manifest records the choice.
+    if (id === AUTO_VOICE) return id;
     let voice;
     try {
       ({ voice } = await this.catalogue.resolve(id));
