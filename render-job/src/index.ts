@@ -17,3 +17,4 @@ export { captionPreviewAss, PREVIEW_SIZES } from './captions/preview.js';
 export { encodeWav } from './tts/pcm.js';
 export { runProgram } from './run-process.js';
 export { artifactNames, contentTypeFor } from './io/output-sink.js';
+export { parseLocation } from './io/location.js';

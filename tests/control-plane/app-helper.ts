@@ -1,5 +1,5 @@
 /** A control-plane app on a fresh, migrated database of the fixture's PostgreSQL. */
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
@@ -25,6 +25,7 @@ import { CredentialChanges } from '../../control-plane/src/db/credential-changes
 import { migrate } from '../../control-plane/src/db/migrate.js';
 import { MIGRATIONS_DIR } from '../../control-plane/tools/schema-diff.js';
 import { freshDatabase } from '../fixture/helpers.js';
+import { ensureCorpus } from '../render/corpus.js';
 
 /** The scrape token every test app's /metrics asks for. */
 export const METRICS_TOKEN = 'test-metrics-token-0123456789';
@@ -182,6 +183,19 @@ export async function register(app: FastifyInstance, name = 'Ada'): Promise<Acco
     organizationId: body.organization.id,
     email,
   };
+}
+
+/** Uploads a video (default: the corpus's one-second clip) as the account; its asset id. */
+export async function uploadVideo(app: FastifyInstance, accessToken: string, file?: string): Promise<string> {
+  const path = file ?? (await ensureCorpus()).oneSecond;
+  const response = await app.inject({
+    method: 'POST',
+    url: '/v1/assets?kind=video&filename=clip.mp4',
+    headers: { ...bearer(accessToken), 'content-type': 'video/mp4' },
+    payload: await readFile(path),
+  });
+  if (response.statusCode !== 201) throw new Error(`upload failed: ${response.statusCode} ${response.body}`);
+  return response.json<{ id: string }>().id;
 }
 
 export function bearer(token: string): Record<string, string> {

@@ -3,11 +3,9 @@
  * are checked again, locked, in the transaction that inserts its renders, so a file expired or
  * deleted after the first check leaves no batch, no render and no quota charged.
  */
-import { readFile } from 'node:fs/promises';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ensureCorpus } from '../render/corpus.js';
-import { bearer, errorCode, register, startApp, type TestApp } from './app-helper.js';
+import { bearer, errorCode, register, startApp, type TestApp, uploadVideo } from './app-helper.js';
 
 const services = inject('services');
 let t: TestApp;
@@ -19,18 +17,9 @@ afterAll(() => t?.close());
 
 describe('CSV batches and concurrent deletion', () => {
   it('refuses the whole batch when a file it names goes between the check and the insert', async () => {
-    const corpus = await ensureCorpus();
     const owner = await register(t.app, 'Batch race');
     await t.db.organization.update({ where: { id: owner.organizationId }, data: { plan: 'pro' } });
-    const upload = async () =>
-      (
-        await t.app.inject({
-          method: 'POST',
-          url: '/v1/assets?kind=video&filename=a.mp4',
-          headers: { ...bearer(owner.accessToken), 'content-type': 'video/mp4' },
-          payload: await readFile(corpus.oneSecond),
-        })
-      ).json<{ id: string }>().id;
+    const upload = async () => await uploadVideo(t.app, owner.accessToken);
     const [kept, expiring] = [await upload(), await upload()];
 
     // Another writer (the sweeper, a delete) has expired one file but not yet committed: the

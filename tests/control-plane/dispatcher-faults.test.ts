@@ -3,11 +3,9 @@
  * cannot be written, it tries again until it can, with no unhandled rejection, and the render
  * ends exactly once with its quota committed.
  */
-import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ensureCorpus } from '../render/corpus.js';
 import { waitFor } from '../fixture/ports.js';
-import { bearer, register, startApp, type TestApp } from './app-helper.js';
+import { bearer, register, startApp, type TestApp, uploadVideo } from './app-helper.js';
 
 const services = inject('services');
 let t: TestApp;
@@ -25,16 +23,8 @@ afterAll(async () => {
 
 describe('dispatcher faults', () => {
   it('records an outcome it could not write at first, once, when the database takes writes again', async () => {
-    const corpus = await ensureCorpus();
     const owner = await register(t.app, 'Outcome');
-    const asset = (
-      await t.app.inject({
-        method: 'POST',
-        url: '/v1/assets?kind=video&filename=a.mp4',
-        headers: { ...bearer(owner.accessToken), 'content-type': 'video/mp4' },
-        payload: await readFile(corpus.oneSecond),
-      })
-    ).json<{ id: string }>().id;
+    const asset = await uploadVideo(t.app, owner.accessToken);
     // Every write that would end a render fails, as while PostgreSQL is away.
     await t.db.$executeRawUnsafe(
       `CREATE FUNCTION refuse_outcomes() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.state IN ('succeeded', 'failed', 'queued') AND OLD.state IN ('admitted', 'running') THEN RAISE EXCEPTION 'database away'; END IF; RETURN NEW; END $$`,

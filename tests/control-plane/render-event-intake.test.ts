@@ -3,13 +3,11 @@
  * finding 4): the API publishes it under that render's subject and the organization the
  * database names, whatever the pod claims, and refuses anything else.
  */
-import { readFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { RenderEventTokens } from '../../control-plane/src/auth/render-event-tokens.js';
 import type { BusMessage } from '../../control-plane/src/events/event-bus.js';
-import { ensureCorpus } from '../render/corpus.js';
-import { bearer, register, startApp, type TestApp } from './app-helper.js';
+import { bearer, register, startApp, type TestApp, uploadVideo } from './app-helper.js';
 
 const services = inject('services');
 const tokens = new RenderEventTokens('test-secret-that-is-long-enough-0123456789');
@@ -18,22 +16,16 @@ let renderId: string;
 let organizationId: string;
 
 beforeAll(async () => {
-  const corpus = await ensureCorpus();
   t = await startApp(services.postgresUrl, { CUTLINE_AUTH_RATE_LIMIT: '10000' });
   const owner = await register(t.app, 'Pod owner');
   organizationId = owner.organizationId;
-  const asset = await t.app.inject({
-    method: 'POST',
-    url: '/v1/assets?kind=video&filename=a.mp4',
-    headers: { ...bearer(owner.accessToken), 'content-type': 'video/mp4' },
-    payload: await readFile(corpus.oneSecond),
-  });
+  const asset = await uploadVideo(t.app, owner.accessToken);
   renderId = (
     await t.app.inject({
       method: 'POST',
       url: '/v1/renders',
       headers: bearer(owner.accessToken),
-      payload: { assetId: asset.json<{ id: string }>().id, script: 'Reported by its pod.' },
+      payload: { assetId: asset, script: 'Reported by its pod.' },
     })
   ).json<{ id: string }>().id;
 });

@@ -2,10 +2,8 @@
  * A transition and its outbox event are one commit (DESIGN §4): when writing the event fails,
  * the render does not move either, so no `queued` event can be lost (issue 21's review).
  */
-import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ensureCorpus } from '../render/corpus.js';
-import { bearer, register, startApp, type TestApp } from './app-helper.js';
+import { bearer, register, startApp, type TestApp, uploadVideo } from './app-helper.js';
 
 const services = inject('services');
 let t: TestApp;
@@ -13,18 +11,10 @@ let assetId: string;
 let token: string;
 
 beforeAll(async () => {
-  const corpus = await ensureCorpus();
   t = await startApp(services.postgresUrl, { CUTLINE_AUTH_RATE_LIMIT: '10000' });
   const owner = await register(t.app, 'Requeue');
   token = owner.accessToken;
-  assetId = (
-    await t.app.inject({
-      method: 'POST',
-      url: '/v1/assets?kind=video&filename=a.mp4',
-      headers: { ...bearer(token), 'content-type': 'video/mp4' },
-      payload: await readFile(corpus.oneSecond),
-    })
-  ).json<{ id: string }>().id;
+  assetId = await uploadVideo(t.app, token);
 });
 afterAll(() => t?.close());
 

@@ -7,10 +7,8 @@
  * filters and bodies, and must answer 4xx.
  */
 import { connect } from 'node:net';
-import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ensureCorpus } from '../render/corpus.js';
-import { bearer, errorCode, register, startApp, type Account, type TestApp } from './app-helper.js';
+import { bearer, errorCode, register, startApp, type Account, type TestApp, uploadVideo } from './app-helper.js';
 
 const services = inject('services');
 let t: TestApp;
@@ -18,7 +16,6 @@ let owner: Account;
 let assetId: string;
 
 beforeAll(async () => {
-  const corpus = await ensureCorpus();
   t = await startApp(
     services.postgresUrl,
     {
@@ -31,13 +28,7 @@ beforeAll(async () => {
     { listen: true },
   );
   owner = await register(t.app, 'Limits');
-  const asset = await t.app.inject({
-    method: 'POST',
-    url: '/v1/assets?kind=video&filename=a.mp4',
-    headers: { ...bearer(owner.accessToken), 'content-type': 'video/mp4' },
-    payload: await readFile(corpus.oneSecond),
-  });
-  assetId = asset.json<{ id: string }>().id;
+  assetId = await uploadVideo(t.app, owner.accessToken);
 });
 afterAll(() => t?.close());
 

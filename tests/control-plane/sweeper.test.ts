@@ -4,13 +4,11 @@
  * connection idle inside a transaction, and what is due is still deleted, records after objects.
  */
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Sweeper } from '../../control-plane/src/services/sweeper.js';
 import type { ObjectStore } from '../../control-plane/src/storage/object-store.js';
-import { ensureCorpus } from '../render/corpus.js';
-import { bearer, register, startApp, type TestApp } from './app-helper.js';
+import { bearer, register, startApp, type TestApp, uploadVideo } from './app-helper.js';
 
 const services = inject('services');
 let t: TestApp;
@@ -35,16 +33,8 @@ function slowDeletes(store: ObjectStore): ObjectStore {
 
 describe('sweeper', () => {
   it('deletes what is due without holding a transaction open around object-store calls', async () => {
-    const corpus = await ensureCorpus();
     const owner = await register(t.app, 'Sweep slowly');
-    const asset = (
-      await t.app.inject({
-        method: 'POST',
-        url: '/v1/assets?kind=video&filename=a.mp4',
-        headers: { ...bearer(owner.accessToken), 'content-type': 'video/mp4' },
-        payload: await readFile(corpus.oneSecond),
-      })
-    ).json<{ id: string }>().id;
+    const asset = await uploadVideo(t.app, owner.accessToken);
     const render = (
       await t.app.inject({
         method: 'POST',

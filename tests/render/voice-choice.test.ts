@@ -2,10 +2,9 @@
  * `voice: "auto"` picks a voice of the script's language (neural where one is installed), and
  * the API refuses an explicit voice that cannot read the script's writing system (issue 22).
  */
-import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { VoiceCatalogue } from '@cutline/render-job';
-import { bearer, errorCode, register, startApp, type TestApp } from '../control-plane/app-helper.js';
+import { bearer, errorCode, register, startApp, type TestApp, uploadVideo } from '../control-plane/app-helper.js';
 import { ensureCorpus, type CorpusName } from './corpus.js';
 import { expectOk, render } from './render-helper.js';
 
@@ -53,14 +52,7 @@ describe('voice: auto', () => {
 
   it('the API refuses an English voice for a Japanese script, naming one that can read it', async () => {
     const owner = await register(t.app, 'Voices');
-    const asset = (
-      await t.app.inject({
-        method: 'POST',
-        url: '/v1/assets?kind=video&filename=a.mp4',
-        headers: { ...bearer(owner.accessToken), 'content-type': 'video/mp4' },
-        payload: await readFile(corpus.oneSecond),
-      })
-    ).json<{ id: string }>().id;
+    const asset = await uploadVideo(t.app, owner.accessToken);
     const submit = (voice?: string) =>
       t.app.inject({
         method: 'POST',

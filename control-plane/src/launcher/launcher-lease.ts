@@ -51,11 +51,6 @@ export class LauncherLease {
     return lease;
   }
 
-  /** Whether the lock is held now. */
-  get held(): boolean {
-    return this.client !== undefined;
-  }
-
   private async connect(): Promise<void> {
     const client = new pg.Client({
       connectionString: this.databaseUrl,

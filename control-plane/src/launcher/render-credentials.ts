@@ -7,7 +7,7 @@
  * The links are signed as of the RenderJob's creation, so the same RenderJob always gives the
  * same Secret (the operator's objects are pure functions of the RenderJob).
  */
-import { artifactNames, contentTypeFor, parseRenderSpec, type RenderSpec } from '@cutline/render-job';
+import { artifactNames, contentTypeFor, parseLocation, parseRenderSpec, type RenderSpec } from '@cutline/render-job';
 import type { ControlPlaneConfig } from '../config.js';
 import { presignV4, type S3Credentials } from '../storage/sigv4-presign.js';
 
@@ -34,10 +34,15 @@ export interface RenderLinkOptions {
   validSeconds: number;
 }
 
-/** s3://bucket/key (the key may be empty or a prefix), or undefined for any other location. */
+/** s3://bucket/key as the render engine reads it (the key may be empty or a prefix); undefined for any other location. */
 function s3Location(location: string): { bucket: string; key: string } | undefined {
-  const match = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(location);
-  return match ? { bucket: match[1]!, key: match[2] ?? '' } : undefined;
+  try {
+    const parsed = parseLocation(location);
+    return parsed.kind === 's3' ? parsed : undefined;
+  } catch {
+    // Not a location the engine takes: left as it is, the render refuses it as bad input.
+    return undefined;
+  }
 }
 
 /** The spec with its s3:// inputs and output replaced by links for this render's objects only. */

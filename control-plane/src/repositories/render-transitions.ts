@@ -187,7 +187,7 @@ export class RenderTransitions {
            AND launcher_id IS DISTINCT FROM ${KUBERNETES_LAUNCHER_ID}
            AND (launcher_id IS NULL OR pg_try_advisory_xact_lock(${LAUNCHER_LOCK_CLASS}::int, hashtext(launcher_id)))
         RETURNING id, organization_id
-      ), announced AS (${requeuedEvents(now)} RETURNING 1)
+      ), announced AS (${stateEventsOfMoved('queued', now, 'requeued')} RETURNING 1)
       SELECT count(*)::int AS count FROM announced`;
     return result?.count ?? 0;
   }
@@ -205,17 +205,21 @@ export class RenderTransitions {
          WHERE state IN ('admitted', 'running') AND launcher_id = ${KUBERNETES_LAUNCHER_ID}
            AND admitted_at < ${before} AND NOT (id::text = ANY(${inCluster}))
         RETURNING id, organization_id
-      ), announced AS (${requeuedEvents(now)} RETURNING 1)
+      ), announced AS (${stateEventsOfMoved('queued', now, 'requeued')} RETURNING 1)
       SELECT count(*)::int AS count FROM announced`;
     return result?.count ?? 0;
   }
 }
 
-/** The outbox rows of the renders a `moved` CTE put back in the queue (the same payload as stateSubject's events). */
-function requeuedEvents(now: Date): Prisma.Sql {
+/**
+ * The outbox rows announcing `state` for the renders a `moved` CTE (id, organization_id) just
+ * changed, as an INSERT to run in the same statement: the change and its events commit together.
+ */
+export function stateEventsOfMoved(state: 'queued' | 'expired', now: Date, reason?: string): Prisma.Sql {
+  const extra = reason ? Prisma.sql`, 'reason', ${reason}::text` : Prisma.empty;
   return Prisma.sql`
     INSERT INTO outbox_events (subject, payload)
     SELECT 'cutline.renders.' || moved.id::text || '.state',
-           jsonb_build_object('type', 'state', 'renderId', moved.id::text, 'organizationId', moved.organization_id::text, 'state', 'queued', 'reason', 'requeued', 'at', ${now.toISOString()}::text)
+           jsonb_build_object('type', 'state', 'renderId', moved.id::text, 'organizationId', moved.organization_id::text, 'state', ${state}::text${extra}, 'at', ${now.toISOString()}::text)
       FROM moved`;
 }

@@ -4,7 +4,7 @@
  * failed probe knows where to look; internals (error messages) stay in the log.
  */
 import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { secretMatches, sha256 } from '../auth/secrets.js';
 import type { Registry } from 'prom-client';
 import { ApiError, notFound } from '../http/errors.js';
 
@@ -18,14 +18,6 @@ export interface HealthOptions {
   checkTimeoutMs?: number;
   /** The bearer token /metrics asks for; without one /metrics is not served here. */
   metricsToken?: string | undefined;
-}
-
-function sameToken(given: string | undefined, expected: string): boolean {
-  const a = createHash('sha256')
-    .update(given ?? '')
-    .digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
 }
 
 function withTimeout(check: () => Promise<void>, ms: number): Promise<void> {
@@ -78,7 +70,7 @@ export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (
   app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
     if (!metricsToken) throw notFound('Route');
     const header = request.headers.authorization;
-    if (!sameToken(header?.startsWith('Bearer ') ? header.slice(7) : undefined, metricsToken))
+    if (!secretMatches(header?.startsWith('Bearer ') ? header.slice(7) : '', sha256(metricsToken)))
       throw new ApiError(
         'CUTLINE_UNAUTHENTICATED',
         'Metrics need the scrape token (CUTLINE_METRICS_TOKEN) as a bearer token.',

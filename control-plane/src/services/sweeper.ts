@@ -6,6 +6,7 @@
  */
 import { withSessionLock, type Database } from '../db/client.js';
 import { assetObjectKeys, assetUploadKey } from '../repositories/assets-repository.js';
+import { stateEventsOfMoved } from '../repositories/render-transitions.js';
 import type { ObjectStore } from '../storage/object-store.js';
 
 const SWEEP_LOCK_KEY = 72_707_368_002;
@@ -81,15 +82,9 @@ export class Sweeper {
   /** One statement: the renders and their `expired` events commit together. */
   private async expireRenders(now: Date): Promise<number> {
     const [row] = await this.db.$queryRaw<Array<{ count: number }>>`
-      WITH expired AS (
+      WITH moved AS (
         UPDATE renders SET state = 'expired' WHERE state = 'succeeded' AND expires_at <= ${now} RETURNING id, organization_id
-      ), announced AS (
-        INSERT INTO outbox_events (subject, payload)
-        SELECT 'cutline.renders.' || id::text || '.state',
-               jsonb_build_object('type', 'state', 'renderId', id::text, 'organizationId', organization_id::text, 'state', 'expired', 'at', ${now.toISOString()}::text)
-          FROM expired
-        RETURNING 1
-      )
+      ), announced AS (${stateEventsOfMoved('expired', now)} RETURNING 1)
       SELECT count(*)::int AS count FROM announced`;
     return row?.count ?? 0;
   }
