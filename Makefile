@@ -32,7 +32,7 @@ deps: node_modules/.package-lock.json
 
 build: deps
 	@scripts/prisma-generate.sh
-	npx tsc -b render-job control-plane
+	npx tsc -b contract render-job control-plane
 	npm run build --silent -w admin-ui
 
 setup: tools build
@@ -71,7 +71,7 @@ lint: deps
 
 typecheck: deps
 	@scripts/prisma-generate.sh
-	npx tsc -b render-job control-plane && npx tsc -p tests --noEmit && npx tsc -p admin-ui
+	npx tsc -b contract render-job control-plane && npx tsc -p tests --noEmit && npx tsc -p admin-ui
 
 clean:
-	rm -rf render-job/dist control-plane/dist control-plane/src/generated out
+	rm -rf contract/dist render-job/dist control-plane/dist control-plane/src/generated out

@@ -10,7 +10,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['render-job/src/**/*.test.ts', 'control-plane/src/**/*.test.ts'],
+          include: ['contract/src/**/*.test.ts', 'render-job/src/**/*.test.ts', 'control-plane/src/**/*.test.ts'],
         },
       },
       {

@@ -41,6 +41,8 @@ import type { VoiceCatalogue } from '@cutline/render-job';
 import type { PlanTable } from './plans.js';
 import { AssetsRepository } from './repositories/assets-repository.js';
 import { RendersRepository } from './repositories/renders-repository.js';
+import { RenderStatesRepository } from './repositories/render-states-repository.js';
+import { RenderLifecycle } from './lifecycle/render-lifecycle.js';
 import { SubmissionsRepository } from './repositories/submissions-repository.js';
 import { UsageRepository } from './repositories/usage-repository.js';
 import { assetRoutes } from './routes/asset-routes.js';
@@ -204,6 +206,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const assets = new AssetsRepository(deps.db);
   const renders = new RendersRepository(deps.db);
   const usage = new UsageRepository(deps.db);
+  const lifecycle = new RenderLifecycle(new RenderStatesRepository(deps.db), usage, deps.plans);
   const activity = (
     principal: Principal,
     action: string,
@@ -213,6 +216,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const uploads = new AssetUploads(assets, deps.store, previews, activity, deps.now);
   const submissions = new RenderSubmissions(
     renders,
+    lifecycle,
     new SubmissionsRepository(deps.db),
     assets,
     usage,
@@ -230,7 +234,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     previewsPerMinute: deps.config.http.previews.perUserPerMinute,
   });
   await app.register(renderRoutes, { renders, submissions, organizationPlans, authenticate });
-  const batches = new BatchSubmissions(renders, usage, submissions, deps.now, deps.dispatcher);
+  const batches = new BatchSubmissions(renders, lifecycle, usage, submissions, deps.now, deps.dispatcher);
   await app.register(batchRoutes, { batches, organizationPlans, authenticate });
   const outputs = new OutputsRepository(deps.db);
   await app.register(outputRoutes, { renders, outputs, store: deps.store, authenticate, activity });

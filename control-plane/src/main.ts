@@ -24,7 +24,8 @@ import { VoiceCatalogue } from '@cutline/render-job';
 import { planTable } from './plans.js';
 import { createObjectStore } from './storage/create-object-store.js';
 import { LocalLauncher } from './launcher/local-launcher.js';
-import { RenderTransitions } from './repositories/render-transitions.js';
+import { RenderLifecycle } from './lifecycle/render-lifecycle.js';
+import { RenderStatesRepository } from './repositories/render-states-repository.js';
 import { UsageRepository } from './repositories/usage-repository.js';
 import { Dispatcher } from './services/dispatcher.js';
 import { InProcessBus } from './events/in-process-bus.js';
@@ -82,7 +83,7 @@ async function serve(
   };
   let lease: LauncherLease | undefined;
   let dispatcher: Dispatcher | undefined;
-  const transitions = new RenderTransitions(db, new UsageRepository(db), plans);
+  const lifecycle = new RenderLifecycle(new RenderStatesRepository(db), new UsageRepository(db), plans);
   if (config.launcher === 'kubernetes') {
     // Renders become RenderJobs; the operator (its own role) runs them and records the outcome.
     const { KubernetesLauncher, loadKubeConfig } = await loadKubernetes();
@@ -90,7 +91,7 @@ async function serve(
       namespace: config.kubernetes.namespace,
       maxPending: 200,
     });
-    dispatcher = new Dispatcher(transitions, launcher, {
+    dispatcher = new Dispatcher(lifecycle, launcher, {
       ...dispatcherOptions,
       launcherId: KUBERNETES_LAUNCHER_ID,
       recoverOrphans: false,
@@ -113,7 +114,7 @@ async function serve(
       ...config.renderProcessEnv,
       ...renderStoreEnvironment(config),
     });
-    dispatcher = new Dispatcher(transitions, launcher, { ...dispatcherOptions, launcherId: lease.id });
+    dispatcher = new Dispatcher(lifecycle, launcher, { ...dispatcherOptions, launcherId: lease.id });
   }
   const app = await buildApp({
     config,
@@ -137,7 +138,7 @@ async function serve(
         })
       : undefined;
   // In the embedded default the sweeper runs in-process, every ten minutes.
-  const sweeper = options.dispatch ? new Sweeper(db, store, log) : undefined;
+  const sweeper = options.dispatch ? new Sweeper(db, store, lifecycle, log) : undefined;
   const sweepTimer = sweeper
     ? setInterval(() => void sweeper.sweep().catch((err: unknown) => log(`sweep failed: ${String(err)}`)), 10 * 60_000)
     : undefined;
@@ -202,11 +203,11 @@ async function runOperator(config: ControlPlaneConfig): Promise<void> {
   const bus = db ? (config.natsUrl ? await NatsBus.connect(config.natsUrl) : new InProcessBus()) : undefined;
   // Outcomes are recorded through the outbox; relay it too, so events flow while the API is down.
   const relay = db && bus ? new OutboxRelay(db, bus, 200, (err) => log(`outbox relay: ${String(err)}`)) : undefined;
-  const transitions = db ? new RenderTransitions(db, new UsageRepository(db), plans) : undefined;
+  const lifecycle = db
+    ? new RenderLifecycle(new RenderStatesRepository(db), new UsageRepository(db), plans)
+    : undefined;
   const records =
-    transitions && store
-      ? new ClusterRenderRecords(transitions, store, { metrics: renderMetrics(registry) })
-      : undefined;
+    lifecycle && store ? new ClusterRenderRecords(lifecycle, store, { metrics: renderMetrics(registry) }) : undefined;
   const operator = new RenderJobOperator(kubeConfig, {
     namespace: config.kubernetes.namespace,
     identity: config.kubernetes.operatorId,
@@ -221,8 +222,8 @@ async function runOperator(config: ControlPlaneConfig): Promise<void> {
   });
   // Pods publish progress to the bus only; the leader records it on the render.
   const stopProgress =
-    bus && transitions
-      ? recordClusterProgress(bus, transitions, {
+    bus && lifecycle
+      ? recordClusterProgress(bus, lifecycle, {
           isLeader: () => operator.isLeader,
           onError: (err) => log(`progress: ${String(err)}`),
         })
@@ -323,7 +324,12 @@ async function main(argv: string[]): Promise<number> {
         return 2;
       }
       const db = createDatabase(config.databaseUrl);
-      const result = await new Sweeper(db, await createObjectStore(config), log).sweep();
+      const lifecycle = new RenderLifecycle(
+        new RenderStatesRepository(db),
+        new UsageRepository(db),
+        planTable(config.planOverrides),
+      );
+      const result = await new Sweeper(db, await createObjectStore(config), lifecycle, log).sweep();
       await db.$disconnect();
       log(result.skipped ? 'another sweeper is running; nothing done' : `sweep done: ${JSON.stringify(result)}`);
       return 0;

@@ -3,7 +3,14 @@ export * from './spec.js';
 export * from './errors.js';
 export type { RenderManifest, ManifestVideo, ManifestFile } from './manifest.js';
 export type { RenderEvent, ProgressEvent, StateEvent, RenderStage } from './events/events.js';
-export { progressSubject, stateSubject, RENDER_STAGES } from './events/events.js';
+export {
+  ALL_RENDER_EVENTS,
+  ALL_RENDER_PROGRESS,
+  progressSubject,
+  renderEventsPattern,
+  stateSubject,
+  RENDER_STAGES,
+} from './events/events.js';
 export type { Voice, EngineId } from './tts/engine.js';
 export { AUTO_VOICE, VoiceCatalogue } from './tts/catalogue.js';
 export { voicesDir } from './config.js';

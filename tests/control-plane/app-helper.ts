@@ -9,7 +9,8 @@ import { createObjectStore } from '../../control-plane/src/storage/create-object
 import type { ObjectStore } from '../../control-plane/src/storage/object-store.js';
 import { LocalLauncher } from '../../control-plane/src/launcher/local-launcher.js';
 import { LauncherLease } from '../../control-plane/src/launcher/launcher-lease.js';
-import { RenderTransitions } from '../../control-plane/src/repositories/render-transitions.js';
+import { RenderLifecycle } from '../../control-plane/src/lifecycle/render-lifecycle.js';
+import { RenderStatesRepository } from '../../control-plane/src/repositories/render-states-repository.js';
 import { UsageRepository } from '../../control-plane/src/repositories/usage-repository.js';
 import { Dispatcher } from '../../control-plane/src/services/dispatcher.js';
 import { freePort } from '../fixture/ports.js';
@@ -35,7 +36,7 @@ export interface TestApp {
   baseUrl: string;
   store: ObjectStore;
   bus: EventBus;
-  transitions: RenderTransitions;
+  lifecycle: RenderLifecycle;
   plans: ReturnType<typeof planTable>;
   db: Database;
   databaseUrl: string;
@@ -89,9 +90,9 @@ export async function startApp(
   const registry = createRegistry();
   const relay = new OutboxRelay(db, bus, 100);
   const lease = options.workers ? await LauncherLease.acquire(databaseUrl, () => undefined) : undefined;
-  const transitions = new RenderTransitions(db, new UsageRepository(db), table);
+  const lifecycle = new RenderLifecycle(new RenderStatesRepository(db), new UsageRepository(db), table);
   const dispatcher = options.launcher
-    ? new Dispatcher(transitions, options.launcher.launcher, {
+    ? new Dispatcher(lifecycle, options.launcher.launcher, {
         launcherId: options.launcher.launcherId,
         recoverOrphans: options.launcher.recoverOrphans,
         maxAttempts: 2,
@@ -101,7 +102,7 @@ export async function startApp(
         metrics: renderMetrics(registry),
       })
     : lease
-      ? new Dispatcher(transitions, new LocalLauncher(options.workers!, config.renderProcessEnv), {
+      ? new Dispatcher(lifecycle, new LocalLauncher(options.workers!, config.renderProcessEnv), {
           launcherId: lease.id,
           maxAttempts: 2,
           pollMs: 500,
@@ -137,7 +138,7 @@ export async function startApp(
     baseUrl: `http://127.0.0.1:${port}`,
     store,
     bus,
-    transitions,
+    lifecycle,
     plans: table,
     db,
     databaseUrl,

@@ -562,7 +562,7 @@ describe('metered overage', () => {
 
     // Run them to success through the transition the dispatcher and the operator use.
     await t.db.render.updateMany({ where: { id: { in: ids } }, data: { state: 'running' } });
-    for (const id of ids) expect(await t.transitions.succeed(id, [], 1, clock)).toBe(true);
+    for (const id of ids) expect(await t.lifecycle.succeed(id, [], 1, clock)).toBe(true);
     const reports = await t.db.overageReport.findMany({ where: { organizationId: account.organizationId } });
     expect(reports.map((r) => r.renderId)).toEqual([ids[2]]);
 

@@ -6,7 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { LauncherLease } from '../../control-plane/src/launcher/launcher-lease.js';
 import { planTable } from '../../control-plane/src/plans.js';
-import { RenderTransitions } from '../../control-plane/src/repositories/render-transitions.js';
+import { RenderLifecycle } from '../../control-plane/src/lifecycle/render-lifecycle.js';
+import { RenderStatesRepository } from '../../control-plane/src/repositories/render-states-repository.js';
 import { UsageRepository } from '../../control-plane/src/repositories/usage-repository.js';
 import { ensureCorpus } from '../render/corpus.js';
 import { bearer, register, startApp, type TestApp } from './app-helper.js';
@@ -40,24 +41,24 @@ async function queuedRender(): Promise<string> {
 
 describe('launcher leases', () => {
   it("requeues a dead launcher's renders, and never a live one's", async () => {
-    const transitions = new RenderTransitions(t.db, new UsageRepository(t.db), planTable());
+    const lifecycle = new RenderLifecycle(new RenderStatesRepository(t.db), new UsageRepository(t.db), planTable());
     const id = await queuedRender();
     const a = await LauncherLease.acquire(t.databaseUrl, () => undefined);
     const b = await LauncherLease.acquire(t.databaseUrl, () => undefined);
     try {
-      const admitted = await transitions.admitNext(new Date(), a.id);
+      const admitted = await lifecycle.admitNext(new Date(), a.id);
       expect(admitted?.id).toBe(id);
       expect(await t.db.render.findUnique({ where: { id } })).toMatchObject({ state: 'admitted', launcherId: a.id });
-      await transitions.move(id, ['admitted'], 'running', new Date());
+      await lifecycle.start(id, new Date());
 
       // A is alive: B leaves its render alone, and so does A itself.
-      expect(await transitions.requeueOrphans(new Date(), b.id)).toBe(0);
-      expect(await transitions.requeueOrphans(new Date(), a.id)).toBe(0);
+      expect(await lifecycle.requeueOrphans(new Date(), b.id)).toBe(0);
+      expect(await lifecycle.requeueOrphans(new Date(), a.id)).toBe(0);
       expect((await t.db.render.findUnique({ where: { id } }))!.state).toBe('running');
 
       // A dies (its connection, and with it the lock, goes): B takes the render back.
       await a.release();
-      expect(await transitions.requeueOrphans(new Date(), b.id)).toBe(1);
+      expect(await lifecycle.requeueOrphans(new Date(), b.id)).toBe(1);
       expect(await t.db.render.findUnique({ where: { id } })).toMatchObject({ state: 'queued', launcherId: null });
       const events = await t.db.outboxEvent.findMany({
         where: { subject: `cutline.renders.${id}.state` },
@@ -68,7 +69,7 @@ describe('launcher leases', () => {
           (e) => (e.payload as { state: string; reason?: string }).reason ?? (e.payload as { state: string }).state,
         ),
       ).toEqual(['queued', 'admitted', 'running', 'requeued']);
-      expect(await transitions.requeueOrphans(new Date(), b.id)).toBe(0);
+      expect(await lifecycle.requeueOrphans(new Date(), b.id)).toBe(0);
     } finally {
       await a.release().catch(() => undefined);
       await b.release();

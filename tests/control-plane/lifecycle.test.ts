@@ -290,7 +290,7 @@ describe('retention', () => {
     for (const o of outputs) expect(await t.store.stat(o.objectKey)).toBeDefined();
 
     // Nothing is due yet.
-    const sweeper = new Sweeper(t.db, t.store);
+    const sweeper = new Sweeper(t.db, t.store, t.lifecycle);
     const early = await sweeper.sweep(new Date());
     expect(early.outputsDeleted).toBe(0);
 

@@ -75,7 +75,9 @@ describe('sweeper', () => {
         await new Promise((r) => setTimeout(r, 20));
       }
     })();
-    const result = await new Sweeper(t.db, slowDeletes(t.store)).sweep(new Date(Date.now() + 2 * 86_400_000));
+    const result = await new Sweeper(t.db, slowDeletes(t.store), t.lifecycle).sweep(
+      new Date(Date.now() + 2 * 86_400_000),
+    );
     sweeping = false;
     await watch;
     expect(idleInTransaction).toEqual([]);

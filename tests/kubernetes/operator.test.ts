@@ -268,7 +268,7 @@ beforeAll(async () => {
     identity: 'operator-a',
     plans: t.plans,
     pod: podOptions,
-    records: new ClusterRenderRecords(t.transitions, t.store),
+    records: new ClusterRenderRecords(t.lifecycle, t.store),
     leaseDurationSeconds: 4,
     renewDeadlineMs: 3_000,
     retryPeriodMs: 500,

@@ -4,6 +4,7 @@
  * resources live under /v1/admin.
  */
 import type { DataProvider, GetListParams, Identifier, RaRecord } from 'react-admin';
+import { LISTS } from '@cutline/contract';
 import { api } from './http';
 
 interface ResourceRoute {
@@ -11,7 +12,7 @@ interface ResourceRoute {
   /** The field that identifies a record when it is not `id`. */
   idField?: string;
   /** Fields the API sorts by; other sorts fall back to the default. */
-  sortable?: string[];
+  sortable?: readonly string[];
   /** Only `range` is understood (newest first). */
   rangeOnly?: boolean;
   /** The API answers the whole list, without paging. */
@@ -19,15 +20,15 @@ interface ResourceRoute {
 }
 
 export const RESOURCES: Record<string, ResourceRoute> = {
-  renders: { path: '/v1/renders', sortable: ['queuedAt', 'state', 'title', 'finishedAt'] },
+  renders: { path: '/v1/renders', sortable: LISTS.renders.sortable },
   assets: { path: '/v1/assets', rangeOnly: true },
   'api-keys': { path: '/v1/api-keys', unpaged: true },
   members: { path: '/v1/members', idField: 'userId', unpaged: true },
   activity: { path: '/v1/activity', rangeOnly: true },
-  organizations: { path: '/v1/admin/organizations', sortable: ['createdAt'] },
-  users: { path: '/v1/admin/users', sortable: ['createdAt'] },
-  'all-renders': { path: '/v1/admin/renders', sortable: ['queuedAt', 'state', 'finishedAt'] },
-  'all-activity': { path: '/v1/admin/activity', sortable: ['createdAt'] },
+  organizations: { path: '/v1/admin/organizations', sortable: LISTS.organizations.sortable },
+  users: { path: '/v1/admin/users', sortable: LISTS.users.sortable },
+  'all-renders': { path: '/v1/admin/renders', sortable: LISTS['all-renders'].sortable },
+  'all-activity': { path: '/v1/admin/activity', sortable: LISTS['all-activity'].sortable },
 };
 
 function route(resource: string): ResourceRoute {

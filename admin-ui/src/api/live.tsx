@@ -5,12 +5,13 @@
  */
 import { useQueryClient } from '@tanstack/react-query';
 import { createContext, useContext, useEffect, useState, type ReactNode } from 'react';
+import { FINISHED_STATES, type RenderServerEvent, type RenderState } from '@cutline/contract';
 import { subscribe } from './sse';
 
 export interface LiveStatus {
   progress?: number;
   stage?: string;
-  state?: string;
+  state?: RenderState;
   etaSeconds?: number | null;
 }
 
@@ -20,38 +21,39 @@ export function LiveRendersProvider({ children, path = '/v1/events' }: { childre
   const [live, setLive] = useState<Map<string, LiveStatus>>(new Map());
   const queryClient = useQueryClient();
   useEffect(() => {
-    return subscribe(path, ({ event, data }) => {
-      const renderId = String(data.renderId ?? '');
+    return subscribe(path, ({ data: raw }) => {
+      const data = raw as unknown as RenderServerEvent;
+      const renderId = data.renderId;
       if (!renderId) return;
       setLive((previous) => {
         const next = new Map(previous);
         const current = next.get(renderId) ?? {};
-        if (event === 'progress') {
+        if (data.type === 'progress') {
           next.set(renderId, {
             ...current,
-            progress: Number(data.progress),
-            stage: String(data.stage ?? ''),
-            etaSeconds: (data.etaSeconds as number | null) ?? null,
+            progress: data.progress,
+            stage: data.stage,
+            etaSeconds: data.etaSeconds ?? null,
             state: current.state ?? 'running',
           });
-        } else if (event === 'state') {
+        } else {
           next.set(renderId, {
             ...current,
-            state: String(data.state),
+            state: data.state,
             ...(data.state === 'succeeded' ? { progress: 1 } : {}),
             ...(data.state === 'queued' ? { progress: 0 } : {}),
           });
         }
         return next;
       });
-      if (event === 'state') void queryClient.invalidateQueries();
+      if (data.type === 'state') void queryClient.invalidateQueries();
     });
   }, [path, queryClient]);
   return <LiveContext.Provider value={live}>{children}</LiveContext.Provider>;
 }
 
 /** The record with its live progress and state laid over it. */
-export function useLive<T extends { id: string; progress?: number; state?: string; stage?: string | null }>(
+export function useLive<T extends { id: string; progress?: number; state?: RenderState; stage?: string | null }>(
   record: T | undefined,
 ): T | undefined {
   const live = useContext(LiveContext);
@@ -59,8 +61,7 @@ export function useLive<T extends { id: string; progress?: number; state?: strin
   const status = live.get(record.id);
   if (!status) return record;
   // A fetched terminal state is newer than any progress we kept.
-  if (['succeeded', 'failed', 'canceled', 'expired'].includes(record.state ?? '') && status.state !== 'queued')
-    return record;
+  if ((FINISHED_STATES as readonly string[]).includes(record.state ?? '') && status.state !== 'queued') return record;
   return {
     ...record,
     ...(status.state ? { state: status.state } : {}),

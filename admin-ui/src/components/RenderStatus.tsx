@@ -1,17 +1,12 @@
 /** A render's state as a chip, with a labelled progress bar while it runs. */
 import { Box, Chip, LinearProgress, Typography } from '@mui/material';
+import { isActive, type RenderState, type RenderView } from '@cutline/contract';
 import { useRecordContext } from 'react-admin';
 import { useLive } from '../api/live';
 
-export interface RenderLike {
-  id: string;
-  state: string;
-  progress: number;
-  stage?: string | null;
-  error?: { code: string; message: string } | null;
-}
+export type RenderLike = Pick<RenderView, 'id' | 'state' | 'progress'> & Partial<Pick<RenderView, 'stage' | 'error'>>;
 
-const COLORS: Record<string, 'default' | 'primary' | 'success' | 'error' | 'warning' | 'info'> = {
+const COLORS: Record<RenderState, 'default' | 'primary' | 'success' | 'error' | 'warning' | 'info'> = {
   queued: 'default',
   admitted: 'info',
   running: 'primary',
@@ -24,10 +19,10 @@ const COLORS: Record<string, 'default' | 'primary' | 'success' | 'error' | 'warn
 export function RenderStatus({ render }: { render: RenderLike }) {
   const live = useLive(render) ?? render;
   const percent = Math.round((live.progress ?? 0) * 100);
-  const active = ['queued', 'admitted', 'running'].includes(live.state);
+  const active = isActive(live.state);
   return (
     <Box sx={{ minWidth: 140 }}>
-      <Chip size="small" label={live.state} color={COLORS[live.state] ?? 'default'} />
+      <Chip size="small" label={live.state} color={COLORS[live.state]} />
       {active && (
         <Box sx={{ mt: 0.5 }}>
           <LinearProgress variant="determinate" value={percent} aria-label={`Render progress ${percent}%`} />

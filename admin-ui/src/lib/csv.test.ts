@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCsv, previewCsv, problemsByRow } from './csv';
-import { estimateNarrationSeconds } from './narration';
+import { estimateNarrationSeconds } from '@cutline/contract';
 
 const VIDEO = '0b6a3f0e-6b7c-4d7e-9a51-1f0c8f1d2e3a';
 const context = {

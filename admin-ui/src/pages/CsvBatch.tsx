@@ -25,7 +25,7 @@ import { useCaptionStyles, useVoices } from '../api/queries';
 import type { AssetView } from '../api/upload';
 import { CSV_COLUMNS, previewCsv, problemsByRow, type CsvPreview } from '../lib/csv';
 import { formatSeconds } from '../lib/format';
-import { estimateNarrationSeconds } from '../lib/narration';
+import { estimateNarrationSeconds } from '@cutline/contract';
 
 function readText(file: File): Promise<string> {
   return new Promise((resolve, reject) => {

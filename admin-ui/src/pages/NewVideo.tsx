@@ -37,7 +37,7 @@ import { PlanLock } from '../components/PlanLock';
 import { StyleGallery } from '../components/StyleGallery';
 import { VoicePicker } from '../components/VoicePicker';
 import { formatSeconds } from '../lib/format';
-import { estimateNarrationSeconds } from '../lib/narration';
+import { estimateNarrationSeconds } from '@cutline/contract';
 import { loadPreferences, savePreferences } from '../lib/preferences';
 import { CsvBatch } from './CsvBatch';
 

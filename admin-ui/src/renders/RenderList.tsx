@@ -13,11 +13,10 @@ import {
 import { Link as RouterLink } from 'react-router-dom';
 import { Button } from '@mui/material';
 import AddIcon from '@mui/icons-material/Add';
+import { RENDER_STATES } from '@cutline/contract';
 import { RenderStatusField } from '../components/RenderStatus';
 
-export const STATE_CHOICES = ['queued', 'admitted', 'running', 'succeeded', 'failed', 'canceled', 'expired'].map(
-  (id) => ({ id, name: id }),
-);
+export const STATE_CHOICES = RENDER_STATES.map((id) => ({ id, name: id }));
 
 const filters = [
   <SearchInput key="q" source="q" alwaysOn placeholder="Search titles" />,

@@ -10,19 +10,11 @@ import { Title, useGetOne, useNotify } from 'react-admin';
 import { Link as RouterLink, useParams } from 'react-router-dom';
 import { api, errorMessage } from '../api/http';
 import { useLive } from '../api/live';
-import { RenderStatus, type RenderLike } from '../components/RenderStatus';
+import { isActive, type RenderView } from '@cutline/contract';
+import { RenderStatus } from '../components/RenderStatus';
 import { formatBytes, formatDate, formatSeconds } from '../lib/format';
 
-export interface RenderRecord extends RenderLike {
-  title: string | null;
-  formats: string[];
-  voice: string;
-  durationSeconds: number | null;
-  queuedAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  tier: string;
-}
+export type RenderRecord = RenderView;
 
 interface Output {
   kind: string;
@@ -109,7 +101,7 @@ export function RenderShow() {
   const videos = files.filter((f) => f.kind === 'video');
   const vtt = files.find((f) => f.kind === 'vtt');
   const srt = files.find((f) => f.kind === 'srt');
-  const active = ['queued', 'admitted', 'running'].includes(render.state);
+  const active = isActive(render.state);
 
   return (
     <Box sx={{ p: { xs: 1, sm: 2 } }}>

@@ -3,6 +3,7 @@
  * SKIP LOCKED, so several replicas can relay; a crash between publish and mark republishes a
  * row (subscribers see at-least-once delivery and de-duplicate by eventId).
  */
+import type { RenderStateEvent } from '@cutline/contract';
 import type { Database } from '../db/client.js';
 import type { EventBus } from './event-bus.js';
 
@@ -45,9 +46,12 @@ export class OutboxRelay {
       // (published_at, id) index deliver rows in order: an index scan skips the entries of
       // rows published since the last vacuum; a bitmap scan and sort (what "ORDER BY id"
       // gets) visits every one of them, which cost 8 ms a batch at 1,500 events a second.
-      const rows = await tx.$queryRaw<Array<{ id: bigint; subject: string; payload: Record<string, unknown> }>>`
+      const rows = await tx.$queryRaw<Array<{ id: bigint; subject: string; payload: RenderStateEvent }>>`
         SELECT id, subject, payload FROM outbox_events WHERE published_at IS NULL ORDER BY published_at, id LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
-      for (const row of rows) await this.bus.publish(row.subject, { ...row.payload, eventId: Number(row.id) });
+      for (const row of rows) {
+        const event: RenderStateEvent = { ...row.payload, eventId: Number(row.id) };
+        await this.bus.publish(row.subject, event);
+      }
       if (rows.length > 0) {
         await tx.$executeRaw`UPDATE outbox_events SET published_at = now() WHERE id = ANY(${rows.map((r) => r.id)}::bigint[])`;
       }

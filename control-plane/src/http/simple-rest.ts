@@ -30,15 +30,13 @@ function json(name: string, raw: string | undefined): unknown {
 }
 
 /**
- * The page, order and filter of a list request. `filters` names the filter keys the route
- * understands: any other key is refused rather than silently ignored (a caller who filters by
- * something the route cannot filter by would otherwise get everything).
+ * The page, order and filter of a list request, by the list's contract (contract/renders.ts).
+ * Filter keys the list does not name are refused rather than silently ignored (a caller who
+ * filters by something the route cannot filter by would otherwise get everything).
  */
 export function parseListParams<F extends string>(
   query: { sort?: string | undefined; range?: string | undefined; filter?: string | undefined },
-  sortable: readonly F[],
-  defaultSort: F,
-  filters: readonly string[] = [],
+  { sortable, defaultSort, filters }: { sortable: readonly F[]; defaultSort: F; filters: readonly string[] },
 ): ListParams<F> {
   const sort = json('sort', query.sort) ?? [defaultSort, 'DESC'];
   const range = json('range', query.range) ?? [0, 24];

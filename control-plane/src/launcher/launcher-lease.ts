@@ -2,7 +2,7 @@
  * A launcher instance's liveness as PostgreSQL sees it: a session advisory lock held on a
  * dedicated connection for the life of the process. The renders an instance admits carry its
  * id (renders.launcher_id); when the process dies its connection closes and the lock goes, so
- * any other replica can tell those renders are orphans (RenderTransitions.requeueOrphans)
+ * any other replica can tell those renders are orphans (RenderLifecycle.requeueOrphans)
  * while the renders of live replicas are left alone.
  *
  * A lost connection (PostgreSQL restarted, the network dropped) is not the end of the process:

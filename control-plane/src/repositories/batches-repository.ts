@@ -1,6 +1,6 @@
 /** Batches: one CSV, many renders, created together or not at all. */
 import { randomUUID } from 'node:crypto';
-import type { Tx } from './renders-repository.js';
+import type { Tx } from './render-states-repository.js';
 
 export async function insertBatch(
   tx: Tx,

@@ -5,7 +5,8 @@
 import type { Prisma } from '../generated/prisma/client.js';
 import type { Database } from '../db/client.js';
 import type { Organization, PlanId, User } from '../domain.js';
-import type { RenderRecord, RenderState } from './renders-repository.js';
+import type { RenderState } from '@cutline/contract';
+import type { RenderRecord } from './renders-repository.js';
 
 export interface OrganizationSummary extends Organization {
   members: number;

@@ -9,9 +9,11 @@
  * services/render-submissions.ts groups concurrent requests into it (services/batcher.ts).
  */
 import { driverAdapterOf, type Database } from '../db/client.js';
+import { RENDER_TRANSITIONS } from '@cutline/contract';
 import type { PlanId } from '../domain.js';
 import type { AssetKind } from './assets-repository.js';
-import { stateSubject, type RenderRecord } from './renders-repository.js';
+import type { RenderRecord } from './renders-repository.js';
+import { movedEventsText } from './render-states-repository.js';
 
 /**
  * What a submission counts against: its organization's usage period and the plan's limit.
@@ -51,6 +53,13 @@ export type SubmissionOutcome =
   | { outcome: 'asset-unusable'; role: AssetKind; found: FoundAsset };
 
 const ROLES: AssetKind[] = ['video', 'logo', 'music'];
+
+/** The `queued` events of the renders the submission statement inserts (its CTE `render`). */
+const SUBMITTED_EVENTS = movedEventsText(
+  'render',
+  RENDER_TRANSITIONS.submit.to,
+  `to_char(moved.queued_at, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
+);
 
 interface ResultRow {
   itemId: string;
@@ -102,7 +111,6 @@ export class SubmissionsRepository {
       period_end: item.group.period.end.toISOString(),
       renders_limit: item.group.rendersLimit,
       unlimited: item.group.overage || item.group.rendersLimit === null,
-      subject: stateSubject(item.id),
       video_id: item.assets.video,
       logo_id: item.assets.logo,
       music_id: item.assets.music,
@@ -130,7 +138,7 @@ export class SubmissionsRepository {
                (SELECT jsonb_build_object('kind', a.kind, 'status', a.status, 'rejectionCode', a.rejection_code) FROM assets a
                  WHERE a.id = t.music_id AND a.organization_id = t.organization_id AND a.deleted_at IS NULL) AS music
           FROM jsonb_to_recordset($1::jsonb) AS t(ord int, id uuid, organization_id uuid, period_start timestamp(3), period_end timestamp(3),
-               renders_limit int, unlimited boolean, subject text, video_id uuid, logo_id uuid, music_id uuid, created_by_id uuid,
+               renders_limit int, unlimited boolean, video_id uuid, logo_id uuid, music_id uuid, created_by_id uuid,
                api_key_id uuid, title text, tier "PlanId", priority int, spec jsonb, idempotency_key text, idempotency_fingerprint text, activity jsonb)
       ), valid AS (
         SELECT items.*, row_number() OVER (PARTITION BY organization_id, period_start ORDER BY ord)::int AS rank FROM items
@@ -170,12 +178,7 @@ export class SubmissionsRepository {
         INSERT INTO renders (id, organization_id, asset_id, created_by_id, title, state, tier, priority, spec, idempotency_key, idempotency_fingerprint, usage_period_id)
         SELECT id, organization_id, video_id, created_by_id, title, 'queued', tier, priority, spec, idempotency_key, idempotency_fingerprint, usage_period_id FROM admitted ORDER BY ord
         RETURNING id, organization_id, queued_at
-      ), announced AS (
-        INSERT INTO outbox_events (subject, payload)
-        SELECT admitted.subject, jsonb_build_object('type', 'state', 'renderId', render.id::text, 'organizationId', render.organization_id::text,
-               'state', 'queued', 'at', to_char(render.queued_at, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
-          FROM render JOIN admitted ON admitted.id = render.id
-      ), logged AS (
+      ), announced AS (${SUBMITTED_EVENTS}), logged AS (
         INSERT INTO activity (organization_id, actor_user_id, actor_api_key_id, action, subject_type, subject_id, data)
         SELECT render.organization_id, admitted.created_by_id, admitted.api_key_id, 'render.submitted', 'render', render.id::text, admitted.activity
           FROM render JOIN admitted ON admitted.id = render.id

@@ -1,4 +1,5 @@
 /** GET /v1/activity: what happened in the organization (uploads, renders, downloads), newest first. */
+import { LISTS } from '@cutline/contract';
 import Type from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Database } from '../db/client.js';
@@ -38,7 +39,7 @@ export const activityRoutes: FastifyPluginAsyncTypebox<{ db: Database; authentic
       },
     },
     async (request, reply) => {
-      const params = parseListParams(request.query, ['createdAt'] as const, 'createdAt');
+      const params = parseListParams(request.query, LISTS.activity);
       const { items, total } = await listActivity(db, principalOf(request).organizationId, params);
       return sendPage(
         reply,

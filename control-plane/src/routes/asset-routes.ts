@@ -3,6 +3,7 @@
  *   curl -X POST --data-binary @clip.mp4 -H 'content-type: video/mp4' \
  *        "$API/v1/assets?kind=video&filename=clip.mp4"
  */
+import { LISTS } from '@cutline/contract';
 import Type from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Readable } from 'node:stream';
@@ -255,7 +256,7 @@ export const assetRoutes: FastifyPluginAsyncTypebox<AssetRoutesOptions> = async 
       },
     },
     async (request, reply) => {
-      const params = parseListParams(request.query, ['createdAt'] as const, 'createdAt');
+      const params = parseListParams(request.query, LISTS.assets);
       const { items, total } = await assets.list(principalOf(request).organizationId, params);
       return sendPage(reply, 'assets', params.offset, items.map(view), total);
     },

@@ -8,7 +8,9 @@ import Type from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerResponse } from 'node:http';
-import type { BusMessage, EventBus } from '../events/event-bus.js';
+import { ALL_RENDER_EVENTS, renderEventsPattern } from '@cutline/render-job';
+import type { RenderServerEvent, RenderStateEvent } from '@cutline/contract';
+import type { EventBus } from '../events/event-bus.js';
 import { allOf, principalOf, requireScope, type Guard } from '../http/authenticate.js';
 import { notFound } from '../http/errors.js';
 import { Uuid } from '../http/schemas.js';
@@ -33,15 +35,14 @@ async function stream(
     organizationId: string;
     open: Set<ServerResponse>;
     liveStreams: LiveStreams;
-    replay: (after: number) => Promise<Array<{ id: number; payload: Record<string, unknown> }>>;
+    replay: (after: number) => Promise<Array<{ id: number; payload: RenderStateEvent }>>;
   },
 ): Promise<void> {
   let lastSent = lastEventId(request);
   let replaying = true;
-  const buffered: BusMessage[] = [];
+  const buffered: RenderServerEvent[] = [];
   const raw = reply.raw;
-  const send = (message: BusMessage) => {
-    const data = message.data;
+  const send = (data: RenderServerEvent) => {
     if (data.organizationId !== options.organizationId) return;
     if (data.type === 'state') {
       const id = Number(data.eventId);
@@ -53,9 +54,12 @@ async function stream(
     }
   };
   // Subscribe before replaying, and hold live messages until the replay is out.
-  const unsubscribe = options.bus.subscribe(options.pattern, (message) =>
-    replaying ? buffered.push(message) : send(message),
-  );
+  // Everything under cutline.renders is one of the two event kinds (contract/render-events.ts).
+  const unsubscribe = options.bus.subscribe(options.pattern, ({ data }) => {
+    const event = data as unknown as RenderServerEvent;
+    if (replaying) buffered.push(event);
+    else send(event);
+  });
   reply.hijack();
   raw.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
@@ -75,8 +79,7 @@ async function stream(
     options.open.delete(raw);
   });
   try {
-    for (const event of await options.replay(lastSent))
-      send({ subject: '', data: { ...event.payload, eventId: event.id } });
+    for (const event of await options.replay(lastSent)) send({ ...event.payload, eventId: event.id });
   } finally {
     replaying = false;
     for (const message of buffered.splice(0)) send(message);
@@ -115,7 +118,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{
       if (!(await renders.find(organizationId, request.params.id))) throw notFound('Render');
       await stream(request, reply, {
         bus,
-        pattern: `cutline.renders.${request.params.id}.>`,
+        pattern: renderEventsPattern(request.params.id),
         organizationId,
         open,
         liveStreams,
@@ -138,7 +141,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{
       const organizationId = principalOf(request).organizationId;
       await stream(request, reply, {
         bus,
-        pattern: 'cutline.renders.>',
+        pattern: ALL_RENDER_EVENTS,
         organizationId,
         open,
         liveStreams,

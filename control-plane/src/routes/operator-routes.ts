@@ -12,11 +12,11 @@ import { ApiError, notFound } from '../http/errors.js';
 import { errorResponses, ListQuery, Nullable, Uuid } from '../http/schemas.js';
 import { parseListParams, sendPage, stringFilter, uuidFilter } from '../http/simple-rest.js';
 import type { OperatorRepository, OrganizationSummary } from '../repositories/operator-repository.js';
-import { RENDER_STATES, type RenderState } from '../repositories/renders-repository.js';
+import { LISTS, RENDER_STATES, RenderView, type RenderState } from '@cutline/contract';
 import type { OrganizationPlans } from '../services/organization-plan.js';
 import type { RenderSubmissions } from '../services/render-submissions.js';
 import { checkDependencies, type ReadinessChecks } from './health-routes.js';
-import { renderView, RenderView } from './render-routes.js';
+import { renderView } from './render-routes.js';
 
 const Plan = Type.Union(PLAN_IDS.map((p) => Type.Literal(p)));
 
@@ -107,7 +107,7 @@ export const operatorRoutes: FastifyPluginAsyncTypebox<OperatorRoutesOptions> = 
       },
     },
     async (request, reply) => {
-      const params = parseListParams(request.query, ['createdAt'] as const, 'createdAt', ['q', 'plan', 'suspended']);
+      const params = parseListParams(request.query, LISTS.organizations);
       const suspended = params.filter.suspended;
       if (suspended !== undefined && typeof suspended !== 'boolean')
         throw new ApiError('CUTLINE_VALIDATION_FAILED', 'filter.suspended must be true or false.', [
@@ -185,7 +185,7 @@ export const operatorRoutes: FastifyPluginAsyncTypebox<OperatorRoutesOptions> = 
       },
     },
     async (request, reply) => {
-      const params = parseListParams(request.query, ['createdAt'] as const, 'createdAt', ['q', 'organizationId']);
+      const params = parseListParams(request.query, LISTS.users);
       const { items, total } = await operator.listUsers({
         offset: params.offset,
         limit: params.limit,
@@ -216,12 +216,7 @@ export const operatorRoutes: FastifyPluginAsyncTypebox<OperatorRoutesOptions> = 
       },
     },
     async (request, reply) => {
-      const params = parseListParams(request.query, ['queuedAt', 'state', 'finishedAt'] as const, 'queuedAt', [
-        'state',
-        'tier',
-        'organizationId',
-        'q',
-      ]);
+      const params = parseListParams(request.query, LISTS['all-renders']);
       const { items, total } = await operator.listRenders({
         ...params,
         state: stringFilter(params.filter, 'state', RENDER_STATES) as RenderState | undefined,
@@ -295,7 +290,7 @@ export const operatorRoutes: FastifyPluginAsyncTypebox<OperatorRoutesOptions> = 
       },
     },
     async (request, reply) => {
-      const params = parseListParams(request.query, ['createdAt'] as const, 'createdAt', ['organizationId']);
+      const params = parseListParams(request.query, LISTS['all-activity']);
       const { items, total } = await operator.listActivity({
         offset: params.offset,
         limit: params.limit,

@@ -7,33 +7,12 @@ import { notFound } from '../http/errors.js';
 import { errorResponses, ListQuery, Uuid } from '../http/schemas.js';
 import { parseListParams, sendPage, stringFilter, uuidFilter } from '../http/simple-rest.js';
 import type { OrganizationPlans } from '../services/organization-plan.js';
-import {
-  RENDER_STATES,
-  SORTABLE,
-  type RenderRecord,
-  type RendersRepository,
-} from '../repositories/renders-repository.js';
+import { LISTS, RENDER_STATES, RenderView } from '@cutline/contract';
+import type { RenderRecord, RendersRepository } from '../repositories/renders-repository.js';
 import { RenderRequestSchema } from '../services/render-request.js';
 import type { RenderSubmissions } from '../services/render-submissions.js';
 
-export const RenderView = Type.Object({
-  id: Uuid,
-  title: Type.Union([Type.String(), Type.Null()]),
-  assetId: Uuid,
-  state: Type.String(),
-  tier: Type.String(),
-  progress: Type.Number(),
-  stage: Type.Union([Type.String(), Type.Null()]),
-  error: Type.Union([Type.Object({ code: Type.String(), message: Type.String() }), Type.Null()]),
-  durationSeconds: Type.Union([Type.Number(), Type.Null()]),
-  formats: Type.Array(Type.String()),
-  voice: Type.String(),
-  queuedAt: Type.String({ format: 'date-time' }),
-  startedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-  finishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-});
-
-export function renderView(r: RenderRecord) {
+export function renderView(r: RenderRecord): RenderView {
   const spec = r.spec as { formats?: string[]; voice?: { id?: string } };
   return {
     id: r.id,
@@ -110,7 +89,7 @@ export const renderRoutes: FastifyPluginAsyncTypebox<RenderRoutesOptions> = asyn
       },
     },
     async (request, reply) => {
-      const params = parseListParams(request.query, SORTABLE, 'queuedAt', ['state', 'q', 'batchId']);
+      const params = parseListParams(request.query, LISTS.renders);
       const state = stringFilter(params.filter, 'state', RENDER_STATES);
       const q = stringFilter(params.filter, 'q');
       const batchId = uuidFilter(params.filter, 'batchId');

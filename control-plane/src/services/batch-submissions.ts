@@ -12,6 +12,7 @@ import type { Principal } from '../domain.js';
 import { ApiError, type FieldIssue } from '../http/errors.js';
 import { recordActivity } from '../repositories/activity-repository.js';
 import { insertBatch } from '../repositories/batches-repository.js';
+import type { RenderLifecycle } from '../lifecycle/render-lifecycle.js';
 import type { RendersRepository } from '../repositories/renders-repository.js';
 import type { UsageRepository } from '../repositories/usage-repository.js';
 import { CsvError, decodeUtf8, looksLikeFormula, parseCsv } from './csv.js';
@@ -26,6 +27,7 @@ const checkRequest = Compile(RenderRequestSchema);
 export class BatchSubmissions {
   constructor(
     private readonly renders: RendersRepository,
+    private readonly lifecycle: RenderLifecycle,
     private readonly usage: UsageRepository,
     private readonly submissions: RenderSubmissions,
     private readonly now: () => Date = () => new Date(),
@@ -166,7 +168,7 @@ export class BatchSubmissions {
         rowCount: prepared.length,
       });
       for (const [row, p] of prepared.entries()) {
-        await this.renders.insertQueued(tx, {
+        await this.lifecycle.submit(tx, {
           id: p.id,
           organizationId: principal.organizationId,
           assetId: p.videoAssetId,

@@ -1,12 +1,13 @@
 /**
- * In Kubernetes, render pods publish their progress straight to the bus; nothing in the control
- * plane sees it on the way, as the dispatcher does for local workers. This records it on the
+ * In Kubernetes, render pods report their progress to the API, which puts it on the bus
+ * (routes/render-event-intake-routes.ts); no dispatcher sees it, as one does for local workers. This records it on the
  * render (progress and stage, shown by GET /v1/renders/:id and the lists), at most once per
  * interval per render, and only on the leading operator so replicas do not write twice.
  */
+import { ALL_RENDER_PROGRESS } from '@cutline/render-job';
 import { isUuid } from '../domain.js';
 import type { EventBus, Unsubscribe } from '../events/event-bus.js';
-import type { RenderTransitions } from '../repositories/render-transitions.js';
+import type { RenderLifecycle } from '../lifecycle/render-lifecycle.js';
 
 export interface ClusterProgressOptions {
   isLeader: () => boolean;
@@ -18,7 +19,7 @@ export interface ClusterProgressOptions {
 
 export function recordClusterProgress(
   bus: EventBus,
-  transitions: Pick<RenderTransitions, 'progress'>,
+  lifecycle: Pick<RenderLifecycle, 'progress'>,
   options: ClusterProgressOptions,
 ): Unsubscribe {
   const intervalMs = options.intervalMs ?? 1_000;
@@ -28,10 +29,10 @@ export function recordClusterProgress(
 
   const write = (renderId: string, progress: number, stage: string) => {
     lastWrite.set(renderId, now());
-    transitions.progress(renderId, progress, stage).catch((err: unknown) => options.onError?.(err));
+    lifecycle.progress(renderId, progress, stage).catch((err: unknown) => options.onError?.(err));
   };
 
-  const unsubscribe = bus.subscribe('cutline.renders.*.progress', ({ subject, data }) => {
+  const unsubscribe = bus.subscribe(ALL_RENDER_PROGRESS, ({ subject, data }) => {
     if (!options.isLeader()) return;
     const renderId = subject.split('.')[2]!;
     const progress = Number(data.progress);

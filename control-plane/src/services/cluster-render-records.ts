@@ -6,7 +6,7 @@
  */
 import type { RenderManifest } from '@cutline/render-job';
 import type { RenderMetrics } from '../http/metrics.js';
-import type { RenderTransitions } from '../repositories/render-transitions.js';
+import type { RenderLifecycle } from '../lifecycle/render-lifecycle.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { outputsOf } from './dispatcher.js';
 import { outputPrefix } from './render-spec-builder.js';
@@ -34,7 +34,7 @@ async function readJson(stream: NodeJS.ReadableStream, limit: number): Promise<u
 
 export class ClusterRenderRecords implements RenderRecords {
   constructor(
-    private readonly transitions: RenderTransitions,
+    private readonly lifecycle: RenderLifecycle,
     private readonly store: ObjectStore,
     private readonly options: { metrics?: RenderMetrics; now?: () => Date; lostGraceMs?: number } = {},
   ) {}
@@ -44,11 +44,11 @@ export class ClusterRenderRecords implements RenderRecords {
   }
 
   async running(renderId: string): Promise<void> {
-    await this.transitions.move(renderId, ['admitted'], 'running', this.now());
+    await this.lifecycle.start(renderId, this.now());
   }
 
   async requeued(renderId: string): Promise<void> {
-    await this.transitions.move(renderId, ['running'], 'admitted', this.now(), { reason: 'requeued' });
+    await this.lifecycle.preempt(renderId, this.now());
   }
 
   async succeeded(renderId: string, organizationId: string, tier: string): Promise<void> {
@@ -67,9 +67,9 @@ export class ClusterRenderRecords implements RenderRecords {
       return;
     }
     const now = this.now();
-    await this.transitions.move(renderId, ['admitted'], 'running', now);
+    await this.lifecycle.start(renderId, now);
     if (
-      await this.transitions.succeed(
+      await this.lifecycle.succeed(
         renderId,
         outputsOf(organizationId, renderId, manifest),
         manifest.durationSeconds,
@@ -81,20 +81,14 @@ export class ClusterRenderRecords implements RenderRecords {
   }
 
   async failed(renderId: string, errorCode: string, message: string): Promise<void> {
-    await this.transitions.move(renderId, ['admitted', 'running'], 'failed', this.now(), {
-      errorCode,
-      errorMessage: message,
-    });
+    await this.lifecycle.fail(renderId, this.now(), { code: errorCode, message });
   }
 
   async canceled(renderId: string, message: string): Promise<void> {
-    await this.transitions.move(renderId, ['queued', 'admitted', 'running'], 'canceled', this.now(), {
-      errorCode: 'CUTLINE_CANCELED',
-      errorMessage: message,
-    });
+    await this.lifecycle.cancel(renderId, this.now(), { code: 'CUTLINE_CANCELED', message });
   }
 
   async requeueLost(inCluster: string[]): Promise<number> {
-    return this.transitions.requeueLostInCluster(this.now(), this.options.lostGraceMs ?? 120_000, inCluster);
+    return this.lifecycle.requeueLostInCluster(this.now(), this.options.lostGraceMs ?? 120_000, inCluster);
   }
 }

@@ -5,11 +5,12 @@
  */
 import { SpanStatusCode } from '@opentelemetry/api';
 import { contextFrom, tracer } from '../tracing/tracing.js';
-import type { RenderEvent, RenderManifest } from '@cutline/render-job';
+import { progressSubject, type RenderEvent, type RenderManifest } from '@cutline/render-job';
 import type { EventBus } from '../events/event-bus.js';
 import type { RenderMetrics } from '../http/metrics.js';
 import type { Launcher } from '../launcher/launcher.js';
-import type { OutputFile, RenderTransitions } from '../repositories/render-transitions.js';
+import type { RenderLifecycle } from '../lifecycle/render-lifecycle.js';
+import type { OutputFile } from '../repositories/render-states-repository.js';
 import { outputPrefix } from './render-spec-builder.js';
 
 const EXIT_BAD_INPUT = 2;
@@ -70,7 +71,7 @@ export class Dispatcher {
   private readonly now: () => Date;
 
   constructor(
-    private readonly transitions: RenderTransitions,
+    private readonly lifecycle: RenderLifecycle,
     private readonly launcher: Launcher,
     private readonly options: DispatcherOptions,
   ) {
@@ -93,7 +94,7 @@ export class Dispatcher {
   }
 
   private async requeueOrphans(): Promise<void> {
-    const requeued = await this.transitions.requeueOrphans(this.now(), this.options.launcherId);
+    const requeued = await this.lifecycle.requeueOrphans(this.now(), this.options.launcherId);
     if (requeued > 0) {
       this.options.log('requeued renders of a launcher that is gone', { count: requeued });
       this.wake();
@@ -141,7 +142,7 @@ export class Dispatcher {
 
   private async pump(): Promise<void> {
     while (!this.paused && this.launcher.freeSlots() > 0) {
-      const render = await this.transitions.admitNext(this.now(), this.options.launcherId);
+      const render = await this.lifecycle.admitNext(this.now(), this.options.launcherId);
       if (!render) return;
       let finished = false;
       let lastState: RenderEvent | undefined;
@@ -163,9 +164,9 @@ export class Dispatcher {
           // Progress is fire-and-forget (a newer figure follows); the running move is made
           // again by finish() if it did not land.
           if (event.type === 'progress') {
-            void this.transitions.progress(render.id, event.progress, event.stage).catch(() => undefined);
+            void this.lifecycle.progress(render.id, event.progress, event.stage).catch(() => undefined);
             void this.options.bus
-              ?.publish(`cutline.renders.${render.id}.progress`, {
+              ?.publish(progressSubject(render.id), {
                 ...event,
                 renderId: render.id,
                 organizationId: render.organizationId,
@@ -175,8 +176,8 @@ export class Dispatcher {
           }
           lastState = event;
           if (event.state === 'running') {
-            void this.transitions
-              .move(render.id, ['admitted'], 'running', this.now())
+            void this.lifecycle
+              .start(render.id, this.now())
               .catch((err: unknown) =>
                 this.options.log('could not record a render as running', { renderId: render.id, error: String(err) }),
               );
@@ -203,7 +204,7 @@ export class Dispatcher {
         span.end();
         finished = true;
         this.options.log('could not launch a render; requeued', { renderId: render.id, error: String(err) });
-        await this.transitions.move(render.id, ['admitted'], 'queued', this.now(), { reason: 'retry' });
+        await this.lifecycle.requeue(render.id, this.now(), 'retry');
         return;
       }
       if (this.launcher.detached) span.end();
@@ -245,9 +246,9 @@ export class Dispatcher {
     const now = this.now();
     if (code === 0 && last?.type === 'state' && last.state === 'succeeded' && last.manifest) {
       // The running transition may still be in flight: make sure it landed first.
-      await this.transitions.move(render.id, ['admitted'], 'running', now);
+      await this.lifecycle.start(render.id, now);
       if (
-        await this.transitions.succeed(
+        await this.lifecycle.succeed(
           render.id,
           outputsOf(render.organizationId, render.id, last.manifest),
           last.manifest.durationSeconds,
@@ -261,7 +262,7 @@ export class Dispatcher {
     const error = last?.type === 'state' ? last.error : undefined;
     if (code !== EXIT_BAD_INPUT && render.attempts < this.options.maxAttempts && error?.code !== 'CUTLINE_CANCELED') {
       // Transient: back to the queue, still holding its quota reservation.
-      if (await this.transitions.move(render.id, ['admitted', 'running'], 'queued', now)) {
+      if (await this.lifecycle.requeue(render.id, now)) {
         this.options.log('render failed transiently; retrying', {
           renderId: render.id,
           attempt: render.attempts,
@@ -270,9 +271,9 @@ export class Dispatcher {
       }
       return;
     }
-    await this.transitions.move(render.id, ['admitted', 'running'], 'failed', now, {
-      errorCode: error?.code ?? 'CUTLINE_INTERNAL',
-      errorMessage: error?.message ?? `The render process exited with ${code}.`,
+    await this.lifecycle.fail(render.id, now, {
+      code: error?.code ?? 'CUTLINE_INTERNAL',
+      message: error?.message ?? `The render process exited with ${code}.`,
     });
   }
 }

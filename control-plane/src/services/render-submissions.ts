@@ -20,12 +20,9 @@ import { ApiError, isApiErrorCode, notFound } from '../http/errors.js';
 import type { Plan } from '../plans.js';
 import { recordActivity } from '../repositories/activity-repository.js';
 import { assetObjectKey, type AssetKind, type AssetsRepository } from '../repositories/assets-repository.js';
-import {
-  isUniqueViolation,
-  requeueForRetry,
-  type RenderRecord,
-  type RendersRepository,
-} from '../repositories/renders-repository.js';
+import { estimateNarrationSeconds } from '@cutline/contract';
+import type { RenderLifecycle } from '../lifecycle/render-lifecycle.js';
+import { isUniqueViolation, type RenderRecord, type RendersRepository } from '../repositories/renders-repository.js';
 import {
   isUsable,
   type FoundAsset,
@@ -40,14 +37,7 @@ import { Batcher } from './batcher.js';
 import { buildRenderSpec } from './render-spec-builder.js';
 import type { RenderRequest } from './render-request.js';
 
-/** espeak-ng speaks about 2.9 words a second; this errs towards letting a script through. */
-const WORDS_PER_SECOND = 3;
-
-export function estimateNarrationSeconds(script: string): number {
-  const words = script.split(/\s+/).filter(Boolean).length;
-  const cjk = (script.match(/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/gu) ?? []).length;
-  return (words + cjk / 2) / WORDS_PER_SECOND;
-}
+const CANCELED_BY_USER = { code: 'CUTLINE_CANCELED', message: 'Canceled by the user.' };
 
 /** The plan that governs a submission and the usage period it counts in. */
 export interface PlanAndPeriod {
@@ -87,6 +77,7 @@ export class RenderSubmissions {
 
   constructor(
     private readonly renders: RendersRepository,
+    private readonly lifecycle: RenderLifecycle,
     submissions: SubmissionsRepository,
     private readonly assets: AssetsRepository,
     private readonly usage: UsageRepository,
@@ -245,8 +236,10 @@ export class RenderSubmissions {
 
   async cancel(principal: Principal, id: string): Promise<RenderRecord> {
     const result = await this.renders.transaction(async (tx) => {
-      const canceled = await this.renders.cancel(tx, principal.organizationId, id, this.now());
-      if (canceled?.usagePeriodId) await this.usage.refund(tx, canceled.usagePeriodId);
+      const canceled = await this.lifecycle.cancel(id, this.now(), CANCELED_BY_USER, {
+        organizationId: principal.organizationId,
+        tx,
+      });
       if (canceled) await recordActivity(tx, principal, 'render.canceled', { type: 'render', id });
       return canceled;
     });
@@ -278,7 +271,7 @@ export class RenderSubmissions {
           'CUTLINE_QUOTA_EXCEEDED',
           `The ${plan.id} plan includes ${plan.rendersPerMonth} renders a month, and they are used up.`,
         );
-      if (!(await requeueForRetry(tx, principal.organizationId, id, periodId, this.now())))
+      if (!(await this.lifecycle.retry(tx, principal.organizationId, id, periodId, this.now())))
         throw new ApiError('CUTLINE_NOT_RETRYABLE', 'The render changed state meanwhile; reload it.');
       await recordActivity(tx, principal, 'render.retried', { type: 'render', id });
     });

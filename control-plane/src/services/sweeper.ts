@@ -6,7 +6,7 @@
  */
 import { withSessionLock, type Database } from '../db/client.js';
 import { assetObjectKeys, assetUploadKey } from '../repositories/assets-repository.js';
-import { stateEventsOfMoved } from '../repositories/render-transitions.js';
+import type { RenderLifecycle } from '../lifecycle/render-lifecycle.js';
 import type { ObjectStore } from '../storage/object-store.js';
 
 const SWEEP_LOCK_KEY = 72_707_368_002;
@@ -31,7 +31,8 @@ export class Sweeper {
   constructor(
     private readonly db: Database,
     private readonly store: ObjectStore,
-    private readonly log: (message: string) => void = () => undefined,
+    private readonly lifecycle: RenderLifecycle,
+    private readonly log: (message: string, fields?: Record<string, unknown>) => void = () => undefined,
   ) {}
 
   async sweep(now: Date = new Date()): Promise<SweepResult> {
@@ -44,16 +45,13 @@ export class Sweeper {
         skipped: false,
       };
       result.outputsDeleted = await this.deleteExpiredOutputs(now);
-      result.rendersExpired = await this.expireRenders(now);
+      result.rendersExpired = await this.lifecycle.expireDue(now);
       result.assetsDeleted = await this.deleteExpiredAssets(now);
       // Unpublished events stay whatever their age: the relay has yet to send them.
       result.eventsPruned = await this.db
         .$executeRaw`DELETE FROM outbox_events WHERE published_at < ${new Date(now.getTime() - EVENT_REPLAY_MS)}`;
-      if (result.outputsDeleted + result.rendersExpired + result.assetsDeleted + result.eventsPruned > 0) {
-        this.log(
-          `sweep: ${result.outputsDeleted} outputs and ${result.assetsDeleted} uploads deleted, ${result.rendersExpired} renders expired, ${result.eventsPruned} published events pruned`,
-        );
-      }
+      if (result.outputsDeleted + result.rendersExpired + result.assetsDeleted + result.eventsPruned > 0)
+        this.log('sweep done', { ...result });
       return result;
     });
     return result ?? { outputsDeleted: 0, rendersExpired: 0, assetsDeleted: 0, eventsPruned: 0, skipped: true };
@@ -77,16 +75,6 @@ export class Sweeper {
       deleted += outputs.length;
       if (outputs.length < BATCH) return deleted;
     }
-  }
-
-  /** One statement: the renders and their `expired` events commit together. */
-  private async expireRenders(now: Date): Promise<number> {
-    const [row] = await this.db.$queryRaw<Array<{ count: number }>>`
-      WITH moved AS (
-        UPDATE renders SET state = 'expired' WHERE state = 'succeeded' AND expires_at <= ${now} RETURNING id, organization_id
-      ), announced AS (${stateEventsOfMoved('expired', now)} RETURNING 1)
-      SELECT count(*)::int AS count FROM announced`;
-    return row?.count ?? 0;
   }
 
   /**

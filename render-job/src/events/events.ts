@@ -40,13 +40,20 @@ export interface EventSink {
   close(): Promise<void>;
 }
 
-/** Subjects on the bus; the control plane subscribes to cutline.renders.*.> */
+/** Subjects on the bus, and the patterns that match them (`*` one token, `>` the rest). */
+const SUBJECT_ROOT = 'cutline.renders';
 export function progressSubject(renderId: string): string {
-  return `cutline.renders.${renderId}.progress`;
+  return `${SUBJECT_ROOT}.${renderId}.progress`;
 }
 export function stateSubject(renderId: string): string {
-  return `cutline.renders.${renderId}.state`;
+  return `${SUBJECT_ROOT}.${renderId}.state`;
 }
+/** Every event of one render. */
+export function renderEventsPattern(renderId: string): string {
+  return `${SUBJECT_ROOT}.${renderId}.>`;
+}
+export const ALL_RENDER_EVENTS = `${SUBJECT_ROOT}.>`;
+export const ALL_RENDER_PROGRESS = progressSubject('*');
 
 /** Fans events out to several sinks; a failing progress sink never fails the render. */
 export class MultiSink implements EventSink {

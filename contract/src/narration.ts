@@ -1,7 +1,8 @@
 /**
- * The narration-length estimate the API applies to a script (render-submissions.ts): words at
- * three a second, CJK characters at six. Kept identical so the form warns exactly when the
- * API would refuse.
+ * How long a script takes to narrate, as the API judges it against the plan's limit: words at
+ * three a second (espeak-ng speaks about 2.9, so this errs towards letting a script through),
+ * CJK characters at six. The form uses the same function, so it warns exactly when the API
+ * would refuse.
  */
 const WORDS_PER_SECOND = 3;
 

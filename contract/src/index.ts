@@ -1,0 +1,4 @@
+export * from './render-states.js';
+export * from './render-events.js';
+export * from './renders.js';
+export * from './narration.js';

@@ -1,0 +1,50 @@
+/** A render as the API answers it, and what its lists sort and filter by. */
+import Type, { type Static } from 'typebox';
+import { RENDER_STATES } from './render-states.js';
+
+const Uuid = Type.String({ format: 'uuid' });
+const DateTime = Type.String({ format: 'date-time' });
+const Nullable = <T extends Type.TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+export const RenderView = Type.Object({
+  id: Uuid,
+  title: Nullable(Type.String()),
+  assetId: Uuid,
+  state: Type.Enum(RENDER_STATES),
+  tier: Type.String(),
+  progress: Type.Number(),
+  stage: Nullable(Type.String()),
+  error: Nullable(Type.Object({ code: Type.String(), message: Type.String() })),
+  durationSeconds: Nullable(Type.Number()),
+  formats: Type.Array(Type.String()),
+  voice: Type.String(),
+  queuedAt: DateTime,
+  startedAt: Nullable(DateTime),
+  finishedAt: Nullable(DateTime),
+});
+export type RenderView = Static<typeof RenderView>;
+
+export interface ListContract {
+  readonly sortable: readonly string[];
+  readonly defaultSort: string;
+  readonly filters: readonly string[];
+}
+
+/** The simple-rest lists whose sorting and filters the UI must know; keyed by the UI's resource. */
+export const LISTS = {
+  renders: {
+    sortable: ['queuedAt', 'state', 'title', 'finishedAt'],
+    defaultSort: 'queuedAt',
+    filters: ['state', 'q', 'batchId'],
+  },
+  organizations: { sortable: ['createdAt'], defaultSort: 'createdAt', filters: ['q', 'plan', 'suspended'] },
+  users: { sortable: ['createdAt'], defaultSort: 'createdAt', filters: ['q', 'organizationId'] },
+  'all-renders': {
+    sortable: ['queuedAt', 'state', 'finishedAt'],
+    defaultSort: 'queuedAt',
+    filters: ['state', 'tier', 'organizationId', 'q'],
+  },
+  'all-activity': { sortable: ['createdAt'], defaultSort: 'createdAt', filters: ['organizationId'] },
+  assets: { sortable: ['createdAt'], defaultSort: 'createdAt', filters: [] },
+  activity: { sortable: ['createdAt'], defaultSort: 'createdAt', filters: [] },
+} as const satisfies Record<string, ListContract>;
