@@ -381,7 +381,7 @@ database; without the warm-up, that second's slowest answer was 38–165 ms in 5
 What bounds submissions (profiled with \`--cpu-prof\` and pg_stat_statements): the API is one Node thread on 2 cores it
 shares with PostgreSQL and the load generator. Concurrent requests, of any organizations, share one statement that
 checks their assets, reserves quota per organization and records the renders, outbox events and activity
-(services/batcher.ts, repositories/submissions-repository.ts); a verified API key is kept between requests while
+(lib/batcher.ts, repositories/submissions-repository.ts); a verified API key is kept between requests while
 PostgreSQL announces every change to it (http/api-key-cache.ts), so after its first use it costs no round trip (it
 cost 5,902 lookups per 10,000 submissions at 1,000/s before). At the ceiling a statement carries about 17
 submissions; at 1,000/s 1.1 on a quiet machine (16,786 statements for 18,000 submissions) and 2–6 on a busy one, so

@@ -7,10 +7,11 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { registerAjvFormats, TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { AccessTokens } from './auth/access-tokens.js';
 import type { BillingConfig, ControlPlaneConfig } from './config.js';
 import type { Database } from './db/client.js';
+import { createLogger, type Logger } from './logger.js';
 import type { CredentialChanges } from './db/credential-changes.js';
 import { ApiKeyCache } from './http/api-key-cache.js';
 import { createAuthenticate, createCredentialCheck } from './http/authenticate.js';
@@ -36,7 +37,7 @@ import { authRoutes } from './routes/auth-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { memberRoutes } from './routes/member-routes.js';
 import { AccountsService } from './services/accounts-service.js';
-import { FailureLimiter } from './services/failure-limiter.js';
+import { FailureLimiter } from './lib/failure-limiter.js';
 import type { VoiceCatalogue } from '@cutline/render-job';
 import type { PlanTable } from './plans.js';
 import { AssetsRepository } from './repositories/assets-repository.js';
@@ -71,6 +72,8 @@ import type { ObjectStore } from './storage/object-store.js';
 
 export interface AppDeps {
   config: Pick<ControlPlaneConfig, 'http' | 'auth' | 'logLevel'>;
+  /** The process's logger (logger.ts); one of `config.logLevel` when not given. */
+  logger?: Logger;
   db: Database;
   store: ObjectStore;
   catalogue: VoiceCatalogue;
@@ -95,10 +98,8 @@ registerAjvFormats();
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: {
-      level: deps.config.logLevel,
-      redact: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie'],
-    },
+    // As Fastify's own logger type, so the app's type stays the one every plugin is written for.
+    loggerInstance: (deps.logger ?? createLogger(deps.config.logLevel, 'api')) as FastifyBaseLogger,
     bodyLimit: deps.config.http.bodyLimitBytes,
     trustProxy: deps.config.http.trustProxy,
   }).withTypeProvider<TypeBoxTypeProvider>();

@@ -3,26 +3,17 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { VoiceCatalogue, voicesDir } from '@cutline/render-job';
+import { voicesDir } from '@cutline/render-job';
+import type { Database } from '../../control-plane/src/db/client.js';
+import type { RenderLifecycle } from '../../control-plane/src/lifecycle/render-lifecycle.js';
+import { createLogger } from '../../control-plane/src/logger.js';
+import { createApiRuntime } from '../../control-plane/src/runtime.js';
 import { planTable } from '../../control-plane/src/plans.js';
-import { createObjectStore } from '../../control-plane/src/storage/create-object-store.js';
 import type { ObjectStore } from '../../control-plane/src/storage/object-store.js';
-import { LocalLauncher } from '../../control-plane/src/launcher/local-launcher.js';
-import { LauncherLease } from '../../control-plane/src/launcher/launcher-lease.js';
-import { RenderLifecycle } from '../../control-plane/src/lifecycle/render-lifecycle.js';
-import { RenderStatesRepository } from '../../control-plane/src/repositories/render-states-repository.js';
-import { UsageRepository } from '../../control-plane/src/repositories/usage-repository.js';
-import { Dispatcher } from '../../control-plane/src/services/dispatcher.js';
 import { freePort } from '../fixture/ports.js';
-import { InProcessBus } from '../../control-plane/src/events/in-process-bus.js';
 import type { EventBus } from '../../control-plane/src/events/event-bus.js';
 import type { Launcher } from '../../control-plane/src/launcher/launcher.js';
-import { OutboxRelay } from '../../control-plane/src/events/outbox-relay.js';
-import { createRegistry, renderMetrics } from '../../control-plane/src/http/metrics.js';
-import { buildApp } from '../../control-plane/src/app.js';
 import { loadConfig } from '../../control-plane/src/config.js';
-import { createDatabase, type Database } from '../../control-plane/src/db/client.js';
-import { CredentialChanges } from '../../control-plane/src/db/credential-changes.js';
 import { migrate } from '../../control-plane/src/db/migrate.js';
 import { MIGRATIONS_DIR } from '../../control-plane/tools/schema-diff.js';
 import { freshDatabase } from '../fixture/helpers.js';
@@ -68,7 +59,6 @@ export async function startApp(
 ): Promise<TestApp> {
   const databaseUrl = await freshDatabase(postgresUrl, 'app');
   await migrate(databaseUrl, MIGRATIONS_DIR);
-  const db = createDatabase(databaseUrl, 5);
   const dataDir = await mkdtemp(join(tmpdir(), 'cutline-cp-'));
   const dispatching = Boolean(options.workers ?? options.launcher);
   const port = dispatching || options.listen ? await freePort() : 8080;
@@ -80,76 +70,41 @@ export async function startApp(
     // The voices this machine has (make tools), for the API and its render workers alike.
     CUTLINE_VOICES_DIR: voicesDir(),
     CUTLINE_DATA_DIR: dataDir,
+    HOST: '127.0.0.1',
     PORT: String(port),
+    CUTLINE_MAX_ATTEMPTS: '2',
+    CUTLINE_API_KEY_CACHE: options.credentialChanges ? 'on' : 'off',
+    ...(options.workers ? { CUTLINE_LOCAL_WORKERS: String(options.workers) } : {}),
+    ...(options.uiDir ? { CUTLINE_UI_DIR: options.uiDir } : { CUTLINE_UI_DIR: join(dataDir, 'no-ui') }),
     ...env,
   });
-  const store = await createObjectStore(config);
-  await store.ensureReady();
-  const table = planTable(plans);
-  const bus = options.bus ?? new InProcessBus();
-  const registry = createRegistry();
-  const relay = new OutboxRelay(db, bus, 100);
-  const lease = options.workers ? await LauncherLease.acquire(databaseUrl, () => undefined) : undefined;
-  const lifecycle = new RenderLifecycle(new RenderStatesRepository(db), new UsageRepository(db), table);
-  const dispatcher = options.launcher
-    ? new Dispatcher(lifecycle, options.launcher.launcher, {
-        launcherId: options.launcher.launcherId,
-        recoverOrphans: options.launcher.recoverOrphans,
-        maxAttempts: 2,
-        pollMs: 500,
-        log: () => undefined,
-        bus,
-        metrics: renderMetrics(registry),
-      })
-    : lease
-      ? new Dispatcher(lifecycle, new LocalLauncher(options.workers!, config.renderProcessEnv), {
-          launcherId: lease.id,
-          maxAttempts: 2,
-          pollMs: 500,
-          log: () => undefined,
-          bus,
-          metrics: renderMetrics(registry),
-        })
-      : undefined;
-  const credentialChanges = options.credentialChanges ? await CredentialChanges.start(databaseUrl) : undefined;
-  const app = await buildApp({
-    config,
-    db,
-    store,
-    bus,
-    credentialChanges,
-    registry,
-    catalogue: VoiceCatalogue.standard(undefined, config.voicesDir),
-    plans: table,
-    billing: config.billing,
-    uiDir: options.uiDir,
+  // Straight into the config: tests take limits (a 5 s deadline) that CUTLINE_PLANS refuses.
+  config.planOverrides = plans;
+  const runtime = await createApiRuntime(config, databaseUrl, {
+    dispatch: options.launcher
+      ? { kind: 'given', ...options.launcher }
+      : options.workers
+        ? { kind: 'local' }
+        : { kind: 'none' },
+    logger: createLogger('silent', 'test'),
+    pollMs: 500,
+    relayIntervalMs: 100,
+    maxConnections: 5,
+    ...(options.bus ? { bus: options.bus } : {}),
     ...(options.now ? { now: options.now } : {}),
-    ...(dispatcher ? { dispatcher } : {}),
   });
-  await app.ready();
-  if (options.listen && !dispatcher) await app.listen({ host: '127.0.0.1', port });
-  if (dispatcher) {
-    await app.listen({ host: '127.0.0.1', port });
-    relay.start();
-    await dispatcher.start();
-  }
+  if (dispatching || options.listen) await runtime.start();
+  else await runtime.app.ready();
   return {
-    app,
+    app: runtime.app,
     baseUrl: `http://127.0.0.1:${port}`,
-    store,
-    bus,
-    lifecycle,
-    plans: table,
-    db,
+    store: runtime.store,
+    bus: runtime.bus,
+    lifecycle: runtime.lifecycle,
+    plans: runtime.plans,
+    db: runtime.db,
     databaseUrl,
-    close: async () => {
-      await dispatcher?.stop();
-      await lease?.release();
-      await relay.stop();
-      await app.close();
-      await credentialChanges?.close();
-      await db.$disconnect();
-    },
+    close: () => runtime.close(),
   };
 }
 

@@ -567,7 +567,7 @@ describe('metered overage', () => {
     expect(reports.map((r) => r.renderId)).toEqual([ids[2]]);
 
     const { StripeGateway } = await import('../../control-plane/src/billing/stripe-gateway.js');
-    const { OverageReporter } = await import('../../control-plane/src/billing/overage-reporter.js');
+    const { OverageReporter } = await import('../../control-plane/src/workers/overage-reporter.js');
     const { loadConfig } = await import('../../control-plane/src/config.js');
     const billing = (api: string) =>
       loadConfig({

@@ -273,7 +273,7 @@ describe('render lifecycle on the embedded default', () => {
 
 describe('retention', () => {
   it('the sweeper deletes expired outputs and uploads (objects and records), and expires the render', async () => {
-    const { Sweeper } = await import('../../control-plane/src/services/sweeper.js');
+    const { Sweeper } = await import('../../control-plane/src/workers/sweeper.js');
     const account = await register(t.app, 'Sweep');
     const assetId = await uploadVideo(account, corpus.oneSecond);
     const id = (

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { Sweeper } from '../../control-plane/src/services/sweeper.js';
+import { Sweeper } from '../../control-plane/src/workers/sweeper.js';
 import type { ObjectStore } from '../../control-plane/src/storage/object-store.js';
 import { bearer, register, startApp, type TestApp, uploadVideo } from './app-helper.js';
 

@@ -37,7 +37,7 @@ import {
   type RenderPodOptions,
 } from '../../control-plane/src/kubernetes/render-pod.js';
 import { GROUP, PLURAL, VERSION, type RenderJob } from '../../control-plane/src/kubernetes/render-job-resource.js';
-import { ClusterRenderRecords } from '../../control-plane/src/services/cluster-render-records.js';
+import { ClusterRenderRecords } from '../../control-plane/src/workers/cluster-render-records.js';
 import { startKubernetes, type KubernetesCluster } from '../fixture/kubernetes.js';
 import { freshBucket, s3Client } from '../fixture/helpers.js';
 import { freePort, waitFor } from '../fixture/ports.js';

@@ -5,7 +5,7 @@
  */
 import Stripe from 'stripe';
 import type { BillingConfig, StripePlanId } from '../config.js';
-import { ApiError } from '../http/errors.js';
+import { ApiError } from '../errors.js';
 
 export type StripeBillingConfig = Extract<BillingConfig, { kind: 'stripe' }>;
 

@@ -15,10 +15,10 @@ import { parseApiKey, secretMatches } from '../auth/secrets.js';
 import type { ApiKeyScope, MemberRole, Principal } from '../domain.js';
 import type { AccountsRepository, Membership, OrganizationStanding } from '../repositories/accounts-repository.js';
 import type { ActiveApiKey, ApiKeysRepository } from '../repositories/api-keys-repository.js';
-import { Batcher } from '../services/batcher.js';
-import { SingleFlight } from '../services/single-flight.js';
+import { Batcher } from '../lib/batcher.js';
+import { SingleFlight } from '../lib/single-flight.js';
 import type { ApiKeyCache } from './api-key-cache.js';
-import { ApiError } from './errors.js';
+import { ApiError } from '../errors.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -3,7 +3,7 @@
  * always 4xx with a stable code; a 5xx says nothing about internals (the log has them).
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError, type FieldIssue } from './errors.js';
+import { ApiError, type FieldIssue } from '../errors.js';
 
 interface ValidationIssue {
   instancePath?: string;

@@ -3,7 +3,7 @@
  * answered with the page and a Content-Range header (`renders 0-24/319`).
  */
 import type { FastifyReply } from 'fastify';
-import { ApiError } from './errors.js';
+import { ApiError } from '../errors.js';
 import { isUuid } from '../domain.js';
 
 export interface ListParams<F extends string> {

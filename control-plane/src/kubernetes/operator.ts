@@ -27,7 +27,7 @@ import {
 } from '@kubernetes/client-node';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { PlanTable } from '../plans.js';
-import type { RenderRecords } from '../services/cluster-render-records.js';
+import type { RenderRecords } from '../workers/cluster-render-records.js';
 import { LeaderElector } from './leader-election.js';
 import { buildRenderJob, buildRenderSecret, type RenderPodOptions } from './render-pod.js';
 import { isDisrupted, observe, type Observation } from './render-job-status.js';

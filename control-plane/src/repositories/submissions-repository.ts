@@ -6,7 +6,7 @@
  * the plan allows, in order (the periods' usage rows are locked in id order, so concurrent
  * statements never overshoot nor deadlock on them), and inserts those renders with their
  * `queued` outbox events and activity entries. Nothing is written for the others.
- * services/render-submissions.ts groups concurrent requests into it (services/batcher.ts).
+ * services/render-submissions.ts groups concurrent requests into it (lib/batcher.ts).
  */
 import { driverAdapterOf, type Database } from '../db/client.js';
 import { RENDER_TRANSITIONS } from '@cutline/contract';

@@ -61,7 +61,7 @@ export class UsageRepository {
 
   /**
    * After a commit on a plan with overage: when the period is now beyond its limit, this
-   * render is overage, queued for reporting to Stripe (billing/overage-reporter.ts). Only
+   * render is overage, queued for reporting to Stripe (workers/overage-reporter.ts). Only
    * organizations with a Stripe customer are billed; the render id keeps it to one report.
    */
   async recordOverage(tx: Tx, periodId: string, renderId: string): Promise<void> {

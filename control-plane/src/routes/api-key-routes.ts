@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { newApiKey } from '../auth/secrets.js';
 import { API_KEY_SCOPES, type ApiKeyInfo } from '../domain.js';
 import { allOf, principalOf, requireUser, type Guard } from '../http/authenticate.js';
-import { notFound } from '../http/errors.js';
+import { notFound } from '../errors.js';
 import { errorResponses, Uuid } from '../http/schemas.js';
 import type { ApiKeysRepository } from '../repositories/api-keys-repository.js';
 

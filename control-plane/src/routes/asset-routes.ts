@@ -15,7 +15,7 @@ import {
   requireScope,
   type Guard,
 } from '../http/authenticate.js';
-import { notFound } from '../http/errors.js';
+import { notFound } from '../errors.js';
 import { errorResponses, ListQuery, Uuid } from '../http/schemas.js';
 import { parseListParams, sendPage } from '../http/simple-rest.js';
 import type { OrganizationPlans } from '../services/organization-plan.js';

@@ -3,7 +3,7 @@ import Type from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Guard } from '../http/authenticate.js';
 import { principalOf } from '../http/authenticate.js';
-import { ApiError } from '../http/errors.js';
+import { ApiError } from '../errors.js';
 import { errorResponses, Uuid } from '../http/schemas.js';
 import type { AccountsRepository } from '../repositories/accounts-repository.js';
 import type { AccountsService, Session } from '../services/accounts-service.js';

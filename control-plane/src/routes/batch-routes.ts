@@ -6,7 +6,7 @@ import { requestTraceparent } from '../http/tracing-hooks.js';
 import Type from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { allOf, callerStanding, principalOf, requireScope, type Guard } from '../http/authenticate.js';
-import { ApiError } from '../http/errors.js';
+import { ApiError } from '../errors.js';
 import { errorResponses, Uuid } from '../http/schemas.js';
 import type { OrganizationPlans } from '../services/organization-plan.js';
 import { CSV_COLUMNS, MAX_BATCH_ROWS, type BatchSubmissions } from '../services/batch-submissions.js';

@@ -8,7 +8,7 @@ import type { Readable } from 'node:stream';
 import yazl from 'yazl';
 import type { Principal } from '../domain.js';
 import { allOf, principalOf, requireScope, type Guard } from '../http/authenticate.js';
-import { notFound } from '../http/errors.js';
+import { notFound } from '../errors.js';
 import { Uuid } from '../http/schemas.js';
 import type { OutputsRepository } from '../repositories/outputs-repository.js';
 import { contentDisposition, type ObjectStore } from '../storage/object-store.js';

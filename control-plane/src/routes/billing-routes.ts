@@ -12,7 +12,7 @@ import type { StripeGateway } from '../billing/stripe-gateway.js';
 import { STRIPE_PLANS } from '../config.js';
 import type { Database } from '../db/client.js';
 import { allOf, principalOf, requireUser, type Guard } from '../http/authenticate.js';
-import { ApiError } from '../http/errors.js';
+import { ApiError } from '../errors.js';
 import { errorResponses, Nullable } from '../http/schemas.js';
 import type { UsageRepository } from '../repositories/usage-repository.js';
 import type { BillingService } from '../services/billing-service.js';

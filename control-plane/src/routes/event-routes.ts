@@ -12,7 +12,7 @@ import { ALL_RENDER_EVENTS, renderEventsPattern } from '@cutline/render-job';
 import type { RenderServerEvent, RenderStateEvent } from '@cutline/contract';
 import type { EventBus } from '../events/event-bus.js';
 import { allOf, principalOf, requireScope, type Guard } from '../http/authenticate.js';
-import { notFound } from '../http/errors.js';
+import { notFound } from '../errors.js';
 import { Uuid } from '../http/schemas.js';
 import type { EventsRepository } from '../repositories/events-repository.js';
 import type { RendersRepository } from '../repositories/renders-repository.js';

@@ -6,7 +6,7 @@
 import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
 import { secretMatches, sha256 } from '../auth/secrets.js';
 import type { Registry } from 'prom-client';
-import { ApiError, notFound } from '../http/errors.js';
+import { ApiError, notFound } from '../errors.js';
 
 export type ReadinessChecks = Record<string, () => Promise<void>>;
 

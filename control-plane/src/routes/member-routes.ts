@@ -6,7 +6,7 @@ import Type from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { MEMBER_ROLES, type MemberRole, type Member } from '../domain.js';
 import { allOf, principalOf, requireUser, type Guard } from '../http/authenticate.js';
-import { ApiError, notFound } from '../http/errors.js';
+import { ApiError, notFound } from '../errors.js';
 import { errorResponses, Uuid } from '../http/schemas.js';
 import type { AccountsRepository } from '../repositories/accounts-repository.js';
 import { normaliseEmail } from '../services/accounts-service.js';

@@ -8,7 +8,7 @@ import Type from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { PLAN_IDS, type PlanId, type Principal } from '../domain.js';
 import { allOf, principalOf, requirePlatformAdmin, type Guard } from '../http/authenticate.js';
-import { ApiError, notFound } from '../http/errors.js';
+import { ApiError, notFound } from '../errors.js';
 import { errorResponses, ListQuery, Nullable, Uuid } from '../http/schemas.js';
 import { parseListParams, sendPage, stringFilter, uuidFilter } from '../http/simple-rest.js';
 import type { OperatorRepository, OrganizationSummary } from '../repositories/operator-repository.js';

@@ -2,7 +2,7 @@
 import Type from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { allOf, principalOf, requireScope, type Guard } from '../http/authenticate.js';
-import { notFound } from '../http/errors.js';
+import { notFound } from '../errors.js';
 import { errorResponses, Uuid } from '../http/schemas.js';
 import type { OutputsRepository } from '../repositories/outputs-repository.js';
 import type { RendersRepository } from '../repositories/renders-repository.js';

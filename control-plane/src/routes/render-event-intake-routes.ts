@@ -10,7 +10,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { progressSubject, RENDER_STAGES } from '@cutline/render-job';
 import type { RenderEventTokens } from '../auth/render-event-tokens.js';
 import type { EventBus } from '../events/event-bus.js';
-import { ApiError, notFound } from '../http/errors.js';
+import { ApiError, notFound } from '../errors.js';
 import { Uuid } from '../http/schemas.js';
 
 const Fraction = Type.Number({ minimum: 0, maximum: 1 });

@@ -3,7 +3,7 @@ import { requestTraceparent } from '../http/tracing-hooks.js';
 import Type from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { allOf, callerStanding, principalOf, requireScope, type Guard } from '../http/authenticate.js';
-import { notFound } from '../http/errors.js';
+import { notFound } from '../errors.js';
 import { errorResponses, ListQuery, Uuid } from '../http/schemas.js';
 import { parseListParams, sendPage, stringFilter, uuidFilter } from '../http/simple-rest.js';
 import type { OrganizationPlans } from '../services/organization-plan.js';

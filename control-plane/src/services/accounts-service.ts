@@ -6,10 +6,10 @@ import { AccessTokens } from '../auth/access-tokens.js';
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from '../auth/passwords.js';
 import { newRefreshToken, sha256 } from '../auth/secrets.js';
 import type { MemberRole, Organization, User } from '../domain.js';
-import { ApiError } from '../http/errors.js';
+import { ApiError } from '../errors.js';
 import { EmailTakenError, type AccountsRepository } from '../repositories/accounts-repository.js';
 import type { SessionsRepository } from '../repositories/sessions-repository.js';
-import { FailureLimiter } from './failure-limiter.js';
+import { FailureLimiter } from '../lib/failure-limiter.js';
 
 export interface Session {
   accessToken: string;

@@ -15,7 +15,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { probeAuxiliary, probeVideo, RenderError } from '@cutline/render-job';
 import type { Principal } from '../domain.js';
-import { ApiError, isApiErrorCode } from '../http/errors.js';
+import { ApiError, isApiErrorCode } from '../errors.js';
 import type { Plan } from '../plans.js';
 import {
   assetObjectKeys,

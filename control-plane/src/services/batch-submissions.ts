@@ -9,13 +9,13 @@ import { randomUUID } from 'node:crypto';
 import { Compile } from 'typebox/compile';
 import type { RenderSpec } from '@cutline/render-job';
 import type { Principal } from '../domain.js';
-import { ApiError, type FieldIssue } from '../http/errors.js';
+import { ApiError, type FieldIssue } from '../errors.js';
 import { recordActivity } from '../repositories/activity-repository.js';
 import { insertBatch } from '../repositories/batches-repository.js';
 import type { RenderLifecycle } from '../lifecycle/render-lifecycle.js';
 import type { RendersRepository } from '../repositories/renders-repository.js';
 import type { UsageRepository } from '../repositories/usage-repository.js';
-import { CsvError, decodeUtf8, looksLikeFormula, parseCsv } from './csv.js';
+import { CsvError, decodeUtf8, looksLikeFormula, parseCsv } from '../lib/csv.js';
 import { RenderRequestSchema, type RenderRequest } from './render-request.js';
 import { assertNotSuspended, type PlanAndPeriod, type RenderSubmissions } from './render-submissions.js';
 

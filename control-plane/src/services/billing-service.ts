@@ -9,7 +9,7 @@ import type { InvoiceView, StripeGateway } from '../billing/stripe-gateway.js';
 import { STRIPE_PLANS, type StripePlanId } from '../config.js';
 import type { Database } from '../db/client.js';
 import type { Principal } from '../domain.js';
-import { ApiError } from '../http/errors.js';
+import { ApiError } from '../errors.js';
 import { recordActivity } from '../repositories/activity-repository.js';
 import type { AccountsRepository } from '../repositories/accounts-repository.js';
 import type { OrganizationPlans } from './organization-plan.js';

@@ -5,7 +5,7 @@
  */
 import { effectivePlan, subscribedPlan, usagePeriod, type SubscriptionState } from '../billing/entitlement.js';
 import type { Organization } from '../domain.js';
-import { notFound } from '../http/errors.js';
+import { notFound } from '../errors.js';
 import type { Plan, PlanTable } from '../plans.js';
 import type { AccountsRepository, OrganizationStanding } from '../repositories/accounts-repository.js';
 import type { Period } from '../repositories/usage-repository.js';

@@ -24,10 +24,10 @@ import {
   type CaptionStyleId,
   type VoiceCatalogue,
 } from '@cutline/render-job';
-import { ApiError } from '../http/errors.js';
+import { ApiError } from '../errors.js';
 import { assetPosterKey, type Asset } from '../repositories/assets-repository.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import { WorkLimiter, WorkLimiterBusyError } from './work-limiter.js';
+import { WorkLimiter, WorkLimiterBusyError } from '../lib/work-limiter.js';
 
 const PREVIEW_TEXT = 'Your words, timed to the voice, in every shape.';
 /** The poster's longest side: enough for every preview size, cropped. */

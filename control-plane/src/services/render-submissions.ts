@@ -16,7 +16,7 @@ import {
 } from '@cutline/render-job';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Principal } from '../domain.js';
-import { ApiError, isApiErrorCode, notFound } from '../http/errors.js';
+import { ApiError, isApiErrorCode, notFound } from '../errors.js';
 import type { Plan } from '../plans.js';
 import { recordActivity } from '../repositories/activity-repository.js';
 import { assetObjectKey, type AssetKind, type AssetsRepository } from '../repositories/assets-repository.js';
@@ -33,7 +33,7 @@ import {
 } from '../repositories/submissions-repository.js';
 import type { Period, UsageRepository } from '../repositories/usage-repository.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import { Batcher } from './batcher.js';
+import { Batcher } from '../lib/batcher.js';
 import { buildRenderSpec } from './render-spec-builder.js';
 import type { RenderRequest } from './render-request.js';
 

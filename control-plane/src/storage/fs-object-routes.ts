@@ -1,6 +1,6 @@
 /** Serves the local object store's presigned links: GET (download), PUT (direct upload) and PUT of one part of a multipart upload. */
 import type { FastifyPluginAsync } from 'fastify';
-import { ApiError } from '../http/errors.js';
+import { ApiError } from '../errors.js';
 import { NoSuchUploadError, type FsObjectStore } from './fs-object-store.js';
 import { contentDisposition, ObjectTooLargeError } from './object-store.js';
 

@@ -11,7 +11,7 @@ import type { RenderMetrics } from '../http/metrics.js';
 import type { Launcher } from '../launcher/launcher.js';
 import type { RenderLifecycle } from '../lifecycle/render-lifecycle.js';
 import type { OutputFile } from '../repositories/render-states-repository.js';
-import { outputPrefix } from './render-spec-builder.js';
+import { outputPrefix } from '../services/render-spec-builder.js';
 
 const EXIT_BAD_INPUT = 2;
 

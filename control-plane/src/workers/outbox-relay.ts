@@ -5,7 +5,7 @@
  */
 import type { RenderStateEvent } from '@cutline/contract';
 import type { Database } from '../db/client.js';
-import type { EventBus } from './event-bus.js';
+import type { EventBus } from '../events/event-bus.js';
 
 export class OutboxRelay {
   private timer: NodeJS.Timeout | undefined;

@@ -9,7 +9,7 @@ import type { RenderMetrics } from '../http/metrics.js';
 import type { RenderLifecycle } from '../lifecycle/render-lifecycle.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { outputsOf } from './dispatcher.js';
-import { outputPrefix } from './render-spec-builder.js';
+import { outputPrefix } from '../services/render-spec-builder.js';
 
 export interface RenderRecords {
   running(renderId: string): Promise<void>;
