@@ -28,6 +28,31 @@ export default tseslint.config(
     },
   },
   {
+    // Prisma only in repositories (DESIGN §9): everything else asks one. The composition root
+    // (runtime.ts, app.ts, main.ts) hands the database to them.
+    files: ['control-plane/src/**/*.ts'],
+    ignores: [
+      'control-plane/src/repositories/**',
+      'control-plane/src/db/**',
+      'control-plane/src/runtime.ts',
+      'control-plane/src/app.ts',
+      'control-plane/src/main.ts',
+    ],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/db/client.js', '**/generated/prisma/*', '@prisma/*'],
+              message: 'Prisma only in repositories/: add a repository method and call it.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The admin UI runs in the browser.
     files: ['admin-ui/**/*.{ts,tsx}'],
     languageOptions: { globals: { ...globals.browser } },

@@ -56,15 +56,14 @@ import { eventRoutes } from './routes/event-routes.js';
 import { batchRoutes } from './routes/batch-routes.js';
 import { batchZipRoute } from './routes/batch-zip-route.js';
 import { activityRoutes } from './routes/activity-routes.js';
-import { recordActivity } from './repositories/activity-repository.js';
-import type { Principal } from './domain.js';
+import { ActivityRepository } from './repositories/activity-repository.js';
 import { BatchSubmissions } from './services/batch-submissions.js';
 import type { EventBus } from './events/event-bus.js';
 import { AssetUploads } from './services/asset-uploads.js';
 import { RenderSubmissions } from './services/render-submissions.js';
 import { OrganizationPlans } from './services/organization-plan.js';
 import { BillingService } from './services/billing-service.js';
-import { SubscriptionEvents } from './billing/subscription-events.js';
+import { SubscriptionEvents } from './repositories/subscription-events-repository.js';
 import { billingRoutes } from './routes/billing-routes.js';
 import { FsObjectStore } from './storage/fs-object-store.js';
 import { fsObjectRoutes } from './storage/fs-object-routes.js';
@@ -114,7 +113,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const registry = deps.registry ?? createRegistry();
   instrumentHttp(app, registry);
-  instrumentRenders(registry, deps.db);
+  instrumentRenders(registry, new RendersRepository(deps.db));
 
   await app.register(swagger, {
     openapi: {
@@ -208,12 +207,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const renders = new RendersRepository(deps.db);
   const usage = new UsageRepository(deps.db);
   const lifecycle = new RenderLifecycle(new RenderStatesRepository(deps.db), usage, deps.plans);
-  const activity = (
-    principal: Principal,
-    action: string,
-    subject: { type: string; id: string },
-    data: Record<string, unknown>,
-  ) => recordActivity(deps.db, principal, action, subject, data);
+  const activityLog = new ActivityRepository(deps.db);
+  const activity = activityLog.record.bind(activityLog);
   const uploads = new AssetUploads(assets, deps.store, previews, activity, deps.now);
   const submissions = new RenderSubmissions(
     renders,
@@ -240,13 +235,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const outputs = new OutputsRepository(deps.db);
   await app.register(outputRoutes, { renders, outputs, store: deps.store, authenticate, activity });
   await app.register(batchZipRoute, { outputs, store: deps.store, authenticate, activity });
-  await app.register(activityRoutes, { db: deps.db, authenticate });
+  await app.register(activityRoutes, { activity: activityLog, authenticate });
   // The Stripe SDK is loaded only when billing is on.
   const gateway =
     billingConfig.kind === 'stripe'
       ? new (await import('./billing/stripe-gateway.js')).StripeGateway(billingConfig)
       : undefined;
-  const billing = new BillingService(deps.db, accounts, organizationPlans, gateway, {
+  const billing = new BillingService(activityLog, accounts, organizationPlans, gateway, {
     publicUrl: deps.config.http.publicUrl,
     pastDueGraceMs,
   });
@@ -261,7 +256,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     : undefined;
   await app.register(billingRoutes, {
     billing,
-    db: deps.db,
     usage,
     organizationPlans,
     authenticate,

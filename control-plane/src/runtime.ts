@@ -27,6 +27,9 @@ import { logAt, type Logger } from './logger.js';
 import { planTable, type PlanTable } from './plans.js';
 import { RenderStatesRepository } from './repositories/render-states-repository.js';
 import { UsageRepository } from './repositories/usage-repository.js';
+import { OutboxRepository } from './repositories/outbox-repository.js';
+import { OverageRepository } from './repositories/overage-repository.js';
+import { RetentionRepository } from './repositories/retention-repository.js';
 import { createObjectStore } from './storage/create-object-store.js';
 import type { ObjectStore } from './storage/object-store.js';
 import { startTracing } from './tracing/tracing.js';
@@ -139,7 +142,7 @@ export async function createApiRuntime(
     ? await CredentialChanges.start(databaseUrl, { log: (message) => logger.warn(message) })
     : undefined;
   if (credentialChanges) closeables.add('credential changes', () => credentialChanges.close());
-  const relay = new OutboxRelay(db, bus, options.relayIntervalMs ?? 200, (err) =>
+  const relay = new OutboxRelay(new OutboxRepository(db), bus, options.relayIntervalMs ?? 200, (err) =>
     logger.warn({ error: String(err) }, 'outbox relay failed; trying again'),
   );
   const registry = createRegistry();
@@ -166,11 +169,17 @@ export async function createApiRuntime(
   // Renders beyond the quota on plans with overage go to Stripe as metered usage.
   const overage =
     config.billing.kind === 'stripe'
-      ? new OverageReporter(db, new (await import('./billing/stripe-gateway.js')).StripeGateway(config.billing), {
-          log: logAt(logger, 'warn'),
-        })
+      ? new OverageReporter(
+          new OverageRepository(db),
+          new (await import('./billing/stripe-gateway.js')).StripeGateway(config.billing),
+          {
+            log: logAt(logger, 'warn'),
+          },
+        )
       : undefined;
-  const sweeper = options.sweep ? new Sweeper(db, store, lifecycle, logAt(logger, 'info')) : undefined;
+  const sweeper = options.sweep
+    ? new Sweeper(new RetentionRepository(db), store, lifecycle, logAt(logger, 'info'))
+    : undefined;
   return {
     app,
     db,
@@ -297,7 +306,9 @@ export async function createOperatorRuntime(config: ControlPlaneConfig, logger: 
   // Outcomes are recorded through the outbox; relay it too, so events flow while the API is down.
   const relay =
     db && bus
-      ? new OutboxRelay(db, bus, 200, (err) => logger.warn({ error: String(err) }, 'outbox relay failed; trying again'))
+      ? new OutboxRelay(new OutboxRepository(db), bus, 200, (err) =>
+          logger.warn({ error: String(err) }, 'outbox relay failed; trying again'),
+        )
       : undefined;
   const lifecycle = db ? renderLifecycle(db, plans) : undefined;
   const records =
@@ -361,7 +372,7 @@ export async function sweepOnce(config: ControlPlaneConfig, databaseUrl: string,
   try {
     const plans = planTable(config.planOverrides);
     return await new Sweeper(
-      db,
+      new RetentionRepository(db),
       await createObjectStore(config),
       renderLifecycle(db, plans),
       logAt(logger, 'info'),

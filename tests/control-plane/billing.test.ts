@@ -3,6 +3,7 @@
  * signed here with the endpoint's secret (stripe-mock sends none), the app's clock moved by the
  * test to cross period ends and grace periods.
  */
+import { OverageRepository } from '../../control-plane/src/repositories/overage-repository.js';
 import { readFile } from 'node:fs/promises';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -578,14 +579,17 @@ describe('metered overage', () => {
       }).billing as Extract<ReturnType<typeof loadConfig>['billing'], { kind: 'stripe' }>;
 
     // Stripe unreachable: nothing is lost, the attempt is counted.
-    const failing = new OverageReporter(t.db, new StripeGateway({ ...billing('http://127.0.0.1:9') }));
+    const failing = new OverageReporter(
+      new OverageRepository(t.db),
+      new StripeGateway({ ...billing('http://127.0.0.1:9') }),
+    );
     expect(await failing.runOnce()).toBe(0);
     expect(await t.db.overageReport.findUnique({ where: { renderId: ids[2]! } })).toMatchObject({
       reportedAt: null,
       attempts: 1,
     });
 
-    const reporter = new OverageReporter(t.db, new StripeGateway(billing(services.stripeUrl)));
+    const reporter = new OverageReporter(new OverageRepository(t.db), new StripeGateway(billing(services.stripeUrl)));
     expect(await reporter.runOnce()).toBeGreaterThanOrEqual(1);
     expect((await t.db.overageReport.findUnique({ where: { renderId: ids[2]! } }))!.reportedAt).not.toBeNull();
     expect(await reporter.runOnce()).toBe(0);

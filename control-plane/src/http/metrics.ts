@@ -1,7 +1,7 @@
 /** Prometheus metrics (prom-client) for the HTTP layer, on a registry the app owns. */
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { Database } from '../db/client.js';
+import type { RendersRepository } from '../repositories/renders-repository.js';
 
 export function createRegistry(): Registry {
   const registry = new Registry();
@@ -25,7 +25,7 @@ export function instrumentHttp(app: FastifyInstance, registry: Registry): void {
 }
 
 /** Renders by state and tier, and the queue depth, read from the database at scrape time. */
-export function instrumentRenders(registry: Registry, db: Database): void {
+export function instrumentRenders(registry: Registry, renders: Pick<RendersRepository, 'countsByStateAndTier'>): void {
   new Gauge({
     name: 'cutline_renders',
     help: 'Renders by state and tier',
@@ -33,8 +33,7 @@ export function instrumentRenders(registry: Registry, db: Database): void {
     registers: [registry],
     async collect() {
       this.reset();
-      const rows = await db.render.groupBy({ by: ['state', 'tier'], _count: { _all: true } });
-      for (const row of rows) this.set({ state: row.state, tier: row.tier }, row._count._all);
+      for (const row of await renders.countsByStateAndTier()) this.set({ state: row.state, tier: row.tier }, row.count);
     },
   });
   new Gauge({
@@ -44,8 +43,8 @@ export function instrumentRenders(registry: Registry, db: Database): void {
     registers: [registry],
     async collect() {
       this.reset();
-      const rows = await db.render.groupBy({ by: ['tier'], where: { state: 'queued' }, _count: { _all: true } });
-      for (const row of rows) this.set({ tier: row.tier }, row._count._all);
+      for (const row of await renders.countsByStateAndTier())
+        if (row.state === 'queued') this.set({ tier: row.tier }, row.count);
     },
   });
 }

@@ -260,6 +260,21 @@ export class AccountsRepository {
       return 'ok';
     });
   }
+  async stripeCustomerOf(organizationId: string): Promise<string | undefined> {
+    const row = await this.db.organization.findUnique({
+      where: { id: organizationId },
+      select: { stripeCustomerId: true },
+    });
+    return row?.stripeCustomerId ?? undefined;
+  }
+
+  /** Stores the organization's Stripe customer unless one is stored already (the first wins). */
+  async setStripeCustomerIfNone(organizationId: string, customerId: string): Promise<void> {
+    await this.db.organization.updateMany({
+      where: { id: organizationId, stripeCustomerId: null },
+      data: { stripeCustomerId: customerId },
+    });
+  }
 }
 
 function slugify(name: string): string {

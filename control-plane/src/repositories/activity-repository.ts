@@ -72,3 +72,21 @@ export async function listActivity(
     total,
   };
 }
+
+/** The same, for callers outside a transaction of their own. */
+export class ActivityRepository {
+  constructor(private readonly db: Database) {}
+
+  record(
+    principal: Principal,
+    action: string,
+    subject: { type: string; id?: string },
+    data: Record<string, unknown> = {},
+  ): Promise<void> {
+    return recordActivity(this.db, principal, action, subject, data);
+  }
+
+  list(organizationId: string, range: { offset: number; limit: number; order?: 'asc' | 'desc' }) {
+    return listActivity(this.db, organizationId, range);
+  }
+}

@@ -105,6 +105,12 @@ export class RendersRepository {
     ]);
     return { items: rows as RenderRecord[], total };
   }
+
+  /** How many renders there are of each state and tier (for /metrics). */
+  async countsByStateAndTier(): Promise<Array<{ state: RenderState; tier: PlanId; count: number }>> {
+    const rows = await this.db.render.groupBy({ by: ['state', 'tier'], _count: { _all: true } });
+    return rows.map((r) => ({ state: r.state, tier: r.tier, count: r._count._all }));
+  }
 }
 
 export function isUniqueViolation(err: unknown): boolean {

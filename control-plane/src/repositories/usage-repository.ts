@@ -127,4 +127,22 @@ export class UsageRepository {
       renderedSeconds: row?.renderedSeconds ?? 0,
     };
   }
+
+  /** Files the organization keeps: ready uploads and live outputs, and the soonest to expire. */
+  async held(organizationId: string): Promise<{ bytes: number; files: number; nextExpiry: Date | null }> {
+    const [row] = await this.db.$queryRaw<Array<{ bytes: bigint | null; files: bigint; nextExpiry: Date | null }>>`
+      SELECT sum(bytes)::bigint AS bytes, count(*)::bigint AS files, min(expires_at) AS "nextExpiry" FROM (
+        SELECT size_bytes AS bytes, expires_at FROM assets
+         WHERE organization_id = ${organizationId}::uuid AND status = 'ready' AND deleted_at IS NULL
+        UNION ALL
+        SELECT o.bytes, o.expires_at FROM render_outputs o JOIN renders r ON r.id = o.render_id
+         WHERE r.organization_id = ${organizationId}::uuid AND o.deleted_at IS NULL
+      ) held`;
+    return { bytes: Number(row?.bytes ?? 0), files: Number(row?.files ?? 0), nextExpiry: row?.nextExpiry ?? null };
+  }
+
+  /** Renders of the organization holding a slot now (admitted or running). */
+  async inFlight(organizationId: string): Promise<number> {
+    return this.db.render.count({ where: { organizationId, state: { in: ['admitted', 'running'] } } });
+  }
 }

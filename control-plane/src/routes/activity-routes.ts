@@ -2,15 +2,14 @@
 import { LISTS } from '@cutline/contract';
 import Type from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Database } from '../db/client.js';
 import { allOf, principalOf, requireUser, type Guard } from '../http/authenticate.js';
 import { errorResponses, ListQuery } from '../http/schemas.js';
 import { parseListParams, sendPage } from '../http/simple-rest.js';
-import { listActivity } from '../repositories/activity-repository.js';
+import type { ActivityRepository } from '../repositories/activity-repository.js';
 
-export const activityRoutes: FastifyPluginAsyncTypebox<{ db: Database; authenticate: Guard }> = async (
+export const activityRoutes: FastifyPluginAsyncTypebox<{ activity: ActivityRepository; authenticate: Guard }> = async (
   app,
-  { db, authenticate },
+  { activity, authenticate },
 ) => {
   const anyMember = allOf(app, [authenticate, requireUser('member')]);
   app.get(
@@ -40,7 +39,7 @@ export const activityRoutes: FastifyPluginAsyncTypebox<{ db: Database; authentic
     },
     async (request, reply) => {
       const params = parseListParams(request.query, LISTS.activity);
-      const { items, total } = await listActivity(db, principalOf(request).organizationId, params);
+      const { items, total } = await activity.list(principalOf(request).organizationId, params);
       return sendPage(
         reply,
         'activity',

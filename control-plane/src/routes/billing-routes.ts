@@ -7,10 +7,9 @@ import Type from 'typebox';
 import { PLAN_IDS } from '../domain.js';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
-import type { SubscriptionEvents } from '../billing/subscription-events.js';
+import type { SubscriptionEvents } from '../repositories/subscription-events-repository.js';
 import type { StripeGateway } from '../billing/stripe-gateway.js';
 import { STRIPE_PLANS } from '../config.js';
-import type { Database } from '../db/client.js';
 import { allOf, principalOf, requireUser, type Guard } from '../http/authenticate.js';
 import { ApiError } from '../errors.js';
 import { errorResponses, Nullable } from '../http/schemas.js';
@@ -90,7 +89,6 @@ const WEBHOOK_BODY_LIMIT = 256 * 1024;
 
 export interface BillingRoutesOptions {
   billing: BillingService;
-  db: Database;
   usage: UsageRepository;
   organizationPlans: OrganizationPlans;
   authenticate: Guard;
@@ -100,7 +98,7 @@ export interface BillingRoutesOptions {
 
 export const billingRoutes: FastifyPluginAsyncTypebox<BillingRoutesOptions> = async (
   app,
-  { billing, db, usage, organizationPlans, authenticate, webhooks },
+  { billing, usage, organizationPlans, authenticate, webhooks },
 ) => {
   const anyMember = allOf(app, [authenticate, requireUser('member')]);
   const admin = allOf(app, [authenticate, requireUser('admin')]);
@@ -116,7 +114,7 @@ export const billingRoutes: FastifyPluginAsyncTypebox<BillingRoutesOptions> = as
         response: { 200: UsageView, ...errorResponses },
       },
     },
-    async (request) => usageSummary(db, usage, organizationPlans, principalOf(request).organizationId),
+    async (request) => usageSummary(usage, organizationPlans, principalOf(request).organizationId),
   );
 
   app.get(

@@ -7,10 +7,9 @@
 import { isLive, planRank, type SubscriptionState } from '../billing/entitlement.js';
 import type { InvoiceView, StripeGateway } from '../billing/stripe-gateway.js';
 import { STRIPE_PLANS, type StripePlanId } from '../config.js';
-import type { Database } from '../db/client.js';
 import type { Principal } from '../domain.js';
 import { ApiError } from '../errors.js';
-import { recordActivity } from '../repositories/activity-repository.js';
+import type { ActivityRepository } from '../repositories/activity-repository.js';
 import type { AccountsRepository } from '../repositories/accounts-repository.js';
 import type { OrganizationPlans } from './organization-plan.js';
 
@@ -34,7 +33,7 @@ export interface BillingSummary {
 
 export class BillingService {
   constructor(
-    private readonly db: Database,
+    private readonly activity: ActivityRepository,
     private readonly accounts: AccountsRepository,
     private readonly organizationPlans: OrganizationPlans,
     private readonly gateway: StripeGateway | undefined,
@@ -73,8 +72,7 @@ export class BillingService {
         throw new ApiError('CUTLINE_ALREADY_SUBSCRIBED', `The organization already subscribes to ${plan}.`);
       }
       await gateway.changePlan(subscription.id, plan, planRank(plan) > planRank(subscription.plan));
-      await recordActivity(
-        this.db,
+      await this.activity.record(
         principal,
         'billing.plan_change_requested',
         { type: 'subscription', id: subscription.id },
@@ -90,8 +88,7 @@ export class BillingService {
       successUrl: `${this.options.publicUrl}/billing?checkout=success`,
       cancelUrl: `${this.options.publicUrl}/billing?checkout=canceled`,
     });
-    await recordActivity(
-      this.db,
+    await this.activity.record(
       principal,
       'billing.checkout_opened',
       { type: 'organization', id: principal.organizationId },
@@ -141,11 +138,7 @@ export class BillingService {
   }
 
   private async customerOf(organizationId: string): Promise<string | undefined> {
-    const row = await this.db.organization.findUnique({
-      where: { id: organizationId },
-      select: { stripeCustomerId: true },
-    });
-    return row?.stripeCustomerId ?? undefined;
+    return this.accounts.stripeCustomerOf(organizationId);
   }
 
   /**
@@ -162,10 +155,7 @@ export class BillingService {
       name: organizationName,
       email,
     });
-    await this.db.organization.updateMany({
-      where: { id: principal.organizationId, stripeCustomerId: null },
-      data: { stripeCustomerId: created },
-    });
+    await this.accounts.setStripeCustomerIfNone(principal.organizationId, created);
     return (await this.customerOf(principal.organizationId)) ?? created;
   }
 }

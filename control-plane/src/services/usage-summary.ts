@@ -2,7 +2,6 @@
  * GET /v1/usage: every limit of the plan that governs the organization now, with what is used
  * and what remains where a limit is a count, plus rendered seconds and storage held.
  */
-import type { Database } from '../db/client.js';
 import type { UsageRepository } from '../repositories/usage-repository.js';
 import type { OrganizationPlans } from './organization-plan.js';
 
@@ -32,23 +31,15 @@ export interface UsageSummary {
 }
 
 export async function usageSummary(
-  db: Database,
   usage: UsageRepository,
   organizationPlans: OrganizationPlans,
   organizationId: string,
 ): Promise<UsageSummary> {
   const { plan, period } = await organizationPlans.resolve(organizationId);
-  const [snapshot, [held], running] = await Promise.all([
+  const [snapshot, held, running] = await Promise.all([
     usage.snapshot(organizationId, period),
-    db.$queryRaw<Array<{ bytes: bigint | null; files: bigint; nextExpiry: Date | null }>>`
-      SELECT sum(bytes)::bigint AS bytes, count(*)::bigint AS files, min(expires_at) AS "nextExpiry" FROM (
-        SELECT size_bytes AS bytes, expires_at FROM assets
-         WHERE organization_id = ${organizationId}::uuid AND status = 'ready' AND deleted_at IS NULL
-        UNION ALL
-        SELECT o.bytes, o.expires_at FROM render_outputs o JOIN renders r ON r.id = o.render_id
-         WHERE r.organization_id = ${organizationId}::uuid AND o.deleted_at IS NULL
-      ) held`,
-    db.render.count({ where: { organizationId, state: { in: ['admitted', 'running'] } } }),
+    usage.held(organizationId),
+    usage.inFlight(organizationId),
   ]);
   const used = snapshot.reserved + snapshot.committed;
   const limit = plan.rendersPerMonth;
@@ -66,9 +57,9 @@ export async function usageSummary(
     renderedSeconds: Math.round(snapshot.renderedSeconds * 10) / 10,
     concurrency: { limit: plan.concurrency, running },
     storage: {
-      bytes: Number(held?.bytes ?? 0),
-      files: Number(held?.files ?? 0),
-      nextExpiry: held?.nextExpiry?.toISOString() ?? null,
+      bytes: held.bytes,
+      files: held.files,
+      nextExpiry: held.nextExpiry?.toISOString() ?? null,
       retentionDays: plan.retentionDays,
     },
     limits: {

@@ -5,7 +5,7 @@
  * between Stripe's answer and our UPDATE is counted once by Stripe. A failing report is retried
  * on the next pass, and its attempts are counted for the operator.
  */
-import type { Database } from '../db/client.js';
+import type { OverageRepository } from '../repositories/overage-repository.js';
 
 export interface OverageGateway {
   reportOverage(customerId: string, renderId: string, at: Date): Promise<void>;
@@ -16,7 +16,7 @@ export class OverageReporter {
   private running: Promise<number> | undefined;
 
   constructor(
-    private readonly db: Database,
+    private readonly overage: OverageRepository,
     private readonly gateway: OverageGateway,
     private readonly options: {
       intervalMs?: number;
@@ -52,28 +52,14 @@ export class OverageReporter {
     return reported;
   }
 
-  private async reportOne(): Promise<'none' | 'reported' | 'failed'> {
-    return this.db.$transaction(
-      async (tx) => {
-        const [row] = await tx.$queryRaw<Array<{ renderId: string; customerId: string; createdAt: Date }>>`
-        SELECT render_id::text AS "renderId", customer_id AS "customerId", created_at AS "createdAt"
-          FROM overage_reports
-         WHERE reported_at IS NULL AND attempts < 20
-         ORDER BY created_at
-         LIMIT 1
-           FOR UPDATE SKIP LOCKED`;
-        if (!row) return 'none';
-        try {
-          await this.gateway.reportOverage(row.customerId, row.renderId, row.createdAt);
-          await tx.$executeRaw`UPDATE overage_reports SET reported_at = now(), attempts = attempts + 1 WHERE render_id = ${row.renderId}::uuid`;
-          return 'reported';
-        } catch (err) {
-          await tx.$executeRaw`UPDATE overage_reports SET attempts = attempts + 1 WHERE render_id = ${row.renderId}::uuid`;
-          this.options.log?.('overage report failed; retried later', { renderId: row.renderId, error: String(err) });
-          return 'failed';
-        }
-      },
-      { timeout: 30_000 },
-    );
+  private reportOne(): Promise<'none' | 'reported' | 'failed'> {
+    return this.overage.reportNext(async (row) => {
+      try {
+        await this.gateway.reportOverage(row.customerId, row.renderId, row.createdAt);
+      } catch (err) {
+        this.options.log?.('overage report failed; retried later', { renderId: row.renderId, error: String(err) });
+        throw err;
+      }
+    });
   }
 }

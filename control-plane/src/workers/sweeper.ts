@@ -4,9 +4,9 @@
  * is a short statement of its own — no transaction stays open around object-store calls — and
  * each item is independent, so a crash midway loses nothing and the next sweep carries on.
  */
-import { withSessionLock, type Database } from '../db/client.js';
 import { assetObjectKeys, assetUploadKey } from '../repositories/assets-repository.js';
 import type { RenderLifecycle } from '../lifecycle/render-lifecycle.js';
+import type { RetentionRepository } from '../repositories/retention-repository.js';
 import type { ObjectStore } from '../storage/object-store.js';
 
 const SWEEP_LOCK_KEY = 72_707_368_002;
@@ -29,14 +29,14 @@ export interface SweepResult {
 
 export class Sweeper {
   constructor(
-    private readonly db: Database,
+    private readonly retention: RetentionRepository,
     private readonly store: ObjectStore,
     private readonly lifecycle: RenderLifecycle,
     private readonly log: (message: string, fields?: Record<string, unknown>) => void = () => undefined,
   ) {}
 
   async sweep(now: Date = new Date()): Promise<SweepResult> {
-    const result = await withSessionLock(this.db, SWEEP_LOCK_KEY, async () => {
+    const result = await this.retention.exclusively(SWEEP_LOCK_KEY, async () => {
       const result: SweepResult = {
         outputsDeleted: 0,
         rendersExpired: 0,
@@ -47,9 +47,7 @@ export class Sweeper {
       result.outputsDeleted = await this.deleteExpiredOutputs(now);
       result.rendersExpired = await this.lifecycle.expireDue(now);
       result.assetsDeleted = await this.deleteExpiredAssets(now);
-      // Unpublished events stay whatever their age: the relay has yet to send them.
-      result.eventsPruned = await this.db
-        .$executeRaw`DELETE FROM outbox_events WHERE published_at < ${new Date(now.getTime() - EVENT_REPLAY_MS)}`;
+      result.eventsPruned = await this.retention.prunePublishedEvents(new Date(now.getTime() - EVENT_REPLAY_MS));
       if (result.outputsDeleted + result.rendersExpired + result.assetsDeleted + result.eventsPruned > 0)
         this.log('sweep done', { ...result });
       return result;
@@ -61,48 +59,24 @@ export class Sweeper {
   private async deleteExpiredOutputs(now: Date): Promise<number> {
     let deleted = 0;
     for (;;) {
-      const outputs = await this.db.renderOutput.findMany({
-        where: { deletedAt: null, expiresAt: { lte: now } },
-        take: BATCH,
-        select: { id: true, objectKey: true },
-      });
+      const outputs = await this.retention.expiredOutputs(now, BATCH);
       for (const output of outputs) await this.store.delete(output.objectKey);
       if (outputs.length > 0)
-        await this.db.renderOutput.updateMany({
-          where: { id: { in: outputs.map((o) => o.id) } },
-          data: { deletedAt: now },
-        });
+        await this.retention.markOutputsDeleted(
+          outputs.map((o) => o.id),
+          now,
+        );
       deleted += outputs.length;
       if (outputs.length < BATCH) return deleted;
     }
   }
 
-  /**
-   * Expired uploads go, unless a render still waiting or running needs them. The record is
-   * marked first, in one statement that checks for such renders, so a submission racing the
-   * sweep either sees the asset gone or keeps it; then its objects go.
-   */
+  /** Expired uploads go, unless a render still waiting or running needs them: the record first, then its objects. */
   private async deleteExpiredAssets(now: Date): Promise<number> {
     const staleBefore = new Date(now.getTime() - STALE_UPLOAD_MS);
-    const candidates = await this.db.asset.findMany({
-      where: {
-        deletedAt: null,
-        OR: [
-          { expiresAt: { lte: now } },
-          { status: { in: ['uploading', 'rejected'] }, createdAt: { lte: staleBefore } },
-        ],
-      },
-      take: 1000,
-      select: { id: true },
-    });
+    const candidates = await this.retention.expiredAssetCandidates(now, staleBefore, 1000);
     if (candidates.length === 0) return 0;
-    const taken = await this.db.$queryRaw<
-      Array<{ id: string; organizationId: string; multipartUpload: string | null }>
-    >`
-      UPDATE assets a SET status = 'expired', deleted_at = ${now}
-       WHERE a.id = ANY(${candidates.map((c) => c.id)}::uuid[]) AND a.deleted_at IS NULL
-         AND NOT EXISTS (SELECT 1 FROM renders r WHERE r.asset_id = a.id AND r.state IN ('queued', 'admitted', 'running'))
-      RETURNING a.id::text AS id, a.organization_id::text AS "organizationId", a.multipart_upload AS "multipartUpload"`;
+    const taken = await this.retention.takeUnusedAssets(candidates, now);
     for (const asset of taken) {
       if (asset.multipartUpload)
         await this.store.abortMultipart(assetUploadKey(asset.organizationId, asset.id), asset.multipartUpload);

@@ -8,8 +8,8 @@
 import type Stripe from 'stripe';
 import type { Database } from '../db/client.js';
 import { isUuid, type PlanId } from '../domain.js';
-import { recordSystemActivity } from '../repositories/activity-repository.js';
-import { isLive, planRank, type SubscriptionStatus } from './entitlement.js';
+import { recordSystemActivity } from './activity-repository.js';
+import { isLive, planRank, type SubscriptionStatus } from '../billing/entitlement.js';
 
 export type EventOutcome = 'processed' | 'duplicate' | 'ignored' | 'stale';
 
