@@ -64,46 +64,46 @@ Options:
   -h, --help, --version
 `;
 
+const OPTIONS = {
+  spec: { type: 'string' },
+  video: { type: 'string' },
+  text: { type: 'string' },
+  'text-file': { type: 'string' },
+  out: { type: 'string' },
+  formats: { type: 'string' },
+  voice: { type: 'string' },
+  rate: { type: 'string' },
+  pitch: { type: 'string' },
+  style: { type: 'string' },
+  'no-captions': { type: 'boolean' },
+  position: { type: 'string' },
+  'words-per-line': { type: 'string' },
+  fit: { type: 'string' },
+  extend: { type: 'string' },
+  logo: { type: 'string' },
+  'logo-position': { type: 'string' },
+  music: { type: 'string' },
+  'drop-audio': { type: 'boolean' },
+  'max-resolution': { type: 'string' },
+  watermark: { type: 'string' },
+  preset: { type: 'string' },
+  id: { type: 'string' },
+  events: { type: 'string' },
+  'termination-log': { type: 'string' },
+  'list-voices': { type: 'boolean' },
+  'list-styles': { type: 'boolean' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+} as const;
+
+type CliValues = ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values'];
+type CliConfig = ReturnType<typeof loadConfig>;
+
 export async function main(argv: string[], io: CliIo): Promise<number> {
-  let values;
+  let values: CliValues;
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        spec: { type: 'string' },
-        video: { type: 'string' },
-        text: { type: 'string' },
-        'text-file': { type: 'string' },
-        out: { type: 'string' },
-        formats: { type: 'string' },
-        voice: { type: 'string' },
-        rate: { type: 'string' },
-        pitch: { type: 'string' },
-        style: { type: 'string' },
-        'no-captions': { type: 'boolean' },
-        position: { type: 'string' },
-        'words-per-line': { type: 'string' },
-        fit: { type: 'string' },
-        extend: { type: 'string' },
-        logo: { type: 'string' },
-        'logo-position': { type: 'string' },
-        music: { type: 'string' },
-        'drop-audio': { type: 'boolean' },
-        'max-resolution': { type: 'string' },
-        watermark: { type: 'string' },
-        preset: { type: 'string' },
-        id: { type: 'string' },
-        events: { type: 'string' },
-        'termination-log': { type: 'string' },
-        'list-voices': { type: 'boolean' },
-        'list-styles': { type: 'boolean' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean' },
-      },
-    }));
+    ({ values } = parseArgs({ args: argv, strict: true, allowPositionals: false, options: OPTIONS }));
   } catch (err) {
     io.stderr.write(`cutline-render: ${(err as Error).message}\n\n${USAGE}`);
     return EXIT_BAD_INPUT;
@@ -116,65 +116,60 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     io.stdout.write('cutline-render 0.1.0\n');
     return EXIT_OK;
   }
-
-  let config;
+  let config: CliConfig;
   try {
     config = loadConfig(io.env);
   } catch (err) {
-    if (err instanceof ConfigError) {
-      await writeTerminationLog(values['termination-log'], { code: 'CUTLINE_INVALID_CONFIG', message: err.message });
-      io.stderr.write(`cutline-render: ${err.message}\n`);
-      return EXIT_BAD_INPUT;
-    }
-    throw err;
+    if (!(err instanceof ConfigError)) throw err;
+    await writeTerminationLog(values['termination-log'], { code: 'CUTLINE_INVALID_CONFIG', message: err.message });
+    io.stderr.write(`cutline-render: ${err.message}\n`);
+    return EXIT_BAD_INPUT;
   }
-  const openaiBaseUrl = config.openaiBaseUrl;
-  const catalogue = VoiceCatalogue.standard(
-    openaiBaseUrl
-      ? {
-          baseUrl: openaiBaseUrl,
-          model: config.openaiModel,
-          ...(config.openaiApiKey ? { apiKey: config.openaiApiKey } : {}),
-        }
-      : undefined,
-  );
+  if (values['list-voices'] || values['list-styles']) return list(values, config, io);
+  const spec = await specOrExit(values, io);
+  if (typeof spec === 'number') return spec;
+  return renderAndReport(spec, values, config, io);
+}
 
+function catalogueFor(config: CliConfig, openai?: { baseUrl: string; model: string }): VoiceCatalogue {
+  // A spec from the control plane may carry an OpenAI-compatible server of its own.
+  const server =
+    openai ?? (config.openaiBaseUrl ? { baseUrl: config.openaiBaseUrl, model: config.openaiModel } : undefined);
+  return VoiceCatalogue.standard(
+    server ? { ...server, ...(config.openaiApiKey ? { apiKey: config.openaiApiKey } : {}) } : undefined,
+  );
+}
+
+/** --list-voices [--json] and --list-styles. */
+async function list(values: CliValues, config: CliConfig, io: CliIo): Promise<number> {
   if (values['list-voices']) {
-    const voices = await catalogue.list();
+    const voices = await catalogueFor(config).list();
     if (values.json) io.stdout.write(`${JSON.stringify(voices, null, 2)}\n`);
     else
       for (const v of voices)
         io.stdout.write(`${v.id.padEnd(40)} ${v.language.padEnd(10)} ${v.gender.padEnd(8)} ${v.label}\n`);
     return EXIT_OK;
   }
-  if (values['list-styles']) {
-    for (const s of listCaptionStyles()) io.stdout.write(`${s.id.padEnd(14)} ${s.description}\n`);
-    return EXIT_OK;
-  }
+  for (const s of listCaptionStyles()) io.stdout.write(`${s.id.padEnd(14)} ${s.description}\n`);
+  return EXIT_OK;
+}
 
-  let spec: RenderSpec;
+/** The spec from --spec or the flags, or the exit code after saying what is wrong with it. */
+async function specOrExit(values: CliValues, io: CliIo): Promise<RenderSpec | number> {
   try {
-    spec = parseRenderSpec(await specFromArgs(values));
+    return parseRenderSpec(await specFromArgs(values));
   } catch (err) {
-    if (err instanceof RenderError) {
-      await writeTerminationLog(values['termination-log'], { code: err.code, message: err.message });
-      io.stderr.write(`cutline-render: ${err.message} [${err.code}]\n`);
-      for (const e of (err.details?.errors as Array<{ path: string; message: string }> | undefined) ?? []) {
-        io.stderr.write(`  ${e.path}: ${e.message}\n`);
-      }
-      return err.exitCode;
+    if (!(err instanceof RenderError)) throw err;
+    await writeTerminationLog(values['termination-log'], { code: err.code, message: err.message });
+    io.stderr.write(`cutline-render: ${err.message} [${err.code}]\n`);
+    for (const e of (err.details?.errors as Array<{ path: string; message: string }> | undefined) ?? []) {
+      io.stderr.write(`  ${e.path}: ${e.message}\n`);
     }
-    throw err;
+    return err.exitCode;
   }
-  // A spec from the control plane may carry an OpenAI-compatible server of its own.
-  const catalogueForSpec = spec.voice.openai
-    ? VoiceCatalogue.standard({
-        baseUrl: spec.voice.openai.baseUrl,
-        model: spec.voice.openai.model,
-        ...(config.openaiApiKey ? { apiKey: config.openaiApiKey } : {}),
-      })
-    : catalogue;
+}
 
+async function renderAndReport(spec: RenderSpec, values: CliValues, config: CliConfig, io: CliIo): Promise<number> {
   let events: EventSink;
   try {
     events = await eventSink(values.events, io, config.natsUrl, config.events);
@@ -184,7 +179,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     return 1;
   }
   const outcome = await runRender(spec, {
-    catalogue: catalogueForSpec,
+    catalogue: spec.voice.openai ? catalogueFor(config, spec.voice.openai) : catalogueFor(config),
     events,
     scratchDir: config.scratchDir,
     s3: config.s3 ? createS3Client(config.s3) : undefined,

@@ -60,6 +60,22 @@ function view(a: Asset) {
   };
 }
 
+const Kind = Type.Union([Type.Literal('video'), Type.Literal('logo'), Type.Literal('music')]);
+
+const SingleUpload = Type.Object({
+  method: Type.Literal('PUT'),
+  url: Type.String(),
+  headers: Type.Record(Type.String(), Type.String()),
+  expiresAt: Type.String({ format: 'date-time' }),
+});
+const MultipartUpload = Type.Object({
+  method: Type.Literal('multipart'),
+  partSize: Type.Integer({ description: 'Every part but the last has exactly this many bytes' }),
+  partCount: Type.Integer(),
+  expiresAt: Type.String({ format: 'date-time' }),
+});
+const Part = Type.Object({ partNumber: Type.Integer(), bytes: Type.Integer(), etag: Type.String() });
+
 export interface AssetRoutesOptions {
   assets: AssetsRepository;
   previews: Previews;
@@ -72,11 +88,11 @@ export interface AssetRoutesOptions {
 
 const MAX_ANY_PLAN_UPLOAD = 64 * 1024 ** 3;
 
-export const assetRoutes: FastifyPluginAsyncTypebox<AssetRoutesOptions> = async (
+/** Uploads streamed through the API as the request body. */
+const streamedUploadRoutes: FastifyPluginAsyncTypebox<AssetRoutesOptions> = async (
   app,
-  { assets, uploads, previews, organizationPlans, authenticate, previewsPerMinute },
+  { authenticate, uploads, organizationPlans },
 ) => {
-  const canRead = allOf(app, [authenticate, requireScope('assets:read')]);
   const canWrite = allOf(app, [authenticate, requireScope('assets:write')]);
 
   // Media bodies are streams: hand them to the route untouched (this plugin's scope only).
@@ -120,22 +136,14 @@ export const assetRoutes: FastifyPluginAsyncTypebox<AssetRoutesOptions> = async 
       return reply.status(201).send(view(asset));
     },
   );
+};
 
-  const Kind = Type.Union([Type.Literal('video'), Type.Literal('logo'), Type.Literal('music')]);
-
-  const SingleUpload = Type.Object({
-    method: Type.Literal('PUT'),
-    url: Type.String(),
-    headers: Type.Record(Type.String(), Type.String()),
-    expiresAt: Type.String({ format: 'date-time' }),
-  });
-  const MultipartUpload = Type.Object({
-    method: Type.Literal('multipart'),
-    partSize: Type.Integer({ description: 'Every part but the last has exactly this many bytes' }),
-    partCount: Type.Integer(),
-    expiresAt: Type.String({ format: 'date-time' }),
-  });
-  const Part = Type.Object({ partNumber: Type.Integer(), bytes: Type.Integer(), etag: Type.String() });
+/** Direct uploads to object storage: start one, then complete it. */
+const directUploadRoutes: FastifyPluginAsyncTypebox<AssetRoutesOptions> = async (
+  app,
+  { authenticate, assets, uploads, organizationPlans },
+) => {
+  const canWrite = allOf(app, [authenticate, requireScope('assets:write')]);
 
   app.post(
     '/v1/assets/uploads',
@@ -173,6 +181,35 @@ export const assetRoutes: FastifyPluginAsyncTypebox<AssetRoutesOptions> = async 
         .send({ asset: view(asset), upload: { ...upload, expiresAt: upload.expiresAt.toISOString() } });
     },
   );
+
+  app.post(
+    '/v1/assets/:id/complete',
+    {
+      onRequest: canWrite,
+      schema: {
+        tags: ['assets'],
+        summary: 'Finish a direct upload: the file is probed and kept, or rejected and deleted',
+        params: Type.Object({ id: Uuid }),
+        response: { 200: AssetView, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const asset = await assets.find(principal.organizationId, request.params.id);
+      if (!asset) throw notFound('Asset');
+      const { plan } = await organizationPlans.resolve(principal.organizationId, callerStanding(request));
+      return view(await uploads.completeDirect(principal, asset, plan));
+    },
+  );
+};
+
+/** The parts of a multipart direct upload: links to send them, and which have arrived. */
+const multipartRoutes: FastifyPluginAsyncTypebox<AssetRoutesOptions> = async (
+  app,
+  { authenticate, assets, uploads },
+) => {
+  const canRead = allOf(app, [authenticate, requireScope('assets:read')]);
+  const canWrite = allOf(app, [authenticate, requireScope('assets:write')]);
 
   app.post(
     '/v1/assets/:id/parts',
@@ -223,26 +260,14 @@ export const assetRoutes: FastifyPluginAsyncTypebox<AssetRoutesOptions> = async 
       return uploads.progress(asset);
     },
   );
+};
 
-  app.post(
-    '/v1/assets/:id/complete',
-    {
-      onRequest: canWrite,
-      schema: {
-        tags: ['assets'],
-        summary: 'Finish a direct upload: the file is probed and kept, or rejected and deleted',
-        params: Type.Object({ id: Uuid }),
-        response: { 200: AssetView, ...errorResponses },
-      },
-    },
-    async (request) => {
-      const principal = principalOf(request);
-      const asset = await assets.find(principal.organizationId, request.params.id);
-      if (!asset) throw notFound('Asset');
-      const { plan } = await organizationPlans.resolve(principal.organizationId, callerStanding(request));
-      return view(await uploads.completeDirect(principal, asset, plan));
-    },
-  );
+/** The organization's assets: list, one, and caption previews on a video. */
+const libraryRoutes: FastifyPluginAsyncTypebox<AssetRoutesOptions> = async (
+  app,
+  { authenticate, assets, previews, previewsPerMinute },
+) => {
+  const canRead = allOf(app, [authenticate, requireScope('assets:read')]);
 
   app.get(
     '/v1/assets',
@@ -309,4 +334,9 @@ export const assetRoutes: FastifyPluginAsyncTypebox<AssetRoutesOptions> = async 
       return view(asset);
     },
   );
+};
+
+export const assetRoutes: FastifyPluginAsyncTypebox<AssetRoutesOptions> = async (app, options) => {
+  for (const routes of [streamedUploadRoutes, directUploadRoutes, multipartRoutes, libraryRoutes])
+    await app.register(routes, options);
 };

@@ -1,6 +1,6 @@
 /**
  * /v1/admin: the operators' console. Every route needs a signed-in platform admin
- * (users.is_platform_admin, set by CUTLINE_PLATFORM_ADMINS); API keys never qualify.
+ * (users.is_platform_admin, granted with `control-plane admin grant`); API keys never qualify.
  * Acting on a render (retry, cancel) is done as the render's own organization, so quota,
  * refunds and the activity log follow the same rules as when its owners do it.
  */
@@ -59,7 +59,11 @@ const SystemView = Type.Object({
   ),
 });
 
+const AdminRenderView = Type.Intersect([RenderView, Type.Object({ organizationId: Uuid })]);
+
 const organizationView = (o: OrganizationSummary) => ({ ...o, createdAt: o.createdAt.toISOString() });
+
+const tags = ['operators'];
 
 export interface OperatorRoutesOptions {
   operator: OperatorRepository;
@@ -73,27 +77,12 @@ export interface OperatorRoutesOptions {
   now?: () => Date;
 }
 
-export const operatorRoutes: FastifyPluginAsyncTypebox<OperatorRoutesOptions> = async (
+/** Organizations: list, one, and plan or suspension changes. */
+const organizationRoutes: FastifyPluginAsyncTypebox<OperatorRoutesOptions> = async (
   app,
-  {
-    operator,
-    submissions,
-    organizationPlans,
-    authenticate,
-    launcher,
-    checks,
-    credentialsChanged,
-    now = () => new Date(),
-  },
+  { authenticate, operator, credentialsChanged, now = () => new Date() },
 ) => {
   const operatorOnly = allOf(app, [authenticate, requirePlatformAdmin()]);
-  const tags = ['operators'];
-
-  /** The operator, acting inside the render's organization. */
-  const actingIn = (principal: Principal, organizationId: string): Principal => {
-    if (principal.kind !== 'user') throw new ApiError('CUTLINE_FORBIDDEN', 'This is for platform operators.');
-    return { ...principal, organizationId, role: 'owner' };
-  };
 
   app.get(
     '/v1/admin/organizations',
@@ -172,6 +161,11 @@ export const operatorRoutes: FastifyPluginAsyncTypebox<OperatorRoutesOptions> = 
       return organizationView(organization);
     },
   );
+};
+
+/** Users across organizations. */
+const userRoutes: FastifyPluginAsyncTypebox<OperatorRoutesOptions> = async (app, { authenticate, operator }) => {
+  const operatorOnly = allOf(app, [authenticate, requirePlatformAdmin()]);
 
   app.get(
     '/v1/admin/users',
@@ -201,8 +195,19 @@ export const operatorRoutes: FastifyPluginAsyncTypebox<OperatorRoutesOptions> = 
       );
     },
   );
+};
 
-  const AdminRenderView = Type.Intersect([RenderView, Type.Object({ organizationId: Uuid })]);
+/** Every organization's renders, and retry or cancel as their organization. */
+const allRenderRoutes: FastifyPluginAsyncTypebox<OperatorRoutesOptions> = async (
+  app,
+  { authenticate, operator, submissions, organizationPlans },
+) => {
+  const operatorOnly = allOf(app, [authenticate, requirePlatformAdmin()]);
+  /** The operator, acting inside the render's organization. */
+  const actingIn = (principal: Principal, organizationId: string): Principal => {
+    if (principal.kind !== 'user') throw new ApiError('CUTLINE_FORBIDDEN', 'This is for platform operators.');
+    return { ...principal, organizationId, role: 'owner' };
+  };
 
   app.get(
     '/v1/admin/renders',
@@ -262,6 +267,11 @@ export const operatorRoutes: FastifyPluginAsyncTypebox<OperatorRoutesOptions> = 
       },
     );
   }
+};
+
+/** The activity of every organization. */
+const allActivityRoutes: FastifyPluginAsyncTypebox<OperatorRoutesOptions> = async (app, { authenticate, operator }) => {
+  const operatorOnly = allOf(app, [authenticate, requirePlatformAdmin()]);
 
   app.get(
     '/v1/admin/activity',
@@ -305,6 +315,14 @@ export const operatorRoutes: FastifyPluginAsyncTypebox<OperatorRoutesOptions> = 
       );
     },
   );
+};
+
+/** Queues, throughput and dependency health. */
+const systemRoutes: FastifyPluginAsyncTypebox<OperatorRoutesOptions> = async (
+  app,
+  { authenticate, operator, launcher, checks, now = () => new Date() },
+) => {
+  const operatorOnly = allOf(app, [authenticate, requirePlatformAdmin()]);
 
   app.get(
     '/v1/admin/system',
@@ -325,4 +343,9 @@ export const operatorRoutes: FastifyPluginAsyncTypebox<OperatorRoutesOptions> = 
       return { launcher, dependencies, ...snapshot };
     },
   );
+};
+
+export const operatorRoutes: FastifyPluginAsyncTypebox<OperatorRoutesOptions> = async (app, options) => {
+  for (const routes of [organizationRoutes, userRoutes, allRenderRoutes, allActivityRoutes, systemRoutes])
+    await app.register(routes, options);
 };

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { Compile } from 'typebox/compile';
 import type { RenderSpec } from '@cutline/render-job';
 import type { Principal } from '../domain.js';
+import type { Plan } from '../plans.js';
 import { ApiError, type FieldIssue } from '../errors.js';
 import { recordActivity } from '../repositories/activity-repository.js';
 import { insertBatch } from '../repositories/batches-repository.js';
@@ -47,62 +48,29 @@ export class BatchSubmissions {
         'CUTLINE_PLAN_LIMIT',
         `Batches (CSV) are not part of the ${plan.id} plan; upgrade to Pro to use them.`,
       );
-    let rows: string[][];
-    try {
-      rows = parseCsv(decodeUtf8(csv), MAX_BATCH_ROWS);
-    } catch (err) {
-      if (err instanceof CsvError)
-        throw new ApiError('CUTLINE_VALIDATION_FAILED', err.message, [{ field: 'csv', message: err.message }]);
-      throw err;
-    }
-    const [header, ...data] = rows;
-    const columns = (header ?? []).map((h) => h.trim().toLowerCase());
-    const missing = REQUIRED.filter((c) => !columns.includes(c));
-    const unknown = columns.filter((c) => !(CSV_COLUMNS as readonly string[]).includes(c));
-    if (missing.length > 0 || unknown.length > 0) {
-      throw new ApiError(
-        'CUTLINE_VALIDATION_FAILED',
-        `The CSV header must name the columns ${CSV_COLUMNS.join(', ')} (script and video required).`,
-        [
-          ...missing.map((c) => ({ field: `column ${c}`, message: 'is missing' })),
-          ...unknown.map((c) => ({ field: `column ${c}`, message: 'is not a known column' })),
-        ],
-      );
-    }
-    if (data.length === 0)
-      throw new ApiError('CUTLINE_VALIDATION_FAILED', 'The CSV has no rows.', [
-        { field: 'csv', message: 'has no rows' },
-      ]);
+    const { columns, data } = readCsv(csv);
+    const prepared = await this.prepareRows(principal, plan, columns, data, traceparent);
+    const batchId = await this.insertAll(principal, { plan, period, overage }, name, prepared);
+    this.dispatcher?.wake();
+    this.submissions.alertUsage(principal.organizationId, period);
+    return { batchId, renderIds: prepared.map((p) => p.id) };
+  }
 
+  /** Every row checked and turned into a render spec, or every problem (up to 100) at once. */
+  private async prepareRows(
+    principal: Principal,
+    plan: Plan,
+    columns: string[],
+    data: string[][],
+    traceparent: string | undefined,
+  ): Promise<PreparedRow[]> {
     const issues: FieldIssue[] = [];
-    const prepared: Array<{
-      id: string;
-      title: string | null;
-      spec: RenderSpec;
-      videoAssetId: string;
-      assetIds: string[];
-    }> = [];
+    const prepared: PreparedRow[] = [];
     for (const [index, cells] of data.entries()) {
       const rowNumber = index + 2; // as a spreadsheet numbers it, header = 1
       const record = Object.fromEntries(columns.map((c, i) => [c, (cells[i] ?? '').trim()])) as Record<string, string>;
-      const rowIssues: FieldIssue[] = [];
-      for (const [column, value] of Object.entries(record)) {
-        if (looksLikeFormula(value))
-          rowIssues.push({
-            field: `row ${rowNumber}: ${column}`,
-            message: 'starts like a spreadsheet formula (=, +, -, @); remove or quote it with a leading apostrophe',
-          });
-      }
-      if (cells.length > columns.length)
-        rowIssues.push({
-          field: `row ${rowNumber}`,
-          message: `has ${cells.length} cells for ${columns.length} columns`,
-        });
       const request = toRequest(record);
-      if (rowIssues.length === 0 && !checkRequest.Check(request)) {
-        for (const e of [...checkRequest.Errors(request)].slice(0, 3))
-          rowIssues.push({ field: `row ${rowNumber}: ${columnOf(e.instancePath)}`, message: e.message });
-      }
+      const rowIssues = rowProblems(rowNumber, record, cells.length, columns.length, request);
       if (rowIssues.length === 0) {
         const id = randomUUID();
         try {
@@ -132,8 +100,17 @@ export class BatchSubmissions {
         issues,
       );
     }
+    return prepared;
+  }
 
-    const batchId = await this.renders.transaction(async (tx) => {
+  /** One transaction: the assets locked and checked again, the quota reserved, the batch and every render. */
+  private insertAll(
+    principal: Principal,
+    { plan, period, overage }: Omit<PlanAndPeriod, 'organization'>,
+    name: string,
+    prepared: PreparedRow[],
+  ): Promise<string> {
+    return this.renders.transaction(async (tx) => {
       // The assets were checked above; checked again here, locked until commit, so none can be
       // deleted or expired between the check and the insert (all rows, or none).
       const wanted = [...new Set(prepared.flatMap((p) => p.assetIds))];
@@ -192,10 +169,69 @@ export class BatchSubmissions {
       );
       return batch.id;
     });
-    this.dispatcher?.wake();
-    this.submissions.alertUsage(principal.organizationId, period);
-    return { batchId, renderIds: prepared.map((p) => p.id) };
   }
+}
+
+interface PreparedRow {
+  id: string;
+  title: string | null;
+  spec: RenderSpec;
+  videoAssetId: string;
+  assetIds: string[];
+}
+
+/** The rows of the CSV under a header that names known columns, the required ones included. */
+function readCsv(csv: Uint8Array): { columns: string[]; data: string[][] } {
+  let rows: string[][];
+  try {
+    rows = parseCsv(decodeUtf8(csv), MAX_BATCH_ROWS);
+  } catch (err) {
+    if (err instanceof CsvError)
+      throw new ApiError('CUTLINE_VALIDATION_FAILED', err.message, [{ field: 'csv', message: err.message }]);
+    throw err;
+  }
+  const [header, ...data] = rows;
+  const columns = (header ?? []).map((h) => h.trim().toLowerCase());
+  const missing = REQUIRED.filter((c) => !columns.includes(c));
+  const unknown = columns.filter((c) => !(CSV_COLUMNS as readonly string[]).includes(c));
+  if (missing.length > 0 || unknown.length > 0) {
+    throw new ApiError(
+      'CUTLINE_VALIDATION_FAILED',
+      `The CSV header must name the columns ${CSV_COLUMNS.join(', ')} (script and video required).`,
+      [
+        ...missing.map((c) => ({ field: `column ${c}`, message: 'is missing' })),
+        ...unknown.map((c) => ({ field: `column ${c}`, message: 'is not a known column' })),
+      ],
+    );
+  }
+  if (data.length === 0)
+    throw new ApiError('CUTLINE_VALIDATION_FAILED', 'The CSV has no rows.', [{ field: 'csv', message: 'has no rows' }]);
+  return { columns, data };
+}
+
+/** What is wrong with one row before it is looked at as a request: formulas, extra cells, the schema. */
+function rowProblems(
+  rowNumber: number,
+  record: Record<string, string>,
+  cellCount: number,
+  columnCount: number,
+  request: RenderRequest,
+): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  for (const [column, value] of Object.entries(record)) {
+    if (looksLikeFormula(value))
+      issues.push({
+        field: `row ${rowNumber}: ${column}`,
+        message: 'starts like a spreadsheet formula (=, +, -, @); remove or quote it with a leading apostrophe',
+      });
+  }
+  if (cellCount > columnCount)
+    issues.push({ field: `row ${rowNumber}`, message: `has ${cellCount} cells for ${columnCount} columns` });
+  if (issues.length === 0 && !checkRequest.Check(request)) {
+    for (const e of [...checkRequest.Errors(request)].slice(0, 3))
+      issues.push({ field: `row ${rowNumber}: ${columnOf(e.instancePath)}`, message: e.message });
+  }
+  return issues;
 }
 
 function toRequest(record: Record<string, string>): RenderRequest {

@@ -83,137 +83,22 @@ function num(v: number): string {
 
 export function buildFfmpegPlan(o: PlanOptions): FfmpegPlan {
   const D = o.narrationDuration;
-  const inputs: GraphInput[] = [];
-  const needsLoop = o.extend === 'loop' && o.videoDuration < D;
-  inputs.push({ path: o.videoPath, options: needsLoop ? ['-stream_loop', '-1'] : [], kind: 'video' });
-  inputs.push({ path: o.narrationPath, options: [], kind: 'audio' });
-  let logoIndex = -1;
-  if (o.logo) {
-    logoIndex = inputs.length;
-    inputs.push({ path: o.logo.path, options: [], kind: 'image' });
-  }
-  let musicIndex = -1;
-  if (o.audio.music) {
-    musicIndex = inputs.length;
-    inputs.push({ path: o.audio.music.path, options: ['-stream_loop', '-1'], kind: 'audio' });
-  }
-
-  const chains: string[] = [];
-  const n = o.formats.length;
-  const withThumb = Boolean(o.thumbnailPath);
-
-  // Video: one decode, constant frame rate, exactly the narration's length.
-  const freeze =
-    o.extend === 'freeze' && o.videoDuration < D
-      ? `tpad=stop_mode=clone:stop_duration=${num(D - o.videoDuration + 1)},`
-      : '';
-  chains.push(
-    `[0:v]${freeze}fps=${o.fps},trim=duration=${num(D)},setpts=PTS-STARTPTS,setsar=1,split=${n}${o.formats.map((_, i) => `[src${i}]`).join('')}`,
-  );
-
-  if (logoIndex >= 0 && o.logo) {
-    chains.push(
-      `[${logoIndex}:v]format=rgba,colorchannelmixer=aa=${num(o.logo.opacity)}${n > 1 ? `,split=${n}${o.formats.map((_, i) => `[logo${i}]`).join('')}` : '[logo0]'}`,
-    );
-  }
-
+  const { inputs, logoIndex, musicIndex } = planInputs(o);
+  const chains = [...sourceChains(o, logoIndex)];
   const outputs: GraphOutput[] = [];
   o.formats.forEach((format, i) => {
-    const { width: W, height: H } = outputSize(format.aspect, o.maxResolution);
-    let label = `src${i}`;
-    const next = (name: string) => {
-      const prev = label;
-      label = name;
-      return prev;
-    };
-    switch (o.fit) {
-      case 'crop':
-        chains.push(
-          `[${next(`fit${i}`)}]scale=${W}:${H}:force_original_aspect_ratio=increase:force_divisible_by=2,crop=${W}:${H}[fit${i}]`,
-        );
-        break;
-      case 'letterbox':
-        chains.push(
-          `[${next(`fit${i}`)}]scale=${W}:${H}:force_original_aspect_ratio=decrease:force_divisible_by=2,pad=${W}:${H}:(ow-iw)/2:(oh-ih)/2:black[fit${i}]`,
-        );
-        break;
-      case 'blur': {
-        // The background is blurred at 1/8 size: the same look for a fraction of the cost.
-        const bw = Math.max(2, Math.round(W / 16) * 2);
-        const bh = Math.max(2, Math.round(H / 16) * 2);
-        const src = next(`fit${i}`);
-        chains.push(
-          `[${src}]split=2[bgsrc${i}][fgsrc${i}]`,
-          `[bgsrc${i}]scale=${bw}:${bh}:force_original_aspect_ratio=increase,crop=${bw}:${bh},boxblur=4:2,scale=${W}:${H},setsar=1[bg${i}]`,
-          `[fgsrc${i}]scale=${W}:${H}:force_original_aspect_ratio=decrease:force_divisible_by=2[fg${i}]`,
-          `[bg${i}][fg${i}]overlay=(W-w)/2:(H-h)/2[fit${i}]`,
-        );
-        break;
-      }
-    }
-    if (format.assPath) {
-      const fonts = o.fontsDir ? `:fontsdir=${escapeFilterValue(o.fontsDir)}` : '';
-      chains.push(`[${next(`cap${i}`)}]ass=filename=${escapeFilterValue(format.assPath)}${fonts}[cap${i}]`);
-    }
-    if (logoIndex >= 0 && o.logo) {
-      const logoWidth = Math.max(2, Math.round((W * o.logo.scale) / 2) * 2);
-      const margin = Math.round(Math.min(W, H) * 0.04);
-      const position = {
-        'top-left': `${margin}:${margin}`,
-        'top-right': `W-w-${margin}:${margin}`,
-        'bottom-left': `${margin}:H-h-${margin}`,
-        'bottom-right': `W-w-${margin}:H-h-${margin}`,
-        center: '(W-w)/2:(H-h)/2',
-      }[o.logo.position];
-      chains.push(`[logo${i}]scale=${logoWidth}:-2[logosized${i}]`);
-      chains.push(`[${next(`logod${i}`)}][logosized${i}]overlay=${position}:format=auto:eof_action=repeat[logod${i}]`);
-    }
+    const { width, height } = outputSize(format.aspect, o.maxResolution);
+    const { chains: formatChains, label } = formatChainsOf(o, format, i, width, height, logoIndex >= 0);
+    chains.push(...formatChains);
     const finalLabel = `v${i}`;
-    if (i === 0 && withThumb) {
-      chains.push(`[${label}]format=yuv420p,split=2[${finalLabel}][thumbsrc]`);
-    } else {
-      chains.push(`[${label}]format=yuv420p[${finalLabel}]`);
-    }
-    outputs.push({
-      kind: 'video',
-      aspect: format.aspect,
-      path: format.outputPath,
-      width: W,
-      height: H,
-      options: [
-        '-map',
-        `[${finalLabel}]`,
-        '-map',
-        `[a${i}]`,
-        '-c:v',
-        'libx264',
-        '-preset',
-        o.encoding.preset,
-        '-crf',
-        String(o.encoding.crf),
-        '-profile:v',
-        'high',
-        '-pix_fmt',
-        'yuv420p',
-        '-c:a',
-        'aac',
-        '-b:a',
-        '160k',
-        '-ar',
-        '48000',
-        '-ac',
-        '2',
-        '-movflags',
-        '+faststart',
-        '-t',
-        num(D),
-        '-metadata',
-        `comment=Made with Cutline (${aspectLabel(format.aspect)})`,
-      ],
-    });
+    chains.push(
+      i === 0 && o.thumbnailPath
+        ? `[${label}]format=yuv420p,split=2[${finalLabel}][thumbsrc]`
+        : `[${label}]format=yuv420p[${finalLabel}]`,
+    );
+    outputs.push(videoOutput(o, format, finalLabel, `a${i}`, width, height));
   });
-
-  if (withThumb && o.thumbnailPath) {
+  if (o.thumbnailPath) {
     const first = outputs[0]!;
     // A frame ~1 s in (or mid-clip for short narrations): past any fade-in, with a caption up.
     const frame = Math.max(0, Math.round(Math.min(1, D / 2) * o.fps));
@@ -226,9 +111,140 @@ export function buildFfmpegPlan(o: PlanOptions): FfmpegPlan {
       options: ['-map', '[thumb]', '-frames:v', '1', '-update', '1', '-q:v', '3'],
     });
   }
+  chains.push(...audioChains(o, musicIndex));
+  return { inputs, filterComplex: chains.join(';'), outputs, duration: D };
+}
 
-  // Audio: voice over the ducked original and music, normalised once, split to every output.
-  const voiceTaps = 1 + (o.audio.original === 'duck' && o.videoHasAudio ? 1 : 0) + (musicIndex >= 0 ? 1 : 0);
+/** The source video (looped when it must last longer), the narration, and the logo and music when given. */
+function planInputs(o: PlanOptions): { inputs: GraphInput[]; logoIndex: number; musicIndex: number } {
+  const needsLoop = o.extend === 'loop' && o.videoDuration < o.narrationDuration;
+  const inputs: GraphInput[] = [
+    { path: o.videoPath, options: needsLoop ? ['-stream_loop', '-1'] : [], kind: 'video' },
+    { path: o.narrationPath, options: [], kind: 'audio' },
+  ];
+  let logoIndex = -1;
+  if (o.logo) {
+    logoIndex = inputs.length;
+    inputs.push({ path: o.logo.path, options: [], kind: 'image' });
+  }
+  let musicIndex = -1;
+  if (o.audio.music) {
+    musicIndex = inputs.length;
+    inputs.push({ path: o.audio.music.path, options: ['-stream_loop', '-1'], kind: 'audio' });
+  }
+  return { inputs, logoIndex, musicIndex };
+}
+
+/** One decode at a constant frame rate and exactly the narration's length, split to every format (and the logo too). */
+function sourceChains(o: PlanOptions, logoIndex: number): string[] {
+  const D = o.narrationDuration;
+  const n = o.formats.length;
+  const freeze =
+    o.extend === 'freeze' && o.videoDuration < D
+      ? `tpad=stop_mode=clone:stop_duration=${num(D - o.videoDuration + 1)},`
+      : '';
+  const chains = [
+    `[0:v]${freeze}fps=${o.fps},trim=duration=${num(D)},setpts=PTS-STARTPTS,setsar=1,split=${n}${o.formats.map((_, i) => `[src${i}]`).join('')}`,
+  ];
+  if (logoIndex >= 0 && o.logo) {
+    chains.push(
+      `[${logoIndex}:v]format=rgba,colorchannelmixer=aa=${num(o.logo.opacity)}${n > 1 ? `,split=${n}${o.formats.map((_, i) => `[logo${i}]`).join('')}` : '[logo0]'}`,
+    );
+  }
+  return chains;
+}
+
+/** Format `i`: fitted to W×H, then its captions and the logo; returns the chains and the last label. */
+function formatChainsOf(
+  o: PlanOptions,
+  format: PlanFormat,
+  i: number,
+  W: number,
+  H: number,
+  hasLogo: boolean,
+): { chains: string[]; label: string } {
+  const chains = fitChains(o.fit, `src${i}`, `fit${i}`, i, W, H);
+  let label = `fit${i}`;
+  if (format.assPath) {
+    const fonts = o.fontsDir ? `:fontsdir=${escapeFilterValue(o.fontsDir)}` : '';
+    chains.push(`[${label}]ass=filename=${escapeFilterValue(format.assPath)}${fonts}[cap${i}]`);
+    label = `cap${i}`;
+  }
+  if (hasLogo && o.logo) {
+    const logoWidth = Math.max(2, Math.round((W * o.logo.scale) / 2) * 2);
+    const margin = Math.round(Math.min(W, H) * 0.04);
+    const position = {
+      'top-left': `${margin}:${margin}`,
+      'top-right': `W-w-${margin}:${margin}`,
+      'bottom-left': `${margin}:H-h-${margin}`,
+      'bottom-right': `W-w-${margin}:H-h-${margin}`,
+      center: '(W-w)/2:(H-h)/2',
+    }[o.logo.position];
+    chains.push(`[logo${i}]scale=${logoWidth}:-2[logosized${i}]`);
+    chains.push(`[${label}][logosized${i}]overlay=${position}:format=auto:eof_action=repeat[logod${i}]`);
+    label = `logod${i}`;
+  }
+  return { chains, label };
+}
+
+/** The source brought to W×H: cropped to fill, letterboxed, or over a blurred copy of itself. */
+function fitChains(fit: PlanOptions['fit'], from: string, to: string, i: number, W: number, H: number): string[] {
+  switch (fit) {
+    case 'crop':
+      return [
+        `[${from}]scale=${W}:${H}:force_original_aspect_ratio=increase:force_divisible_by=2,crop=${W}:${H}[${to}]`,
+      ];
+    case 'letterbox':
+      return [
+        `[${from}]scale=${W}:${H}:force_original_aspect_ratio=decrease:force_divisible_by=2,pad=${W}:${H}:(ow-iw)/2:(oh-ih)/2:black[${to}]`,
+      ];
+    case 'blur': {
+      // The background is blurred at 1/8 size: the same look for a fraction of the cost.
+      const bw = Math.max(2, Math.round(W / 16) * 2);
+      const bh = Math.max(2, Math.round(H / 16) * 2);
+      return [
+        `[${from}]split=2[bgsrc${i}][fgsrc${i}]`,
+        `[bgsrc${i}]scale=${bw}:${bh}:force_original_aspect_ratio=increase,crop=${bw}:${bh},boxblur=4:2,scale=${W}:${H},setsar=1[bg${i}]`,
+        `[fgsrc${i}]scale=${W}:${H}:force_original_aspect_ratio=decrease:force_divisible_by=2[fg${i}]`,
+        `[bg${i}][fg${i}]overlay=(W-w)/2:(H-h)/2[${to}]`,
+      ];
+    }
+  }
+}
+
+/** H.264 high / AAC 48 kHz stereo, streamable (faststart), exactly the narration's length. */
+function videoOutput(
+  o: PlanOptions,
+  format: PlanFormat,
+  videoLabel: string,
+  audioLabel: string,
+  width: number,
+  height: number,
+): GraphOutput {
+  return {
+    kind: 'video',
+    aspect: format.aspect,
+    path: format.outputPath,
+    width,
+    height,
+    options: [
+      ...['-map', `[${videoLabel}]`, '-map', `[${audioLabel}]`],
+      ...['-c:v', 'libx264', '-preset', o.encoding.preset, '-crf', String(o.encoding.crf)],
+      ...['-profile:v', 'high', '-pix_fmt', 'yuv420p'],
+      ...['-c:a', 'aac', '-b:a', '160k', '-ar', '48000', '-ac', '2'],
+      ...['-movflags', '+faststart', '-t', num(o.narrationDuration)],
+      ...['-metadata', `comment=Made with Cutline (${aspectLabel(format.aspect)})`],
+    ],
+  };
+}
+
+/** Voice over the ducked original and music, limited once, split to every output as [a<i>]. */
+function audioChains(o: PlanOptions, musicIndex: number): string[] {
+  const D = o.narrationDuration;
+  const n = o.formats.length;
+  const chains: string[] = [];
+  const duckOriginal = o.audio.original === 'duck' && o.videoHasAudio;
+  const voiceTaps = 1 + (duckOriginal ? 1 : 0) + (musicIndex >= 0 ? 1 : 0);
   const toStereo48k = 'aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo';
   // The narration arrives already at the loudness target (tts/loudness.ts).
   const voice = `[1:a]${toStereo48k}`;
@@ -239,7 +255,7 @@ export function buildFfmpegPlan(o: PlanOptions): FfmpegPlan {
   );
   const beds: string[] = [];
   let keyIndex = 0;
-  if (o.audio.original === 'duck' && o.videoHasAudio) {
+  if (duckOriginal) {
     chains.push(`[0:a]${toStereo48k},atrim=duration=${num(D)},volume=${num(o.audio.originalGainDb)}dB[orig]`);
     chains.push(
       `[orig][key${keyIndex++}]sidechaincompress=threshold=0.03:ratio=6:attack=15:release=350:makeup=1[origducked]`,
@@ -261,6 +277,5 @@ export function buildFfmpegPlan(o: PlanOptions): FfmpegPlan {
     `${mixed}apad=whole_dur=${num(D)},atrim=duration=${num(D)},alimiter=limit=0.89:attack=5:release=50:level=false` +
       (n > 1 ? `,asplit=${n}${o.formats.map((_, i) => `[a${i}]`).join('')}` : '[a0]'),
   );
-
-  return { inputs, filterComplex: chains.join(';'), outputs, duration: D };
+  return chains;
 }
