@@ -2,26 +2,24 @@
  * One react-admin app for creators and operators (DESIGN §2): the resources and pages a user
  * gets follow their permissions, so a member never has routes to operator pages at all.
  */
-import type { ReactNode } from 'react';
-import { Admin, Authenticated, CustomRoutes, defaultTheme, Resource } from 'react-admin';
+import { Admin, CustomRoutes, defaultTheme, Resource } from 'react-admin';
 import { Route } from 'react-router-dom';
+import activity, { allActivity } from './activity';
+import allRenders from './all-renders';
 import { authProvider, type Permissions } from './api/authProvider';
 import { dataProvider } from './api/dataProvider';
+import { ApiKeys } from './api-keys/ApiKeys';
+import { LoginPage, SignUpPage } from './auth/AuthPages';
+import { BatchShow } from './batches/BatchShow';
+import { Billing } from './billing/Billing';
+import { Dashboard } from './dashboard/Dashboard';
 import { AppLayout } from './Layout';
-import { AllRenderList } from './operator/AllRenders';
-import { OrganizationEdit, OrganizationList, OrganizationShow } from './operator/Organizations';
-import { SystemPage } from './operator/SystemPage';
-import { UserList } from './operator/Users';
-import { ActivityList, AllActivityList } from './pages/ActivityList';
-import { ApiKeys } from './pages/ApiKeys';
-import { LoginPage, SignUpPage } from './pages/AuthPages';
-import { Billing } from './pages/Billing';
-import { Dashboard } from './pages/Dashboard';
-import { NewVideo } from './pages/NewVideo';
-import { Team } from './pages/Team';
-import { BatchShow } from './renders/BatchShow';
-import { RenderList } from './renders/RenderList';
-import { RenderShow } from './renders/RenderShow';
+import { NewVideo } from './new-video/NewVideo';
+import organizations from './organizations';
+import renders from './renders';
+import { SystemPage } from './system/SystemPage';
+import { Team } from './team/Team';
+import users from './users';
 
 // Darker primary than MUI's default so text on it and links meet WCAG AA contrast.
 // Status colours are darkened for the same reason: white chip text on MUI's default warning
@@ -44,91 +42,43 @@ const theme = {
   },
 };
 
-function SignedIn({ children }: { children: ReactNode }) {
-  return <Authenticated>{children}</Authenticated>;
-}
-
+/** One folder per resource or page (as react-admin's demo is laid out); requireAuth keeps every page but sign-up for signed-in users. */
 export function App() {
   return (
     <Admin
       title="Cutline"
       dataProvider={dataProvider}
       authProvider={authProvider}
+      requireAuth
       loginPage={LoginPage}
-      dashboard={() => (
-        <SignedIn>
-          <Dashboard />
-        </SignedIn>
-      )}
+      dashboard={Dashboard}
       layout={AppLayout}
       theme={theme}
       disableTelemetry
     >
-      {/* Sign-up is the one page for visitors: it sits outside the permission-based routes. */}
+      {/* Sign-up is the one page for visitors: a route without the layout, outside requireAuth. */}
       <CustomRoutes noLayout>
         <Route path="/signup" element={<SignUpPage />} />
       </CustomRoutes>
       {(permissions: Permissions | undefined) => (
         <>
-          <Resource name="renders" list={RenderList} show={RenderShow} options={{ label: 'Renders' }} />
-          <Resource name="activity" list={ActivityList} />
+          <Resource name="renders" {...renders} />
+          <Resource name="activity" {...activity} />
           <CustomRoutes>
-            <Route
-              path="/new"
-              element={
-                <SignedIn>
-                  <NewVideo />
-                </SignedIn>
-              }
-            />
-            <Route
-              path="/batches/:id"
-              element={
-                <SignedIn>
-                  <BatchShow />
-                </SignedIn>
-              }
-            />
-            <Route
-              path="/team"
-              element={
-                <SignedIn>
-                  <Team />
-                </SignedIn>
-              }
-            />
-            <Route
-              path="/api-keys"
-              element={
-                <SignedIn>
-                  <ApiKeys />
-                </SignedIn>
-              }
-            />
-            <Route
-              path="/billing"
-              element={
-                <SignedIn>
-                  <Billing />
-                </SignedIn>
-              }
-            />
+            <Route path="/new" element={<NewVideo />} />
+            <Route path="/batches/:id" element={<BatchShow />} />
+            <Route path="/team" element={<Team />} />
+            <Route path="/api-keys" element={<ApiKeys />} />
+            <Route path="/billing" element={<Billing />} />
           </CustomRoutes>
           {permissions?.isPlatformAdmin && (
             <>
-              <Resource name="organizations" list={OrganizationList} show={OrganizationShow} edit={OrganizationEdit} />
-              <Resource name="users" list={UserList} />
-              <Resource name="all-renders" list={AllRenderList} options={{ label: 'All renders' }} />
-              <Resource name="all-activity" list={AllActivityList} options={{ label: 'All activity' }} />
+              <Resource name="organizations" {...organizations} />
+              <Resource name="users" {...users} />
+              <Resource name="all-renders" {...allRenders} />
+              <Resource name="all-activity" {...allActivity} />
               <CustomRoutes>
-                <Route
-                  path="/system"
-                  element={
-                    <SignedIn>
-                      <SystemPage />
-                    </SignedIn>
-                  }
-                />
+                <Route path="/system" element={<SystemPage />} />
               </CustomRoutes>
             </>
           )}

@@ -2,8 +2,9 @@
 export const MEMBER_ROLES = ['owner', 'admin', 'member'] as const;
 export type MemberRole = (typeof MEMBER_ROLES)[number];
 
-export const PLAN_IDS = ['free', 'starter', 'pro', 'business', 'enterprise'] as const;
-export type PlanId = (typeof PLAN_IDS)[number];
+import type { PlanId } from '@cutline/contract';
+
+export { PLAN_IDS, type PlanId } from '@cutline/contract';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

@@ -1,4 +1,8 @@
-/** Voice select with a sample: the chosen voice reads its sentence (GET /v1/voices/:id/sample). */
+/**
+ * Voice select with a sample: the chosen voice reads its sentence (GET /v1/voices/:id/sample).
+ * `auto` (first, the default) lets the render pick a voice of the script's language.
+ */
+import { AUTO_VOICE } from '@cutline/contract';
 import PlayArrowIcon from '@mui/icons-material/PlayArrow';
 import { Box, Button, FormControl, FormHelperText, InputLabel, MenuItem, Select } from '@mui/material';
 import { useEffect, useRef, useState } from 'react';
@@ -41,9 +45,10 @@ export function VoicePicker({
         <Select
           labelId="voice-label"
           label="Voice"
-          value={voices.some((v) => v.id === value) ? value : ''}
+          value={value === AUTO_VOICE || voices.some((v) => v.id === value) ? value : ''}
           onChange={(e) => onChange(String(e.target.value))}
         >
+          <MenuItem value={AUTO_VOICE}>Automatic: a voice of the script's language</MenuItem>
           {voices.map((v) => (
             <MenuItem key={v.id} value={v.id}>
               {v.label} · {v.language} · {v.engine}
@@ -52,7 +57,12 @@ export function VoicePicker({
         </Select>
         {(error ?? problem) && <FormHelperText>{error ?? problem}</FormHelperText>}
       </FormControl>
-      <Button onClick={() => void play()} disabled={!value || playing} startIcon={<PlayArrowIcon />} sx={{ mt: 1 }}>
+      <Button
+        onClick={() => void play()}
+        disabled={!value || value === AUTO_VOICE || playing}
+        startIcon={<PlayArrowIcon />}
+        sx={{ mt: 1 }}
+      >
         {playing ? 'Playing…' : 'Hear sample'}
       </Button>
     </Box>

@@ -19,7 +19,7 @@ import { Title, useGetList } from 'react-admin';
 import { Link as RouterLink, useParams } from 'react-router-dom';
 import { api, errorMessage } from '../api/http';
 import { RenderStatus } from '../components/RenderStatus';
-import type { RenderRecord } from './RenderShow';
+import type { RenderRecord } from '../renders/RenderShow';
 
 export function BatchShow() {
   const { id = '' } = useParams();

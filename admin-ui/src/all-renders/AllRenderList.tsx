@@ -25,7 +25,7 @@ import {
 import { api, errorMessage } from '../api/http';
 import { RenderStatusField } from '../components/RenderStatus';
 import { STATE_CHOICES } from '../renders/RenderList';
-import { PLAN_CHOICES } from './Organizations';
+import { PLAN_CHOICES } from '../organizations/Organizations';
 
 const filters = [
   <SearchInput key="q" source="q" alwaysOn placeholder="Search titles" />,

@@ -1,4 +1,5 @@
 /** Operators: every organization, its plan and use; change the plan or suspend it. */
+import { PLAN_IDS } from '@cutline/contract';
 import {
   BooleanField,
   BooleanInput,
@@ -24,7 +25,7 @@ import {
 import { RenderStatusField } from '../components/RenderStatus';
 import { formatMinutes } from '../lib/format';
 
-export const PLAN_CHOICES = ['free', 'starter', 'pro', 'business', 'enterprise'].map((id) => ({ id, name: id }));
+export const PLAN_CHOICES = PLAN_IDS.map((id) => ({ id, name: id }));
 
 const filters = [
   <SearchInput key="q" source="q" alwaysOn placeholder="Name or slug" />,

@@ -3,9 +3,9 @@ import userEvent from '@testing-library/user-event';
 import { AdminContext, testDataProvider } from 'react-admin';
 import { MemoryRouter } from 'react-router-dom';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { saveSession } from '../api/session';
-import { SignUpPage } from './AuthPages';
-import { CsvBatch } from './CsvBatch';
+import { saveSession } from './api/session';
+import { SignUpPage } from './auth/AuthPages';
+import { CsvBatch } from './batches/CsvBatch';
 
 afterEach(() => vi.unstubAllGlobals());
 

@@ -2,7 +2,7 @@
 import { Alert, Box, Button, Card, CardContent, Link, TextField, Typography } from '@mui/material';
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { useLogin } from 'react-admin';
-import { Link as RouterLink, useNavigate } from 'react-router-dom';
+import { Link as RouterLink } from 'react-router-dom';
 import { signUp } from '../api/authProvider';
 import { ApiError, errorMessage } from '../api/http';
 
@@ -84,7 +84,6 @@ export function LoginPage() {
 }
 
 export function SignUpPage() {
-  const navigate = useNavigate();
   const [error, setError] = useState<ApiError | Error | null>(null);
   const [busy, setBusy] = useState(false);
   const fieldError = (field: string) => (error instanceof ApiError ? error.fieldMessage(field) : undefined);
@@ -100,9 +99,9 @@ export function SignUpPage() {
         password: String(form.get('password')),
         ...(form.get('organizationName') ? { organizationName: String(form.get('organizationName')) } : {}),
       });
-      navigate('/');
-      // react-admin reads permissions at start: reload them for the new session.
-      window.location.reload();
+      // A fresh start with the new session: react-admin reads the auth state and permissions
+      // once (a client-side navigation would meet the anonymous state and log out again).
+      window.location.assign('/');
     } catch (err) {
       setError(err instanceof Error ? err : new Error(String(err)));
     } finally {

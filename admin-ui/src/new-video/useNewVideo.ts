@@ -1,0 +1,96 @@
+/** The state of the new-video form and its submission (POST /v1/renders, with one Idempotency-Key per form). */
+import { AUTO_VOICE, estimateNarrationSeconds } from '@cutline/contract';
+import { useMemo, useState } from 'react';
+import { useNavigate } from 'react-router-dom';
+import { api, ApiError } from '../api/http';
+import type { AssetView } from '../api/upload';
+import { loadPreferences, savePreferences } from '../lib/preferences';
+
+export type Fit = 'crop' | 'letterbox' | 'blur';
+export type CaptionPosition = 'bottom' | 'middle' | 'top';
+
+export interface NewVideoFields {
+  video: AssetView | null;
+  logo: AssetView | null;
+  music: AssetView | null;
+  title: string;
+  script: string;
+  voice: string;
+  captionStyle: string;
+  captions: boolean;
+  position: CaptionPosition;
+  formats: string[];
+  fit: Fit;
+  original: 'duck' | 'drop';
+  logoPosition: string;
+  resolution: number | 'auto';
+}
+
+export function useNewVideo(maxNarrationSeconds: number | null) {
+  const navigate = useNavigate();
+  const preferences = useMemo(loadPreferences, []);
+  const [fields, setFields] = useState<NewVideoFields>({
+    video: null,
+    logo: null,
+    music: null,
+    title: '',
+    script: '',
+    voice: preferences.voice ?? AUTO_VOICE,
+    captionStyle: preferences.captionStyle ?? 'clean',
+    captions: true,
+    position: 'bottom',
+    formats: ['9:16'],
+    fit: 'crop',
+    original: 'duck',
+    logoPosition: 'top-right',
+    resolution: 'auto',
+  });
+  const [error, setError] = useState<ApiError | Error | null>(null);
+  const [busy, setBusy] = useState(false);
+  // One key per form: a double click or a retried request cannot make two renders.
+  const [idempotencyKey] = useState(() => crypto.randomUUID());
+
+  const set = <K extends keyof NewVideoFields>(key: K, value: NewVideoFields[K]) =>
+    setFields((previous) => ({ ...previous, [key]: value }));
+  const seconds = estimateNarrationSeconds(fields.script);
+  const tooLong = maxNarrationSeconds !== null && seconds > maxNarrationSeconds;
+  const ready = Boolean(fields.video && fields.script.trim() && !tooLong && fields.formats.length > 0 && fields.voice);
+  const fieldError = (field: string) => (error instanceof ApiError ? error.fieldMessage(field) : undefined);
+
+  const submit = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const { data } = await api<{ id: string }>('/v1/renders', {
+        method: 'POST',
+        headers: { 'idempotency-key': idempotencyKey },
+        json: requestOf(fields),
+      });
+      savePreferences({ voice: fields.voice, captionStyle: fields.captionStyle });
+      navigate(`/renders/${data.id}/show`);
+    } catch (err) {
+      setError(err instanceof Error ? err : new Error(String(err)));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { fields, set, seconds, tooLong, ready, error, fieldError, busy, submit };
+}
+
+export type NewVideoForm = ReturnType<typeof useNewVideo>;
+
+function requestOf(f: NewVideoFields) {
+  return {
+    assetId: f.video?.id,
+    script: f.script,
+    ...(f.title.trim() ? { title: f.title.trim() } : {}),
+    voice: f.voice,
+    captionStyle: f.captionStyle,
+    captions: { enabled: f.captions, position: f.position },
+    formats: f.formats,
+    fit: f.fit,
+    ...(f.resolution !== 'auto' ? { maxResolution: f.resolution } : {}),
+    ...(f.logo ? { logo: { assetId: f.logo.id, position: f.logoPosition } } : {}),
+    audio: { original: f.original, ...(f.music ? { musicAssetId: f.music.id } : {}) },
+  };
+}

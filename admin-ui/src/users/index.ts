@@ -1,0 +1,4 @@
+import PeopleIcon from '@mui/icons-material/People';
+import { UserList } from './UserList';
+
+export default { list: UserList, icon: PeopleIcon };
