@@ -209,6 +209,10 @@ case "${1:-all}" in
     go_build stripe-mock github.com/stripe/stripe-mock "$STRIPE_MOCK_VERSION"
     log "ready in $BIN_DIR"
     ;;
+  voices)
+    # The Piper voices alone (the images' build stage: docker build needs no Go or Debian packages).
+    install_piper_voices
+    ;;
   kube)
     build_etcd
     build_kubernetes
@@ -217,7 +221,7 @@ case "${1:-all}" in
     log "kubernetes tools ready in $BIN_DIR"
     ;;
   *)
-    echo "usage: $0 [media|all|kube]" >&2
+    echo "usage: $0 [media|all|voices|kube]" >&2
     exit 2
     ;;
 esac

@@ -54,10 +54,39 @@ describe('CUTLINE_PLANS', () => {
 });
 
 describe('CUTLINE_API_KEY_CACHE', () => {
-  it('is on unless set to off; anything else is refused', () => {
+  it('is on unless set to false; on/off and anything else are refused', () => {
     expect(loadConfig({}).auth.apiKeyCache).toBe(true);
-    expect(loadConfig({ CUTLINE_API_KEY_CACHE: 'on' }).auth.apiKeyCache).toBe(true);
-    expect(loadConfig({ CUTLINE_API_KEY_CACHE: 'off' }).auth.apiKeyCache).toBe(false);
-    expect(() => loadConfig({ CUTLINE_API_KEY_CACHE: 'false' })).toThrow(/CUTLINE_API_KEY_CACHE/);
+    expect(loadConfig({ CUTLINE_API_KEY_CACHE: 'true' }).auth.apiKeyCache).toBe(true);
+    expect(loadConfig({ CUTLINE_API_KEY_CACHE: 'false' }).auth.apiKeyCache).toBe(false);
+    expect(() => loadConfig({ CUTLINE_API_KEY_CACHE: 'off' })).toThrow(/CUTLINE_API_KEY_CACHE takes true or false/);
+    expect(() => loadConfig({ CUTLINE_API_KEY_CACHE: 'yes' })).toThrow(/CUTLINE_API_KEY_CACHE/);
+  });
+});
+
+describe('one syntax for durations, integers and switches', () => {
+  it('reads durations with their unit, and names the variable and its range when one is wrong', () => {
+    const config = loadConfig({
+      CUTLINE_REQUEST_TIMEOUT: '45s',
+      CUTLINE_REFRESH_TOKEN_TTL: '36h',
+      CUTLINE_JOB_TTL: '2h',
+    });
+    expect(config.http.requestTimeoutMs).toBe(45_000);
+    expect(config.auth.refreshTokenDays).toBe(1.5);
+    expect(() => loadConfig({ CUTLINE_REFRESH_TOKEN_TTL: '12h' })).toThrow(
+      /CUTLINE_REFRESH_TOKEN_TTL .*must be from 1d to 365d/,
+    );
+    expect(config.kubernetes.jobTtlSeconds).toBe(7200);
+    expect(() => loadConfig({ CUTLINE_REQUEST_TIMEOUT: '45' })).toThrow(
+      /CUTLINE_REQUEST_TIMEOUT .*a duration such as 30s/,
+    );
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT .*an integer from 0 to 65535/);
+    expect(() => loadConfig({ CUTLINE_LOCAL_WORKERS: '99' })).toThrow(/CUTLINE_LOCAL_WORKERS .*must be from 1 to 64/);
+  });
+
+  it('refuses the names that carried a unit, saying what to set instead', () => {
+    expect(() => loadConfig({ CUTLINE_REQUEST_TIMEOUT_MS: '1000' })).toThrow(
+      /set CUTLINE_REQUEST_TIMEOUT to a duration/,
+    );
+    expect(() => loadConfig({ CUTLINE_BILLING_GRACE_DAYS: '7' })).toThrow(/CUTLINE_BILLING_GRACE/);
   });
 });

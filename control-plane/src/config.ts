@@ -1,9 +1,21 @@
 /**
- * The control plane's environment, parsed once at start-up; a bad value stops the program
- * with a message naming the variable. No other file reads process.env (DESIGN §8).
+ * The control plane's environment, parsed once at start-up by one schema (ControlPlaneEnv);
+ * a bad value stops the program with a message naming the variable and what it takes. No
+ * other file reads process.env (DESIGN §8).
  */
-import { voicesDir } from '@cutline/render-job';
+import {
+  EnvBoolean,
+  EnvDuration,
+  EnvEnum,
+  EnvError,
+  EnvInteger,
+  EnvString,
+  EnvUrl,
+  readEnv,
+  voicesDir,
+} from '@cutline/render-job';
 import { randomBytes } from 'node:crypto';
+import Type, { type StaticDecode } from 'typebox';
 import { hostname } from 'node:os';
 import { parsePlanOverrides, type PlanOverrides } from './plans.js';
 
@@ -137,49 +149,147 @@ export type BillingConfig =
 
 export class ConfigError extends Error {}
 
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max)
-    throw new ConfigError(`${name} must be an integer from ${min} to ${max} (got "${raw}")`);
-  return value;
+const MINUTE = 60_000;
+const DAY = 86_400_000;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Every variable the control plane reads, with its form and default. */
+export const ControlPlaneEnv = Type.Object({
+  DATABASE_URL: Type.Optional(EnvUrl(['postgres', 'postgresql'], { description: 'PostgreSQL; unset = embedded' })),
+  CUTLINE_DATA_DIR: EnvString({ description: 'Where the embedded database and files live', default: '.cutline' }),
+  HOST: EnvString({ description: 'Address to listen on', default: '127.0.0.1' }),
+  PORT: EnvInteger(0, 65535, { description: 'HTTP port', default: 8080 }),
+  CUTLINE_PUBLIC_URL: Type.Optional(EnvUrl(['http', 'https'], { description: 'The API as browsers reach it' })),
+  CUTLINE_BODY_LIMIT_BYTES: EnvInteger(1024, 64 * 1024 * 1024, {
+    description: 'Largest JSON body',
+    default: 1024 * 1024,
+  }),
+  CUTLINE_TRUST_PROXY: Type.Optional(EnvString({ description: 'Whose X-Forwarded-For to believe' })),
+  CUTLINE_REQUEST_TIMEOUT: EnvDuration(1_000, 10 * MINUTE, {
+    description: 'Time for a request body to arrive',
+    default: 30_000,
+  }),
+  CUTLINE_METRICS_TOKEN: Type.Optional(EnvString({ description: 'Bearer token /metrics asks for', minLength: 16 })),
+  CUTLINE_PREVIEW_CONCURRENCY: EnvInteger(1, 64, { description: 'Previews made at once', default: 2 }),
+  CUTLINE_PREVIEW_PER_ORGANIZATION: EnvInteger(1, 64, { description: 'Previews at once per organization', default: 1 }),
+  CUTLINE_PREVIEW_QUEUE: EnvInteger(0, 10_000, { description: 'Previews waiting', default: 32 }),
+  CUTLINE_PREVIEW_QUEUE_PER_ORGANIZATION: EnvInteger(0, 1_000, {
+    description: 'Previews waiting per organization',
+    default: 8,
+  }),
+  CUTLINE_PREVIEW_RATE_LIMIT: EnvInteger(1, 100_000, { description: 'Previews per caller per minute', default: 60 }),
+  // Within Kubernetes' default 30 s between SIGTERM and SIGKILL, with room for the rest of shutdown.
+  CUTLINE_SHUTDOWN_GRACE: EnvDuration(0, 10 * MINUTE, {
+    description: 'Wait for requests at shutdown',
+    default: 10_000,
+  }),
+  CUTLINE_UI_DIR: Type.Optional(EnvString({ description: 'The built admin UI to serve' })),
+  CUTLINE_JWT_SECRET: Type.Optional(EnvString({ description: 'HMAC key for access tokens', minLength: 32 })),
+  CUTLINE_ACCESS_TOKEN_TTL: EnvDuration(MINUTE, DAY, { description: 'Access token lifetime', default: 15 * MINUTE }),
+  CUTLINE_REFRESH_TOKEN_TTL: EnvDuration(DAY, 365 * DAY, { description: 'Refresh token lifetime', default: 30 * DAY }),
+  CUTLINE_AUTH_RATE_LIMIT: EnvInteger(1, 10_000, { description: 'Sign-in attempts per IP per minute', default: 20 }),
+  CUTLINE_AUTH_ACCOUNT_FAILURES: EnvInteger(1, 10_000, {
+    description: 'Failed sign-ins per account per 15 minutes',
+    default: 10,
+  }),
+  CUTLINE_RENDER_EVENTS_KEY: Type.Optional(
+    EnvString({ description: 'Signs render pods’ progress tokens', minLength: 32 }),
+  ),
+  CUTLINE_API_KEY_CACHE: EnvBoolean({
+    description: 'Keep verified API keys while PostgreSQL announces changes',
+    default: true,
+  }),
+  CUTLINE_S3_ENDPOINT: Type.Optional(EnvUrl(['http', 'https'], { description: 'S3-compatible object store' })),
+  CUTLINE_S3_ACCESS_KEY: Type.Optional(EnvString({ description: 'Object store access key' })),
+  CUTLINE_S3_SECRET_KEY: Type.Optional(EnvString({ description: 'Object store secret key' })),
+  CUTLINE_S3_BUCKET: EnvString({ description: 'Bucket', default: 'cutline' }),
+  CUTLINE_S3_REGION: EnvString({ description: 'Region', default: 'us-east-1' }),
+  CUTLINE_STORAGE_SIGNING_KEY: Type.Optional(
+    EnvString({ description: 'Signs file links (files in the data dir)', minLength: 32 }),
+  ),
+  CUTLINE_PLANS: Type.Optional(EnvString({ description: 'Changes to the plan table (JSON)' })),
+  BILLING: EnvEnum(['none', 'stripe'] as const, { description: 'Billing', default: 'none' }),
+  CUTLINE_BILLING_GRACE: EnvDuration(0, 90 * DAY, {
+    description: 'How long past_due keeps its plan',
+    default: 7 * DAY,
+  }),
+  STRIPE_SECRET_KEY: Type.Optional(EnvString({ description: 'Stripe secret key' })),
+  STRIPE_WEBHOOK_SECRET: Type.Optional(EnvString({ description: 'Stripe webhook signing secret' })),
+  STRIPE_API_BASE: Type.Optional(EnvUrl(['http', 'https'], { description: 'Where the Stripe API is' })),
+  STRIPE_PRICE_STARTER: Type.Optional(EnvString({ description: 'Price lookup key of starter' })),
+  STRIPE_PRICE_PRO: Type.Optional(EnvString({ description: 'Price lookup key of pro' })),
+  STRIPE_PRICE_BUSINESS: Type.Optional(EnvString({ description: 'Price lookup key of business' })),
+  STRIPE_OVERAGE_METER_EVENT: EnvString({ description: 'Meter event for overage', default: 'cutline_overage_renders' }),
+  CUTLINE_NATS_URL: Type.Optional(EnvUrl(['nats', 'tls'], { description: 'NATS between replicas' })),
+  OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(EnvUrl(['http', 'https'], { description: 'OTLP/HTTP endpoint' })),
+  OTEL_SERVICE_NAME: EnvString({ description: 'Service name of spans', default: 'cutline-control-plane' }),
+  CUTLINE_LOCAL_WORKERS: EnvInteger(1, 64, { description: 'Local render processes at once', default: 1 }),
+  CUTLINE_MAX_ATTEMPTS: EnvInteger(1, 10, { description: 'Attempts before a failure is final', default: 3 }),
+  CUTLINE_LAUNCHER: EnvEnum(['local', 'kubernetes'] as const, { description: 'Where renders run', default: 'local' }),
+  CUTLINE_KUBECONFIG: Type.Optional(EnvString({ description: 'A kubeconfig file; unset = in-cluster' })),
+  CUTLINE_K8S_NAMESPACE: EnvString({ description: 'Namespace of RenderJobs', default: 'cutline' }),
+  CUTLINE_RENDER_IMAGE: EnvString({ description: 'Render image', default: 'cutline/render-job:0.1.0' }),
+  CUTLINE_RENDER_SERVICE_ACCOUNT: EnvString({ description: 'Render pods’ service account', default: 'cutline-render' }),
+  CUTLINE_RENDER_S3_ENDPOINT: Type.Optional(
+    EnvUrl(['http', 'https'], { description: 'The object store as pods reach it' }),
+  ),
+  CUTLINE_RENDER_EVENTS_URL: Type.Optional(EnvUrl(['http', 'https'], { description: 'The API as pods reach it' })),
+  CUTLINE_OPERATOR_ID: Type.Optional(EnvString({ description: 'This operator in the leader Lease' })),
+  CUTLINE_OPERATOR_PORT: EnvInteger(0, 65535, { description: 'Operator /metrics and /healthz', default: 9464 }),
+  CUTLINE_JOB_TTL: EnvDuration(0, 30 * DAY, { description: 'How long finished Jobs stay', default: 3_600_000 }),
+  CUTLINE_JOB_BACKOFF_LIMIT: EnvInteger(0, 6, { description: 'Pod retries of a Job', default: 2 }),
+  CUTLINE_OPERATOR_LEASE: EnvDuration(2_000, 5 * MINUTE, { description: 'Leader Lease duration', default: 15_000 }),
+  LOG_LEVEL: EnvEnum(LOG_LEVELS, { description: 'Log level', default: 'info' }),
+  PATH: EnvString({ description: 'Where ffmpeg and the TTS engines are', default: '/usr/local/bin:/usr/bin:/bin' }),
+  HOME: Type.Optional(EnvString({ description: 'Home of render processes' })),
+});
+type Env = StaticDecode<typeof ControlPlaneEnv>;
+
+/** Variables that were renamed or retired, and what to set instead. */
+const RETIRED: Record<string, string> = {
+  CUTLINE_RENDER_NATS_URL: 'render pods report to the API (set CUTLINE_RENDER_EVENTS_URL to the API as pods reach it)',
+  // Operators were once named by this and made so on sign-up, which let whoever registered a
+  // listed address first become one.
+  CUTLINE_PLATFORM_ADMINS: 'grant operator rights to an existing account with `control-plane admin grant EMAIL`',
+  CUTLINE_REQUEST_TIMEOUT_MS: 'set CUTLINE_REQUEST_TIMEOUT to a duration (30s)',
+  CUTLINE_SHUTDOWN_GRACE_MS: 'set CUTLINE_SHUTDOWN_GRACE to a duration (10s)',
+  CUTLINE_ACCESS_TOKEN_SECONDS: 'set CUTLINE_ACCESS_TOKEN_TTL to a duration (15m)',
+  CUTLINE_REFRESH_TOKEN_DAYS: 'set CUTLINE_REFRESH_TOKEN_TTL to a duration (30d)',
+  CUTLINE_BILLING_GRACE_DAYS: 'set CUTLINE_BILLING_GRACE to a duration (7d)',
+  CUTLINE_JOB_TTL_SECONDS: 'set CUTLINE_JOB_TTL to a duration (1h)',
+  CUTLINE_OPERATOR_LEASE_SECONDS: 'set CUTLINE_OPERATOR_LEASE to a duration (15s)',
+};
+
+function refuseRetired(env: NodeJS.ProcessEnv): void {
+  for (const [name, instead] of Object.entries(RETIRED))
+    if (env[name] !== undefined) throw new ConfigError(`${name} is no longer read: ${instead}`);
+  if (env.CUTLINE_API_KEY_CACHE === 'on' || env.CUTLINE_API_KEY_CACHE === 'off')
+    throw new ConfigError('CUTLINE_API_KEY_CACHE takes true or false, like every switch (on/off is no longer read)');
 }
 
-function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, values: readonly T[], fallback: T): T {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (!(values as readonly string[]).includes(raw))
-    throw new ConfigError(`${name} must be one of ${values.join(', ')} (got "${raw}")`);
-  return raw as T;
-}
-
-function storageConfig(env: NodeJS.ProcessEnv, fallbackKey: string): ControlPlaneConfig['storage'] {
+function storageConfig(env: Env, fallbackKey: string): ControlPlaneConfig['storage'] {
   const endpoint = env.CUTLINE_S3_ENDPOINT;
-  if (!endpoint) {
+  if (!endpoint)
     return {
       kind: 'fs',
-      dir: `${env.CUTLINE_DATA_DIR || '.cutline'}/objects`,
-      signingKey: env.CUTLINE_STORAGE_SIGNING_KEY || fallbackKey,
+      dir: `${env.CUTLINE_DATA_DIR}/objects`,
+      signingKey: env.CUTLINE_STORAGE_SIGNING_KEY ?? fallbackKey,
     };
-  }
-  if (!/^https?:\/\//.test(endpoint)) throw new ConfigError('CUTLINE_S3_ENDPOINT must be an http(s):// URL');
   const accessKey = env.CUTLINE_S3_ACCESS_KEY;
   const secretKey = env.CUTLINE_S3_SECRET_KEY;
   if (!accessKey || !secretKey)
     throw new ConfigError(
       'CUTLINE_S3_ENDPOINT is set, so CUTLINE_S3_ACCESS_KEY and CUTLINE_S3_SECRET_KEY must be set too',
     );
-  const bucket = env.CUTLINE_S3_BUCKET || 'cutline';
+  const bucket = env.CUTLINE_S3_BUCKET;
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket))
     throw new ConfigError('CUTLINE_S3_BUCKET is not a valid bucket name');
-  return { kind: 's3', endpoint, accessKey, secretKey, bucket, region: env.CUTLINE_S3_REGION || 'us-east-1' };
+  return { kind: 's3', endpoint, accessKey, secretKey, bucket, region: env.CUTLINE_S3_REGION };
 }
 
-function billingConfig(env: NodeJS.ProcessEnv): BillingConfig {
-  const pastDueGraceDays = integer(env, 'CUTLINE_BILLING_GRACE_DAYS', 7, 0, 90);
-  const kind = oneOf(env, 'BILLING', ['none', 'stripe'] as const, 'none');
-  if (kind === 'none') return { kind, pastDueGraceDays };
+function billingConfig(env: Env): BillingConfig {
+  const pastDueGraceDays = env.CUTLINE_BILLING_GRACE / DAY;
+  if (env.BILLING === 'none') return { kind: 'none', pastDueGraceDays };
   const secretKey = env.STRIPE_SECRET_KEY;
   const webhookSecret = env.STRIPE_WEBHOOK_SECRET;
   if (!secretKey || !/^(sk|rk)_(test|live)_/.test(secretKey))
@@ -188,32 +298,30 @@ function billingConfig(env: NodeJS.ProcessEnv): BillingConfig {
     throw new ConfigError('BILLING=stripe needs STRIPE_WEBHOOK_SECRET (whsec_…)');
   let api: { host: string; port: number; protocol: 'http' | 'https' } | undefined;
   if (env.STRIPE_API_BASE) {
-    let url: URL;
-    try {
-      url = new URL(env.STRIPE_API_BASE);
-    } catch {
-      throw new ConfigError('STRIPE_API_BASE must be a URL such as http://127.0.0.1:12111');
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:')
-      throw new ConfigError('STRIPE_API_BASE must be http(s)://');
+    const url = new URL(env.STRIPE_API_BASE);
     const protocol = url.protocol === 'http:' ? 'http' : 'https';
     api = { host: url.hostname, port: Number(url.port || (protocol === 'http' ? 80 : 443)), protocol };
   }
+  const prices: Record<StripePlanId, string | undefined> = {
+    starter: env.STRIPE_PRICE_STARTER,
+    pro: env.STRIPE_PRICE_PRO,
+    business: env.STRIPE_PRICE_BUSINESS,
+  };
   const priceLookupKeys = Object.fromEntries(
-    STRIPE_PLANS.map((plan) => [plan, env[`STRIPE_PRICE_${plan.toUpperCase()}`] || `cutline_${plan}_monthly`]),
+    STRIPE_PLANS.map((plan) => [plan, prices[plan] ?? `cutline_${plan}_monthly`]),
   ) as Record<StripePlanId, string>;
   return {
-    kind,
+    kind: 'stripe',
     secretKey,
     webhookSecret,
     api,
     priceLookupKeys,
     pastDueGraceDays,
-    overageMeterEvent: env.STRIPE_OVERAGE_METER_EVENT || 'cutline_overage_renders',
+    overageMeterEvent: env.STRIPE_OVERAGE_METER_EVENT,
   };
 }
 
-function planOverrides(env: NodeJS.ProcessEnv): PlanOverrides {
+function planOverrides(env: Env): PlanOverrides {
   if (!env.CUTLINE_PLANS) return {};
   try {
     return parsePlanOverrides(env.CUTLINE_PLANS);
@@ -222,24 +330,11 @@ function planOverrides(env: NodeJS.ProcessEnv): PlanOverrides {
   }
 }
 
-function httpUrl(env: NodeJS.ProcessEnv, name: string): string | undefined {
-  const raw = env[name] || undefined;
-  if (raw !== undefined && !/^https?:\/\/[^\s]+$/.test(raw)) throw new ConfigError(`${name} must be an http(s):// URL`);
-  return raw;
-}
-
-function metricsToken(env: NodeJS.ProcessEnv): string | undefined {
-  const token = env.CUTLINE_METRICS_TOKEN || undefined;
-  if (token !== undefined && token.length < 16)
-    throw new ConfigError('CUTLINE_METRICS_TOKEN must be at least 16 characters');
-  return token;
-}
-
-function trustProxy(env: NodeJS.ProcessEnv): boolean | string[] {
-  const raw = env.CUTLINE_TRUST_PROXY?.trim();
-  if (!raw || raw === 'false') return false;
-  if (raw === 'true') return true;
-  const entries = raw
+function trustProxy(raw: string | undefined): boolean | string[] {
+  const value = raw?.trim();
+  if (!value || value === 'false') return false;
+  if (value === 'true') return true;
+  const entries = value
     .split(',')
     .map((e) => e.trim())
     .filter(Boolean);
@@ -251,94 +346,77 @@ function trustProxy(env: NodeJS.ProcessEnv): boolean | string[] {
   return entries;
 }
 
-/**
- * Operators were once named by CUTLINE_PLATFORM_ADMINS and made so on sign-up, which let
- * whoever registered a listed address first become one. Rights now come only from
- * `control-plane admin grant EMAIL` for an account that exists; say so rather than ignore it.
- */
-function refuseRetiredVariables(env: NodeJS.ProcessEnv): void {
-  if (env.CUTLINE_RENDER_NATS_URL !== undefined) {
-    throw new ConfigError(
-      'CUTLINE_RENDER_NATS_URL is no longer read: render pods report to the API (set CUTLINE_RENDER_EVENTS_URL to the API as pods reach it)',
-    );
-  }
-  if (env.CUTLINE_PLATFORM_ADMINS !== undefined) {
-    throw new ConfigError(
-      'CUTLINE_PLATFORM_ADMINS is no longer read: grant operator rights to an existing account with `control-plane admin grant EMAIL`',
-    );
+function parseEnv(env: NodeJS.ProcessEnv): Env {
+  refuseRetired(env);
+  try {
+    return readEnv(ControlPlaneEnv, env);
+  } catch (err) {
+    if (err instanceof EnvError) throw new ConfigError(err.message);
+    throw err;
   }
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneConfig {
-  refuseRetiredVariables(env);
-  const databaseUrl = env.DATABASE_URL || undefined;
-  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl))
-    throw new ConfigError('DATABASE_URL must be a postgresql:// URL');
-  const port = integer(env, 'PORT', 8080, 0, 65535);
-  const host = env.HOST || '127.0.0.1';
-  const jwtSecret = env.CUTLINE_JWT_SECRET || randomBytes(32).toString('base64url');
-  if (jwtSecret.length < 32) throw new ConfigError('CUTLINE_JWT_SECRET must be at least 32 characters');
+export function loadConfig(processEnv: NodeJS.ProcessEnv = process.env): ControlPlaneConfig {
+  const env = parseEnv(processEnv);
+  const { HOST: host, PORT: port } = env;
+  const jwtSecret = env.CUTLINE_JWT_SECRET ?? randomBytes(32).toString('base64url');
   return {
-    databaseUrl,
-    dataDir: env.CUTLINE_DATA_DIR || '.cutline',
+    databaseUrl: env.DATABASE_URL,
+    dataDir: env.CUTLINE_DATA_DIR,
     http: {
       host,
       port,
-      publicUrl: env.CUTLINE_PUBLIC_URL || `http://${host}:${port}`,
-      bodyLimitBytes: integer(env, 'CUTLINE_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
-      trustProxy: trustProxy(env),
-      requestTimeoutMs: integer(env, 'CUTLINE_REQUEST_TIMEOUT_MS', 30_000, 1_000, 600_000),
-      metricsToken: metricsToken(env),
+      publicUrl: env.CUTLINE_PUBLIC_URL ?? `http://${host}:${port}`,
+      bodyLimitBytes: env.CUTLINE_BODY_LIMIT_BYTES,
+      trustProxy: trustProxy(env.CUTLINE_TRUST_PROXY),
+      requestTimeoutMs: env.CUTLINE_REQUEST_TIMEOUT,
+      metricsToken: env.CUTLINE_METRICS_TOKEN,
       previews: {
-        concurrency: integer(env, 'CUTLINE_PREVIEW_CONCURRENCY', 2, 1, 64),
-        perOrganization: integer(env, 'CUTLINE_PREVIEW_PER_ORGANIZATION', 1, 1, 64),
-        maxWaiting: integer(env, 'CUTLINE_PREVIEW_QUEUE', 32, 0, 10_000),
-        maxWaitingPerOrganization: integer(env, 'CUTLINE_PREVIEW_QUEUE_PER_ORGANIZATION', 8, 0, 1_000),
-        perUserPerMinute: integer(env, 'CUTLINE_PREVIEW_RATE_LIMIT', 60, 1, 100_000),
+        concurrency: env.CUTLINE_PREVIEW_CONCURRENCY,
+        perOrganization: env.CUTLINE_PREVIEW_PER_ORGANIZATION,
+        maxWaiting: env.CUTLINE_PREVIEW_QUEUE,
+        maxWaitingPerOrganization: env.CUTLINE_PREVIEW_QUEUE_PER_ORGANIZATION,
+        perUserPerMinute: env.CUTLINE_PREVIEW_RATE_LIMIT,
       },
-      // Within Kubernetes' default 30 s between SIGTERM and SIGKILL, with room for the rest of shutdown.
-      shutdownGraceMs: integer(env, 'CUTLINE_SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
-      uiDir: env.CUTLINE_UI_DIR || undefined,
+      shutdownGraceMs: env.CUTLINE_SHUTDOWN_GRACE,
+      uiDir: env.CUTLINE_UI_DIR,
     },
     auth: {
       jwtSecret,
-      accessTokenSeconds: integer(env, 'CUTLINE_ACCESS_TOKEN_SECONDS', 900, 60, 86_400),
-      refreshTokenDays: integer(env, 'CUTLINE_REFRESH_TOKEN_DAYS', 30, 1, 365),
-      rateLimitPerMinute: integer(env, 'CUTLINE_AUTH_RATE_LIMIT', 20, 1, 10_000),
-      accountFailuresPer15Minutes: integer(env, 'CUTLINE_AUTH_ACCOUNT_FAILURES', 10, 1, 10_000),
-      renderEventsKey: env.CUTLINE_RENDER_EVENTS_KEY || jwtSecret,
-      apiKeyCache: oneOf(env, 'CUTLINE_API_KEY_CACHE', ['on', 'off'] as const, 'on') === 'on',
+      accessTokenSeconds: Math.round(env.CUTLINE_ACCESS_TOKEN_TTL / 1000),
+      refreshTokenDays: env.CUTLINE_REFRESH_TOKEN_TTL / DAY,
+      rateLimitPerMinute: env.CUTLINE_AUTH_RATE_LIMIT,
+      accountFailuresPer15Minutes: env.CUTLINE_AUTH_ACCOUNT_FAILURES,
+      renderEventsKey: env.CUTLINE_RENDER_EVENTS_KEY ?? jwtSecret,
+      apiKeyCache: env.CUTLINE_API_KEY_CACHE,
     },
     storage: storageConfig(env, jwtSecret),
     planOverrides: planOverrides(env),
     billing: billingConfig(env),
-    natsUrl: env.CUTLINE_NATS_URL || undefined,
-    tracing: {
-      otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined,
-      serviceName: env.OTEL_SERVICE_NAME || 'cutline-control-plane',
-    },
+    natsUrl: env.CUTLINE_NATS_URL,
+    tracing: { otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: env.OTEL_SERVICE_NAME },
     renderProcessEnv: {
-      PATH: env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+      PATH: env.PATH,
       ...(env.HOME ? { HOME: env.HOME } : {}),
-      CUTLINE_VOICES_DIR: voicesDir(env),
+      CUTLINE_VOICES_DIR: voicesDir(processEnv),
     },
-    voicesDir: voicesDir(env),
-    localWorkers: integer(env, 'CUTLINE_LOCAL_WORKERS', 1, 1, 64),
-    maxAttempts: integer(env, 'CUTLINE_MAX_ATTEMPTS', 3, 1, 10),
-    launcher: oneOf(env, 'CUTLINE_LAUNCHER', ['local', 'kubernetes'] as const, 'local'),
+    voicesDir: voicesDir(processEnv),
+    localWorkers: env.CUTLINE_LOCAL_WORKERS,
+    maxAttempts: env.CUTLINE_MAX_ATTEMPTS,
+    launcher: env.CUTLINE_LAUNCHER,
     kubernetes: {
-      kubeconfig: env.CUTLINE_KUBECONFIG || undefined,
-      namespace: env.CUTLINE_K8S_NAMESPACE || 'cutline',
-      renderImage: env.CUTLINE_RENDER_IMAGE || 'cutline/render-job:0.1.0',
-      renderServiceAccount: env.CUTLINE_RENDER_SERVICE_ACCOUNT || 'cutline-render',
-      renderS3Endpoint: env.CUTLINE_RENDER_S3_ENDPOINT || undefined,
-      renderEventsUrl: httpUrl(env, 'CUTLINE_RENDER_EVENTS_URL'),
-      operatorId: env.CUTLINE_OPERATOR_ID || `${hostname()}-${process.pid}`,
-      operatorPort: integer(env, 'CUTLINE_OPERATOR_PORT', 9464, 0, 65535),
-      jobTtlSeconds: integer(env, 'CUTLINE_JOB_TTL_SECONDS', 3600, 0, 30 * 86_400),
-      jobBackoffLimit: integer(env, 'CUTLINE_JOB_BACKOFF_LIMIT', 2, 0, 6),
-      leaseSeconds: integer(env, 'CUTLINE_OPERATOR_LEASE_SECONDS', 15, 2, 300),
+      kubeconfig: env.CUTLINE_KUBECONFIG,
+      namespace: env.CUTLINE_K8S_NAMESPACE,
+      renderImage: env.CUTLINE_RENDER_IMAGE,
+      renderServiceAccount: env.CUTLINE_RENDER_SERVICE_ACCOUNT,
+      renderS3Endpoint: env.CUTLINE_RENDER_S3_ENDPOINT,
+      renderEventsUrl: env.CUTLINE_RENDER_EVENTS_URL,
+      operatorId: env.CUTLINE_OPERATOR_ID ?? `${hostname()}-${process.pid}`,
+      operatorPort: env.CUTLINE_OPERATOR_PORT,
+      jobTtlSeconds: Math.round(env.CUTLINE_JOB_TTL / 1000),
+      jobBackoffLimit: env.CUTLINE_JOB_BACKOFF_LIMIT,
+      leaseSeconds: env.CUTLINE_OPERATOR_LEASE / 1000,
     },
-    logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+    logLevel: env.LOG_LEVEL,
   };
 }

@@ -1,9 +1,12 @@
 /**
- * The render-job's environment, parsed once. No other file reads process.env (DESIGN §8).
+ * The render-job's environment, parsed once by one schema (RenderJobEnv). No other file reads
+ * process.env (DESIGN §8).
  * Credentials live here, not in the spec: in Kubernetes they come from the render's Secret.
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Type, { type StaticDecode } from 'typebox';
+import { EnvError, EnvInteger, EnvString, EnvUrl, readEnv } from './env/env-schema.js';
 
 export interface S3Config {
   endPoint: string;
@@ -54,34 +57,52 @@ export function voicesDir(env: NodeJS.ProcessEnv = process.env): string {
   return tools ? join(tools, 'voices') : '/usr/share/cutline/voices';
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): RenderJobConfig {
-  const endpoint = env.CUTLINE_S3_ENDPOINT;
+/** Every variable cutline-render reads, with its form and default. */
+export const RenderJobEnv = Type.Object({
+  CUTLINE_S3_ENDPOINT: Type.Optional(EnvUrl(['http', 'https'], { description: 'S3-compatible object store' })),
+  CUTLINE_S3_ACCESS_KEY: Type.Optional(EnvString({ description: 'Object store access key' })),
+  CUTLINE_S3_SECRET_KEY: Type.Optional(EnvString({ description: 'Object store secret key' })),
+  CUTLINE_S3_REGION: EnvString({ description: 'Region', default: 'us-east-1' }),
+  CUTLINE_TTS_CONCURRENCY: EnvInteger(1, 64, { description: 'Parallel TTS processes', default: 4 }),
+  CUTLINE_NATS_URL: Type.Optional(EnvUrl(['nats', 'tls'], { description: 'NATS for --events nats' })),
+  CUTLINE_EVENTS_URL: Type.Optional(EnvUrl(['http', 'https'], { description: '--events http: where to report' })),
+  CUTLINE_EVENTS_TOKEN: Type.Optional(EnvString({ description: '--events http: this render’s token' })),
+  CUTLINE_OPENAI_API_KEY: Type.Optional(EnvString({ description: 'OpenAI-compatible speech server key' })),
+  CUTLINE_OPENAI_BASE_URL: Type.Optional(EnvUrl(['http', 'https'], { description: 'OpenAI-compatible speech server' })),
+  CUTLINE_OPENAI_MODEL: EnvString({ description: 'Its model', default: 'tts-1' }),
+  CUTLINE_SCRATCH_DIR: Type.Optional(EnvString({ description: 'Where a render works; default the temp dir' })),
+  CUTLINE_FONTS_DIR: Type.Optional(EnvString({ description: 'Fonts for captions' })),
+  CUTLINE_EVENT_ORGANIZATION_ID: Type.Optional(EnvString({ description: 'Added to every event' })),
+});
+
+export function loadConfig(processEnv: NodeJS.ProcessEnv = process.env): RenderJobConfig {
+  let env: StaticDecode<typeof RenderJobEnv>;
+  try {
+    env = readEnv(RenderJobEnv, processEnv);
+  } catch (err) {
+    if (err instanceof EnvError) throw new ConfigError(err.message);
+    throw err;
+  }
   let s3: S3Config | undefined;
-  if (endpoint) {
+  if (env.CUTLINE_S3_ENDPOINT) {
     const accessKey = env.CUTLINE_S3_ACCESS_KEY;
     const secretKey = env.CUTLINE_S3_SECRET_KEY;
     if (!accessKey || !secretKey)
       throw new ConfigError(
         'CUTLINE_S3_ENDPOINT is set, so CUTLINE_S3_ACCESS_KEY and CUTLINE_S3_SECRET_KEY must be set too.',
       );
-    s3 = { ...parseS3Endpoint(endpoint), accessKey, secretKey, region: env.CUTLINE_S3_REGION ?? 'us-east-1' };
-  }
-  const concurrency = Number(env.CUTLINE_TTS_CONCURRENCY ?? 4);
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
-    throw new ConfigError(
-      `CUTLINE_TTS_CONCURRENCY must be an integer from 1 to 64 (got "${env.CUTLINE_TTS_CONCURRENCY}")`,
-    );
+    s3 = { ...parseS3Endpoint(env.CUTLINE_S3_ENDPOINT), accessKey, secretKey, region: env.CUTLINE_S3_REGION };
   }
   return {
     s3,
     natsUrl: env.CUTLINE_NATS_URL,
-    events: { url: env.CUTLINE_EVENTS_URL || undefined, token: env.CUTLINE_EVENTS_TOKEN || undefined },
+    events: { url: env.CUTLINE_EVENTS_URL, token: env.CUTLINE_EVENTS_TOKEN },
     openaiApiKey: env.CUTLINE_OPENAI_API_KEY,
     openaiBaseUrl: env.CUTLINE_OPENAI_BASE_URL,
-    openaiModel: env.CUTLINE_OPENAI_MODEL ?? 'tts-1',
+    openaiModel: env.CUTLINE_OPENAI_MODEL,
     scratchDir: env.CUTLINE_SCRATCH_DIR ?? tmpdir(),
     fontsDir: env.CUTLINE_FONTS_DIR,
-    ttsConcurrency: concurrency,
-    eventOrganizationId: env.CUTLINE_EVENT_ORGANIZATION_ID || undefined,
+    ttsConcurrency: env.CUTLINE_TTS_CONCURRENCY,
+    eventOrganizationId: env.CUTLINE_EVENT_ORGANIZATION_ID,
   };
 }

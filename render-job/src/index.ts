@@ -25,3 +25,14 @@ export { encodeWav } from './tts/pcm.js';
 export { runProgram } from './run-process.js';
 export { artifactNames, contentTypeFor } from './io/output-sink.js';
 export { parseLocation } from './io/location.js';
+export {
+  EnvBoolean,
+  EnvDuration,
+  EnvEnum,
+  EnvError,
+  EnvInteger,
+  EnvString,
+  EnvUrl,
+  formatDuration,
+  readEnv,
+} from './env/env-schema.js';

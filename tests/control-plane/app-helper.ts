@@ -73,7 +73,7 @@ export async function startApp(
     HOST: '127.0.0.1',
     PORT: String(port),
     CUTLINE_MAX_ATTEMPTS: '2',
-    CUTLINE_API_KEY_CACHE: options.credentialChanges ? 'on' : 'off',
+    CUTLINE_API_KEY_CACHE: options.credentialChanges ? 'true' : 'false',
     ...(options.workers ? { CUTLINE_LOCAL_WORKERS: String(options.workers) } : {}),
     ...(options.uiDir ? { CUTLINE_UI_DIR: options.uiDir } : { CUTLINE_UI_DIR: join(dataDir, 'no-ui') }),
     ...env,

@@ -141,7 +141,7 @@ describe('sessions', () => {
         }),
       ),
     ).toBe('CUTLINE_UNAUTHENTICATED');
-    const shortLived = await startApp(services.postgresUrl, { CUTLINE_ACCESS_TOKEN_SECONDS: '60' });
+    const shortLived = await startApp(services.postgresUrl, { CUTLINE_ACCESS_TOKEN_TTL: '1m' });
     try {
       const account = await register(shortLived.app, 'Exp');
       const { AccessTokens } = await import('../../control-plane/src/auth/access-tokens.js');

@@ -169,7 +169,7 @@ beforeAll(async () => {
       STRIPE_SECRET_KEY: 'sk_test_cutline',
       STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
       STRIPE_API_BASE: services.stripeUrl,
-      CUTLINE_BILLING_GRACE_DAYS: '7',
+      CUTLINE_BILLING_GRACE: '7d',
     },
     { starter: { rendersPerMonth: 10 }, business: { rendersPerMonth: 2, overage: true } },
     { now: () => clock },

@@ -5,8 +5,7 @@
  * nothing is logged as an unhandled rejection, and every render completes exactly once with its
  * events in order and the quota right. PostgreSQL here is one of the test's own, on a fixed port.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -14,15 +13,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, waitFor } from '../fixture/ports.js';
 import { importEmbeddedPostgres } from '../fixture/services.js';
 import { ensureCorpus, type CorpusName } from '../render/corpus.js';
+import {
+  accountWithVideo,
+  apiJson,
+  recordedOutcome,
+  startProgram,
+  submitRender,
+  type Program,
+} from './program-helper.js';
 
-const PROGRAM = join(import.meta.dirname, '../../control-plane/bin/cutline.js');
 let corpus: Record<CorpusName, string>;
 let postgres: { start(): Promise<void>; stop(): Promise<void> };
 let databaseUrl: string;
 let dataRoot: string;
-let api: string;
-let child: ChildProcess | undefined;
-let log = '';
+let program: Program;
 
 beforeAll(async () => {
   corpus = await ensureCorpus();
@@ -45,54 +49,21 @@ beforeAll(async () => {
   await server.createDatabase('cutline_outage');
   postgres = server;
   databaseUrl = `postgresql://postgres:outage@127.0.0.1:${port}/cutline_outage`;
-  const apiPort = await freePort();
-  api = `http://127.0.0.1:${apiPort}`;
-  child = spawn(PROGRAM, ['all'], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? tmpdir(),
-      DATABASE_URL: databaseUrl,
-      CUTLINE_DATA_DIR: join(dataRoot, 'data'),
-      CUTLINE_JWT_SECRET: 'outage-test-secret-that-is-long-enough-0123',
-      PORT: String(apiPort),
-      LOG_LEVEL: 'warn',
-      CUTLINE_LOCAL_WORKERS: '1',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  program = await startProgram({
+    DATABASE_URL: databaseUrl,
+    CUTLINE_DATA_DIR: join(dataRoot, 'data'),
+    CUTLINE_JWT_SECRET: 'outage-test-secret-that-is-long-enough-0123',
   });
-  child.stdout?.on('data', (c: Buffer) => (log += c.toString()));
-  child.stderr?.on('data', (c: Buffer) => (log += c.toString()));
-  await waitFor(
-    async () => (await fetch(`${api}/readyz`).catch(() => undefined))?.ok ?? false,
-    'the control plane',
-    60_000,
-  );
 }, 120_000);
 
 afterAll(async () => {
-  if (child && child.exitCode === null) {
-    child.kill('SIGTERM');
-    await new Promise((r) => child!.once('exit', r));
-  }
+  await program?.stop();
   await postgres?.stop().catch(() => undefined);
   await rm(dataRoot, { recursive: true, force: true });
 });
 
-async function json<T>(path: string, init: RequestInit & { token?: string } = {}): Promise<T> {
-  const response = await fetch(`${api}${path}`, {
-    ...init,
-    headers: {
-      'content-type': 'application/json',
-      ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
-      ...(init.headers as Record<string, string> | undefined),
-    },
-  });
-  if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
-}
-
 async function readiness(): Promise<{ status: number; database?: string }> {
-  const response = await fetch(`${api}/readyz`).catch(() => undefined);
+  const response = await fetch(`${program.api}/readyz`).catch(() => undefined);
   if (!response) return { status: 0 };
   const body = (await response.json()) as {
     checks?: { database?: string };
@@ -106,35 +77,13 @@ async function readiness(): Promise<{ status: number; database?: string }> {
 
 describe('PostgreSQL away for ten seconds', () => {
   it('keeps the process up, reports it, and completes every render exactly once', async () => {
-    const session = await json<{ accessToken: string; organization: { id: string } }>('/v1/auth/register', {
-      method: 'POST',
-      body: JSON.stringify({ email: 'outage@example.com', password: 'a long password', name: 'Outage' }),
-    });
-    const token = session.accessToken;
-    const upload = await fetch(`${api}/v1/assets?kind=video&filename=clip.mp4`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'video/mp4' },
-      body: await readFile(corpus.oneSecond),
-    });
-    const asset = ((await upload.json()) as { id: string }).id;
+    const { api } = program;
+    const { token, organizationId, assetId } = await accountWithVideo(api, 'outage@example.com', corpus.oneSecond);
     const ids: string[] = [];
-    for (let i = 0; i < 2; i++) {
-      ids.push(
-        (
-          await json<{ id: string }>('/v1/renders', {
-            method: 'POST',
-            token,
-            body: JSON.stringify({
-              assetId: asset,
-              script: `Render ${i} outlives its database. `.repeat(4),
-              maxResolution: 480,
-            }),
-          })
-        ).id,
-      );
-    }
+    for (let i = 0; i < 2; i++)
+      ids.push(await submitRender(api, token, assetId, `Render ${i} outlives its database. `.repeat(4)));
     await waitFor(
-      async () => (await json<{ state: string }>(`/v1/renders/${ids[0]}`, { token })).state === 'running',
+      async () => (await apiJson<{ state: string }>(api, `/v1/renders/${ids[0]}`, { token })).state === 'running',
       'the first render to run',
       60_000,
     );
@@ -143,41 +92,35 @@ describe('PostgreSQL away for ten seconds', () => {
     await waitFor(async () => (await readiness()).status === 503, 'readiness to report the database', 15_000);
     expect((await readiness()).database).toBe('failing');
     await new Promise((r) => setTimeout(r, 10_000));
-    expect(child!.exitCode).toBeNull();
+    expect(program.child.exitCode).toBeNull();
     await postgres.start();
     await waitFor(async () => (await readiness()).status === 200, 'readiness to recover', 60_000);
 
     for (const id of ids)
       await waitFor(
-        async () => (await json<{ state: string }>(`/v1/renders/${id}`, { token })).state === 'succeeded',
-        `render ${id} to succeed (log: ${log.slice(-800)})`,
+        async () => (await apiJson<{ state: string }>(api, `/v1/renders/${id}`, { token })).state === 'succeeded',
+        `render ${id} to succeed (log: ${program.log().slice(-800)})`,
         120_000,
       );
-    expect(child!.exitCode).toBeNull();
+    expect(program.child.exitCode).toBeNull();
     const db = new pg.Client({ connectionString: databaseUrl });
     await db.connect();
     try {
+      const query = async <R>(sql: string, values: unknown[]) => (await db.query(sql, values)).rows as R[];
+      const { states, usage } = await recordedOutcome(query, ids, organizationId);
+      for (const id of ids) expect([id, states[id]]).toEqual([id, ['queued', 'admitted', 'running', 'succeeded']]);
       for (const id of ids) {
-        const { rows } = await db.query<{ state: string }>(
-          `SELECT payload->>'state' AS state FROM outbox_events WHERE subject = $1 ORDER BY id`,
-          [`cutline.renders.${id}.state`],
-        );
-        expect([id, rows.map((r) => r.state)]).toEqual([id, ['queued', 'admitted', 'running', 'succeeded']]);
-        const outputs = await db.query(
+        const [outputs] = await query<{ n: number }>(
           `SELECT count(*)::int AS n FROM render_outputs WHERE render_id = $1 AND kind = 'video'`,
           [id],
         );
-        expect(outputs.rows[0].n).toBe(1);
+        expect(outputs!.n).toBe(1);
       }
-      const usage = await db.query<{ reserved: number; committed: number }>(
-        `SELECT sum(renders_reserved)::int AS reserved, sum(renders_committed)::int AS committed FROM usage_periods WHERE organization_id = $1`,
-        [session.organization.id],
-      );
-      expect(usage.rows[0]).toEqual({ reserved: 0, committed: 2 });
+      expect(usage).toEqual({ reserved: 0, committed: 2 });
     } finally {
       await db.end();
     }
-    expect(log).not.toMatch(/unhandled rejection/i);
-    expect(log).toContain('launcher lease held again');
+    expect(program.log()).not.toMatch(/unhandled rejection/i);
+    expect(program.log()).toContain('launcher lease held again');
   }, 300_000);
 });

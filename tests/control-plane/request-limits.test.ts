@@ -20,7 +20,7 @@ beforeAll(async () => {
     services.postgresUrl,
     {
       CUTLINE_AUTH_RATE_LIMIT: '10000',
-      CUTLINE_REQUEST_TIMEOUT_MS: '1000',
+      CUTLINE_REQUEST_TIMEOUT: '1s',
       CUTLINE_AUTH_ACCOUNT_FAILURES: '3',
       CUTLINE_TRUST_PROXY: '127.0.0.1',
     },

@@ -27,7 +27,7 @@ function closed(socket: ReturnType<typeof connect>): Promise<string> {
 describe('shutdown', () => {
   // A hang fails by the test's timeout: the grace period here is ten minutes.
   it('ends open event streams at once', { timeout: 30_000 }, async () => {
-    t = await startApp(services.postgresUrl, { CUTLINE_SHUTDOWN_GRACE_MS: '600000' }, {}, { listen: true });
+    t = await startApp(services.postgresUrl, { CUTLINE_SHUTDOWN_GRACE: '10m' }, {}, { listen: true });
     const account = await register(t.app);
     const response = await fetch(`${t.baseUrl}/v1/events`, { headers: bearer(account.accessToken) });
     expect(response.headers.get('content-type')).toContain('text/event-stream');
@@ -43,7 +43,7 @@ describe('shutdown', () => {
     'closes a connection whose request never finished arriving, after the grace period',
     { timeout: 30_000 },
     async () => {
-      t = await startApp(services.postgresUrl, { CUTLINE_SHUTDOWN_GRACE_MS: '300' }, {}, { listen: true });
+      t = await startApp(services.postgresUrl, { CUTLINE_SHUTDOWN_GRACE: '300ms' }, {}, { listen: true });
       const { port } = new URL(t.baseUrl);
       const socket = connect({ host: '127.0.0.1', port: Number(port) });
       await new Promise((resolve) => socket.once('connect', resolve));

@@ -116,8 +116,8 @@ describe('the Helm chart', () => {
       );
       return config?.data?.CUTLINE_API_KEY_CACHE;
     };
-    expect(await setting()).toBe('on');
-    expect(await setting('--set', 'config.apiKeyCache=false')).toBe('off');
+    expect(await setting()).toBe('true');
+    expect(await setting('--set', 'config.apiKeyCache=false')).toBe('false');
   });
 
   it('keeps render pods off NATS and the API off everything it does not use', async () => {
@@ -203,12 +203,12 @@ describe('the Helm chart', () => {
       const pod = deployment.spec.template.spec;
       return {
         kill: pod.terminationGracePeriodSeconds,
-        grace: pod.containers.find((c) => c.name === 'api')!.env.find((e) => e.name === 'CUTLINE_SHUTDOWN_GRACE_MS')
+        grace: pod.containers.find((c) => c.name === 'api')!.env.find((e) => e.name === 'CUTLINE_SHUTDOWN_GRACE')
           ?.value,
       };
     };
-    expect(await api()).toEqual({ kill: 30, grace: '10000' });
-    expect(await api('--set', 'api.shutdownGraceSeconds=45')).toEqual({ kill: 65, grace: '45000' });
+    expect(await api()).toEqual({ kill: 30, grace: '10s' });
+    expect(await api('--set', 'api.shutdownGraceSeconds=45')).toEqual({ kill: 65, grace: '45s' });
     await expect(
       helm(['template', 'cutline', CHART, ...CREDENTIALS, '--set', 'api.shutdownGraceSeconds=601']),
     ).rejects.toThrow(/shutdownGraceSeconds/);

@@ -744,7 +744,7 @@ describe('operator replicas', () => {
       CUTLINE_NATS_URL: services.natsUrl,
       CUTLINE_OPERATOR_ID: identity,
       CUTLINE_OPERATOR_PORT: String(port),
-      CUTLINE_OPERATOR_LEASE_SECONDS: '3',
+      CUTLINE_OPERATOR_LEASE: '3s',
       CUTLINE_JOB_BACKOFF_LIMIT: '1',
     };
     const child = spawn(process.execPath, [MAIN, 'operator'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
