@@ -117,6 +117,8 @@ export interface KubernetesConfig {
    * with a token for their render only. Unset = pods report no progress (outcomes still come).
    */
   renderEventsUrl: string | undefined;
+  /** CUTLINE_RENDER_VOICES_CLAIM: a PVC of extra Piper voices that render pods mount (render-pod.ts). */
+  renderVoicesClaim: string | undefined;
   /** This operator replica's name in the leader Lease. */
   operatorId: string;
   /** The operator's /metrics and /healthz. */
@@ -234,6 +236,7 @@ export const ControlPlaneEnv = Type.Object({
     EnvUrl(['http', 'https'], { description: 'The object store as pods reach it' }),
   ),
   CUTLINE_RENDER_EVENTS_URL: Type.Optional(EnvUrl(['http', 'https'], { description: 'The API as pods reach it' })),
+  CUTLINE_RENDER_VOICES_CLAIM: Type.Optional(EnvString({ description: 'PVC of extra voices render pods mount' })),
   CUTLINE_OPERATOR_ID: Type.Optional(EnvString({ description: 'This operator in the leader Lease' })),
   CUTLINE_OPERATOR_PORT: EnvInteger(0, 65535, { description: 'Operator /metrics and /healthz', default: 9464 }),
   CUTLINE_JOB_TTL: EnvDuration(0, 30 * DAY, { description: 'How long finished Jobs stay', default: 3_600_000 }),
@@ -411,6 +414,7 @@ export function loadConfig(processEnv: NodeJS.ProcessEnv = process.env): Control
       renderServiceAccount: env.CUTLINE_RENDER_SERVICE_ACCOUNT,
       renderS3Endpoint: env.CUTLINE_RENDER_S3_ENDPOINT,
       renderEventsUrl: env.CUTLINE_RENDER_EVENTS_URL,
+      renderVoicesClaim: env.CUTLINE_RENDER_VOICES_CLAIM,
       operatorId: env.CUTLINE_OPERATOR_ID ?? `${hostname()}-${process.pid}`,
       operatorPort: env.CUTLINE_OPERATOR_PORT,
       jobTtlSeconds: Math.round(env.CUTLINE_JOB_TTL / 1000),

@@ -48,8 +48,9 @@ export function parseS3Endpoint(url: string): Pick<S3Config, 'endPoint' | 'port'
 }
 
 /**
- * Where Piper voices are (one `.onnx` and `.onnx.json` per voice): CUTLINE_VOICES_DIR, else the
- * voices `make tools` installs, else the render image's.
+ * Where Piper voices are (one `.onnx` and `.onnx.json` per voice): CUTLINE_VOICES_DIR (one
+ * directory or a `:` list, searched in order), else the voices `make tools` installs, else the
+ * render image's.
  */
 export function voicesDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.CUTLINE_VOICES_DIR) return env.CUTLINE_VOICES_DIR;

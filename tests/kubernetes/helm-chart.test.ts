@@ -120,6 +120,35 @@ describe('the Helm chart', () => {
     expect(await setting('--set', 'config.apiKeyCache=false')).toBe('false');
   });
 
+  it('mounts a claim of extra voices read-only in the API and names it for render pods', async () => {
+    const render = async (...set: string[]) =>
+      documents(await helm(['template', 'cutline', CHART, ...CREDENTIALS, ...set]));
+    const without = await render();
+    const config = (docs: typeof without) =>
+      docs.find((d) => d.kind === 'ConfigMap' && d.metadata.name.endsWith('-config'))?.data ?? {};
+    expect(config(without).CUTLINE_RENDER_VOICES_CLAIM).toBeUndefined();
+    const withVoices = await render('--set', 'render.voicesClaim=cutline-voices');
+    expect(config(withVoices).CUTLINE_RENDER_VOICES_CLAIM).toBe('cutline-voices');
+    type PodSpec = {
+      volumes: unknown[];
+      containers: Array<{ name: string; env: unknown[]; volumeMounts: unknown[] }>;
+    };
+    const deployment = withVoices.find(
+      (d) => d.kind === 'Deployment' && d.metadata.name.endsWith('-api'),
+    ) as Manifest & {
+      spec: { template: { spec: PodSpec } };
+    };
+    const api = deployment.spec.template.spec;
+    expect(api.volumes).toContainEqual({
+      name: 'voices',
+      persistentVolumeClaim: { claimName: 'cutline-voices', readOnly: true },
+    });
+    const container = api.containers.find((c) => c.name === 'api')!;
+    expect(container.volumeMounts).toContainEqual({ name: 'voices', mountPath: '/voices', readOnly: true });
+    expect(container.env).toContainEqual({ name: 'CUTLINE_VOICES_DIR', value: '/voices:/usr/share/cutline/voices' });
+    await expect(render('--set', 'render.voicesClaim=Not_A_Name')).rejects.toThrow(/voicesClaim/);
+  });
+
   it('keeps render pods off NATS and the API off everything it does not use', async () => {
     type Policy = Manifest & {
       spec: {

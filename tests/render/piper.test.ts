@@ -3,7 +3,7 @@
  * in onnxruntime-node: natural speech with the voice's own word timing (issue 22).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -105,6 +105,22 @@ describe('Piper voice', () => {
     ]);
     expect(await new PiperEngine(join(dir, 'missing')).voices()).toEqual([]);
     expect(await readdir(dir)).toHaveLength(5);
+  });
+
+  it('searches a list of voice directories in order, the first voice of a name winning', async () => {
+    const extra = await mkdtemp(join(tmpdir(), 'cutline-voices-extra-'));
+    const installed = (await engine.voices())[0]!;
+    const [model] = (await readdir(voicesDir())).filter((n) => n.endsWith('.onnx'));
+    // The same voice under another name in the extra directory, with a label of its own.
+    const config = JSON.parse(await readFile(join(voicesDir(), `${model}.json`), 'utf8')) as Record<string, unknown>;
+    await symlink(join(voicesDir(), model!), join(extra, 'en_US-extra-medium.onnx'));
+    await writeFile(join(extra, 'en_US-extra-medium.onnx.json'), JSON.stringify(config));
+    await symlink(join(voicesDir(), model!), join(extra, model!));
+    await writeFile(join(extra, `${model}.json`), JSON.stringify({ ...config, dataset: 'shadowing' }));
+    const both = await new PiperEngine(`${extra}:${voicesDir()}`).voices();
+    expect(both.map((v) => v.id).sort()).toEqual([installed.id, 'piper:en_US-extra-medium'].sort());
+    expect(both.find((v) => v.id === installed.id)!.label).toContain('shadowing');
+    expect(await new PiperEngine(`/nowhere:${voicesDir()}`).voices()).toEqual(await engine.voices());
   });
 
   it('narrates a render, with karaoke words on the voice’s own timing', async () => {

@@ -50,6 +50,39 @@ describe('voice: auto', () => {
     expect(mixed.voice).toMatchObject({ id: 'espeak:ja', detected: { language: 'ja', mixed: true } });
   });
 
+  it('tells the New video page the script’s language, the automatic voice and the voices to suggest', async () => {
+    const { accessToken } = await register(t.app, 'Matcher');
+    const match = async (script: string) =>
+      (
+        await t.app.inject({
+          method: 'POST',
+          url: '/v1/voices/match',
+          headers: bearer(accessToken),
+          payload: { script },
+        })
+      ).json<{
+        detected: { language: string; mixed: boolean };
+        voice: { id: string; neural: boolean };
+        suggestions: Array<{ id: string; language: string; neural: boolean }>;
+      }>();
+    const english = await match('The quick brown fox jumps over the lazy dog, and then it rests for a while.');
+    expect(english.detected.language).toBe('en');
+    expect(english.voice).toMatchObject({ id: 'piper:en_US-joe-medium', neural: true });
+    expect(english.suggestions[0]!.neural).toBe(true);
+    expect(english.suggestions.every((v) => v.language.toLowerCase().startsWith('en'))).toBe(true);
+    const japanese = await match('今日はとても良い天気ですね。散歩に行きましょう。');
+    expect(japanese.detected.language).toBe('ja');
+    expect(japanese.voice.id).toMatch(/^espeak:ja/);
+    const empty = await t.app.inject({
+      method: 'POST',
+      url: '/v1/voices/match',
+      headers: bearer(accessToken),
+      payload: { script: '   ' },
+    });
+    expect(empty.statusCode).toBe(422);
+    expect(errorCode(empty)).toBe('CUTLINE_SCRIPT_EMPTY');
+  });
+
   it('the API refuses an English voice for a Japanese script, naming one that can read it', async () => {
     const owner = await register(t.app, 'Voices');
     const asset = await uploadVideo(t.app, owner.accessToken);

@@ -1,4 +1,6 @@
 /** Typed reads of the API used by several pages (react-query caches them). */
+import type { VoiceMatch, VoiceView } from '@cutline/contract';
+import { useEffect, useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { api } from './http';
 
@@ -30,14 +32,7 @@ export interface PlanInfo {
   watermark: boolean;
 }
 
-export interface Voice {
-  id: string;
-  engine: string;
-  language: string;
-  label: string;
-  gender: string;
-  sampleText: string;
-}
+export type Voice = VoiceView;
 
 export interface CaptionStyle {
   id: string;
@@ -52,6 +47,22 @@ export const usePlans = () =>
   useQuery({ queryKey: ['plans'], queryFn: () => get<PlanInfo[]>('/v1/plans'), staleTime: 600_000 });
 export const useVoices = () =>
   useQuery({ queryKey: ['voices'], queryFn: () => get<Voice[]>('/v1/voices'), staleTime: 600_000 });
+/** What the API makes of the script's language (POST /v1/voices/match), once typing pauses. */
+export function useVoiceMatch(script: string) {
+  const [settled, setSettled] = useState(script);
+  useEffect(() => {
+    const timer = setTimeout(() => setSettled(script.trim()), 600);
+    return () => clearTimeout(timer);
+  }, [script]);
+  return useQuery({
+    queryKey: ['voice-match', settled],
+    queryFn: async () =>
+      (await api<VoiceMatch>('/v1/voices/match', { method: 'POST', json: { script: settled } })).data,
+    enabled: settled.length > 0,
+    staleTime: 600_000,
+  });
+}
+
 export const useCaptionStyles = () =>
   useQuery({
     queryKey: ['caption-styles'],

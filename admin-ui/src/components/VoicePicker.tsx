@@ -4,7 +4,17 @@
  */
 import { AUTO_VOICE } from '@cutline/contract';
 import PlayArrowIcon from '@mui/icons-material/PlayArrow';
-import { Box, Button, FormControl, FormHelperText, InputLabel, MenuItem, Select } from '@mui/material';
+import {
+  Box,
+  Button,
+  Chip,
+  FormControl,
+  FormHelperText,
+  InputLabel,
+  ListSubheader,
+  MenuItem,
+  Select,
+} from '@mui/material';
 import { useEffect, useRef, useState } from 'react';
 import { api, errorMessage } from '../api/http';
 import type { Voice } from '../api/queries';
@@ -49,11 +59,15 @@ export function VoicePicker({
           onChange={(e) => onChange(String(e.target.value))}
         >
           <MenuItem value={AUTO_VOICE}>Automatic: a voice of the script's language</MenuItem>
-          {voices.map((v) => (
-            <MenuItem key={v.id} value={v.id}>
-              {v.label} · {v.language} · {v.engine}
-            </MenuItem>
-          ))}
+          {byLanguage(voices).flatMap(([language, group]) => [
+            <ListSubheader key={`language-${language}`}>{languageName(language)}</ListSubheader>,
+            ...group.map((v) => (
+              <MenuItem key={v.id} value={v.id}>
+                {v.label} · {v.language}
+                {v.neural && <Chip size="small" label="neural" color="primary" variant="outlined" sx={{ ml: 1 }} />}
+              </MenuItem>
+            )),
+          ])}
         </Select>
         {(error ?? problem) && <FormHelperText>{error ?? problem}</FormHelperText>}
       </FormControl>
@@ -67,4 +81,25 @@ export function VoicePicker({
       </Button>
     </Box>
   );
+}
+
+/** The language's name in English (`ja` → Japanese), or the code where the browser has none. */
+export function languageName(code: string): string {
+  try {
+    return new Intl.DisplayNames(['en'], { type: 'language' }).of(code) ?? code;
+  } catch {
+    return code;
+  }
+}
+
+/** Voices grouped by base language (en-US and en-GB together), neural ones first in each group. */
+function byLanguage(voices: Voice[]): Array<[string, Voice[]]> {
+  const groups = new Map<string, Voice[]>();
+  for (const voice of voices) {
+    const base = voice.language.split(/[-_]/)[0]!.toLowerCase();
+    groups.set(base, [...(groups.get(base) ?? []), voice]);
+  }
+  return [...groups.entries()]
+    .sort(([a], [b]) => languageName(a).localeCompare(languageName(b)))
+    .map(([language, group]) => [language, [...group].sort((a, b) => Number(b.neural) - Number(a.neural))]);
 }

@@ -4,6 +4,7 @@ import { PlanLock } from './PlanLock';
 import { RenderStatus } from './RenderStatus';
 import { LineChart } from './LineChart';
 import { StyleGallery } from './StyleGallery';
+import { VoicePicker } from './VoicePicker';
 import userEvent from '@testing-library/user-event';
 import { useState } from 'react';
 
@@ -82,5 +83,38 @@ describe('StyleGallery', () => {
     expect(screen.getByRole('radio', { name: /^KARAOKE/ })).toHaveFocus();
     await user.keyboard('{Home}{ArrowLeft}');
     expect(screen.getByRole('radio', { name: /^KARAOKE/ })).toHaveAttribute('aria-checked', 'true');
+  });
+});
+
+describe('VoicePicker', () => {
+  const voice = (id: string, language: string, neural: boolean) => ({
+    id,
+    engine: id.split(':')[0]!,
+    language,
+    label: id,
+    gender: 'neutral',
+    sampleText: 'Hello.',
+    neural,
+  });
+
+  it('offers Automatic first, groups voices by language and marks the neural ones', async () => {
+    const voices = [
+      voice('espeak:ja', 'ja', false),
+      voice('espeak:en-us', 'en-US', false),
+      voice('piper:en_US-joe-medium', 'en-US', true),
+    ];
+    render(<VoicePicker voices={voices} value="auto" onChange={() => undefined} />);
+    expect(screen.getByRole('button', { name: /hear sample/i })).toBeDisabled();
+    await userEvent.click(screen.getByRole('combobox', { name: 'Voice' }));
+    const items = screen.getAllByRole('option').map((o) => o.textContent);
+    // Automatic, then English before Japanese, the neural voice first among the English ones.
+    expect(items).toEqual([
+      expect.stringMatching(/^Automatic/),
+      'English',
+      expect.stringMatching(/^piper:en_US-joe-medium.*neural$/),
+      expect.stringMatching(/^espeak:en-us/),
+      'Japanese',
+      expect.stringMatching(/^espeak:ja/),
+    ]);
   });
 });

@@ -5,6 +5,7 @@ import {
   Card,
   CardContent,
   Checkbox,
+  Chip,
   FormControl,
   FormControlLabel,
   FormGroup,
@@ -20,10 +21,10 @@ import {
   Typography,
 } from '@mui/material';
 import type { ReactNode } from 'react';
-import { unlockingPlan, type CaptionStyle, type PlanInfo, type Usage, type Voice } from '../api/queries';
+import { unlockingPlan, useVoiceMatch, type CaptionStyle, type PlanInfo, type Usage, type Voice } from '../api/queries';
 import { FileDrop } from '../components/FileDrop';
 import { StyleGallery } from '../components/StyleGallery';
-import { VoicePicker } from '../components/VoicePicker';
+import { languageName, VoicePicker } from '../components/VoicePicker';
 import { formatSeconds } from '../lib/format';
 import type { CaptionPosition, Fit, NewVideoForm } from './useNewVideo';
 
@@ -95,8 +96,30 @@ export function ScriptSection({ form, maxSeconds }: { form: NewVideoForm; maxSec
 }
 
 export function VoiceSection({ form, voices }: { form: NewVideoForm; voices: Voice[] | undefined }) {
+  const match = useVoiceMatch(form.fields.script);
   return (
     <Section title="3. Voice">
+      {match.data && (
+        <Box sx={{ mb: 2 }} aria-live="polite">
+          <Typography variant="body2">
+            The script reads as <strong>{languageName(match.data.detected.language)}</strong>
+            {match.data.detected.mixed ? ' (mostly: it mixes writing systems)' : ''}. Automatic will use{' '}
+            {match.data.voice.label}.
+          </Typography>
+          {match.data.suggestions.length > 0 && (
+            <Box sx={{ display: 'flex', gap: 1, flexWrap: 'wrap', mt: 1 }}>
+              {match.data.suggestions.map((v) => (
+                <Chip
+                  key={v.id}
+                  label={v.label}
+                  color={form.fields.voice === v.id ? 'primary' : 'default'}
+                  onClick={() => form.set('voice', v.id)}
+                />
+              ))}
+            </Box>
+          )}
+        </Box>
+      )}
       {voices && (
         <VoicePicker
           voices={voices}

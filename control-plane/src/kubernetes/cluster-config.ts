@@ -30,5 +30,6 @@ export function renderPodOptions(config: ControlPlaneConfig): RenderPodOptions {
       : undefined,
     ttlSecondsAfterFinished: config.kubernetes.jobTtlSeconds,
     defaultBackoffLimit: config.kubernetes.jobBackoffLimit,
+    voicesClaim: config.kubernetes.renderVoicesClaim,
   };
 }

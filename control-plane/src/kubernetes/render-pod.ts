@@ -33,7 +33,16 @@ export interface RenderPodOptions {
   ttlSecondsAfterFinished: number;
   /** Retries of a transient failure when the RenderJob names none. */
   defaultBackoffLimit: number;
+  /**
+   * A PersistentVolumeClaim of extra Piper voices (two files each), mounted read-only and
+   * searched before the voices the image carries; none = the image's only.
+   */
+  voicesClaim?: string | undefined;
 }
+
+/** Where render pods see the voices volume, and the image's own voices (render-job/Dockerfile). */
+export const VOICES_MOUNT = '/voices';
+const IMAGE_VOICES = '/usr/share/cutline/voices';
 
 export function ownerReference(renderJob: RenderJob) {
   return {
@@ -121,6 +130,7 @@ export function buildRenderJob(renderJob: RenderJob, plans: PlanTable, options: 
     { name: 'TMPDIR', value: SCRATCH_DIR },
     { name: 'HOME', value: SCRATCH_DIR },
   );
+  if (options.voicesClaim) env.push({ name: 'CUTLINE_VOICES_DIR', value: `${VOICES_MOUNT}:${IMAGE_VOICES}` });
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
@@ -184,6 +194,7 @@ export function buildRenderJob(renderJob: RenderJob, plans: PlanTable, options: 
               volumeMounts: [
                 { name: 'spec', mountPath: SPEC_DIR, readOnly: true },
                 { name: 'scratch', mountPath: SCRATCH_DIR },
+                ...(options.voicesClaim ? [{ name: 'voices', mountPath: VOICES_MOUNT, readOnly: true }] : []),
               ],
             },
           ],
@@ -193,6 +204,9 @@ export function buildRenderJob(renderJob: RenderJob, plans: PlanTable, options: 
               secret: { secretName: name, defaultMode: 0o440, items: [{ key: SPEC_FILE, path: SPEC_FILE }] },
             },
             { name: 'scratch', emptyDir: { sizeLimit: plan.renderPod.scratch } },
+            ...(options.voicesClaim
+              ? [{ name: 'voices', persistentVolumeClaim: { claimName: options.voicesClaim, readOnly: true } }]
+              : []),
           ],
         },
       },

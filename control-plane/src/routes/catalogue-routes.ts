@@ -1,7 +1,9 @@
-/** GET /v1/voices (with preview text) and GET /v1/caption-styles. */
+/** GET /v1/voices (with preview text), POST /v1/voices/match and GET /v1/caption-styles. */
 import Type from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { listCaptionStyles, type VoiceCatalogue } from '@cutline/render-job';
+import { VoiceMatch, VoiceView } from '@cutline/contract';
+import { listCaptionStyles, type Voice, type VoiceCatalogue } from '@cutline/render-job';
+import { checkedScript, MAX_SCRIPT_CHARS } from '../services/render-request.js';
 import { perCallerRateLimit, principalOf, type Guard } from '../http/authenticate.js';
 import { errorResponses } from '../http/schemas.js';
 import type { Previews } from '../services/previews.js';
@@ -23,19 +25,7 @@ export const catalogueRoutes: FastifyPluginAsyncTypebox<{
           language: Type.Optional(Type.String({ maxLength: 35 })),
           engine: Type.Optional(Type.String({ maxLength: 20 })),
         }),
-        response: {
-          200: Type.Array(
-            Type.Object({
-              id: Type.String(),
-              engine: Type.String(),
-              language: Type.String(),
-              label: Type.String(),
-              gender: Type.String(),
-              sampleText: Type.String(),
-            }),
-          ),
-          ...errorResponses,
-        },
+        response: { 200: Type.Array(VoiceView), ...errorResponses },
       },
     },
     async (request) => {
@@ -43,14 +33,27 @@ export const catalogueRoutes: FastifyPluginAsyncTypebox<{
       return (await catalogue.list())
         .filter((v) => !language || v.language.toLowerCase().startsWith(language.toLowerCase()))
         .filter((v) => !engine || v.engine === engine)
-        .map(({ id, engine: e, language: l, label, gender, sampleText }) => ({
-          id,
-          engine: e,
-          language: l,
-          label,
-          gender,
-          sampleText,
-        }));
+        .map(voiceView);
+    },
+  );
+
+  app.post(
+    '/v1/voices/match',
+    {
+      onRequest: authenticate,
+      schema: {
+        tags: ['catalogue'],
+        summary: "The script's language, the voice `auto` would read it with, and the voices of that language",
+        body: Type.Object(
+          { script: Type.String({ minLength: 1, maxLength: MAX_SCRIPT_CHARS }) },
+          { additionalProperties: false },
+        ),
+        response: { 200: VoiceMatch, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { voice, detected, sameLanguage } = await catalogue.match(checkedScript(request.body.script));
+      return { detected, voice: voiceView(voice), suggestions: sameLanguage.slice(0, 8).map(voiceView) };
     },
   );
 
@@ -90,3 +93,7 @@ export const catalogueRoutes: FastifyPluginAsyncTypebox<{
     async () => listCaptionStyles().map(({ id, label, description, reveal }) => ({ id, label, description, reveal })),
   );
 };
+
+function voiceView({ id, engine, language, label, gender, sampleText }: Voice): VoiceView {
+  return { id, engine, language, label, gender, sampleText, neural: engine === 'piper' };
+}

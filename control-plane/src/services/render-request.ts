@@ -1,6 +1,10 @@
 /** The body of POST /v1/renders (and one CSV row of a batch). */
 import Type from 'typebox';
-import { ASPECTS, CAPTION_STYLES } from '@cutline/render-job';
+import { ASPECTS, CAPTION_STYLES, normaliseScript, RenderError } from '@cutline/render-job';
+import { ApiError, isApiErrorCode } from '../errors.js';
+
+/** The longest script a request may carry. */
+export const MAX_SCRIPT_CHARS = 20_000;
 
 const literals = <T extends readonly string[]>(values: T) =>
   Type.Union(values.map((v) => Type.Literal(v))) as unknown as Type.TUnsafe<T[number]>;
@@ -10,7 +14,7 @@ export const RenderRequestSchema = Type.Object(
   {
     assetId: Uuid,
     title: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    script: Type.String({ minLength: 1, maxLength: 20_000 }),
+    script: Type.String({ minLength: 1, maxLength: MAX_SCRIPT_CHARS }),
     voice: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'A voice id from GET /v1/voices' })),
     rate: Type.Optional(Type.Number({ minimum: 0.5, maximum: 2 })),
     pitch: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })),
@@ -53,3 +57,14 @@ export const RenderRequestSchema = Type.Object(
 );
 
 export type RenderRequest = Type.Static<typeof RenderRequestSchema>;
+
+/** The script as renders read it (normalised, within 20,000 characters), or the API's error naming the field. */
+export function checkedScript(text: string): string {
+  try {
+    return normaliseScript(text, MAX_SCRIPT_CHARS);
+  } catch (err) {
+    if (err instanceof RenderError && isApiErrorCode(err.code))
+      throw new ApiError(err.code, err.message, [{ field: 'script', message: err.message }]);
+    throw err;
+  }
+}

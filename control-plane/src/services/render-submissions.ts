@@ -8,7 +8,6 @@
 import {
   AUTO_VOICE,
   detectLanguage,
-  normaliseScript,
   RenderError,
   writingSystemsOf,
   type RenderSpec,
@@ -16,7 +15,7 @@ import {
 } from '@cutline/render-job';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Principal } from '../domain.js';
-import { ApiError, isApiErrorCode, notFound } from '../errors.js';
+import { ApiError, notFound } from '../errors.js';
 import type { Plan } from '../plans.js';
 import { recordActivity } from '../repositories/activity-repository.js';
 import { assetObjectKey, type AssetKind, type AssetsRepository } from '../repositories/assets-repository.js';
@@ -35,7 +34,7 @@ import type { Period, UsageRepository } from '../repositories/usage-repository.j
 import type { ObjectStore } from '../storage/object-store.js';
 import { Batcher } from '../lib/batcher.js';
 import { buildRenderSpec } from './render-spec-builder.js';
-import type { RenderRequest } from './render-request.js';
+import { checkedScript, type RenderRequest } from './render-request.js';
 
 const CANCELED_BY_USER = { code: 'CUTLINE_CANCELED', message: 'Canceled by the user.' };
 
@@ -221,7 +220,7 @@ export class RenderSubmissions {
   /** Script, voice and narration length against the plan; returns the normalised script. */
   /** The normalised script, and the voice it is read in (`auto`: chosen by the render). */
   private async checkRequest(plan: Plan, request: RenderRequest): Promise<{ script: string; voice: string }> {
-    const script = this.checkScript(request.script);
+    const script = checkedScript(request.script);
     const voice = await this.checkVoice(request.voice ?? AUTO_VOICE, script, request.voice !== undefined);
     const estimate = estimateNarrationSeconds(script);
     if (plan.maxNarrationSeconds !== null && estimate > plan.maxNarrationSeconds) {
@@ -286,16 +285,6 @@ export class RenderSubmissions {
    */
   alertUsage(organizationId: string, period: Period): void {
     void this.usage.recordAlerts(organizationId, period.start).catch(() => undefined);
-  }
-
-  private checkScript(text: string): string {
-    try {
-      return normaliseScript(text, 20_000);
-    } catch (err) {
-      if (err instanceof RenderError && isApiErrorCode(err.code))
-        throw new ApiError(err.code, err.message, [{ field: 'script', message: err.message }]);
-      throw err;
-    }
   }
 
   /**

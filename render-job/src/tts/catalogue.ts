@@ -47,6 +47,15 @@ export class VoiceCatalogue {
    * US English.
    */
   async choose(text: string): Promise<{ voice: Voice; engine: TtsEngine; detected: DetectedLanguage }> {
+    const { voice, detected } = await this.match(text);
+    return { voice, engine: this.engines.get(voice.engine)!, detected };
+  }
+
+  /**
+   * The script's language, the voice `auto` takes for it, and every voice of that language,
+   * best first (neural before the rest, the language's home variant before other regions).
+   */
+  async match(text: string): Promise<{ voice: Voice; detected: DetectedLanguage; sameLanguage: Voice[] }> {
     const voices = await this.list();
     const detected = detectLanguage(text, [
       ...new Set(voices.filter((v) => ENGINE_ORDER.includes(v.engine)).map((v) => v.language)),
@@ -68,7 +77,7 @@ export class VoiceCatalogue {
     );
     const voice = sameLanguage[0] ?? sameScript[0] ?? voices.find((v) => v.id === 'espeak:en-us') ?? voices[0];
     if (!voice) throw new RenderError('CUTLINE_TTS_UNAVAILABLE', 'No speech engine is installed.');
-    return { voice, engine: this.engines.get(voice.engine)!, detected };
+    return { voice, detected, sameLanguage };
   }
 
   /** Like resolve(), with `auto` choosing the voice for the text. */

@@ -142,13 +142,24 @@ export class PiperEngine implements TtsEngine {
     return session;
   }
 
-  /** Every voice in the directory with a readable model and a usable JSON; a bad one is skipped with a warning. */
+  /**
+   * Every voice with a readable model and a usable JSON in the directories (a `:` list, like
+   * PATH; the first of two voices of one name wins); a bad one is skipped with a warning.
+   */
   private async scan(): Promise<LoadedVoice[]> {
-    if (!this.voicesDir) return [];
-    const names = await readdir(this.voicesDir).catch(() => [] as string[]);
+    const voices: LoadedVoice[] = [];
+    for (const dir of (this.voicesDir ?? '').split(':').filter(Boolean)) {
+      for (const voice of await this.scanDir(dir))
+        if (!voices.some((v) => v.voice.id === voice.voice.id)) voices.push(voice);
+    }
+    return voices;
+  }
+
+  private async scanDir(dir: string): Promise<LoadedVoice[]> {
+    const names = await readdir(dir).catch(() => [] as string[]);
     const voices: LoadedVoice[] = [];
     for (const name of names.filter((n) => n.endsWith('.onnx')).sort()) {
-      const modelPath = join(this.voicesDir, name);
+      const modelPath = join(dir, name);
       try {
         const info = await stat(modelPath);
         if (info.size < 1024) throw new Error('the model file is empty');
