@@ -3,7 +3,7 @@
  * in onnxruntime-node: natural speech with the voice's own word timing (issue 22).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -121,6 +121,20 @@ describe('Piper voice', () => {
     expect(both.map((v) => v.id).sort()).toEqual([installed.id, 'piper:en_US-extra-medium'].sort());
     expect(both.find((v) => v.id === installed.id)!.label).toContain('shadowing');
     expect(await new PiperEngine(`/nowhere:${voicesDir()}`).voices()).toEqual(await engine.voices());
+  });
+
+  it('fails as retryable, at once, when its voice directory is removed under it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cutline-voices-gone-'));
+    const [model] = (await readdir(voicesDir())).filter((n) => n.endsWith('.onnx'));
+    await symlink(join(voicesDir(), model!), join(dir, model!));
+    await symlink(join(voicesDir(), `${model}.json`), join(dir, `${model}.json`));
+    const fleeting = new PiperEngine(dir);
+    const [voice] = await fleeting.voices();
+    await rm(dir, { recursive: true, force: true });
+    const failure = await fleeting
+      .synthesize({ text: 'Still there?', voice: voice!, rate: 1, pitch: 50 })
+      .catch((e) => e);
+    expect(failure).toMatchObject({ code: 'CUTLINE_TTS_UNAVAILABLE', retryable: true });
   });
 
   it('narrates a render, with karaoke words on the voice’s own timing', async () => {

@@ -73,6 +73,16 @@ describe('voice: auto', () => {
     const japanese = await match('今日はとても良い天気ですね。散歩に行きましょう。');
     expect(japanese.detected.language).toBe('ja');
     expect(japanese.voice.id).toMatch(/^espeak:ja/);
+    // "Hear sample" for the neural voice: a WAV of its sample sentence, a second or more long.
+    const sample = await t.app.inject({
+      method: 'GET',
+      url: `/v1/voices/${encodeURIComponent('piper:en_US-joe-medium')}/sample`,
+      headers: bearer(accessToken),
+    });
+    expect(sample.statusCode).toBe(200);
+    expect(sample.headers['content-type']).toBe('audio/wav');
+    expect(sample.rawPayload.subarray(0, 4).toString('ascii')).toBe('RIFF');
+    expect(sample.rawPayload.length).toBeGreaterThan(22_050 * 2);
     const empty = await t.app.inject({
       method: 'POST',
       url: '/v1/voices/match',

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { dataProvider, listQuery, RESOURCES, totalOf } from './dataProvider';
+import { HttpError } from 'react-admin';
+import { asFormError, dataProvider, listQuery, RESOURCES, totalOf } from './dataProvider';
+import { ApiError } from './http';
 import { saveSession } from './session';
 
 afterEach(() => vi.unstubAllGlobals());
@@ -122,5 +124,31 @@ describe('dataProvider', () => {
       code: 'CUTLINE_VALIDATION_FAILED',
       details: [{ field: 'plan', message: 'is invalid' }],
     });
+  });
+});
+
+describe('asFormError', () => {
+  it('puts each API field message under its input and the whole message at the form root', () => {
+    const refusal = new ApiError(422, 'CUTLINE_VALIDATION_FAILED', 'The plan is not known.', [
+      { field: 'plan', message: 'must be one of free, starter, pro, business, enterprise' },
+      { field: 'name.length', message: 'is too long' },
+    ]);
+    let thrown: unknown;
+    try {
+      asFormError(refusal);
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(HttpError);
+    expect((thrown as HttpError).status).toBe(422);
+    expect((thrown as HttpError).body).toEqual({
+      code: 'CUTLINE_VALIDATION_FAILED',
+      errors: {
+        root: { serverError: 'The plan is not known.' },
+        plan: 'must be one of free, starter, pro, business, enterprise',
+        name: 'is too long',
+      },
+    });
+    expect(() => asFormError(new Error('network'))).toThrow('network');
   });
 });

@@ -3,9 +3,9 @@
  * filter; total in Content-Range). Resources name the screen, not always the path: operators'
  * resources live under /v1/admin.
  */
-import type { DataProvider, GetListParams, Identifier, RaRecord } from 'react-admin';
+import { HttpError, type DataProvider, type GetListParams, type Identifier, type RaRecord } from 'react-admin';
 import { LISTS } from '@cutline/contract';
-import { api } from './http';
+import { api, ApiError } from './http';
 
 interface ResourceRoute {
   path: string;
@@ -99,7 +99,9 @@ export const dataProvider: DataProvider = {
   },
   async create(resource, params) {
     const r = route(resource);
-    const { data } = await api<Record<string, unknown>>(r.path, { method: 'POST', json: params.data });
+    const { data } = await api<Record<string, unknown>>(r.path, { method: 'POST', json: params.data }).catch(
+      asFormError,
+    );
     return { data: withId(r, data) as never };
   },
   async update(resource, params) {
@@ -112,7 +114,7 @@ export const dataProvider: DataProvider = {
     const { data } = await api<Record<string, unknown>>(`${r.path}/${encodeURIComponent(String(params.id))}`, {
       method: 'PATCH',
       json: changed,
-    });
+    }).catch(asFormError);
     return { data: withId(r, { ...params.previousData, ...data }) as never };
   },
   async updateMany(resource, params) {
@@ -134,3 +136,26 @@ export const dataProvider: DataProvider = {
     return { data: params.ids };
   },
 };
+
+/**
+ * The API's refusal in the shape react-admin's forms read (`body.errors`): each message appears
+ * under the input of the field it names, and the whole message at the form's root. It keeps the
+ * API's code and field details too, for callers that show them themselves.
+ */
+export class ApiFormError extends HttpError {
+  constructor(
+    readonly code: string,
+    message: string,
+    status: number,
+    readonly details: ApiError['details'],
+  ) {
+    const errors: Record<string, unknown> = { root: { serverError: message } };
+    for (const detail of details) errors[detail.field.split('.')[0]!] ??= detail.message;
+    super(message, status, { errors, code });
+  }
+}
+
+export function asFormError(err: unknown): never {
+  if (!(err instanceof ApiError)) throw err;
+  throw new ApiFormError(err.code, err.message, err.status, err.details);
+}
