@@ -97,6 +97,8 @@ async function renderInScratch(
   // Cheap checks first: a bad script or voice fails before any download.
   const script = normaliseScript(spec.script.text, spec.limits.maxScriptChars);
   const { voice, engine, detected } = await deps.catalogue.resolveFor(spec.voice.id, script);
+  // A neural voice's model loads while the inputs are fetched and probed.
+  const warming = engine.prepare?.(voice).catch(() => undefined);
 
   const fetchStarted = now();
   const inputs = await fetchInputs(ctx);
@@ -106,6 +108,7 @@ async function renderInScratch(
   checkCanceled(ctx);
 
   const synthesisStarted = now();
+  await warming;
   const narration = await synthesizeNarration(ctx, script, voice, engine);
   const formats = await writeCaptionTracks(ctx, narration.narration);
   const synthesisSeconds = seconds(synthesisStarted);

@@ -46,4 +46,6 @@ export interface TtsEngine {
   /** Voices this engine offers on this machine (empty when the engine is not installed). */
   voices(): Promise<Voice[]>;
   synthesize(request: SynthesisRequest): Promise<Synthesis>;
+  /** Loads what the voice needs (a model) ahead of the first synthesis; errors show there. */
+  prepare?(voice: Voice): Promise<void>;
 }

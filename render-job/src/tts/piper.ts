@@ -116,6 +116,11 @@ export class PiperEngine implements TtsEngine {
     return { audio: out.output!.data as Float32Array, durations, sampleRate: loaded.config.audio.sample_rate };
   }
 
+  async prepare(voice: Voice): Promise<void> {
+    const loaded = await this.loaded(voice.id);
+    if (loaded) await this.session(loaded);
+  }
+
   /** The installed voice of this id, for infer(). */
   async loaded(id: string): Promise<LoadedVoice | undefined> {
     return (await (this.cached ??= this.scan())).find((v) => v.voice.id === id);
