@@ -272,8 +272,8 @@ async function createDispatcher(
 }
 
 /**
- * The Kubernetes client is loaded only by the roles that talk to a cluster: it adds about
- * 50 MB to the resident memory of an API that launches renders as local processes.
+ * The Kubernetes client is loaded only by the roles that talk to a cluster: it is large, and an
+ * API that launches renders as local processes has no use for it.
  */
 async function loadKubernetes() {
   const [launcher, cluster, operator] = await Promise.all([
