@@ -28,6 +28,7 @@ import { planTable, type PlanTable } from './plans.js';
 import { RenderStatesRepository } from './repositories/render-states-repository.js';
 import { UsageRepository } from './repositories/usage-repository.js';
 import { OutboxRepository } from './repositories/outbox-repository.js';
+import { OutputsRepository } from './repositories/outputs-repository.js';
 import { OverageRepository } from './repositories/overage-repository.js';
 import { RetentionRepository } from './repositories/retention-repository.js';
 import { createObjectStore } from './storage/create-object-store.js';
@@ -178,7 +179,7 @@ export async function createApiRuntime(
         )
       : undefined;
   const sweeper = options.sweep
-    ? new Sweeper(new RetentionRepository(db), store, lifecycle, logAt(logger, 'info'))
+    ? new Sweeper(new RetentionRepository(db), new OutputsRepository(db), store, lifecycle, logAt(logger, 'info'))
     : undefined;
   return {
     app,
@@ -373,6 +374,7 @@ export async function sweepOnce(config: ControlPlaneConfig, databaseUrl: string,
     const plans = planTable(config.planOverrides);
     return await new Sweeper(
       new RetentionRepository(db),
+      new OutputsRepository(db),
       await createObjectStore(config),
       renderLifecycle(db, plans),
       logAt(logger, 'info'),

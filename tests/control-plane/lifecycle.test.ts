@@ -2,6 +2,7 @@
  * End to end on the embedded default: register → upload → render (a real render-job child
  * process) → state events in order → download → a valid MP4; failures refund, cancels stop.
  */
+import { OutputsRepository } from '../../control-plane/src/repositories/outputs-repository.js';
 import { RetentionRepository } from '../../control-plane/src/repositories/retention-repository.js';
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
@@ -291,7 +292,7 @@ describe('retention', () => {
     for (const o of outputs) expect(await t.store.stat(o.objectKey)).toBeDefined();
 
     // Nothing is due yet.
-    const sweeper = new Sweeper(new RetentionRepository(t.db), t.store, t.lifecycle);
+    const sweeper = new Sweeper(new RetentionRepository(t.db), new OutputsRepository(t.db), t.store, t.lifecycle);
     const early = await sweeper.sweep(new Date());
     expect(early.outputsDeleted).toBe(0);
 

@@ -3,6 +3,7 @@
  * review): with a store that takes its time to delete, PostgreSQL never sees the sweeper's
  * connection idle inside a transaction, and what is due is still deleted, records after objects.
  */
+import { OutputsRepository } from '../../control-plane/src/repositories/outputs-repository.js';
 import { RetentionRepository } from '../../control-plane/src/repositories/retention-repository.js';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -76,9 +77,12 @@ describe('sweeper', () => {
         await new Promise((r) => setTimeout(r, 20));
       }
     })();
-    const result = await new Sweeper(new RetentionRepository(t.db), slowDeletes(t.store), t.lifecycle).sweep(
-      new Date(Date.now() + 2 * 86_400_000),
-    );
+    const result = await new Sweeper(
+      new RetentionRepository(t.db),
+      new OutputsRepository(t.db),
+      slowDeletes(t.store),
+      t.lifecycle,
+    ).sweep(new Date(Date.now() + 2 * 86_400_000));
     sweeping = false;
     await watch;
     expect(idleInTransaction).toEqual([]);

@@ -1,5 +1,6 @@
 /** Files a render produced. */
 import type { Database } from '../db/client.js';
+import type { RenderOutput as RenderOutputRow } from '../generated/prisma/client.js';
 
 export interface RenderOutputRecord {
   id: string;
@@ -35,19 +36,20 @@ export class OutputsRepository {
       orderBy: [{ render: { batchRow: 'asc' } }, { name: 'asc' }],
     });
     return rows.map((r) => ({
-      id: r.id,
-      kind: r.kind,
-      name: r.name,
-      aspect: r.aspect,
-      objectKey: r.objectKey,
-      bytes: Number(r.bytes),
-      width: r.width,
-      height: r.height,
-      expiresAt: r.expiresAt,
+      ...outputRecord(r),
       renderId: r.renderId,
       batchRow: r.render.batchRow,
       title: r.render.title,
     }));
+  }
+
+  /** Live outputs past their expiry (for the sweeper), up to `limit`. */
+  async expired(now: Date, limit: number): Promise<Array<{ id: string; objectKey: string }>> {
+    return this.db.renderOutput.findMany({
+      where: { deletedAt: null, expiresAt: { lte: now } },
+      take: limit,
+      select: { id: true, objectKey: true },
+    });
   }
 
   /** Marks outputs deleted (their objects are already gone). */
@@ -61,16 +63,20 @@ export class OutputsRepository {
       where: { renderId, deletedAt: null, render: { organizationId } },
       orderBy: [{ kind: 'asc' }, { name: 'asc' }],
     });
-    return rows.map((r) => ({
-      id: r.id,
-      kind: r.kind,
-      name: r.name,
-      aspect: r.aspect,
-      objectKey: r.objectKey,
-      bytes: Number(r.bytes),
-      width: r.width,
-      height: r.height,
-      expiresAt: r.expiresAt,
-    }));
+    return rows.map(outputRecord);
   }
+}
+
+function outputRecord(r: RenderOutputRow): RenderOutputRecord {
+  return {
+    id: r.id,
+    kind: r.kind,
+    name: r.name,
+    aspect: r.aspect,
+    objectKey: r.objectKey,
+    bytes: Number(r.bytes),
+    width: r.width,
+    height: r.height,
+    expiresAt: r.expiresAt,
+  };
 }

@@ -1,5 +1,5 @@
 /**
- * What the sweeper (workers/sweeper.ts) reads and marks. Each call is one short statement:
+ * What the sweeper (workers/sweeper.ts) reads and marks besides outputs (outputs-repository.ts). Each call is one short statement:
  * no transaction stays open around the object-store calls between them.
  */
 import { ACTIVE_STATES } from '@cutline/contract';
@@ -11,18 +11,6 @@ export class RetentionRepository {
   /** Runs `work` while holding the advisory lock `key`; undefined when another holder has it. */
   exclusively<T>(key: number, work: () => Promise<T>): Promise<T | undefined> {
     return withSessionLock(this.db, key, work);
-  }
-
-  async expiredOutputs(now: Date, limit: number): Promise<Array<{ id: string; objectKey: string }>> {
-    return this.db.renderOutput.findMany({
-      where: { deletedAt: null, expiresAt: { lte: now } },
-      take: limit,
-      select: { id: true, objectKey: true },
-    });
-  }
-
-  async markOutputsDeleted(ids: string[], now: Date): Promise<void> {
-    await this.db.renderOutput.updateMany({ where: { id: { in: ids } }, data: { deletedAt: now } });
   }
 
   /** Uploads past their expiry, and uploads that never finished (uploading or rejected) before `staleBefore`. */

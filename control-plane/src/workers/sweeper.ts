@@ -6,6 +6,7 @@
  */
 import { assetObjectKeys, assetUploadKey } from '../repositories/assets-repository.js';
 import type { RenderLifecycle } from '../lifecycle/render-lifecycle.js';
+import type { OutputsRepository } from '../repositories/outputs-repository.js';
 import type { RetentionRepository } from '../repositories/retention-repository.js';
 import type { ObjectStore } from '../storage/object-store.js';
 
@@ -30,6 +31,7 @@ export interface SweepResult {
 export class Sweeper {
   constructor(
     private readonly retention: RetentionRepository,
+    private readonly outputs: OutputsRepository,
     private readonly store: ObjectStore,
     private readonly lifecycle: RenderLifecycle,
     private readonly log: (message: string, fields?: Record<string, unknown>) => void = () => undefined,
@@ -59,10 +61,10 @@ export class Sweeper {
   private async deleteExpiredOutputs(now: Date): Promise<number> {
     let deleted = 0;
     for (;;) {
-      const outputs = await this.retention.expiredOutputs(now, BATCH);
+      const outputs = await this.outputs.expired(now, BATCH);
       for (const output of outputs) await this.store.delete(output.objectKey);
       if (outputs.length > 0)
-        await this.retention.markOutputsDeleted(
+        await this.outputs.markDeleted(
           outputs.map((o) => o.id),
           now,
         );
