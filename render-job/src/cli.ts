@@ -48,7 +48,9 @@ Options:
   --no-captions             render without captions
   --position bottom|middle|top
   --words-per-line <n>      caption words per line (default 5)
-  --fit crop|letterbox|blur how the source fills each format (default crop)
+  --fit smart|crop|letterbox|blur
+                            how the source fills each format (default smart: a crop
+                            that follows the subject)
   --extend loop|freeze      when the video is shorter than the narration (default loop)
   --logo <file>             logo image; --logo-position top-right|top-left|bottom-right|bottom-left|center
   --music <file>            music bed, ducked under the voice
@@ -185,6 +187,7 @@ async function renderAndReport(spec: RenderSpec, values: CliValues, config: CliC
     s3: config.s3 ? createS3Client(config.s3) : undefined,
     fontsDir: config.fontsDir,
     ttsConcurrency: config.ttsConcurrency,
+    reframeTimeoutMs: config.reframeTimeoutMs,
     ...(io.signal ? { signal: io.signal } : {}),
   });
   await events.close();

@@ -6,7 +6,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Type, { type StaticDecode } from 'typebox';
-import { EnvError, EnvInteger, EnvString, EnvUrl, readEnv } from './env/env-schema.js';
+import { EnvError, EnvDuration, EnvInteger, EnvString, EnvUrl, readEnv } from './env/env-schema.js';
 
 export interface S3Config {
   endPoint: string;
@@ -28,6 +28,8 @@ export interface RenderJobConfig {
   fontsDir: string | undefined;
   /** Parallel TTS processes. */
   ttsConcurrency: number;
+  /** Bound on the smart fit's analysis pass. */
+  reframeTimeoutMs: number;
   /** Added to every event (set by the operator: the control plane's streams filter on it). */
   eventOrganizationId: string | undefined;
   /** `--events http`: the control plane's URL and this render's event token. */
@@ -74,6 +76,10 @@ export const RenderJobEnv = Type.Object({
   CUTLINE_SCRATCH_DIR: Type.Optional(EnvString({ description: 'Where a render works; default the temp dir' })),
   CUTLINE_FONTS_DIR: Type.Optional(EnvString({ description: 'Fonts for captions' })),
   CUTLINE_EVENT_ORGANIZATION_ID: Type.Optional(EnvString({ description: 'Added to every event' })),
+  CUTLINE_REFRAME_TIMEOUT: EnvDuration(1_000, 3_600_000, {
+    description: 'Longest the smart fit may analyse a video before it falls back to the centre crop',
+    default: 120_000,
+  }),
 });
 
 export function loadConfig(processEnv: NodeJS.ProcessEnv = process.env): RenderJobConfig {
@@ -104,6 +110,7 @@ export function loadConfig(processEnv: NodeJS.ProcessEnv = process.env): RenderJ
     scratchDir: env.CUTLINE_SCRATCH_DIR ?? tmpdir(),
     fontsDir: env.CUTLINE_FONTS_DIR,
     ttsConcurrency: env.CUTLINE_TTS_CONCURRENCY,
+    reframeTimeoutMs: env.CUTLINE_REFRAME_TIMEOUT,
     eventOrganizationId: env.CUTLINE_EVENT_ORGANIZATION_ID,
   };
 }

@@ -1,4 +1,5 @@
 /** The output manifest: what a render produced, written last to the destination as manifest.json. */
+import type { ManifestReframe } from './media/reframe/reframe-stage.js';
 import type { Aspect } from './spec.js';
 
 export interface ManifestVideo {
@@ -35,6 +36,8 @@ export interface RenderManifest {
   thumbnail?: ManifestFile;
   sidecars: { srt?: ManifestFile; vtt?: ManifestFile; words?: ManifestFile };
   source: { width: number; height: number; durationSeconds: number; codec: string; rotation: number };
+  /** With `fit: smart`: the analysis, and each reframed format's shots and camera path. */
+  reframe?: ManifestReframe;
   timings: {
     fetchSeconds: number;
     synthesisSeconds: number;

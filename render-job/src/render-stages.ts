@@ -14,6 +14,7 @@ import { fetchInput } from './io/fetch-input.js';
 import { artifactUri, contentTypeFor, type ArtifactFile } from './io/output-sink.js';
 import type { ManifestFile, RenderManifest } from './manifest.js';
 import { buildFfmpegPlan, type FfmpegPlan, type PlanFormat } from './media/filtergraph.js';
+import type { ManifestReframe } from './media/reframe/reframe-stage.js';
 import { probeAuxiliary, probeVideo, type VideoProbe } from './media/probe.js';
 import { aspectLabel, outputSize, type RenderSpec } from './spec.js';
 import type { DetectedLanguage } from './text/language.js';
@@ -148,6 +149,7 @@ export function encodingPlan(
   source: VideoProbe,
   narration: { narration: Narration; narrationPath: string },
   formats: PlanFormat[],
+  cameraCommandsPath?: string,
 ): FfmpegPlan {
   const { spec } = ctx;
   const thumbnailPath = spec.output.thumbnail ? join(ctx.stage, 'thumbnail.jpg') : undefined;
@@ -160,6 +162,7 @@ export function encodingPlan(
     formats,
     maxResolution: spec.maxResolution,
     fit: spec.fit,
+    ...(cameraCommandsPath ? { cameraCommandsPath } : {}),
     extend: spec.video.extend,
     fps: spec.encoding.fps,
     ...(ctx.fontsDir ? { fontsDir: ctx.fontsDir } : {}),
@@ -230,6 +233,7 @@ export async function describeRender(
     narration: Narration;
     plan: FfmpegPlan;
     artifacts: ArtifactFile[];
+    reframe?: ManifestReframe | undefined;
     timings: StageSeconds;
   },
 ): Promise<RenderManifest> {
@@ -269,6 +273,7 @@ export async function describeRender(
     timings: { ...parts.timings, publishSeconds: 0 },
     realtimeFactor: round2(parts.narration.duration / Math.max(0.001, parts.timings.totalSeconds)),
   };
+  if (parts.reframe) manifest.reframe = parts.reframe;
   const thumbnail = files.get('thumbnail.jpg');
   if (thumbnail) manifest.thumbnail = thumbnail;
   const [srt, vtt, words] = [files.get('captions.srt'), files.get('captions.vtt'), files.get('words.json')];

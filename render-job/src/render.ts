@@ -12,7 +12,9 @@ import type { EventSink } from './events/events.js';
 import { ProgressTracker } from './events/progress-tracker.js';
 import { publishArtifacts } from './io/output-sink.js';
 import type { RenderManifest } from './manifest.js';
+import type { PlanFormat } from './media/filtergraph.js';
 import { runPlan } from './media/ffmpeg.js';
+import { analyseForReframe, applyReframe } from './media/reframe/reframe-stage.js';
 import {
   checkCanceled,
   collectArtifacts,
@@ -38,6 +40,8 @@ export interface RenderDeps {
   ttsConcurrency?: number;
   signal?: AbortSignal;
   now?: () => number;
+  /** Bound on the smart fit's analysis pass; past it the render uses the centre crop. */
+  reframeTimeoutMs?: number;
 }
 
 export type RenderOutcome = { ok: true; manifest: RenderManifest } | { ok: false; error: RenderError };
@@ -107,17 +111,38 @@ async function renderInScratch(
   const source = await probeInputs(ctx, inputs);
   checkCanceled(ctx);
 
+  // The smart fit's analysis needs only the source: it runs while the narration is synthesised.
+  const stopAnalysis = new AbortController();
+  const stop = () => stopAnalysis.abort();
+  deps.signal?.addEventListener('abort', stop, { once: true });
+  const reframing = analyseForReframe(spec, inputs.videoPath, source, {
+    timeoutMs: deps.reframeTimeoutMs,
+    signal: stopAnalysis.signal,
+    now,
+  });
   const synthesisStarted = now();
-  await warming;
-  const narration = await synthesizeNarration(ctx, script, voice, engine);
-  const formats = await writeCaptionTracks(ctx, narration.narration);
+  let narration: Awaited<ReturnType<typeof synthesizeNarration>>;
+  let formats: PlanFormat[];
+  try {
+    await warming;
+    narration = await synthesizeNarration(ctx, script, voice, engine);
+    formats = await writeCaptionTracks(ctx, narration.narration);
+  } catch (err) {
+    stop();
+    throw err;
+  } finally {
+    deps.signal?.removeEventListener('abort', stop);
+  }
   const synthesisSeconds = seconds(synthesisStarted);
   tracker.report('synthesizing', 1);
+  const reframe = await reframing.then(
+    (r) => r && applyReframe(r, { spec, source, narrationSeconds: narration.narration.duration, formats, scratch }),
+  );
   checkCanceled(ctx);
 
   tracker.report('encoding', 0);
   const encodeStarted = now();
-  const plan = encodingPlan(ctx, inputs, source, narration, formats);
+  const plan = encodingPlan(ctx, inputs, source, narration, reframe?.formats ?? formats, reframe?.commandsPath);
   await runPlan(plan, {
     ...(deps.signal ? { signal: deps.signal } : {}),
     onProgress: (f) => tracker.report('encoding', f),
@@ -136,6 +161,7 @@ async function renderInScratch(
     narration: narration.narration,
     plan,
     artifacts,
+    ...(reframe ? { reframe: reframe.manifest } : {}),
     timings: { fetchSeconds, synthesisSeconds, encodeSeconds, totalSeconds: seconds(started) },
   });
   const manifestPath = join(ctx.stage, 'manifest.json');

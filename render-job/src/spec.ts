@@ -10,6 +10,8 @@ import { RenderError } from './errors.js';
 import { compileDefaults } from './spec-defaults.js';
 
 export const ASPECTS = ['9:16', '1:1', '16:9'] as const;
+export const FITS = ['smart', 'crop', 'letterbox', 'blur'] as const;
+export type Fit = (typeof FITS)[number];
 export type Aspect = (typeof ASPECTS)[number];
 
 export const CAPTION_STYLES = ['clean', 'bold-outline', 'pill', 'karaoke', 'pop-in'] as const;
@@ -83,7 +85,8 @@ export const RenderSpecSchema = Type.Object(
       { additionalProperties: false, default: {} },
     ),
     formats: Type.Array(Literals(ASPECTS), { minItems: 1, maxItems: 3, uniqueItems: true, default: ['9:16'] }),
-    fit: Literals(['crop', 'letterbox', 'blur'] as const, { default: 'crop' }),
+    /** smart: a crop that follows the subject (media/reframe); the same as crop when the shapes match. */
+    fit: Literals(FITS, { default: 'smart' }),
     /** Cap on the short side of every output, in pixels (plans set it). */
     maxResolution: Type.Union(
       RESOLUTION_CAPS.map((v) => Type.Literal(v)),

@@ -8,6 +8,7 @@
  */
 import { aspectLabel, outputSize, type Aspect } from '../spec.js';
 import type { MediaKind } from './media-formats.js';
+import { cameraFilterName, offsetExpression } from './reframe/reframe-plan.js';
 
 export interface GraphInput {
   path: string;
@@ -34,9 +35,17 @@ export interface FfmpegPlan {
 
 export interface PlanFormat {
   aspect: Aspect;
+  /** With `fit: smart`: where this format's crop starts, and the frames shown as the blur fit instead. */
+  camera?: PlanCamera;
   /** ASS file with this format's captions (and watermark), or none. */
   assPath?: string;
   outputPath: string;
+}
+
+export interface PlanCamera {
+  axis: 'x' | 'y';
+  initialOffset: number;
+  blurRanges: ReadonlyArray<readonly [number, number]>;
 }
 
 export interface PlanOptions {
@@ -48,7 +57,9 @@ export interface PlanOptions {
   formats: PlanFormat[];
   maxResolution: number;
   /** Source's shorter side: outputs are never upscaled beyond what the cap allows. */
-  fit: 'crop' | 'letterbox' | 'blur';
+  fit: 'crop' | 'letterbox' | 'blur' | 'smart';
+  /** The sendcmd script that moves the smart crops (reframe/reframe-plan.ts). */
+  cameraCommandsPath?: string;
   extend: 'loop' | 'freeze';
   fps: number;
   fontsDir?: string;
@@ -143,8 +154,10 @@ function sourceChains(o: PlanOptions, logoIndex: number): string[] {
     o.extend === 'freeze' && o.videoDuration < D
       ? `tpad=stop_mode=clone:stop_duration=${num(D - o.videoDuration + 1)},`
       : '';
+  // The commands' times are the output's: after trim and setpts, frame n is at n/fps.
+  const camera = o.cameraCommandsPath ? `sendcmd=f=${escapeFilterValue(o.cameraCommandsPath)},` : '';
   const chains = [
-    `[0:v]${freeze}fps=${o.fps},trim=duration=${num(D)},setpts=PTS-STARTPTS,setsar=1,split=${n}${o.formats.map((_, i) => `[src${i}]`).join('')}`,
+    `[0:v]${freeze}fps=${o.fps},trim=duration=${num(D)},setpts=PTS-STARTPTS,${camera}setsar=1,split=${n}${o.formats.map((_, i) => `[src${i}]`).join('')}`,
   ];
   if (logoIndex >= 0 && o.logo) {
     chains.push(
@@ -163,7 +176,10 @@ function formatChainsOf(
   H: number,
   hasLogo: boolean,
 ): { chains: string[]; label: string } {
-  const chains = fitChains(o.fit, `src${i}`, `fit${i}`, i, W, H);
+  const chains =
+    o.fit === 'smart' && format.camera
+      ? smartFitChains(format.camera, `src${i}`, `fit${i}`, i, W, H, o.fps)
+      : fitChains(o.fit === 'smart' ? 'crop' : o.fit, `src${i}`, `fit${i}`, i, W, H);
   let label = `fit${i}`;
   if (format.assPath) {
     const fonts = o.fontsDir ? `:fontsdir=${escapeFilterValue(o.fontsDir)}` : '';
@@ -188,7 +204,14 @@ function formatChainsOf(
 }
 
 /** The source brought to W×H: cropped to fill, letterboxed, or over a blurred copy of itself. */
-function fitChains(fit: PlanOptions['fit'], from: string, to: string, i: number, W: number, H: number): string[] {
+function fitChains(
+  fit: Exclude<PlanOptions['fit'], 'smart'>,
+  from: string,
+  to: string,
+  i: number,
+  W: number,
+  H: number,
+): string[] {
   switch (fit) {
     case 'crop':
       return [
@@ -210,6 +233,32 @@ function fitChains(fit: PlanOptions['fit'], from: string, to: string, i: number,
       ];
     }
   }
+}
+
+/**
+ * The smart fit: a fill crop the camera commands move (its filter is named so they reach it),
+ * with the blurred-background fit laid over it for the shots whose subjects do not fit.
+ */
+function smartFitChains(
+  camera: PlanCamera,
+  from: string,
+  to: string,
+  i: number,
+  W: number,
+  H: number,
+  fps: number,
+): string[] {
+  const offset = offsetExpression(camera.axis, camera.initialOffset);
+  const crop = `scale=${W}:${H}:force_original_aspect_ratio=increase:force_divisible_by=2,${cameraFilterName(i)}=${W}:${H}:${camera.axis}=${offset}`;
+  if (camera.blurRanges.length === 0) return [`[${from}]${crop}[${to}]`];
+  const half = 0.5 / fps;
+  const when = camera.blurRanges.map(([a, b]) => `between(t,${num(a / fps - half)},${num(b / fps - half)})`).join('+');
+  return [
+    `[${from}]split=2[camsrc${i}][altsrc${i}]`,
+    `[camsrc${i}]${crop}[cam${i}]`,
+    ...fitChains('blur', `altsrc${i}`, `alt${i}`, i, W, H),
+    `[cam${i}][alt${i}]overlay=0:0:enable='${when}'[${to}]`,
+  ];
 }
 
 /** H.264 high / AAC 48 kHz stereo, streamable (faststart), exactly the narration's length. */
