@@ -4,3 +4,4 @@ export * from './renders.js';
 export * from './narration.js';
 export * from './plans.js';
 export * from './voices.js';
+export * from './render-options.js';

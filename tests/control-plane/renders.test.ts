@@ -495,7 +495,7 @@ describe('batches from CSV', () => {
   it('creates one render per row, all in one batch', async () => {
     const account = await proAccount('Batch');
     const video = await readyVideo(account);
-    const csv = `title,script,video,voice,style,formats\r\nOne,"First video, with a comma.",${video},espeak:en-us,karaoke,9:16\r\nTwo,"Second ""quoted"" video.",${video},espeak:fr,pill,9:16 16:9\r\nThree,Third video.,${video},,,\r\n`;
+    const csv = `title,script,video,voice,style,formats,fit\r\nOne,"First video, with a comma.",${video},espeak:en-us,karaoke,9:16,crop\r\nTwo,"Second ""quoted"" video.",${video},espeak:fr,pill,9:16 16:9,letterbox\r\nThree,Third video.,${video},,,,\r\n`;
     const response = await postCsv(account, csv);
     expect(response.statusCode, response.body).toBe(201);
     const { batchId, renderIds } = response.json<{ batchId: string; renderIds: string[] }>();
@@ -515,6 +515,9 @@ describe('batches from CSV', () => {
       ['Three', ['9:16'], 'auto'],
       ['Two', ['9:16', '16:9'], 'espeak:fr'],
     ]);
+    const fits = await t.db.render.findMany({ where: { batchId }, orderBy: { title: 'asc' }, select: { spec: true } });
+    // An empty fit cell leaves the render's default: the crop that follows the subject.
+    expect(fits.map((r) => (r.spec as { fit: string }).fit)).toEqual(['crop', 'smart', 'letterbox']);
     expect(
       (await t.db.usagePeriod.findFirst({ where: { organizationId: account.organizationId } }))!.rendersReserved,
     ).toBe(3);
@@ -551,6 +554,14 @@ describe('batches from CSV', () => {
     const response = await postCsv(account, csv);
     expect(response.statusCode).toBe(400);
     expect(response.json<{ error: { message: string } }>().error.message).toMatch(message);
+  });
+
+  it('names the cell of a fit it does not know', async () => {
+    const account = await proAccount('BatchFit');
+    const response = await postCsv(account, `script,video,fit\nHi,${await readyVideo(account)},zoom\n`);
+    expect([response.statusCode, errorCode(response)]).toEqual([400, 'CUTLINE_VALIDATION_FAILED']);
+    const fields = response.json<{ error: { details: Array<{ field: string }> } }>().error.details.map((d) => d.field);
+    expect(new Set(fields)).toEqual(new Set(['row 2: fit']));
   });
 
   it('refuses an oversized upload outright', async () => {

@@ -5,19 +5,20 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ASPECTS, CAPTION_STYLES } from '@cutline/render-job';
+import { ASPECTS, CAPTION_STYLES, PREVIEW_SIZES } from '@cutline/render-job';
 import {
   assetObjectKey,
   assetPosterKey,
   assetUploadKey,
 } from '../../control-plane/src/repositories/assets-repository.js';
 import { ensureCorpus, type CorpusName } from '../render/corpus.js';
+import { ensureReframeCorpus, isYellow } from '../render/reframe-corpus.js';
 import { bearer, errorCode, register, startApp, type Account, type TestApp } from './app-helper.js';
 
 const services = inject('services');
@@ -223,6 +224,31 @@ describe('upload links', () => {
 });
 
 describe('previews', () => {
+  it("show the smart crop on the frame's subject, and the centre when asked for crop", async () => {
+    const reframe = await ensureReframeCorpus();
+    const account = await register(t.app, 'Smart preview');
+    const id = (await upload(account, await readFile(reframe.still))).json<{ id: string }>().id;
+    const yellowColumns = async (fit: string) => {
+      const response = await t.app.inject({
+        method: 'GET',
+        url: `/v1/assets/${id}/caption-preview?style=clean&aspect=9:16&fit=${fit}`,
+        headers: bearer(account.accessToken),
+      });
+      expect(response.statusCode).toBe(200);
+      const path = join(dir, `preview-${fit}.jpg`);
+      await writeFile(path, response.rawPayload);
+      const { width, height } = PREVIEW_SIZES['9:16'];
+      const rgb = execFileSync('ffmpeg', ['-v', 'error', '-i', path, '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1']);
+      const columns = new Set<number>();
+      for (let i = 0; i < width * height; i++)
+        if (isYellow(rgb[i * 3]!, rgb[i * 3 + 1]!, rgb[i * 3 + 2]!)) columns.add(i % width);
+      return columns.size;
+    };
+    // The subject stands right of centre: a centre crop of 9:16 misses it.
+    expect(await yellowColumns('smart')).toBeGreaterThan(40);
+    expect(await yellowColumns('crop')).toBe(0);
+  });
+
   it('run one at a time per organization: a burst queues briefly, and what does not fit is refused with 429', async () => {
     const account = await register(t.app, 'Burst');
     const id = (await upload(account, await readFile(corpus.h264Landscape))).json<{ id: string }>().id;

@@ -1,6 +1,7 @@
 /**
  * Caption styles as a radio group of cards. With a video uploaded, each card shows a frame of
- * it with the style burned in by the renderer's own libass (GET /v1/assets/:id/caption-preview).
+ * it fitted as the render will fit it (the smart crop on its subject, by default) with the
+ * style burned in by the renderer's own libass (GET /v1/assets/:id/caption-preview).
  */
 import RadioButtonCheckedIcon from '@mui/icons-material/RadioButtonChecked';
 import RadioButtonUncheckedIcon from '@mui/icons-material/RadioButtonUnchecked';
@@ -9,15 +10,13 @@ import { useEffect, useState, type KeyboardEvent } from 'react';
 import { api } from '../api/http';
 import type { CaptionStyle } from '../api/queries';
 
-function usePreview(assetId: string | undefined, style: string, aspect: string): string | undefined {
+function usePreview(assetId: string | undefined, style: string, aspect: string, fit: string): string | undefined {
   const [url, setUrl] = useState<string>();
   useEffect(() => {
     if (!assetId) return setUrl(undefined);
     let revoked = false;
     let objectUrl: string | undefined;
-    void api<Blob>(
-      `/v1/assets/${assetId}/caption-preview?style=${encodeURIComponent(style)}&aspect=${encodeURIComponent(aspect)}`,
-    )
+    void api<Blob>(`/v1/assets/${assetId}/caption-preview?${new URLSearchParams({ style, aspect, fit }).toString()}`)
       .then(({ data }) => {
         if (revoked) return;
         objectUrl = URL.createObjectURL(data);
@@ -28,7 +27,7 @@ function usePreview(assetId: string | undefined, style: string, aspect: string):
       revoked = true;
       if (objectUrl) URL.revokeObjectURL(objectUrl);
     };
-  }, [assetId, style, aspect]);
+  }, [assetId, style, aspect, fit]);
   return url;
 }
 
@@ -39,6 +38,7 @@ function StyleCard({
   onSelect,
   assetId,
   aspect,
+  fit,
 }: {
   style: CaptionStyle;
   selected: boolean;
@@ -46,8 +46,9 @@ function StyleCard({
   onSelect: () => void;
   assetId: string | undefined;
   aspect: string;
+  fit: string;
 }) {
-  const preview = usePreview(assetId, style.id, aspect);
+  const preview = usePreview(assetId, style.id, aspect, fit);
   return (
     <Card
       variant="outlined"
@@ -113,12 +114,15 @@ export function StyleGallery({
   onChange,
   assetId,
   aspect,
+  fit = 'smart',
 }: {
   styles: CaptionStyle[];
   value: string;
   onChange: (id: string) => void;
   assetId: string | undefined;
   aspect: string;
+  /** How the frame fills the aspect: the fit the render will use. */
+  fit?: string;
 }) {
   const current = Math.max(
     0,
@@ -156,6 +160,7 @@ export function StyleGallery({
           onSelect={() => onChange(s.id)}
           assetId={assetId}
           aspect={aspect}
+          fit={fit}
         />
       ))}
     </Box>

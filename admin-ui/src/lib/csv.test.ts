@@ -30,6 +30,9 @@ describe('batch CSV preview', () => {
       `Bare language voice.,${VIDEO},espeak:fr,,,Six`,
       `${'word '.repeat(200)},${VIDEO},,,,Seven`,
     ].join('\n');
+    const withFit = 'script,video,fit,title\n' + `Smart.,${VIDEO},smart,Eight\n` + `Zoom.,${VIDEO},zoom,Nine\n`;
+    const fitProblems = previewCsv(withFit, context).rows.map((r) => r.problems);
+    expect(fitProblems).toEqual([[], ['fit must be one of smart, crop, letterbox, blur']]);
     const preview = previewCsv(csv, context);
     expect(preview.fileProblems).toEqual([]);
     const problems = Object.fromEntries(preview.rows.map((r) => [r.cells.title, r.problems]));
@@ -48,7 +51,7 @@ describe('batch CSV preview', () => {
     expect(preview.fileProblems).toEqual([
       'The header has no "script" column.',
       'The header has no "video" column.',
-      'Unknown columns: text, clip. Use script, video, voice, style, formats, title.',
+      'Unknown columns: text, clip. Use script, video, voice, style, formats, fit, title.',
     ]);
   });
 

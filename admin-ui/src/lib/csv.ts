@@ -3,7 +3,9 @@
  * refuse, with the same rules (batch-submissions.ts): the columns, required cells, known
  * styles/formats/voices, a ready video, and no spreadsheet formulas.
  */
-export const CSV_COLUMNS = ['script', 'video', 'voice', 'style', 'formats', 'title'] as const;
+import { CSV_COLUMNS, FITS } from '@cutline/contract';
+
+export { CSV_COLUMNS };
 export const MAX_BATCH_ROWS = 500;
 const ASPECTS = ['9:16', '1:1', '16:9'];
 
@@ -101,6 +103,8 @@ export function previewCsv(text: string, context: CsvContext): CsvPreview {
       const bad = cells.formats.split(/[\s;|]+/).filter((f) => f && !ASPECTS.includes(f));
       if (bad.length) problems.push(`formats must be ${ASPECTS.join(', ')} (separated by spaces or ;)`);
     }
+    if (cells.fit && !(FITS as readonly string[]).includes(cells.fit))
+      problems.push(`fit must be one of ${FITS.join(', ')}`);
     return { number: index + 2, cells, problems };
   });
   return { columns, rows, fileProblems };

@@ -133,7 +133,7 @@ export function VoiceSection({ form, voices }: { form: NewVideoForm; voices: Voi
 }
 
 export function CaptionsSection({ form, styles }: { form: NewVideoForm; styles: CaptionStyle[] | undefined }) {
-  const { captions, captionStyle, position, video, formats } = form.fields;
+  const { captions, captionStyle, position, video, formats, fit } = form.fields;
   return (
     <Section title="4. Captions">
       <FormControlLabel
@@ -147,6 +147,7 @@ export function CaptionsSection({ form, styles }: { form: NewVideoForm; styles: 
           onChange={(style) => form.set('captionStyle', style)}
           assetId={video?.id}
           aspect={formats[0] ?? '9:16'}
+          fit={fit}
         />
       )}
       <FormControl sx={{ mt: 2 }}>
@@ -198,7 +199,8 @@ export function FormatsSection({ form, plans, plan, limits }: { form: NewVideoFo
         <FormControl>
           <InputLabel id="fit-label">Fit</InputLabel>
           <Select labelId="fit-label" label="Fit" value={fit} onChange={(e) => form.set('fit', e.target.value as Fit)}>
-            <MenuItem value="crop">Crop to fill</MenuItem>
+            <MenuItem value="smart">Follow the subject</MenuItem>
+            <MenuItem value="crop">Crop the centre</MenuItem>
             <MenuItem value="letterbox">Letterbox</MenuItem>
             <MenuItem value="blur">Blurred background</MenuItem>
           </Select>

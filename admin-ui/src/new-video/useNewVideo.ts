@@ -1,12 +1,12 @@
 /** The state of the new-video form and its submission (POST /v1/renders, with one Idempotency-Key per form). */
-import { AUTO_VOICE, estimateNarrationSeconds } from '@cutline/contract';
+import { AUTO_VOICE, estimateNarrationSeconds, type Fit } from '@cutline/contract';
 import { useMemo, useState } from 'react';
 import { useNavigate } from 'react-router-dom';
 import { api, ApiError } from '../api/http';
 import type { AssetView } from '../api/upload';
 import { loadPreferences, savePreferences } from '../lib/preferences';
 
-export type Fit = 'crop' | 'letterbox' | 'blur';
+export type { Fit };
 export type CaptionPosition = 'bottom' | 'middle' | 'top';
 
 export interface NewVideoFields {
@@ -40,7 +40,7 @@ export function useNewVideo(maxNarrationSeconds: number | null) {
     captions: true,
     position: 'bottom',
     formats: ['9:16'],
-    fit: 'crop',
+    fit: 'smart',
     original: 'duck',
     logoPosition: 'top-right',
     resolution: 'auto',

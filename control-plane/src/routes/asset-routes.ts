@@ -3,7 +3,7 @@
  *   curl -X POST --data-binary @clip.mp4 -H 'content-type: video/mp4' \
  *        "$API/v1/assets?kind=video&filename=clip.mp4"
  */
-import { LISTS } from '@cutline/contract';
+import { LISTS, FITS } from '@cutline/contract';
 import Type from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Readable } from 'node:stream';
@@ -294,7 +294,7 @@ const libraryRoutes: FastifyPluginAsyncTypebox<AssetRoutesOptions> = async (
       config: perCallerRateLimit(previewsPerMinute),
       schema: {
         tags: ['assets'],
-        summary: 'A frame of the video, cropped to the aspect, with a sample caption in the style (image/jpeg)',
+        summary: 'A frame of the video, fitted to the aspect, with a sample caption in the style (image/jpeg)',
         params: Type.Object({ id: Uuid }),
         querystring: Type.Object(
           {
@@ -302,6 +302,12 @@ const libraryRoutes: FastifyPluginAsyncTypebox<AssetRoutesOptions> = async (
             aspect: Type.Union(
               ASPECTS.map((a) => Type.Literal(a)),
               { default: '9:16' },
+            ),
+            fit: Type.Optional(
+              Type.Union(
+                FITS.map((f) => Type.Literal(f)),
+                { description: 'How the frame fills the aspect, as the render will fit it (default smart)' },
+              ),
             ),
           },
           { additionalProperties: false },
@@ -312,7 +318,8 @@ const libraryRoutes: FastifyPluginAsyncTypebox<AssetRoutesOptions> = async (
     async (request, reply) => {
       const asset = await assets.find(principalOf(request).organizationId, request.params.id);
       if (!asset) throw notFound('Asset');
-      const jpeg = await previews.captionFrame(asset, request.query.style, request.query.aspect ?? '9:16');
+      const { style, aspect, fit } = request.query;
+      const jpeg = await previews.captionFrame(asset, style, aspect ?? '9:16', fit ?? 'smart');
       return reply.header('content-type', 'image/jpeg').header('cache-control', 'private, max-age=3600').send(jpeg);
     },
   );

@@ -9,7 +9,8 @@ import { allOf, callerStanding, principalOf, requireScope, type Guard } from '..
 import { ApiError } from '../errors.js';
 import { errorResponses, Uuid } from '../http/schemas.js';
 import type { OrganizationPlans } from '../services/organization-plan.js';
-import { CSV_COLUMNS, MAX_BATCH_ROWS, type BatchSubmissions } from '../services/batch-submissions.js';
+import { CSV_COLUMNS } from '@cutline/contract';
+import { MAX_BATCH_ROWS, type BatchSubmissions } from '../services/batch-submissions.js';
 
 const MAX_CSV_BYTES = 2 * 1024 * 1024;
 

@@ -16,11 +16,11 @@ import { insertBatch } from '../repositories/batches-repository.js';
 import type { RenderLifecycle } from '../lifecycle/render-lifecycle.js';
 import type { RendersRepository } from '../repositories/renders-repository.js';
 import type { UsageRepository } from '../repositories/usage-repository.js';
+import { CSV_COLUMNS } from '@cutline/contract';
 import { CsvError, decodeUtf8, looksLikeFormula, parseCsv } from '../lib/csv.js';
 import { RenderRequestSchema, type RenderRequest } from './render-request.js';
 import { assertNotSuspended, type PlanAndPeriod, type RenderSubmissions } from './render-submissions.js';
 
-export const CSV_COLUMNS = ['script', 'video', 'voice', 'style', 'formats', 'title'] as const;
 const REQUIRED = ['script', 'video'] as const;
 export const MAX_BATCH_ROWS = 500;
 const checkRequest = Compile(RenderRequestSchema);
@@ -243,6 +243,7 @@ function toRequest(record: Record<string, string>): RenderRequest {
     ...(record.formats
       ? { formats: record.formats.split(/[\s;|]+/).filter(Boolean) as NonNullable<RenderRequest['formats']> }
       : {}),
+    ...(record.fit ? { fit: record.fit as RenderRequest['fit'] } : {}),
     ...(record.title ? { title: record.title } : {}),
   };
 }

@@ -14,10 +14,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { Fit } from '@cutline/contract';
 import {
+  analysisSize,
   captionPreviewAss,
   encodeWav,
+  fitGraph,
   localInputOptions,
+  stillFocus,
+  yuv420pFrame,
+  type PlanCamera,
   PREVIEW_SIZES,
   runProgram,
   type Aspect,
@@ -108,13 +114,17 @@ export class Previews {
     });
   }
 
-  /** A JPEG: a frame of the video, cropped to the aspect, with a sample caption in the style. */
-  async captionFrame(asset: Asset, style: CaptionStyleId, aspect: Aspect): Promise<Buffer> {
+  /**
+   * A JPEG: a frame of the video fitted to the aspect as the render would fit it (smart: the
+   * crop on the frame's subject), with a sample caption in the style.
+   */
+  async captionFrame(asset: Asset, style: CaptionStyleId, aspect: Aspect, fit: Fit = 'smart'): Promise<Buffer> {
     if (asset.kind !== 'video' || asset.status !== 'ready')
       throw new ApiError('CUTLINE_ASSET_NOT_READY', 'Previews need a video that finished uploading.');
-    return this.cached(this.frames, `frame:${asset.id}:${style}:${aspect}`, asset.organizationId, async () => {
+    return this.cached(this.frames, `frame:${asset.id}:${style}:${aspect}:${fit}`, asset.organizationId, async () => {
       const poster = await this.posterOf(asset);
       const { width, height } = PREVIEW_SIZES[aspect];
+      const camera = fit === 'smart' ? await posterFocus(poster, asset, aspect) : undefined;
       // The subtitles filter takes a path inside the filter string: a fresh temporary
       // directory's path has no characters the filter syntax would interpret.
       return withTempDir(async (dir) => {
@@ -134,8 +144,10 @@ export class Previews {
             'pipe:0',
             '-frames:v',
             '1',
-            '-vf',
-            `scale=${width}:${height}:force_original_aspect_ratio=increase,crop=${width}:${height},setsar=1,subtitles=${assPath}`,
+            '-filter_complex',
+            `${fitGraph(fit, '0:v', 'fitted', width, height, camera)};[fitted]setsar=1,subtitles=${assPath}[preview]`,
+            '-map',
+            '[preview]',
             '-q:v',
             '4',
             '-f',
@@ -235,6 +247,24 @@ export class Previews {
     cache.set(key, value);
     return value;
   }
+}
+
+/** Where the smart fit puts the crop on the poster (a small yuv420p copy of it is read). */
+async function posterFocus(poster: Buffer, asset: Asset, aspect: Aspect): Promise<PlanCamera | undefined> {
+  const { width, height } = analysisSize(asset.width ?? 16, asset.height ?? 9);
+  const result = await runProgram(
+    'ffmpeg',
+    [
+      ...['-hide_banner', '-loglevel', 'error', '-nostdin'],
+      ...localInputOptions(['image']),
+      ...['-f', 'jpeg_pipe', '-i', 'pipe:0', '-frames:v', '1'],
+      ...['-vf', `scale=${width}:${height}:flags=area,format=yuv420p`, '-f', 'rawvideo', 'pipe:1'],
+    ],
+    { input: poster, timeoutMs: 20_000, maxOutputBytes: width * height * 2 },
+  );
+  // Without a readable small copy, the centre (the plain crop) is the sensible frame.
+  if (result.code !== 0 || result.stdout.length < (width * height * 3) / 2) return undefined;
+  return stillFocus(yuv420pFrame(result.stdout, width, height), aspect);
 }
 
 async function withTempDir<T>(work: (dir: string) => Promise<T>): Promise<T> {

@@ -1,6 +1,7 @@
 /** The body of POST /v1/renders (and one CSV row of a batch). */
 import Type from 'typebox';
 import { ASPECTS, CAPTION_STYLES, normaliseScript, RenderError } from '@cutline/render-job';
+import { FITS, type Fit } from '@cutline/contract';
 import { ApiError, isApiErrorCode } from '../errors.js';
 
 /** The longest script a request may carry. */
@@ -30,7 +31,12 @@ export const RenderRequestSchema = Type.Object(
       ),
     ),
     formats: Type.Optional(Type.Array(literals(ASPECTS), { minItems: 1, maxItems: 3, uniqueItems: true })),
-    fit: Type.Optional(literals(['crop', 'letterbox', 'blur'] as const)),
+    fit: Type.Optional(
+      Type.Unsafe<Fit>({
+        ...literals(FITS),
+        description: 'smart (the default): a crop that follows the subject; crop: the centre; letterbox; blur',
+      }),
+    ),
     extend: Type.Optional(literals(['loop', 'freeze'] as const)),
     maxResolution: Type.Optional(
       Type.Union([Type.Literal(480), Type.Literal(720), Type.Literal(1080), Type.Literal(1440), Type.Literal(2160)]),

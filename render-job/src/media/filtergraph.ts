@@ -236,6 +236,22 @@ function fitChains(
 }
 
 /**
+ * One picture fitted to W×H (the caption previews' still): the same chains a render uses,
+ * from label `from` to `to`; with `smart`, the camera says where the crop sits.
+ */
+export function fitGraph(
+  fit: PlanOptions['fit'],
+  from: string,
+  to: string,
+  W: number,
+  H: number,
+  camera?: PlanCamera,
+): string {
+  if (fit === 'smart' && camera) return smartFitChains(camera, from, to, 0, W, H, 1).join(';');
+  return fitChains(fit === 'smart' ? 'crop' : fit, from, to, 0, W, H).join(';');
+}
+
+/**
  * The smart fit: a fill crop the camera commands move (its filter is named so they reach it),
  * with the blurred-background fit laid over it for the shots whose subjects do not fit.
  */

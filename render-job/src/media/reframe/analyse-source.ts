@@ -19,6 +19,7 @@ import {
   type SaliencyProfiles,
 } from './frame-features.js';
 import { CUT_THRESHOLD } from './shots.js';
+import { yuv420pFrame } from './still-focus.js';
 
 export interface AnalysisSample {
   frame: number;
@@ -156,11 +157,8 @@ class FrameCollector {
   }
 
   add(planes: Uint8Array): void {
-    const size = this.width * this.height;
-    const quarter = size / 4;
-    const data = planes.subarray(0, size);
-    const chroma = { u: planes.subarray(size, size + quarter), v: planes.subarray(size + quarter, size + 2 * quarter) };
-    const frame: GreyFrame = { width: this.width, height: this.height, data, chroma };
+    const frame = yuv420pFrame(planes, this.width, this.height);
+    const { data } = frame;
     const bins = histogram(frame);
     const distance = this.previousHistogram ? histogramDistance(bins, this.previousHistogram) : 0;
     this.distances[this.frames] = distance;
