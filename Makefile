@@ -62,6 +62,7 @@ test-integration: setup
 
 bench: tools build
 	npx tsx bench/run.ts
+	npx tsx bench/reframe.ts
 	npx tsx bench/control-plane.ts
 	npx tsx bench/kubernetes.ts
 

@@ -3,12 +3,13 @@
  * machine — a bare ffmpeg encode of the same source to the same size and preset — in one run,
  * and writes the figures to bench/results/render-job.{json,md}.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { SCRIPT } from './script.js';
+import { sh, timed } from './timing.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const RESULTS = join(ROOT, 'bench', 'results');
@@ -16,36 +17,6 @@ const PRESET = 'veryfast';
 const CRF = '21';
 const SIZES = { '9:16': [1080, 1920], '1:1': [1080, 1080], '16:9': [1920, 1080] } as const;
 type Aspect = keyof typeof SIZES;
-
-// About 60 seconds of narration at espeak-ng's default pace.
-const SCRIPT = [
-  'Cutline turns one video into many. You upload a clip, type a script, and pick a voice.',
-  'The narration is synthesised sentence by sentence, so every caption lands exactly when its words are spoken.',
-  'Captions are burned into the picture with a style of your choosing, from clean white text to a bold karaoke highlight.',
-  'Every output is cut to the length of the narration. A short clip loops, or holds its last frame.',
-  'The same render produces a tall video for stories and shorts, a square one for feeds, and a wide one for the web.',
-  'All of them come from a single decode of your source, so three formats cost little more than the encoding itself.',
-  'The original sound is kept underneath the voice and ducked whenever someone speaks, then the mix is normalised for streaming.',
-  'When the render finishes you get the videos, a thumbnail, and subtitle files for every platform.',
-  'Files expire on schedule, and nothing is left behind when a render fails.',
-  'That is the whole idea: your words, your footage, and a finished video in every shape your audience watches.',
-].join(' ');
-
-function sh(program: string, args: string[]): void {
-  execFileSync(program, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-}
-
-async function timed(program: string, args: string[]): Promise<number> {
-  const started = performance.now();
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn(program, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-2000)));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${program} exited ${code}: ${stderr}`))));
-  });
-  return (performance.now() - started) / 1000;
-}
 
 function bareEncodeArgs(source: string, aspect: Aspect, seconds: number, out: string): string[] {
   const [w, h] = SIZES[aspect];

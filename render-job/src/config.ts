@@ -30,6 +30,8 @@ export interface RenderJobConfig {
   ttsConcurrency: number;
   /** Bound on the smart fit's analysis pass. */
   reframeTimeoutMs: number;
+  /** The face detector's networks (pnet/rnet/onet.onnx), when installed. */
+  faceModelsDir: string;
   /** Added to every event (set by the operator: the control plane's streams filter on it). */
   eventOrganizationId: string | undefined;
   /** `--events http`: the control plane's URL and this render's event token. */
@@ -61,6 +63,16 @@ export function voicesDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** Every variable cutline-render reads, with its form and default. */
+/**
+ * Where the smart fit's face detector is: CUTLINE_FACE_MODELS_DIR, else the tools cache that
+ * `make tools` fills. Without the files there, reframing goes on without faces.
+ */
+export function faceModelsDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.CUTLINE_FACE_MODELS_DIR) return env.CUTLINE_FACE_MODELS_DIR;
+  const tools = env.CUTLINE_TOOLS_DIR || (env.HOME ? join(env.HOME, '.cache', 'cutline-tools') : undefined);
+  return tools ? join(tools, 'models', 'mtcnn') : '/usr/share/cutline/models/mtcnn';
+}
+
 export const RenderJobEnv = Type.Object({
   CUTLINE_S3_ENDPOINT: Type.Optional(EnvUrl(['http', 'https'], { description: 'S3-compatible object store' })),
   CUTLINE_S3_ACCESS_KEY: Type.Optional(EnvString({ description: 'Object store access key' })),
@@ -76,6 +88,9 @@ export const RenderJobEnv = Type.Object({
   CUTLINE_SCRATCH_DIR: Type.Optional(EnvString({ description: 'Where a render works; default the temp dir' })),
   CUTLINE_FONTS_DIR: Type.Optional(EnvString({ description: 'Fonts for captions' })),
   CUTLINE_EVENT_ORGANIZATION_ID: Type.Optional(EnvString({ description: 'Added to every event' })),
+  CUTLINE_FACE_MODELS_DIR: Type.Optional(
+    EnvString({ description: 'The smart fit’s face detector (MTCNN .onnx files)' }),
+  ),
   CUTLINE_REFRAME_TIMEOUT: EnvDuration(1_000, 3_600_000, {
     description: 'Longest the smart fit may analyse a video before it falls back to the centre crop',
     default: 120_000,
@@ -111,6 +126,7 @@ export function loadConfig(processEnv: NodeJS.ProcessEnv = process.env): RenderJ
     fontsDir: env.CUTLINE_FONTS_DIR,
     ttsConcurrency: env.CUTLINE_TTS_CONCURRENCY,
     reframeTimeoutMs: env.CUTLINE_REFRAME_TIMEOUT,
+    faceModelsDir: faceModelsDir(processEnv),
     eventOrganizationId: env.CUTLINE_EVENT_ORGANIZATION_ID,
   };
 }

@@ -13,7 +13,7 @@ export {
 } from './events/events.js';
 export type { Voice, EngineId } from './tts/engine.js';
 export { AUTO_VOICE, VoiceCatalogue } from './tts/catalogue.js';
-export { voicesDir } from './config.js';
+export { faceModelsDir, voicesDir } from './config.js';
 export { detectLanguage, writingSystemsOf, type DetectedLanguage } from './text/language.js';
 export { CAPTION_TEMPLATES, listCaptionStyles, type CaptionTemplate } from './captions/styles.js';
 export { runRender, type RenderDeps, type RenderOutcome } from './render.js';

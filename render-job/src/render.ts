@@ -42,6 +42,8 @@ export interface RenderDeps {
   now?: () => number;
   /** Bound on the smart fit's analysis pass; past it the render uses the centre crop. */
   reframeTimeoutMs?: number;
+  /** The face detector's networks for the smart fit (config.ts faceModelsDir); none: no face cue. */
+  faceModelsDir?: string | undefined;
 }
 
 export type RenderOutcome = { ok: true; manifest: RenderManifest } | { ok: false; error: RenderError };
@@ -117,6 +119,7 @@ async function renderInScratch(
   deps.signal?.addEventListener('abort', stop, { once: true });
   const reframing = analyseForReframe(spec, inputs.videoPath, source, {
     timeoutMs: deps.reframeTimeoutMs,
+    faceModelsDir: deps.faceModelsDir,
     signal: stopAnalysis.signal,
     now,
   });

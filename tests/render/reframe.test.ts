@@ -10,10 +10,14 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { faceModelsDir } from '@cutline/render-job';
 import { DEFAULT_CAMERA_LIMITS } from '../../render-job/src/media/reframe/camera.js';
+import { FaceDetector } from '../../render-job/src/media/reframe/faces.js';
 import { expectOk, render } from './render-helper.js';
 import {
   ensureReframeCorpus,
+  FACE_IN_PHOTO,
+  facePhoto,
   FPS,
   isYellow,
   measureSubject,
@@ -74,6 +78,11 @@ describe('smart fit', () => {
         }
       }
       expect(smart.manifest.reframe!.warnings).toEqual([]);
+      if (clip === 'face') {
+        // The photograph's face was found (the detector is installed by make tools).
+        expect(smart.manifest.reframe!.faces.detector).toBe('mtcnn');
+        expect(smart.manifest.reframe!.faces.framesWithFaces).toBeGreaterThanOrEqual(5);
+      }
     });
   }
 
@@ -150,6 +159,35 @@ function expectCameraWithinLimits(camera: number[], H: number, cuts: number[]): 
     expect(new Set(moves).size).toBeLessThanOrEqual(1);
   }
 }
+
+describe('face detector', () => {
+  it('finds the one face of the sample photograph where it is', async () => {
+    const detector = await FaceDetector.load(faceModelsDir());
+    expect(detector, 'the MTCNN networks are installed by make tools').toBeDefined();
+    const rgb = execFileSync('ffmpeg', [
+      '-v',
+      'error',
+      '-i',
+      facePhoto(),
+      '-vf',
+      'scale=256:256',
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      'pipe:1',
+    ]);
+    const faces = await detector!.detect({ width: 256, height: 256, data: new Uint8Array(rgb) });
+    expect(faces).toHaveLength(1);
+    const [face] = faces;
+    // Eileen Collins's face: left of the middle, in the upper third.
+    expect((face!.x1 + face!.x2) / 2 / 256).toBeCloseTo(FACE_IN_PHOTO, 1);
+    expect((face!.y1 + face!.y2) / 2 / 256).toBeLessThan(0.33);
+    expect(face!.score).toBeGreaterThan(0.9);
+    // A plain frame has none.
+    expect(await detector!.detect({ width: 64, height: 64, data: new Uint8Array(64 * 64 * 3).fill(90) })).toEqual([]);
+  });
+});
 
 describe('smart fit on unusual sources', () => {
   const clips = {

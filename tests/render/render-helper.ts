@@ -2,7 +2,14 @@
 import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { VoiceCatalogue, parseRenderSpec, runRender, type RenderEvent, type RenderOutcome } from '@cutline/render-job';
+import {
+  faceModelsDir,
+  VoiceCatalogue,
+  parseRenderSpec,
+  runRender,
+  type RenderEvent,
+  type RenderOutcome,
+} from '@cutline/render-job';
 import type { RenderDeps } from '@cutline/render-job';
 
 export interface TestRender {
@@ -28,6 +35,7 @@ export async function render(spec: Record<string, unknown>, deps: Partial<Render
     catalogue: VoiceCatalogue.standard(),
     events: { emit: (e) => void events.push(e), close: async () => undefined },
     scratchDir: tmpdir(),
+    faceModelsDir: faceModelsDir(),
     ...deps,
   });
   return { outcome, events, outDir };

@@ -6,8 +6,9 @@
  * by the fps filter), which halves the decode of a typical H.264 file; an encoder starts a
  * new shot on a reference frame, so cuts are still found on their frame.
  *
- * It reads only a local file of the video containers, holds one frame and a profile per
- * sample in memory, and is bounded in time: past `timeoutMs` it stops and says so.
+ * About once a second a sample also goes to the face detector (face-sampler.ts). It reads only
+ * a local file of the video containers, holds one frame and a profile per sample in memory,
+ * and is bounded in time: past `timeoutMs` it stops and says so.
  */
 import { spawn } from 'node:child_process';
 import { localInputOptions } from '../media-formats.js';
@@ -18,6 +19,8 @@ import {
   type GreyFrame,
   type SaliencyProfiles,
 } from './frame-features.js';
+import { FaceSampler, weighFaces, type FaceSummary } from './face-sampler.js';
+import { FaceDetector } from './faces.js';
 import { CUT_THRESHOLD } from './shots.js';
 import { yuv420pFrame } from './still-focus.js';
 
@@ -37,6 +40,7 @@ export interface SourceAnalysis {
   /** distances[n]: histogram distance of frame n to frame n−1. */
   distances: Float32Array;
   samples: AnalysisSample[];
+  faces: FaceSummary;
 }
 
 export type AnalysisOutcome = { ok: true; analysis: SourceAnalysis } | { ok: false; warning: string };
@@ -55,6 +59,8 @@ export interface AnalyseOptions {
   size?: number;
   samplesPerSecond?: number;
   ffmpegPath?: string;
+  /** The face detector's networks (faces.ts); without them, no face cue. */
+  faceModelsDir?: string | undefined;
 }
 
 export const ANALYSIS_SIZE = 256;
@@ -87,7 +93,15 @@ export function analyseSource(path: string, o: AnalyseOptions): Promise<Analysis
     ...['-vf', `scale=${width}:${height}:flags=area,fps=${o.fps},format=yuv420p`],
     ...['-f', 'rawvideo', 'pipe:1'],
   ];
-  const collector = new FrameCollector(width, height, step, maxFrames);
+  const faces = new FaceSampler(FaceDetector.load(o.faceModelsDir).catch(() => undefined));
+  const collector = new FrameCollector(
+    width,
+    height,
+    step,
+    step * Math.max(1, Math.round(o.fps / step)),
+    maxFrames,
+    faces,
+  );
 
   return new Promise((resolve) => {
     const child = spawn(o.ffmpegPath ?? 'ffmpeg', args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -129,7 +143,11 @@ export function analyseSource(path: string, o: AnalyseOptions): Promise<Analysis
         finish({ ok: false, warning: `The subject analysis failed: ${reason}` });
         return;
       }
-      finish({ ok: true, analysis: collector.result(o.fps, seconds >= o.sourceSeconds) });
+      void faces.done().then((summary) => {
+        const analysis = collector.result(o.fps, seconds >= o.sourceSeconds, summary);
+        weighFaces(analysis.samples, faces.found, o.fps, width, height);
+        finish({ ok: true, analysis });
+      });
     });
   });
 }
@@ -147,7 +165,9 @@ class FrameCollector {
     private readonly width: number,
     private readonly height: number,
     private readonly step: number,
+    private readonly faceStep: number,
     private readonly maxFrames: number,
+    private readonly faces: FaceSampler,
   ) {
     this.distances = new Float32Array(maxFrames);
   }
@@ -168,6 +188,7 @@ class FrameCollector {
       // Across a cut, the difference to the last sample is the cut itself, not motion.
       const previous = this.changeSinceSample < CUT_THRESHOLD ? this.previousSample : undefined;
       this.samples.push({ frame: this.frames, profiles: saliencyProfiles(frame, previous) });
+      if (this.frames % this.faceStep === 0) this.faces.offer(this.frames, frame);
       // Motion needs only the grey plane of the previous sample.
       this.previousSample = { width: this.width, height: this.height, data: Uint8Array.from(data) };
       this.changeSinceSample = 0;
@@ -175,9 +196,10 @@ class FrameCollector {
     this.frames++;
   }
 
-  result(fps: number, wholeSource: boolean): SourceAnalysis {
+  result(fps: number, wholeSource: boolean, faces: FaceSummary): SourceAnalysis {
     return {
       fps,
+      faces,
       frames: this.frames,
       wholeSource,
       width: this.width,

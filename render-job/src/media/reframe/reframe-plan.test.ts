@@ -36,7 +36,8 @@ function analysis(
       previous = current;
     }
   }
-  return { fps: 30, frames, wholeSource: true, width: W, height: H, distances, samples };
+  const faces = { detector: 'none' as const, framesChecked: 0, framesWithFaces: 0 };
+  return { fps: 30, frames, wholeSource: true, width: W, height: H, distances, samples, faces };
 }
 
 describe('frame features', () => {

@@ -10,6 +10,7 @@ import type { PlanFormat } from '../filtergraph.js';
 import type { VideoProbe } from '../probe.js';
 import type { RenderSpec } from '../../spec.js';
 import { analyseSource, type SourceAnalysis } from './analyse-source.js';
+import type { FaceSummary } from './face-sampler.js';
 import {
   cameraCommands,
   cropWindow,
@@ -21,6 +22,7 @@ import {
 
 export interface Reframing {
   analysis?: SourceAnalysis;
+  faces?: FaceSummary;
   warnings: string[];
   analysisSeconds: number;
 }
@@ -28,6 +30,8 @@ export interface Reframing {
 export interface ManifestReframe {
   fit: 'smart';
   analysisSeconds: number;
+  /** Whether faces were looked for (the detector's networks installed), and in how many frames found. */
+  faces: FaceSummary;
   /** Why a format fell back to the centre crop, when it did. */
   warnings: string[];
   cameras: ManifestCamera[];
@@ -45,7 +49,12 @@ export async function analyseForReframe(
   spec: RenderSpec,
   videoPath: string,
   source: VideoProbe,
-  options: { timeoutMs?: number; signal?: AbortSignal | undefined; now?: () => number } = {},
+  options: {
+    timeoutMs?: number | undefined;
+    signal?: AbortSignal | undefined;
+    now?: () => number;
+    faceModelsDir?: string | undefined;
+  } = {},
 ): Promise<Reframing | undefined> {
   if (!needsReframe(spec, source)) return undefined;
   const now = options.now ?? Date.now;
@@ -58,13 +67,14 @@ export async function analyseForReframe(
     // Never more than the longest narration can show.
     maxSeconds: spec.limits.maxNarrationSeconds,
     timeoutMs: options.timeoutMs ?? DEFAULT_ANALYSIS_TIMEOUT_MS,
+    faceModelsDir: options.faceModelsDir,
     ...(options.signal ? { signal: options.signal } : {}),
   });
   const analysisSeconds = Math.round((now() - started) / 10) / 100;
   if (!outcome.ok) return { warnings: [`${outcome.warning} The centre crop is used instead.`], analysisSeconds };
   if (outcome.analysis.frames === 0)
     return { warnings: ['No frame of the video could be analysed; the centre crop is used.'], analysisSeconds };
-  return { analysis: outcome.analysis, warnings: [], analysisSeconds };
+  return { analysis: outcome.analysis, faces: outcome.analysis.faces, warnings: [], analysisSeconds };
 }
 
 /**
@@ -79,6 +89,7 @@ export async function applyReframe(
   const manifest: ManifestReframe = {
     fit: 'smart',
     analysisSeconds: reframing.analysisSeconds,
+    faces: reframing.faces ?? { detector: 'none', framesChecked: 0, framesWithFaces: 0 },
     warnings: reframing.warnings,
     cameras: [],
   };

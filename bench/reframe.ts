@@ -1,0 +1,209 @@
+/**
+ * make bench: the smart fit's cost and benefit, written to bench/results/reframe.{json,md}.
+ *
+ * Cost: a 60 s 1080p source (a subject swinging across a textured background, one hard cut)
+ * rendered to 9:16 and 1:1 with `fit: smart`, against the bare ffmpeg encodes of the same two
+ * outputs (centre crops) and against the same render with the plain crop; the analysis pass's
+ * own time is read from each manifest beside the render's encode time.
+ * Benefit: on the test corpus (tests/render/reframe-corpus.ts), the share of frames whose
+ * subject is inside the 9:16 and 1:1 outputs, smart fit against centre crop.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { faceModelsDir, parseRenderSpec, runRender, VoiceCatalogue, type RenderManifest } from '@cutline/render-job';
+import { ensureReframeCorpus, measureSubject, share } from '../tests/render/reframe-corpus.js';
+import { SCRIPT } from './script.js';
+import { sh, timed } from './timing.js';
+
+const ROOT = join(import.meta.dirname, '..');
+const RESULTS = join(ROOT, 'bench', 'results');
+const PRESET = 'veryfast';
+const CRF = '21';
+const FORMATS = { '9:16': [1080, 1920], '1:1': [1080, 1080] } as const;
+type Format = keyof typeof FORMATS;
+const round2 = (v: number) => Math.round(v * 100) / 100;
+
+/** 60 s: a yellow subject swinging across a texture, a brighter texture from 30 s on (a hard cut). */
+async function source(): Promise<string> {
+  const cache = join(tmpdir(), 'cutline-bench-reframe-v1');
+  await mkdir(cache, { recursive: true });
+  const path = join(cache, 'reframe-1080p-60s.mp4');
+  if (existsSync(path)) return path;
+  console.log('bench: generating a 60 s 1080p30 reframing source (once)…');
+  const textures = [70, 160].map((level) => {
+    const png = join(cache, `texture-${level}.png`);
+    sh('ffmpeg', [
+      ...['-v', 'error', '-y', '-f', 'lavfi', '-i'],
+      `color=c=gray:s=1920x1080:r=1:d=1,geq=lum='${level}+45*sin(X/9)*cos(Y/13)':cb=128:cr=128`,
+      ...['-frames:v', '1', png],
+    ]);
+    return png;
+  });
+  const swing = "x='200+700*(1-cos(2*PI*t/20))':y='460+120*sin(2*PI*t/7)'";
+  sh('ffmpeg', [
+    ...['-v', 'error', '-y'],
+    ...['-loop', '1', '-framerate', '30', '-t', '30', '-i', textures[0]!],
+    ...['-loop', '1', '-framerate', '30', '-t', '30', '-i', textures[1]!],
+    ...['-f', 'lavfi', '-i', 'color=c=yellow:s=200x200:r=30:d=60'],
+    ...['-f', 'lavfi', '-i', 'sine=f=220:beep_factor=4:d=60'],
+    '-filter_complex',
+    `[0:v][1:v]concat=n=2:v=1:a=0[bg];[bg][2:v]overlay=${swing}:shortest=1[v]`,
+    ...['-map', '[v]', '-map', '3:a', '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-pix_fmt', 'yuv420p'],
+    ...['-c:a', 'aac', '-shortest', `${path}.tmp.mp4`],
+  ]);
+  sh('mv', [`${path}.tmp.mp4`, path]);
+  return path;
+}
+
+function bareEncodeArgs(input: string, format: Format, seconds: number, out: string): string[] {
+  const [w, h] = FORMATS[format];
+  return [
+    ...['-v', 'error', '-y', '-i', input, '-t', seconds.toFixed(3)],
+    ...['-vf', `scale=${w}:${h}:force_original_aspect_ratio=increase,crop=${w}:${h}`],
+    ...['-c:v', 'libx264', '-preset', PRESET, '-crf', CRF, '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '160k', out],
+  ];
+}
+
+function renderArgs(input: string, fit: 'smart' | 'crop', out: string): string[] {
+  return [
+    join(ROOT, 'render-job/bin/cutline-render.js'),
+    ...['--video', input, '--text', SCRIPT, '--formats', Object.keys(FORMATS).join(','), '--out', out],
+    ...['--preset', PRESET, '--style', 'karaoke', '--voice', 'espeak:en-us', '--fit', fit, '--events', 'none'],
+  ];
+}
+
+async function manifestOf(dir: string): Promise<RenderManifest> {
+  return JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as RenderManifest;
+}
+
+/** Smart fit vs centre crop on the corpus: the share of frames with the subject inside, per clip and format. */
+async function corpusShares(): Promise<Array<{ clip: string; format: Format; smart: number; centre: number }>> {
+  const corpus = await ensureReframeCorpus();
+  const rows: Array<{ clip: string; format: Format; smart: number; centre: number }> = [];
+  for (const clip of ['moving', 'face', 'cut', 'still'] as const) {
+    const outs: Record<string, string> = {};
+    for (const fit of ['smart', 'crop'] as const) {
+      outs[fit] = await mkdtemp(join(tmpdir(), `cutline-bench-corpus-${fit}-`));
+      const spec = parseRenderSpec({
+        version: 1,
+        video: { source: corpus[clip] },
+        script: { text: 'The subject moves across the frame, and the camera keeps it in view from start to end.' },
+        voice: { id: 'espeak:en' },
+        captions: { enabled: false },
+        formats: ['9:16', '1:1'],
+        fit,
+        maxResolution: 480,
+        encoding: { preset: 'superfast' },
+        output: { destination: outs[fit] },
+      });
+      const outcome = await runRender(spec, {
+        catalogue: VoiceCatalogue.standard(),
+        events: { emit: () => undefined, close: async () => undefined },
+        scratchDir: tmpdir(),
+        faceModelsDir: faceModelsDir(),
+      });
+      if (!outcome.ok) throw new Error(`${clip} ${fit}: ${outcome.error.message}`);
+    }
+    for (const [format, W, H] of [
+      ['9:16', 480, 854],
+      ['1:1', 480, 480],
+    ] as const) {
+      const file = `video-${format.replace(':', 'x')}.mp4`;
+      const smart = await measureSubject(clip, join(outs.smart!, file), W, H);
+      const centre = await measureSubject(clip, join(outs.crop!, file), W, H);
+      rows.push({ clip, format, smart: round2(share(smart.inside) * 100), centre: round2(share(centre.inside) * 100) });
+    }
+    for (const dir of Object.values(outs)) await rm(dir, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+async function main(): Promise<void> {
+  await mkdir(RESULTS, { recursive: true });
+  const input = await source();
+  const work = await mkdtemp(join(tmpdir(), 'cutline-bench-reframe-'));
+  let narrationSeconds = 0;
+  const best = { bare: Infinity, smart: Infinity, crop: Infinity };
+  let analysis = { seconds: Infinity, encodeSeconds: 0 };
+  for (let round = 0; round < 2; round++) {
+    console.log(`bench: reframe round ${round + 1}: smart render, bare encodes, crop render…`);
+    const smartDir = join(work, `smart-${round}`);
+    best.smart = Math.min(best.smart, await timed(process.execPath, renderArgs(input, 'smart', smartDir)));
+    const manifest = await manifestOf(smartDir);
+    narrationSeconds = manifest.durationSeconds;
+    const reframe = manifest.reframe!;
+    if (reframe.warnings.length) throw new Error(`smart render warned: ${reframe.warnings.join(' ')}`);
+    if (reframe.analysisSeconds < analysis.seconds)
+      analysis = { seconds: reframe.analysisSeconds, encodeSeconds: manifest.timings.encodeSeconds };
+    let bare = 0;
+    for (const format of Object.keys(FORMATS) as Format[])
+      bare += await timed(
+        'ffmpeg',
+        bareEncodeArgs(input, format, narrationSeconds, join(work, `bare-${format.replace(':', 'x')}.mp4`)),
+      );
+    best.bare = Math.min(best.bare, bare);
+    best.crop = Math.min(
+      best.crop,
+      await timed(process.execPath, renderArgs(input, 'crop', join(work, `crop-${round}`))),
+    );
+  }
+  await rm(work, { recursive: true, force: true });
+  console.log('bench: subject inside the crop on the test corpus…');
+  const corpus = await corpusShares();
+
+  const results = {
+    measuredAt: new Date().toISOString(),
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version },
+    settings: {
+      source: '1920x1080 30 fps H.264 (veryfast, B-frames) + AAC, 60 s, one hard cut',
+      formats: Object.keys(FORMATS),
+      narrationSeconds: round2(narrationSeconds),
+      preset: PRESET,
+      crf: Number(CRF),
+      runs: 'best of 2, interleaved',
+    },
+    analysis: {
+      seconds: round2(analysis.seconds),
+      encodeSeconds: round2(analysis.encodeSeconds),
+      shareOfEncode: round2(analysis.seconds / analysis.encodeSeconds),
+      target: 0.1,
+    },
+    render: {
+      smartSeconds: round2(best.smart),
+      sumOfBareEncodesSeconds: round2(best.bare),
+      ratio: round2(best.smart / best.bare),
+      target: 1.1,
+      cropRenderSeconds: round2(best.crop),
+      smartOverCrop: round2(best.smart / best.crop),
+    },
+    corpus,
+  };
+  const pass = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
+  const md = `# Smart fit (reframing) benchmark
+
+Measured ${results.measuredAt} on ${results.machine.cpus} × ${results.machine.cpuModel}, Node ${results.machine.node}.
+Source: ${results.settings.source}; outputs 9:16 and 1:1 at 1080p; narration ${results.settings.narrationSeconds} s; x264 ${PRESET}, CRF ${CRF}; ${results.settings.runs}.
+
+| measure | result | target | |
+|---|---|---|---|
+| analysis pass vs the render's encode | ${results.analysis.seconds} s vs ${results.analysis.encodeSeconds} s = **${Math.round(results.analysis.shareOfEncode * 100)} %** | ≤ 10 % | ${pass(results.analysis.shareOfEncode <= 0.1)} |
+| smart render (9:16 + 1:1) vs the two bare encodes | ${results.render.smartSeconds} s vs ${results.render.sumOfBareEncodesSeconds} s = **${results.render.ratio}×** | ≤ 1.10× | ${pass(results.render.ratio <= 1.1)} |
+| smart render vs the same render with the centre crop | ${results.render.smartSeconds} s vs ${results.render.cropRenderSeconds} s = ${results.render.smartOverCrop}× | | |
+
+The analysis runs beside the narration's synthesis, so the render waits for it only when it
+takes longer than the synthesis.
+
+Subject's centre inside the output, share of frames (test corpus, 480p outputs):
+
+| clip | format | smart fit | centre crop |
+|---|---|---|---|
+${corpus.map((r) => `| ${r.clip} | ${r.format} | ${r.smart} % | ${r.centre} % |`).join('\n')}
+`;
+  await writeFile(join(RESULTS, 'reframe.json'), `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(join(RESULTS, 'reframe.md'), md);
+  console.log(md);
+}
+
+await main();
