@@ -66,6 +66,9 @@ function renderArgs(source: string, formats: Aspect[], out: string, voice = ESPE
     'karaoke',
     '--voice',
     voice,
+    // The centre crop, as the bare encodes make: the smart fit has its own benchmark (reframe.ts).
+    '--fit',
+    'crop',
     '--events',
     'none',
   ];

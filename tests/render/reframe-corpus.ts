@@ -37,6 +37,11 @@ export const REFRAME_CLIPS = {
     seconds: 6,
     subjects: (t: number) => [80 + t * 220],
   },
+  /** The photograph standing still on the left, a moving subject on the right: faces come first. */
+  faceAndMotion: {
+    seconds: 6,
+    subjects: () => [120],
+  },
   cut: {
     seconds: 6,
     subjects: (t: number) => (t < 3 ? [200 + t * 20] : [1490 - (t - 3) * 20]),
@@ -86,6 +91,16 @@ function argsOf(clip: ReframeClip, tex: { mid: string; dark: string; bright: str
         ...['-f', 'lavfi', '-i', `color=c=0x141e5a:s=1920x1080:r=${FPS}:d=${s}`],
         ...loopImage(facePhoto(), s),
         ...['-filter_complex', `[1:v]scale=${PHOTO}:${PHOTO}[p];[0:v][p]overlay=x='80+t*220':y=300:shortest=1`],
+        ...encode('ultrafast'),
+      ];
+    case 'faceAndMotion':
+      return [
+        ...['-f', 'lavfi', '-i', `color=c=0x141e5a:s=1920x1080:r=${FPS}:d=${s}`],
+        ...loopImage(facePhoto(), s),
+        // A big, bright, moving distractor: without the face cue the camera would follow it.
+        ...['-f', 'lavfi', '-i', `color=c=yellow:s=400x400:r=${FPS}:d=${s}`],
+        '-filter_complex',
+        `[1:v]scale=${PHOTO}:${PHOTO}[p];[0:v][p]overlay=x=120:y=300:shortest=1[a];[a][2:v]overlay=x='1150+300*sin(t*3)':y='340+200*cos(t*2)':shortest=1`,
         ...encode('ultrafast'),
       ];
     case 'cut':
@@ -226,14 +241,18 @@ export interface SubjectMeasure {
  * `scale` (output height over source height): its centre inside or not, and the camera.
  */
 export async function measureSubject(
-  clip: 'moving' | 'face' | 'cut' | 'still',
+  clip: 'moving' | 'face' | 'faceAndMotion' | 'cut' | 'still',
   output: string,
   W: number,
   H: number,
 ): Promise<SubjectMeasure> {
   const scale = H / 1080;
-  const face = clip === 'face';
-  const extents = await subjectExtents(output, W, H, face ? isNotCanvas : isYellow);
+  const face = clip === 'face' || clip === 'faceAndMotion';
+  const photo =
+    clip === 'faceAndMotion'
+      ? (r: number, g: number, b: number) => isNotCanvas(r, g, b) && !isYellow(r, g, b)
+      : isNotCanvas;
+  const extents = await subjectExtents(output, W, H, face ? photo : isYellow);
   const width = (face ? PHOTO : BOX) * scale;
   const seconds = REFRAME_CLIPS[clip].seconds;
   const inside: boolean[] = [];

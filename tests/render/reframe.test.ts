@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { faceModelsDir } from '@cutline/render-job';
+import { faceModelsDir, type RenderDeps } from '@cutline/render-job';
 import { DEFAULT_CAMERA_LIMITS } from '../../render-job/src/media/reframe/camera.js';
 import { FaceDetector } from '../../render-job/src/media/reframe/faces.js';
 import { expectOk, render } from './render-helper.js';
@@ -36,15 +36,18 @@ beforeAll(async () => {
   corpus = await ensureReframeCorpus();
 }, 120_000);
 
-async function renderClip(clip: ReframeClip, fit: 'smart' | 'crop') {
-  const result = await render({
-    video: { source: corpus[clip], extend: 'loop' },
-    script: { text: SCRIPT },
-    voice: { id: 'espeak:en' },
-    captions: { enabled: false },
-    formats: ['9:16', '1:1'],
-    fit,
-  });
+async function renderClip(clip: ReframeClip, fit: 'smart' | 'crop', deps: Partial<RenderDeps> = {}) {
+  const result = await render(
+    {
+      video: { source: corpus[clip], extend: 'loop' },
+      script: { text: SCRIPT },
+      voice: { id: 'espeak:en' },
+      captions: { enabled: false },
+      formats: ['9:16', '1:1'],
+      fit,
+    },
+    deps,
+  );
   const manifest = expectOk(result);
   return { manifest, path: (f: Format) => join(result.outDir, `video-${f.replace(':', 'x')}.mp4`) };
 }
@@ -85,6 +88,24 @@ describe('smart fit', () => {
       }
     });
   }
+
+  it('frames a face before a bigger moving subject when both cannot fit', async () => {
+    const { manifest, path } = await renderClip('faceAndMotion', 'smart');
+    expect(manifest.reframe!.faces.framesWithFaces).toBeGreaterThanOrEqual(5);
+    // The same render without the face cue, for comparison: the distractor pulls the camera away.
+    const blind = await renderClip('faceAndMotion', 'smart', { faceModelsDir: join(tmpdir(), 'no-face-models') });
+    expect(blind.manifest.reframe!.faces.detector).toBe('none');
+    for (const format of Object.keys(SIZES) as Format[]) {
+      const { W, H } = SIZES[format];
+      const measured = share((await measureSubject('faceAndMotion', path(format), W, H)).inside);
+      const without = share((await measureSubject('faceAndMotion', blind.path(format), W, H)).inside);
+      console.log(
+        `reframe faceAndMotion ${format}: face inside ${(measured * 100).toFixed(1)} % (with faces) vs ${(without * 100).toFixed(1)} % (without)`,
+      );
+      expect(measured).toBeGreaterThanOrEqual(0.95);
+      expect(without).toBeLessThan(measured);
+    }
+  });
 
   it('gives the blurred-background fit to a shot whose two subjects stand at the edges', async () => {
     const { manifest, path } = await renderClip('twoEdges', 'smart');

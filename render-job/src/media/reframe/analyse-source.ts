@@ -88,7 +88,8 @@ export function analyseSource(path: string, o: AnalyseOptions): Promise<Analysis
   const args = [
     ...['-hide_banner', '-loglevel', 'error', '-nostdin'],
     ...localInputOptions(['video']),
-    ...['-skip_frame', 'noref', '-i', path],
+    // Reference frames only, without the deblocking pass: at 256 px neither shows.
+    ...['-skip_frame', 'noref', '-skip_loop_filter', 'all', '-i', path],
     ...['-map', '0:v:0', '-t', seconds.toFixed(3), '-an', '-sn', '-dn'],
     ...['-vf', `scale=${width}:${height}:flags=area,fps=${o.fps},format=yuv420p`],
     ...['-f', 'rawvideo', 'pipe:1'],
