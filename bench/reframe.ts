@@ -195,7 +195,7 @@ async function main(): Promise<void> {
     analysis: {
       seconds: round2(analysis.seconds),
       encodeSeconds: round2(analysis.encodeSeconds),
-      shareOfEncode: round2(analysis.seconds / analysis.encodeSeconds),
+      shareOfEncode: Math.round((analysis.seconds / analysis.encodeSeconds) * 1000) / 1000,
       target: 0.1,
     },
     shots,
@@ -219,7 +219,7 @@ Source: ${results.settings.source}; outputs 9:16 and 1:1 at 1080p; narration ${r
 
 | measure | result | target | |
 |---|---|---|---|
-| analysis pass vs the render's encode | ${results.analysis.seconds} s vs ${results.analysis.encodeSeconds} s = **${Math.round(results.analysis.shareOfEncode * 100)} %** | ≤ 10 % | ${pass(results.analysis.shareOfEncode <= 0.1)} |
+| analysis pass vs the render's encode | ${results.analysis.seconds} s vs ${results.analysis.encodeSeconds} s = **${((100 * analysis.seconds) / analysis.encodeSeconds).toFixed(1)} %** | ≤ 10 % | ${pass(analysis.seconds <= 0.1 * analysis.encodeSeconds)} |
 | smart render (9:16 + 1:1) vs the two bare encodes of the same pictures (their crops moved along the render's camera paths) | ${results.render.smartSeconds} s vs ${results.render.bareEncodesSameCameraSeconds} s = **${results.render.ratio}×** | ≤ 1.10× | ${pass(results.render.ratio <= 1.1)} |
 | smart render vs the two bare encodes with the centre crop | ${results.render.smartSeconds} s vs ${results.render.bareEncodesCentreCropSeconds} s = ${results.render.ratioToCentreCrop}× | | |
 | the same render with the centre crop vs those bare encodes | ${results.render.cropRenderSeconds} s vs ${results.render.bareEncodesCentreCropSeconds} s = ${results.render.cropRenderRatio}× | | |

@@ -24,6 +24,7 @@ export { captionPreviewAss, PREVIEW_SIZES } from './captions/preview.js';
 export { fitGraph, type PlanCamera } from './media/filtergraph.js';
 export { analysisSize } from './media/reframe/analyse-source.js';
 export { stillFocus, yuv420pFrame } from './media/reframe/still-focus.js';
+export { FaceDetector, rgbFromYuv420p } from './media/reframe/faces.js';
 export { encodeWav } from './tts/pcm.js';
 export { runProgram } from './run-process.js';
 export { artifactNames, contentTypeFor } from './io/output-sink.js';

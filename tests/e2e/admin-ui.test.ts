@@ -189,6 +189,11 @@ describe('admin UI in Chromium', () => {
   let canceledTitle = '';
 
   it('a new user signs up, renders a video, watches it reach 100 %, plays and downloads it', async () => {
+    // A first visit, even to a page deep inside, is greeted by the sign-in page, not by an error.
+    await page.goto(`${base}/new`);
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await page.waitForTimeout(500);
+    expect(await page.getByText('Please sign in.').count()).toBe(0);
     await page.goto(base);
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     await shoot('01-sign-in');

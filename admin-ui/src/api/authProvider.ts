@@ -39,7 +39,9 @@ export const authProvider: AuthProvider = {
     return '/login';
   },
   async checkAuth() {
-    if (!loadSession()) throw new Error('Please sign in.');
+    // Someone who has not signed in yet has done nothing wrong: the sign-in page, no error toast
+    // (react-admin skips its notification for `message: false`). An ended session says so in checkError.
+    if (!loadSession()) throw { message: false };
   },
   async checkError(error: unknown) {
     // 401 after a refresh attempt means the session is over; 403 is a refusal, not a sign-out.

@@ -19,8 +19,11 @@ import {
   analysisSize,
   captionPreviewAss,
   encodeWav,
+  FaceDetector,
+  faceModelsDir,
   fitGraph,
   localInputOptions,
+  rgbFromYuv420p,
   stillFocus,
   yuv420pFrame,
   type PlanCamera,
@@ -80,12 +83,14 @@ export class Previews {
   private readonly frames = new RecentCache<Buffer>(128);
   private readonly failures = new RecentCache<{ error: ApiError; until: number }>(256);
   private readonly limiter: WorkLimiter;
+  private faces?: Promise<FaceDetector | undefined>;
 
   constructor(
     private readonly catalogue: VoiceCatalogue,
     private readonly store: ObjectStore,
     limits: PreviewLimits = DEFAULT_PREVIEW_LIMITS,
     private readonly now: () => number = Date.now,
+    private readonly faceModels: string | undefined = faceModelsDir(),
   ) {
     this.limiter = new WorkLimiter({
       concurrency: limits.concurrency,
@@ -124,7 +129,7 @@ export class Previews {
     return this.cached(this.frames, `frame:${asset.id}:${style}:${aspect}:${fit}`, asset.organizationId, async () => {
       const poster = await this.posterOf(asset);
       const { width, height } = PREVIEW_SIZES[aspect];
-      const camera = fit === 'smart' ? await posterFocus(poster, asset, aspect) : undefined;
+      const camera = fit === 'smart' ? await posterFocus(poster, asset, aspect, await this.faceDetector()) : undefined;
       // The subtitles filter takes a path inside the filter string: a fresh temporary
       // directory's path has no characters the filter syntax would interpret.
       return withTempDir(async (dir) => {
@@ -213,6 +218,12 @@ export class Previews {
     return result.stdout;
   }
 
+  /** The smart fit's face detector, loaded on the first smart preview (none when not installed). */
+  private faceDetector(): Promise<FaceDetector | undefined> {
+    this.faces ??= FaceDetector.load(this.faceModels).catch(() => undefined);
+    return this.faces;
+  }
+
   private async posterOf(asset: Asset): Promise<Buffer> {
     const key = assetPosterKey(asset.organizationId, asset.id);
     if (await this.store.stat(key)) return readAll(await this.store.get(key));
@@ -249,8 +260,13 @@ export class Previews {
   }
 }
 
-/** Where the smart fit puts the crop on the poster (a small yuv420p copy of it is read). */
-async function posterFocus(poster: Buffer, asset: Asset, aspect: Aspect): Promise<PlanCamera | undefined> {
+/** Where the smart fit puts the crop on the poster (a small yuv420p copy of it is read), faces first. */
+async function posterFocus(
+  poster: Buffer,
+  asset: Asset,
+  aspect: Aspect,
+  detector: FaceDetector | undefined,
+): Promise<PlanCamera | undefined> {
   const { width, height } = analysisSize(asset.width ?? 16, asset.height ?? 9);
   const result = await runProgram(
     'ffmpeg',
@@ -264,7 +280,11 @@ async function posterFocus(poster: Buffer, asset: Asset, aspect: Aspect): Promis
   );
   // Without a readable small copy, the centre (the plain crop) is the sensible frame.
   if (result.code !== 0 || result.stdout.length < (width * height * 3) / 2) return undefined;
-  return stillFocus(yuv420pFrame(result.stdout, width, height), aspect);
+  const frame = yuv420pFrame(result.stdout, width, height);
+  const faces = detector
+    ? await detector.detect(rgbFromYuv420p(frame.data, frame.chroma!.u, frame.chroma!.v, width, height)).catch(() => [])
+    : [];
+  return stillFocus(frame, aspect, faces);
 }
 
 async function withTempDir<T>(work: (dir: string) => Promise<T>): Promise<T> {

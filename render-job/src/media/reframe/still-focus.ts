@@ -1,17 +1,21 @@
 /**
  * Where the smart fit puts the crop on a single picture (the caption previews' poster): the
- * same saliency and window as a render's first frame, without motion. A picture whose
+ * same saliency, faces and window as a render's first frame, without motion. A picture whose
  * subjects cannot share the window gets the blurred-background fit, as its shot would.
  */
 import type { PlanCamera } from '../filtergraph.js';
 import type { Aspect } from '../../spec.js';
+import { weighFaces } from './face-sampler.js';
+import type { Face } from './faces.js';
 import { bestWindow, saliencyProfiles, type GreyFrame } from './frame-features.js';
 import { cropWindow, MIN_COVERAGE, MIN_SHOT_SALIENCY } from './reframe-plan.js';
 
-export function stillFocus(frame: GreyFrame, aspect: Aspect): PlanCamera | undefined {
+export function stillFocus(frame: GreyFrame, aspect: Aspect, faces: Face[] = []): PlanCamera | undefined {
   const crop = cropWindow(frame.width / Math.max(1, frame.height), aspect);
   if (!crop) return undefined;
-  const fit = bestWindow(saliencyProfiles(frame)[crop.axis], crop.window);
+  const profiles = saliencyProfiles(frame);
+  if (faces.length) weighFaces([{ frame: 0, profiles }], [{ frame: 0, faces }], 1, frame.width, frame.height);
+  const fit = bestWindow(profiles[crop.axis], crop.window);
   if (fit.mass < MIN_SHOT_SALIENCY) return { axis: crop.axis, initialOffset: 0.5, blurRanges: [] };
   const offset = Math.min(1, Math.max(0, (fit.centre - crop.window / 2) / (1 - crop.window)));
   return { axis: crop.axis, initialOffset: offset, blurRanges: fit.coverage < MIN_COVERAGE ? [[0, 1]] : [] };
