@@ -46,6 +46,11 @@ export const REFRAME_CLIPS = {
     seconds: 6,
     subjects: (t: number) => (t < 3 ? [200 + t * 20] : [1490 - (t - 3) * 20]),
   },
+  /** A portrait source (1080×1920) whose subject moves down: 16:9 crops move along y. Its "left" is the top. */
+  portrait: {
+    seconds: 6,
+    subjects: (t: number) => [100 + t * 250],
+  },
   twoEdges: {
     seconds: 4,
     subjects: () => [40, 1720],
@@ -114,6 +119,13 @@ function argsOf(clip: ReframeClip, tex: { mid: string; dark: string; bright: str
         `[0:v][2:v]overlay=x='200+t*20':y=${BOX_Y}:shortest=1[a];[1:v][3:v]overlay=x='1490-t*20':y=${BOX_Y}:shortest=1[b];[a][b]concat=n=2:v=1:a=0`,
         ...encode('veryfast'),
       ];
+    case 'portrait':
+      return [
+        ...loopImage(tex.mid, s),
+        ...['-f', 'lavfi', '-i', box(s)],
+        ...['-filter_complex', `[0:v]transpose=2,crop=1080:1920[t];[t][1:v]overlay=x=460:y='100+t*250':shortest=1`],
+        ...encode('ultrafast'),
+      ];
     case 'twoEdges':
       return [
         ...loopImage(tex.mid, s),
@@ -181,9 +193,23 @@ export function subjectExtents(
   H: number,
   match: (r: number, g: number, b: number) => boolean,
   gap = 8,
+  /** Turn the picture a quarter left first, so its rows are measured as columns (top → left). */
+  rows = false,
 ): Promise<Extents[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn('ffmpeg', ['-v', 'error', '-i', path, '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1']);
+    const turn = rows ? ['-vf', 'transpose=2'] : [];
+    const child = spawn('ffmpeg', [
+      '-v',
+      'error',
+      '-i',
+      path,
+      ...turn,
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      'pipe:1',
+    ]);
     const frameBytes = W * H * 3;
     const frames: Extents[] = [];
     let pending = Buffer.alloc(0);
@@ -241,18 +267,21 @@ export interface SubjectMeasure {
  * `scale` (output height over source height): its centre inside or not, and the camera.
  */
 export async function measureSubject(
-  clip: 'moving' | 'face' | 'faceAndMotion' | 'cut' | 'still',
+  clip: 'moving' | 'face' | 'faceAndMotion' | 'cut' | 'still' | 'portrait',
   output: string,
-  W: number,
-  H: number,
+  outputWidth: number,
+  outputHeight: number,
 ): Promise<SubjectMeasure> {
+  // The portrait clip is measured turned a quarter, so its vertical crop reads as a horizontal one.
+  const rows = clip === 'portrait';
+  const [W, H] = rows ? [outputHeight, outputWidth] : [outputWidth, outputHeight];
   const scale = H / 1080;
   const face = clip === 'face' || clip === 'faceAndMotion';
   const photo =
     clip === 'faceAndMotion'
       ? (r: number, g: number, b: number) => isNotCanvas(r, g, b) && !isYellow(r, g, b)
       : isNotCanvas;
-  const extents = await subjectExtents(output, W, H, face ? photo : isYellow);
+  const extents = await subjectExtents(output, W, H, face ? photo : isYellow, 8, rows);
   const width = (face ? PHOTO : BOX) * scale;
   const seconds = REFRAME_CLIPS[clip].seconds;
   const inside: boolean[] = [];

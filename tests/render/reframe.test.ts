@@ -107,6 +107,35 @@ describe('smart fit', () => {
     }
   });
 
+  it('moves the crop along y when a portrait video becomes 16:9 or 1:1', async () => {
+    const result = await render({
+      video: { source: corpus.portrait },
+      script: { text: SCRIPT },
+      voice: { id: 'espeak:en' },
+      captions: { enabled: false },
+      formats: ['16:9', '1:1'],
+    });
+    const manifest = expectOk(result);
+    expect(manifest.reframe!.cameras.map((c) => [c.aspect, c.axis])).toEqual([
+      ['16:9', 'y'],
+      ['1:1', 'y'],
+    ]);
+    for (const [format, W, H] of [
+      ['16:9', 854, 480],
+      ['1:1', 480, 480],
+    ] as const) {
+      const measured = await measureSubject(
+        'portrait',
+        join(result.outDir, `video-${format.replace(':', 'x')}.mp4`),
+        W,
+        H,
+      );
+      console.log(`reframe portrait ${format}: subject inside ${(share(measured.inside) * 100).toFixed(1)} %`);
+      expect(share(measured.inside)).toBeGreaterThanOrEqual(0.95);
+      expectCameraWithinLimits(measured.camera, W, [180]);
+    }
+  });
+
   it('gives the blurred-background fit to a shot whose two subjects stand at the edges', async () => {
     const { manifest, path } = await renderClip('twoEdges', 'smart');
     for (const format of Object.keys(SIZES) as Format[]) {
