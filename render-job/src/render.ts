@@ -14,6 +14,7 @@ import { publishArtifacts } from './io/output-sink.js';
 import type { RenderManifest } from './manifest.js';
 import type { PlanFormat } from './media/filtergraph.js';
 import { runPlan } from './media/ffmpeg.js';
+import { AnalysisHorizon } from './media/reframe/analyse-source.js';
 import { analyseForReframe, applyReframe } from './media/reframe/reframe-stage.js';
 import {
   checkCanceled,
@@ -117,7 +118,9 @@ async function renderInScratch(
   const stopAnalysis = new AbortController();
   const stop = () => stopAnalysis.abort();
   deps.signal?.addEventListener('abort', stop, { once: true });
+  const horizon = new AnalysisHorizon();
   const reframing = analyseForReframe(spec, inputs.videoPath, source, {
+    horizon,
     timeoutMs: deps.reframeTimeoutMs,
     faceModelsDir: deps.faceModelsDir,
     signal: stopAnalysis.signal,
@@ -129,6 +132,7 @@ async function renderInScratch(
   try {
     await warming;
     narration = await synthesizeNarration(ctx, script, voice, engine);
+    horizon.limitTo(narration.narration.duration);
     formats = await writeCaptionTracks(ctx, narration.narration);
   } catch (err) {
     stop();

@@ -167,6 +167,29 @@ describe('smart fit', () => {
     }
   });
 
+  it('analyses a long video only as far as the narration goes', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cutline-reframe-long-'));
+    const long = join(dir, 'long.mp4');
+    execFileSync('ffmpeg', [
+      ...['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=s=1920x1080:r=30:d=40'],
+      ...['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', long],
+    ]);
+    const manifest = expectOk(
+      await render({
+        video: { source: long },
+        script: { text: 'A short line.' },
+        voice: { id: 'espeak:en' },
+        captions: { enabled: false },
+        formats: ['9:16'],
+      }),
+    );
+    // The narration lasts about a second: the analysis stops there, not at the video's 40 s.
+    expect(manifest.durationSeconds).toBeLessThan(3);
+    expect(manifest.reframe!.analysedSeconds).toBeGreaterThanOrEqual(manifest.durationSeconds);
+    expect(manifest.reframe!.analysedSeconds).toBeLessThan(10);
+    expect(manifest.reframe!.warnings).toEqual([]);
+  });
+
   it('falls back to the centre crop with a warning when the analysis overruns, and keeps 16:9 as it is', async () => {
     const result = await render(
       {

@@ -61,6 +61,23 @@ export interface AnalyseOptions {
   ffmpegPath?: string;
   /** The face detector's networks (faces.ts); without them, no face cue. */
   faceModelsDir?: string | undefined;
+  /** Lowered while the analysis runs, once the render knows how much of the video it shows. */
+  horizon?: AnalysisHorizon;
+}
+
+/**
+ * How far into the video the analysis needs to go. The narration's length is known only after
+ * its synthesis, which runs beside the analysis: then the render lowers the horizon, and an
+ * analysis of a long video stops there instead of at the longest narration a plan allows.
+ */
+export class AnalysisHorizon {
+  private limit = Infinity;
+  limitTo(seconds: number): void {
+    this.limit = Math.min(this.limit, Math.max(0, seconds));
+  }
+  get seconds(): number {
+    return this.limit;
+  }
 }
 
 export const ANALYSIS_SIZE = 256;
@@ -95,6 +112,8 @@ export function analyseSource(path: string, o: AnalyseOptions): Promise<Analysis
     ...['-f', 'rawvideo', 'pipe:1'],
   ];
   const faces = new FaceSampler(FaceDetector.load(o.faceModelsDir).catch(() => undefined));
+  const horizon = o.horizon;
+  const withinHorizon = () => (horizon ? Math.ceil(horizon.seconds * o.fps) + 1 : Infinity);
   const collector = new FrameCollector(
     width,
     height,
@@ -102,6 +121,7 @@ export function analyseSource(path: string, o: AnalyseOptions): Promise<Analysis
     step * Math.max(1, Math.round(o.fps / step)),
     maxFrames,
     faces,
+    withinHorizon,
   );
 
   return new Promise((resolve) => {
@@ -133,6 +153,8 @@ export function analyseSource(path: string, o: AnalyseOptions): Promise<Analysis
         offset += frameBytes;
       }
       pending = collector.full ? Buffer.alloc(0) : pending.subarray(offset);
+      // Past the horizon ffmpeg is stopped: what it would decode next is never shown.
+      if (collector.full) child.kill('SIGKILL');
     });
     child.stderr.on('data', (chunk: Buffer) => {
       if (stderr.length < 16 * 1024) stderr += chunk.toString('utf8');
@@ -145,7 +167,9 @@ export function analyseSource(path: string, o: AnalyseOptions): Promise<Analysis
         return;
       }
       void faces.done().then((summary) => {
-        const analysis = collector.result(o.fps, seconds >= o.sourceSeconds, summary);
+        // Stopped at the horizon, the analysis saw only the start of a longer video.
+        const whole = seconds >= o.sourceSeconds && withinHorizon() >= Math.ceil(o.sourceSeconds * o.fps);
+        const analysis = collector.result(o.fps, whole, summary);
         weighFaces(analysis.samples, faces.found, o.fps, width, height);
         finish({ ok: true, analysis });
       });
@@ -169,12 +193,13 @@ class FrameCollector {
     private readonly faceStep: number,
     private readonly maxFrames: number,
     private readonly faces: FaceSampler,
+    private readonly horizon: () => number = () => Infinity,
   ) {
     this.distances = new Float32Array(maxFrames);
   }
 
   get full(): boolean {
-    return this.frames >= this.maxFrames;
+    return this.frames >= Math.min(this.maxFrames, this.horizon());
   }
 
   add(planes: Uint8Array): void {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { PlanFormat } from '../filtergraph.js';
 import type { VideoProbe } from '../probe.js';
 import type { RenderSpec } from '../../spec.js';
-import { analyseSource, type SourceAnalysis } from './analyse-source.js';
+import { analyseSource, type AnalysisHorizon, type SourceAnalysis } from './analyse-source.js';
 import type { FaceSummary } from './face-sampler.js';
 import {
   cameraCommands,
@@ -30,6 +30,8 @@ export interface Reframing {
 export interface ManifestReframe {
   fit: 'smart';
   analysisSeconds: number;
+  /** How much of the video the analysis saw: up to the narration's length, or all of a shorter video. */
+  analysedSeconds: number;
   /** Whether faces were looked for (the detector's networks installed), and in how many frames found. */
   faces: FaceSummary;
   /** Why a format fell back to the centre crop, when it did. */
@@ -54,6 +56,7 @@ export async function analyseForReframe(
     signal?: AbortSignal | undefined;
     now?: () => number;
     faceModelsDir?: string | undefined;
+    horizon?: AnalysisHorizon;
   } = {},
 ): Promise<Reframing | undefined> {
   if (!needsReframe(spec, source)) return undefined;
@@ -68,6 +71,7 @@ export async function analyseForReframe(
     maxSeconds: spec.limits.maxNarrationSeconds,
     timeoutMs: options.timeoutMs ?? DEFAULT_ANALYSIS_TIMEOUT_MS,
     faceModelsDir: options.faceModelsDir,
+    ...(options.horizon ? { horizon: options.horizon } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });
   const analysisSeconds = Math.round((now() - started) / 10) / 100;
@@ -89,6 +93,9 @@ export async function applyReframe(
   const manifest: ManifestReframe = {
     fit: 'smart',
     analysisSeconds: reframing.analysisSeconds,
+    analysedSeconds: reframing.analysis
+      ? Math.round((reframing.analysis.frames / reframing.analysis.fps) * 100) / 100
+      : 0,
     faces: reframing.faces ?? { detector: 'none', framesChecked: 0, framesWithFaces: 0 },
     warnings: reframing.warnings,
     cameras: [],
