@@ -1,7 +1,7 @@
 /**
  * make bench: the smart fit's cost and benefit, written to bench/results/reframe.{json,md}.
  *
- * Cost: a 60 s 1080p source (a subject swinging across testsrc2, one hard cut) rendered to 9:16
+ * Cost: the source below (a subject swinging across testsrc2, one hard cut) rendered to 9:16
  * and 1:1 with `fit: smart`, against bare ffmpeg encodes of the same two pictures (the crop
  * moved along the render's camera path), of the centre crops, and the render with the plain
  * crop; the analysis pass's own time is read from each manifest beside the encode time.
@@ -26,9 +26,9 @@ type Format = keyof typeof FORMATS;
 const round2 = (v: number) => Math.round(v * 100) / 100;
 
 /**
- * 60 s of footage as costly to encode as the render-job benchmark's (testsrc2: detail and
- * motion everywhere) with a yellow subject swinging across it; from 30 s on the picture is
- * inverted (a hard cut).
+ * A minute of 1080p footage as costly to encode as the render-job benchmark's (testsrc2: detail
+ * and motion everywhere) with a yellow subject swinging across it; from halfway on the picture
+ * is inverted (a hard cut).
  */
 async function source(): Promise<string> {
   const cache = join(tmpdir(), 'cutline-bench-reframe-v2');

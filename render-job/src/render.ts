@@ -26,11 +26,14 @@ import {
   round2,
   synthesizeNarration,
   writeCaptionTracks,
+  type Inputs,
   type RenderContext,
 } from './render-stages.js';
 import type { RenderSpec } from './spec.js';
 import { normaliseScript } from './text/script.js';
 import type { VoiceCatalogue } from './tts/catalogue.js';
+import type { TtsEngine, Voice } from './tts/engine.js';
+import type { VideoProbe } from './media/probe.js';
 
 export interface RenderDeps {
   catalogue: VoiceCatalogue;
@@ -114,42 +117,13 @@ async function renderInScratch(
   const source = await probeInputs(ctx, inputs);
   checkCanceled(ctx);
 
-  // The smart fit's analysis needs only the source: it runs while the narration is synthesised.
-  const stopAnalysis = new AbortController();
-  const stop = () => stopAnalysis.abort();
-  deps.signal?.addEventListener('abort', stop, { once: true });
-  const horizon = new AnalysisHorizon();
-  const reframing = analyseForReframe(spec, inputs.videoPath, source, {
-    horizon,
-    timeoutMs: deps.reframeTimeoutMs,
-    faceModelsDir: deps.faceModelsDir,
-    signal: stopAnalysis.signal,
-    now,
-  });
-  const synthesisStarted = now();
-  let narration: Awaited<ReturnType<typeof synthesizeNarration>>;
-  let formats: PlanFormat[];
-  try {
-    await warming;
-    narration = await synthesizeNarration(ctx, script, voice, engine);
-    horizon.limitTo(narration.narration.duration);
-    formats = await writeCaptionTracks(ctx, narration.narration);
-  } catch (err) {
-    stop();
-    throw err;
-  } finally {
-    deps.signal?.removeEventListener('abort', stop);
-  }
-  const synthesisSeconds = seconds(synthesisStarted);
-  tracker.report('synthesizing', 1);
-  const reframe = await reframing.then(
-    (r) => r && applyReframe(r, { spec, source, narrationSeconds: narration.narration.duration, formats, scratch }),
-  );
+  const narrated = { script, voice, engine, warming, source, inputs, now };
+  const { narration, formats, reframe, synthesisSeconds } = await narrateBesideAnalysis(ctx, deps, narrated);
   checkCanceled(ctx);
 
   tracker.report('encoding', 0);
   const encodeStarted = now();
-  const plan = encodingPlan(ctx, inputs, source, narration, reframe?.formats ?? formats, reframe?.commandsPath);
+  const plan = encodingPlan(ctx, inputs, source, narration, formats, reframe?.commandsPath);
   await runPlan(plan, {
     ...(deps.signal ? { signal: deps.signal } : {}),
     onProgress: (f) => tracker.report('encoding', f),
@@ -187,4 +161,70 @@ async function renderInScratch(
   });
   tracker.report('publishing', 1);
   return manifest;
+}
+
+/**
+ * The narration and its caption tracks, while the smart fit's analysis (which needs only the
+ * source) runs beside them; then each format's camera. The analysis is told where the narration
+ * ends as soon as that is known, and is stopped with the render.
+ */
+async function narrateBesideAnalysis(
+  ctx: RenderContext,
+  deps: RenderDeps,
+  o: {
+    script: string;
+    voice: Voice;
+    engine: TtsEngine;
+    /** The voice's model loading (TtsEngine.prepare), begun before the inputs were fetched. */
+    warming: Promise<unknown> | undefined;
+    source: VideoProbe;
+    inputs: Inputs;
+    now: () => number;
+  },
+): Promise<{
+  narration: Awaited<ReturnType<typeof synthesizeNarration>>;
+  formats: PlanFormat[];
+  reframe: Awaited<ReturnType<typeof applyReframe>> | undefined;
+  synthesisSeconds: number;
+}> {
+  const stopAnalysis = new AbortController();
+  const stop = () => stopAnalysis.abort();
+  deps.signal?.addEventListener('abort', stop, { once: true });
+  try {
+    const horizon = new AnalysisHorizon();
+    const reframing = analyseForReframe(ctx.spec, o.inputs.videoPath, o.source, {
+      horizon,
+      timeoutMs: deps.reframeTimeoutMs,
+      faceModelsDir: deps.faceModelsDir,
+      signal: stopAnalysis.signal,
+      now: o.now,
+    });
+    const synthesisStarted = o.now();
+    let narration: Awaited<ReturnType<typeof synthesizeNarration>>;
+    let formats: PlanFormat[];
+    try {
+      await o.warming;
+      narration = await synthesizeNarration(ctx, o.script, o.voice, o.engine);
+      horizon.limitTo(narration.narration.duration);
+      formats = await writeCaptionTracks(ctx, narration.narration);
+    } catch (err) {
+      stop();
+      throw err;
+    }
+    const synthesisSeconds = round2((o.now() - synthesisStarted) / 1000);
+    ctx.tracker.report('synthesizing', 1);
+    const analysed = await reframing;
+    const reframe =
+      analysed &&
+      (await applyReframe(analysed, {
+        spec: ctx.spec,
+        source: o.source,
+        narrationSeconds: narration.narration.duration,
+        formats,
+        scratch: ctx.scratch,
+      }));
+    return { narration, formats: reframe?.formats ?? formats, reframe, synthesisSeconds };
+  } finally {
+    deps.signal?.removeEventListener('abort', stop);
+  }
 }
