@@ -66,7 +66,7 @@ describe('smart fit', () => {
         );
         expect(measured.frames).toBeGreaterThan(100);
         expect(share(measured.inside)).toBeGreaterThanOrEqual(0.95);
-        // The video's own cuts: the one inside "cut", and the loop back to the start at 6 s.
+        // The video's own cuts: the one inside "cut", and the loop back to its start.
         if (clip !== 'face') expectCameraWithinLimits(measured.camera, H, clip === 'cut' ? [90, 180] : [180]);
         if (clip === 'cut') {
           const cut = 3 * FPS;
@@ -183,7 +183,7 @@ describe('smart fit', () => {
         formats: ['9:16'],
       }),
     );
-    // The narration lasts about a second: the analysis stops there, not at the video's 40 s.
+    // A short line: the analysis stops where it ends, not at the end of the much longer video.
     expect(manifest.durationSeconds).toBeLessThan(3);
     expect(manifest.reframe!.analysedSeconds).toBeGreaterThanOrEqual(manifest.durationSeconds);
     expect(manifest.reframe!.analysedSeconds).toBeLessThan(10);

@@ -6,7 +6,7 @@
  * record of it all. Pure, so it is unit tested.
  */
 import type { Aspect } from '../../spec.js';
-import type { SourceAnalysis } from './analyse-source.js';
+import type { AnalysisSample, SourceAnalysis } from './analyse-source.js';
 import { cameraPath, DEFAULT_CAMERA_LIMITS, type CameraLimits, type TargetSample } from './camera.js';
 import { bestWindow, median, type WindowFit } from './frame-features.js';
 import { detectCuts, shotsOf } from './shots.js';
@@ -84,7 +84,7 @@ export function planCameras(analysis: SourceAnalysis, o: PlanCamerasOptions): Fo
 }
 
 /** Each sample's best window, over profiles averaged with their neighbours in the shot. */
-function smoothedFits(samples: SourceAnalysisSample[], axis: 'x' | 'y', window: number): WindowFit[] {
+function smoothedFits(samples: AnalysisSample[], axis: 'x' | 'y', window: number): WindowFit[] {
   return samples.map((_, k) => {
     const around = samples.slice(Math.max(0, k - 1), k + 2).map((s) => s.profiles[axis]);
     const mean = new Float32Array(around[0]!.length);
@@ -92,7 +92,6 @@ function smoothedFits(samples: SourceAnalysisSample[], axis: 'x' | 'y', window: 
     return bestWindow(mean, window);
   });
 }
-type SourceAnalysisSample = SourceAnalysis['samples'][number];
 
 function shotMode(fits: WindowFit[]): ShotMode {
   if (fits.length === 0 || median(fits.map((f) => f.mass)) < MIN_SHOT_SALIENCY) return 'centre';
@@ -107,7 +106,8 @@ function sourceFrame(n: number, analysis: SourceAnalysis, extend: 'loop' | 'free
   return extend === 'loop' ? n % analysis.frames : analysis.frames - 1;
 }
 
-function toOffset(centre: number, window: number): number {
+/** The crop's offset (a fraction of its room) that puts the window's centre at `centre`. */
+export function toOffset(centre: number, window: number): number {
   return window >= 1 ? 0.5 : Math.min(1, Math.max(0, (centre - window / 2) / (1 - window)));
 }
 

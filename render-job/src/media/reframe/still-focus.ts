@@ -8,7 +8,7 @@ import type { Aspect } from '../../spec.js';
 import { weighFaces } from './face-sampler.js';
 import type { Face } from './faces.js';
 import { bestWindow, saliencyProfiles, type GreyFrame } from './frame-features.js';
-import { cropWindow, MIN_COVERAGE, MIN_SHOT_SALIENCY } from './reframe-plan.js';
+import { cropWindow, MIN_COVERAGE, MIN_SHOT_SALIENCY, toOffset } from './reframe-plan.js';
 
 export function stillFocus(frame: GreyFrame, aspect: Aspect, faces: Face[] = []): PlanCamera | undefined {
   const crop = cropWindow(frame.width / Math.max(1, frame.height), aspect);
@@ -17,8 +17,11 @@ export function stillFocus(frame: GreyFrame, aspect: Aspect, faces: Face[] = [])
   if (faces.length) weighFaces([{ frame: 0, profiles }], [{ frame: 0, faces }], 1, frame.width, frame.height);
   const fit = bestWindow(profiles[crop.axis], crop.window);
   if (fit.mass < MIN_SHOT_SALIENCY) return { axis: crop.axis, initialOffset: 0.5, blurRanges: [] };
-  const offset = Math.min(1, Math.max(0, (fit.centre - crop.window / 2) / (1 - crop.window)));
-  return { axis: crop.axis, initialOffset: offset, blurRanges: fit.coverage < MIN_COVERAGE ? [[0, 1]] : [] };
+  return {
+    axis: crop.axis,
+    initialOffset: toOffset(fit.centre, crop.window),
+    blurRanges: fit.coverage < MIN_COVERAGE ? [[0, 1]] : [],
+  };
 }
 
 /** A yuv420p frame (as ffmpeg's rawvideo writes it) of width × height, as the saliency reads it. */
