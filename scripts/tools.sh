@@ -64,6 +64,7 @@ KUBERNETES_VERSION=v1.36.3
 KWOK_VERSION=v0.8.0
 HELM_VERSION=v3.21.4
 STRIPE_MOCK_VERSION=v0.197.0
+MAILPIT_VERSION=v1.30.5
 GO_ENV=(GOPROXY=https://proxy.golang.org GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-trimpath)
 
 # etcd's module has `replace` directives, so `go install` refuses it: build it from a wrapper
@@ -268,6 +269,8 @@ case "${1:-all}" in
     build_helm
     # The Stripe API the billing tests call (fixtures, no state, no webhooks).
     go_build stripe-mock github.com/stripe/stripe-mock "$STRIPE_MOCK_VERSION"
+    # The SMTP server the mail tests send to and read back through its API.
+    go_build mailpit github.com/axllent/mailpit "$MAILPIT_VERSION"
     log "ready in $BIN_DIR"
     ;;
   voices)

@@ -68,9 +68,27 @@ import { billingRoutes } from './routes/billing-routes.js';
 import { FsObjectStore } from './storage/fs-object-store.js';
 import { fsObjectRoutes } from './storage/fs-object-routes.js';
 import type { ObjectStore } from './storage/object-store.js';
+import { LocalOutbox, type Mailer } from './mail/mailer.js';
+import { ImmediateMail } from './mail/immediate-mail.js';
+import { MailTemplates } from './mail/templates.js';
+import { devOutboxRoute } from './mail/dev-outbox-route.js';
+import { UserTokensRepository } from './repositories/user-tokens-repository.js';
+import { InvitationsRepository } from './repositories/invitations-repository.js';
+import { WebhooksRepository } from './repositories/webhooks-repository.js';
+import { EmailVerification } from './services/email-verification.js';
+import { PasswordReset } from './services/password-reset.js';
+import { Invitations } from './services/invitations.js';
+import { accountRoutes } from './routes/account-routes.js';
+import { invitationRoutes } from './routes/invitation-routes.js';
+import { webhookRoutes } from './routes/webhook-routes.js';
+import { TargetGuard } from './webhooks/target-guard.js';
 
 export interface AppDeps {
-  config: Pick<ControlPlaneConfig, 'http' | 'auth' | 'logLevel'>;
+  config: Pick<ControlPlaneConfig, 'http' | 'auth' | 'logLevel' | 'webhooks' | 'platformAdmins'>;
+  /** Where mail goes (mail/mailer.ts): SMTP, or the local outbox. */
+  mailer: Mailer;
+  /** Wakes the senders of queued mail and webhooks (a redelivery). */
+  wakeWebhooks?: () => void;
   /** The process's logger (logger.ts); one of `config.logLevel` when not given. */
   logger?: Logger;
   db: Database;
@@ -141,6 +159,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const apiKeys = new ApiKeysRepository(deps.db);
   const tokens = new AccessTokens(deps.config.auth.jwtSecret, deps.config.auth.accessTokenSeconds);
   const loginFailures = new FailureLimiter(deps.config.auth.accountFailuresPer15Minutes, 15 * 60_000);
+  const templates = new MailTemplates(deps.config.http.publicUrl);
+  const immediateMail = new ImmediateMail(deps.mailer, app.log);
+  app.addHook('onClose', async () => immediateMail.drain());
+  const userTokens = new UserTokensRepository(deps.db);
+  const verification = new EmailVerification(
+    userTokens,
+    accounts,
+    immediateMail,
+    templates,
+    deps.config.platformAdmins,
+    deps.now,
+  );
   const service = new AccountsService(
     accounts,
     sessions,
@@ -148,7 +178,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     deps.config.auth.refreshTokenDays,
     deps.now,
     loginFailures,
+    (user) => verification.send(user, false),
   );
+  const passwordReset = new PasswordReset(userTokens, accounts, immediateMail, templates, app.log, deps.now);
+  const invitations = new Invitations(new InvitationsRepository(deps.db), accounts, immediateMail, templates, deps.now);
   const apiKeyCache = deps.credentialChanges ? new ApiKeyCache(deps.credentialChanges) : undefined;
   const liveStreams = new LiveStreams(createCredentialCheck({ accounts, apiKeys }), {
     feed: deps.credentialChanges,
@@ -180,8 +213,29 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     authenticate,
     rateLimitPerMinute: deps.config.auth.rateLimitPerMinute,
   });
+  await app.register(accountRoutes, {
+    accounts,
+    verification,
+    reset: passwordReset,
+    authenticate,
+    rateLimitPerMinute: deps.config.auth.rateLimitPerMinute,
+  });
   await app.register(apiKeyRoutes, { apiKeys, authenticate, credentialsChanged });
   await app.register(memberRoutes, { accounts, authenticate, credentialsChanged });
+  await app.register(invitationRoutes, {
+    invitations,
+    sessions: service,
+    authenticate,
+    rateLimitPerMinute: deps.config.auth.rateLimitPerMinute,
+  });
+  await app.register(webhookRoutes, {
+    webhooks: new WebhooksRepository(deps.db),
+    guard: new TargetGuard(deps.config.webhooks.allowRanges),
+    authenticate,
+    ...(deps.wakeWebhooks ? { delivered: deps.wakeWebhooks } : {}),
+    ...(deps.now ? { now: deps.now } : {}),
+  });
+  if (deps.mailer instanceof LocalOutbox) await app.register(devOutboxRoute, { outbox: deps.mailer });
   const limits = deps.config.http.previews;
   const previews = new Previews(deps.catalogue, deps.store, {
     concurrency: limits.concurrency,

@@ -17,6 +17,7 @@ import {
 import { randomBytes } from 'node:crypto';
 import Type, { type StaticDecode } from 'typebox';
 import { hostname } from 'node:os';
+import { isIP } from 'node:net';
 import { parsePlanOverrides, type PlanOverrides } from './plans.js';
 
 export interface ControlPlaneConfig {
@@ -99,9 +100,40 @@ export interface ControlPlaneConfig {
   /** CUTLINE_PLANS: changes to the plan table (self-hosters set their own limits). */
   planOverrides: PlanOverrides;
   billing: BillingConfig;
+  mail: MailConfig;
+  webhooks: WebhooksConfig;
+  /**
+   * CUTLINE_PLATFORM_ADMINS: addresses that become platform operators once verified (an
+   * unverified sign-up with a listed address gets nothing).
+   */
+  platformAdmins: string[];
   storage:
     | { kind: 's3'; endpoint: string; accessKey: string; secretKey: string; bucket: string; region: string }
     | { kind: 'fs'; dir: string; signingKey: string };
+}
+
+export interface MailConfig {
+  /** How often the notifier, mail sender and webhook deliverer look for work nobody woke them for. */
+  pollMs: number;
+  /** CUTLINE_SMTP_URL (smtp:// or smtps://, credentials in the URL); unset = mail goes to the log and the local outbox page. */
+  smtpUrl: string | undefined;
+  /** The From header of every mail. */
+  from: string;
+}
+
+export interface WebhooksConfig {
+  /** CIDR ranges a webhook may target although they are private (loopback in tests, an internal network). */
+  allowRanges: string[];
+  /** Delay before the first retry; each later one waits four times longer, at most 10 h. */
+  firstRetryMs: number;
+  /** How long a delivery is retried before it counts as failed. */
+  retryForMs: number;
+  /** Failing this long without a success disables an endpoint. */
+  disableAfterMs: number;
+  /** Time a receiver gets to answer. */
+  timeoutMs: number;
+  /** Deliveries in flight at once (per process). */
+  concurrency: number;
 }
 
 export interface KubernetesConfig {
@@ -222,6 +254,28 @@ export const ControlPlaneEnv = Type.Object({
   STRIPE_PRICE_PRO: Type.Optional(EnvString({ description: 'Price lookup key of pro' })),
   STRIPE_PRICE_BUSINESS: Type.Optional(EnvString({ description: 'Price lookup key of business' })),
   STRIPE_OVERAGE_METER_EVENT: EnvString({ description: 'Meter event for overage', default: 'cutline_overage_renders' }),
+  CUTLINE_SMTP_URL: Type.Optional(
+    EnvUrl(['smtp', 'smtps'], { description: 'SMTP server; unset = log + local outbox' }),
+  ),
+  CUTLINE_NOTIFY_INTERVAL: EnvDuration(10, 10 * MINUTE, {
+    description: 'How often notifications are looked for',
+    default: 500,
+  }),
+  CUTLINE_MAIL_FROM: EnvString({ description: 'From address of mail', default: 'Cutline <no-reply@cutline.local>' }),
+  CUTLINE_PLATFORM_ADMINS: Type.Optional(
+    EnvString({ description: 'Comma list of addresses made operators once verified' }),
+  ),
+  CUTLINE_WEBHOOK_ALLOW_RANGES: Type.Optional(
+    EnvString({ description: 'Private CIDR ranges webhooks may target (comma list)' }),
+  ),
+  CUTLINE_WEBHOOK_FIRST_RETRY: EnvDuration(10, 10 * MINUTE, { description: 'First webhook retry', default: 5_000 }),
+  CUTLINE_WEBHOOK_RETRY_FOR: EnvDuration(1_000, 7 * DAY, { description: 'How long to retry', default: DAY }),
+  CUTLINE_WEBHOOK_DISABLE_AFTER: EnvDuration(1_000, 90 * DAY, {
+    description: 'Failing this long disables an endpoint',
+    default: 5 * DAY,
+  }),
+  CUTLINE_WEBHOOK_TIMEOUT: EnvDuration(100, MINUTE, { description: 'Time a receiver gets', default: 10_000 }),
+  CUTLINE_WEBHOOK_CONCURRENCY: EnvInteger(1, 256, { description: 'Deliveries in flight at once', default: 8 }),
   CUTLINE_NATS_URL: Type.Optional(EnvUrl(['nats', 'tls'], { description: 'NATS between replicas' })),
   OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(EnvUrl(['http', 'https'], { description: 'OTLP/HTTP endpoint' })),
   OTEL_SERVICE_NAME: EnvString({ description: 'Service name of spans', default: 'cutline-control-plane' }),
@@ -251,9 +305,6 @@ type Env = StaticDecode<typeof ControlPlaneEnv>;
 /** Variables that were renamed or retired, and what to set instead. */
 const RETIRED: Record<string, string> = {
   CUTLINE_RENDER_NATS_URL: 'render pods report to the API (set CUTLINE_RENDER_EVENTS_URL to the API as pods reach it)',
-  // Operators were once named by this and made so on sign-up, which let whoever registered a
-  // listed address first become one.
-  CUTLINE_PLATFORM_ADMINS: 'grant operator rights to an existing account with `control-plane admin grant EMAIL`',
   CUTLINE_REQUEST_TIMEOUT_MS: 'set CUTLINE_REQUEST_TIMEOUT to a duration (30s)',
   CUTLINE_SHUTDOWN_GRACE_MS: 'set CUTLINE_SHUTDOWN_GRACE to a duration (10s)',
   CUTLINE_ACCESS_TOKEN_SECONDS: 'set CUTLINE_ACCESS_TOKEN_TTL to a duration (15m)',
@@ -333,6 +384,28 @@ function planOverrides(env: Env): PlanOverrides {
   }
 }
 
+function platformAdmins(raw: string | undefined): string[] {
+  const entries = (raw ?? '')
+    .split(',')
+    .map((e) => e.trim().toLowerCase())
+    .filter(Boolean);
+  const bad = entries.find((e) => !/^[^\s@]+@[^\s@]+$/.test(e));
+  if (bad)
+    throw new ConfigError(`CUTLINE_PLATFORM_ADMINS must be a comma list of e-mail addresses; "${bad}" is not one`);
+  return entries;
+}
+
+function cidrList(name: string, raw: string | undefined): string[] {
+  const entries = (raw ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
+  const bad = entries.find((e) => !/^[0-9a-fA-F.:]+\/\d{1,3}$/.test(e) || !isIP(e.split('/')[0]!));
+  if (bad)
+    throw new ConfigError(`${name} must be a comma list of CIDR ranges (10.0.0.0/8, ::1/128); "${bad}" is not one`);
+  return entries;
+}
+
 function trustProxy(raw: string | undefined): boolean | string[] {
   const value = raw?.trim();
   if (!value || value === 'false') return false;
@@ -396,6 +469,16 @@ export function loadConfig(processEnv: NodeJS.ProcessEnv = process.env): Control
     storage: storageConfig(env, jwtSecret),
     planOverrides: planOverrides(env),
     billing: billingConfig(env),
+    mail: { smtpUrl: env.CUTLINE_SMTP_URL, from: env.CUTLINE_MAIL_FROM, pollMs: env.CUTLINE_NOTIFY_INTERVAL },
+    webhooks: {
+      allowRanges: cidrList('CUTLINE_WEBHOOK_ALLOW_RANGES', env.CUTLINE_WEBHOOK_ALLOW_RANGES),
+      firstRetryMs: env.CUTLINE_WEBHOOK_FIRST_RETRY,
+      retryForMs: env.CUTLINE_WEBHOOK_RETRY_FOR,
+      disableAfterMs: env.CUTLINE_WEBHOOK_DISABLE_AFTER,
+      timeoutMs: env.CUTLINE_WEBHOOK_TIMEOUT,
+      concurrency: env.CUTLINE_WEBHOOK_CONCURRENCY,
+    },
+    platformAdmins: platformAdmins(env.CUTLINE_PLATFORM_ADMINS),
     natsUrl: env.CUTLINE_NATS_URL,
     tracing: { otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: env.OTEL_SERVICE_NAME },
     renderProcessEnv: {

@@ -18,6 +18,8 @@ export interface User {
   email: string;
   name: string;
   isPlatformAdmin: boolean;
+  /** The address was proved by a mailed link; paid actions, invitations and operator rights wait for it. */
+  emailVerified: boolean;
   createdAt: Date;
 }
 
@@ -53,5 +55,12 @@ export interface ApiKeyInfo {
 
 /** Who is calling: a signed-in user acting in one organization, or an organization's API key. */
 export type Principal =
-  | { kind: 'user'; userId: string; organizationId: string; role: MemberRole; isPlatformAdmin: boolean }
+  | {
+      kind: 'user';
+      userId: string;
+      organizationId: string;
+      role: MemberRole;
+      isPlatformAdmin: boolean;
+      emailVerified: boolean;
+    }
   | { kind: 'apiKey'; apiKeyId: string; organizationId: string; scopes: ApiKeyScope[] };

@@ -17,6 +17,15 @@ import type { EventBus } from './events/event-bus.js';
 import { InProcessBus } from './events/in-process-bus.js';
 import { NatsBus } from './events/nats-bus.js';
 import { OutboxRelay } from './workers/outbox-relay.js';
+import { createMailer, type Mailer } from './mail/mailer.js';
+import { MailTemplates } from './mail/templates.js';
+import { MailRepository } from './repositories/mail-repository.js';
+import { NotificationsRepository } from './repositories/notifications-repository.js';
+import { WebhooksRepository } from './repositories/webhooks-repository.js';
+import { AccountsRepository } from './repositories/accounts-repository.js';
+import { MailSender } from './workers/mail-sender.js';
+import { Notifier } from './workers/notifier.js';
+import { WebhookDeliverer } from './workers/webhook-deliverer.js';
 import { createRegistry, renderMetrics } from './http/metrics.js';
 import { LauncherLease } from './launcher/launcher-lease.js';
 import { KUBERNETES_LAUNCHER_ID, type Launcher } from './launcher/launcher.js';
@@ -107,6 +116,8 @@ export interface ApiRuntimeOptions {
   /** How often the dispatcher looks for queued renders when nothing wakes it. */
   pollMs?: number;
   relayIntervalMs?: number;
+  /** How often the notifier, mail sender and webhook deliverer look for work when nothing wakes them. */
+  notifyIntervalMs?: number;
   maxConnections?: number;
 }
 
@@ -118,6 +129,8 @@ export interface ApiRuntime {
   lifecycle: RenderLifecycle;
   plans: PlanTable;
   dispatcher: Dispatcher | undefined;
+  /** Where mail goes: SMTP, or the local outbox (CUTLINE_SMTP_URL unset). */
+  mailer: Mailer;
   /** Listens, then starts the background work; returns the address. */
   start(): Promise<string>;
   close(): Promise<void>;
@@ -149,9 +162,12 @@ export async function createApiRuntime(
   const registry = createRegistry();
   const lifecycle = renderLifecycle(db, plans);
   const dispatcher = await createDispatcher(config, databaseUrl, options, { lifecycle, bus, registry, closeables });
+  const notifications = notificationWorkers(config, db, logger, options.notifyIntervalMs ?? config.mail.pollMs);
   const app = await buildApp({
     config,
     logger,
+    mailer: notifications.mailer,
+    wakeWebhooks: () => notifications.deliverer.kick(),
     db,
     store,
     bus,
@@ -189,9 +205,14 @@ export async function createApiRuntime(
     lifecycle,
     plans,
     dispatcher,
+    mailer: notifications.mailer,
     start: async () => {
       const address = await app.listen({ host: config.http.host, port: config.http.port });
       relay.start();
+      const granted = await new AccountsRepository(db).grantVerifiedOperators(config.platformAdmins);
+      if (granted > 0) logger.info({ granted }, 'CUTLINE_PLATFORM_ADMINS: verified accounts made operators');
+      notifications.start();
+      closeables.add('notifications', () => notifications.stop());
       if (overage) {
         overage.start();
         closeables.add('overage reporter', () => overage.stop());
@@ -210,6 +231,47 @@ export async function createApiRuntime(
       return address;
     },
     close: () => closeables.close(config.http.shutdownGraceMs + 5_000, logger),
+  };
+}
+
+/**
+ * What tells people and endpoints about work: the notifier (events → mail and deliveries),
+ * the mail sender and the webhook deliverer. Every API replica runs them; rows are claimed
+ * with SKIP LOCKED, so they share the work.
+ */
+function notificationWorkers(config: ControlPlaneConfig, db: Database, logger: Logger, intervalMs: number) {
+  const mailer = createMailer(config.mail, logger);
+  const templates = new MailTemplates(config.http.publicUrl);
+  const warn = (what: string) => (err: unknown, data?: Record<string, unknown>) =>
+    logger.warn({ ...data, error: String(err) }, what);
+  const sender = new MailSender(new MailRepository(db), mailer, { intervalMs, onError: warn('mail not sent') });
+  const deliverer = new WebhookDeliverer(new WebhooksRepository(db), templates, config.webhooks, {
+    intervalMs,
+    onError: warn('webhook delivery failed'),
+    mailQueued: () => sender.kick(),
+  });
+  const notifier = new Notifier(new NotificationsRepository(db), templates, {
+    intervalMs,
+    pastDueGraceMs: config.billing.pastDueGraceDays * 86_400_000,
+    onError: warn('notifications not expanded; trying again'),
+    queued: ({ mail, webhooks }) => {
+      if (mail > 0) sender.kick();
+      if (webhooks > 0) deliverer.kick();
+    },
+  });
+  return {
+    mailer,
+    deliverer,
+    start: () => {
+      notifier.start();
+      sender.start();
+      deliverer.start();
+    },
+    stop: async () => {
+      await notifier.stop();
+      await Promise.all([sender.stop(), deliverer.stop()]);
+      await mailer.close();
+    },
   };
 }
 

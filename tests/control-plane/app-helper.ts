@@ -18,6 +18,51 @@ import { migrate } from '../../control-plane/src/db/migrate.js';
 import { MIGRATIONS_DIR } from '../../control-plane/tools/schema-diff.js';
 import { freshDatabase } from '../fixture/helpers.js';
 import { ensureCorpus } from '../render/corpus.js';
+import { LocalOutbox } from '../../control-plane/src/mail/mailer.js';
+import { Mailpit, tokenIn } from '../fixture/mailpit.js';
+import type { MailServer } from '../fixture/services.js';
+import { waitFor } from '../fixture/ports.js';
+
+/** Where a test app's mail can be read: its local outbox, or Mailpit when it sends by SMTP. */
+export interface Mailbox {
+  /** The token of the newest link to `path` mailed to `to` (waits for it). */
+  token(to: string, path: string): Promise<string>;
+}
+
+const mailboxes = new WeakMap<FastifyInstance, Mailbox>();
+
+export function mailboxOf(app: FastifyInstance): Mailbox {
+  const mailbox = mailboxes.get(app);
+  if (!mailbox) throw new Error('not a test app');
+  return mailbox;
+}
+
+function outboxMailbox(outbox: LocalOutbox): Mailbox {
+  return {
+    async token(to, path) {
+      let token: string | undefined;
+      await waitFor(
+        async () => {
+          const mail = outbox.recent().find((m) => m.to === to && tokenIn(m.text, path));
+          token = mail && tokenIn(mail.text, path);
+          return token !== undefined;
+        },
+        `a ${path} link to ${to}`,
+        10_000,
+      );
+      return token!;
+    },
+  };
+}
+
+function mailpitMailbox(mailpit: Mailpit): Mailbox {
+  return {
+    async token(to, path) {
+      const mails = await mailpit.waitFor(to, (m) => tokenIn(m.text, path) !== undefined);
+      return tokenIn(mails[mails.length - 1]!.text, path)!;
+    },
+  };
+}
 
 /** The scrape token every test app's /metrics asks for. */
 export const METRICS_TOKEN = 'test-metrics-token-0123456789';
@@ -49,6 +94,8 @@ export interface StartOptions {
   now?: () => Date;
   /** Keep verified API keys between requests, as `serve` does (db/credential-changes.ts). */
   credentialChanges?: boolean;
+  /** Send mail by SMTP to this server (Mailpit) instead of the local outbox. */
+  mail?: MailServer;
 }
 
 export async function startApp(
@@ -76,6 +123,7 @@ export async function startApp(
     CUTLINE_API_KEY_CACHE: options.credentialChanges ? 'true' : 'false',
     ...(options.workers ? { CUTLINE_LOCAL_WORKERS: String(options.workers) } : {}),
     ...(options.uiDir ? { CUTLINE_UI_DIR: options.uiDir } : { CUTLINE_UI_DIR: join(dataDir, 'no-ui') }),
+    ...(options.mail ? { CUTLINE_SMTP_URL: options.mail.smtpUrl } : {}),
     ...env,
   });
   // Straight into the config: tests take limits (a 5 s deadline) that CUTLINE_PLANS refuses.
@@ -95,6 +143,12 @@ export async function startApp(
   });
   if (dispatching || options.listen) await runtime.start();
   else await runtime.app.ready();
+  mailboxes.set(
+    runtime.app,
+    runtime.mailer instanceof LocalOutbox
+      ? outboxMailbox(runtime.mailer)
+      : mailpitMailbox(new Mailpit(options.mail!.apiUrl)),
+  );
   return {
     app: runtime.app,
     baseUrl: `http://127.0.0.1:${port}`,
@@ -118,7 +172,15 @@ export interface Account {
 
 let counter = 0;
 
-export async function register(app: FastifyInstance, name = 'Ada'): Promise<Account> {
+/**
+ * Signs up a new account and, unless `verified` is false, proves its address through the
+ * mailed link (as a person would), so paid actions and invitations are open to it.
+ */
+export async function register(
+  app: FastifyInstance,
+  name = 'Ada',
+  { verified = true }: { verified?: boolean } = {},
+): Promise<Account> {
   const email = `${name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-${Date.now()}-${counter++}@example.com`;
   const response = await app.inject({
     method: 'POST',
@@ -132,6 +194,11 @@ export async function register(app: FastifyInstance, name = 'Ada'): Promise<Acco
     user: { id: string };
     organization: { id: string };
   }>();
+  if (verified) {
+    const token = await mailboxOf(app).token(email, '/verify-email');
+    const verify = await app.inject({ method: 'POST', url: '/v1/auth/verify-email', payload: { token } });
+    if (verify.statusCode !== 200) throw new Error(`verification failed: ${verify.statusCode} ${verify.body}`);
+  }
   return {
     accessToken: body.accessToken,
     refreshToken: body.refreshToken,
@@ -139,6 +206,40 @@ export async function register(app: FastifyInstance, name = 'Ada'): Promise<Acco
     organizationId: body.organization.id,
     email,
   };
+}
+
+/**
+ * Makes `member` a member of `owner`'s organization the only way there is: `owner` invites
+ * the address, `member` accepts through the mailed link. Returns the member's access token
+ * in that organization.
+ */
+export async function addMember(
+  app: FastifyInstance,
+  owner: Account,
+  member: Account,
+  role: 'member' | 'admin' | 'owner' = 'member',
+): Promise<string> {
+  const invited = await app.inject({
+    method: 'POST',
+    url: '/v1/invitations',
+    headers: bearer(owner.accessToken),
+    payload: { email: member.email, role },
+  });
+  if (invited.statusCode !== 201) throw new Error(`invite failed: ${invited.statusCode} ${invited.body}`);
+  const token = await mailboxOf(app).token(member.email, '/accept-invitation');
+  const accepted = await app.inject({
+    method: 'POST',
+    url: '/v1/invitations/accept',
+    headers: bearer(member.accessToken),
+    payload: { token },
+  });
+  if (accepted.statusCode !== 200) throw new Error(`accept failed: ${accepted.statusCode} ${accepted.body}`);
+  const login = await app.inject({
+    method: 'POST',
+    url: '/v1/auth/login',
+    payload: { email: member.email, password: 'correct horse battery', organizationId: owner.organizationId },
+  });
+  return login.json<{ accessToken: string }>().accessToken;
 }
 
 /** Uploads a video (default: the corpus's one-second clip) as the account; its asset id. */

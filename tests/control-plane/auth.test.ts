@@ -1,6 +1,6 @@
 /** Accounts, sessions, API keys and members through the HTTP API, on a real PostgreSQL. */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { bearer, errorCode, METRICS_TOKEN, register, startApp, type TestApp } from './app-helper.js';
+import { addMember, bearer, errorCode, METRICS_TOKEN, register, startApp, type TestApp } from './app-helper.js';
 
 const services = inject('services');
 let t: TestApp;
@@ -236,18 +236,7 @@ describe('credentials looked up together', () => {
     ).toBe(204);
     // A member of A, signed in to A, then removed: the token is still valid, the membership is not.
     const member = await register(t.app, 'Burst member');
-    await t.app.inject({
-      method: 'POST',
-      url: '/v1/members',
-      headers: bearer(owners[0]!.accessToken),
-      payload: { email: member.email, role: 'member' },
-    });
-    const login = await t.app.inject({
-      method: 'POST',
-      url: '/v1/auth/login',
-      payload: { email: member.email, password: 'correct horse battery', organizationId: owners[0]!.organizationId },
-    });
-    const removedToken = login.json<{ accessToken: string }>().accessToken;
+    const removedToken = await addMember(t.app, owners[0]!, member);
     await t.app.inject({
       method: 'DELETE',
       url: `/v1/members/${member.userId}`,
@@ -287,17 +276,11 @@ describe('credentials looked up together', () => {
 });
 
 describe('members', () => {
-  it('adds, promotes, demotes and removes members, guarding the last owner', async () => {
+  it('adds (by invitation), promotes, demotes and removes members, guarding the last owner', async () => {
     const owner = await register(t.app, 'Owner');
     const other = await register(t.app, 'Member');
     const headers = bearer(owner.accessToken);
-    const added = await t.app.inject({
-      method: 'POST',
-      url: '/v1/members',
-      headers,
-      payload: { email: other.email, role: 'member' },
-    });
-    expect(added.statusCode).toBe(201);
+    const memberToken = await addMember(t.app, owner, other);
     const listed = await t.app.inject({ method: 'GET', url: '/v1/members', headers });
     expect(
       listed
@@ -306,13 +289,7 @@ describe('members', () => {
         .sort(),
     ).toEqual(['member', 'owner']);
 
-    // The member signs in to the shared organization; as a member they cannot manage others.
-    const login = await t.app.inject({
-      method: 'POST',
-      url: '/v1/auth/login',
-      payload: { email: other.email, password: 'correct horse battery', organizationId: owner.organizationId },
-    });
-    const memberToken = login.json<{ accessToken: string }>().accessToken;
+    // Signed in to the shared organization, a member cannot manage others.
     expect(
       (
         await t.app.inject({

@@ -9,7 +9,7 @@ import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ensureCorpus, type CorpusName } from '../render/corpus.js';
 import { waitFor } from '../fixture/ports.js';
-import { bearer, errorCode, register, startApp, type Account, type TestApp } from './app-helper.js';
+import { addMember, bearer, errorCode, register, startApp, type Account, type TestApp } from './app-helper.js';
 
 const services = inject('services');
 const WEBHOOK_SECRET = 'whsec_cutline_test_secret';
@@ -212,22 +212,7 @@ describe('subscribing', () => {
     expect([unknown.statusCode, errorCode(unknown)]).toEqual([400, 'CUTLINE_VALIDATION_FAILED']);
 
     const member = await register(t.app, 'Member');
-    expect(
-      (
-        await t.app.inject({
-          method: 'POST',
-          url: '/v1/members',
-          headers: bearer(owner.accessToken),
-          payload: { email: member.email, role: 'member' },
-        })
-      ).statusCode,
-    ).toBe(201);
-    const login = await t.app.inject({
-      method: 'POST',
-      url: '/v1/auth/login',
-      payload: { email: member.email, password: 'correct horse battery', organizationId: owner.organizationId },
-    });
-    const memberToken = login.json<{ accessToken: string }>().accessToken;
+    const memberToken = await addMember(t.app, owner, member);
     const refused = await t.app.inject({
       method: 'POST',
       url: '/v1/billing/checkout',

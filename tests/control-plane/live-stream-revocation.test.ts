@@ -4,7 +4,7 @@
  * made through this process or straight in the database (as another replica would).
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { bearer, register, startApp, type Account, type TestApp } from './app-helper.js';
+import { addMember, bearer, register, startApp, type Account, type TestApp } from './app-helper.js';
 
 const services = inject('services');
 let t: TestApp;
@@ -73,22 +73,7 @@ describe('live streams and revocation', () => {
   it('ends a removed member’s stream', async () => {
     const owner = await register(t.app, 'Team owner');
     const member = await register(t.app, 'Team member');
-    expect(
-      (
-        await t.app.inject({
-          method: 'POST',
-          url: '/v1/members',
-          headers: bearer(owner.accessToken),
-          payload: { email: member.email, role: 'member' },
-        })
-      ).statusCode,
-    ).toBe(201);
-    const login = await t.app.inject({
-      method: 'POST',
-      url: '/v1/auth/login',
-      payload: { email: member.email, password: 'correct horse battery', organizationId: owner.organizationId },
-    });
-    const stream = await openStream(bearer(login.json<{ accessToken: string }>().accessToken));
+    const stream = await openStream(bearer(await addMember(t.app, owner, member)));
     expect(
       (
         await t.app.inject({

@@ -46,7 +46,7 @@ export async function startProgram(env: Record<string, string>): Promise<Program
     child,
     log: () => log,
     stop: async () => {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
       await exited;

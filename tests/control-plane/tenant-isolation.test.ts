@@ -3,6 +3,7 @@
  * 404 and changes nothing. Routes come from the OpenAPI document, so a new route without an
  * entry here fails the test until it is covered.
  */
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ensureCorpus } from '../render/corpus.js';
@@ -14,6 +15,7 @@ let a: Account;
 let b: Account;
 let bKey: string;
 const ids: Record<string, string> = {};
+let webhookSecret = '';
 
 beforeAll(async () => {
   const corpus = await ensureCorpus();
@@ -52,6 +54,38 @@ beforeAll(async () => {
     payload: `script,video\nA batch row.,${ids.asset}\n`,
   });
   ids.batch = batch.json<{ batchId: string }>().batchId;
+  ids.invitation = (
+    await t.app.inject({
+      method: 'POST',
+      url: '/v1/invitations',
+      headers: bearer(a.accessToken),
+      payload: { email: 'invitee-of-a@example.com', role: 'member' },
+    })
+  ).json<{ id: string }>().id;
+  const webhook = (
+    await t.app.inject({
+      method: 'POST',
+      url: '/v1/webhooks',
+      headers: bearer(a.accessToken),
+      // An address literal: the target check needs no DNS here.
+      payload: { url: 'https://93.184.216.34/hook', eventTypes: ['render.succeeded'] },
+    })
+  ).json<{ id: string; secret: string }>();
+  ids.webhook = webhook.id;
+  webhookSecret = webhook.secret;
+  ids.delivery = (
+    await t.db.webhookDelivery.create({
+      data: {
+        id: randomUUID(),
+        endpointId: webhook.id,
+        organizationId: a.organizationId,
+        eventType: 'render.succeeded',
+        eventKey: 'tenant-test',
+        payload: { type: 'render.succeeded' },
+        status: 'failed',
+      },
+    })
+  ).id;
 });
 afterAll(() => t?.close());
 
@@ -80,7 +114,17 @@ const ROUTES: Record<
   '/v1/api-keys/{id}': { id: 'apiKey' },
   '/v1/batches/{id}/zip': { id: 'batch' },
   '/v1/members/{userId}': { id: 'member', bodies: { patch: { role: 'member' } } },
+  '/v1/invitations/{id}': { id: 'invitation' },
+  '/v1/invitations/{id}/resend': { id: 'invitation' },
+  '/v1/webhooks/{id}': { id: 'webhook', bodies: { patch: { enabled: false } } },
+  '/v1/webhooks/{id}/rotate-secret': { id: 'webhook' },
+  '/v1/webhooks/{id}/deliveries': { id: 'webhook' },
+  '/v1/webhooks/{id}/deliveries/{deliveryId}': { id: 'webhook' },
+  '/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver': { id: 'webhook' },
 };
+
+/** Routes for people only: an API key is refused before any lookup (403 for every id alike). */
+const PEOPLE_ONLY = ['/v1/members', '/v1/api-keys', '/v1/invitations', '/v1/webhooks'];
 
 describe('tenant isolation', () => {
   it('every route with an id answers another organization with 404 and changes nothing', async () => {
@@ -91,13 +135,14 @@ describe('tenant isolation', () => {
     expect(templated.map(([path]) => path).sort()).toEqual(Object.keys(ROUTES).sort());
     for (const [path, methods] of templated) {
       const route = ROUTES[path]!;
-      const url = path.replace(/\{\w+\}/, encodeURIComponent(ids[route.id]!)) + (route.query ?? '');
+      const url =
+        path.replace('{deliveryId}', ids.delivery!).replace(/\{\w+\}/, encodeURIComponent(ids[route.id]!)) +
+        (route.query ?? '');
       const status = route.status ?? 404;
       for (const method of Object.keys(methods)) {
-        const credentials =
-          path.startsWith('/v1/members') || path.startsWith('/v1/api-keys')
-            ? [bearer(b.accessToken)]
-            : [bearer(b.accessToken), bearer(bKey)];
+        const credentials = PEOPLE_ONLY.some((prefix) => path.startsWith(prefix))
+          ? [bearer(b.accessToken)]
+          : [bearer(b.accessToken), bearer(bKey)];
         for (const headers of credentials) {
           const body = route.bodies?.[method];
           const response = await t.app.inject({
@@ -118,10 +163,27 @@ describe('tenant isolation', () => {
     expect((await t.db.apiKey.findUnique({ where: { id: ids.apiKey! } }))!.revokedAt).toBeNull();
     expect(await t.db.membership.count({ where: { organizationId: a.organizationId } })).toBe(1);
     expect((await t.db.organization.findUnique({ where: { id: a.organizationId } }))!.suspendedAt).toBeNull();
+    expect(await t.db.invitation.findUnique({ where: { id: ids.invitation! } })).toMatchObject({
+      revokedAt: null,
+      sentCount: 1,
+    });
+    expect(await t.db.webhookEndpoint.findUnique({ where: { id: ids.webhook! } })).toMatchObject({
+      enabled: true,
+      secret: webhookSecret,
+    });
+    expect(await t.db.webhookDelivery.findUnique({ where: { id: ids.delivery! } })).toMatchObject({ status: 'failed' });
   });
 
   it('lists show only the caller’s own records', async () => {
-    for (const url of ['/v1/assets', '/v1/renders', '/v1/api-keys', '/v1/members', '/v1/activity']) {
+    for (const url of [
+      '/v1/assets',
+      '/v1/renders',
+      '/v1/api-keys',
+      '/v1/members',
+      '/v1/activity',
+      '/v1/invitations',
+      '/v1/webhooks',
+    ]) {
       const response = await t.app.inject({ method: 'GET', url, headers: bearer(b.accessToken) });
       expect(response.statusCode).toBe(200);
       for (const id of Object.values(ids)) expect(`${url}: ${response.body.includes(id)}`).toBe(`${url}: false`);

@@ -6,6 +6,8 @@ export interface AccessClaims {
   sub: string;
   org: string;
   role: MemberRole;
+  /** Issued at, in milliseconds (JWT's `iat` has whole seconds; revocation needs finer). */
+  ims?: number;
 }
 
 export type VerifyResult = { ok: true; claims: AccessClaims } | { ok: false; reason: 'expired' | 'invalid' };
@@ -25,7 +27,7 @@ export class AccessTokens {
   }
 
   issue(claims: AccessClaims): string {
-    return this.sign({ ...claims });
+    return this.sign({ ...claims, ims: Date.now() });
   }
 
   check(token: string): VerifyResult {

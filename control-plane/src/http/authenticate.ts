@@ -93,12 +93,16 @@ export function createAuthenticate(deps: {
       memberBatches.run({ userId: sub, organizationId: org }),
     );
     if (!membership) throw new ApiError('CUTLINE_UNAUTHENTICATED', 'You are no longer a member of this organization.');
+    // A password reset (or an operator) ended every session issued before it.
+    if (membership.sessionsValidFrom && (result.claims.ims ?? 0) < membership.sessionsValidFrom.getTime())
+      throw new ApiError('CUTLINE_UNAUTHENTICATED', 'This session was signed out; please sign in again.');
     request.principal = {
       kind: 'user',
       userId: result.claims.sub,
       organizationId: result.claims.org,
       role: membership.role,
       isPlatformAdmin: membership.isPlatformAdmin,
+      emailVerified: membership.emailVerified,
     };
     request.callerStanding = membership.standing;
   };
@@ -116,6 +120,15 @@ export function createCredentialCheck(deps: {
     principal.kind === 'apiKey'
       ? deps.apiKeys.isActive(principal.organizationId, principal.apiKeyId)
       : (await deps.accounts.membership(principal.userId, principal.organizationId)) !== undefined;
+}
+
+/** A user whose address is verified: paid actions and invitations need to reach a real person. */
+export function requireVerifiedEmail(): Guard {
+  return async (request) => {
+    const principal = request.principal;
+    if (principal?.kind === 'user' && !principal.emailVerified)
+      throw new ApiError('CUTLINE_EMAIL_UNVERIFIED', 'Confirm your e-mail address first (we sent you a link).');
+  };
 }
 
 /** Only a signed-in person (not an API key): managing keys and members needs a human. */
@@ -145,6 +158,13 @@ export function requireScope(scope: ApiKeyScope): Guard {
     if (principal?.kind === 'apiKey' && !principal.scopes.includes(scope))
       throw new ApiError('CUTLINE_FORBIDDEN', `This API key lacks the ${scope} scope.`);
   };
+}
+
+/** The signed-in user's id, behind a requireUser guard. */
+export function userIdOf(request: FastifyRequest): string {
+  const principal = principalOf(request);
+  if (principal.kind !== 'user') throw new ApiError('CUTLINE_FORBIDDEN', 'This needs a signed-in user.');
+  return principal.userId;
 }
 
 export function principalOf(request: FastifyRequest): Principal {

@@ -31,6 +31,7 @@ export const errorResponses = {
   404: ErrorResponse,
   402: ErrorResponse,
   409: ErrorResponse,
+  410: ErrorResponse,
   413: ErrorResponse,
   422: ErrorResponse,
   429: ErrorResponse,

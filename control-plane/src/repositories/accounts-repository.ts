@@ -1,6 +1,7 @@
 /** Users, organizations and memberships. The only module that touches those tables. */
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/client.js';
+import type { Tx } from './render-states-repository.js';
 import type { SubscriptionState } from '../billing/entitlement.js';
 import type { Member, MemberRole, Organization, PlanId, User } from '../domain.js';
 import { Prisma } from '../generated/prisma/client.js';
@@ -12,6 +13,7 @@ interface UserRow {
   email: string;
   name: string;
   isPlatformAdmin: boolean;
+  emailVerifiedAt: Date | null;
   createdAt: Date;
 }
 
@@ -21,6 +23,7 @@ function toUser(row: UserRow): User {
     email: row.email,
     name: row.name,
     isPlatformAdmin: row.isPlatformAdmin,
+    emailVerified: row.emailVerifiedAt !== null,
     createdAt: row.createdAt,
   };
 }
@@ -50,6 +53,9 @@ export interface Membership {
   role: MemberRole;
   /** users.is_platform_admin as it is now (never trusted from a token). */
   isPlatformAdmin: boolean;
+  emailVerified: boolean;
+  /** Access tokens issued before this are refused (users.sessions_valid_from). */
+  sessionsValidFrom: Date | null;
   standing: OrganizationStanding;
 }
 
@@ -120,6 +126,55 @@ export class AccountsRepository {
     }
   }
 
+  /**
+   * The address `email` is proved for the user (when it is still theirs); operator rights
+   * follow when it is on CUTLINE_PLATFORM_ADMINS. False when the address changed meanwhile.
+   */
+  static async markEmailVerified(
+    tx: Tx,
+    userId: string,
+    email: string,
+    now: Date,
+    grantOperator: boolean,
+  ): Promise<boolean> {
+    const changed = await tx.user.updateMany({
+      where: { id: userId, email },
+      data: grantOperator ? { emailVerifiedAt: now, isPlatformAdmin: true } : { emailVerifiedAt: now },
+    });
+    return changed.count === 1;
+  }
+
+  /**
+   * A new password after a reset: every refresh token is revoked and every access token issued
+   * before now refused; the mailed link also proved the address.
+   */
+  static async replacePassword(tx: Tx, userId: string, passwordHash: string, now: Date): Promise<void> {
+    const user = await tx.user.findUniqueOrThrow({ where: { id: userId }, select: { emailVerifiedAt: true } });
+    await tx.user.update({
+      where: { id: userId },
+      data: { passwordHash, sessionsValidFrom: now, emailVerifiedAt: user.emailVerifiedAt ?? now },
+    });
+    await tx.refreshToken.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: now } });
+  }
+
+  async preferencesOf(userId: string): Promise<unknown> {
+    return (await this.db.user.findUnique({ where: { id: userId }, select: { preferences: true } }))?.preferences;
+  }
+
+  async setPreferences(userId: string, preferences: object): Promise<void> {
+    await this.db.user.update({ where: { id: userId }, data: { preferences } });
+  }
+
+  /** CUTLINE_PLATFORM_ADMINS at start-up: listed accounts that already proved their address. */
+  async grantVerifiedOperators(emails: readonly string[]): Promise<number> {
+    if (emails.length === 0) return 0;
+    const changed = await this.db.user.updateMany({
+      where: { email: { in: [...emails] }, emailVerifiedAt: { not: null }, isPlatformAdmin: false },
+      data: { isPlatformAdmin: true },
+    });
+    return changed.count;
+  }
+
   /** Grants or takes operator rights from an account that exists; false when there is none. */
   async setPlatformAdmin(email: string, isPlatformAdmin: boolean): Promise<boolean> {
     const changed = await this.db.user.updateMany({ where: { email }, data: { isPlatformAdmin } });
@@ -171,9 +226,18 @@ export class AccountsRepository {
    */
   async memberships(pairs: Array<{ userId: string; organizationId: string }>): Promise<Array<Membership | undefined>> {
     const rows = await this.db.$queryRaw<
-      Array<StandingRow & { userId: string; role: MemberRole; isPlatformAdmin: boolean }>
+      Array<
+        StandingRow & {
+          userId: string;
+          role: MemberRole;
+          isPlatformAdmin: boolean;
+          emailVerified: boolean;
+          sessionsValidFrom: Date | null;
+        }
+      >
     >`
-      SELECT m.user_id::text AS "userId", m.role::text AS role, u.is_platform_admin AS "isPlatformAdmin", ${STANDING_COLUMNS}
+      SELECT m.user_id::text AS "userId", m.role::text AS role, u.is_platform_admin AS "isPlatformAdmin",
+             u.email_verified_at IS NOT NULL AS "emailVerified", u.sessions_valid_from AS "sessionsValidFrom", ${STANDING_COLUMNS}
         FROM unnest(${pairs.map((p) => p.userId)}::uuid[], ${pairs.map((p) => p.organizationId)}::uuid[]) AS q(user_id, organization_id)
         JOIN memberships m ON m.user_id = q.user_id AND m.organization_id = q.organization_id
         JOIN users u ON u.id = m.user_id
@@ -181,7 +245,13 @@ export class AccountsRepository {
     const found = new Map(
       rows.map((row) => [
         `${row.userId} ${row.id}`,
-        { role: row.role, isPlatformAdmin: row.isPlatformAdmin, standing: toStanding(row) },
+        {
+          role: row.role,
+          isPlatformAdmin: row.isPlatformAdmin,
+          emailVerified: row.emailVerified,
+          sessionsValidFrom: row.sessionsValidFrom,
+          standing: toStanding(row),
+        },
       ]),
     );
     return pairs.map((p) => found.get(`${p.userId} ${p.organizationId}`));

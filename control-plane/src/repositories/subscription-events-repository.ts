@@ -178,6 +178,9 @@ export class SubscriptionEvents {
         downgradeTo,
         cancelAtPeriodEnd,
         periodEnd: periodEnd.toISOString(),
+        // What it was, so a new or upgraded subscription can be confirmed to its owners.
+        previousStatus: current?.status ?? null,
+        previousPlan: current?.plan ?? null,
       },
     );
     return 'processed';

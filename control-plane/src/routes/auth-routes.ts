@@ -18,16 +18,22 @@ const OrganizationView = Type.Object({
   plan: Type.String(),
   role: Type.String(),
 });
-const SessionResponse = Type.Object({
+export const SessionResponse = Type.Object({
   accessToken: Type.String(),
   tokenType: Type.Literal('Bearer'),
   expiresIn: Type.Integer({ description: 'Seconds until the access token expires' }),
   refreshToken: Type.String(),
-  user: Type.Object({ id: Uuid, email: Type.String(), name: Type.String(), isPlatformAdmin: Type.Boolean() }),
+  user: Type.Object({
+    id: Uuid,
+    email: Type.String(),
+    name: Type.String(),
+    isPlatformAdmin: Type.Boolean(),
+    emailVerified: Type.Boolean(),
+  }),
   organization: OrganizationView,
 });
 
-function sessionView(session: Session) {
+export function sessionView(session: Session) {
   return {
     accessToken: session.accessToken,
     tokenType: 'Bearer' as const,
@@ -38,6 +44,7 @@ function sessionView(session: Session) {
       email: session.user.email,
       name: session.user.name,
       isPlatformAdmin: session.user.isPlatformAdmin,
+      emailVerified: session.user.emailVerified,
     },
     organization: {
       id: session.organization.id,
@@ -153,7 +160,13 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (
           200: Type.Object({
             kind: Type.String(),
             user: Type.Optional(
-              Type.Object({ id: Uuid, email: Type.String(), name: Type.String(), isPlatformAdmin: Type.Boolean() }),
+              Type.Object({
+                id: Uuid,
+                email: Type.String(),
+                name: Type.String(),
+                isPlatformAdmin: Type.Boolean(),
+                emailVerified: Type.Boolean(),
+              }),
             ),
             organizationId: Uuid,
             role: Type.Optional(Type.String()),
@@ -181,7 +194,13 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (
       const organizations = await accounts.organizationsOf(user.id);
       return {
         kind: 'user',
-        user: { id: user.id, email: user.email, name: user.name, isPlatformAdmin: user.isPlatformAdmin },
+        user: {
+          id: user.id,
+          email: user.email,
+          name: user.name,
+          isPlatformAdmin: user.isPlatformAdmin,
+          emailVerified: user.emailVerified,
+        },
         organizationId: principal.organizationId,
         role: principal.role,
         organizations: organizations.map((o) => ({ id: o.id, name: o.name, slug: o.slug, plan: o.plan, role: o.role })),

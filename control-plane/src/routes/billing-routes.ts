@@ -10,7 +10,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { SubscriptionEvents } from '../repositories/subscription-events-repository.js';
 import type { StripeGateway } from '../billing/stripe-gateway.js';
 import { STRIPE_PLANS } from '../config.js';
-import { allOf, principalOf, requireUser, type Guard } from '../http/authenticate.js';
+import { allOf, principalOf, requireUser, requireVerifiedEmail, type Guard } from '../http/authenticate.js';
 import { ApiError } from '../errors.js';
 import { errorResponses, Nullable } from '../http/schemas.js';
 import type { UsageRepository } from '../repositories/usage-repository.js';
@@ -102,6 +102,8 @@ export const billingRoutes: FastifyPluginAsyncTypebox<BillingRoutesOptions> = as
 ) => {
   const anyMember = allOf(app, [authenticate, requireUser('member')]);
   const admin = allOf(app, [authenticate, requireUser('admin')]);
+  // Paying is for a reachable person: receipts and payment failures go to the address.
+  const verifiedAdmin = allOf(app, [authenticate, requireUser('admin'), requireVerifiedEmail()]);
 
   app.get(
     '/v1/usage',
@@ -193,7 +195,7 @@ export const billingRoutes: FastifyPluginAsyncTypebox<BillingRoutesOptions> = as
   app.post(
     '/v1/billing/checkout',
     {
-      onRequest: admin,
+      onRequest: verifiedAdmin,
       schema: {
         tags: ['billing'],
         summary:

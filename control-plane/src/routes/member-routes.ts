@@ -1,6 +1,7 @@
 /**
- * /v1/members: list (any member); add an existing account, change roles, remove (admins and
- * owners; only owners touch owners). The last owner can be neither demoted nor removed.
+ * /v1/members: list (any member); change roles, remove (admins and owners; only owners touch
+ * owners). The last owner can be neither demoted nor removed. People join only by accepting an
+ * invitation (invitation-routes.ts).
  */
 import Type from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
@@ -9,7 +10,6 @@ import { allOf, principalOf, requireUser, type Guard } from '../http/authenticat
 import { ApiError, notFound } from '../errors.js';
 import { errorResponses, Uuid } from '../http/schemas.js';
 import type { AccountsRepository } from '../repositories/accounts-repository.js';
-import { normaliseEmail } from '../services/accounts-service.js';
 
 const Role = Type.Union(MEMBER_ROLES.map((r) => Type.Literal(r)));
 const MemberView = Type.Object({
@@ -46,33 +46,6 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (request) => (await accounts.listMembers(principalOf(request).organizationId)).map(view),
-  );
-
-  app.post(
-    '/v1/members',
-    {
-      onRequest: adminOnly,
-      schema: {
-        tags: ['members'],
-        summary: 'Add an existing Cutline account to the organization',
-        body: Type.Object(
-          { email: Type.String({ format: 'email', maxLength: 254 }), role: Role },
-          { additionalProperties: false },
-        ),
-        response: { 201: MemberView, ...errorResponses },
-      },
-    },
-    async (request, reply) => {
-      const principal = principalOf(request);
-      if (principal.kind !== 'user') throw new ApiError('CUTLINE_FORBIDDEN', 'This needs a signed-in user.');
-      assertMayManage(principal.role, 'member', request.body.role);
-      const user = await accounts.findUserByEmail(normaliseEmail(request.body.email));
-      if (!user) throw notFound('Account');
-      if (!(await accounts.addMember(principal.organizationId, user.id, request.body.role)))
-        throw new ApiError('CUTLINE_CONFLICT', 'That account is already a member.');
-      const member = (await accounts.listMembers(principal.organizationId)).find((m) => m.userId === user.id)!;
-      return reply.status(201).send(view(member));
-    },
   );
 
   app.patch(

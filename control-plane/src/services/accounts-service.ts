@@ -28,6 +28,8 @@ export class AccountsService {
     private readonly refreshTokenDays: number,
     private readonly now: () => Date = () => new Date(),
     private readonly loginFailures: FailureLimiter = new FailureLimiter(10, 15 * 60_000),
+    /** After sign-up (the verification mail); a failure there does not undo the account. */
+    private readonly registered: (user: User) => Promise<void> = async () => undefined,
   ) {}
 
   async register(input: {
@@ -45,6 +47,7 @@ export class AccountsService {
         passwordHash,
         organizationName: input.organizationName?.trim() || `${input.name.trim()}'s team`,
       });
+      await this.registered(user).catch(() => undefined);
       return this.openSession(user, organization, 'owner');
     } catch (err) {
       if (err instanceof EmailTakenError)
@@ -102,6 +105,13 @@ export class AccountsService {
         return { ...this.accessFor(user, organization, role), refreshToken: next.token };
       }
     }
+  }
+
+  /** A session for a user who just joined an organization (an invitee's new account). */
+  async sessionFor(userId: string, organizationId: string): Promise<Session> {
+    const user = await this.accounts.findUser(userId);
+    if (!user) throw new ApiError('CUTLINE_UNAUTHENTICATED', 'The account no longer exists.');
+    return this.sessionIn(user, organizationId);
   }
 
   async logout(refreshToken: string): Promise<void> {

@@ -1,0 +1,115 @@
+/**
+ * The notification events (notification_events, written by triggers in the transaction that
+ * caused them) and what the notifier reads to expand them: renders, batches, recipients.
+ */
+import type { Database } from '../db/client.js';
+import type { Tx } from './render-states-repository.js';
+
+export interface NotificationEventRow {
+  id: string;
+  organizationId: string;
+  type: string;
+  payload: Record<string, unknown>;
+  createdAt: Date;
+}
+
+export interface Recipient {
+  userId: string;
+  email: string;
+  name: string;
+  preferences: unknown;
+}
+
+export interface RenderFacts {
+  id: string;
+  title: string | null;
+  createdById: string | null;
+  batchId: string | null;
+  errorMessage: string | null;
+  durationSeconds: number | null;
+}
+
+export interface BatchOutcome {
+  id: string;
+  name: string;
+  open: number;
+  succeeded: number;
+  failed: number;
+  canceled: number;
+  createdById: string | null;
+}
+
+export class NotificationsRepository {
+  constructor(private readonly db: Database) {}
+
+  /**
+   * Claims up to `limit` unprocessed events in order (SKIP LOCKED: replicas share them), hands
+   * them to `expand` in the same transaction and marks them processed; returns how many.
+   */
+  async processBatch(
+    limit: number,
+    expand: (tx: Tx, events: NotificationEventRow[]) => Promise<void>,
+  ): Promise<number> {
+    return this.db.$transaction(async (tx) => {
+      const rows = await tx.$queryRaw<
+        Array<{ id: bigint; organizationId: string; type: string; payload: Record<string, unknown>; createdAt: Date }>
+      >`
+        SELECT id, organization_id::text AS "organizationId", type, payload, created_at AS "createdAt"
+          FROM notification_events WHERE processed_at IS NULL ORDER BY processed_at, id LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
+      if (rows.length === 0) return 0;
+      await expand(
+        tx,
+        rows.map((r) => ({ ...r, id: r.id.toString() })),
+      );
+      await tx.$executeRaw`UPDATE notification_events SET processed_at = now() WHERE id = ANY(${rows.map((r) => r.id)}::bigint[])`;
+      return rows.length;
+    });
+  }
+
+  static async render(tx: Tx, id: string): Promise<RenderFacts | undefined> {
+    const row = await tx.render.findUnique({
+      where: { id },
+      select: { id: true, title: true, createdById: true, batchId: true, errorMessage: true, durationSeconds: true },
+    });
+    return row ?? undefined;
+  }
+
+  /** The batch's counts by outcome; `open` counts renders still queued or under way. */
+  static async batch(tx: Tx, id: string): Promise<BatchOutcome | undefined> {
+    const rows = await tx.$queryRaw<Array<BatchOutcome>>`
+      SELECT b.id::text AS id, b.name,
+             count(*) FILTER (WHERE r.state IN ('queued', 'admitted', 'running'))::int AS open,
+             count(*) FILTER (WHERE r.state IN ('succeeded', 'expired'))::int AS succeeded,
+             count(*) FILTER (WHERE r.state = 'failed')::int AS failed,
+             count(*) FILTER (WHERE r.state = 'canceled')::int AS canceled,
+             (array_agg(r.created_by_id::text ORDER BY r.batch_row) FILTER (WHERE r.created_by_id IS NOT NULL))[1] AS "createdById"
+        FROM batches b JOIN renders r ON r.batch_id = b.id
+       WHERE b.id = ${id}::uuid GROUP BY b.id`;
+    return rows[0];
+  }
+
+  static async users(tx: Tx, ids: string[]): Promise<Recipient[]> {
+    const rows = await tx.user.findMany({
+      where: { id: { in: ids } },
+      select: { id: true, email: true, name: true, preferences: true },
+    });
+    return rows.map((u) => ({ userId: u.id, email: u.email, name: u.name, preferences: u.preferences }));
+  }
+
+  /** Owners and admins: who hears about usage, billing and webhooks. */
+  static async managers(tx: Tx, organizationId: string): Promise<Recipient[]> {
+    const rows = await tx.membership.findMany({
+      where: { organizationId, role: { in: ['owner', 'admin'] } },
+      select: { user: { select: { id: true, email: true, name: true, preferences: true } } },
+    });
+    return rows.map(({ user: u }) => ({ userId: u.id, email: u.email, name: u.name, preferences: u.preferences }));
+  }
+
+  static async organization(tx: Tx, id: string): Promise<{ name: string; pastDueSince: Date | null } | undefined> {
+    const row = await tx.organization.findUnique({
+      where: { id },
+      select: { name: true, subscription: { select: { pastDueSince: true } } },
+    });
+    return row ? { name: row.name, pastDueSince: row.subscription?.pastDueSince ?? null } : undefined;
+  }
+}
