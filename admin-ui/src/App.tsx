@@ -10,6 +10,9 @@ import { authProvider, type Permissions } from './api/authProvider';
 import { dataProvider } from './api/dataProvider';
 import { ApiKeys } from './api-keys/ApiKeys';
 import { LoginPage, SignUpPage } from './auth/AuthPages';
+import { AcceptInvitationPage, ForgotPasswordPage, ResetPasswordPage, VerifyEmailPage } from './auth/MailLinkPages';
+import { AccountPage } from './account/AccountPage';
+import { Webhooks } from './webhooks/Webhooks';
 import { BatchShow } from './batches/BatchShow';
 import { Billing } from './billing/Billing';
 import { Dashboard } from './dashboard/Dashboard';
@@ -56,9 +59,13 @@ export function App() {
       theme={theme}
       disableTelemetry
     >
-      {/* Sign-up is the one page for visitors: a route without the layout, outside requireAuth. */}
+      {/* The pages for visitors and mailed links: routes without the layout, outside requireAuth. */}
       <CustomRoutes noLayout>
         <Route path="/signup" element={<SignUpPage />} />
+        <Route path="/forgot-password" element={<ForgotPasswordPage />} />
+        <Route path="/reset-password" element={<ResetPasswordPage />} />
+        <Route path="/verify-email" element={<VerifyEmailPage />} />
+        <Route path="/accept-invitation" element={<AcceptInvitationPage />} />
       </CustomRoutes>
       {(permissions: Permissions | undefined) => (
         <>
@@ -70,6 +77,8 @@ export function App() {
             <Route path="/team" element={<Team />} />
             <Route path="/api-keys" element={<ApiKeys />} />
             <Route path="/billing" element={<Billing />} />
+            <Route path="/account" element={<AccountPage />} />
+            <Route path="/webhooks" element={<Webhooks />} />
           </CustomRoutes>
           {permissions?.isPlatformAdmin && (
             <>

@@ -9,10 +9,14 @@ import MonitorHeartIcon from '@mui/icons-material/MonitorHeart';
 import MovieIcon from '@mui/icons-material/Movie';
 import PeopleIcon from '@mui/icons-material/People';
 import VideoLibraryIcon from '@mui/icons-material/VideoLibrary';
+import WebhookIcon from '@mui/icons-material/Webhook';
+import SettingsIcon from '@mui/icons-material/Settings';
 import ListSubheader from '@mui/material/ListSubheader';
 import type { ReactNode } from 'react';
 import CheckIcon from '@mui/icons-material/Check';
-import { ListItemIcon, ListItemText, MenuItem } from '@mui/material';
+import { Alert, Button, ListItemIcon, ListItemText, MenuItem } from '@mui/material';
+import { useEffect, useState } from 'react';
+import { Link as RouterLink } from 'react-router-dom';
 import { useQuery } from '@tanstack/react-query';
 import {
   AppBar,
@@ -26,7 +30,7 @@ import {
   useSidebarState,
 } from 'react-admin';
 import { api, errorMessage } from './api/http';
-import { loadSession, switchOrganization, type SessionOrganization } from './api/session';
+import { loadSession, onSessionChange, switchOrganization, type SessionOrganization } from './api/session';
 import type { Permissions } from './api/authProvider';
 import { LiveRendersProvider } from './api/live';
 
@@ -41,6 +45,7 @@ export function AppMenu() {
       <Menu.Item to="/renders" primaryText="Renders" leftIcon={<MovieIcon />} />
       <Menu.Item to="/team" primaryText="Team" leftIcon={<GroupIcon />} />
       {manager && <Menu.Item to="/api-keys" primaryText="API keys" leftIcon={<KeyIcon />} />}
+      {manager && <Menu.Item to="/webhooks" primaryText="Webhooks" leftIcon={<WebhookIcon />} />}
       <Menu.Item to="/billing" primaryText="Billing" leftIcon={<CreditCardIcon />} />
       <Menu.Item to="/activity" primaryText="Activity" leftIcon={<HistoryIcon />} />
       {permissions?.isPlatformAdmin && (
@@ -66,6 +71,12 @@ function AppUserMenu() {
   const { identity } = useGetIdentity();
   return (
     <UserMenu label={identity?.fullName ? `${identity.fullName}: account menu` : 'Account menu'}>
+      <MenuItem component={RouterLink} to="/account">
+        <ListItemIcon>
+          <SettingsIcon fontSize="small" />
+        </ListItemIcon>
+        <ListItemText primary="Account and notifications" />
+      </MenuItem>
       <OrganizationSwitcher />
       <Logout />
     </UserMenu>
@@ -106,10 +117,44 @@ function AppAppBar() {
   return <AppBar userMenu={<AppUserMenu />} />;
 }
 
+/** Until the address is confirmed: what waits for it, and a way to get the link again. */
+function VerifyEmailBanner() {
+  const notify = useNotify();
+  const [session, setSession] = useState(loadSession);
+  const [busy, setBusy] = useState(false);
+  useEffect(() => onSessionChange(setSession), []);
+  if (!session || session.user.emailVerified !== false) return null;
+  const resend = async () => {
+    setBusy(true);
+    try {
+      await api('/v1/auth/verify-email/resend', { method: 'POST' });
+      notify(`We sent a new link to ${session.user.email}.`, { type: 'info' });
+    } catch (err) {
+      notify(errorMessage(err), { type: 'error' });
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Alert
+      severity="info"
+      sx={{ mb: 1 }}
+      action={
+        <Button color="inherit" size="small" disabled={busy} onClick={() => void resend()}>
+          Send the link again
+        </Button>
+      }
+    >
+      Please confirm {session.user.email}: paid plans and invitations wait until you open the link we mailed you.
+    </Alert>
+  );
+}
+
 export function AppLayout({ children }: { children: ReactNode }) {
   return (
     <LiveRendersProvider>
       <Layout menu={AppMenu} appBar={AppAppBar}>
+        <VerifyEmailBanner />
         {children}
       </Layout>
     </LiveRendersProvider>

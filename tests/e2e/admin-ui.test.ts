@@ -6,7 +6,9 @@
  *   progress reach 100 %, plays and downloads the output, and cancels a second render;
  *   an operator finds that render in the console and retries it, and moves the creator to Pro;
  *   the creator submits a CSV with one bad row and sees it marked;
- *   a creator (not an operator) cannot reach operator pages.
+ *   a creator (not an operator) cannot reach operator pages;
+ *   the creator confirms the address and invites a colleague, who joins by the mailed link;
+ *   the creator forgets the password and resets it (links read from the dev stack's /dev/mail).
  * Every main page is checked with axe-core (no serious or critical violations) and
  * photographed into test-results/admin-ui/ (printed at the end).
  */
@@ -72,6 +74,23 @@ async function signIn(target: Page, email: string): Promise<void> {
   await target.getByLabel('Password').fill(PASSWORD);
   await target.getByRole('button', { name: 'Sign in' }).click();
   await target.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
+}
+
+/** The newest link to `path` mailed to `to`, from the dev stack's local outbox page (/dev/mail). */
+async function mailedLink(to: string, path: string): Promise<string> {
+  let link: string | undefined;
+  await waitFor(
+    async () => {
+      const html = await (await fetch(`${base}/dev/mail`)).text();
+      const pattern = new RegExp(`href="([^"]*${path}#token=[^"]+)"`);
+      const mail = html.split('<article>').find((a) => a.includes(`To ${to} `) && pattern.test(a));
+      link = mail && pattern.exec(mail)?.[1];
+      return link !== undefined;
+    },
+    `a ${path} mail to ${to}`,
+    15_000,
+  );
+  return link!;
 }
 
 async function signOut(target: Page): Promise<void> {
@@ -424,34 +443,37 @@ describe('admin UI in Chromium', () => {
     await signOut(page);
   });
 
-  it('a member added to the team switches to it and sees neither operator pages nor admin controls', async () => {
+  it('the creator confirms the address; an invitee joins the team by the mailed link and sees no admin controls', async () => {
     const memberEmail = `member-${Date.now()}@example.com`;
-    const registered = await fetch(`${base}/v1/auth/register`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: memberEmail, password: PASSWORD, name: 'Mia Member' }),
-    });
-    expect(registered.status).toBe(201);
     await signIn(page, creatorEmail);
+    // Until the address is confirmed, invitations wait, and the banner says so.
+    await page.getByText(/Please confirm/).waitFor();
+    await page.goto(await mailedLink(creatorEmail, '/verify-email'));
+    await page.getByText('Your address is confirmed.').waitFor();
     await page.goto(`${base}/team`);
-    await page.getByLabel('Email of an existing account').fill(memberEmail);
-    await page.getByRole('button', { name: 'Add member' }).click();
+    expect(await page.getByText(/Please confirm/).count()).toBe(0);
+    await page.getByLabel('Email to invite').fill(memberEmail);
+    await page.getByRole('button', { name: 'Send invitation' }).click();
     await page.getByRole('cell', { name: memberEmail }).waitFor();
+    await shoot('21-team-invitations');
 
     const memberContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const member = await memberContext.newPage();
-    await signIn(member, memberEmail);
-    await member.getByRole('button', { name: /Mia Member: account menu/ }).click();
-    await member.getByRole('menuitem', { name: /Cora Creator's team/ }).click();
-    await member.waitForURL(`${base}/`);
+    await member.goto(await mailedLink(memberEmail, '/accept-invitation'));
+    await member.getByRole('heading', { name: /Join Cora Creator's team/ }).waitFor();
+    await shoot('22-accept-invitation', member);
+    await member.getByLabel('Your name').fill('Mia Member');
+    await member.getByLabel('Password').fill(PASSWORD);
+    await member.getByRole('button', { name: 'Create my account and join' }).click();
     await member.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
     await member.getByRole('menuitem', { name: 'Team' }).click();
     await member.getByRole('cell', { name: creatorEmail }).waitFor();
-    // A member sees the team but cannot manage it, and has no API keys or operator menus.
-    expect(await member.getByRole('button', { name: 'Add member' }).count()).toBe(0);
+    // A member sees the team but cannot manage it, and has no API keys, webhooks or operator menus.
+    expect(await member.getByRole('button', { name: 'Send invitation' }).count()).toBe(0);
     expect(await member.getByRole('menuitem', { name: 'API keys' }).count()).toBe(0);
+    expect(await member.getByRole('menuitem', { name: 'Webhooks' }).count()).toBe(0);
     expect(await member.getByRole('menuitem', { name: 'Organizations' }).count()).toBe(0);
-    await shoot('21-member-team', member);
+    await shoot('23-member-team', member);
     await member.goto(`${base}/all-renders`);
     await member
       .getByText(/not found|doesn't exist/i)
@@ -459,6 +481,39 @@ describe('admin UI in Chromium', () => {
       .waitFor();
     expect(await member.evaluate(`${API_AS_SIGNED_IN}('/v1/admin/renders').then((r) => r.status)`)).toBe(403);
     await memberContext.close();
+    await page.goto(`${base}/team`);
+    await page.getByRole('cell', { name: 'accepted' }).waitFor();
+    await page.goto(`${base}/webhooks`);
+    await page.getByRole('heading', { name: 'Webhooks', level: 1 }).waitFor();
+    await shoot('24-webhooks');
+    await page.goto(`${base}/account`);
+    await page.getByRole('heading', { name: 'Account and notifications', level: 1 }).waitFor();
+    await shoot('25-account');
+    await signOut(page);
+  });
+
+  it('a user who forgot the password resets it by the mailed link and signs in with the new one', async () => {
+    await page.goto(`${base}/login`);
+    await page.getByRole('link', { name: 'Forgot your password?' }).click();
+    await page.getByLabel('Email').fill(creatorEmail);
+    await page.getByRole('button', { name: 'Send the link' }).click();
+    await page.getByText(/a link to reset its password is on its way/).waitFor();
+    await shoot('26-forgot-password');
+    await page.goto(await mailedLink(creatorEmail, '/reset-password'));
+    await page.getByLabel('New password').fill('a brand new passphrase');
+    await page.getByLabel('The same again').fill('a brand new passphrase');
+    await shoot('27-reset-password');
+    await page.getByRole('button', { name: 'Set the password' }).click();
+    await page.getByText(/Your password is changed/).waitFor();
+    await page.goto(`${base}/login`);
+    await page.getByLabel('Email').fill(creatorEmail);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: /wrong/ }).waitFor();
+    await page.getByLabel('Password').fill('a brand new passphrase');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
+    await signOut(page);
   });
 
   it('no page has serious or critical accessibility violations (axe-core)', () => {

@@ -9,6 +9,8 @@ export interface SessionUser {
   email: string;
   name: string;
   isPlatformAdmin: boolean;
+  /** Paid plans and invitations wait for a verified address (the banner in Layout.tsx asks for it). */
+  emailVerified?: boolean;
 }
 
 export interface SessionOrganization {
@@ -63,6 +65,15 @@ export function saveSession(response: SessionResponse): Session {
   localStorage.setItem(KEY, JSON.stringify(current));
   listeners.forEach((l) => l(current));
   return current;
+}
+
+/** After the address is verified in this browser: the banner goes without signing in again. */
+export function markEmailVerified(): void {
+  const session = loadSession();
+  if (!session) return;
+  current = { ...session, user: { ...session.user, emailVerified: true } };
+  localStorage.setItem(KEY, JSON.stringify(current));
+  for (const listener of listeners) listener(current);
 }
 
 export function clearSession(): void {

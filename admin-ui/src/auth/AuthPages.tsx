@@ -6,7 +6,7 @@ import { Link as RouterLink } from 'react-router-dom';
 import { signUp } from '../api/authProvider';
 import { ApiError, errorMessage } from '../api/http';
 
-function AuthCard({ title, children }: { title: string; children: ReactNode }) {
+export function AuthCard({ title, children }: { title: string; children: ReactNode }) {
   return (
     <Box
       component="main"
@@ -74,6 +74,11 @@ export function LoginPage() {
         </Button>
       </form>
       <Typography sx={{ mt: 2 }}>
+        <Link component={RouterLink} to="/forgot-password">
+          Forgot your password?
+        </Link>
+      </Typography>
+      <Typography sx={{ mt: 1 }}>
         New here?{' '}
         <Link component={RouterLink} to="/signup">
           Create an account

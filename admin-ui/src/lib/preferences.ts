@@ -1,19 +1,27 @@
-/** The creator's preferred voice and caption style, remembered in this browser. */
+/**
+ * The account's preferences (GET/PUT /v1/me/preferences): which mails the user gets, and the
+ * voice and caption style new videos start with, kept with the account so they follow the
+ * person to every browser.
+ */
+import { api } from '../api/http';
+
 export interface Preferences {
-  voice?: string;
-  captionStyle?: string;
+  notifications: { renders: boolean; batches: boolean; usage: boolean; billing: boolean };
+  defaultVoice: string | null;
+  defaultCaptionStyle: string | null;
 }
 
-const KEY = 'cutline.preferences';
-
-export function loadPreferences(): Preferences {
-  try {
-    return JSON.parse(localStorage.getItem(KEY) ?? '{}') as Preferences;
-  } catch {
-    return {};
-  }
+export async function fetchPreferences(): Promise<Preferences> {
+  return (await api<Preferences>('/v1/me/preferences')).data;
 }
 
-export function savePreferences(change: Preferences): void {
-  localStorage.setItem(KEY, JSON.stringify({ ...loadPreferences(), ...change }));
+export async function savePreferences(preferences: Preferences): Promise<Preferences> {
+  return (await api<Preferences>('/v1/me/preferences', { method: 'PUT', json: preferences })).data;
+}
+
+/** The last video's voice and style become the defaults of the next one. */
+export async function rememberChoices(choice: { voice: string; captionStyle: string }): Promise<void> {
+  const current = await fetchPreferences();
+  if (current.defaultVoice === choice.voice && current.defaultCaptionStyle === choice.captionStyle) return;
+  await savePreferences({ ...current, defaultVoice: choice.voice, defaultCaptionStyle: choice.captionStyle });
 }

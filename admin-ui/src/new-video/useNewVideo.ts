@@ -1,10 +1,10 @@
 /** The state of the new-video form and its submission (POST /v1/renders, with one Idempotency-Key per form). */
 import { AUTO_VOICE, estimateNarrationSeconds, type Fit } from '@cutline/contract';
-import { useMemo, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useNavigate } from 'react-router-dom';
 import { api, ApiError } from '../api/http';
 import type { AssetView } from '../api/upload';
-import { loadPreferences, savePreferences } from '../lib/preferences';
+import { fetchPreferences, rememberChoices } from '../lib/preferences';
 
 export type { Fit };
 export type CaptionPosition = 'bottom' | 'middle' | 'top';
@@ -28,15 +28,14 @@ export interface NewVideoFields {
 
 export function useNewVideo(maxNarrationSeconds: number | null) {
   const navigate = useNavigate();
-  const preferences = useMemo(loadPreferences, []);
   const [fields, setFields] = useState<NewVideoFields>({
     video: null,
     logo: null,
     music: null,
     title: '',
     script: '',
-    voice: preferences.voice ?? AUTO_VOICE,
-    captionStyle: preferences.captionStyle ?? 'clean',
+    voice: AUTO_VOICE,
+    captionStyle: 'clean',
     captions: true,
     position: 'bottom',
     formats: ['9:16'],
@@ -50,8 +49,31 @@ export function useNewVideo(maxNarrationSeconds: number | null) {
   // One key per form: a double click or a retried request cannot make two renders.
   const [idempotencyKey] = useState(() => crypto.randomUUID());
 
-  const set = <K extends keyof NewVideoFields>(key: K, value: NewVideoFields[K]) =>
+  // The account's defaults, unless the person already chose before they arrived.
+  const touched = useRef(new Set<keyof NewVideoFields>());
+  useEffect(() => {
+    let live = true;
+    fetchPreferences()
+      .then((p) => {
+        if (!live) return;
+        setFields((previous) => ({
+          ...previous,
+          ...(p.defaultVoice && !touched.current.has('voice') ? { voice: p.defaultVoice } : {}),
+          ...(p.defaultCaptionStyle && !touched.current.has('captionStyle')
+            ? { captionStyle: p.defaultCaptionStyle }
+            : {}),
+        }));
+      })
+      .catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, []);
+
+  const set = <K extends keyof NewVideoFields>(key: K, value: NewVideoFields[K]) => {
+    touched.current.add(key);
     setFields((previous) => ({ ...previous, [key]: value }));
+  };
   const seconds = estimateNarrationSeconds(fields.script);
   const tooLong = maxNarrationSeconds !== null && seconds > maxNarrationSeconds;
   const ready = Boolean(fields.video && fields.script.trim() && !tooLong && fields.formats.length > 0 && fields.voice);
@@ -66,7 +88,7 @@ export function useNewVideo(maxNarrationSeconds: number | null) {
         headers: { 'idempotency-key': idempotencyKey },
         json: requestOf(fields),
       });
-      savePreferences({ voice: fields.voice, captionStyle: fields.captionStyle });
+      void rememberChoices({ voice: fields.voice, captionStyle: fields.captionStyle }).catch(() => undefined);
       navigate(`/renders/${data.id}/show`);
     } catch (err) {
       setError(err instanceof Error ? err : new Error(String(err)));

@@ -1,4 +1,7 @@
-/** Team members and roles: everyone sees the list; admins add existing accounts, change roles, remove. */
+/**
+ * Team members and roles: everyone sees the list; admins invite addresses (the invitee joins
+ * by accepting the mailed link), resend or revoke invitations, change roles and remove.
+ */
 import {
   Alert,
   Box,
@@ -32,6 +35,16 @@ interface Member {
   joinedAt: string;
 }
 
+interface Invitation {
+  id: string;
+  email: string;
+  role: string;
+  status: 'pending' | 'accepted' | 'revoked' | 'expired';
+  invitedBy: string | null;
+  sentCount: number;
+  expiresAt: string;
+}
+
 const ROLES = ['member', 'admin', 'owner'];
 
 export function Team() {
@@ -46,16 +59,38 @@ export function Team() {
   const [email, setEmail] = useState('');
   const [role, setRole] = useState('member');
   const [error, setError] = useState<ApiError | Error | null>(null);
-  const refresh = () => queryClient.invalidateQueries({ queryKey: ['members-page'] });
+  const invitations = useQuery({
+    queryKey: ['invitations-page'],
+    enabled: canManage,
+    queryFn: async () => (await api<Invitation[]>('/v1/invitations')).data,
+  });
+  const refresh = async () => {
+    await queryClient.invalidateQueries({ queryKey: ['members-page'] });
+    await queryClient.invalidateQueries({ queryKey: ['invitations-page'] });
+  };
 
-  const add = async () => {
+  const invite = async () => {
     setError(null);
     try {
-      await api('/v1/members', { method: 'POST', json: { email, role } });
+      await api('/v1/invitations', { method: 'POST', json: { email, role } });
+      notify(`Invitation sent to ${email}.`, { type: 'info' });
       setEmail('');
       await refresh();
     } catch (err) {
       setError(err instanceof Error ? err : new Error(String(err)));
+    }
+  };
+  const manageInvitation = async (invitation: Invitation, action: 'resend' | 'revoke') => {
+    if (action === 'revoke' && !window.confirm(`Revoke the invitation of ${invitation.email}?`)) return;
+    try {
+      await api(
+        `/v1/invitations/${invitation.id}${action === 'resend' ? '/resend' : ''}`,
+        action === 'resend' ? { method: 'POST' } : { method: 'DELETE' },
+      );
+      if (action === 'resend') notify(`Invitation sent to ${invitation.email} again.`, { type: 'info' });
+      await refresh();
+    } catch (err) {
+      notify(errorMessage(err), { type: 'error' });
     }
   };
   const change = async (member: Member, next: string | 'remove') => {
@@ -81,7 +116,7 @@ export function Team() {
         <Card sx={{ mb: 2 }}>
           <CardContent sx={{ display: 'flex', gap: 1, flexWrap: 'wrap', alignItems: 'flex-start' }}>
             <TextField
-              label="Email of an existing account"
+              label="Email to invite"
               type="email"
               value={email}
               onChange={(e) => setEmail(e.target.value)}
@@ -98,14 +133,58 @@ export function Team() {
                 ))}
               </Select>
             </FormControl>
-            <Button variant="contained" onClick={() => void add()} disabled={!email} sx={{ mt: 1 }}>
-              Add member
+            <Button variant="contained" onClick={() => void invite()} disabled={!email} sx={{ mt: 1 }}>
+              Send invitation
             </Button>
             {error && !(error instanceof ApiError && error.fieldMessage('email')) && (
               <Alert severity="error" role="alert" sx={{ width: '100%' }}>
                 {errorMessage(error)}
               </Alert>
             )}
+          </CardContent>
+        </Card>
+      )}
+      {canManage && (invitations.data ?? []).length > 0 && (
+        <Card sx={{ mb: 2 }}>
+          <CardContent sx={{ overflowX: 'auto' }}>
+            <Typography variant="h6" component="h2" gutterBottom>
+              Invitations
+            </Typography>
+            <Table size="small" aria-label="Invitations">
+              <TableHead>
+                <TableRow>
+                  <TableCell>Email</TableCell>
+                  <TableCell>Role</TableCell>
+                  <TableCell>Status</TableCell>
+                  <TableCell>Invited by</TableCell>
+                  <TableCell>Expires</TableCell>
+                  <TableCell />
+                </TableRow>
+              </TableHead>
+              <TableBody>
+                {invitations.data!.map((i) => (
+                  <TableRow key={i.id}>
+                    <TableCell>{i.email}</TableCell>
+                    <TableCell>{i.role}</TableCell>
+                    <TableCell>{i.status}</TableCell>
+                    <TableCell>{i.invitedBy ?? '—'}</TableCell>
+                    <TableCell>{formatDate(i.expiresAt)}</TableCell>
+                    <TableCell>
+                      {(i.status === 'pending' || i.status === 'expired') && (
+                        <Button size="small" onClick={() => void manageInvitation(i, 'resend')}>
+                          Resend
+                        </Button>
+                      )}
+                      {i.status === 'pending' && (
+                        <Button size="small" color="error" onClick={() => void manageInvitation(i, 'revoke')}>
+                          Revoke
+                        </Button>
+                      )}
+                    </TableCell>
+                  </TableRow>
+                ))}
+              </TableBody>
+            </Table>
           </CardContent>
         </Card>
       )}
