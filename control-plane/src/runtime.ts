@@ -17,7 +17,7 @@ import type { EventBus } from './events/event-bus.js';
 import { InProcessBus } from './events/in-process-bus.js';
 import { NatsBus } from './events/nats-bus.js';
 import { OutboxRelay } from './workers/outbox-relay.js';
-import { createMailer, type Mailer } from './mail/mailer.js';
+import { createMailer, LocalOutbox, type Mailer } from './mail/mailer.js';
 import { MailTemplates } from './mail/templates.js';
 import { MailRepository } from './repositories/mail-repository.js';
 import { NotificationsRepository } from './repositories/notifications-repository.js';
@@ -213,6 +213,8 @@ export async function createApiRuntime(
       if (granted > 0) logger.info({ granted }, 'CUTLINE_PLATFORM_ADMINS: verified accounts made operators');
       notifications.start();
       closeables.add('notifications', () => notifications.stop());
+      if (notifications.mailer instanceof LocalOutbox)
+        logger.info(`no CUTLINE_SMTP_URL: mail is logged and kept at ${config.http.publicUrl}/dev/mail`);
       if (overage) {
         overage.start();
         closeables.add('overage reporter', () => overage.stop());

@@ -296,6 +296,40 @@ describe('usage and failing endpoints', () => {
     expect(mails.map((m) => m.subject).join(' ')).toMatch(/80 %/);
   });
 
+  it('tells owners of a failed payment, and again a day before the grace period ends', async () => {
+    const owner = await register(t.app, 'Unpaid');
+    const grace = 7 * 86_400_000;
+    const pastDueSince = new Date(Date.now() - grace + 2 * 3_600_000);
+    await t.db.subscription.create({
+      data: {
+        id: `sub_${Date.now()}`,
+        organizationId: owner.organizationId,
+        customerId: 'cus_test',
+        status: 'past_due',
+        plan: 'pro',
+        currentPeriodStart: new Date(Date.now() - 20 * 86_400_000),
+        currentPeriodEnd: new Date(Date.now() + 10 * 86_400_000),
+        pastDueSince,
+        stateAt: new Date(),
+      },
+    });
+    // What the Stripe webhook records for invoice.payment_failed (billing.test.ts drives that path).
+    await t.db.activity.create({
+      data: {
+        organizationId: owner.organizationId,
+        action: 'billing.payment_failed',
+        subjectType: 'invoice',
+        subjectId: 'in_test',
+        data: { amountDueCents: 4900, currency: 'usd' },
+      },
+    });
+    const [failed] = await mailpit.waitFor(owner.email, (m) => m.subject.includes('Payment failed'));
+    expect(failed!.text).toContain(new Date(pastDueSince.getTime() + grace).toUTCString());
+    await mailpit.waitFor(owner.email, (m) => m.subject.includes('falls back to the free plan soon'));
+    await settle();
+    expect((await mailpit.to(owner.email)).filter((m) => m.subject.includes('free plan soon'))).toHaveLength(1);
+  });
+
   it('disables an endpoint failing for days and mails the admins', async () => {
     const owner = await register(t.app, 'Broken');
     const hook = await endpoint(owner, '/down', ['render.succeeded']);

@@ -66,6 +66,33 @@ export class NotificationsRepository {
     });
   }
 
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.db.$transaction(fn);
+  }
+
+  /**
+   * past_due subscriptions whose grace ends within `withinMs` and whose owners were not yet
+   * told for this spell: marked told (in the caller's transaction) and returned.
+   */
+  static async claimGraceEnding(
+    tx: Tx,
+    graceMs: number,
+    withinMs: number,
+    now: Date,
+  ): Promise<Array<{ organizationId: string; graceEnds: Date }>> {
+    const rows = await tx.$queryRaw<Array<{ organizationId: string; pastDueSince: Date }>>`
+      UPDATE subscriptions SET grace_reminded_for = past_due_since
+       WHERE status = 'past_due' AND past_due_since IS NOT NULL
+         AND past_due_since + ${graceMs} * interval '1 millisecond' > ${now}
+         AND past_due_since + ${graceMs} * interval '1 millisecond' <= ${new Date(now.getTime() + withinMs)}
+         AND grace_reminded_for IS DISTINCT FROM past_due_since
+      RETURNING organization_id::text AS "organizationId", past_due_since AS "pastDueSince"`;
+    return rows.map((r) => ({
+      organizationId: r.organizationId,
+      graceEnds: new Date(r.pastDueSince.getTime() + graceMs),
+    }));
+  }
+
   static async render(tx: Tx, id: string): Promise<RenderFacts | undefined> {
     const row = await tx.render.findUnique({
       where: { id },

@@ -9,6 +9,8 @@
  *   usage.alert                 → mail to owners and admins, webhooks
  *   billing.payment_failed      → mail to owners and admins
  *   billing.subscription_changed to a new live plan → "subscription confirmed" mail
+ *   a past_due grace period ending within a day → mail to owners and admins (checked every
+ *   GRACE_CHECK_EVERY passes)
  */
 import type { MailTemplates } from '../mail/templates.js';
 import { PeriodicTask } from '../lib/periodic-task.js';
@@ -23,6 +25,8 @@ import { WebhooksRepository } from '../repositories/webhooks-repository.js';
 import { wantsMail, type NotificationKind } from '../services/preferences.js';
 
 const LIVE = new Set(['active', 'trialing']);
+const GRACE_CHECK_EVERY = 20;
+const GRACE_WARNING_MS = 86_400_000;
 
 export interface NotifierOptions {
   intervalMs?: number;
@@ -34,6 +38,7 @@ export interface NotifierOptions {
 
 export class Notifier {
   private readonly task: PeriodicTask;
+  private passes = 0;
 
   constructor(
     private readonly events: NotificationsRepository,
@@ -57,6 +62,7 @@ export class Notifier {
 
   private async drain(): Promise<void> {
     let queued = { mail: 0, webhooks: 0 };
+    if (this.passes++ % GRACE_CHECK_EVERY === 0) queued.mail += await this.remindGraceEnding();
     while (
       (await this.events.processBatch(50, async (tx, events) => {
         for (const event of events) {
@@ -207,6 +213,31 @@ export class Notifier {
       }
       mails.push({ ...mail, kind: event.type, dedupeKey: `${key}:${manager.userId}` });
     }
+  }
+
+  /** Owners and admins of organizations whose unpaid plan falls back to free within a day. */
+  private async remindGraceEnding(): Promise<number> {
+    return this.events.transaction(async (tx) => {
+      const ending = await NotificationsRepository.claimGraceEnding(
+        tx,
+        this.options.pastDueGraceMs,
+        GRACE_WARNING_MS,
+        new Date(),
+      );
+      const mails: QueuedMail[] = [];
+      for (const { organizationId, graceEnds } of ending) {
+        const organization = await NotificationsRepository.organization(tx, organizationId);
+        for (const manager of (await NotificationsRepository.managers(tx, organizationId)).filter((m) =>
+          wantsMail(m.preferences, 'billing'),
+        ))
+          mails.push({
+            ...this.templates.graceEnding(manager.email, { organization: organization?.name ?? '', graceEnds }),
+            kind: 'billing.grace_ending',
+            dedupeKey: `billing.grace_ending:${organizationId}:${graceEnds.toISOString()}:${manager.userId}`,
+          });
+      }
+      return MailRepository.enqueue(tx, mails);
+    });
   }
 
   private async wanting(tx: Tx, userIds: string[], kind: NotificationKind): Promise<Recipient[]> {

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "subscriptions" ADD COLUMN     "grace_reminded_for" TIMESTAMP(3);
+
