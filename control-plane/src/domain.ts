@@ -62,5 +62,7 @@ export type Principal =
       role: MemberRole;
       isPlatformAdmin: boolean;
       emailVerified: boolean;
+      /** When the access token was issued (ms); a password reset ends sessions issued before it. */
+      issuedAt?: number | undefined;
     }
   | { kind: 'apiKey'; apiKeyId: string; organizationId: string; scopes: ApiKeyScope[] };

@@ -1,10 +1,11 @@
 /**
  * Event streams end with their credentials (issue 20, finding 6): a stream opened with an API
- * key that is then revoked, or by a member who is then removed, stops — whether the change is
+ * key that is then revoked, by a member who is then removed, or by a user whose password is
+ * then reset, stops — whether the change is
  * made through this process or straight in the database (as another replica would).
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { addMember, bearer, register, startApp, type Account, type TestApp } from './app-helper.js';
+import { addMember, bearer, mailboxOf, register, startApp, type Account, type TestApp } from './app-helper.js';
 
 const services = inject('services');
 let t: TestApp;
@@ -91,6 +92,20 @@ describe('live streams and revocation', () => {
     const { id, key } = await apiKey(owner);
     const stream = await openStream({ 'x-api-key': key });
     await t.db.apiKey.update({ where: { id }, data: { revokedAt: new Date() } });
+    await stream.ended(3_000);
+  });
+
+  it('ends a user’s streams when the password is reset', async () => {
+    const user = await register(t.app, 'Reset streams');
+    const stream = await openStream(bearer(user.accessToken));
+    await t.app.inject({ method: 'POST', url: '/v1/auth/forgot-password', payload: { email: user.email } });
+    const token = await mailboxOf(t.app).token(user.email, '/reset-password');
+    const reset = await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/reset-password',
+      payload: { token, password: 'a brand new passphrase' },
+    });
+    expect(reset.statusCode).toBe(204);
     await stream.ended(3_000);
   });
 });

@@ -103,6 +103,7 @@ export function createAuthenticate(deps: {
       role: membership.role,
       isPlatformAdmin: membership.isPlatformAdmin,
       emailVerified: membership.emailVerified,
+      issuedAt: result.claims.ims,
     };
     request.callerStanding = membership.standing;
   };
@@ -116,10 +117,13 @@ export function createCredentialCheck(deps: {
   accounts: AccountsRepository;
   apiKeys: ApiKeysRepository;
 }): (principal: Principal) => Promise<boolean> {
-  return async (principal) =>
-    principal.kind === 'apiKey'
-      ? deps.apiKeys.isActive(principal.organizationId, principal.apiKeyId)
-      : (await deps.accounts.membership(principal.userId, principal.organizationId)) !== undefined;
+  return async (principal) => {
+    if (principal.kind === 'apiKey') return deps.apiKeys.isActive(principal.organizationId, principal.apiKeyId);
+    const membership = await deps.accounts.membership(principal.userId, principal.organizationId);
+    if (!membership) return false;
+    // Signed out everywhere since the stream opened (a password reset).
+    return !membership.sessionsValidFrom || (principal.issuedAt ?? 0) >= membership.sessionsValidFrom.getTime();
+  };
 }
 
 /** A user whose address is verified: paid actions and invitations need to reach a real person. */
