@@ -95,4 +95,63 @@ describe('sweeper', () => {
     const events = await t.db.outboxEvent.findMany({ where: { subject: `cutline.renders.${render}.state` } });
     expect(events.filter((e) => (e.payload as { state: string }).state === 'expired')).toHaveLength(1);
   });
+
+  it('prunes the notification log past 30 days, keeping what is still pending', async () => {
+    const owner = await register(t.app, 'Old notices');
+    const old = new Date(Date.now() - 31 * 86_400_000);
+    const endpoint = await t.db.webhookEndpoint.create({
+      data: {
+        id: randomUUID(),
+        organizationId: owner.organizationId,
+        url: 'https://93.184.216.34/hook',
+        eventTypes: ['render.succeeded'],
+        secret: 'whsec_dGVzdA==',
+      },
+    });
+    const delivery = (status: 'succeeded' | 'pending', key: string) =>
+      t.db.webhookDelivery.create({
+        data: {
+          id: randomUUID(),
+          endpointId: endpoint.id,
+          organizationId: owner.organizationId,
+          eventType: 'render.succeeded',
+          eventKey: key,
+          payload: {},
+          status,
+          createdAt: old,
+        },
+      });
+    const done = await delivery('succeeded', 'old-done');
+    const waiting = await delivery('pending', 'old-waiting');
+    await t.db.webhookAttempt.create({ data: { deliveryId: done.id, attempt: 1, latencyMs: 5, at: old } });
+    const mail = (status: 'succeeded' | 'pending', key: string) =>
+      t.db.mailMessage.create({
+        data: {
+          id: randomUUID(),
+          dedupeKey: key,
+          toAddress: owner.email,
+          kind: 'x',
+          subject: 's',
+          text: 't',
+          html: 'h',
+          status,
+          createdAt: old,
+        },
+      });
+    const sent = await mail('succeeded', `old-sent-${owner.userId}`);
+    const unsent = await mail('pending', `old-unsent-${owner.userId}`);
+
+    const result = await new Sweeper(
+      new RetentionRepository(t.db),
+      new OutputsRepository(t.db),
+      t.store,
+      t.lifecycle,
+    ).sweep();
+    expect(result.notificationsPruned).toBeGreaterThanOrEqual(2);
+    expect(await t.db.webhookDelivery.findUnique({ where: { id: done.id } })).toBeNull();
+    expect(await t.db.webhookAttempt.count({ where: { deliveryId: done.id } })).toBe(0);
+    expect(await t.db.webhookDelivery.findUnique({ where: { id: waiting.id } })).not.toBeNull();
+    expect(await t.db.mailMessage.findUnique({ where: { id: sent.id } })).toBeNull();
+    expect(await t.db.mailMessage.findUnique({ where: { id: unsent.id } })).not.toBeNull();
+  });
 });

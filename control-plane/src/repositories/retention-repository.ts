@@ -48,4 +48,18 @@ export class RetentionRepository {
   async prunePublishedEvents(before: Date): Promise<number> {
     return this.db.$executeRaw`DELETE FROM outbox_events WHERE published_at < ${before}`;
   }
+
+  /**
+   * What notifications leave behind, once done and older than `before`: processed events,
+   * sent or abandoned mail, finished webhook deliveries (their attempt log goes with them).
+   * What is still pending stays whatever its age.
+   */
+  async pruneNotifications(before: Date): Promise<number> {
+    const [events, mail, deliveries] = await this.db.$transaction([
+      this.db.$executeRaw`DELETE FROM notification_events WHERE processed_at < ${before}`,
+      this.db.$executeRaw`DELETE FROM mail_messages WHERE status <> 'pending' AND created_at < ${before}`,
+      this.db.$executeRaw`DELETE FROM webhook_deliveries WHERE status <> 'pending' AND created_at < ${before}`,
+    ]);
+    return events + mail + deliveries;
+  }
 }

@@ -19,12 +19,16 @@ const STALE_UPLOAD_MS = 24 * 3_600_000;
  * (repositories/events-repository.ts); a client away longer reloads the render instead.
  */
 export const EVENT_REPLAY_MS = 24 * 3_600_000;
+/** How long the delivery log (and sent mail) is kept for people to look at. */
+export const NOTIFICATION_LOG_MS = 30 * 86_400_000;
 
 export interface SweepResult {
   outputsDeleted: number;
   rendersExpired: number;
   assetsDeleted: number;
   eventsPruned: number;
+  /** Processed notification events, finished mail and webhook deliveries past NOTIFICATION_LOG_MS. */
+  notificationsPruned: number;
   skipped: boolean;
 }
 
@@ -44,17 +48,37 @@ export class Sweeper {
         rendersExpired: 0,
         assetsDeleted: 0,
         eventsPruned: 0,
+        notificationsPruned: 0,
         skipped: false,
       };
       result.outputsDeleted = await this.deleteExpiredOutputs(now);
       result.rendersExpired = await this.lifecycle.expireDue(now);
       result.assetsDeleted = await this.deleteExpiredAssets(now);
       result.eventsPruned = await this.retention.prunePublishedEvents(new Date(now.getTime() - EVENT_REPLAY_MS));
-      if (result.outputsDeleted + result.rendersExpired + result.assetsDeleted + result.eventsPruned > 0)
+      result.notificationsPruned = await this.retention.pruneNotifications(
+        new Date(now.getTime() - NOTIFICATION_LOG_MS),
+      );
+      if (
+        result.outputsDeleted +
+          result.rendersExpired +
+          result.assetsDeleted +
+          result.eventsPruned +
+          result.notificationsPruned >
+        0
+      )
         this.log('sweep done', { ...result });
       return result;
     });
-    return result ?? { outputsDeleted: 0, rendersExpired: 0, assetsDeleted: 0, eventsPruned: 0, skipped: true };
+    return (
+      result ?? {
+        outputsDeleted: 0,
+        rendersExpired: 0,
+        assetsDeleted: 0,
+        eventsPruned: 0,
+        notificationsPruned: 0,
+        skipped: true,
+      }
+    );
   }
 
   /** Objects first, then the records say so: a crash between them only deletes again. */
