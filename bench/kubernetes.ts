@@ -14,6 +14,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import {
   BatchV1Api,
+  CoreV1Api,
   CustomObjectsApi,
   KubernetesObjectApi,
   PatchStrategy,
@@ -259,6 +260,18 @@ try {
     await cluster.kubectl(['create', 'token', 'cutline-operator', '-n', NAMESPACE, '--duration=2h'])
   ).trim();
 
+  // A new cluster grants discovery (system:discovery) a moment after it answers; until then the
+  // operator's identity gets 403 on /api/v1.
+  const discovery = cluster.withToken(token).makeApiClient(CoreV1Api);
+  await waitFor(
+    () =>
+      discovery.getAPIResources().then(
+        () => true,
+        () => false,
+      ),
+    'discovery for the operator',
+    60_000,
+  );
   const bare = await runPhase(cluster, 'bare', (renderJobs) => bareClient(cluster.withToken(token), renderJobs));
   process.stderr.write(`bare client: ${JSON.stringify(bare)}\n`);
   await clear(cluster, 'bare');

@@ -74,6 +74,8 @@ export interface OperatorOptions {
 }
 
 const APPLY = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
+/** The longest a Pending/Running status write yields to RenderJobs waiting in the queue. */
+const STATUS_YIELD_MAX_MS = 30_000;
 const JSON_PATCH = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
 
 function keyOf(namespace: string | undefined, name: string | undefined): string {
@@ -508,14 +510,18 @@ export class RenderJobOperator {
 
   /**
    * Whether to write a status now: outcomes always; other changes once the interval since the
-   * Job was created or the status last written has passed (the key comes back then).
+   * Job was created or the status last written has passed (the key comes back then). While
+   * other RenderJobs wait in the queue, such a write waits too, for up to STATUS_YIELD_MAX_MS:
+   * under a burst, making Jobs comes before reporting that they run (the render's record
+   * follows the pods either way).
    */
   private statusDue(key: string, observation: Observation): boolean {
     if (isTerminal(observation.phase)) return true;
     const interval = this.options.statusCoalesceMs ?? 1_500;
-    const wait = (this.lastStatusWrite.get(key) ?? -Infinity) + interval - Date.now();
-    if (wait <= 0) return true;
-    this.queue.addAfter(key, wait);
+    const since = Date.now() - (this.lastStatusWrite.get(key) ?? -Infinity);
+    const wait = interval - since;
+    if (wait <= 0 && (this.queue.depth === 0 || since >= STATUS_YIELD_MAX_MS)) return true;
+    this.queue.addAfter(key, wait > 0 ? wait : interval);
     return false;
   }
 
