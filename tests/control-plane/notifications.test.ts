@@ -192,7 +192,7 @@ describe('a render’s outcome', () => {
       [3, 500],
       [4, 200],
     ]);
-    // Each wait is longer than the one before (50 ms, then four times that, …).
+    // Each wait is longer than the one before (the delay grows fourfold per attempt).
     const gaps = attempts.slice(1).map((a, i) => Date.parse(a.at) - Date.parse(attempts[i]!.at));
     expect(gaps[2]!).toBeGreaterThan(gaps[0]!);
     // The failure mail reached the submitter too, with the reason.
