@@ -164,11 +164,15 @@ export function requireScope(scope: ApiKeyScope): Guard {
   };
 }
 
-/** The signed-in user's id, behind a requireUser guard. */
-export function userIdOf(request: FastifyRequest): string {
+/** The signed-in user, behind a requireUser guard. */
+export function userPrincipalOf(request: FastifyRequest): Principal & { kind: 'user' } {
   const principal = principalOf(request);
   if (principal.kind !== 'user') throw new ApiError('CUTLINE_FORBIDDEN', 'This needs a signed-in user.');
-  return principal.userId;
+  return principal;
+}
+
+export function userIdOf(request: FastifyRequest): string {
+  return userPrincipalOf(request).userId;
 }
 
 export function principalOf(request: FastifyRequest): Principal {

@@ -4,6 +4,7 @@
  */
 import type { Database } from '../db/client.js';
 import type { Tx } from './render-states-repository.js';
+import { wantsMail, type NotificationKind } from '../services/preferences.js';
 
 export interface NotificationEventRow {
   id: string;
@@ -130,6 +131,11 @@ export class NotificationsRepository {
       select: { user: { select: { id: true, email: true, name: true, preferences: true } } },
     });
     return rows.map(({ user: u }) => ({ userId: u.id, email: u.email, name: u.name, preferences: u.preferences }));
+  }
+
+  /** Owners and admins who take `kind` of mail (their preferences). */
+  static async managersWanting(tx: Tx, organizationId: string, kind: NotificationKind): Promise<Recipient[]> {
+    return (await NotificationsRepository.managers(tx, organizationId)).filter((m) => wantsMail(m.preferences, kind));
   }
 
   static async organization(tx: Tx, id: string): Promise<{ name: string; pastDueSince: Date | null } | undefined> {

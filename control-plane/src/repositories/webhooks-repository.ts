@@ -64,6 +64,23 @@ const ENDPOINT_SELECT = {
 
 const MAX_ENDPOINTS = 20;
 
+function toDelivery(row: Omit<WebhookDelivery, 'nextAttemptAt'> & { nextAttemptAt: Date }): WebhookDelivery {
+  return {
+    id: row.id,
+    endpointId: row.endpointId,
+    eventType: row.eventType,
+    status: row.status,
+    attempts: row.attempts,
+    // A pending delivery's next try; a finished one has none.
+    nextAttemptAt: row.status === 'pending' ? row.nextAttemptAt : null,
+    lastStatusCode: row.lastStatusCode,
+    lastLatencyMs: row.lastLatencyMs,
+    lastError: row.lastError,
+    createdAt: row.createdAt,
+    finishedAt: row.finishedAt,
+  };
+}
+
 export class WebhooksRepository {
   constructor(private readonly db: Database) {}
 
@@ -132,19 +149,7 @@ export class WebhooksRepository {
       orderBy: { createdAt: 'desc' },
       take: limit,
     });
-    return rows.map((r) => ({
-      id: r.id,
-      endpointId: r.endpointId,
-      eventType: r.eventType,
-      status: r.status,
-      attempts: r.attempts,
-      nextAttemptAt: r.status === 'pending' ? r.nextAttemptAt : null,
-      lastStatusCode: r.lastStatusCode,
-      lastLatencyMs: r.lastLatencyMs,
-      lastError: r.lastError,
-      createdAt: r.createdAt,
-      finishedAt: r.finishedAt,
-    }));
+    return rows.map(toDelivery);
   }
 
   async delivery(
@@ -158,17 +163,7 @@ export class WebhooksRepository {
     });
     if (!row) return undefined;
     return {
-      id: row.id,
-      endpointId: row.endpointId,
-      eventType: row.eventType,
-      status: row.status,
-      attempts: row.attempts,
-      nextAttemptAt: row.status === 'pending' ? row.nextAttemptAt : null,
-      lastStatusCode: row.lastStatusCode,
-      lastLatencyMs: row.lastLatencyMs,
-      lastError: row.lastError,
-      createdAt: row.createdAt,
-      finishedAt: row.finishedAt,
+      ...toDelivery(row),
       payload: row.payload,
       attemptLog: row.attemptLog.map((a) => ({
         attempt: a.attempt,

@@ -5,7 +5,14 @@
 import Type from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { MEMBER_ROLES, type MemberRole } from '../domain.js';
-import { allOf, principalOf, requireUser, requireVerifiedEmail, type Guard } from '../http/authenticate.js';
+import {
+  allOf,
+  principalOf,
+  requireUser,
+  requireVerifiedEmail,
+  userPrincipalOf,
+  type Guard,
+} from '../http/authenticate.js';
 import { ApiError } from '../errors.js';
 import { errorResponses, Uuid } from '../http/schemas.js';
 import type { Invitation } from '../repositories/invitations-repository.js';
@@ -55,11 +62,6 @@ export const invitationRoutes: FastifyPluginAsyncTypebox<{
   const verifiedAdmin = allOf(app, [authenticate, requireUser('admin'), requireVerifiedEmail()]);
   const signedIn = allOf(app, [authenticate, requireUser('member')]);
   const rateLimit = { rateLimit: { max: rateLimitPerMinute, timeWindow: '1 minute' } };
-  const userPrincipal = (request: Parameters<typeof principalOf>[0]) => {
-    const principal = principalOf(request);
-    if (principal.kind !== 'user') throw new ApiError('CUTLINE_FORBIDDEN', 'This needs a signed-in user.');
-    return principal;
-  };
   /** Admins invite members and admins; only owners invite owners. */
   const mayInvite = (actor: MemberRole, role: MemberRole) => {
     if (role === 'owner' && actor !== 'owner')
@@ -94,7 +96,7 @@ export const invitationRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (request, reply) => {
-      const principal = userPrincipal(request);
+      const principal = userPrincipalOf(request);
       mayInvite(principal.role, request.body.role);
       return reply.status(201).send(view(await invitations.invite(principal, request.body.email, request.body.role)));
     },
@@ -111,7 +113,7 @@ export const invitationRoutes: FastifyPluginAsyncTypebox<{
         response: { 200: InvitationView, ...errorResponses },
       },
     },
-    async (request) => view(await invitations.resend(userPrincipal(request), request.params.id)),
+    async (request) => view(await invitations.resend(userPrincipalOf(request), request.params.id)),
   );
 
   app.delete(
@@ -126,7 +128,7 @@ export const invitationRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (request, reply) => {
-      await invitations.revoke(userPrincipal(request), request.params.id);
+      await invitations.revoke(userPrincipalOf(request), request.params.id);
       return reply.status(204).send(null);
     },
   );
@@ -175,7 +177,7 @@ export const invitationRoutes: FastifyPluginAsyncTypebox<{
         response: { 200: Type.Object({ organizationId: Uuid, role: Type.String() }), ...errorResponses },
       },
     },
-    async (request) => invitations.accept(userPrincipal(request).userId, request.body.token),
+    async (request) => invitations.accept(userPrincipalOf(request).userId, request.body.token),
   );
 
   app.post(

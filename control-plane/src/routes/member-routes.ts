@@ -6,7 +6,7 @@
 import Type from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { MEMBER_ROLES, type MemberRole, type Member } from '../domain.js';
-import { allOf, principalOf, requireUser, type Guard } from '../http/authenticate.js';
+import { allOf, principalOf, requireUser, userPrincipalOf, type Guard } from '../http/authenticate.js';
 import { ApiError, notFound } from '../errors.js';
 import { errorResponses, Uuid } from '../http/schemas.js';
 import type { AccountsRepository } from '../repositories/accounts-repository.js';
@@ -61,8 +61,7 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (request) => {
-      const principal = principalOf(request);
-      if (principal.kind !== 'user') throw new ApiError('CUTLINE_FORBIDDEN', 'This needs a signed-in user.');
+      const principal = userPrincipalOf(request);
       const current = await accounts.roleOf(request.params.userId, principal.organizationId);
       if (!current) throw notFound('Member');
       assertMayManage(principal.role, current, request.body.role);
@@ -90,8 +89,7 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (request, reply) => {
-      const principal = principalOf(request);
-      if (principal.kind !== 'user') throw new ApiError('CUTLINE_FORBIDDEN', 'This needs a signed-in user.');
+      const principal = userPrincipalOf(request);
       const current = await accounts.roleOf(request.params.userId, principal.organizationId);
       if (!current) throw notFound('Member');
       if (request.params.userId !== principal.userId) {

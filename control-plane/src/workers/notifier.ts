@@ -178,9 +178,7 @@ export class Notifier {
     await hook('usage.alert', key, { percent, used, limit });
     const organization = await NotificationsRepository.organization(tx, event.organizationId);
     if (!organization) return;
-    for (const manager of (await NotificationsRepository.managers(tx, event.organizationId)).filter((m) =>
-      wantsMail(m.preferences, 'usage'),
-    ))
+    for (const manager of await NotificationsRepository.managersWanting(tx, event.organizationId, 'usage'))
       mails.push({
         ...this.templates.usageAlert(manager.email, { organization: organization.name, percent, used, limit }),
         kind: 'usage.alert',
@@ -192,10 +190,7 @@ export class Notifier {
     const organization = await NotificationsRepository.organization(tx, event.organizationId);
     if (!organization) return;
     const key = `${event.type}:${String(event.payload.activityId)}`;
-    const managers = (await NotificationsRepository.managers(tx, event.organizationId)).filter((m) =>
-      wantsMail(m.preferences, 'billing'),
-    );
-    for (const manager of managers) {
+    for (const manager of await NotificationsRepository.managersWanting(tx, event.organizationId, 'billing')) {
       let mail;
       if (event.type === 'billing.payment_failed') {
         const graceEnds = organization.pastDueSince
@@ -227,9 +222,7 @@ export class Notifier {
       const mails: QueuedMail[] = [];
       for (const { organizationId, graceEnds } of ending) {
         const organization = await NotificationsRepository.organization(tx, organizationId);
-        for (const manager of (await NotificationsRepository.managers(tx, organizationId)).filter((m) =>
-          wantsMail(m.preferences, 'billing'),
-        ))
+        for (const manager of await NotificationsRepository.managersWanting(tx, organizationId, 'billing'))
           mails.push({
             ...this.templates.graceEnding(manager.email, { organization: organization?.name ?? '', graceEnds }),
             kind: 'billing.grace_ending',
