@@ -10,6 +10,8 @@ export const RenderView = Type.Object({
   id: Uuid,
   title: Nullable(Type.String()),
   assetId: Uuid,
+  projectId: Nullable(Uuid),
+  batchId: Nullable(Uuid),
   state: Type.Enum(RENDER_STATES),
   tier: Type.String(),
   progress: Type.Number(),
@@ -18,6 +20,8 @@ export const RenderView = Type.Object({
   durationSeconds: Nullable(Type.Number()),
   formats: Type.Array(Type.String()),
   voice: Type.String(),
+  /** Each file is deleted once downloaded in full. */
+  deleteAfterDownload: Type.Boolean(),
   queuedAt: DateTime,
   startedAt: Nullable(DateTime),
   finishedAt: Nullable(DateTime),
@@ -35,7 +39,7 @@ export const LISTS = {
   renders: {
     sortable: ['queuedAt', 'state', 'title', 'finishedAt'],
     defaultSort: 'queuedAt',
-    filters: ['state', 'q', 'batchId'],
+    filters: ['state', 'q', 'batchId', 'projectId'],
   },
   organizations: { sortable: ['createdAt'], defaultSort: 'createdAt', filters: ['q', 'plan', 'suspended'] },
   users: { sortable: ['createdAt'], defaultSort: 'createdAt', filters: ['q', 'organizationId'] },
@@ -45,6 +49,12 @@ export const LISTS = {
     filters: ['state', 'tier', 'organizationId', 'q'],
   },
   'all-activity': { sortable: ['createdAt'], defaultSort: 'createdAt', filters: ['organizationId'] },
-  assets: { sortable: ['createdAt'], defaultSort: 'createdAt', filters: [] },
-  activity: { sortable: ['createdAt'], defaultSort: 'createdAt', filters: [] },
+  assets: {
+    sortable: ['createdAt', 'filename', 'sizeBytes', 'durationSeconds', 'expiresAt'],
+    defaultSort: 'createdAt',
+    filters: ['q', 'kind', 'status', 'projectId', 'tag', 'uploadedById'],
+  },
+  projects: { sortable: ['createdAt', 'name', 'updatedAt'], defaultSort: 'updatedAt', filters: ['q', 'archived'] },
+  comments: { sortable: ['createdAt'], defaultSort: 'createdAt', filters: ['resolved'] },
+  activity: { sortable: ['createdAt'], defaultSort: 'createdAt', filters: ['projectId'] },
 } as const satisfies Record<string, ListContract>;

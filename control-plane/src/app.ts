@@ -82,6 +82,9 @@ import { accountRoutes } from './routes/account-routes.js';
 import { invitationRoutes } from './routes/invitation-routes.js';
 import { webhookRoutes } from './routes/webhook-routes.js';
 import { TargetGuard } from './webhooks/target-guard.js';
+import { ProjectsRepository } from './repositories/projects-repository.js';
+import { AssetLibrary } from './services/asset-library.js';
+import { projectRoutes } from './routes/project-routes.js';
 
 export interface AppDeps {
   config: Pick<ControlPlaneConfig, 'http' | 'auth' | 'logLevel' | 'webhooks' | 'platformAdmins'>;
@@ -263,7 +266,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const lifecycle = new RenderLifecycle(new RenderStatesRepository(deps.db), usage, deps.plans);
   const activityLog = new ActivityRepository(deps.db);
   const activity = activityLog.record.bind(activityLog);
-  const uploads = new AssetUploads(assets, deps.store, previews, activity, deps.now);
+  const projects = new ProjectsRepository(deps.db);
+  const uploads = new AssetUploads(assets, deps.store, previews, activity, deps.now, projects);
+  const library = new AssetLibrary(assets, projects, deps.store, activity, deps.now);
   const submissions = new RenderSubmissions(
     renders,
     lifecycle,
@@ -274,8 +279,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     deps.catalogue,
     deps.now,
     deps.dispatcher,
+    projects,
   );
+  await app.register(projectRoutes, { projects, authenticate, activity, ...(deps.now ? { now: deps.now } : {}) });
   await app.register(assetRoutes, {
+    library,
     assets,
     uploads,
     previews,
@@ -284,7 +292,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     previewsPerMinute: deps.config.http.previews.perUserPerMinute,
   });
   await app.register(renderRoutes, { renders, submissions, organizationPlans, authenticate });
-  const batches = new BatchSubmissions(renders, lifecycle, usage, submissions, deps.now, deps.dispatcher);
+  const batches = new BatchSubmissions(renders, lifecycle, usage, submissions, deps.now, deps.dispatcher, projects);
   await app.register(batchRoutes, { batches, organizationPlans, authenticate });
   const outputs = new OutputsRepository(deps.db);
   await app.register(outputRoutes, { renders, outputs, store: deps.store, authenticate, activity });

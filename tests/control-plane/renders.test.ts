@@ -235,6 +235,8 @@ describe('render submission', () => {
         createdById: account.userId,
         apiKeyId: null,
         title: null,
+        projectId: null,
+        deleteAfterDownload: false,
         tier: 'free' as const,
         priority: 0,
         spec: { v: 1 },

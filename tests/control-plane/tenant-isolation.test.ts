@@ -43,6 +43,14 @@ beforeAll(async () => {
   ids.apiKey = (
     await t.app.inject({ method: 'POST', url: '/v1/api-keys', headers: bearer(a.accessToken), payload: { name: 'a' } })
   ).json<{ apiKey: { id: string } }>().apiKey.id;
+  ids.project = (
+    await t.app.inject({
+      method: 'POST',
+      url: '/v1/projects',
+      headers: bearer(a.accessToken),
+      payload: { name: 'A’s client' },
+    })
+  ).json<{ id: string }>().id;
   ids.member = a.userId;
   ids.organization = a.organizationId;
   ids.voice = 'espeak:en-us';
@@ -103,10 +111,12 @@ const ROUTES: Record<
   '/v1/admin/organizations/{id}': { id: 'organization', bodies: { patch: { suspended: true } }, status: 403 },
   '/v1/admin/renders/{id}/retry': { id: 'render', status: 403 },
   '/v1/admin/renders/{id}/cancel': { id: 'render', status: 403 },
-  '/v1/assets/{id}': { id: 'asset' },
+  '/v1/assets/{id}': { id: 'asset', bodies: { patch: { tags: ['b-was-here'] } } },
   '/v1/assets/{id}/complete': { id: 'asset' },
   '/v1/assets/{id}/parts': { id: 'asset', bodies: { post: { partNumbers: [1] } } },
-  '/v1/renders/{id}': { id: 'render' },
+  '/v1/renders/{id}': { id: 'render', bodies: { patch: { title: 'B was here' } } },
+  '/v1/projects/{id}': { id: 'project', bodies: { patch: { name: 'B was here' } } },
+  '/v1/projects/{id}/items': { id: 'project', bodies: { post: { assetIds: [randomUUID()] } } },
   '/v1/renders/{id}/cancel': { id: 'render' },
   '/v1/renders/{id}/retry': { id: 'render' },
   '/v1/renders/{id}/outputs': { id: 'render' },
@@ -159,7 +169,12 @@ describe('tenant isolation', () => {
       }
     }
     // Nothing of A's changed.
-    expect((await t.db.render.findUnique({ where: { id: ids.render! } }))!.state).toBe('queued');
+    expect(await t.db.render.findUnique({ where: { id: ids.render! } })).toMatchObject({
+      state: 'queued',
+      title: null,
+    });
+    expect(await t.db.asset.findUnique({ where: { id: ids.asset! } })).toMatchObject({ tags: [], deletedAt: null });
+    expect((await t.db.project.findUnique({ where: { id: ids.project! } }))!.name).toBe('A’s client');
     expect((await t.db.apiKey.findUnique({ where: { id: ids.apiKey! } }))!.revokedAt).toBeNull();
     expect(await t.db.membership.count({ where: { organizationId: a.organizationId } })).toBe(1);
     expect((await t.db.organization.findUnique({ where: { id: a.organizationId } }))!.suspendedAt).toBeNull();
@@ -177,6 +192,8 @@ describe('tenant isolation', () => {
   it('lists show only the caller’s own records', async () => {
     for (const url of [
       '/v1/assets',
+      '/v1/assets/tags',
+      '/v1/projects',
       '/v1/renders',
       '/v1/api-keys',
       '/v1/members',

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/client.js';
 import type { Prisma } from '../generated/prisma/client.js';
+import { ACTIVE_STATES } from '@cutline/contract';
 import { UPLOADS_PREFIX } from '../storage/object-store.js';
 
 export type AssetKind = 'video' | 'logo' | 'music';
@@ -23,14 +24,17 @@ export interface Asset {
   videoCodec: string | null;
   audioCodec: string | null;
   rejectionCode: string | null;
+  projectId: string | null;
+  tags: string[];
+  uploadedById: string | null;
   createdAt: Date;
   expiresAt: Date | null;
 }
 
-type Row = Omit<Asset, 'sizeBytes'> & { sizeBytes: bigint | null };
+type Row = Omit<Asset, 'sizeBytes' | 'tags'> & { sizeBytes: bigint | null; tags: string[] | null };
 
 function toAsset(row: Row): Asset {
-  return { ...row, sizeBytes: row.sizeBytes === null ? null : Number(row.sizeBytes) };
+  return { ...row, sizeBytes: row.sizeBytes === null ? null : Number(row.sizeBytes), tags: row.tags ?? [] };
 }
 
 const SELECT = {
@@ -49,6 +53,9 @@ const SELECT = {
   videoCodec: true,
   audioCodec: true,
   rejectionCode: true,
+  projectId: true,
+  tags: true,
+  uploadedById: true,
   createdAt: true,
   expiresAt: true,
 } as const;
@@ -93,6 +100,9 @@ export class AssetsRepository {
     filename: string;
     contentType: string;
     expiresAt: Date;
+    projectId?: string | null | undefined;
+    uploadedById?: string | null | undefined;
+    tags?: string[] | undefined;
   }): Promise<Asset> {
     const id = randomUUID();
     const row = await this.db.asset.create({
@@ -163,28 +173,101 @@ export class AssetsRepository {
     const rows = await this.db.$queryRaw<Row[]>`
       SELECT id::text AS id, organization_id::text AS "organizationId", kind::text AS kind, status::text AS status, filename, content_type AS "contentType",
              object_key AS "objectKey", multipart_upload AS "multipartUpload", size_bytes AS "sizeBytes", duration_seconds AS "durationSeconds", width, height,
-             video_codec AS "videoCodec", audio_codec AS "audioCodec", rejection_code AS "rejectionCode", created_at AS "createdAt", expires_at AS "expiresAt"
+             video_codec AS "videoCodec", audio_codec AS "audioCodec", rejection_code AS "rejectionCode", project_id::text AS "projectId", tags,
+             uploaded_by_id::text AS "uploadedById", created_at AS "createdAt", expires_at AS "expiresAt"
         FROM assets WHERE id = ${id}::uuid AND organization_id = ${organizationId}::uuid AND deleted_at IS NULL`;
     return rows[0] ? toAsset(rows[0]) : undefined;
   }
 
-  async list(
-    organizationId: string,
-    range: { offset: number; limit: number; order?: 'asc' | 'desc' },
-  ): Promise<{ items: Asset[]; total: number }> {
-    const where = { organizationId, deletedAt: null };
+  async list(organizationId: string, query: AssetListQuery): Promise<{ items: Asset[]; total: number }> {
+    const where: Prisma.AssetWhereInput = {
+      organizationId,
+      deletedAt: null,
+      ...(query.kind ? { kind: query.kind } : {}),
+      ...(query.status ? { status: query.status } : {}),
+      ...(query.projectId ? { projectId: query.projectId } : {}),
+      ...(query.uploadedById ? { uploadedById: query.uploadedById } : {}),
+      ...(query.tag ? { tags: { has: query.tag } } : {}),
+      ...(query.q ? { filename: { contains: query.q, mode: 'insensitive' } } : {}),
+    };
     const [rows, total] = await Promise.all([
       this.db.asset.findMany({
         where,
         select: SELECT,
-        orderBy: { createdAt: range.order ?? 'desc' },
-        skip: range.offset,
-        take: range.limit,
+        orderBy: [orderOf(query.sort ?? 'createdAt', query.order ?? 'desc'), { id: 'asc' }],
+        skip: query.offset,
+        take: query.limit,
       }),
       this.db.asset.count({ where }),
     ]);
     return { items: rows.map((r) => toAsset(r as Row)), total };
   }
+
+  /** Files it under a project and tags (each given field replaced); undefined when not the organization's. */
+  async label(
+    organizationId: string,
+    id: string,
+    changes: { projectId?: string | null | undefined; tags?: string[] | undefined; filename?: string | undefined },
+  ): Promise<Asset | undefined> {
+    const { count } = await this.db.asset.updateMany({
+      where: { id, organizationId, deletedAt: null },
+      data: {
+        ...(changes.projectId !== undefined ? { projectId: changes.projectId } : {}),
+        ...(changes.tags !== undefined ? { tags: changes.tags } : {}),
+        ...(changes.filename !== undefined ? { filename: changes.filename } : {}),
+      },
+    });
+    return count === 0 ? undefined : this.find(organizationId, id);
+  }
+
+  /**
+   * Marks the asset deleted unless a render waiting or running still needs it; 'in-use' then,
+   * undefined when the organization has no such asset. The caller deletes its objects.
+   */
+  async takeForDeletion(
+    organizationId: string,
+    id: string,
+    now: Date,
+  ): Promise<{ id: string; organizationId: string; multipartUpload: string | null } | 'in-use' | undefined> {
+    const taken = await this.db.$queryRaw<
+      Array<{ id: string; organizationId: string; multipartUpload: string | null }>
+    >`
+      UPDATE assets a SET status = 'expired', deleted_at = ${now}
+       WHERE a.id = ${id}::uuid AND a.organization_id = ${organizationId}::uuid AND a.deleted_at IS NULL
+         AND NOT EXISTS (SELECT 1 FROM renders r WHERE r.asset_id = a.id AND r.state::text = ANY(${[...ACTIVE_STATES]}))
+      RETURNING a.id::text AS id, a.organization_id::text AS "organizationId", a.multipart_upload AS "multipartUpload"`;
+    if (taken[0]) return taken[0];
+    return (await this.find(organizationId, id)) ? 'in-use' : undefined;
+  }
+
+  /** The organization's tags, most used first (for the library's tag filter). */
+  async tags(organizationId: string): Promise<Array<{ tag: string; count: number }>> {
+    return this.db.$queryRaw`
+      SELECT tag, count(*)::int AS count FROM assets, unnest(tags) AS tag
+       WHERE organization_id = ${organizationId}::uuid AND deleted_at IS NULL
+       GROUP BY tag ORDER BY count DESC, tag LIMIT 200`;
+  }
+}
+
+/** Files not yet probed (no size, no duration) sort last either way. */
+function orderOf(
+  field: NonNullable<AssetListQuery['sort']>,
+  sort: 'asc' | 'desc',
+): Prisma.AssetOrderByWithRelationInput {
+  return field === 'createdAt' || field === 'filename' ? { [field]: sort } : { [field]: { sort, nulls: 'last' } };
+}
+
+export interface AssetListQuery {
+  offset: number;
+  limit: number;
+  sort?: 'createdAt' | 'filename' | 'sizeBytes' | 'durationSeconds' | 'expiresAt' | undefined;
+  order?: 'asc' | 'desc' | undefined;
+  kind?: AssetKind | undefined;
+  status?: Asset['status'] | undefined;
+  projectId?: string | undefined;
+  uploadedById?: string | undefined;
+  tag?: string | undefined;
+  q?: string | undefined;
 }
 
 /**

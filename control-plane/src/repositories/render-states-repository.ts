@@ -50,6 +50,8 @@ export interface QueuedRenderInput {
   usagePeriodId: string;
   batchId?: string;
   batchRow?: number;
+  projectId?: string | null;
+  deleteAfterDownload?: boolean;
 }
 
 export interface MoveFields {

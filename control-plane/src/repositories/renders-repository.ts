@@ -12,6 +12,8 @@ export interface RenderRecord {
   id: string;
   organizationId: string;
   assetId: string;
+  projectId: string | null;
+  batchId: string | null;
   title: string | null;
   state: RenderState;
   tier: PlanId;
@@ -25,6 +27,7 @@ export interface RenderRecord {
   startedAt: Date | null;
   finishedAt: Date | null;
   expiresAt: Date | null;
+  deleteAfterDownload: boolean;
   spec: unknown;
 }
 
@@ -32,6 +35,8 @@ export const RENDER_SELECT = {
   id: true,
   organizationId: true,
   assetId: true,
+  projectId: true,
+  batchId: true,
   title: true,
   state: true,
   tier: true,
@@ -45,6 +50,7 @@ export const RENDER_SELECT = {
   startedAt: true,
   finishedAt: true,
   expiresAt: true,
+  deleteAfterDownload: true,
   spec: true,
 } as const;
 
@@ -58,6 +64,7 @@ export interface ListQuery {
   state?: RenderState | undefined;
   q?: string | undefined;
   batchId?: string | undefined;
+  projectId?: string | undefined;
 }
 
 export class RendersRepository {
@@ -91,6 +98,7 @@ export class RendersRepository {
       organizationId,
       ...(query.state ? { state: query.state } : {}),
       ...(query.batchId ? { batchId: query.batchId } : {}),
+      ...(query.projectId ? { projectId: query.projectId } : {}),
       ...(query.q ? { OR: [{ title: { contains: query.q, mode: 'insensitive' } }] } : {}),
     };
     const [rows, total] = await Promise.all([
@@ -104,6 +112,21 @@ export class RendersRepository {
       this.db.render.count({ where }),
     ]);
     return { items: rows as RenderRecord[], total };
+  }
+
+  async label(
+    organizationId: string,
+    id: string,
+    changes: { title?: string | undefined; projectId?: string | null | undefined },
+  ): Promise<RenderRecord | undefined> {
+    const { count } = await this.db.render.updateMany({
+      where: { id, organizationId },
+      data: {
+        ...(changes.title !== undefined ? { title: changes.title } : {}),
+        ...(changes.projectId !== undefined ? { projectId: changes.projectId } : {}),
+      },
+    });
+    return count === 0 ? undefined : this.find(organizationId, id);
   }
 
   /** How many renders there are of each state and tier (for /metrics). */

@@ -35,6 +35,9 @@ export interface SubmissionItem {
   createdById: string | null;
   apiKeyId: string | null;
   title: string | null;
+  /** Checked by the caller: one of the organization's open projects. */
+  projectId: string | null;
+  deleteAfterDownload: boolean;
   tier: PlanId;
   priority: number;
   spec: object;
@@ -117,6 +120,8 @@ export class SubmissionsRepository {
       created_by_id: item.createdById,
       api_key_id: item.apiKeyId,
       title: item.title,
+      project_id: item.projectId,
+      delete_after_download: item.deleteAfterDownload,
       tier: item.tier,
       priority: item.priority,
       spec: item.spec,
@@ -139,7 +144,7 @@ export class SubmissionsRepository {
                  WHERE a.id = t.music_id AND a.organization_id = t.organization_id AND a.deleted_at IS NULL) AS music
           FROM jsonb_to_recordset($1::jsonb) AS t(ord int, id uuid, organization_id uuid, period_start timestamp(3), period_end timestamp(3),
                renders_limit int, unlimited boolean, video_id uuid, logo_id uuid, music_id uuid, created_by_id uuid,
-               api_key_id uuid, title text, tier "PlanId", priority int, spec jsonb, idempotency_key text, idempotency_fingerprint text, activity jsonb)
+               api_key_id uuid, title text, project_id uuid, delete_after_download boolean, tier "PlanId", priority int, spec jsonb, idempotency_key text, idempotency_fingerprint text, activity jsonb)
       ), valid AS (
         SELECT items.*, row_number() OVER (PARTITION BY organization_id, period_start ORDER BY ord)::int AS rank FROM items
          WHERE video->>'kind' = 'video' AND video->>'status' = 'ready'
@@ -175,8 +180,8 @@ export class SubmissionsRepository {
         SELECT valid.*, g.id AS usage_period_id, g.used_before + valid.rank AS period_used
           FROM valid JOIN granted g ON g.organization_id = valid.organization_id AND g.period_start = valid.period_start AND valid.rank <= g.admitted
       ), render AS (
-        INSERT INTO renders (id, organization_id, asset_id, created_by_id, title, state, tier, priority, spec, idempotency_key, idempotency_fingerprint, usage_period_id)
-        SELECT id, organization_id, video_id, created_by_id, title, 'queued', tier, priority, spec, idempotency_key, idempotency_fingerprint, usage_period_id FROM admitted ORDER BY ord
+        INSERT INTO renders (id, organization_id, asset_id, created_by_id, title, project_id, delete_after_download, state, tier, priority, spec, idempotency_key, idempotency_fingerprint, usage_period_id)
+        SELECT id, organization_id, video_id, created_by_id, title, project_id, delete_after_download, 'queued', tier, priority, spec, idempotency_key, idempotency_fingerprint, usage_period_id FROM admitted ORDER BY ord
         RETURNING id, organization_id, queued_at
       ), announced AS (${SUBMITTED_EVENTS}), logged AS (
         INSERT INTO activity (organization_id, actor_user_id, actor_api_key_id, action, subject_type, subject_id, data)
@@ -245,6 +250,8 @@ function insertedRender(item: SubmissionItem, queuedAt: Date): RenderRecord {
     id: item.id,
     organizationId: item.group.organizationId,
     assetId: item.assets.video,
+    projectId: item.projectId,
+    batchId: null,
     title: item.title,
     state: 'queued',
     tier: item.tier,
@@ -258,6 +265,7 @@ function insertedRender(item: SubmissionItem, queuedAt: Date): RenderRecord {
     startedAt: null,
     finishedAt: null,
     expiresAt: null,
+    deleteAfterDownload: item.deleteAfterDownload,
     spec: item.spec,
   };
 }

@@ -4,7 +4,7 @@ import Type from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { allOf, principalOf, requireUser, type Guard } from '../http/authenticate.js';
 import { errorResponses, ListQuery } from '../http/schemas.js';
-import { parseListParams, sendPage } from '../http/simple-rest.js';
+import { parseListParams, sendPage, uuidFilter } from '../http/simple-rest.js';
 import type { ActivityRepository } from '../repositories/activity-repository.js';
 
 export const activityRoutes: FastifyPluginAsyncTypebox<{ activity: ActivityRepository; authenticate: Guard }> = async (
@@ -29,6 +29,7 @@ export const activityRoutes: FastifyPluginAsyncTypebox<{ activity: ActivityRepos
               subjectId: Type.Union([Type.String(), Type.Null()]),
               actorUserId: Type.Union([Type.String(), Type.Null()]),
               actorApiKeyId: Type.Union([Type.String(), Type.Null()]),
+              actorName: Type.Union([Type.String(), Type.Null()]),
               data: Type.Unknown(),
               createdAt: Type.String({ format: 'date-time' }),
             }),
@@ -39,7 +40,10 @@ export const activityRoutes: FastifyPluginAsyncTypebox<{ activity: ActivityRepos
     },
     async (request, reply) => {
       const params = parseListParams(request.query, LISTS.activity);
-      const { items, total } = await activity.list(principalOf(request).organizationId, params);
+      const { items, total } = await activity.list(principalOf(request).organizationId, {
+        ...params,
+        projectId: uuidFilter(params.filter, 'projectId'),
+      });
       return sendPage(
         reply,
         'activity',

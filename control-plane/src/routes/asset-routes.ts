@@ -17,10 +17,12 @@ import {
 } from '../http/authenticate.js';
 import { notFound } from '../errors.js';
 import { errorResponses, ListQuery, Uuid } from '../http/schemas.js';
-import { parseListParams, sendPage } from '../http/simple-rest.js';
+import { parseListParams, sendPage, stringFilter, uuidFilter } from '../http/simple-rest.js';
 import type { OrganizationPlans } from '../services/organization-plan.js';
-import type { Asset, AssetsRepository } from '../repositories/assets-repository.js';
-import type { AssetUploads } from '../services/asset-uploads.js';
+import type { Asset, AssetKind, AssetsRepository } from '../repositories/assets-repository.js';
+import { MAX_TAGS, type AssetUploads } from '../services/asset-uploads.js';
+import type { AssetLibrary } from '../services/asset-library.js';
+import { ApiError } from '../errors.js';
 import type { Previews } from '../services/previews.js';
 import { ASPECTS, CAPTION_STYLES } from '@cutline/render-job';
 
@@ -37,6 +39,9 @@ const AssetView = Type.Object({
   videoCodec: Type.Union([Type.String(), Type.Null()]),
   audioCodec: Type.Union([Type.String(), Type.Null()]),
   rejectionCode: Type.Union([Type.String(), Type.Null()]),
+  projectId: Type.Union([Uuid, Type.Null()]),
+  tags: Type.Array(Type.String()),
+  uploadedById: Type.Union([Uuid, Type.Null()]),
   createdAt: Type.String({ format: 'date-time' }),
   expiresAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
 });
@@ -55,12 +60,17 @@ function view(a: Asset) {
     videoCodec: a.videoCodec,
     audioCodec: a.audioCodec,
     rejectionCode: a.rejectionCode,
+    projectId: a.projectId,
+    tags: a.tags,
+    uploadedById: a.uploadedById,
     createdAt: a.createdAt.toISOString(),
     expiresAt: a.expiresAt?.toISOString() ?? null,
   };
 }
 
 const Kind = Type.Union([Type.Literal('video'), Type.Literal('logo'), Type.Literal('music')]);
+const Tag = Type.String({ minLength: 1, maxLength: 40, pattern: '^[^\\p{Cc}<>]+$' });
+const Tags = Type.Array(Tag, { maxItems: MAX_TAGS });
 
 const SingleUpload = Type.Object({
   method: Type.Literal('PUT'),
@@ -76,7 +86,21 @@ const MultipartUpload = Type.Object({
 });
 const Part = Type.Object({ partNumber: Type.Integer(), bytes: Type.Integer(), etag: Type.String() });
 
+const ASSET_KINDS = ['video', 'logo', 'music'] as const;
+const ASSET_STATUSES = ['uploading', 'ready', 'rejected', 'expired'] as const;
+
+/** Tags from a query string, held to the body's rules. */
+function checkedTags(raw: string[]): string[] {
+  const tags = raw.map((t) => t.trim()).filter((t) => t.length > 0);
+  if (tags.length > MAX_TAGS || tags.some((t) => t.length > 40 || /[\p{Cc}<>]/u.test(t)))
+    throw new ApiError('CUTLINE_VALIDATION_FAILED', `Up to ${MAX_TAGS} tags of up to 40 characters, without < or >.`, [
+      { field: 'tags', message: 'is invalid' },
+    ]);
+  return tags;
+}
+
 export interface AssetRoutesOptions {
+  library: AssetLibrary;
   assets: AssetsRepository;
   previews: Previews;
   uploads: AssetUploads;
@@ -118,6 +142,8 @@ const streamedUploadRoutes: FastifyPluginAsyncTypebox<AssetRoutesOptions> = asyn
               default: 'video',
             }),
             filename: Type.String({ minLength: 1, maxLength: 255 }),
+            projectId: Type.Optional(Uuid),
+            tags: Type.Optional(Type.String({ maxLength: 900, description: 'Comma-separated tags' })),
           },
           { additionalProperties: false },
         ),
@@ -130,6 +156,8 @@ const streamedUploadRoutes: FastifyPluginAsyncTypebox<AssetRoutesOptions> = asyn
       const asset = await uploads.upload(principal, plan, {
         kind: request.query.kind ?? 'video',
         filename: request.query.filename,
+        projectId: request.query.projectId,
+        tags: request.query.tags ? checkedTags(request.query.tags.split(',')) : undefined,
         contentType: request.headers['content-type'] ?? 'application/octet-stream',
         body: request.body as Readable,
       });
@@ -163,6 +191,8 @@ const directUploadRoutes: FastifyPluginAsyncTypebox<AssetRoutesOptions> = async 
             contentType: Type.String({ minLength: 3, maxLength: 100, pattern: '^[\\w.+-]+/[\\w.+-]+$' }),
             sizeBytes: Type.Integer({ minimum: 1 }),
             multipart: Type.Optional(Type.Boolean()),
+            projectId: Type.Optional(Uuid),
+            tags: Type.Optional(Tags),
           },
           { additionalProperties: false },
         ),
@@ -265,9 +295,65 @@ const multipartRoutes: FastifyPluginAsyncTypebox<AssetRoutesOptions> = async (
 /** The organization's assets: list, one, and caption previews on a video. */
 const libraryRoutes: FastifyPluginAsyncTypebox<AssetRoutesOptions> = async (
   app,
-  { authenticate, assets, previews, previewsPerMinute },
+  { authenticate, assets, library, previews, previewsPerMinute },
 ) => {
   const canRead = allOf(app, [authenticate, requireScope('assets:read')]);
+  const canWrite = allOf(app, [authenticate, requireScope('assets:write')]);
+
+  app.get(
+    '/v1/assets/tags',
+    {
+      onRequest: canRead,
+      schema: {
+        tags: ['assets'],
+        summary: "The organization's tags, most used first",
+        response: {
+          200: Type.Array(Type.Object({ tag: Type.String(), count: Type.Integer() })),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => assets.tags(principalOf(request).organizationId),
+  );
+
+  app.patch(
+    '/v1/assets/:id',
+    {
+      onRequest: canWrite,
+      schema: {
+        tags: ['assets'],
+        summary: 'File an asset under a project (null: none), replace its tags, or rename it',
+        params: Type.Object({ id: Uuid }),
+        body: Type.Object(
+          {
+            projectId: Type.Optional(Type.Union([Uuid, Type.Null()])),
+            tags: Type.Optional(Tags),
+            filename: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+          },
+          { additionalProperties: false, minProperties: 1 },
+        ),
+        response: { 200: AssetView, ...errorResponses },
+      },
+    },
+    async (request) => view(await library.label(principalOf(request), request.params.id, request.body)),
+  );
+
+  app.delete(
+    '/v1/assets/:id',
+    {
+      onRequest: canWrite,
+      schema: {
+        tags: ['assets'],
+        summary: 'Delete an upload and its files now (refused while a render in progress uses it)',
+        params: Type.Object({ id: Uuid }),
+        response: { 204: Type.Null(), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      await library.remove(principalOf(request), request.params.id);
+      return reply.status(204).send(null);
+    },
+  );
 
   app.get(
     '/v1/assets',
@@ -282,7 +368,16 @@ const libraryRoutes: FastifyPluginAsyncTypebox<AssetRoutesOptions> = async (
     },
     async (request, reply) => {
       const params = parseListParams(request.query, LISTS.assets);
-      const { items, total } = await assets.list(principalOf(request).organizationId, params);
+      const { filter } = params;
+      const { items, total } = await assets.list(principalOf(request).organizationId, {
+        ...params,
+        q: stringFilter(filter, 'q'),
+        kind: stringFilter(filter, 'kind', ASSET_KINDS) as AssetKind | undefined,
+        status: stringFilter(filter, 'status', ASSET_STATUSES) as Asset['status'] | undefined,
+        projectId: uuidFilter(filter, 'projectId'),
+        uploadedById: uuidFilter(filter, 'uploadedById'),
+        tag: stringFilter(filter, 'tag')?.toLowerCase(),
+      });
       return sendPage(reply, 'assets', params.offset, items.map(view), total);
     },
   );

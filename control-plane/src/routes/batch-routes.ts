@@ -37,7 +37,11 @@ export const batchRoutes: FastifyPluginAsyncTypebox<{
         description:
           'All or nothing: a file with any bad row is refused, and the error lists every problem by row and column.',
         querystring: Type.Object(
-          { name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) },
+          {
+            name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+            projectId: Type.Optional(Uuid),
+            deleteAfterDownload: Type.Optional(Type.Boolean()),
+          },
           { additionalProperties: false },
         ),
         response: { 201: Type.Object({ batchId: Uuid, renderIds: Type.Array(Uuid) }), ...errorResponses },
@@ -53,6 +57,7 @@ export const batchRoutes: FastifyPluginAsyncTypebox<{
         entitlement,
         request.query.name ?? `Batch of ${new Date().toISOString().slice(0, 16)}`,
         request.body,
+        { projectId: request.query.projectId, deleteAfterDownload: request.query.deleteAfterDownload },
         requestTraceparent(request),
       );
       return reply.status(201).send(result);

@@ -18,6 +18,8 @@ export function renderView(r: RenderRecord): RenderView {
     id: r.id,
     title: r.title,
     assetId: r.assetId,
+    projectId: r.projectId,
+    batchId: r.batchId,
     state: r.state,
     tier: r.tier,
     progress: r.progress,
@@ -26,6 +28,7 @@ export function renderView(r: RenderRecord): RenderView {
     durationSeconds: r.durationSeconds,
     formats: spec.formats ?? [],
     voice: spec.voice?.id ?? '',
+    deleteAfterDownload: r.deleteAfterDownload,
     queuedAt: r.queuedAt.toISOString(),
     startedAt: r.startedAt?.toISOString() ?? null,
     finishedAt: r.finishedAt?.toISOString() ?? null,
@@ -98,6 +101,7 @@ export const renderRoutes: FastifyPluginAsyncTypebox<RenderRoutesOptions> = asyn
         state: state as never,
         q,
         batchId,
+        projectId: uuidFilter(params.filter, 'projectId'),
       });
       return sendPage(reply, 'renders', params.offset, items.map(renderView), total);
     },
@@ -119,6 +123,27 @@ export const renderRoutes: FastifyPluginAsyncTypebox<RenderRoutesOptions> = asyn
       if (!render) throw notFound('Render');
       return renderView(render);
     },
+  );
+
+  app.patch(
+    '/v1/renders/:id',
+    {
+      onRequest: canWrite,
+      schema: {
+        tags: ['renders'],
+        summary: 'Rename a render, or file it under a project (null: none)',
+        params: Type.Object({ id: Uuid }),
+        body: Type.Object(
+          {
+            title: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+            projectId: Type.Optional(Type.Union([Uuid, Type.Null()])),
+          },
+          { additionalProperties: false, minProperties: 1 },
+        ),
+        response: { 200: RenderView, ...errorResponses },
+      },
+    },
+    async (request) => renderView(await submissions.label(principalOf(request), request.params.id, request.body)),
   );
 
   app.post(

@@ -32,6 +32,20 @@ import {
   type UploadedPart,
 } from '../storage/object-store.js';
 import { SizeLimit } from '../storage/size-limit.js';
+import type { ProjectsRepository } from '../repositories/projects-repository.js';
+
+/** Where an upload is filed as it is made. */
+export interface AssetFiling {
+  projectId?: string | undefined;
+  tags?: string[] | undefined;
+}
+
+export const MAX_TAGS = 20;
+
+/** Tags as the library keeps them: trimmed, lower-case, without repeats. */
+export function normaliseTags(tags: string[]): string[] {
+  return [...new Set(tags.map((t) => t.trim().toLowerCase()).filter((t) => t.length > 0))].slice(0, MAX_TAGS);
+}
 
 const DIRECT_UPLOAD_SECONDS = 60 * 60;
 const MiB = 1024 * 1024;
@@ -87,12 +101,13 @@ export class AssetUploads {
       data: Record<string, unknown>,
     ) => Promise<void>,
     private readonly now: () => Date = () => new Date(),
+    private readonly projects?: Pick<ProjectsRepository, 'assertOpen'>,
   ) {}
 
   async upload(
     principal: Principal,
     plan: Plan,
-    input: { kind: AssetKind; filename: string; contentType: string; body: Readable },
+    input: AssetFiling & { kind: AssetKind; filename: string; contentType: string; body: Readable },
   ): Promise<Asset> {
     const asset = await this.createAsset(principal, plan, input);
     const dir = await mkdtemp(join(tmpdir(), 'cutline-upload-'));
@@ -143,7 +158,7 @@ export class AssetUploads {
   async startDirect(
     principal: Principal,
     plan: Plan,
-    input: {
+    input: AssetFiling & {
       kind: AssetKind;
       filename: string;
       contentType: string;
@@ -299,17 +314,21 @@ export class AssetUploads {
     );
   }
 
-  private createAsset(
+  private async createAsset(
     principal: Principal,
     plan: Plan,
-    input: { kind: AssetKind; filename: string; contentType: string },
+    input: AssetFiling & { kind: AssetKind; filename: string; contentType: string },
   ): Promise<Asset> {
+    if (input.projectId) await this.projects?.assertOpen(principal.organizationId, input.projectId);
     return this.assets.create({
       organizationId: principal.organizationId,
       kind: input.kind,
       filename: input.filename,
       contentType: input.contentType,
       expiresAt: new Date(this.now().getTime() + plan.retentionDays * 86_400_000),
+      projectId: input.projectId ?? null,
+      uploadedById: principal.kind === 'user' ? principal.userId : null,
+      tags: normaliseTags(input.tags ?? []),
     });
   }
 

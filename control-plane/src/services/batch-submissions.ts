@@ -15,11 +15,18 @@ import { recordActivity } from '../repositories/activity-repository.js';
 import { insertBatch } from '../repositories/batches-repository.js';
 import type { RenderLifecycle } from '../lifecycle/render-lifecycle.js';
 import type { RendersRepository } from '../repositories/renders-repository.js';
+import type { ProjectsRepository } from '../repositories/projects-repository.js';
 import type { UsageRepository } from '../repositories/usage-repository.js';
 import { CSV_COLUMNS } from '@cutline/contract';
 import { CsvError, decodeUtf8, looksLikeFormula, parseCsv } from '../lib/csv.js';
 import { RenderRequestSchema, type RenderRequest } from './render-request.js';
 import { assertNotSuspended, type PlanAndPeriod, type RenderSubmissions } from './render-submissions.js';
+
+/** What applies to every render of a batch. */
+export interface BatchOptions {
+  projectId?: string | undefined;
+  deleteAfterDownload?: boolean | undefined;
+}
 
 const REQUIRED = ['script', 'video'] as const;
 export const MAX_BATCH_ROWS = 500;
@@ -33,6 +40,7 @@ export class BatchSubmissions {
     private readonly submissions: RenderSubmissions,
     private readonly now: () => Date = () => new Date(),
     private readonly dispatcher?: { wake(): void },
+    private readonly projects?: Pick<ProjectsRepository, 'assertOpen'>,
   ) {}
 
   async submit(
@@ -40,6 +48,7 @@ export class BatchSubmissions {
     { organization, plan, period, overage }: PlanAndPeriod,
     name: string,
     csv: Uint8Array,
+    options: BatchOptions = {},
     traceparent?: string,
   ): Promise<{ batchId: string; renderIds: string[] }> {
     assertNotSuspended(organization);
@@ -48,9 +57,10 @@ export class BatchSubmissions {
         'CUTLINE_PLAN_LIMIT',
         `Batches (CSV) are not part of the ${plan.id} plan; upgrade to Pro to use them.`,
       );
+    if (options.projectId) await this.projects?.assertOpen(principal.organizationId, options.projectId);
     const { columns, data } = readCsv(csv);
     const prepared = await this.prepareRows(principal, plan, columns, data, traceparent);
-    const batchId = await this.insertAll(principal, { plan, period, overage }, name, prepared);
+    const batchId = await this.insertAll(principal, { plan, period, overage }, name, prepared, options);
     this.dispatcher?.wake();
     this.submissions.alertUsage(principal.organizationId, period);
     return { batchId, renderIds: prepared.map((p) => p.id) };
@@ -109,6 +119,7 @@ export class BatchSubmissions {
     { plan, period, overage }: Omit<PlanAndPeriod, 'organization'>,
     name: string,
     prepared: PreparedRow[],
+    options: BatchOptions,
   ): Promise<string> {
     return this.renders.transaction(async (tx) => {
       // The assets were checked above; checked again here, locked until commit, so none can be
@@ -143,6 +154,7 @@ export class BatchSubmissions {
         organizationId: principal.organizationId,
         name,
         rowCount: prepared.length,
+        projectId: options.projectId ?? null,
       });
       for (const [row, p] of prepared.entries()) {
         await this.lifecycle.submit(tx, {
@@ -158,6 +170,8 @@ export class BatchSubmissions {
           usagePeriodId: periodId,
           batchId: batch.id,
           batchRow: row + 1,
+          projectId: options.projectId ?? null,
+          deleteAfterDownload: options.deleteAfterDownload ?? false,
         });
       }
       await recordActivity(

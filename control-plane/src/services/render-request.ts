@@ -15,6 +15,10 @@ export const RenderRequestSchema = Type.Object(
   {
     assetId: Uuid,
     title: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    projectId: Type.Optional(Uuid),
+    deleteAfterDownload: Type.Optional(
+      Type.Boolean({ description: 'Delete each file once it has been downloaded in full' }),
+    ),
     script: Type.String({ minLength: 1, maxLength: MAX_SCRIPT_CHARS }),
     voice: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'A voice id from GET /v1/voices' })),
     rate: Type.Optional(Type.Number({ minimum: 0.5, maximum: 2 })),

@@ -33,6 +33,7 @@ import {
 import type { Period, UsageRepository } from '../repositories/usage-repository.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { Batcher } from '../lib/batcher.js';
+import type { ProjectsRepository } from '../repositories/projects-repository.js';
 import { buildRenderSpec } from './render-spec-builder.js';
 import { checkedScript, type RenderRequest } from './render-request.js';
 
@@ -84,6 +85,7 @@ export class RenderSubmissions {
     private readonly catalogue: VoiceCatalogue,
     private readonly now: () => Date = () => new Date(),
     private readonly dispatcher?: { wake(): void; cancel(renderId: string): void },
+    private readonly projects?: Pick<ProjectsRepository, 'assertOpen'>,
   ) {
     this.batcher = new Batcher((items) => submissions.submitMany(items));
   }
@@ -114,6 +116,7 @@ export class RenderSubmissions {
     if (first) return { render: first, created: false };
     const renderId = randomUUID();
     const { script, voice } = await this.checkRequest(plan, request);
+    if (request.projectId) await this.projects?.assertOpen(principal.organizationId, request.projectId);
     // The statement itself checks the assets (repositories/submissions-repository.ts); their keys follow from their ids.
     const assets = {
       video: request.assetId,
@@ -148,6 +151,8 @@ export class RenderSubmissions {
         createdById: principal.kind === 'user' ? principal.userId : null,
         apiKeyId: principal.kind === 'apiKey' ? principal.apiKeyId : null,
         title: request.title ?? null,
+        projectId: request.projectId ?? null,
+        deleteAfterDownload: request.deleteAfterDownload ?? false,
         tier: plan.id,
         priority: plan.priority,
         spec: spec as object,
@@ -231,6 +236,21 @@ export class RenderSubmissions {
       );
     }
     return { script, voice };
+  }
+
+  /** A new title, or another project (null: none). */
+  async label(
+    principal: Principal,
+    id: string,
+    changes: { title?: string | undefined; projectId?: string | null | undefined },
+  ): Promise<RenderRecord> {
+    if (changes.projectId) await this.projects?.assertOpen(principal.organizationId, changes.projectId);
+    const render = await this.renders.label(principal.organizationId, id, changes);
+    if (!render) throw notFound('Render');
+    await this.renders.transaction((tx) =>
+      recordActivity(tx, principal, 'render.updated', { type: 'render', id }, { fields: Object.keys(changes) }),
+    );
+    return render;
   }
 
   async cancel(principal: Principal, id: string): Promise<RenderRecord> {

@@ -1,0 +1,193 @@
+/**
+ * The team workspace over the API: projects, the asset library's filters, filing media under
+ * projects, and deleting an upload now.
+ */
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ensureCorpus } from '../render/corpus.js';
+import { bearer, errorCode, register, startApp, uploadVideo, type Account, type TestApp } from './app-helper.js';
+
+const services = inject('services');
+let t: TestApp;
+let agency: Account;
+
+beforeAll(async () => {
+  t = await startApp(services.postgresUrl, { CUTLINE_AUTH_RATE_LIMIT: '10000' });
+  agency = await register(t.app, 'Agency');
+  await t.db.organization.update({ where: { id: agency.organizationId }, data: { plan: 'pro' } });
+});
+afterAll(() => t?.close());
+
+async function call<T = unknown>(method: string, url: string, payload?: unknown, token = agency.accessToken) {
+  const response = await t.app.inject({
+    method: method as 'GET',
+    url,
+    headers: bearer(token),
+    ...(payload !== undefined ? { payload: payload as object } : {}),
+  });
+  const body = (response.body ? response.json<T>() : undefined) as T;
+  return { status: response.statusCode, body, code: errorCode(response), headers: response.headers };
+}
+
+const list = (filter: object, sort?: [string, string]) =>
+  `?filter=${encodeURIComponent(JSON.stringify(filter))}${sort ? `&sort=${encodeURIComponent(JSON.stringify(sort))}` : ''}`;
+
+async function uploadInto(projectId: string, filename: string, tags: string) {
+  const corpus = await ensureCorpus();
+  const response = await t.app.inject({
+    method: 'POST',
+    url: `/v1/assets?kind=video&filename=${filename}&projectId=${projectId}&tags=${encodeURIComponent(tags)}`,
+    headers: { ...bearer(agency.accessToken), 'content-type': 'video/mp4' },
+    payload: await readFile(corpus.oneSecond),
+  });
+  expect(response.statusCode, response.body).toBe(201);
+  return response.json<{ id: string; projectId: string; tags: string[]; uploadedById: string }>();
+}
+
+describe('projects', () => {
+  it('an agency keeps two clients apart: projects, uploads, renders and the filtered library', async () => {
+    const acme = await call<{ id: string }>('POST', '/v1/projects', { name: 'Acme launch', description: 'Q1 spots' });
+    const globex = await call<{ id: string }>('POST', '/v1/projects', { name: 'Globex' });
+    expect([acme.status, globex.status]).toEqual([201, 201]);
+
+    const a1 = await uploadInto(acme.body.id, 'acme-hero.mp4', 'Hero, Summer');
+    const a2 = await uploadInto(acme.body.id, 'acme-cutdown.mp4', 'summer');
+    const g1 = await uploadInto(globex.body.id, 'globex.mp4', 'hero');
+    expect(a1).toMatchObject({ projectId: acme.body.id, tags: ['hero', 'summer'], uploadedById: agency.userId });
+
+    const render = await call<{ id: string; projectId: string }>('POST', '/v1/renders', {
+      assetId: a1.id,
+      script: 'Acme, now in summer colours.',
+      projectId: acme.body.id,
+    });
+    expect(render.status).toBe(201);
+    expect(render.body.projectId).toBe(acme.body.id);
+
+    const byProject = await call<Array<{ id: string }>>('GET', `/v1/assets${list({ projectId: acme.body.id })}`);
+    expect(byProject.body.map((a) => a.id).sort()).toEqual([a1.id, a2.id].sort());
+    const byTag = await call<Array<{ id: string }>>('GET', `/v1/assets${list({ tag: 'hero' })}`);
+    expect(byTag.body.map((a) => a.id).sort()).toEqual([a1.id, g1.id].sort());
+    const both = await call<Array<{ id: string }>>(
+      'GET',
+      `/v1/assets${list({ projectId: acme.body.id, tag: 'hero' })}`,
+    );
+    expect(both.body.map((a) => a.id)).toEqual([a1.id]);
+    const searched = await call<Array<{ id: string }>>('GET', `/v1/assets${list({ q: 'CUTDOWN' })}`);
+    expect(searched.body.map((a) => a.id)).toEqual([a2.id]);
+    const byName = await call<Array<{ filename: string }>>(
+      'GET',
+      `/v1/assets${list({ projectId: acme.body.id }, ['filename', 'ASC'])}`,
+    );
+    expect(byName.body.map((a) => a.filename)).toEqual(['acme-cutdown.mp4', 'acme-hero.mp4']);
+    const tags = await call<Array<{ tag: string; count: number }>>('GET', '/v1/assets/tags');
+    expect(tags.body).toEqual(
+      expect.arrayContaining([
+        { tag: 'hero', count: 2 },
+        { tag: 'summer', count: 2 },
+      ]),
+    );
+
+    const renders = await call<Array<{ id: string }>>('GET', `/v1/renders${list({ projectId: acme.body.id })}`);
+    expect(renders.body.map((r) => r.id)).toEqual([render.body.id]);
+    const project = await call<{ counts: object }>('GET', `/v1/projects/${acme.body.id}`);
+    expect(project.body.counts).toEqual({ assets: 2, renders: 1, batches: 0 });
+    const activity = await call<Array<{ action: string; actorName: string }>>(
+      'GET',
+      `/v1/activity${list({ projectId: acme.body.id })}`,
+    );
+    expect(activity.body.map((e) => e.action)).toEqual(
+      expect.arrayContaining(['project.created', 'asset.uploaded', 'render.submitted']),
+    );
+    expect(activity.body.every((e) => e.actorName === 'Agency')).toBe(true);
+    // Nothing of Globex's shows up in Acme's activity.
+    expect(JSON.stringify(activity.body)).not.toContain(g1.id);
+  });
+
+  it('moves media between projects, all or nothing, and takes a render out again', async () => {
+    const from = await call<{ id: string }>('POST', '/v1/projects', { name: 'Move from' });
+    const to = await call<{ id: string }>('POST', '/v1/projects', { name: 'Move to' });
+    const asset = await uploadInto(from.body.id, 'm.mp4', '');
+    const render = await call<{ id: string }>('POST', '/v1/renders', { assetId: asset.id, script: 'Moving.' });
+    const other = await register(t.app, 'Stranger');
+    const foreign = await uploadVideo(t.app, other.accessToken);
+
+    const refused = await call('POST', `/v1/projects/${to.body.id}/items`, { assetIds: [asset.id, foreign] });
+    expect([refused.status, refused.code]).toEqual([404, 'CUTLINE_NOT_FOUND']);
+    expect((await t.db.asset.findUnique({ where: { id: asset.id } }))!.projectId).toBe(from.body.id);
+
+    const moved = await call<{ moved: number }>('POST', `/v1/projects/${to.body.id}/items`, {
+      assetIds: [asset.id],
+      renderIds: [render.body.id],
+    });
+    expect(moved.body).toEqual({ moved: 2 });
+    expect((await call<{ counts: object }>('GET', `/v1/projects/${to.body.id}`)).body.counts).toMatchObject({
+      assets: 1,
+      renders: 1,
+    });
+    const out = await call<{ projectId: null }>('PATCH', `/v1/renders/${render.body.id}`, { projectId: null });
+    expect(out.body.projectId).toBeNull();
+  });
+
+  it('archives a project: hidden from the default list, closed to new media, restorable', async () => {
+    const p = await call<{ id: string }>('POST', '/v1/projects', { name: 'Old campaign' });
+    const archived = await call<{ archived: boolean }>('PATCH', `/v1/projects/${p.body.id}`, { archived: true });
+    expect(archived.body.archived).toBe(true);
+    const open = await call<Array<{ id: string }>>('GET', '/v1/projects');
+    expect(open.body.map((x) => x.id)).not.toContain(p.body.id);
+    const all = await call<Array<{ id: string }>>('GET', `/v1/projects${list({ archived: true })}`);
+    expect(all.body.map((x) => x.id)).toContain(p.body.id);
+    const asset = await uploadVideo(t.app, agency.accessToken);
+    const refused = await call('PATCH', `/v1/assets/${asset}`, { projectId: p.body.id });
+    expect([refused.status, refused.code]).toEqual([409, 'CUTLINE_CONFLICT']);
+    await call('PATCH', `/v1/projects/${p.body.id}`, { archived: false, name: 'Old campaign (2)' });
+    const filed = await call<{ projectId: string }>('PATCH', `/v1/assets/${asset}`, { projectId: p.body.id });
+    expect(filed.body.projectId).toBe(p.body.id);
+  });
+
+  it('refuses a duplicate name, an empty one and a project of another organization', async () => {
+    await call('POST', '/v1/projects', { name: 'Unique' });
+    const dup = await call<{ error: { details: Array<{ field: string }> } }>('POST', '/v1/projects', {
+      name: 'Unique',
+    });
+    expect([dup.status, dup.code, dup.body.error.details[0]!.field]).toEqual([409, 'CUTLINE_CONFLICT', 'name']);
+    expect((await call('POST', '/v1/projects', { name: '   ' })).status).toBe(400);
+    const other = await register(t.app, 'Other');
+    const theirs = await call<{ id: string }>('POST', '/v1/projects', { name: 'Theirs' }, other.accessToken);
+    const asset = await uploadVideo(t.app, agency.accessToken);
+    const submitted = await call('POST', '/v1/renders', {
+      assetId: asset,
+      script: 'Into their project?',
+      projectId: theirs.body.id,
+    });
+    expect([submitted.status, submitted.code]).toEqual([404, 'CUTLINE_NOT_FOUND']);
+  });
+});
+
+describe('asset library', () => {
+  it('deletes an upload now, objects and all, unless a render in progress uses it', async () => {
+    const idle = await uploadVideo(t.app, agency.accessToken);
+    const record = (await t.db.asset.findUnique({ where: { id: idle } }))!;
+    expect(await t.store.stat(record.objectKey)).toBeDefined();
+    const deleted = await call('DELETE', `/v1/assets/${idle}`);
+    expect(deleted.status).toBe(204);
+    expect(await t.store.stat(record.objectKey)).toBeUndefined();
+    expect((await call('GET', `/v1/assets/${idle}`)).status).toBe(404);
+
+    const used = await uploadVideo(t.app, agency.accessToken);
+    await call('POST', '/v1/renders', { assetId: used, script: 'Still queued.' });
+    const refused = await call('DELETE', `/v1/assets/${used}`);
+    expect([refused.status, refused.code]).toEqual([409, 'CUTLINE_CONFLICT']);
+    const kept = (await t.db.asset.findUnique({ where: { id: used } }))!;
+    expect(await t.store.stat(kept.objectKey)).toBeDefined();
+  });
+
+  it('tags are plain lower-case labels: markup and too many are refused', async () => {
+    const asset = await uploadVideo(t.app, agency.accessToken);
+    const ok = await call<{ tags: string[] }>('PATCH', `/v1/assets/${asset}`, { tags: ['Client A', 'client a', 'B'] });
+    expect(ok.body.tags).toEqual(['client a', 'b']);
+    expect((await call('PATCH', `/v1/assets/${asset}`, { tags: ['<script>'] })).status).toBe(400);
+    const many = Array.from({ length: 21 }, (_, i) => `t${i}`);
+    expect((await call('PATCH', `/v1/assets/${asset}`, { tags: many })).status).toBe(400);
+    expect((await call('GET', `/v1/assets${list({ colour: 'red' })}`)).status).toBe(400);
+  });
+});
