@@ -85,6 +85,9 @@ import { TargetGuard } from './webhooks/target-guard.js';
 import { ProjectsRepository } from './repositories/projects-repository.js';
 import { AssetLibrary } from './services/asset-library.js';
 import { projectRoutes } from './routes/project-routes.js';
+import { CommentsRepository } from './repositories/comments-repository.js';
+import { Comments } from './services/comments.js';
+import { commentRoutes } from './routes/comment-routes.js';
 
 export interface AppDeps {
   config: Pick<ControlPlaneConfig, 'http' | 'auth' | 'logLevel' | 'webhooks' | 'platformAdmins'>;
@@ -292,6 +295,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     previewsPerMinute: deps.config.http.previews.perUserPerMinute,
   });
   await app.register(renderRoutes, { renders, submissions, organizationPlans, authenticate });
+  const commentsRepository = new CommentsRepository(deps.db);
+  await app.register(commentRoutes, {
+    comments: new Comments(commentsRepository, renders, deps.now),
+    repository: commentsRepository,
+    renders,
+    authenticate,
+  });
   const batches = new BatchSubmissions(renders, lifecycle, usage, submissions, deps.now, deps.dispatcher, projects);
   await app.register(batchRoutes, { batches, organizationPlans, authenticate });
   const outputs = new OutputsRepository(deps.db);

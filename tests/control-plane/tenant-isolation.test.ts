@@ -51,6 +51,14 @@ beforeAll(async () => {
       payload: { name: 'A’s client' },
     })
   ).json<{ id: string }>().id;
+  ids.comment = (
+    await t.app.inject({
+      method: 'POST',
+      url: `/v1/renders/${ids.render}/comments`,
+      headers: bearer(a.accessToken),
+      payload: { body: 'A’s feedback' },
+    })
+  ).json<{ id: string }>().id;
   ids.member = a.userId;
   ids.organization = a.organizationId;
   ids.voice = 'espeak:en-us';
@@ -115,6 +123,8 @@ const ROUTES: Record<
   '/v1/assets/{id}/complete': { id: 'asset' },
   '/v1/assets/{id}/parts': { id: 'asset', bodies: { post: { partNumbers: [1] } } },
   '/v1/renders/{id}': { id: 'render', bodies: { patch: { title: 'B was here' } } },
+  '/v1/renders/{id}/comments': { id: 'render', bodies: { post: { body: 'B was here' } } },
+  '/v1/comments/{id}': { id: 'comment', bodies: { patch: { resolved: true } } },
   '/v1/projects/{id}': { id: 'project', bodies: { patch: { name: 'B was here' } } },
   '/v1/projects/{id}/items': { id: 'project', bodies: { post: { assetIds: [randomUUID()] } } },
   '/v1/renders/{id}/cancel': { id: 'render' },
@@ -134,7 +144,8 @@ const ROUTES: Record<
 };
 
 /** Routes for people only: an API key is refused before any lookup (403 for every id alike). */
-const PEOPLE_ONLY = ['/v1/members', '/v1/api-keys', '/v1/invitations', '/v1/webhooks'];
+const PEOPLE_ONLY = ['/v1/members', '/v1/api-keys', '/v1/invitations', '/v1/webhooks', '/v1/comments'];
+const PEOPLE_ONLY_PATHS = ['/v1/renders/{id}/comments'];
 
 describe('tenant isolation', () => {
   it('every route with an id answers another organization with 404 and changes nothing', async () => {
@@ -150,9 +161,10 @@ describe('tenant isolation', () => {
         (route.query ?? '');
       const status = route.status ?? 404;
       for (const method of Object.keys(methods)) {
-        const credentials = PEOPLE_ONLY.some((prefix) => path.startsWith(prefix))
-          ? [bearer(b.accessToken)]
-          : [bearer(b.accessToken), bearer(bKey)];
+        const credentials =
+          PEOPLE_ONLY.some((prefix) => path.startsWith(prefix)) || PEOPLE_ONLY_PATHS.includes(path)
+            ? [bearer(b.accessToken)]
+            : [bearer(b.accessToken), bearer(bKey)];
         for (const headers of credentials) {
           const body = route.bodies?.[method];
           const response = await t.app.inject({
@@ -174,6 +186,7 @@ describe('tenant isolation', () => {
       title: null,
     });
     expect(await t.db.asset.findUnique({ where: { id: ids.asset! } })).toMatchObject({ tags: [], deletedAt: null });
+    expect(await t.db.comment.findUnique({ where: { id: ids.comment! } })).toMatchObject({ resolvedAt: null });
     expect((await t.db.project.findUnique({ where: { id: ids.project! } }))!.name).toBe('A’s client');
     expect((await t.db.apiKey.findUnique({ where: { id: ids.apiKey! } }))!.revokedAt).toBeNull();
     expect(await t.db.membership.count({ where: { organizationId: a.organizationId } })).toBe(1);

@@ -21,6 +21,7 @@ import { fetchPreferences, savePreferences, type Preferences } from '../lib/pref
 const MAILS: Array<{ key: keyof Preferences['notifications']; label: string; help: string }> = [
   { key: 'renders', label: 'My videos', help: 'When a video you made is ready or failed' },
   { key: 'batches', label: 'My batches', help: 'When every video of a batch you started has finished' },
+  { key: 'comments', label: 'Mentions', help: 'When someone mentions you in a comment on a video' },
   { key: 'usage', label: 'Quota (owners and admins)', help: 'At 80 % and 100 % of the monthly quota' },
   { key: 'billing', label: 'Billing (owners and admins)', help: 'Failed payments and confirmed subscriptions' },
 ];

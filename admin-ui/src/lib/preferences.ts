@@ -6,7 +6,7 @@
 import { api } from '../api/http';
 
 export interface Preferences {
-  notifications: { renders: boolean; batches: boolean; usage: boolean; billing: boolean };
+  notifications: { renders: boolean; batches: boolean; comments: boolean; usage: boolean; billing: boolean };
   defaultVoice: string | null;
   defaultCaptionStyle: string | null;
 }

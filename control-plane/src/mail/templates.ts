@@ -49,6 +49,12 @@ ${footer}
   return { to, subject, text, html };
 }
 
+/** 75.4 → "1:15" */
+function clock(seconds: number): string {
+  const s = Math.floor(seconds);
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
 export class MailTemplates {
   constructor(private readonly publicUrl: string) {}
 
@@ -116,6 +122,21 @@ export class MailTemplates {
         ? [`“${input.title}” is rendered and ready to download.`]
         : [`“${input.title}” could not be rendered.`, ...(input.error ? [`Reason: ${input.error}`] : [])],
       action: { label: ok ? 'Download it' : 'See what happened', url: this.link(`/renders/${input.renderId}/show`) },
+      footer: 'You can turn these mails off on your account page.',
+    });
+  }
+
+  commentMentioned(
+    to: string,
+    input: { author: string; renderId: string; title: string; body: string; atSeconds: number | null },
+  ): OutgoingMail {
+    const at = input.atSeconds === null ? '' : ` at ${clock(input.atSeconds)}`;
+    const excerpt = input.body.length > 500 ? `${input.body.slice(0, 499)}…` : input.body;
+    const query = input.atSeconds === null ? '' : `?t=${input.atSeconds}`;
+    return compose(to, {
+      subject: `${oneLine(input.author, 60)} mentioned you on “${oneLine(input.title, 60)}”`,
+      paragraphs: [`${input.author} mentioned you in a comment on “${input.title}”${at}:`, excerpt],
+      action: { label: 'Open the comment', url: this.link(`/renders/${input.renderId}/show${query}`) },
       footer: 'You can turn these mails off on your account page.',
     });
   }

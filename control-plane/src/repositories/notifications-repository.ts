@@ -102,6 +102,23 @@ export class NotificationsRepository {
     return row ?? undefined;
   }
 
+  /** A comment as its mention mail quotes it; undefined once deleted. */
+  static async comment(
+    tx: Tx,
+    id: string,
+  ): Promise<
+    | { body: string; atSeconds: number | null; renderId: string; title: string | null; author: string | null }
+    | undefined
+  > {
+    const rows = await tx.$queryRaw<
+      Array<{ body: string; atSeconds: number | null; renderId: string; title: string | null; author: string | null }>
+    >`
+      SELECT c.body, c.at_seconds AS "atSeconds", c.render_id::text AS "renderId", r.title, u.name AS author
+        FROM comments c JOIN renders r ON r.id = c.render_id LEFT JOIN users u ON u.id = c.author_id
+       WHERE c.id = ${id}::uuid`;
+    return rows[0];
+  }
+
   /** The batch's counts by outcome; `open` counts renders still queued or under way. */
   static async batch(tx: Tx, id: string): Promise<BatchOutcome | undefined> {
     const rows = await tx.$queryRaw<Array<BatchOutcome>>`

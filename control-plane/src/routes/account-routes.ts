@@ -10,7 +10,7 @@ import { errorResponses } from '../http/schemas.js';
 import type { AccountsRepository } from '../repositories/accounts-repository.js';
 import type { EmailVerification } from '../services/email-verification.js';
 import type { PasswordReset } from '../services/password-reset.js';
-import { Preferences, preferencesOf } from '../services/preferences.js';
+import { Preferences, PreferencesUpdate, preferencesOf } from '../services/preferences.js';
 
 const Token = Type.String({ minLength: 20, maxLength: 200, description: 'The token from the mailed link' });
 const Password = Type.String({ minLength: 10, maxLength: 256, description: 'At least 10 characters' });
@@ -124,13 +124,19 @@ export const accountRoutes: FastifyPluginAsyncTypebox<AccountRoutesOptions> = as
       schema: {
         tags: ['auth'],
         summary: 'Replace the preferences',
-        body: Preferences,
+        body: PreferencesUpdate,
         response: { 200: Preferences, ...errorResponses },
       },
     },
     async (request) => {
-      await accounts.setPreferences(userIdOf(request), request.body);
-      return request.body;
+      const userId = userIdOf(request);
+      const current = preferencesOf(await accounts.preferencesOf(userId));
+      const next = preferencesOf({
+        ...request.body,
+        notifications: { ...current.notifications, ...request.body.notifications },
+      });
+      await accounts.setPreferences(userId, next);
+      return next;
     },
   );
 };

@@ -5,7 +5,7 @@
 import Type, { type Static } from 'typebox';
 import { Value } from 'typebox/value';
 
-export const NOTIFICATION_KINDS = ['renders', 'batches', 'usage', 'billing'] as const;
+export const NOTIFICATION_KINDS = ['renders', 'batches', 'comments', 'usage', 'billing'] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
 export const Preferences = Type.Object(
@@ -25,8 +25,18 @@ export const Preferences = Type.Object(
 );
 export type Preferences = Static<typeof Preferences>;
 
+/** What a client sends: a kind of mail it does not know of yet keeps its setting (or the default). */
+export const PreferencesUpdate = Type.Object(
+  {
+    notifications: Type.Partial(Preferences.properties.notifications, { additionalProperties: false }),
+    defaultVoice: Preferences.properties.defaultVoice,
+    defaultCaptionStyle: Preferences.properties.defaultCaptionStyle,
+  },
+  { additionalProperties: false },
+);
+
 export const DEFAULT_PREFERENCES: Preferences = {
-  notifications: { renders: true, batches: true, usage: true, billing: true },
+  notifications: { renders: true, batches: true, comments: true, usage: true, billing: true },
   defaultVoice: null,
   defaultCaptionStyle: null,
 };

@@ -6,6 +6,7 @@
  *   render.succeeded / failed   → mail to the submitter (outside batches), webhooks
  *   render.canceled             → webhooks
  *   a batch's last render ends  → batch.finished: mail to the submitter, webhooks
+ *   comment.mentioned           → mail to each mentioned member
  *   usage.alert                 → mail to owners and admins, webhooks
  *   billing.payment_failed      → mail to owners and admins
  *   billing.subscription_changed to a new live plan → "subscription confirmed" mail
@@ -92,6 +93,9 @@ export class Notifier {
       case 'usage.alert':
         await this.usageAlert(tx, event, out.mails, hook);
         break;
+      case 'comment.mentioned':
+        await this.mentioned(tx, event, out.mails);
+        break;
       case 'billing.payment_failed':
       case 'billing.subscription_changed':
         await this.billing(tx, event, out.mails);
@@ -162,6 +166,25 @@ export class Notifier {
         ...this.templates.batchFinished(submitter.email, { ...batch, batchId }),
         kind: 'batch.finished',
         dedupeKey: `${key}:${submitter.userId}`,
+      });
+  }
+
+  private async mentioned(tx: Tx, event: NotificationEventRow, mails: QueuedMail[]): Promise<void> {
+    const commentId = String(event.payload.commentId);
+    const comment = await NotificationsRepository.comment(tx, commentId);
+    if (!comment) return;
+    const userIds = (event.payload.userIds as string[] | undefined) ?? [];
+    for (const user of await this.wanting(tx, userIds, 'comments'))
+      mails.push({
+        ...this.templates.commentMentioned(user.email, {
+          author: comment.author ?? 'Someone',
+          renderId: comment.renderId,
+          title: comment.title ?? 'Untitled video',
+          body: comment.body,
+          atSeconds: comment.atSeconds,
+        }),
+        kind: 'comment.mentioned',
+        dedupeKey: `comment.mentioned:${commentId}:${user.userId}`,
       });
   }
 
