@@ -88,6 +88,9 @@ import { projectRoutes } from './routes/project-routes.js';
 import { CommentsRepository } from './repositories/comments-repository.js';
 import { Comments } from './services/comments.js';
 import { commentRoutes } from './routes/comment-routes.js';
+import { OrganizationsRepository } from './repositories/organizations-repository.js';
+import { OrganizationDeletion } from './services/organization-deletion.js';
+import { organizationRoutes } from './routes/organization-routes.js';
 
 export interface AppDeps {
   config: Pick<ControlPlaneConfig, 'http' | 'auth' | 'logLevel' | 'webhooks' | 'platformAdmins'>;
@@ -326,6 +329,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         }),
       }
     : undefined;
+  await app.register(organizationRoutes, {
+    organizations: new OrganizationsRepository(deps.db),
+    deletion: new OrganizationDeletion(new OrganizationsRepository(deps.db), lifecycle, deps.store, {
+      // Without billing configured there is no Stripe to tell (a self-hosted install).
+      closeBilling: async (customerId) => gateway?.deleteCustomer(customerId),
+      ...(deps.dispatcher ? { stopRender: (id: string) => deps.dispatcher!.cancel(id) } : {}),
+      credentialsChanged,
+      ...(deps.now ? { now: deps.now } : {}),
+    }),
+    catalogue: deps.catalogue,
+    authenticate,
+    activity,
+  });
   await app.register(billingRoutes, {
     billing,
     usage,

@@ -26,6 +26,7 @@ interface SystemView {
   failedLastHour: number;
   succeededLastHour: number;
   oldestQueuedAt: string | null;
+  organizationsDeleted30d: number;
   throughput: Array<{ hour: string; succeeded: number; failed: number; realtimeFactor: number | null }>;
 }
 
@@ -74,6 +75,9 @@ export function SystemPage() {
                 </Table>
                 <Typography variant="body2" sx={{ mt: 1 }}>
                   Oldest queued: {formatDate(s.oldestQueuedAt)}
+                </Typography>
+                <Typography variant="body2">
+                  Organizations deleted by their owners (30 days): {s.organizationsDeleted30d}
                 </Typography>
               </CardContent>
             </Card>

@@ -37,6 +37,8 @@ export interface SystemSnapshot {
   /** One point per hour over the last day: renders finished and the mean realtime factor. */
   throughput: Array<{ hour: string; succeeded: number; failed: number; realtimeFactor: number | null }>;
   oldestQueuedAt: string | null;
+  /** Organizations their owners deleted in the last 30 days (a count: who is not kept). */
+  organizationsDeleted30d: number;
 }
 
 const RENDER_SELECT = {
@@ -279,7 +281,7 @@ export class OperatorRepository {
   async system(now: Date): Promise<SystemSnapshot> {
     const hourAgo = new Date(now.getTime() - 3_600_000);
     const dayAgo = new Date(now.getTime() - 24 * 3_600_000);
-    const [byTier, lastHour, hours, oldest] = await Promise.all([
+    const [byTier, lastHour, hours, oldest, deletions] = await Promise.all([
       this.db.$queryRaw<Array<{ tier: string; queued: bigint; running: bigint }>>`
         SELECT tier::text AS tier,
                count(*) FILTER (WHERE state = 'queued') AS queued,
@@ -300,6 +302,10 @@ export class OperatorRepository {
         where: { state: 'queued' },
         orderBy: { queuedAt: 'asc' },
         select: { queuedAt: true },
+      }),
+      this.db.organizationDeletion.aggregate({
+        _sum: { count: true },
+        where: { day: { gte: new Date(now.getTime() - 30 * 86_400_000) } },
       }),
     ]);
     const tiers = ['enterprise', 'business', 'pro', 'starter', 'free'];
@@ -327,6 +333,7 @@ export class OperatorRepository {
       succeededLastHour: Number(lastHour[0]?.succeeded ?? 0),
       throughput,
       oldestQueuedAt: oldest?.queuedAt.toISOString() ?? null,
+      organizationsDeleted30d: deletions._sum.count ?? 0,
     };
   }
 }

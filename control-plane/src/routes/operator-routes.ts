@@ -49,6 +49,7 @@ const SystemView = Type.Object({
   failedLastHour: Type.Integer(),
   succeededLastHour: Type.Integer(),
   oldestQueuedAt: Nullable(Type.String({ format: 'date-time' })),
+  organizationsDeleted30d: Type.Integer(),
   throughput: Type.Array(
     Type.Object({
       hour: Type.String({ format: 'date-time' }),
