@@ -14,7 +14,6 @@ import {
   register,
   startApp,
   uploadVideo,
-  type Account,
   type TestApp,
 } from './app-helper.js';
 

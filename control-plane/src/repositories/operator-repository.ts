@@ -58,6 +58,8 @@ const RENDER_SELECT = {
   startedAt: true,
   finishedAt: true,
   batchId: true,
+  projectId: true,
+  deleteAfterDownload: true,
   usagePeriodId: true,
   attempts: true,
 } as const;
