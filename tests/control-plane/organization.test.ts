@@ -7,15 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { waitFor } from '../fixture/ports.js';
-import {
-  addMember,
-  bearer,
-  errorCode,
-  register,
-  startApp,
-  uploadVideo,
-  type TestApp,
-} from './app-helper.js';
+import { addMember, bearer, errorCode, register, startApp, uploadVideo, type TestApp } from './app-helper.js';
 
 const services = inject('services');
 let t: TestApp;
