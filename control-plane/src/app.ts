@@ -91,6 +91,9 @@ import { commentRoutes } from './routes/comment-routes.js';
 import { OrganizationsRepository } from './repositories/organizations-repository.js';
 import { OrganizationDeletion } from './services/organization-deletion.js';
 import { organizationRoutes } from './routes/organization-routes.js';
+import { OutputDeletion } from './services/output-deletion.js';
+import { DownloadLinks } from './auth/download-links.js';
+import { downloadRoute } from './routes/download-route.js';
 
 export interface AppDeps {
   config: Pick<ControlPlaneConfig, 'http' | 'auth' | 'logLevel' | 'webhooks' | 'platformAdmins'>;
@@ -308,8 +311,26 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const batches = new BatchSubmissions(renders, lifecycle, usage, submissions, deps.now, deps.dispatcher, projects);
   await app.register(batchRoutes, { batches, organizationPlans, authenticate });
   const outputs = new OutputsRepository(deps.db);
-  await app.register(outputRoutes, { renders, outputs, store: deps.store, authenticate, activity });
-  await app.register(batchZipRoute, { outputs, store: deps.store, authenticate, activity });
+  const outputDeletion = new OutputDeletion(outputs, deps.store, deps.now);
+  const downloadLinks = new DownloadLinks(deps.config.auth.jwtSecret);
+  await app.register(outputRoutes, {
+    renders,
+    outputs,
+    deletion: outputDeletion,
+    links: downloadLinks,
+    publicUrl: deps.config.http.publicUrl,
+    store: deps.store,
+    authenticate,
+    activity,
+  });
+  await app.register(downloadRoute, {
+    links: downloadLinks,
+    outputs,
+    deletion: outputDeletion,
+    store: deps.store,
+    ...(deps.now ? { now: deps.now } : {}),
+  });
+  await app.register(batchZipRoute, { outputs, deletion: outputDeletion, store: deps.store, authenticate, activity });
   await app.register(activityRoutes, { activity: activityLog, authenticate });
   // The Stripe SDK is loaded only when billing is on.
   const gateway =

@@ -59,6 +59,7 @@ beforeAll(async () => {
       payload: { body: 'A’s feedback' },
     })
   ).json<{ id: string }>().id;
+  ids.downloadToken = `${randomUUID()}.zzzzzz.${'A'.repeat(43)}`;
   ids.member = a.userId;
   ids.organization = a.organizationId;
   ids.voice = 'espeak:en-us';
@@ -116,6 +117,8 @@ const ROUTES: Record<
 > = {
   '/v1/assets/{id}/caption-preview': { id: 'asset', query: '?style=clean&aspect=9:16' },
   '/v1/voices/{id}/sample': { id: 'voice', status: 200 },
+  // The signed link is the credential (its own tests forge and expire it); an unsigned one is refused.
+  '/v1/downloads/{token}': { id: 'downloadToken', status: 400 },
   '/v1/admin/organizations/{id}': { id: 'organization', bodies: { patch: { suspended: true } }, status: 403 },
   '/v1/admin/renders/{id}/retry': { id: 'render', status: 403 },
   '/v1/admin/renders/{id}/cancel': { id: 'render', status: 403 },

@@ -3,6 +3,8 @@
  * projects, and deleting an upload now.
  */
 import { readFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { waitFor } from '../fixture/ports.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ensureCorpus } from '../render/corpus.js';
 import { bearer, errorCode, register, startApp, uploadVideo, type Account, type TestApp } from './app-helper.js';
@@ -189,5 +191,106 @@ describe('asset library', () => {
     const many = Array.from({ length: 21 }, (_, i) => `t${i}`);
     expect((await call('PATCH', `/v1/assets/${asset}`, { tags: many })).status).toBe(400);
     expect((await call('GET', `/v1/assets${list({ colour: 'red' })}`)).status).toBe(400);
+  });
+});
+
+describe('delete after download', () => {
+  /** A finished render with two videos and captions stored as the engine leaves them. */
+  async function finishedRender(deleteAfterDownload: boolean) {
+    const assetId = await uploadVideo(t.app, agency.accessToken);
+    const render = await call<{ id: string; deleteAfterDownload: boolean }>('POST', '/v1/renders', {
+      assetId,
+      script: 'Gone after download.',
+      title: 'Ephemeral',
+      deleteAfterDownload,
+    });
+    expect(render.body.deleteAfterDownload).toBe(deleteAfterDownload);
+    const prefix = `orgs/${agency.organizationId}/renders/${render.body.id}/`;
+    const files = [
+      { kind: 'video' as const, name: 'video-9x16.mp4', aspect: '9:16', body: 'nine-sixteen' },
+      { kind: 'video' as const, name: 'video-1x1.mp4', aspect: '1:1', body: 'square' },
+      { kind: 'vtt' as const, name: 'captions.vtt', aspect: undefined, body: 'WEBVTT' },
+    ];
+    for (const f of files)
+      await t.store.put(prefix + f.name, Readable.from(f.body), {
+        contentType: 'application/octet-stream',
+        maxBytes: 100,
+      });
+    await t.db.render.update({ where: { id: render.body.id }, data: { state: 'running' } });
+    await t.lifecycle.succeed(
+      render.body.id,
+      files.map((f) => ({
+        kind: f.kind,
+        name: f.name,
+        aspect: f.aspect,
+        objectKey: prefix + f.name,
+        bytes: f.body.length,
+      })),
+      2,
+      new Date(),
+    );
+    return { id: render.body.id, prefix, files };
+  }
+
+  const pathOf = (url: string) => new URL(url).pathname;
+
+  it('deletes each video after its first complete download, and the captions with the last one', async () => {
+    const { id, prefix } = await finishedRender(true);
+    const links = await call<Array<{ name: string; url: string; previewUrl: string }>>(
+      'GET',
+      `/v1/renders/${id}/outputs`,
+    );
+    const square = links.body.find((l) => l.name === 'video-1x1.mp4')!;
+    const tall = links.body.find((l) => l.name === 'video-9x16.mp4')!;
+    expect(pathOf(square.url)).toMatch(/^\/v1\/downloads\//);
+    expect(square.previewUrl).not.toBe(square.url);
+
+    const first = await t.app.inject({ method: 'GET', url: pathOf(square.url) });
+    expect(first.statusCode).toBe(200);
+    expect(first.body).toBe('square');
+    expect(first.headers['content-disposition']).toContain('ephemeral-1x1.mp4');
+    await waitFor(
+      async () => (await t.store.stat(`${prefix}video-1x1.mp4`)) === undefined,
+      'the square video to go',
+      5_000,
+    );
+    expect(await t.store.stat(`${prefix}video-9x16.mp4`)).toBeDefined();
+    expect(await t.store.stat(`${prefix}captions.vtt`)).toBeDefined();
+    const again = await t.app.inject({ method: 'GET', url: pathOf(square.url) });
+    expect([again.statusCode, errorCode(again)]).toEqual([410, 'CUTLINE_LINK_USED']);
+
+    expect((await t.app.inject({ method: 'GET', url: pathOf(tall.url) })).body).toBe('nine-sixteen');
+    await waitFor(async () => (await t.store.stat(`${prefix}captions.vtt`)) === undefined, 'the captions to go', 5_000);
+    expect(await t.store.stat(`${prefix}video-9x16.mp4`)).toBeUndefined();
+    const rows = await t.db.renderOutput.findMany({ where: { renderId: id } });
+    expect(rows.every((r) => r.deletedAt !== null)).toBe(true);
+    expect(
+      rows
+        .filter((r) => r.downloadedAt !== null)
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(['video-1x1.mp4', 'video-9x16.mp4']);
+  });
+
+  it('keeps the files of other renders, and refuses forged links', async () => {
+    const { id, prefix } = await finishedRender(false);
+    const links = await call<Array<{ url: string }>>('GET', `/v1/renders/${id}/outputs`);
+    expect(links.body[0]!.url).not.toContain('/v1/downloads/');
+    expect(await t.store.stat(`${prefix}video-1x1.mp4`)).toBeDefined();
+
+    const kept = await finishedRender(true);
+    const [link] = (await call<Array<{ url: string }>>('GET', `/v1/renders/${kept.id}/outputs`)).body;
+    const path = pathOf(link!.url);
+    const forged = path.slice(0, -3) + (path.endsWith('AAA') ? 'BBB' : 'AAA');
+    const refused = await t.app.inject({ method: 'GET', url: forged });
+    expect([refused.statusCode, errorCode(refused)]).toEqual([400, 'CUTLINE_LINK_INVALID']);
+    expect(await t.store.stat(`${kept.prefix}video-1x1.mp4`)).toBeDefined();
+  });
+
+  it('"delete now" removes every file of a render at once', async () => {
+    const { id, prefix, files } = await finishedRender(false);
+    expect((await call('DELETE', `/v1/renders/${id}/outputs`)).status).toBe(204);
+    for (const f of files) expect(await t.store.stat(prefix + f.name)).toBeUndefined();
+    expect((await call<unknown[]>('GET', `/v1/renders/${id}/outputs`)).body).toEqual([]);
   });
 });

@@ -14,10 +14,19 @@ export interface RenderOutputRecord {
   expiresAt: Date | null;
 }
 
+export interface DownloadableOutput extends RenderOutputRecord {
+  renderId: string;
+  organizationId: string;
+  title: string | null;
+  deleteAfterDownload: boolean;
+}
+
 export interface BatchFile extends RenderOutputRecord {
   renderId: string;
+  organizationId: string;
   batchRow: number | null;
   title: string | null;
+  deleteAfterDownload: boolean;
 }
 
 export class OutputsRepository {
@@ -32,7 +41,7 @@ export class OutputsRepository {
   async forBatch(organizationId: string, batchId: string): Promise<BatchFile[]> {
     const rows = await this.db.renderOutput.findMany({
       where: { kind: 'video', deletedAt: null, render: { organizationId, batchId } },
-      include: { render: { select: { batchRow: true, title: true } } },
+      include: { render: { select: { batchRow: true, title: true, deleteAfterDownload: true } } },
       orderBy: [{ render: { batchRow: 'asc' } }, { name: 'asc' }],
     });
     return rows.map((r) => ({
@@ -40,6 +49,8 @@ export class OutputsRepository {
       renderId: r.renderId,
       batchRow: r.render.batchRow,
       title: r.render.title,
+      organizationId,
+      deleteAfterDownload: r.render.deleteAfterDownload,
     }));
   }
 
@@ -55,6 +66,27 @@ export class OutputsRepository {
   /** Marks outputs deleted (their objects are already gone). */
   async markDeleted(ids: string[], now: Date): Promise<void> {
     await this.db.renderOutput.updateMany({ where: { id: { in: ids } }, data: { deletedAt: now } });
+  }
+
+  /** A live output with what a download needs to know of its render; undefined once deleted. */
+  async downloadable(id: string): Promise<DownloadableOutput | undefined> {
+    const row = await this.db.renderOutput.findFirst({
+      where: { id, deletedAt: null },
+      include: { render: { select: { organizationId: true, title: true, deleteAfterDownload: true } } },
+    });
+    if (!row) return undefined;
+    return {
+      ...outputRecord(row),
+      renderId: row.renderId,
+      organizationId: row.render.organizationId,
+      title: row.render.title,
+      deleteAfterDownload: row.render.deleteAfterDownload,
+    };
+  }
+
+  /** Records the first complete download of each output. */
+  async markDownloaded(id: string, now: Date): Promise<void> {
+    await this.db.renderOutput.updateMany({ where: { id, downloadedAt: null }, data: { downloadedAt: now } });
   }
 
   /** Live outputs of a render of this organization (none for other organizations' renders). */

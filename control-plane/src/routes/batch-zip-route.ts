@@ -12,6 +12,7 @@ import { notFound } from '../errors.js';
 import { Uuid } from '../http/schemas.js';
 import type { OutputsRepository } from '../repositories/outputs-repository.js';
 import { contentDisposition, type ObjectStore } from '../storage/object-store.js';
+import type { OutputDeletion } from '../services/output-deletion.js';
 
 function entryName(row: number | null, title: string | null, name: string): string {
   const stem = (title ?? '')
@@ -25,6 +26,7 @@ function entryName(row: number | null, title: string | null, name: string): stri
 
 export interface BatchZipOptions {
   outputs: OutputsRepository;
+  deletion: OutputDeletion;
   store: ObjectStore;
   authenticate: Guard;
   activity: (
@@ -37,7 +39,7 @@ export interface BatchZipOptions {
 
 export const batchZipRoute: FastifyPluginAsyncTypebox<BatchZipOptions> = async (
   app,
-  { outputs, store, authenticate, activity },
+  { outputs, deletion, store, authenticate, activity },
 ) => {
   const canRead = allOf(app, [authenticate, requireScope('renders:read')]);
   app.get(
@@ -74,6 +76,12 @@ export const batchZipRoute: FastifyPluginAsyncTypebox<BatchZipOptions> = async (
         stream.once('error', (err) => output.destroy(err));
       };
       await addNext(0);
+      // A ZIP written to the end is a download of each file in it.
+      reply.raw.once('finish', () => {
+        void (async () => {
+          for (const file of files) await deletion.downloaded(file);
+        })().catch((err: unknown) => request.log.error({ err }, 'could not record a finished batch download'));
+      });
       return reply
         .header('content-type', 'application/zip')
         .header('content-disposition', contentDisposition(`batch-${request.params.id.slice(0, 8)}.zip`))

@@ -1,4 +1,8 @@
-/** GET /v1/renders/:id/outputs: short-lived download links with proper file names. */
+/**
+ * GET /v1/renders/:id/outputs: short-lived download links with proper file names; DELETE
+ * deletes the files now. A delete-after-download render's links go through the API
+ * (GET /v1/downloads/:token), which deletes each video after its first complete download.
+ */
 import Type from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { allOf, principalOf, requireScope, type Guard } from '../http/authenticate.js';
@@ -8,11 +12,13 @@ import type { OutputsRepository } from '../repositories/outputs-repository.js';
 import type { RendersRepository } from '../repositories/renders-repository.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { Principal } from '../domain.js';
+import type { DownloadLinks } from '../auth/download-links.js';
+import type { OutputDeletion } from '../services/output-deletion.js';
 
 const LINK_SECONDS = 15 * 60;
 
 /** "My Launch Video!" → "my-launch-video" */
-function fileStem(title: string | null, id: string): string {
+export function fileStem(title: string | null, id: string): string {
   const stem = (title ?? '')
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
@@ -23,9 +29,20 @@ function fileStem(title: string | null, id: string): string {
   return stem || `render-${id.slice(0, 8)}`;
 }
 
+/** The name a file downloads as: the render's title, its aspect, its extension. */
+export function downloadName(render: { title: string | null; id: string }, o: { name: string; aspect: string | null }) {
+  const stem = fileStem(render.title, render.id);
+  const extension = o.name.slice(o.name.lastIndexOf('.'));
+  return o.aspect ? `${stem}-${o.aspect.replace(':', 'x')}${extension}` : `${stem}-${o.name}`;
+}
+
 export interface OutputRoutesOptions {
   renders: RendersRepository;
   outputs: OutputsRepository;
+  deletion: OutputDeletion;
+  links: DownloadLinks;
+  /** Where the API is reached from outside (links it serves itself). */
+  publicUrl: string;
   store: ObjectStore;
   authenticate: Guard;
   activity: (
@@ -38,7 +55,7 @@ export interface OutputRoutesOptions {
 
 export const outputRoutes: FastifyPluginAsyncTypebox<OutputRoutesOptions> = async (
   app,
-  { renders, outputs, store, authenticate, activity },
+  { renders, outputs, deletion, links, publicUrl, store, authenticate, activity },
 ) => {
   const canRead = allOf(app, [authenticate, requireScope('renders:read')]);
 
@@ -62,11 +79,7 @@ export const outputRoutes: FastifyPluginAsyncTypebox<OutputRoutesOptions> = asyn
       const render = await renders.find(principal.organizationId, request.params.id);
       if (!render) throw notFound('Render');
       const files = await outputs.forRender(principal.organizationId, render.id);
-      for (const file of files) await store.delete(file.objectKey);
-      await outputs.markDeleted(
-        files.map((f) => f.id),
-        new Date(),
-      );
+      await deletion.deleteFiles(files);
       await activity(principal, 'render.outputs_deleted', { type: 'render', id: render.id }, { files: files.length });
       return reply.status(204).send(null);
     },
@@ -89,7 +102,8 @@ export const outputRoutes: FastifyPluginAsyncTypebox<OutputRoutesOptions> = asyn
               bytes: Type.Number(),
               width: Type.Union([Type.Integer(), Type.Null()]),
               height: Type.Union([Type.Integer(), Type.Null()]),
-              url: Type.String(),
+              url: Type.String({ description: 'Download link (for delete-after-download renders, counted)' }),
+              previewUrl: Type.String({ description: 'For playing in a page; never counts as the download' }),
               linkExpiresAt: Type.String({ format: 'date-time' }),
               fileExpiresAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
             }),
@@ -106,12 +120,13 @@ export const outputRoutes: FastifyPluginAsyncTypebox<OutputRoutesOptions> = asyn
       const files = await outputs.forRender(organizationId, render.id);
       if (files.length > 0)
         await activity(principal, 'render.downloaded', { type: 'render', id: render.id }, { files: files.length });
-      const stem = fileStem(render.title, render.id);
-      const linkExpiresAt = new Date(Date.now() + LINK_SECONDS * 1000).toISOString();
+      const expires = new Date(Date.now() + LINK_SECONDS * 1000);
+      const linkExpiresAt = expires.toISOString();
+      const base = publicUrl.replace(/\/+$/, '');
       return Promise.all(
         files.map(async (o) => {
-          const extension = o.name.slice(o.name.lastIndexOf('.'));
-          const filename = o.aspect ? `${stem}-${o.aspect.replace(':', 'x')}${extension}` : `${stem}-${o.name}`;
+          const filename = downloadName(render, o);
+          const presigned = await store.presignGet(o.objectKey, { expiresSeconds: LINK_SECONDS, filename });
           return {
             kind: o.kind,
             name: o.name,
@@ -119,7 +134,8 @@ export const outputRoutes: FastifyPluginAsyncTypebox<OutputRoutesOptions> = asyn
             bytes: o.bytes,
             width: o.width,
             height: o.height,
-            url: await store.presignGet(o.objectKey, { expiresSeconds: LINK_SECONDS, filename }),
+            url: render.deleteAfterDownload ? `${base}/v1/downloads/${links.issue(o.id, expires)}` : presigned,
+            previewUrl: presigned,
             linkExpiresAt,
             fileExpiresAt: o.expiresAt?.toISOString() ?? null,
           };
