@@ -94,9 +94,11 @@ import { organizationRoutes } from './routes/organization-routes.js';
 import { OutputDeletion } from './services/output-deletion.js';
 import { DownloadLinks } from './auth/download-links.js';
 import { downloadRoute } from './routes/download-route.js';
+import { UsageHistoryRepository } from './repositories/usage-history-repository.js';
+import { analyticsRoutes } from './routes/analytics-routes.js';
 
 export interface AppDeps {
-  config: Pick<ControlPlaneConfig, 'http' | 'auth' | 'logLevel' | 'webhooks' | 'platformAdmins'>;
+  config: Pick<ControlPlaneConfig, 'http' | 'auth' | 'logLevel' | 'webhooks' | 'platformAdmins' | 'savings'>;
   /** Where mail goes (mail/mailer.ts): SMTP, or the local outbox. */
   mailer: Mailer;
   /** Wakes the senders of queued mail and webhooks (a redelivery). */
@@ -332,6 +334,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(batchZipRoute, { outputs, deletion: outputDeletion, store: deps.store, authenticate, activity });
   await app.register(activityRoutes, { activity: activityLog, authenticate });
+  await app.register(analyticsRoutes, {
+    history: new UsageHistoryRepository(deps.db),
+    activity: activityLog,
+    savings: deps.config.savings,
+    authenticate,
+    ...(deps.now ? { now: deps.now } : {}),
+  });
   // The Stripe SDK is loaded only when billing is on.
   const gateway =
     billingConfig.kind === 'stripe'

@@ -107,6 +107,8 @@ export interface ControlPlaneConfig {
    * unverified sign-up with a listed address gets nothing).
    */
   platformAdmins: string[];
+  /** The dashboard's "time and money saved": manual editing a rendered video replaces. */
+  savings: { minutesPerVideo: number; hourlyRate: number; currency: string };
   storage:
     | { kind: 's3'; endpoint: string; accessKey: string; secretKey: string; bucket: string; region: string }
     | { kind: 'fs'; dir: string; signingKey: string };
@@ -261,6 +263,15 @@ export const ControlPlaneEnv = Type.Object({
     description: 'How often notifications are looked for',
     default: 500,
   }),
+  CUTLINE_SAVINGS_MINUTES_PER_VIDEO: EnvInteger(0, 100_000, {
+    description: 'Minutes of manual editing one rendered video saves (savings estimate)',
+    default: 120,
+  }),
+  CUTLINE_SAVINGS_HOURLY_RATE: EnvInteger(0, 100_000, {
+    description: 'Cost of an hour of manual editing (savings estimate)',
+    default: 50,
+  }),
+  CUTLINE_SAVINGS_CURRENCY: EnvString({ description: 'Currency of the hourly rate (ISO 4217)', default: 'USD' }),
   CUTLINE_MAIL_FROM: EnvString({ description: 'From address of mail', default: 'Cutline <no-reply@cutline.local>' }),
   CUTLINE_PLATFORM_ADMINS: Type.Optional(
     EnvString({ description: 'Comma list of addresses made operators once verified' }),
@@ -479,6 +490,11 @@ export function loadConfig(processEnv: NodeJS.ProcessEnv = process.env): Control
       concurrency: env.CUTLINE_WEBHOOK_CONCURRENCY,
     },
     platformAdmins: platformAdmins(env.CUTLINE_PLATFORM_ADMINS),
+    savings: {
+      minutesPerVideo: env.CUTLINE_SAVINGS_MINUTES_PER_VIDEO,
+      hourlyRate: env.CUTLINE_SAVINGS_HOURLY_RATE,
+      currency: currencyCode(env.CUTLINE_SAVINGS_CURRENCY),
+    },
     natsUrl: env.CUTLINE_NATS_URL,
     tracing: { otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: env.OTEL_SERVICE_NAME },
     renderProcessEnv: {
@@ -506,4 +522,10 @@ export function loadConfig(processEnv: NodeJS.ProcessEnv = process.env): Control
     },
     logLevel: env.LOG_LEVEL,
   };
+}
+
+function currencyCode(value: string): string {
+  if (!/^[A-Z]{3}$/.test(value))
+    throw new ConfigError('CUTLINE_SAVINGS_CURRENCY must be an ISO 4217 code (USD, EUR, …)');
+  return value;
 }

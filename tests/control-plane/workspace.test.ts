@@ -7,7 +7,16 @@ import { Readable } from 'node:stream';
 import { waitFor } from '../fixture/ports.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ensureCorpus } from '../render/corpus.js';
-import { bearer, errorCode, register, startApp, uploadVideo, type Account, type TestApp } from './app-helper.js';
+import {
+  addMember,
+  bearer,
+  errorCode,
+  register,
+  startApp,
+  uploadVideo,
+  type Account,
+  type TestApp,
+} from './app-helper.js';
 
 const services = inject('services');
 let t: TestApp;
@@ -292,5 +301,95 @@ describe('delete after download', () => {
     expect((await call('DELETE', `/v1/renders/${id}/outputs`)).status).toBe(204);
     for (const f of files) expect(await t.store.stat(prefix + f.name)).toBeUndefined();
     expect((await call<unknown[]>('GET', `/v1/renders/${id}/outputs`)).body).toEqual([]);
+  });
+});
+
+describe('usage history', () => {
+  it('counts renders by month across a month boundary and by member, with the savings estimate', async () => {
+    const owner = await register(t.app, 'History Owner');
+    await t.db.organization.update({ where: { id: owner.organizationId }, data: { plan: 'pro' } });
+    // A name a spreadsheet would run: the export must show it as text.
+    const editor = await register(t.app, '=HYPERLINK("http://evil.example")');
+    const editorToken = await addMember(t.app, owner, editor);
+    const boundary = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), 1));
+    const lastMonth = `${new Date(boundary.getTime() - 1000).toISOString().slice(0, 7)}`;
+    const thisMonth = boundary.toISOString().slice(0, 7);
+    const finish = async (token: string, at: Date, seconds: number, ok = true) => {
+      const assetId = await uploadVideo(t.app, token);
+      const { status, body } = await call<{ id: string }>(
+        'POST',
+        '/v1/renders',
+        { assetId, script: 'History.' },
+        token,
+      );
+      expect(status).toBe(201);
+      await t.db.render.update({ where: { id: body.id }, data: { state: 'running' } });
+      if (ok) await t.lifecycle.succeed(body.id, [], seconds, at);
+      else await t.lifecycle.fail(body.id, at, { code: 'CUTLINE_RENDER_FAILED', message: 'boom' });
+    };
+    await finish(owner.accessToken, new Date(boundary.getTime() - 1000), 30);
+    await finish(owner.accessToken, new Date(boundary.getTime() + 1000), 60);
+    await finish(editorToken, new Date(boundary.getTime() + 2000), 90);
+    await finish(editorToken, new Date(boundary.getTime() + 3000), 0, false);
+
+    const history = await call<{
+      months: Array<{ month: string; renders: number; failed: number; renderedSeconds: number; uploadBytes: number }>;
+      members: Array<{ name: string; renders: number; renderedSeconds: number }>;
+      savings: { videos: number; hoursSaved: number; moneySaved: number; currency: string };
+    }>('GET', '/v1/usage/history?months=2', undefined, owner.accessToken);
+    expect(history.status).toBe(200);
+    expect(
+      history.body.months.map(({ month, renders, failed, renderedSeconds }) => ({
+        month,
+        renders,
+        failed,
+        renderedSeconds,
+      })),
+    ).toEqual([
+      { month: lastMonth, renders: 1, failed: 0, renderedSeconds: 30 },
+      { month: thisMonth, renders: 2, failed: 1, renderedSeconds: 150 },
+    ]);
+    expect(history.body.months[1]!.uploadBytes).toBeGreaterThan(0);
+    expect(history.body.members).toEqual([
+      { userId: owner.userId, name: 'History Owner', renders: 2, renderedSeconds: 90 },
+      { userId: editor.userId, name: '=HYPERLINK("http://evil.example")', renders: 1, renderedSeconds: 90 },
+    ]);
+    // Seed 000's assumptions: 2 hours of editing at 50 $ an hour per video.
+    expect(history.body.savings).toMatchObject({ videos: 3, hoursSaved: 6, moneySaved: 300, currency: 'USD' });
+    const other = await call<{ savings: { moneySaved: number } }>(
+      'GET',
+      '/v1/usage/history?months=2&minutesPerVideo=30&hourlyRate=80',
+      undefined,
+      owner.accessToken,
+    );
+    expect(other.body.savings.moneySaved).toBe(120);
+
+    const csv = await t.app.inject({
+      method: 'GET',
+      url: '/v1/usage/history.csv?months=2',
+      headers: bearer(owner.accessToken),
+    });
+    expect(csv.headers['content-type']).toContain('text/csv');
+    const lines = csv.body
+      .replace(/^\ufeff/, '')
+      .trim()
+      .split('\r\n');
+    expect(lines[0]).toBe('"month","member","videos","failed","rendered_minutes","output_bytes","upload_bytes"');
+    expect(lines).toContain(`"${thisMonth}","'=HYPERLINK(""http://evil.example"")",1,,1.5,,`);
+    expect(lines.some((l) => /(^|,)"[=+\-@]/.test(l))).toBe(false);
+
+    const activity = await t.app.inject({
+      method: 'GET',
+      url: '/v1/activity/export.csv',
+      headers: bearer(owner.accessToken),
+    });
+    const rows = activity.body
+      .replace(/^\ufeff/, '')
+      .trim()
+      .split('\r\n');
+    expect(rows[0]).toBe('"time","who","action","subject","subject_id","details"');
+    expect(rows.some((r) => r.includes(`"'=HYPERLINK(""http://evil.example"")","render.submitted"`))).toBe(true);
+    expect(rows.some((r) => r.includes('"History Owner","asset.uploaded"'))).toBe(true);
+    expect(rows.some((r) => /(^|,)"[=+\-@]/.test(r))).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CsvError, decodeUtf8, looksLikeFormula, parseCsv } from './csv.js';
+import { CsvError, csvLine, decodeUtf8, looksLikeFormula, parseCsv } from './csv.js';
 
 describe('parseCsv', () => {
   it('parses quotes, doubled quotes, embedded newlines and CRLF', () => {
@@ -42,4 +42,19 @@ describe('looksLikeFormula', () => {
     ['Hello = world', false],
     ['-5 degrees outside', false],
   ])('%j → %s', (cell, expected) => expect(looksLikeFormula(cell)).toBe(expected));
+});
+
+describe('csvLine', () => {
+  it('quotes text, keeps numbers, and defuses formulas', () => {
+    expect(csvLine(['plain', 3, 2.5, null, 'say "hi"'])).toBe('"plain",3,2.5,,"say ""hi"""');
+    for (const cell of ['=HYPERLINK("http://x")', '+1', '-2+3', '@SUM(A1)', '\tcmd', '\rx'])
+      expect(csvLine([cell])).toBe(`"'${cell.replace(/"/g, '""')}"`);
+    // A negative number is a number, not a formula.
+    expect(csvLine([-5])).toBe('-5');
+  });
+
+  it('round-trips through the parser as the same text', () => {
+    const line = csvLine(['a,b', 'multi\nline', '=1+1']);
+    expect(parseCsv(line, 10)).toEqual([['a,b', 'multi\nline', "'=1+1"]]);
+  });
 });

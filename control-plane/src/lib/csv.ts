@@ -71,3 +71,19 @@ export function parseCsv(text: string, maxRows: number): string[][] {
 export function looksLikeFormula(cell: string): boolean {
   return /^[=+@\t\r]/.test(cell) || /^-[^\s\d]/.test(cell) || /^-\s*[A-Za-z_]+\s*\(/.test(cell);
 }
+
+/**
+ * One line of a CSV export. Numbers stay numbers; every text cell is quoted, and one a
+ * spreadsheet would run as a formula (any leading =, +, -, @, tab or CR) starts with an
+ * apostrophe, so it opens as the text it is.
+ */
+export function csvLine(cells: ReadonlyArray<string | number | null | undefined>): string {
+  return cells
+    .map((cell) => {
+      if (cell === null || cell === undefined) return '';
+      if (typeof cell === 'number') return Number.isFinite(cell) ? String(cell) : '';
+      const text = /^[=+\-@\t\r]/.test(cell) ? `'${cell}` : cell;
+      return `"${text.replace(/"/g, '""')}"`;
+    })
+    .join(',');
+}
