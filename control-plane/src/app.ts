@@ -14,7 +14,7 @@ import type { Database } from './db/client.js';
 import { createLogger, type Logger } from './logger.js';
 import type { CredentialChanges } from './db/credential-changes.js';
 import { ApiKeyCache } from './http/api-key-cache.js';
-import { createAuthenticate, createCredentialCheck } from './http/authenticate.js';
+import { callerStanding, createAuthenticate, createCredentialCheck } from './http/authenticate.js';
 import { LiveStreams } from './http/live-streams.js';
 import { installErrorHandler } from './http/error-handler.js';
 import { adminUiFallback, hasAdminUi, serveAdminUi } from './http/admin-ui.js';
@@ -212,6 +212,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     accounts,
     apiKeys,
     apiKeyCache,
+    apiPolicy: (standing) => {
+      const plan = organizationPlans.planOf(standing);
+      return { allowed: plan.apiAccess, perMinute: plan.apiRequestsPerMinute, plan: plan.id };
+    },
     ...(deps.now ? { now: deps.now } : {}),
   });
 
@@ -234,7 +238,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     authenticate,
     rateLimitPerMinute: deps.config.auth.rateLimitPerMinute,
   });
-  await app.register(apiKeyRoutes, { apiKeys, authenticate, credentialsChanged });
+  await app.register(apiKeyRoutes, {
+    apiKeys,
+    authenticate,
+    credentialsChanged,
+    planOf: async (organizationId, request) =>
+      (await organizationPlans.resolve(organizationId, callerStanding(request))).plan,
+  });
   await app.register(memberRoutes, { accounts, authenticate, credentialsChanged });
   await app.register(invitationRoutes, {
     invitations,

@@ -34,6 +34,9 @@ export interface Plan {
    * billing and an active subscription); otherwise the quota is a hard stop.
    */
   overage: boolean;
+  /** API keys: whether the plan includes them, and requests per minute each key may make. */
+  apiAccess: boolean;
+  apiRequestsPerMinute: number;
 }
 
 export interface RenderPodLimits {
@@ -66,6 +69,8 @@ export const DEFAULT_PLANS: Record<PlanId, Plan> = {
     maxSourceSeconds: 600,
     renderPod: { cpu: '1', memory: '1Gi', scratch: '4Gi', deadlineSeconds: 900 },
     overage: false,
+    apiAccess: false,
+    apiRequestsPerMinute: 60,
   },
   starter: {
     id: 'starter',
@@ -83,6 +88,8 @@ export const DEFAULT_PLANS: Record<PlanId, Plan> = {
     maxSourceSeconds: 1800,
     renderPod: { cpu: '1', memory: '2Gi', scratch: '8Gi', deadlineSeconds: 1800 },
     overage: false,
+    apiAccess: false,
+    apiRequestsPerMinute: 120,
   },
   pro: {
     id: 'pro',
@@ -100,6 +107,8 @@ export const DEFAULT_PLANS: Record<PlanId, Plan> = {
     maxSourceSeconds: 3600,
     renderPod: { cpu: '2', memory: '4Gi', scratch: '16Gi', deadlineSeconds: 3600 },
     overage: false,
+    apiAccess: true,
+    apiRequestsPerMinute: 600,
   },
   business: {
     id: 'business',
@@ -117,6 +126,8 @@ export const DEFAULT_PLANS: Record<PlanId, Plan> = {
     maxSourceSeconds: 3 * 3600,
     renderPod: { cpu: '4', memory: '8Gi', scratch: '32Gi', deadlineSeconds: 7200 },
     overage: false,
+    apiAccess: true,
+    apiRequestsPerMinute: 3000,
   },
   enterprise: {
     id: 'enterprise',
@@ -134,6 +145,8 @@ export const DEFAULT_PLANS: Record<PlanId, Plan> = {
     maxSourceSeconds: 4 * 3600,
     renderPod: { cpu: '4', memory: '8Gi', scratch: '64Gi', deadlineSeconds: 4 * 3600 },
     overage: false,
+    apiAccess: true,
+    apiRequestsPerMinute: 600_000,
   },
 };
 
@@ -167,6 +180,8 @@ const PlanOverride = partialStrict({
     deadlineSeconds: Type.Integer({ minimum: 30, maximum: 86_400 }),
   }),
   overage: Type.Boolean(),
+  apiAccess: Type.Boolean(),
+  apiRequestsPerMinute: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
 });
 const PlanOverrides = partialStrict(
   Object.fromEntries(PLAN_IDS.map((id) => [id, PlanOverride])) as Record<PlanId, typeof PlanOverride>,

@@ -8,7 +8,7 @@ import type { Database } from '../../control-plane/src/db/client.js';
 import type { RenderLifecycle } from '../../control-plane/src/lifecycle/render-lifecycle.js';
 import { createLogger } from '../../control-plane/src/logger.js';
 import { createApiRuntime } from '../../control-plane/src/runtime.js';
-import { planTable } from '../../control-plane/src/plans.js';
+import { planTable, type PlanOverrides } from '../../control-plane/src/plans.js';
 import type { ObjectStore } from '../../control-plane/src/storage/object-store.js';
 import { freePort } from '../fixture/ports.js';
 import type { EventBus } from '../../control-plane/src/events/event-bus.js';
@@ -127,7 +127,7 @@ export async function startApp(
     ...env,
   });
   // Straight into the config: tests take limits (a 5 s deadline) that CUTLINE_PLANS refuses.
-  config.planOverrides = plans;
+  config.planOverrides = withTestApiAccess(plans);
   const runtime = await createApiRuntime(config, databaseUrl, {
     dispatch: options.launcher
       ? { kind: 'given', ...options.launcher }
@@ -159,6 +159,19 @@ export async function startApp(
     db: runtime.db,
     databaseUrl,
     close: () => runtime.close(),
+  };
+}
+
+/**
+ * The suite's apps let every plan use API keys unless a test says otherwise: most tests use a
+ * key on the free plan to reach a route, not to test plans (workspace-access.test.ts tests the
+ * default table, which keeps keys to the paid plans).
+ */
+function withTestApiAccess(plans: PlanOverrides = {}): PlanOverrides {
+  return {
+    ...plans,
+    free: { apiAccess: true, ...plans.free },
+    starter: { apiAccess: true, ...plans.starter },
   };
 }
 

@@ -19,6 +19,7 @@ import { Batcher } from '../lib/batcher.js';
 import { SingleFlight } from '../lib/single-flight.js';
 import type { ApiKeyCache } from './api-key-cache.js';
 import { ApiError } from '../errors.js';
+import { WindowCounter, type WindowState } from '../lib/window-counter.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -44,8 +45,11 @@ export function createAuthenticate(deps: {
   accounts: AccountsRepository;
   apiKeys: ApiKeysRepository;
   apiKeyCache?: ApiKeyCache | undefined;
+  /** Whether the organization's plan includes API access, and how many requests a minute a key may make. */
+  apiPolicy?: ((standing: OrganizationStanding) => { allowed: boolean; perMinute: number; plan: string }) | undefined;
   now?: () => Date;
 }): Guard {
+  const perKey = new WindowCounter(() => (deps.now?.() ?? new Date()).getTime());
   const lastTouched = new Map<string, number>();
   const touch = (request: FastifyRequest, id: string) => {
     const now = deps.now?.() ?? new Date();
@@ -65,7 +69,7 @@ export function createAuthenticate(deps: {
   const memberBatches = new Batcher((pairs: Array<{ userId: string; organizationId: string }>) =>
     deps.accounts.memberships(pairs),
   );
-  return async (request) => {
+  return async (request, reply) => {
     const header = request.headers.authorization;
     const bearer = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
     const apiKeyHeader = request.headers['x-api-key'];
@@ -76,6 +80,13 @@ export function createAuthenticate(deps: {
       const row = parsed && (await findKey(parsed.prefix));
       if (!parsed || !row || !secretMatches(parsed.secret, row.secretHash))
         throw new ApiError('CUTLINE_UNAUTHENTICATED', 'The API key is invalid or revoked.');
+      const policy = deps.apiPolicy?.(row.standing);
+      if (policy && !policy.allowed)
+        throw new ApiError(
+          'CUTLINE_PLAN_LIMIT',
+          `API access is not part of the ${policy.plan} plan; upgrade to use API keys, or sign in.`,
+        );
+      if (policy) limitRate(reply, perKey.take(row.id, policy.perMinute));
       request.principal = { kind: 'apiKey', apiKeyId: row.id, organizationId: row.organizationId, scopes: row.scopes };
       request.callerStanding = row.standing;
       touch(request, row.id);
@@ -107,6 +118,22 @@ export function createAuthenticate(deps: {
     };
     request.callerStanding = membership.standing;
   };
+}
+
+/** RateLimit headers on every answer to a key; beyond the limit, 429 with Retry-After. */
+function limitRate(reply: FastifyReply, state: WindowState): void {
+  void reply
+    .header('ratelimit-policy', `${state.limit};w=60`)
+    .header('ratelimit-limit', state.limit)
+    .header('ratelimit-remaining', state.remaining)
+    .header('ratelimit-reset', state.resetSeconds);
+  if (!state.allowed) {
+    void reply.header('retry-after', state.resetSeconds);
+    throw new ApiError(
+      'CUTLINE_RATE_LIMITED',
+      `This API key made more than ${state.limit} requests this minute; try again in ${state.resetSeconds} s.`,
+    );
+  }
 }
 
 /**

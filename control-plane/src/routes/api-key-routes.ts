@@ -4,7 +4,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { newApiKey } from '../auth/secrets.js';
 import { API_KEY_SCOPES, type ApiKeyInfo } from '../domain.js';
 import { allOf, principalOf, requireUser, type Guard } from '../http/authenticate.js';
-import { notFound } from '../errors.js';
+import { ApiError, notFound } from '../errors.js';
+import type { FastifyRequest } from 'fastify';
+import type { Plan } from '../plans.js';
 import { errorResponses, Uuid } from '../http/schemas.js';
 import type { ApiKeysRepository } from '../repositories/api-keys-repository.js';
 
@@ -33,11 +35,13 @@ export interface ApiKeyRoutesOptions {
   authenticate: Guard;
   /** Told of a revocation here before it is answered, so a key kept in this process goes at once. */
   credentialsChanged?: (organizationId: string) => void;
+  /** The plan that governs the organization: only plans with API access make keys. */
+  planOf: (organizationId: string, request: FastifyRequest) => Promise<Plan>;
 }
 
 export const apiKeyRoutes: FastifyPluginAsyncTypebox<ApiKeyRoutesOptions> = async (
   app,
-  { apiKeys, authenticate, credentialsChanged },
+  { apiKeys, authenticate, credentialsChanged, planOf },
 ) => {
   const adminOnly = allOf(app, [authenticate, requireUser('admin')]);
 
@@ -75,6 +79,12 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<ApiKeyRoutesOptions> = asyn
     },
     async (request, reply) => {
       const principal = principalOf(request);
+      const plan = await planOf(principal.organizationId, request);
+      if (!plan.apiAccess)
+        throw new ApiError(
+          'CUTLINE_PLAN_LIMIT',
+          `API keys are not part of the ${plan.id} plan; upgrade to a plan with API access to make one.`,
+        );
       const generated = newApiKey();
       const created = await apiKeys.create({
         organizationId: principal.organizationId,

@@ -81,6 +81,8 @@ const UsageView = Type.Object({
     priorityClass: Type.String(),
     maxUploadBytes: Type.Integer(),
     maxSourceSeconds: Type.Number(),
+    apiAccess: Type.Boolean(),
+    apiRequestsPerMinute: Type.Integer(),
   }),
 });
 
@@ -141,6 +143,8 @@ export const billingRoutes: FastifyPluginAsyncTypebox<BillingRoutesOptions> = as
               maxUploadBytes: Type.Number(),
               maxSourceSeconds: Type.Number(),
               overage: Type.Boolean(),
+              apiAccess: Type.Boolean(),
+              apiRequestsPerMinute: Type.Integer(),
             }),
           ),
           ...errorResponses,
@@ -161,6 +165,8 @@ export const billingRoutes: FastifyPluginAsyncTypebox<BillingRoutesOptions> = as
           maxUploadBytes,
           maxSourceSeconds,
           overage,
+          apiAccess,
+          apiRequestsPerMinute,
         } = organizationPlans.table[id];
         return {
           id,
@@ -175,6 +181,8 @@ export const billingRoutes: FastifyPluginAsyncTypebox<BillingRoutesOptions> = as
           maxUploadBytes,
           maxSourceSeconds,
           overage,
+          apiAccess,
+          apiRequestsPerMinute,
         };
       }),
   );

@@ -26,6 +26,14 @@ export class OrganizationPlans {
     private readonly options: { pastDueGraceMs: number; billingEnabled: boolean; now?: () => Date },
   ) {}
 
+  /** The plan that governs the organization now, from what authentication already read. */
+  planOf(standing: OrganizationStanding): Plan {
+    const now = this.options.now?.() ?? new Date();
+    return this.table[
+      effectivePlan(standing.organization.plan, standing.subscription, now, this.options.pastDueGraceMs)
+    ];
+  }
+
   /** `standing`: the organization as the request's authentication already read it (saves a round trip). */
   async resolve(organizationId: string, standing?: OrganizationStanding): Promise<Entitlement> {
     const found =

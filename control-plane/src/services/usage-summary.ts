@@ -27,6 +27,8 @@ export interface UsageSummary {
     priorityClass: string;
     maxUploadBytes: number;
     maxSourceSeconds: number;
+    apiAccess: boolean;
+    apiRequestsPerMinute: number;
   };
 }
 
@@ -70,6 +72,8 @@ export async function usageSummary(
       priorityClass: plan.priorityClass,
       maxUploadBytes: plan.maxUploadBytes,
       maxSourceSeconds: plan.maxSourceSeconds,
+      apiAccess: plan.apiAccess,
+      apiRequestsPerMinute: plan.apiRequestsPerMinute,
     },
   };
 }
