@@ -17,6 +17,7 @@ export const RENDER_ERROR_CODES = {
   CUTLINE_INPUT_CORRUPT: { retryable: false, message: 'The input video is truncated or corrupt.' },
   CUTLINE_INPUT_DIMENSIONS: { retryable: false, message: 'The input video dimensions are out of range.' },
   CUTLINE_INPUT_DURATION: { retryable: false, message: 'The input video duration is out of range.' },
+  CUTLINE_TRIM_INVALID: { retryable: false, message: 'The trim points are outside the video or out of order.' },
   CUTLINE_LOGO_INVALID: { retryable: false, message: 'The logo is not a decodable image.' },
   CUTLINE_MUSIC_INVALID: { retryable: false, message: 'The music bed is not decodable audio.' },
   CUTLINE_SCRIPT_EMPTY: { retryable: false, message: 'The script is empty.' },

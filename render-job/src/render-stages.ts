@@ -16,6 +16,7 @@ import type { ManifestFile, RenderManifest } from './manifest.js';
 import { buildFfmpegPlan, type FfmpegPlan, type PlanFormat } from './media/filtergraph.js';
 import type { ManifestReframe } from './media/reframe/reframe-stage.js';
 import { probeAuxiliary, probeVideo, type VideoProbe } from './media/probe.js';
+import { checkedTrim, cutSegment } from './media/trim.js';
 import { aspectLabel, outputSize, type RenderSpec } from './spec.js';
 import type { DetectedLanguage } from './text/language.js';
 import { segmentScript } from './text/segment.js';
@@ -74,6 +75,27 @@ export async function probeInputs(ctx: RenderContext, inputs: Inputs): Promise<V
   if (inputs.logoPath) await probeAuxiliary(inputs.logoPath, 'image');
   if (inputs.musicPath) await probeAuxiliary(inputs.musicPath, 'audio');
   return source;
+}
+
+/**
+ * With in and out points, the segment between them becomes the source every later stage reads
+ * (media/trim.ts); without, the inputs stay as they are.
+ */
+export async function trimSource(
+  ctx: RenderContext,
+  inputs: Inputs,
+  source: VideoProbe,
+): Promise<{ inputs: Inputs; source: VideoProbe }> {
+  const trim = ctx.spec.video.trim;
+  if (!trim) return { inputs, source };
+  const range = checkedTrim(trim, source);
+  ctx.tracker.report('probing', 0.5);
+  const videoPath = await cutSegment(inputs.videoPath, ctx.scratch, range, source.hasAudio, ctx.signal);
+  const cut = await probeVideo(videoPath, {
+    maxBytes: Number.MAX_SAFE_INTEGER,
+    maxSeconds: ctx.spec.limits.maxInputSeconds,
+  });
+  return { inputs: { ...inputs, videoPath }, source: cut };
 }
 
 /** The script spoken line by line, within the length limit, at the loudness target, as a WAV. */

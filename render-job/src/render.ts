@@ -24,6 +24,7 @@ import {
   fetchInputs,
   probeInputs,
   round2,
+  trimSource,
   synthesizeNarration,
   writeCaptionTracks,
   type Inputs,
@@ -111,10 +112,10 @@ async function renderInScratch(
   const warming = engine.prepare?.(voice).catch(() => undefined);
 
   const fetchStarted = now();
-  const inputs = await fetchInputs(ctx);
+  const fetched = await fetchInputs(ctx);
   const fetchSeconds = seconds(fetchStarted);
   checkCanceled(ctx);
-  const source = await probeInputs(ctx, inputs);
+  const { inputs, source } = await trimSource(ctx, fetched, await probeInputs(ctx, fetched));
   checkCanceled(ctx);
 
   const narrated = { script, voice, engine, warming, source, inputs, now };

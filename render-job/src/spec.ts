@@ -42,6 +42,16 @@ export const RenderSpecSchema = Type.Object(
         source: Location,
         /** What to do when the video is shorter than the narration. */
         extend: Type.Optional(Literals(['loop', 'freeze'] as const, { default: 'loop' })),
+        /** The part of the source to use, in seconds: from `start` to `end` (the source's end when absent). */
+        trim: Type.Optional(
+          Type.Object(
+            {
+              start: Type.Number({ minimum: 0, maximum: 86_400 }),
+              end: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 86_400 })),
+            },
+            { additionalProperties: false },
+          ),
+        ),
       },
       { additionalProperties: false },
     ),

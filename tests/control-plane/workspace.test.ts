@@ -393,3 +393,39 @@ describe('usage history', () => {
     expect(rows.some((r) => /(^|,)"[=+\-@]/.test(r))).toBe(false);
   });
 });
+
+describe('trimming', () => {
+  it('takes in and out points within the video, from the API and CSV columns, naming the field otherwise', async () => {
+    const assetId = await uploadVideo(t.app, agency.accessToken); // one second long
+    const field = (r: { body: unknown }) =>
+      (r.body as { error?: { details?: Array<{ field: string }> } }).error?.details?.[0]?.field;
+    const late = await call('POST', '/v1/renders', { assetId, script: 'Trim.', trim: { start: 5 } });
+    expect([late.status, field(late)]).toEqual([400, 'trim.start']);
+    const inverted = await call('POST', '/v1/renders', { assetId, script: 'Trim.', trim: { start: 0.6, end: 0.2 } });
+    expect([inverted.status, field(inverted)]).toEqual([400, 'trim.end']);
+    const beyond = await call('POST', '/v1/renders', { assetId, script: 'Trim.', trim: { start: 0, end: 4 } });
+    expect([beyond.status, field(beyond)]).toEqual([400, 'trim.end']);
+    const ok = await call<{ id: string }>('POST', '/v1/renders', {
+      assetId,
+      script: 'Trim.',
+      trim: { start: 0.2, end: 0.8 },
+    });
+    expect(ok.status).toBe(201);
+    const spec = (await t.db.render.findUnique({ where: { id: ok.body.id } }))!.spec as { video: { trim: object } };
+    expect(spec.video.trim).toEqual({ start: 0.2, end: 0.8 });
+
+    const csv = (rows: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/v1/batches',
+        headers: { ...bearer(agency.accessToken), 'content-type': 'text/csv' },
+        payload: `script,video,trim_start,trim_end\n${rows}`,
+      });
+    const accepted = await csv(`First.,${assetId},0:00.2,0.9\nSecond.,${assetId},,0.5\n`);
+    expect(accepted.statusCode, accepted.body).toBe(201);
+    const refused = await csv(`Bad.,${assetId},soon,\nLate.,${assetId},3,\n`);
+    expect(refused.statusCode).toBe(400);
+    const fields = refused.json<{ error: { details: Array<{ field: string }> } }>().error.details.map((d) => d.field);
+    expect(fields).toEqual(['row 2: trim_start', 'row 3: trim_start']);
+  });
+});

@@ -259,11 +259,26 @@ function toRequest(record: Record<string, string>): RenderRequest {
       : {}),
     ...(record.fit ? { fit: record.fit as RenderRequest['fit'] } : {}),
     ...(record.title ? { title: record.title } : {}),
+    ...(record.trim_start || record.trim_end
+      ? {
+          trim: {
+            start: record.trim_start ? seconds(record.trim_start) : 0,
+            ...(record.trim_end ? { end: seconds(record.trim_end) } : {}),
+          },
+        }
+      : {}),
   };
+}
+
+/** "12.5", "0:12.5" or "1:02:03" as seconds; anything else is left for the schema to refuse. */
+function seconds(cell: string): number {
+  if (!/^(\d+:){0,2}\d+(\.\d+)?$/.test(cell)) return cell as unknown as number;
+  return cell.split(':').reduce((total, part) => total * 60 + Number(part), 0);
 }
 
 /** Maps a request field back to the CSV column the user wrote. */
 function columnOf(path: string): string {
-  const field = path.replace(/^\//, '').split(/[/.]/)[0] ?? '';
+  const [field = '', sub] = path.replace(/^\//, '').split(/[/.]/);
+  if (field === 'trim') return sub === 'end' ? 'trim_end' : 'trim_start';
   return ({ assetId: 'video', captionStyle: 'style' } as Record<string, string>)[field] ?? (field || 'row');
 }

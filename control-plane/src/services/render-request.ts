@@ -42,6 +42,20 @@ export const RenderRequestSchema = Type.Object(
       }),
     ),
     extend: Type.Optional(literals(['loop', 'freeze'] as const)),
+    trim: Type.Optional(
+      Type.Object(
+        {
+          start: Type.Number({ minimum: 0, maximum: 86_400, description: 'In point, seconds into the video' }),
+          end: Type.Optional(
+            Type.Number({ exclusiveMinimum: 0, maximum: 86_400, description: 'Out point (default: the end)' }),
+          ),
+        },
+        {
+          additionalProperties: false,
+          description: 'The part of the video to use; the narration still decides the length (loop or freeze)',
+        },
+      ),
+    ),
     maxResolution: Type.Optional(
       Type.Union([Type.Literal(480), Type.Literal(720), Type.Literal(1080), Type.Literal(1440), Type.Literal(2160)]),
     ),
@@ -77,4 +91,20 @@ export function checkedScript(text: string): string {
       throw new ApiError(err.code, err.message, [{ field: 'script', message: err.message }]);
     throw err;
   }
+}
+
+/** Trim points against the video's length: inside it and in order, or the API's error naming the field. */
+export function checkTrim(trim: RenderRequest['trim'], durationSeconds: number | null): void {
+  if (!trim) return;
+  const fail = (field: 'trim.start' | 'trim.end', message: string) =>
+    new ApiError('CUTLINE_VALIDATION_FAILED', `The ${field === 'trim.start' ? 'in' : 'out'} point ${message}.`, [
+      { field, message },
+    ]);
+  if (trim.end !== undefined && trim.end - trim.start < 0.1)
+    throw fail('trim.end', 'must be at least 0.1 s after the in point');
+  if (durationSeconds === null) return;
+  if (trim.start >= durationSeconds)
+    throw fail('trim.start', `must be before the end of the video (${durationSeconds.toFixed(1)} s)`);
+  if (trim.end !== undefined && trim.end > durationSeconds + 0.1)
+    throw fail('trim.end', `must be within the video (${durationSeconds.toFixed(1)} s)`);
 }

@@ -30,7 +30,11 @@ export function buildRenderSpec(inputs: SpecInputs, store: ObjectStore): RenderS
     version: 1,
     id: inputs.renderId,
     ...(inputs.traceparent ? { traceparent: inputs.traceparent } : {}),
-    video: { source: store.locationFor(inputs.videoKey), ...(request.extend ? { extend: request.extend } : {}) },
+    video: {
+      source: store.locationFor(inputs.videoKey),
+      ...(request.extend ? { extend: request.extend } : {}),
+      ...(request.trim ? { trim: request.trim } : {}),
+    },
     script: { text: request.script },
     voice: {
       // The voice for the script's language unless the request names one.

@@ -35,7 +35,7 @@ import type { ObjectStore } from '../storage/object-store.js';
 import { Batcher } from '../lib/batcher.js';
 import type { ProjectsRepository } from '../repositories/projects-repository.js';
 import { buildRenderSpec } from './render-spec-builder.js';
-import { checkedScript, type RenderRequest } from './render-request.js';
+import { checkedScript, checkTrim, type RenderRequest } from './render-request.js';
 
 const CANCELED_BY_USER = { code: 'CUTLINE_CANCELED', message: 'Canceled by the user.' };
 
@@ -117,6 +117,8 @@ export class RenderSubmissions {
     const renderId = randomUUID();
     const { script, voice } = await this.checkRequest(plan, request);
     if (request.projectId) await this.projects?.assertOpen(principal.organizationId, request.projectId);
+    // Trim points need the video's length (and only then its record, before the statement).
+    if (request.trim) checkTrim(request.trim, (await this.assets.find(principal.organizationId, request.assetId))?.durationSeconds ?? null);
     // The statement itself checks the assets (repositories/submissions-repository.ts); their keys follow from their ids.
     const assets = {
       video: request.assetId,
@@ -196,6 +198,7 @@ export class RenderSubmissions {
   ): Promise<{ spec: RenderSpec; videoAssetId: string; assetIds: string[] }> {
     const { script, voice } = await this.checkRequest(plan, request);
     const video = await this.readyAsset(principal.organizationId, request.assetId, 'video');
+    checkTrim(request.trim, video.durationSeconds);
     const logo = request.logo
       ? await this.readyAsset(principal.organizationId, request.logo.assetId, 'logo')
       : undefined;
