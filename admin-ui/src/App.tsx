@@ -20,6 +20,9 @@ import { AppLayout } from './Layout';
 import { NewVideo } from './new-video/NewVideo';
 import organizations from './organizations';
 import renders from './renders';
+import projects from './projects';
+import library from './library';
+import { OrganizationSettings } from './organization/OrganizationSettings';
 import { SystemPage } from './system/SystemPage';
 import { Team } from './team/Team';
 import users from './users';
@@ -70,6 +73,9 @@ export function App() {
       {(permissions: Permissions | undefined) => (
         <>
           <Resource name="renders" {...renders} />
+          <Resource name="projects" {...projects} />
+          <Resource name="assets" {...library} />
+          <Resource name="members" recordRepresentation="name" />
           <Resource name="activity" {...activity} />
           <CustomRoutes>
             <Route path="/new" element={<NewVideo />} />
@@ -79,6 +85,7 @@ export function App() {
             <Route path="/billing" element={<Billing />} />
             <Route path="/account" element={<AccountPage />} />
             <Route path="/webhooks" element={<Webhooks />} />
+            <Route path="/organization" element={<OrganizationSettings />} />
           </CustomRoutes>
           {permissions?.isPlatformAdmin && (
             <>

@@ -11,6 +11,9 @@ import PeopleIcon from '@mui/icons-material/People';
 import VideoLibraryIcon from '@mui/icons-material/VideoLibrary';
 import WebhookIcon from '@mui/icons-material/Webhook';
 import SettingsIcon from '@mui/icons-material/Settings';
+import FolderIcon from '@mui/icons-material/Folder';
+import PermMediaIcon from '@mui/icons-material/PermMedia';
+import TuneIcon from '@mui/icons-material/Tune';
 import ListSubheader from '@mui/material/ListSubheader';
 import type { ReactNode } from 'react';
 import CheckIcon from '@mui/icons-material/Check';
@@ -43,9 +46,12 @@ export function AppMenu() {
       <Menu.DashboardItem />
       <Menu.Item to="/new" primaryText="New video" leftIcon={<AddIcon />} />
       <Menu.Item to="/renders" primaryText="Renders" leftIcon={<MovieIcon />} />
+      <Menu.Item to="/projects" primaryText="Projects" leftIcon={<FolderIcon />} />
+      <Menu.Item to="/assets" primaryText="Library" leftIcon={<PermMediaIcon />} />
       <Menu.Item to="/team" primaryText="Team" leftIcon={<GroupIcon />} />
       {manager && <Menu.Item to="/api-keys" primaryText="API keys" leftIcon={<KeyIcon />} />}
       {manager && <Menu.Item to="/webhooks" primaryText="Webhooks" leftIcon={<WebhookIcon />} />}
+      {manager && <Menu.Item to="/organization" primaryText="Organization" leftIcon={<TuneIcon />} />}
       <Menu.Item to="/billing" primaryText="Billing" leftIcon={<CreditCardIcon />} />
       <Menu.Item to="/activity" primaryText="Activity" leftIcon={<HistoryIcon />} />
       {permissions?.isPlatformAdmin && (

@@ -124,6 +124,7 @@ const ROUTES: Record<
   '/v1/admin/renders/{id}/cancel': { id: 'render', status: 403 },
   '/v1/assets/{id}': { id: 'asset', bodies: { patch: { tags: ['b-was-here'] } } },
   '/v1/assets/{id}/complete': { id: 'asset' },
+  '/v1/assets/{id}/link': { id: 'asset' },
   '/v1/assets/{id}/parts': { id: 'asset', bodies: { post: { partNumbers: [1] } } },
   '/v1/renders/{id}': { id: 'render', bodies: { patch: { title: 'B was here' } } },
   '/v1/renders/{id}/comments': { id: 'render', bodies: { post: { body: 'B was here' } } },

@@ -25,6 +25,11 @@ export function ActivityList() {
     <List title="Activity" sort={{ field: 'createdAt', order: 'DESC' }} perPage={50}>
       <Datagrid bulkActionButtons={false} rowClick={false}>
         <DateField source="createdAt" label="When" showTime />
+        <FunctionField
+          label="Who"
+          sortable={false}
+          render={(r: RaRecord) => (r.actorName as string | null) ?? 'Cutline'}
+        />
         <TextField source="action" sortable={false} />
         <TextField source="subjectType" label="On" sortable={false} />
         <FunctionField label="Details" sortable={false} render={describe} />

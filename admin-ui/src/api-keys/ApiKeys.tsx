@@ -26,6 +26,8 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Title, useNotify } from 'react-admin';
 import { api, ApiError, errorMessage } from '../api/http';
+import { unlockingPlan, usePlans, useUsage } from '../api/queries';
+import { PlanLock } from '../components/PlanLock';
 import { formatDate } from '../lib/format';
 
 const SCOPES = ['renders:read', 'renders:write', 'assets:read', 'assets:write'];
@@ -50,6 +52,12 @@ export function ApiKeys() {
   const [scopes, setScopes] = useState<string[]>(SCOPES);
   const [error, setError] = useState<ApiError | Error | null>(null);
   const [secret, setSecret] = useState<string | null>(null);
+  const usage = useUsage();
+  const plans = usePlans();
+  const lockedBy =
+    usage.data && !usage.data.limits.apiAccess
+      ? (unlockingPlan(plans.data, usage.data.plan, (p) => p.apiAccess) ?? 'enterprise')
+      : null;
 
   const create = async () => {
     setError(null);
@@ -113,14 +121,22 @@ export function ApiKeys() {
               {errorMessage(error)}
             </Alert>
           )}
-          <Button
-            variant="contained"
-            onClick={() => void create()}
-            disabled={!name.trim() || scopes.length === 0}
-            sx={{ mt: 1 }}
-          >
-            Create key
-          </Button>
+          <PlanLock unlockedBy={lockedBy}>
+            <Button
+              variant="contained"
+              onClick={() => void create()}
+              disabled={!name.trim() || scopes.length === 0 || Boolean(lockedBy)}
+              sx={{ mt: 1 }}
+            >
+              Create key
+            </Button>
+          </PlanLock>
+          {usage.data?.limits.apiAccess && (
+            <Typography variant="body2" color="text.secondary" sx={{ mt: 1 }}>
+              Each key may make {usage.data.limits.apiRequestsPerMinute} requests a minute; answers carry RateLimit
+              headers.
+            </Typography>
+          )}
         </CardContent>
       </Card>
       <Card>

@@ -21,10 +21,11 @@ interface ResourceRoute {
 
 export const RESOURCES: Record<string, ResourceRoute> = {
   renders: { path: '/v1/renders', sortable: LISTS.renders.sortable },
-  assets: { path: '/v1/assets', rangeOnly: true },
+  assets: { path: '/v1/assets', sortable: LISTS.assets.sortable },
+  projects: { path: '/v1/projects', sortable: LISTS.projects.sortable },
   'api-keys': { path: '/v1/api-keys', unpaged: true },
   members: { path: '/v1/members', idField: 'userId', unpaged: true },
-  activity: { path: '/v1/activity', rangeOnly: true },
+  activity: { path: '/v1/activity', sortable: LISTS.activity.sortable },
   organizations: { path: '/v1/admin/organizations', sortable: LISTS.organizations.sortable },
   users: { path: '/v1/admin/users', sortable: LISTS.users.sortable },
   'all-renders': { path: '/v1/admin/renders', sortable: LISTS['all-renders'].sortable },

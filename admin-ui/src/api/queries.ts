@@ -18,6 +18,8 @@ export interface Usage {
     watermark: boolean;
     maxUploadBytes: number;
     maxSourceSeconds: number;
+    apiAccess: boolean;
+    apiRequestsPerMinute: number;
   };
 }
 
@@ -30,6 +32,7 @@ export interface PlanInfo {
   retentionDays: number;
   batch: boolean;
   watermark: boolean;
+  apiAccess: boolean;
 }
 
 export type Voice = VoiceView;
@@ -62,6 +65,39 @@ export function useVoiceMatch(script: string) {
     staleTime: 600_000,
   });
 }
+
+export interface OrganizationSettings {
+  defaultVoice: string | null;
+  defaultCaptionStyle: string | null;
+  defaultFormats: string[] | null;
+}
+
+export interface OrganizationProfile {
+  id: string;
+  name: string;
+  slug: string;
+  plan: string;
+  settings: OrganizationSettings;
+}
+
+export const useOrganization = () =>
+  useQuery({ queryKey: ['organization'], queryFn: () => get<OrganizationProfile>('/v1/organization') });
+
+export interface ProjectSummary {
+  id: string;
+  name: string;
+  archived: boolean;
+}
+
+/** Open projects, for pickers (the most recently active first). */
+export const useOpenProjects = () =>
+  useQuery({
+    queryKey: ['projects', 'open'],
+    queryFn: () =>
+      get<ProjectSummary[]>(
+        `/v1/projects?range=${encodeURIComponent('[0,199]')}&sort=${encodeURIComponent('["updatedAt","DESC"]')}&filter=${encodeURIComponent('{"archived":false}')}`,
+      ),
+  });
 
 export const useCaptionStyles = () =>
   useQuery({

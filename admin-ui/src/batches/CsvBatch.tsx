@@ -7,7 +7,13 @@ import {
   Alert,
   Box,
   Button,
+  Checkbox,
   Chip,
+  FormControl,
+  FormControlLabel,
+  InputLabel,
+  MenuItem,
+  Select,
   Table,
   TableBody,
   TableCell,
@@ -21,7 +27,7 @@ import { useMemo, useState } from 'react';
 import { useGetList } from 'react-admin';
 import { useNavigate } from 'react-router-dom';
 import { api, ApiError, errorMessage } from '../api/http';
-import { useCaptionStyles, useVoices } from '../api/queries';
+import { useCaptionStyles, useOpenProjects, useVoices } from '../api/queries';
 import type { AssetView } from '../api/upload';
 import { CSV_COLUMNS, previewCsv, problemsByRow, type CsvPreview } from '../lib/csv';
 import { formatSeconds } from '../lib/format';
@@ -78,12 +84,19 @@ export function CsvBatch({ maxNarrationSeconds }: { maxNarrationSeconds: number 
     if (!name) setName(chosen.name.replace(/\.csv$/i, ''));
   };
 
+  const projects = useOpenProjects();
+  const [projectId, setProjectId] = useState('');
+  const [deleteAfterDownload, setDeleteAfterDownload] = useState(false);
+
   const submit = async () => {
     if (!file) return;
     setBusy(true);
     setError(null);
     try {
-      const { data } = await api<{ batchId: string }>(`/v1/batches?name=${encodeURIComponent(name || file.name)}`, {
+      const query = new URLSearchParams({ name: name || file.name });
+      if (projectId) query.set('projectId', projectId);
+      if (deleteAfterDownload) query.set('deleteAfterDownload', 'true');
+      const { data } = await api<{ batchId: string }>(`/v1/batches?${query.toString()}`, {
         method: 'POST',
         body: file.text,
         headers: { 'content-type': 'text/csv' },
@@ -134,6 +147,28 @@ export function CsvBatch({ maxNarrationSeconds }: { maxNarrationSeconds: number 
           value={name}
           onChange={(e) => setName(e.target.value)}
           inputProps={{ maxLength: 200 }}
+        />
+        <FormControl size="small" sx={{ minWidth: 200 }}>
+          <InputLabel id="batch-project">Project</InputLabel>
+          <Select
+            labelId="batch-project"
+            label="Project"
+            value={projectId}
+            onChange={(e) => setProjectId(e.target.value)}
+          >
+            <MenuItem value="">No project</MenuItem>
+            {(projects.data ?? []).map((p) => (
+              <MenuItem key={p.id} value={p.id}>
+                {p.name}
+              </MenuItem>
+            ))}
+          </Select>
+        </FormControl>
+        <FormControlLabel
+          control={
+            <Checkbox checked={deleteAfterDownload} onChange={(e) => setDeleteAfterDownload(e.target.checked)} />
+          }
+          label="Delete the files once downloaded"
         />
       </Box>
       {preview && (

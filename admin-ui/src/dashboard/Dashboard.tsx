@@ -1,4 +1,4 @@
-/** The creator's home: plan and usage, storage and its expiry, recent renders live, and "New video". */
+/** The creator's home: plan and usage, storage and its expiry, recent renders live, projects, history, and "New video". */
 import AddIcon from '@mui/icons-material/Add';
 import {
   Alert,
@@ -20,6 +20,8 @@ import { errorMessage } from '../api/http';
 import { useUsage } from '../api/queries';
 import { RenderStatus, type RenderLike } from '../components/RenderStatus';
 import { formatBytes, formatDate, formatDays, formatMinutes, planLabel } from '../lib/format';
+import { RecentProjects } from './RecentProjects';
+import { UsageHistory } from './UsageHistory';
 
 function Stat({ label, value, detail, percent }: { label: string; value: string; detail?: string; percent?: number }) {
   return (
@@ -128,6 +130,8 @@ export function Dashboard() {
           </Button>
         </CardContent>
       </Card>
+      <RecentProjects />
+      <UsageHistory />
     </Box>
   );
 }

@@ -51,7 +51,7 @@ describe('batch CSV preview', () => {
     expect(preview.fileProblems).toEqual([
       'The header has no "script" column.',
       'The header has no "video" column.',
-      'Unknown columns: text, clip. Use script, video, voice, style, formats, fit, title.',
+      'Unknown columns: text, clip. Use script, video, voice, style, formats, fit, title, trim_start, trim_end.',
     ]);
   });
 

@@ -20,6 +20,7 @@ import {
   VoiceSection,
 } from './sections';
 import { useNewVideo } from './useNewVideo';
+import { DeliverySection } from './DeliverySection';
 
 export function NewVideo() {
   const usage = useUsage();
@@ -66,6 +67,7 @@ export function NewVideo() {
           <CaptionsSection form={form} styles={styles.data} />
           <FormatsSection form={form} {...planContext} />
           <BrandingSection form={form} {...planContext} />
+          <DeliverySection form={form} />
           {form.error && (
             <Alert severity="error" role="alert" sx={{ mb: 2 }}>
               {errorMessage(form.error)}

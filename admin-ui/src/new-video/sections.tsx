@@ -26,6 +26,7 @@ import { FileDrop } from '../components/FileDrop';
 import { StyleGallery } from '../components/StyleGallery';
 import { languageName, VoicePicker } from '../components/VoicePicker';
 import { formatSeconds } from '../lib/format';
+import { TrimPicker } from './TrimPicker';
 import type { CaptionPosition, Fit, NewVideoForm } from './useNewVideo';
 
 const ASPECTS = [
@@ -57,10 +58,14 @@ export function VideoSection({ form, limits }: { form: NewVideoForm; limits: Usa
         kind="video"
         label="Choose a video"
         asset={form.fields.video}
-        onUploaded={(asset) => form.set('video', asset)}
+        onUploaded={(asset) => {
+          form.set('video', asset);
+          form.set('trim', null);
+        }}
         {...(limits ? { maxBytes: limits.maxUploadBytes } : {})}
       />
       {problem && <FormHelperText error>{problem}</FormHelperText>}
+      <TrimPicker form={form} />
     </Section>
   );
 }

@@ -1,7 +1,7 @@
 /** The state of the new-video form and its submission (POST /v1/renders, with one Idempotency-Key per form). */
 import { AUTO_VOICE, estimateNarrationSeconds, type Fit } from '@cutline/contract';
 import { useEffect, useRef, useState } from 'react';
-import { useNavigate } from 'react-router-dom';
+import { useNavigate, useSearchParams } from 'react-router-dom';
 import { api, ApiError } from '../api/http';
 import type { AssetView } from '../api/upload';
 import { fetchPreferences, rememberChoices } from '../lib/preferences';
@@ -24,6 +24,11 @@ export interface NewVideoFields {
   original: 'duck' | 'drop';
   logoPosition: string;
   resolution: number | 'auto';
+  /** The open project the video goes into ('' = none). */
+  projectId: string;
+  deleteAfterDownload: boolean;
+  /** In and out points of the source, seconds; null = all of it. */
+  trim: { start: number; end: number } | null;
 }
 
 export function useNewVideo(maxNarrationSeconds: number | null) {
@@ -43,32 +48,51 @@ export function useNewVideo(maxNarrationSeconds: number | null) {
     original: 'duck',
     logoPosition: 'top-right',
     resolution: 'auto',
+    projectId: '',
+    deleteAfterDownload: false,
+    trim: null,
   });
   const [error, setError] = useState<ApiError | Error | null>(null);
   const [busy, setBusy] = useState(false);
   // One key per form: a double click or a retried request cannot make two renders.
   const [idempotencyKey] = useState(() => crypto.randomUUID());
 
-  // The account's defaults, unless the person already chose before they arrived.
+  // The person's defaults, then the organization's, unless the person already chose.
   const touched = useRef(new Set<keyof NewVideoFields>());
   useEffect(() => {
     let live = true;
-    fetchPreferences()
-      .then((p) => {
-        if (!live) return;
-        setFields((previous) => ({
-          ...previous,
-          ...(p.defaultVoice && !touched.current.has('voice') ? { voice: p.defaultVoice } : {}),
-          ...(p.defaultCaptionStyle && !touched.current.has('captionStyle')
-            ? { captionStyle: p.defaultCaptionStyle }
-            : {}),
-        }));
-      })
+    const organization = api<{ settings: OrganizationDefaults }>('/v1/organization')
+      .then((r) => r.data.settings)
       .catch(() => undefined);
+    void Promise.all([fetchPreferences().catch(() => undefined), organization]).then(([p, o]) => {
+      if (!live) return;
+      const voice = p?.defaultVoice ?? o?.defaultVoice;
+      const style = p?.defaultCaptionStyle ?? o?.defaultCaptionStyle;
+      setFields((previous) => ({
+        ...previous,
+        ...(voice && !touched.current.has('voice') ? { voice } : {}),
+        ...(style && !touched.current.has('captionStyle') ? { captionStyle: style } : {}),
+        ...(o?.defaultFormats && !touched.current.has('formats') ? { formats: o.defaultFormats } : {}),
+      }));
+    });
     return () => {
       live = false;
     };
   }, []);
+
+  // Arriving from the library (?asset=) or a project (?project=): start from them.
+  const [search] = useSearchParams();
+  useEffect(() => {
+    const project = search.get('project');
+    if (project) setFields((previous) => ({ ...previous, projectId: project }));
+    const asset = search.get('asset');
+    if (asset)
+      void api<AssetView>(`/v1/assets/${encodeURIComponent(asset)}`)
+        .then(({ data }) => {
+          if (data.kind === 'video' && data.status === 'ready') setFields((previous) => ({ ...previous, video: data }));
+        })
+        .catch(() => undefined);
+  }, [search]);
 
   const set = <K extends keyof NewVideoFields>(key: K, value: NewVideoFields[K]) => {
     touched.current.add(key);
@@ -101,6 +125,12 @@ export function useNewVideo(maxNarrationSeconds: number | null) {
 
 export type NewVideoForm = ReturnType<typeof useNewVideo>;
 
+interface OrganizationDefaults {
+  defaultVoice: string | null;
+  defaultCaptionStyle: string | null;
+  defaultFormats: string[] | null;
+}
+
 function requestOf(f: NewVideoFields) {
   return {
     assetId: f.video?.id,
@@ -114,5 +144,12 @@ function requestOf(f: NewVideoFields) {
     ...(f.resolution !== 'auto' ? { maxResolution: f.resolution } : {}),
     ...(f.logo ? { logo: { assetId: f.logo.id, position: f.logoPosition } } : {}),
     audio: { original: f.original, ...(f.music ? { musicAssetId: f.music.id } : {}) },
+    ...(f.projectId ? { projectId: f.projectId } : {}),
+    ...(f.deleteAfterDownload ? { deleteAfterDownload: true } : {}),
+    ...(f.trim ? { trim: { start: round1(f.trim.start), end: round1(f.trim.end) } } : {}),
   };
+}
+
+function round1(seconds: number): number {
+  return Math.round(seconds * 10) / 10;
 }

@@ -5,9 +5,11 @@
 import DownloadIcon from '@mui/icons-material/Download';
 import { Alert, Box, Button, Card, CardContent, FormControlLabel, Grid, Link, Switch, Typography } from '@mui/material';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState, type MutableRefObject } from 'react';
 import { Title, useGetOne, useNotify } from 'react-admin';
-import { Link as RouterLink, useParams } from 'react-router-dom';
+import { Link as RouterLink, useParams, useSearchParams } from 'react-router-dom';
+import { CommentsPanel } from './CommentsPanel';
+import { RenderFiling } from './RenderFiling';
 import { api, errorMessage } from '../api/http';
 import { useLive } from '../api/live';
 import { isActive, type RenderView } from '@cutline/contract';
@@ -24,11 +26,25 @@ interface Output {
   width: number | null;
   height: number | null;
   url: string;
+  previewUrl: string;
   fileExpiresAt: string | null;
 }
 
-function Player({ video, vtt, showCaptions }: { video: Output; vtt: Output | undefined; showCaptions: boolean }) {
-  const ref = useRef<HTMLVideoElement>(null);
+function Player({
+  video,
+  vtt,
+  showCaptions,
+  playerRef,
+  onTime,
+}: {
+  video: Output;
+  vtt: Output | undefined;
+  showCaptions: boolean;
+  /** The first player: comments are placed at its time, and their times play in it. */
+  playerRef?: MutableRefObject<HTMLVideoElement | null>;
+  onTime?: (seconds: number) => void;
+}) {
+  const ref = useRef<HTMLVideoElement | null>(null);
   useEffect(() => {
     const track = ref.current?.textTracks[0];
     if (track) track.mode = showCaptions ? 'showing' : 'hidden';
@@ -40,8 +56,12 @@ function Player({ video, vtt, showCaptions }: { video: Output; vtt: Output | und
           {video.aspect} · {video.width}×{video.height}
         </Typography>
         <video
-          ref={ref}
-          src={video.url}
+          ref={(element) => {
+            ref.current = element;
+            if (playerRef) playerRef.current = element;
+          }}
+          src={video.previewUrl}
+          onTimeUpdate={(e) => onTime?.(e.currentTarget.currentTime)}
           controls
           preload="metadata"
           crossOrigin="anonymous"
@@ -49,7 +69,7 @@ function Player({ video, vtt, showCaptions }: { video: Output; vtt: Output | und
           aria-label={`${video.aspect} video`}
           data-testid={`player-${video.aspect}`}
         >
-          {vtt && <track kind="captions" src={vtt.url} srcLang="en" label="Captions" />}
+          {vtt && <track kind="captions" src={vtt.previewUrl} srcLang="en" label="Captions" />}
         </video>
         <Button href={video.url} download startIcon={<DownloadIcon />} data-testid={`download-${video.aspect}`}>
           Download {video.aspect} ({formatBytes(video.bytes)})
@@ -67,6 +87,16 @@ export function RenderShow() {
   const render = useLive(data);
   const [showCaptions, setShowCaptions] = useState(false);
   const [acting, setActing] = useState(false);
+  const player = useRef<HTMLVideoElement | null>(null);
+  const [playhead, setPlayhead] = useState<number | undefined>(undefined);
+  const [search] = useSearchParams();
+  const seek = (seconds: number) => {
+    const element = player.current;
+    if (!element) return;
+    element.currentTime = seconds;
+    element.scrollIntoView({ block: 'nearest' });
+    void element.play().catch(() => undefined);
+  };
   const outputs = useQuery({
     queryKey: ['outputs', id, render?.state],
     queryFn: async () => (await api<Output[]>(`/v1/renders/${id}/outputs`)).data,
@@ -74,6 +104,28 @@ export function RenderShow() {
     // Links expire after 15 minutes: fetch fresh ones before that.
     staleTime: 10 * 60_000,
   });
+
+  // A mailed link to a comment carries its time (?t=12.5): the player starts there.
+  const linkedTime = Number(search.get('t'));
+  useEffect(() => {
+    if (!outputs.data || !Number.isFinite(linkedTime) || linkedTime <= 0 || !player.current) return;
+    player.current.currentTime = linkedTime;
+    setPlayhead(linkedTime);
+  }, [outputs.data, linkedTime]);
+
+  const deleteFiles = async () => {
+    if (!window.confirm('Delete every file of this render now? This cannot be undone.')) return;
+    setActing(true);
+    try {
+      await api(`/v1/renders/${id}/outputs`, { method: 'DELETE' });
+      notify('The files were deleted.', { type: 'info' });
+      await queryClient.invalidateQueries({ queryKey: ['outputs', id] });
+    } catch (err) {
+      notify(errorMessage(err), { type: 'error' });
+    } finally {
+      setActing(false);
+    }
+  };
 
   const act = async (action: 'retry' | 'cancel') => {
     setActing(true);
@@ -147,10 +199,16 @@ export function RenderShow() {
                 Retry
               </Button>
             )}
+            {render.state === 'succeeded' && videos.length > 0 && (
+              <Button variant="outlined" color="error" disabled={acting} onClick={() => void deleteFiles()}>
+                Delete files now
+              </Button>
+            )}
             <Button component={RouterLink} to="/renders">
               Back to renders
             </Button>
           </Box>
+          <RenderFiling render={render} />
         </CardContent>
       </Card>
       {render.state === 'succeeded' && (
@@ -179,13 +237,20 @@ export function RenderShow() {
           </Box>
           {videos[0]?.fileExpiresAt && (
             <Typography variant="body2" color="text.secondary" sx={{ mb: 1 }}>
-              Files are kept until {formatDate(videos[0].fileExpiresAt)}.
+              {render.deleteAfterDownload
+                ? `Each video is deleted once it has been downloaded (at the latest ${formatDate(videos[0].fileExpiresAt)}); playing it here does not count.`
+                : `Files are kept until ${formatDate(videos[0].fileExpiresAt)}.`}
             </Typography>
           )}
           <Grid container spacing={2}>
-            {videos.map((v) => (
+            {videos.map((v, i) => (
               <Grid key={v.name} size={{ xs: 12, md: 6, lg: 4 }}>
-                <Player video={v} vtt={vtt} showCaptions={showCaptions} />
+                <Player
+                  video={v}
+                  vtt={vtt}
+                  showCaptions={showCaptions}
+                  {...(i === 0 ? { playerRef: player, onTime: setPlayhead } : {})}
+                />
               </Grid>
             ))}
           </Grid>
@@ -194,6 +259,7 @@ export function RenderShow() {
           )}
         </Box>
       )}
+      <CommentsPanel renderId={render.id} playhead={videos.length > 0 ? (playhead ?? 0) : undefined} onSeek={seek} />
     </Box>
   );
 }

@@ -338,6 +338,26 @@ const libraryRoutes: FastifyPluginAsyncTypebox<AssetRoutesOptions> = async (
     async (request) => view(await library.label(principalOf(request), request.params.id, request.body)),
   );
 
+  app.get(
+    '/v1/assets/:id/link',
+    {
+      onRequest: canRead,
+      schema: {
+        tags: ['assets'],
+        summary: 'A link to the uploaded file, valid 15 minutes (to play it while choosing trim points)',
+        params: Type.Object({ id: Uuid }),
+        response: {
+          200: Type.Object({ url: Type.String(), expiresAt: Type.String({ format: 'date-time' }) }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const link = await library.link(principalOf(request), request.params.id);
+      return { url: link.url, expiresAt: link.expiresAt.toISOString() };
+    },
+  );
+
   app.delete(
     '/v1/assets/:id',
     {

@@ -42,6 +42,17 @@ export class AssetLibrary {
     return asset;
   }
 
+  /** A short-lived link to the upload itself, for the browser's player (trim points, the library). */
+  async link(principal: Principal, id: string): Promise<{ url: string; expiresAt: Date }> {
+    const asset = await this.assets.find(principal.organizationId, id);
+    if (!asset) throw notFound('Asset');
+    if (asset.status !== 'ready')
+      throw new ApiError('CUTLINE_ASSET_NOT_READY', `The file is ${asset.status}.`);
+    const seconds = 15 * 60;
+    const url = await this.store.presignGet(asset.objectKey, { expiresSeconds: seconds, filename: asset.filename });
+    return { url, expiresAt: new Date(this.now().getTime() + seconds * 1000) };
+  }
+
   /** The record is marked first, so no render can start on it; then its objects go. */
   async remove(principal: Principal, id: string): Promise<void> {
     const taken = await this.assets.takeForDeletion(principal.organizationId, id, this.now());
