@@ -73,6 +73,12 @@ describe('projects', () => {
     });
     expect(render.status).toBe(201);
     expect(render.body.projectId).toBe(acme.body.id);
+    // An upload of no project that a project's video uses is filed with it; one of another project stays.
+    const loose = await uploadVideo(t.app, agency.accessToken);
+    await call('POST', '/v1/renders', { assetId: loose, script: 'Loose.', projectId: globex.body.id });
+    expect((await t.db.asset.findUnique({ where: { id: loose } }))!.projectId).toBe(globex.body.id);
+    await call('POST', '/v1/renders', { assetId: a2.id, script: 'Cross.', projectId: globex.body.id });
+    expect((await t.db.asset.findUnique({ where: { id: a2.id } }))!.projectId).toBe(acme.body.id);
 
     const byProject = await call<Array<{ id: string }>>('GET', `/v1/assets${list({ projectId: acme.body.id })}`);
     expect(byProject.body.map((a) => a.id).sort()).toEqual([a1.id, a2.id].sort());

@@ -155,6 +155,15 @@ export class ProjectsRepository {
       ]);
   }
 
+  /** Files uploads that belong to no project yet under this one (those a video of the project used). */
+  async adoptUnfiled(organizationId: string, projectId: string, assetIds: string[]): Promise<void> {
+    if (assetIds.length === 0) return;
+    await this.db.asset.updateMany({
+      where: { id: { in: assetIds }, organizationId, projectId: null },
+      data: { projectId },
+    });
+  }
+
   /**
    * Moves the organization's assets, renders and batches into the project (or out of any, with
    * null), all or none: an id of another organization, or none at all, fails the whole request.

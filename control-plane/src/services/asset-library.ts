@@ -46,8 +46,7 @@ export class AssetLibrary {
   async link(principal: Principal, id: string): Promise<{ url: string; expiresAt: Date }> {
     const asset = await this.assets.find(principal.organizationId, id);
     if (!asset) throw notFound('Asset');
-    if (asset.status !== 'ready')
-      throw new ApiError('CUTLINE_ASSET_NOT_READY', `The file is ${asset.status}.`);
+    if (asset.status !== 'ready') throw new ApiError('CUTLINE_ASSET_NOT_READY', `The file is ${asset.status}.`);
     const seconds = 15 * 60;
     const url = await this.store.presignGet(asset.objectKey, { expiresSeconds: seconds, filename: asset.filename });
     return { url, expiresAt: new Date(this.now().getTime() + seconds * 1000) };

@@ -40,7 +40,7 @@ export class BatchSubmissions {
     private readonly submissions: RenderSubmissions,
     private readonly now: () => Date = () => new Date(),
     private readonly dispatcher?: { wake(): void },
-    private readonly projects?: Pick<ProjectsRepository, 'assertOpen'>,
+    private readonly projects?: Pick<ProjectsRepository, 'assertOpen' | 'adoptUnfiled'>,
   ) {}
 
   async submit(
@@ -62,6 +62,10 @@ export class BatchSubmissions {
     const prepared = await this.prepareRows(principal, plan, columns, data, traceparent);
     const batchId = await this.insertAll(principal, { plan, period, overage }, name, prepared, options);
     this.dispatcher?.wake();
+    if (options.projectId)
+      await this.projects?.adoptUnfiled(principal.organizationId, options.projectId, [
+        ...new Set(prepared.flatMap((p) => p.assetIds)),
+      ]);
     this.submissions.alertUsage(principal.organizationId, period);
     return { batchId, renderIds: prepared.map((p) => p.id) };
   }

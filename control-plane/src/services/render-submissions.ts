@@ -85,7 +85,7 @@ export class RenderSubmissions {
     private readonly catalogue: VoiceCatalogue,
     private readonly now: () => Date = () => new Date(),
     private readonly dispatcher?: { wake(): void; cancel(renderId: string): void },
-    private readonly projects?: Pick<ProjectsRepository, 'assertOpen'>,
+    private readonly projects?: Pick<ProjectsRepository, 'assertOpen' | 'adoptUnfiled'>,
   ) {
     this.batcher = new Batcher((items) => submissions.submitMany(items));
   }
@@ -118,7 +118,11 @@ export class RenderSubmissions {
     const { script, voice } = await this.checkRequest(plan, request);
     if (request.projectId) await this.projects?.assertOpen(principal.organizationId, request.projectId);
     // Trim points need the video's length (and only then its record, before the statement).
-    if (request.trim) checkTrim(request.trim, (await this.assets.find(principal.organizationId, request.assetId))?.durationSeconds ?? null);
+    if (request.trim)
+      checkTrim(
+        request.trim,
+        (await this.assets.find(principal.organizationId, request.assetId))?.durationSeconds ?? null,
+      );
     // The statement itself checks the assets (repositories/submissions-repository.ts); their keys follow from their ids.
     const assets = {
       video: request.assetId,
@@ -170,6 +174,12 @@ export class RenderSubmissions {
           `The ${plan.id} plan includes ${plan.rendersPerMonth} renders a month, and they are used up.`,
         );
       this.dispatcher?.wake();
+      if (request.projectId)
+        await this.projects?.adoptUnfiled(
+          principal.organizationId,
+          request.projectId,
+          [assets.video, assets.logo, assets.music].filter((id): id is string => id !== null),
+        );
       // Only a submission that reaches 80 % of the quota can have crossed an alert line.
       if (plan.rendersPerMonth !== null && result.periodUsed * 5 >= plan.rendersPerMonth * 4)
         this.alertUsage(principal.organizationId, period);
