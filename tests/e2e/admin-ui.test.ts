@@ -390,6 +390,91 @@ describe('admin UI in Chromium', () => {
     await shoot('14-batch');
   });
 
+  it('an agency files videos under two projects, filters the library and resolves a comment at a time', async () => {
+    for (const name of ['Acme spring', 'Globex launch']) {
+      await page.goto(`${base}/projects/create`);
+      await page.getByLabel('Name').first().fill(name);
+      await page.getByRole('button', { name: 'Save' }).click();
+      await page.getByRole('heading', { name, level: 1 }).waitFor();
+    }
+    await shoot('21-project');
+    await page.goto(`${base}/projects`);
+    await page.getByRole('cell', { name: /Acme spring/ }).click();
+    await page.getByRole('link', { name: 'New video in this project' }).click();
+    await page.getByRole('heading', { name: 'New video', level: 1 }).waitFor();
+    await expect.poll(() => page.getByRole('combobox', { name: 'Project' }).textContent()).toBe('Acme spring');
+    await page.getByTestId('video-file-input').setInputFiles(join(work, 'beach.mp4'));
+    await page.getByTestId('video-uploaded').waitFor({ timeout: 60_000 });
+    // In and out points on the scrubber, the frame of the moved point shown.
+    await page.getByLabel('Use only part of the video').check();
+    await page.getByRole('slider', { name: 'In point' }).focus();
+    for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowRight');
+    await page.getByText(/From 0\.5 s to 4\.0 s/).waitFor();
+    await page.getByLabel('Title (optional)').fill('Acme teaser');
+    await page.getByLabel('Script').fill('Acme, now in spring colours. Every shape, one narration.');
+    await shoot('22-new-video-project');
+    await page.getByRole('button', { name: 'Generate' }).click();
+    await page.waitForURL(/\/renders\/[0-9a-f-]+\/show$/);
+    const acmeRender = page.url();
+    await expect
+      .poll(() => page.getByTestId('render-status').textContent(), { timeout: 120_000, interval: 500 })
+      .toMatch(/^succeeded/);
+    await expect.poll(() => page.getByRole('combobox', { name: 'Project' }).textContent()).toBe('Acme spring');
+
+    // The library, filtered by the project: the one upload its video used.
+    await page.goto(`${base}/assets`);
+    await page.getByRole('heading', { name: 'Library' }).first().waitFor();
+    await page.getByRole('combobox', { name: 'Project' }).click();
+    await page.getByRole('option', { name: 'Acme spring' }).click();
+    await expect.poll(() => page.locator('tbody tr').count()).toBe(1);
+    await page.getByRole('link', { name: 'Edit' }).click();
+    await page.getByLabel('Tags').fill('hero, spring');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByLabel('Tag').fill('hero');
+    await expect.poll(() => page.locator('tbody tr').count()).toBe(1);
+    await page.locator('tbody tr').getByText('spring', { exact: true }).waitFor();
+    await shoot('23-library');
+    await page.getByRole('combobox', { name: 'Project' }).click();
+    await page.getByRole('option', { name: 'Globex launch' }).click();
+    await page.getByText(/found using the current filters/i).waitFor();
+    expect(await page.locator('tbody tr').count()).toBe(0);
+    // An earlier upload is filed under Globex from the library.
+    await page.goto(`${base}/assets?filter=${encodeURIComponent('{}')}`);
+    await page.locator('tbody tr').filter({ hasText: '—' }).first().getByRole('link', { name: 'Edit' }).click();
+    await page.getByRole('combobox', { name: 'Project' }).click();
+    await page.getByRole('option', { name: 'Globex launch' }).click();
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('heading', { name: 'Library' }).first().waitFor();
+    await page.getByRole('combobox', { name: 'Project' }).click();
+    await page.getByRole('option', { name: 'Globex launch' }).click();
+    await expect.poll(() => page.locator('tbody tr').count()).toBe(1);
+
+    // A comment at a time position: the chip plays from there; resolving hides it.
+    await page.goto(acmeRender);
+    const player = page.getByTestId('player-9:16');
+    await player.waitFor();
+    type Video = { currentTime: number; readyState: number };
+    await expect.poll(() => player.evaluate((v) => (v as unknown as Video).readyState)).toBeGreaterThan(0);
+    await player.evaluate((v) => ((v as unknown as Video).currentTime = 1.5));
+    await page.getByText('At 0:01 of the video').waitFor();
+    await page.getByLabel('Add a comment').fill('At this point the caption covers the <b>logo</b>');
+    await page.getByRole('button', { name: 'Comment', exact: true }).click();
+    const comments = page.getByTestId('comments');
+    await comments.getByText('At this point the caption covers the <b>logo</b>').waitFor();
+    await player.evaluate((v) => ((v as unknown as Video).currentTime = 0));
+    await comments.getByRole('button', { name: 'at 0:01: play from there' }).click();
+    await expect.poll(() => player.evaluate((v) => (v as unknown as Video).currentTime)).toBeGreaterThan(1.4);
+    await shoot('24-comments');
+    await comments.getByRole('button', { name: 'Resolve' }).click();
+    await page.getByLabel('Show resolved (1)').waitFor();
+    expect(await comments.getByText('At this point the caption covers').count()).toBe(0);
+
+    await page.goto(`${base}/organization`);
+    await page.getByRole('heading', { name: 'Organization', level: 1 }).waitFor();
+    await page.getByRole('heading', { name: 'Delete the organization' }).waitFor();
+    await shoot('25-organization');
+  });
+
   it('account pages work and a creator cannot reach operator pages', async () => {
     for (const [path, heading, shot] of [
       ['/api-keys', 'API keys', '15-api-keys'],

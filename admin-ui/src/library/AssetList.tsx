@@ -88,7 +88,7 @@ export function AssetList() {
         <DateField source="createdAt" label="Uploaded" showTime />
         <DateField source="expiresAt" label="Expires" showTime />
         <FunctionField label="" render={(r: RaRecord) => <Reuse record={r} />} />
-        <EditButton label="File" />
+        <EditButton label="Edit" />
         <DeleteButton mutationMode="pessimistic" confirmTitle="Delete this upload now?" />
       </Datagrid>
     </List>

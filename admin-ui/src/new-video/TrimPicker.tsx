@@ -7,6 +7,9 @@ import { Box, FormControlLabel, FormHelperText, Slider, Switch, Typography } fro
 import { useEffect, useRef, useState } from 'react';
 import { api } from '../api/http';
 import { formatSeconds } from '../lib/format';
+
+/** Tenths matter here: 2.5 s, not 3 s. */
+const tenths = (seconds: number) => `${seconds.toFixed(1)} s`;
 import type { NewVideoForm } from './useNewVideo';
 
 export function TrimPicker({ form }: { form: NewVideoForm }) {
@@ -64,7 +67,7 @@ export function TrimPicker({ form }: { form: NewVideoForm }) {
             step={0.1}
             disableSwap
             valueLabelDisplay="auto"
-            valueLabelFormat={(v) => formatSeconds(v)}
+            valueLabelFormat={tenths}
             getAriaLabel={(i) => (i === 0 ? 'In point' : 'Out point')}
             getAriaValueText={(v) => `${v.toFixed(1)} seconds`}
             onChange={(_e, value, thumb) => {
@@ -75,7 +78,7 @@ export function TrimPicker({ form }: { form: NewVideoForm }) {
             }}
           />
           <Typography variant="body2">
-            From {formatSeconds(trim.start)} to {formatSeconds(trim.end)} ({formatSeconds(trim.end - trim.start)} of{' '}
+            From {tenths(trim.start)} to {tenths(trim.end)} ({tenths(trim.end - trim.start)} of{' '}
             {formatSeconds(duration)}). If the narration is longer, this part loops.
           </Typography>
           {problem && <FormHelperText error>{problem}</FormHelperText>}

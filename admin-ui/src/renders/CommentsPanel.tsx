@@ -124,7 +124,7 @@ export function CommentsPanel({
                     color="primary"
                     label={`at ${clock(c.atSeconds)}`}
                     onClick={() => onSeek(c.atSeconds!)}
-                    aria-label={`Play from ${clock(c.atSeconds)}`}
+                    aria-label={`at ${clock(c.atSeconds)}: play from there`}
                   />
                 )}
                 <Typography variant="caption" color="text.secondary">
@@ -153,12 +153,12 @@ export function CommentsPanel({
               </Box>
             </ListItem>
           ))}
-          {comments.length === 0 && !thread.isPending && (
-            <Typography variant="body2" color="text.secondary">
-              No open comments.
-            </Typography>
-          )}
         </List>
+        {comments.length === 0 && !thread.isPending && (
+          <Typography variant="body2" color="text.secondary">
+            No open comments.
+          </Typography>
+        )}
         <Composer
           renderId={renderId}
           members={(members.data ?? []).filter((m) => m.userId !== me)}

@@ -26,7 +26,7 @@ export function RenderFiling({ render }: { render: RenderView }) {
   };
   const known = (projects.data ?? []).some((p) => p.id === render.projectId);
   return (
-    <FormControl size="small" sx={{ mt: 2, minWidth: 240 }} disabled={busy}>
+    <FormControl size="small" sx={{ mt: 2, minWidth: 240, maxWidth: 360, display: 'flex' }} disabled={busy}>
       <InputLabel id={`project-of-${render.id}`}>Project</InputLabel>
       <Select
         labelId={`project-of-${render.id}`}

@@ -24,6 +24,8 @@ export interface OrganizationDeletionOptions {
   credentialsChanged?: (organizationId: string) => void;
   /** How long to wait for other processes to hear of the cancels. */
   settleMs?: number;
+  /** When to delete the prefixes once more after renders were stopped. */
+  sweepAgainMs?: number;
   now?: () => Date;
 }
 
@@ -55,9 +57,22 @@ export class OrganizationDeletion {
       await this.store.abortMultipart(assetUploadKey(id, upload.id), upload.multipartUpload).catch(() => undefined);
     const result = await this.organizations.erase(id, now());
     this.options.credentialsChanged?.(id);
-    await this.store.deletePrefix(`orgs/${id}/`);
-    await this.store.deletePrefix(`${UPLOADS_PREFIX}${id}/`);
+    await this.deleteObjects(id);
+    // A render pod elsewhere that was writing when it was told to stop may still add a file:
+    // look once more when it must be gone.
+    if (activeRenders.length > 0) {
+      const again = setTimeout(
+        () => void this.deleteObjects(id).catch(() => undefined),
+        this.options.sweepAgainMs ?? 120_000,
+      );
+      again.unref();
+    }
     return result;
+  }
+
+  private async deleteObjects(organizationId: string): Promise<void> {
+    await this.store.deletePrefix(`orgs/${organizationId}/`);
+    await this.store.deletePrefix(`${UPLOADS_PREFIX}${organizationId}/`);
   }
 
   /** Waits (bounded) until the cancels are published, so dispatchers elsewhere stop those renders. */
