@@ -59,7 +59,7 @@ describe('trimming', () => {
     // The first frame is the source's at the in point (grey 80), not its first (grey 16, video black).
     expect(Math.abs(level(out, 0) - level(ramp, 2))).toBeLessThan(3);
     expect(level(ramp, 2) - level(ramp, 0)).toBeGreaterThan(50);
-    // Inside the segment the picture follows the source; after 1.5 s the segment starts again.
+    // Inside the segment the picture follows the source; once the segment has played, it starts again.
     expect(Math.abs(level(out, 1) - level(ramp, 3))).toBeLessThan(3);
     expect(Math.abs(level(out, 2) - level(ramp, 2.5))).toBeLessThan(3);
   });

@@ -25,6 +25,14 @@ export async function recordActivity(
   });
 }
 
+/** Records what a person or key did (ActivityRepository.record), for services and routes that log as they go. */
+export type RecordActivity = (
+  principal: Principal,
+  action: string,
+  subject: { type: string; id: string },
+  data: Record<string, unknown>,
+) => Promise<void>;
+
 /** An entry no person or key caused (billing events from Stripe, usage alerts). */
 export async function recordSystemActivity(
   tx: Tx,

@@ -2,11 +2,11 @@
  * GET /v1/batches/:id/zip: every finished video of a batch as one ZIP, streamed object by
  * object (stored, not deflated: MP4 does not compress), never held in memory.
  */
+import type { RecordActivity } from '../repositories/activity-repository.js';
 import Type from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Readable } from 'node:stream';
 import yazl from 'yazl';
-import type { Principal } from '../domain.js';
 import { allOf, principalOf, requireScope, type Guard } from '../http/authenticate.js';
 import { notFound } from '../errors.js';
 import { Uuid } from '../http/schemas.js';
@@ -29,12 +29,7 @@ export interface BatchZipOptions {
   deletion: OutputDeletion;
   store: ObjectStore;
   authenticate: Guard;
-  activity: (
-    principal: Principal,
-    action: string,
-    subject: { type: string; id: string },
-    data: Record<string, unknown>,
-  ) => Promise<void>;
+  activity: RecordActivity;
 }
 
 export const batchZipRoute: FastifyPluginAsyncTypebox<BatchZipOptions> = async (

@@ -3,6 +3,7 @@
  * new videos start with (admins change them), and deleting it with everything it holds
  * (owners, with the slug typed as confirmation).
  */
+import type { RecordActivity } from '../repositories/activity-repository.js';
 import { ASPECTS, AUTO_VOICE, CAPTION_STYLES, RenderError, type VoiceCatalogue } from '@cutline/render-job';
 import Type from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
@@ -11,7 +12,6 @@ import { ApiError, notFound } from '../errors.js';
 import { errorResponses, Nullable, Uuid } from '../http/schemas.js';
 import type { OrganizationProfile, OrganizationsRepository } from '../repositories/organizations-repository.js';
 import type { OrganizationDeletion } from '../services/organization-deletion.js';
-import type { Principal } from '../domain.js';
 
 const Settings = Type.Object(
   {
@@ -42,12 +42,7 @@ export interface OrganizationRoutesOptions {
   deletion: OrganizationDeletion;
   catalogue: VoiceCatalogue;
   authenticate: Guard;
-  activity: (
-    principal: Principal,
-    action: string,
-    subject: { type: string; id: string },
-    data: Record<string, unknown>,
-  ) => Promise<void>;
+  activity: RecordActivity;
 }
 
 export const organizationRoutes: FastifyPluginAsyncTypebox<OrganizationRoutesOptions> = async (

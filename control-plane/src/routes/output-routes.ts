@@ -3,6 +3,7 @@
  * deletes the files now. A delete-after-download render's links go through the API
  * (GET /v1/downloads/:token), which deletes each video after its first complete download.
  */
+import type { RecordActivity } from '../repositories/activity-repository.js';
 import Type from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { allOf, principalOf, requireScope, type Guard } from '../http/authenticate.js';
@@ -11,7 +12,6 @@ import { errorResponses, Uuid } from '../http/schemas.js';
 import type { OutputsRepository } from '../repositories/outputs-repository.js';
 import type { RendersRepository } from '../repositories/renders-repository.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import type { Principal } from '../domain.js';
 import type { DownloadLinks } from '../auth/download-links.js';
 import type { OutputDeletion } from '../services/output-deletion.js';
 
@@ -45,12 +45,7 @@ export interface OutputRoutesOptions {
   publicUrl: string;
   store: ObjectStore;
   authenticate: Guard;
-  activity: (
-    principal: Principal,
-    action: string,
-    subject: { type: string; id: string },
-    data: Record<string, unknown>,
-  ) => Promise<void>;
+  activity: RecordActivity;
 }
 
 export const outputRoutes: FastifyPluginAsyncTypebox<OutputRoutesOptions> = async (

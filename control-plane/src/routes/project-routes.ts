@@ -3,6 +3,7 @@
  * uploads, renders and batches under one; its media are the asset, render and activity lists
  * filtered by projectId.
  */
+import type { RecordActivity } from '../repositories/activity-repository.js';
 import { LISTS } from '@cutline/contract';
 import Type from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
@@ -11,7 +12,6 @@ import { notFound } from '../errors.js';
 import { errorResponses, ListQuery, Nullable, Uuid } from '../http/schemas.js';
 import { parseListParams, sendPage, stringFilter } from '../http/simple-rest.js';
 import type { Project, ProjectsRepository } from '../repositories/projects-repository.js';
-import type { Principal } from '../domain.js';
 
 const ProjectView = Type.Object({
   id: Uuid,
@@ -43,12 +43,7 @@ const Ids = Type.Array(Uuid, { maxItems: 500 });
 export interface ProjectRoutesOptions {
   projects: ProjectsRepository;
   authenticate: Guard;
-  activity: (
-    principal: Principal,
-    action: string,
-    subject: { type: string; id: string },
-    data: Record<string, unknown>,
-  ) => Promise<void>;
+  activity: RecordActivity;
   now?: () => Date;
 }
 

@@ -1,4 +1,5 @@
 /** The library's changes to an upload: filing it (project, tags, name) and deleting it now. */
+import type { RecordActivity } from '../repositories/activity-repository.js';
 import type { Principal } from '../domain.js';
 import { ApiError, notFound } from '../errors.js';
 import {
@@ -11,19 +12,12 @@ import type { ProjectsRepository } from '../repositories/projects-repository.js'
 import type { ObjectStore } from '../storage/object-store.js';
 import { normaliseTags } from './asset-uploads.js';
 
-type Activity = (
-  principal: Principal,
-  action: string,
-  subject: { type: string; id: string },
-  data: Record<string, unknown>,
-) => Promise<void>;
-
 export class AssetLibrary {
   constructor(
     private readonly assets: AssetsRepository,
     private readonly projects: Pick<ProjectsRepository, 'assertOpen'>,
     private readonly store: ObjectStore,
-    private readonly activity: Activity,
+    private readonly activity: RecordActivity,
     private readonly now: () => Date = () => new Date(),
   ) {}
 

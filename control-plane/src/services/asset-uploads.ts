@@ -7,6 +7,7 @@
  * completion copies that object to the asset's own key (which no link can write) and checks
  * the copy, so bytes sent after the check change nothing that was checked.
  */
+import type { RecordActivity } from '../repositories/activity-repository.js';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -94,12 +95,7 @@ export class AssetUploads {
     private readonly assets: AssetsRepository,
     private readonly store: ObjectStore,
     private readonly posters: PosterMaker,
-    private readonly activity: (
-      principal: Principal,
-      action: string,
-      subject: { type: string; id: string },
-      data: Record<string, unknown>,
-    ) => Promise<void>,
+    private readonly activity: RecordActivity,
     private readonly now: () => Date = () => new Date(),
     private readonly projects?: Pick<ProjectsRepository, 'assertOpen'>,
   ) {}
