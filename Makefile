@@ -65,6 +65,7 @@ bench: tools build
 	npx tsx bench/reframe.ts
 	npx tsx bench/control-plane.ts
 	npx tsx bench/kubernetes.ts
+	npx tsx bench/images.ts
 
 lint: deps
 	npx eslint .

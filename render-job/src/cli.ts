@@ -25,6 +25,8 @@ import { createS3Client } from './io/object-store.js';
 import { runRender } from './render.js';
 import { ASPECTS, CAPTION_STYLES, parseRenderSpec, type Aspect, type RenderSpec } from './spec.js';
 import { AUTO_VOICE, VoiceCatalogue } from './tts/catalogue.js';
+import { parseImageSpec, type ImageSpec } from './image/image-spec.js';
+import { runImageJob } from './image/image-job.js';
 
 export interface CliIo {
   stdout: Writable & { isTTY?: boolean };
@@ -35,7 +37,7 @@ export interface CliIo {
 
 const USAGE = `Usage:
   cutline-render --video <file|url|s3://…> (--text "…" | --text-file <file>) --out <dir|s3://…> [options]
-  cutline-render --spec <spec.json> [--events …]
+  cutline-render --spec <spec.json> [--events …]     (a render, or an image job: "kind": "image")
   cutline-render --list-voices [--json] | --list-styles
 
 Options:
@@ -130,6 +132,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   if (values['list-voices'] || values['list-styles']) return list(values, config, io);
   const spec = await specOrExit(values, io);
   if (typeof spec === 'number') return spec;
+  if ('kind' in spec) return imagesAndReport(spec, values, config, io);
   return renderAndReport(spec, values, config, io);
 }
 
@@ -157,9 +160,12 @@ async function list(values: CliValues, config: CliConfig, io: CliIo): Promise<nu
 }
 
 /** The spec from --spec or the flags, or the exit code after saying what is wrong with it. */
-async function specOrExit(values: CliValues, io: CliIo): Promise<RenderSpec | number> {
+async function specOrExit(values: CliValues, io: CliIo): Promise<RenderSpec | ImageSpec | number> {
   try {
-    return parseRenderSpec(await specFromArgs(values));
+    const raw = await specFromArgs(values);
+    // An image job's spec says so; every other spec is a render's.
+    if (raw && typeof raw === 'object' && (raw as { kind?: unknown }).kind === 'image') return parseImageSpec(raw);
+    return parseRenderSpec(raw);
   } catch (err) {
     if (!(err instanceof RenderError)) throw err;
     await writeTerminationLog(values['termination-log'], { code: err.code, message: err.message });
@@ -171,15 +177,50 @@ async function specOrExit(values: CliValues, io: CliIo): Promise<RenderSpec | nu
   }
 }
 
-async function renderAndReport(spec: RenderSpec, values: CliValues, config: CliConfig, io: CliIo): Promise<number> {
-  let events: EventSink;
+async function openEvents(values: CliValues, config: CliConfig, io: CliIo): Promise<EventSink | undefined> {
   try {
-    events = await eventSink(values.events, io, config.natsUrl, config.events);
-    if (config.eventOrganizationId) events = new LabelledSink(events, { organizationId: config.eventOrganizationId });
+    const events = await eventSink(values.events, io, config.natsUrl, config.events);
+    return config.eventOrganizationId
+      ? new LabelledSink(events, { organizationId: config.eventOrganizationId })
+      : events;
   } catch (err) {
     io.stderr.write(`cutline-render: cannot open the event sink: ${(err as Error).message}\n`);
-    return 1;
+    return undefined;
   }
+}
+
+/** Reports a failed job's outcome the same way for renders and image jobs. */
+function failureExit(error: RenderError, values: CliValues, io: CliIo): number {
+  if (!io.stderr.isTTY || values.events !== undefined)
+    io.stderr.write(`cutline-render: ${error.message} [${error.code}]\n`);
+  if (error.code === 'CUTLINE_CANCELED') return 143;
+  return error.exitCode;
+}
+
+async function imagesAndReport(spec: ImageSpec, values: CliValues, config: CliConfig, io: CliIo): Promise<number> {
+  const events = await openEvents(values, config, io);
+  if (!events) return 1;
+  const outcome = await runImageJob(spec, {
+    events,
+    scratchDir: config.scratchDir,
+    s3: config.s3 ? createS3Client(config.s3) : undefined,
+    ...(io.signal ? { signal: io.signal } : {}),
+  });
+  await events.close();
+  await writeTerminationLog(
+    values['termination-log'],
+    outcome.ok ? { ok: true } : { code: outcome.error.code, message: outcome.error.message },
+  );
+  if (!outcome.ok) return failureExit(outcome.error, values, io);
+  if (values.events === undefined && io.stdout.isTTY)
+    for (const image of outcome.manifest.images)
+      io.stdout.write(`  ${image.name.padEnd(40)} ${image.width}x${image.height}  ${image.uri}\n`);
+  return EXIT_OK;
+}
+
+async function renderAndReport(spec: RenderSpec, values: CliValues, config: CliConfig, io: CliIo): Promise<number> {
+  const events = await openEvents(values, config, io);
+  if (!events) return 1;
   const outcome = await runRender(spec, {
     catalogue: spec.voice.openai ? catalogueFor(config, spec.voice.openai) : catalogueFor(config),
     events,
@@ -203,11 +244,7 @@ async function renderAndReport(spec: RenderSpec, values: CliValues, config: CliC
     }
     return EXIT_OK;
   }
-  if (!io.stderr.isTTY || values.events !== undefined) {
-    io.stderr.write(`cutline-render: ${outcome.error.message} [${outcome.error.code}]\n`);
-  }
-  if (outcome.error.code === 'CUTLINE_CANCELED') return 143;
-  return outcome.error.exitCode;
+  return failureExit(outcome.error, values, io);
 }
 
 type ArgValues = Record<string, string | boolean | undefined>;

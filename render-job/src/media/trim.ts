@@ -78,6 +78,9 @@ export async function cutSegment(
   const result = await runProgram('ffmpeg', args, { ...(signal ? { signal } : {}), maxOutputBytes: 1024 });
   if (signal?.aborted) throw new RenderError('CUTLINE_CANCELED');
   if (result.code !== 0)
-    throw new RenderError('CUTLINE_FFMPEG_FAILED', `Cutting the trimmed segment failed: ${result.stderr.trim().slice(-500)}`);
+    throw new RenderError(
+      'CUTLINE_FFMPEG_FAILED',
+      `Cutting the trimmed segment failed: ${result.stderr.trim().slice(-500)}`,
+    );
   return out;
 }

@@ -1,0 +1,147 @@
+/**
+ * One image job end to end: fetch each input (size-limited), inspect it from its bytes,
+ * make every output of it, then publish the files and manifest.json together (or nothing).
+ * A bad image fails the job with its code and exit 2, as a bad video does.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Client } from 'minio';
+import sharp from 'sharp';
+import { RenderError, toRenderError } from '../errors.js';
+import type { EventSink } from '../events/events.js';
+import { fetchInput } from '../io/fetch-input.js';
+import { artifactUri, publishArtifacts, type ArtifactFile } from '../io/output-sink.js';
+import type { ImageSpec } from './image-spec.js';
+import { inspectImage, type ImageFacts } from './inspect.js';
+import { transformImage } from './transform.js';
+
+export interface ImageManifest {
+  version: 1;
+  kind: 'image';
+  jobId: string;
+  createdAt: string;
+  inputs: Array<{ name: string; facts: ImageFacts }>;
+  images: Array<{
+    input: string;
+    output: string;
+    name: string;
+    uri: string;
+    format: string;
+    width: number;
+    height: number;
+    bytes: number;
+  }>;
+  seconds: number;
+}
+
+export type ImageJobOutcome = { ok: true; manifest: ImageManifest } | { ok: false; error: RenderError };
+
+export interface ImageJobDeps {
+  events: EventSink;
+  scratchDir: string;
+  s3?: Client | undefined;
+  signal?: AbortSignal;
+  now?: () => number;
+}
+
+const EXTENSIONS = { jpeg: 'jpg', png: 'png', webp: 'webp', avif: 'avif' } as const;
+const CONTENT_TYPES = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', avif: 'image/avif' } as const;
+
+export async function runImageJob(spec: ImageSpec, deps: ImageJobDeps): Promise<ImageJobOutcome> {
+  // Each input is read once per output and never again: libvips' operation cache only holds memory.
+  sharp.cache(false);
+  const now = deps.now ?? Date.now;
+  const started = now();
+  const at = () => new Date(now()).toISOString();
+  await deps.events.emit({ type: 'state', renderId: spec.id, state: 'running', at: at() });
+  const scratch = await mkdtemp(join(deps.scratchDir, 'cutline-image-'));
+  try {
+    const manifest = await makeImages(spec, deps, scratch, started, now);
+    await deps.events.emit({ type: 'state', renderId: spec.id, state: 'succeeded', at: at() });
+    return { ok: true, manifest };
+  } catch (err) {
+    const error = deps.signal?.aborted ? new RenderError('CUTLINE_CANCELED') : toRenderError(err);
+    await deps.events.emit({
+      type: 'state',
+      renderId: spec.id,
+      state: error.code === 'CUTLINE_CANCELED' ? 'canceled' : 'failed',
+      error: { code: error.code, message: error.message, retryable: error.retryable },
+      at: at(),
+    });
+    return { ok: false, error };
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+async function makeImages(
+  spec: ImageSpec,
+  deps: ImageJobDeps,
+  scratch: string,
+  started: number,
+  now: () => number,
+): Promise<ImageManifest> {
+  const total = spec.inputs.length * spec.outputs.length;
+  let done = 0;
+  const progress = (stage: 'fetching' | 'encoding' | 'publishing', stageProgress: number) =>
+    void deps.events.emit({
+      type: 'progress',
+      renderId: spec.id,
+      stage,
+      progress: stage === 'publishing' ? 0.95 : stage === 'fetching' ? 0.02 : 0.05 + 0.9 * stageProgress,
+      stageProgress,
+      etaSeconds: null,
+      at: new Date(now()).toISOString(),
+    });
+  const artifacts: ArtifactFile[] = [];
+  const inputs: ImageManifest['inputs'] = [];
+  const images: ImageManifest['images'] = [];
+  for (const [index, input] of spec.inputs.entries()) {
+    if (deps.signal?.aborted) throw new RenderError('CUTLINE_CANCELED');
+    progress('fetching', index / spec.inputs.length);
+    const path = await fetchInput(input.source, {
+      scratchDir: scratch,
+      name: `input-${index}`,
+      maxBytes: spec.limits.maxInputBytes,
+      s3: deps.s3,
+      ...(deps.signal ? { signal: deps.signal } : {}),
+    });
+    const facts = await inspectImage(path, spec.limits);
+    inputs.push({ name: input.name, facts });
+    for (const output of spec.outputs) {
+      if (deps.signal?.aborted) throw new RenderError('CUTLINE_CANCELED');
+      const name = `${input.name}-${output.name}.${EXTENSIONS[output.format]}`;
+      const target = join(scratch, name);
+      const made = await transformImage(path, facts, spec, output, target);
+      artifacts.push({ name, localPath: target, contentType: CONTENT_TYPES[output.format] });
+      images.push({
+        input: input.name,
+        output: output.name,
+        name,
+        uri: artifactUri(spec.output.destination, name),
+        format: output.format,
+        ...made,
+      });
+      progress('encoding', ++done / total);
+    }
+  }
+  const manifest: ImageManifest = {
+    version: 1,
+    kind: 'image',
+    jobId: spec.id,
+    createdAt: new Date(started).toISOString(),
+    inputs,
+    images,
+    seconds: Math.round((now() - started) / 10) / 100,
+  };
+  progress('publishing', 0);
+  const manifestPath = join(scratch, 'manifest.json');
+  await publishArtifacts(spec.output.destination, artifacts, {
+    s3: deps.s3,
+    last: async () => {
+      await writeFile(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`, 'utf8');
+      return { name: 'manifest.json', localPath: manifestPath, contentType: 'application/json' };
+    },
+  });
+  return manifest;
+}

@@ -1,0 +1,149 @@
+/**
+ * One input to one output with sharp (libvips): upright by its EXIF orientation first, then
+ * the edits (crop box, rotation, flips), the size (cover, contain, inside; the smart crop keeps
+ * what draws the eye), sharpening, the watermark, and the format at its quality. Metadata is
+ * dropped unless asked for, so a phone's GPS position never leaves with the picture.
+ */
+import sharp from 'sharp';
+import { RenderError } from '../errors.js';
+import type { ImageFacts } from './inspect.js';
+import type { ImageOutputSpec, ImageSpec } from './image-spec.js';
+
+export interface TransformResult {
+  width: number;
+  height: number;
+  bytes: number;
+}
+
+const WHITE = '#ffffff';
+
+function escapeXml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** A text watermark drawn by librsvg from an SVG we write (the text escaped). */
+function watermarkSvg(text: string, width: number, height: number): Buffer {
+  const size = Math.max(12, Math.round(Math.min(width, height) * 0.04));
+  const margin = Math.round(size * 0.8);
+  return Buffer.from(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">` +
+      `<text x="${width - margin}" y="${height - margin}" text-anchor="end" font-family="sans-serif" font-size="${size}" ` +
+      `fill="#ffffff" fill-opacity="0.8" stroke="#000000" stroke-opacity="0.5" stroke-width="${Math.max(1, Math.round(size / 16))}">` +
+      `${escapeXml(text)}</text></svg>`,
+  );
+}
+
+type Edits = NonNullable<ImageSpec['edits']>;
+
+/** The picture's size once upright and turned by the edit's rotation: what a crop box is a box of. */
+function turnedSize(facts: Pick<ImageFacts, 'width' | 'height'>, edits: Edits): { width: number; height: number } {
+  const quarter = edits.rotate === 90 || edits.rotate === 270;
+  return quarter ? { width: facts.height, height: facts.width } : { width: facts.width, height: facts.height };
+}
+
+function checkCropBox(box: NonNullable<Edits['cropBox']>, size: { width: number; height: number }): void {
+  if (box.left + box.width > size.width || box.top + box.height > size.height)
+    throw new RenderError(
+      'CUTLINE_IMAGE_CROP_OUTSIDE',
+      `The crop box ${box.width}×${box.height} at ${box.left},${box.top} does not fit the ${size.width}×${size.height} picture.`,
+    );
+}
+
+/** The size the pipeline makes: the box for cover and contain; inside keeps the shape and never enlarges. */
+export function outputSize(
+  facts: Pick<ImageFacts, 'width' | 'height'>,
+  edits: Edits,
+  output: Pick<ImageOutputSpec, 'width' | 'height' | 'fit'>,
+): { width: number; height: number } {
+  if ((output.fit ?? 'cover') !== 'inside') return { width: output.width, height: output.height };
+  const turned = turnedSize(facts, edits);
+  const w = edits.cropBox?.width ?? turned.width;
+  const h = edits.cropBox?.height ?? turned.height;
+  const scale = Math.min(1, output.width / w, output.height / h);
+  return { width: Math.max(1, Math.round(w * scale)), height: Math.max(1, Math.round(h * scale)) };
+}
+
+export async function transformImage(
+  path: string,
+  facts: ImageFacts,
+  spec: Pick<ImageSpec, 'edits' | 'keepMetadata' | 'watermark' | 'limits'>,
+  output: ImageOutputSpec,
+  target: string,
+): Promise<TransformResult> {
+  const edits = spec.edits ?? {};
+  const background = edits.background ?? WHITE;
+  let image = sharp(path, {
+    limitInputPixels: spec.limits.maxPixels,
+    failOn: 'truncated',
+    autoOrient: true,
+    // Animated input: its first frame.
+    pages: 1,
+  });
+  // Turned and flipped first, so the crop box is a box of the picture as the person sees it.
+  if (edits.rotate) image = image.rotate(edits.rotate);
+  if (edits.flipVertical) image = image.flip();
+  if (edits.flipHorizontal) image = image.flop();
+  if (edits.cropBox) {
+    checkCropBox(edits.cropBox, turnedSize(facts, edits));
+    image = image.extract(edits.cropBox);
+  }
+  const fit = output.fit ?? 'cover';
+  image = image.resize({
+    width: output.width,
+    height: output.height,
+    fit,
+    position: output.crop === 'smart' ? sharp.strategy.attention : 'centre',
+    background,
+    withoutEnlargement: fit === 'inside',
+  });
+  // JPEG has no transparency: what was transparent becomes the background.
+  if (output.format === 'jpeg' || edits.background) image = image.flatten({ background });
+  if (edits.sharpen) image = image.sharpen();
+  if (spec.watermark) {
+    // Drawn after the resize, at the output's size.
+    const { width, height } = outputSize(facts, edits, output);
+    image = image.composite([{ input: watermarkSvg(spec.watermark.text, width, height), gravity: 'southeast' }]);
+  }
+  if (spec.keepMetadata) image = image.keepMetadata();
+  const quality = output.quality;
+  switch (output.format) {
+    case 'jpeg':
+      image = image.jpeg({ quality: quality ?? 82, mozjpeg: true });
+      break;
+    case 'png':
+      image = image.png({ compressionLevel: 9, ...(quality ? { quality, palette: quality < 100 } : {}) });
+      break;
+    case 'webp':
+      image = image.webp({ quality: quality ?? 80 });
+      break;
+    case 'avif':
+      image = image.avif({ quality: quality ?? 50 });
+      break;
+  }
+  try {
+    const info = await image.toFile(target);
+    return { width: info.width, height: info.height, bytes: info.size };
+  } catch (err) {
+    if (err instanceof RenderError) throw err;
+    const message = (err as Error).message;
+    if (/pixel limit/i.test(message))
+      throw new RenderError('CUTLINE_IMAGE_TOO_LARGE', 'The image has more pixels than allowed.', undefined, {
+        cause: err,
+      });
+    if (/compression format has not been built in|not been built|unsupported/i.test(message))
+      throw new RenderError(
+        'CUTLINE_IMAGE_FORMAT_NOT_ALLOWED',
+        `This image's coding cannot be decoded here (${message.split('\n')[0]}).`,
+        undefined,
+        { cause: err },
+      );
+    throw new RenderError(
+      'CUTLINE_IMAGE_CORRUPT',
+      `The image cannot be decoded: ${message.split('\n')[0]}`,
+      undefined,
+      {
+        cause: err,
+      },
+    );
+  }
+}
