@@ -96,6 +96,8 @@ import { DownloadLinks } from './auth/download-links.js';
 import { downloadRoute } from './routes/download-route.js';
 import { UsageHistoryRepository } from './repositories/usage-history-repository.js';
 import { analyticsRoutes } from './routes/analytics-routes.js';
+import { ImagePresetsRepository } from './repositories/image-presets-repository.js';
+import { imagePresetRoutes } from './routes/image-preset-routes.js';
 
 export interface AppDeps {
   config: Pick<ControlPlaneConfig, 'http' | 'auth' | 'logLevel' | 'webhooks' | 'platformAdmins' | 'savings'>;
@@ -302,6 +304,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     deps.dispatcher,
     projects,
   );
+  await app.register(imagePresetRoutes, { presets: new ImagePresetsRepository(deps.db), authenticate, activity });
   await app.register(projectRoutes, { projects, authenticate, activity, ...(deps.now ? { now: deps.now } : {}) });
   await app.register(assetRoutes, {
     library,

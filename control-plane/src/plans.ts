@@ -27,6 +27,8 @@ export interface Plan {
   maxUploadBytes: number;
   /** Longest source video, seconds. */
   maxSourceSeconds: number;
+  /** Most pixels of an uploaded image (width × height). */
+  maxImagePixels: number;
   /** What one render pod of this tier gets in Kubernetes (DESIGN §7). */
   renderPod: RenderPodLimits;
   /**
@@ -67,6 +69,7 @@ export const DEFAULT_PLANS: Record<PlanId, Plan> = {
     watermark: true,
     maxUploadBytes: 1 * GB,
     maxSourceSeconds: 600,
+    maxImagePixels: 25_000_000,
     renderPod: { cpu: '1', memory: '1Gi', scratch: '4Gi', deadlineSeconds: 900 },
     overage: false,
     apiAccess: false,
@@ -86,6 +89,7 @@ export const DEFAULT_PLANS: Record<PlanId, Plan> = {
     watermark: false,
     maxUploadBytes: 2 * GB,
     maxSourceSeconds: 1800,
+    maxImagePixels: 50_000_000,
     renderPod: { cpu: '1', memory: '2Gi', scratch: '8Gi', deadlineSeconds: 1800 },
     overage: false,
     apiAccess: false,
@@ -105,6 +109,7 @@ export const DEFAULT_PLANS: Record<PlanId, Plan> = {
     watermark: false,
     maxUploadBytes: 4 * GB,
     maxSourceSeconds: 3600,
+    maxImagePixels: 100_000_000,
     renderPod: { cpu: '2', memory: '4Gi', scratch: '16Gi', deadlineSeconds: 3600 },
     overage: false,
     apiAccess: true,
@@ -124,6 +129,7 @@ export const DEFAULT_PLANS: Record<PlanId, Plan> = {
     watermark: false,
     maxUploadBytes: 8 * GB,
     maxSourceSeconds: 3 * 3600,
+    maxImagePixels: 200_000_000,
     renderPod: { cpu: '4', memory: '8Gi', scratch: '32Gi', deadlineSeconds: 7200 },
     overage: false,
     apiAccess: true,
@@ -143,6 +149,7 @@ export const DEFAULT_PLANS: Record<PlanId, Plan> = {
     watermark: false,
     maxUploadBytes: 16 * GB,
     maxSourceSeconds: 4 * 3600,
+    maxImagePixels: 400_000_000,
     renderPod: { cpu: '4', memory: '8Gi', scratch: '64Gi', deadlineSeconds: 4 * 3600 },
     overage: false,
     apiAccess: true,
@@ -173,6 +180,7 @@ const PlanOverride = partialStrict({
   watermark: Type.Boolean(),
   maxUploadBytes: Type.Integer({ minimum: 1 }),
   maxSourceSeconds: Type.Number({ exclusiveMinimum: 0 }),
+  maxImagePixels: Type.Integer({ minimum: 1 }),
   renderPod: partialStrict({
     cpu: Type.String({ pattern: '^[0-9]+(\\.[0-9]+)?m?$' }),
     memory: Type.String({ pattern: '^[0-9]+(Ki|Mi|Gi|Ti)?$' }),

@@ -59,6 +59,14 @@ beforeAll(async () => {
       payload: { body: 'A’s feedback' },
     })
   ).json<{ id: string }>().id;
+  ids.imagePreset = (
+    await t.app.inject({
+      method: 'POST',
+      url: '/v1/images/presets',
+      headers: bearer(a.accessToken),
+      payload: { name: 'A’s banner', width: 1200, height: 400, format: 'jpeg' },
+    })
+  ).json<{ id: string }>().id;
   ids.downloadToken = `${randomUUID()}.zzzzzz.${'A'.repeat(43)}`;
   ids.member = a.userId;
   ids.organization = a.organizationId;
@@ -129,6 +137,7 @@ const ROUTES: Record<
   '/v1/renders/{id}': { id: 'render', bodies: { patch: { title: 'B was here' } } },
   '/v1/renders/{id}/comments': { id: 'render', bodies: { post: { body: 'B was here' } } },
   '/v1/comments/{id}': { id: 'comment', bodies: { patch: { resolved: true } } },
+  '/v1/images/presets/{id}': { id: 'imagePreset' },
   '/v1/projects/{id}': { id: 'project', bodies: { patch: { name: 'B was here' } } },
   '/v1/projects/{id}/items': { id: 'project', bodies: { post: { assetIds: [randomUUID()] } } },
   '/v1/renders/{id}/cancel': { id: 'render' },
@@ -190,6 +199,7 @@ describe('tenant isolation', () => {
       title: null,
     });
     expect(await t.db.asset.findUnique({ where: { id: ids.asset! } })).toMatchObject({ tags: [], deletedAt: null });
+    expect(await t.db.imagePreset.count({ where: { id: ids.imagePreset! } })).toBe(1);
     expect(await t.db.comment.findUnique({ where: { id: ids.comment! } })).toMatchObject({ resolvedAt: null });
     expect((await t.db.project.findUnique({ where: { id: ids.project! } }))!.name).toBe('A’s client');
     expect((await t.db.apiKey.findUnique({ where: { id: ids.apiKey! } }))!.revokedAt).toBeNull();
@@ -212,6 +222,7 @@ describe('tenant isolation', () => {
       '/v1/assets/tags',
       '/v1/projects',
       '/v1/organization',
+      '/v1/images/presets',
       '/v1/usage/history',
       '/v1/usage/history.csv',
       '/v1/activity/export.csv',

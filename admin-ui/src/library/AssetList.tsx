@@ -22,7 +22,7 @@ import {
 import { Link as RouterLink } from 'react-router-dom';
 import { formatBytes, formatSeconds } from '../lib/format';
 
-const KINDS = ['video', 'logo', 'music'].map((id) => ({ id, name: id }));
+const KINDS = ['video', 'image', 'logo', 'music'].map((id) => ({ id, name: id }));
 const STATUSES = ['ready', 'uploading', 'rejected'].map((id) => ({ id, name: id }));
 
 const filters = [

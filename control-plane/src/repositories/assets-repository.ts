@@ -5,7 +5,7 @@ import type { Prisma } from '../generated/prisma/client.js';
 import { ACTIVE_STATES } from '@cutline/contract';
 import { UPLOADS_PREFIX } from '../storage/object-store.js';
 
-export type AssetKind = 'video' | 'logo' | 'music';
+export type AssetKind = 'video' | 'logo' | 'music' | 'image';
 
 export interface Asset {
   id: string;

@@ -12,6 +12,9 @@ import { driverAdapterOf, type Database } from '../db/client.js';
 import { RENDER_TRANSITIONS } from '@cutline/contract';
 import type { PlanId } from '../domain.js';
 import type { AssetKind } from './assets-repository.js';
+
+/** The parts a render's assets play (an image upload plays none). */
+export type AssetRole = Exclude<AssetKind, 'image'>;
 import type { RenderRecord } from './renders-repository.js';
 import { movedEventsText } from './render-states-repository.js';
 
@@ -53,9 +56,9 @@ export type FoundAsset = { kind: AssetKind; status: string; rejectionCode: strin
 export type SubmissionOutcome =
   | { outcome: 'queued'; render: RenderRecord; periodUsed: number }
   | { outcome: 'quota-exceeded' }
-  | { outcome: 'asset-unusable'; role: AssetKind; found: FoundAsset };
+  | { outcome: 'asset-unusable'; role: AssetRole; found: FoundAsset };
 
-const ROLES: AssetKind[] = ['video', 'logo', 'music'];
+const ROLES: AssetRole[] = ['video', 'logo', 'music'];
 
 /** The `queued` events of the renders the submission statement inserts (its CTE `render`). */
 const SUBMITTED_EVENTS = movedEventsText(
@@ -77,7 +80,7 @@ interface ResultRow {
   ungranted: boolean;
 }
 
-export function isUsable(role: AssetKind, found: FoundAsset): boolean {
+export function isUsable(role: AssetRole, found: FoundAsset): boolean {
   return found !== null && found.kind === role && found.status === 'ready';
 }
 

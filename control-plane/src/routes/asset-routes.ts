@@ -68,7 +68,7 @@ function view(a: Asset) {
   };
 }
 
-const Kind = Type.Union([Type.Literal('video'), Type.Literal('logo'), Type.Literal('music')]);
+const Kind = Type.Union([Type.Literal('video'), Type.Literal('logo'), Type.Literal('music'), Type.Literal('image')]);
 const Tag = Type.String({ minLength: 1, maxLength: 40, pattern: '^[^\\p{Cc}<>]+$' });
 const Tags = Type.Array(Tag, { maxItems: MAX_TAGS });
 
@@ -86,7 +86,7 @@ const MultipartUpload = Type.Object({
 });
 const Part = Type.Object({ partNumber: Type.Integer(), bytes: Type.Integer(), etag: Type.String() });
 
-const ASSET_KINDS = ['video', 'logo', 'music'] as const;
+const ASSET_KINDS = ['video', 'logo', 'music', 'image'] as const;
 const ASSET_STATUSES = ['uploading', 'ready', 'rejected', 'expired'] as const;
 
 /** Tags from a query string, held to the body's rules. */
@@ -138,9 +138,12 @@ const streamedUploadRoutes: FastifyPluginAsyncTypebox<AssetRoutesOptions> = asyn
         summary: 'Upload a file by streaming it as the request body; it is probed before it is kept',
         querystring: Type.Object(
           {
-            kind: Type.Union([Type.Literal('video'), Type.Literal('logo'), Type.Literal('music')], {
-              default: 'video',
-            }),
+            kind: Type.Union(
+              [Type.Literal('video'), Type.Literal('logo'), Type.Literal('music'), Type.Literal('image')],
+              {
+                default: 'video',
+              },
+            ),
             filename: Type.String({ minLength: 1, maxLength: 255 }),
             projectId: Type.Optional(Uuid),
             tags: Type.Optional(Type.String({ maxLength: 900, description: 'Comma-separated tags' })),

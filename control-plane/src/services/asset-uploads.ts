@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
-import { probeAuxiliary, probeVideo, RenderError } from '@cutline/render-job';
+import { inspectImage, probeAuxiliary, probeVideo, RenderError } from '@cutline/render-job';
 import type { Principal } from '../domain.js';
 import { ApiError, isApiErrorCode } from '../errors.js';
 import type { Plan } from '../plans.js';
@@ -42,6 +42,9 @@ export interface AssetFiling {
 }
 
 export const MAX_TAGS = 20;
+
+/** Frames of an animated image upload (a flipbook of thousands is refused from its header). */
+export const MAX_IMAGE_FRAMES = 300;
 
 /** Tags as the library keeps them: trimmed, lower-case, without repeats. */
 export function normaliseTags(tags: string[]): string[] {
@@ -339,6 +342,10 @@ export class AssetUploads {
           videoCodec: probe.codec,
           audioCodec: probe.audioCodec,
         };
+      }
+      if (kind === 'image') {
+        const facts = await inspectImage(path, { maxPixels: plan.maxImagePixels, maxFrames: MAX_IMAGE_FRAMES });
+        return { width: facts.width, height: facts.height };
       }
       await probeAuxiliary(path, kind === 'logo' ? 'image' : 'audio');
       return {};

@@ -18,12 +18,13 @@ import type { Principal } from '../domain.js';
 import { ApiError, notFound } from '../errors.js';
 import type { Plan } from '../plans.js';
 import { recordActivity } from '../repositories/activity-repository.js';
-import { assetObjectKey, type AssetKind, type AssetsRepository } from '../repositories/assets-repository.js';
+import { assetObjectKey, type AssetsRepository } from '../repositories/assets-repository.js';
 import { estimateNarrationSeconds } from '@cutline/contract';
 import type { RenderLifecycle } from '../lifecycle/render-lifecycle.js';
 import { isUniqueViolation, type RenderRecord, type RendersRepository } from '../repositories/renders-repository.js';
 import {
   isUsable,
+  type AssetRole,
   type FoundAsset,
   type SubmissionGroup,
   type SubmissionItem,
@@ -350,7 +351,7 @@ export class RenderSubmissions {
     );
   }
 
-  private async readyAsset(organizationId: string, id: string, kind: AssetKind) {
+  private async readyAsset(organizationId: string, id: string, kind: AssetRole) {
     const asset = await this.assets.find(organizationId, id);
     if (!isUsable(kind, asset ?? null)) throw assetRefusal(id, kind, ASSET_FIELDS[kind], asset ?? null);
     return asset!;
@@ -358,10 +359,10 @@ export class RenderSubmissions {
 }
 
 /** The request field that names each kind of asset. */
-const ASSET_FIELDS: Record<AssetKind, string> = { video: 'assetId', logo: 'logo.assetId', music: 'audio.musicAssetId' };
+const ASSET_FIELDS: Record<AssetRole, string> = { video: 'assetId', logo: 'logo.assetId', music: 'audio.musicAssetId' };
 
 /** Why an asset cannot be used for a render: missing (or another kind), or not ready. */
-function assetRefusal(id: string, kind: AssetKind, field: string, found: FoundAsset): ApiError {
+function assetRefusal(id: string, kind: AssetRole, field: string, found: FoundAsset): ApiError {
   if (!found || found.kind !== kind)
     return new ApiError('CUTLINE_NOT_FOUND', `No ${kind} asset ${id}.`, [{ field, message: 'not found' }]);
   return new ApiError(
