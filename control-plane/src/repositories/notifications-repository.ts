@@ -141,6 +141,16 @@ export class NotificationsRepository {
     return rows.map((u) => ({ userId: u.id, email: u.email, name: u.name, preferences: u.preferences }));
   }
 
+  /** Of these users, the ones still members of the organization. */
+  static async membersAmong(tx: Tx, organizationId: string, userIds: string[]): Promise<string[]> {
+    if (userIds.length === 0) return [];
+    const rows = await tx.membership.findMany({
+      where: { organizationId, userId: { in: userIds } },
+      select: { userId: true },
+    });
+    return rows.map((r) => r.userId);
+  }
+
   /** Owners and admins: who hears about usage, billing and webhooks. */
   static async managers(tx: Tx, organizationId: string): Promise<Recipient[]> {
     const rows = await tx.membership.findMany({

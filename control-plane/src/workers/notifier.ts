@@ -174,7 +174,9 @@ export class Notifier {
     const comment = await NotificationsRepository.comment(tx, commentId);
     if (!comment) return;
     const userIds = (event.payload.userIds as string[] | undefined) ?? [];
-    for (const user of await this.wanting(tx, userIds, 'comments'))
+    // Someone who left the organization since is not told of its comments.
+    const members = await NotificationsRepository.membersAmong(tx, event.organizationId, userIds);
+    for (const user of await this.wanting(tx, members, 'comments'))
       mails.push({
         ...this.templates.commentMentioned(user.email, {
           author: comment.author ?? 'Someone',
