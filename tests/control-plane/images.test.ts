@@ -3,8 +3,8 @@
  * bombs, SVG and non-images refused, nothing kept of them), and the presets image jobs offer —
  * the platforms' and the organization's own.
  */
-import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
+import { pngBomb } from '../fixture/image-bomb.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { bearer, errorCode, register, startApp, uploadVideo, type Account, type TestApp } from './app-helper.js';
 
@@ -25,28 +25,6 @@ const upload = (body: Buffer, filename: string, type = 'image/jpeg', token = own
     headers: { ...bearer(token), 'content-type': type },
     payload: body,
   });
-
-/** A PNG whose header declares 50,000 × 50,000 pixels around a few bytes of data. */
-function pngBomb(): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([length, body, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(50_000, 0);
-  ihdr.writeUInt32BE(50_000, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8);
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(Buffer.alloc(64))),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
 
 describe('image uploads', () => {
   it('keeps a photo with its upright size, listed as an image', async () => {
