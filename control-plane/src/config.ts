@@ -107,6 +107,8 @@ export interface ControlPlaneConfig {
    * unverified sign-up with a listed address gets nothing).
    */
   platformAdmins: string[];
+  /** CUTLINE_SWEEP_ORPHANS: the sweeper empties `orgs/<id>/` and `uploads/<id>/` of organizations that do not exist. */
+  sweepOrphans: boolean;
   /** The dashboard's "time and money saved": manual editing a rendered video replaces. */
   savings: { minutesPerVideo: number; hourlyRate: number; currency: string };
   storage:
@@ -233,6 +235,10 @@ export const ControlPlaneEnv = Type.Object({
   ),
   CUTLINE_API_KEY_CACHE: EnvBoolean({
     description: 'Keep verified API keys while PostgreSQL announces changes',
+    default: true,
+  }),
+  CUTLINE_SWEEP_ORPHANS: EnvBoolean({
+    description: 'Empty the store prefixes of deleted organizations (off when installs share a bucket)',
     default: true,
   }),
   CUTLINE_S3_ENDPOINT: Type.Optional(EnvUrl(['http', 'https'], { description: 'S3-compatible object store' })),
@@ -490,6 +496,7 @@ export function loadConfig(processEnv: NodeJS.ProcessEnv = process.env): Control
       concurrency: env.CUTLINE_WEBHOOK_CONCURRENCY,
     },
     platformAdmins: platformAdmins(env.CUTLINE_PLATFORM_ADMINS),
+    sweepOrphans: env.CUTLINE_SWEEP_ORPHANS,
     savings: {
       minutesPerVideo: env.CUTLINE_SAVINGS_MINUTES_PER_VIDEO,
       hourlyRate: env.CUTLINE_SAVINGS_HOURLY_RATE,

@@ -195,7 +195,9 @@ export async function createApiRuntime(
         )
       : undefined;
   const sweeper = options.sweep
-    ? new Sweeper(new RetentionRepository(db), new OutputsRepository(db), store, lifecycle, logAt(logger, 'info'))
+    ? new Sweeper(new RetentionRepository(db), new OutputsRepository(db), store, lifecycle, logAt(logger, 'info'), {
+        sweepOrphans: config.sweepOrphans,
+      })
     : undefined;
   return {
     app,
@@ -442,6 +444,7 @@ export async function sweepOnce(config: ControlPlaneConfig, databaseUrl: string,
       await createObjectStore(config),
       renderLifecycle(db, plans),
       logAt(logger, 'info'),
+      { sweepOrphans: config.sweepOrphans },
     ).sweep();
   } finally {
     await closeables.close(10_000, logger);

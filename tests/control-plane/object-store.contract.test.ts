@@ -117,6 +117,14 @@ describe.each(adapters)('ObjectStore contract: %s', (_name, make) => {
     expect(await store.stat('p/sub/3')).toBeUndefined();
   });
 
+  it('lists the names one level below a prefix', async () => {
+    for (const k of ['tree/a/1', 'tree/a/2', 'tree/b/deep/3', 'tree/c', 'other/d/4'])
+      await store.put(k, Readable.from([Buffer.from(k)]), { contentType: 'text/plain', maxBytes: 20 });
+    expect(await store.listChildren('tree/')).toEqual(['a', 'b', 'c']);
+    expect(await store.listChildren('tree/b/')).toEqual(['deep']);
+    expect(await store.listChildren('none/')).toEqual([]);
+  });
+
   it('presigned GET links download with the file name, and fail when altered or expired', async () => {
     await store.put('org/a/video.mp4', Readable.from([Buffer.from('not really a video')]), {
       contentType: 'video/mp4',

@@ -67,12 +67,15 @@ describe('sweeper', () => {
         },
       });
     }
+    // Idle in a transaction for longer than a statement's round trip: a delete (100 ms each here)
+    // made while a transaction stays open. A transaction caught between two statements is not.
     const idleInTransaction: string[] = [];
     let sweeping = true;
     const watch = (async () => {
       while (sweeping) {
         const rows = await t.db.$queryRaw<Array<{ query: string }>>`
-          SELECT query FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle in transaction' AND pid <> pg_backend_pid()`;
+          SELECT query FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle in transaction' AND pid <> pg_backend_pid()
+             AND state_change < clock_timestamp() - interval '50 milliseconds'`;
         idleInTransaction.push(...rows.map((r) => r.query));
         await new Promise((r) => setTimeout(r, 20));
       }
@@ -94,6 +97,26 @@ describe('sweeper', () => {
     expect(await t.db.asset.findUnique({ where: { id: asset } })).toMatchObject({ status: 'expired' });
     const events = await t.db.outboxEvent.findMany({ where: { subject: `cutline.renders.${render}.state` } });
     expect(events.filter((e) => (e.payload as { state: string }).state === 'expired')).toHaveLength(1);
+  });
+
+  it('empties the prefixes of organizations that no longer exist, and no others', async () => {
+    const alive = await register(t.app, 'Still here');
+    const gone = randomUUID();
+    const keys = [
+      `orgs/${gone}/renders/r1/video-9x16.mp4`,
+      `uploads/${gone}/a1`,
+      `orgs/${alive.organizationId}/renders/r2/video-9x16.mp4`,
+      `uploads/${alive.organizationId}/a2`,
+    ];
+    for (const key of keys)
+      await t.store.put(key, Readable.from([Buffer.from('x')]), { contentType: 'video/mp4', maxBytes: 10 });
+    const sweeper = new Sweeper(new RetentionRepository(t.db), new OutputsRepository(t.db), t.store, t.lifecycle);
+    const result = await sweeper.sweep();
+    expect(result.orphanedPrefixesDeleted).toBeGreaterThanOrEqual(2);
+    expect(await t.store.stat(keys[0]!)).toBeUndefined();
+    expect(await t.store.stat(keys[1]!)).toBeUndefined();
+    expect(await t.store.stat(keys[2]!)).toBeDefined();
+    expect(await t.store.stat(keys[3]!)).toBeDefined();
   });
 
   it('prunes the notification log past 30 days, keeping what is still pending', async () => {

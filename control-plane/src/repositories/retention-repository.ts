@@ -44,6 +44,12 @@ export class RetentionRepository {
       RETURNING a.id::text AS id, a.organization_id::text AS "organizationId", a.multipart_upload AS "multipartUpload"`;
   }
 
+  /** Of these organization ids, the ones that exist. */
+  async existingOrganizations(ids: string[]): Promise<string[]> {
+    const rows = await this.db.organization.findMany({ where: { id: { in: ids } }, select: { id: true } });
+    return rows.map((r) => r.id);
+  }
+
   /** Published events older than `before`; unpublished ones stay whatever their age (the relay has yet to send them). */
   async prunePublishedEvents(before: Date): Promise<number> {
     return this.db.$executeRaw`DELETE FROM outbox_events WHERE published_at < ${before}`;

@@ -133,6 +133,12 @@ export class FsObjectStore implements ObjectStore {
     return files.length;
   }
 
+  async listChildren(prefix: string): Promise<string[]> {
+    assertSafeKey(prefix.replace(/\/$/, ''));
+    const entries = await readdir(join(this.objectsDir, prefix), { withFileTypes: true }).catch(() => []);
+    return entries.map((e) => e.name).sort();
+  }
+
   locationFor(key: string): string {
     // A prefix ending in "/" names a directory (render outputs); keys never contain "..".
     if (!key.endsWith('/')) return this.pathOf(key);

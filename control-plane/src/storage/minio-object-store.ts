@@ -117,6 +117,17 @@ export class MinioObjectStore implements ObjectStore {
     return keys.length;
   }
 
+  async listChildren(prefix: string): Promise<string[]> {
+    const names = new Set<string>();
+    for await (const item of this.client.listObjectsV2(this.bucket, prefix, false)) {
+      const entry = item as { name?: string; prefix?: string };
+      const path = entry.prefix ?? entry.name;
+      const child = path?.slice(prefix.length).replace(/\/$/, '');
+      if (child) names.add(child);
+    }
+    return [...names].sort();
+  }
+
   async presignGet(key: string, options: PresignGetOptions): Promise<string> {
     assertSafeKey(key);
     const headers: Record<string, string> = options.filename

@@ -55,6 +55,8 @@ export interface ObjectStore {
   delete(key: string): Promise<void>;
   /** Deletes every object under a prefix; returns how many. */
   deletePrefix(prefix: string): Promise<number>;
+  /** The names one level below a prefix ending in "/" (`orgs/` → the organization ids that have objects). */
+  listChildren(prefix: string): Promise<string[]>;
   presignGet(key: string, options: PresignGetOptions): Promise<string>;
   /** A link that takes exactly `contentLength` bytes (a body of any other size is refused). */
   presignPut(

@@ -8,7 +8,8 @@ import { assetObjectKeys, assetUploadKey } from '../repositories/assets-reposito
 import type { RenderLifecycle } from '../lifecycle/render-lifecycle.js';
 import type { OutputsRepository } from '../repositories/outputs-repository.js';
 import type { RetentionRepository } from '../repositories/retention-repository.js';
-import type { ObjectStore } from '../storage/object-store.js';
+import { UPLOADS_PREFIX, type ObjectStore } from '../storage/object-store.js';
+import { isUuid } from '../domain.js';
 
 const SWEEP_LOCK_KEY = 72_707_368_002;
 const BATCH = 200;
@@ -29,6 +30,8 @@ export interface SweepResult {
   eventsPruned: number;
   /** Processed notification events, finished mail and webhook deliveries past NOTIFICATION_LOG_MS. */
   notificationsPruned: number;
+  /** Prefixes of organizations that no longer exist, emptied (what a render pod wrote after its organization was deleted). */
+  orphanedPrefixesDeleted: number;
   skipped: boolean;
 }
 
@@ -39,6 +42,7 @@ export class Sweeper {
     private readonly store: ObjectStore,
     private readonly lifecycle: RenderLifecycle,
     private readonly log: (message: string, fields?: Record<string, unknown>) => void = () => undefined,
+    private readonly options: { sweepOrphans?: boolean } = {},
   ) {}
 
   async sweep(now: Date = new Date()): Promise<SweepResult> {
@@ -49,6 +53,7 @@ export class Sweeper {
         assetsDeleted: 0,
         eventsPruned: 0,
         notificationsPruned: 0,
+        orphanedPrefixesDeleted: 0,
         skipped: false,
       };
       result.outputsDeleted = await this.deleteExpiredOutputs(now);
@@ -58,12 +63,14 @@ export class Sweeper {
       result.notificationsPruned = await this.retention.pruneNotifications(
         new Date(now.getTime() - NOTIFICATION_LOG_MS),
       );
+      if (this.options.sweepOrphans ?? true) result.orphanedPrefixesDeleted = await this.deleteOrphanedPrefixes();
       if (
         result.outputsDeleted +
           result.rendersExpired +
           result.assetsDeleted +
           result.eventsPruned +
-          result.notificationsPruned >
+          result.notificationsPruned +
+          result.orphanedPrefixesDeleted >
         0
       )
         this.log('sweep done', { ...result });
@@ -76,6 +83,7 @@ export class Sweeper {
         assetsDeleted: 0,
         eventsPruned: 0,
         notificationsPruned: 0,
+        orphanedPrefixesDeleted: 0,
         skipped: true,
       }
     );
@@ -95,6 +103,25 @@ export class Sweeper {
       deleted += outputs.length;
       if (outputs.length < BATCH) return deleted;
     }
+  }
+
+  /**
+   * Objects under `orgs/<id>/` or `uploads/<id>/` of an organization that does not exist: left
+   * by a render that was still writing when its organization was deleted. An organization's
+   * row exists before any of its objects, so none of these can belong to one being created.
+   */
+  private async deleteOrphanedPrefixes(): Promise<number> {
+    let deleted = 0;
+    for (const root of ['orgs/', UPLOADS_PREFIX]) {
+      const ids = (await this.store.listChildren(root)).filter(isUuid);
+      if (ids.length === 0) continue;
+      const existing = new Set(await this.retention.existingOrganizations(ids));
+      for (const id of ids.filter((i) => !existing.has(i))) {
+        await this.store.deletePrefix(`${root}${id}/`);
+        deleted++;
+      }
+    }
+    return deleted;
   }
 
   /** Expired uploads go, unless a render still waiting or running needs them: the record first, then its objects. */
