@@ -5,4 +5,14 @@ export const FITS = ['smart', 'crop', 'letterbox', 'blur'] as const;
 export type Fit = (typeof FITS)[number];
 
 /** The columns a batch CSV may have (script and video are required). */
-export const CSV_COLUMNS = ['script', 'video', 'voice', 'style', 'formats', 'fit', 'title', 'trim_start', 'trim_end'] as const;
+export const CSV_COLUMNS = [
+  'script',
+  'video',
+  'voice',
+  'style',
+  'formats',
+  'fit',
+  'title',
+  'trim_start',
+  'trim_end',
+] as const;

@@ -41,6 +41,13 @@ export {
   readEnv,
 } from './env/env-schema.js';
 export { IMAGE_FORMATS, IMAGE_PRESETS, findPreset, type ImageFormat, type ImagePreset } from './image/presets.js';
-export { ImageSpec, parseImageSpec, type ImageOutputSpec } from './image/image-spec.js';
-export { runImageJob, type ImageJobOutcome, type ImageManifest } from './image/image-job.js';
+export {
+  ImageSpec,
+  imageArtifactNames,
+  imageFileName,
+  parseImageSpec,
+  type ImageOutputSpec,
+} from './image/image-spec.js';
+export { runImageJob, type ImageJobOutcome } from './image/image-job.js';
+export { isImageManifest, type ImageManifest } from './image/image-manifest.js';
 export { inspectImage, sniffContainer, type ImageFacts } from './image/inspect.js';

@@ -30,6 +30,29 @@ const Location = Type.String({
 const Literals = <T extends readonly string[]>(values: T, options: Record<string, unknown> = {}) =>
   Type.Union(values.map((v) => Type.Literal(v)) as never, options) as unknown as Type.TUnsafe<T[number]>;
 
+/** Object tags on every uploaded file (s3 destinations), e.g. for the bucket's expiry rules. */
+export const OutputTags = Type.Record(
+  Type.String({ pattern: '^[A-Za-z0-9_.:/=+@-]{1,128}$' }),
+  Type.String({ pattern: '^[A-Za-z0-9_.:/=+@ -]{0,256}$' }),
+  { maxProperties: 10 },
+);
+
+/** Signed links per output file name (PUT and DELETE, with the headers each PUT must send). */
+export const OutputLinkSchema = Type.Record(
+  Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' }),
+  Type.Object(
+    {
+      put: Type.String({ pattern: '^https?://', maxLength: 4096 }),
+      delete: Type.String({ pattern: '^https?://', maxLength: 4096 }),
+      headers: Type.Record(Type.String({ pattern: '^[a-z0-9-]{1,64}$' }), Type.String({ maxLength: 512 }), {
+        maxProperties: 8,
+      }),
+    },
+    { additionalProperties: false },
+  ),
+  { maxProperties: 32 },
+);
+
 export const RenderSpecSchema = Type.Object(
   {
     version: Type.Literal(1),
@@ -162,35 +185,14 @@ export const RenderSpecSchema = Type.Object(
         thumbnail: Type.Boolean({ default: true }),
         sidecars: Type.Boolean({ default: true }),
         /** Object tags on every uploaded file (s3 destinations), e.g. for the bucket's expiry rules. */
-        tags: Type.Optional(
-          Type.Record(
-            Type.String({ pattern: '^[A-Za-z0-9_.:/=+@-]{1,128}$' }),
-            Type.String({ pattern: '^[A-Za-z0-9_.:/=+@ -]{0,256}$' }),
-            { maxProperties: 10 },
-          ),
-        ),
+        tags: Type.Optional(OutputTags),
         /**
          * Signed links per output file (name → PUT and DELETE), so a render holds no storage
          * credentials: each file goes to its link, with exactly the link's headers. The
          * destination still names the files in the manifest. Every file the render writes must
          * have one (artifactNames() lists them).
          */
-        links: Type.Optional(
-          Type.Record(
-            Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' }),
-            Type.Object(
-              {
-                put: Type.String({ pattern: '^https?://', maxLength: 4096 }),
-                delete: Type.String({ pattern: '^https?://', maxLength: 4096 }),
-                headers: Type.Record(Type.String({ pattern: '^[a-z0-9-]{1,64}$' }), Type.String({ maxLength: 512 }), {
-                  maxProperties: 8,
-                }),
-              },
-              { additionalProperties: false },
-            ),
-            { maxProperties: 32 },
-          ),
-        ),
+        links: Type.Optional(OutputLinkSchema),
       },
       { additionalProperties: false },
     ),

@@ -1,4 +1,5 @@
 /** What a render reports while it runs: progress (fire-and-forget) and state (durable). */
+import type { ImageManifest } from '../image/image-manifest.js';
 import type { RenderManifest } from '../manifest.js';
 
 export const RENDER_STAGES = ['fetching', 'probing', 'synthesizing', 'encoding', 'publishing'] as const;
@@ -29,7 +30,8 @@ export interface StateEvent {
   renderId: string;
   state: 'running' | 'succeeded' | 'failed' | 'canceled';
   error?: { code: string; message: string; retryable: boolean };
-  manifest?: RenderManifest;
+  /** What a render or an image job (`kind: "image"`) published. */
+  manifest?: RenderManifest | ImageManifest;
   at: string;
 }
 

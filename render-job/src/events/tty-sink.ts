@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream';
-import type { EventSink, RenderEvent } from './events.js';
+import { isImageManifest } from '../image/image-manifest.js';
+import type { EventSink, RenderEvent, StateEvent } from './events.js';
 
 /** A one-line progress bar with stage and ETA, redrawn in place on a terminal. */
 export class TtyProgressSink implements EventSink {
@@ -25,7 +26,7 @@ export class TtyProgressSink implements EventSink {
     switch (event.state) {
       case 'succeeded':
         this.out.write(
-          `✔ Render ${event.renderId} finished in ${event.manifest ? formatDuration(event.manifest.timings.totalSeconds) : '?'}\n`,
+          `✔ Render ${event.renderId} finished in ${event.manifest ? formatDuration(totalSeconds(event.manifest)) : '?'}\n`,
         );
         break;
       case 'failed':
@@ -47,4 +48,8 @@ export class TtyProgressSink implements EventSink {
 export function formatDuration(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));
   return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+}
+
+function totalSeconds(manifest: NonNullable<StateEvent['manifest']>): number {
+  return isImageManifest(manifest) ? manifest.seconds : manifest.timings.totalSeconds;
 }

@@ -11,28 +11,10 @@ import { RenderError, toRenderError } from '../errors.js';
 import type { EventSink } from '../events/events.js';
 import { fetchInput } from '../io/fetch-input.js';
 import { artifactUri, publishArtifacts, type ArtifactFile } from '../io/output-sink.js';
-import type { ImageSpec } from './image-spec.js';
-import { inspectImage, type ImageFacts } from './inspect.js';
+import type { ImageManifest } from './image-manifest.js';
+import { imageFileName, type ImageSpec } from './image-spec.js';
+import { inspectImage } from './inspect.js';
 import { transformImage } from './transform.js';
-
-export interface ImageManifest {
-  version: 1;
-  kind: 'image';
-  jobId: string;
-  createdAt: string;
-  inputs: Array<{ name: string; facts: ImageFacts }>;
-  images: Array<{
-    input: string;
-    output: string;
-    name: string;
-    uri: string;
-    format: string;
-    width: number;
-    height: number;
-    bytes: number;
-  }>;
-  seconds: number;
-}
 
 export type ImageJobOutcome = { ok: true; manifest: ImageManifest } | { ok: false; error: RenderError };
 
@@ -44,7 +26,6 @@ export interface ImageJobDeps {
   now?: () => number;
 }
 
-const EXTENSIONS = { jpeg: 'jpg', png: 'png', webp: 'webp', avif: 'avif' } as const;
 const CONTENT_TYPES = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', avif: 'image/avif' } as const;
 
 export async function runImageJob(spec: ImageSpec, deps: ImageJobDeps): Promise<ImageJobOutcome> {
@@ -57,7 +38,7 @@ export async function runImageJob(spec: ImageSpec, deps: ImageJobDeps): Promise<
   const scratch = await mkdtemp(join(deps.scratchDir, 'cutline-image-'));
   try {
     const manifest = await makeImages(spec, deps, scratch, started, now);
-    await deps.events.emit({ type: 'state', renderId: spec.id, state: 'succeeded', at: at() });
+    await deps.events.emit({ type: 'state', renderId: spec.id, state: 'succeeded', manifest, at: at() });
     return { ok: true, manifest };
   } catch (err) {
     const error = deps.signal?.aborted ? new RenderError('CUTLINE_CANCELED') : toRenderError(err);
@@ -110,7 +91,7 @@ async function makeImages(
     inputs.push({ name: input.name, facts });
     for (const output of spec.outputs) {
       if (deps.signal?.aborted) throw new RenderError('CUTLINE_CANCELED');
-      const name = `${input.name}-${output.name}.${EXTENSIONS[output.format]}`;
+      const name = imageFileName(input.name, output);
       const target = join(scratch, name);
       const made = await transformImage(path, facts, spec, output, target);
       artifacts.push({ name, localPath: target, contentType: CONTENT_TYPES[output.format] });
@@ -138,6 +119,8 @@ async function makeImages(
   const manifestPath = join(scratch, 'manifest.json');
   await publishArtifacts(spec.output.destination, artifacts, {
     s3: deps.s3,
+    tags: spec.output.tags,
+    links: spec.output.links,
     last: async () => {
       await writeFile(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`, 'utf8');
       return { name: 'manifest.json', localPath: manifestPath, contentType: 'application/json' };

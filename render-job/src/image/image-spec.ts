@@ -6,7 +6,8 @@
 import Type, { type Static } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { RenderError } from '../errors.js';
-import { IMAGE_FORMATS } from './presets.js';
+import { OutputLinkSchema, OutputTags } from '../spec.js';
+import { IMAGE_FORMATS, type ImageFormat } from './presets.js';
 
 const Location = Type.String({ minLength: 1, maxLength: 2048 });
 const Literals = <T extends readonly string[]>(values: T) =>
@@ -15,8 +16,8 @@ const Colour = Type.String({ pattern: '^#[0-9a-fA-F]{6}$' });
 
 export const ImageOutputSpec = Type.Object(
   {
-    /** Names the files: `<input name>-<name>.<ext>`. */
-    name: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,63}$' }),
+    /** Names the files: `<input name>-<name>.<ext>` (at most 64 characters, as link names are). */
+    name: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,27}$' }),
     width: Type.Integer({ minimum: 1, maximum: 8192 }),
     height: Type.Integer({ minimum: 1, maximum: 8192 }),
     format: Literals(IMAGE_FORMATS),
@@ -36,7 +37,7 @@ export const ImageSpec = Type.Object(
     id: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$' }),
     inputs: Type.Array(
       Type.Object(
-        { name: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,63}$' }), source: Location },
+        { name: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,29}$' }), source: Location },
         { additionalProperties: false },
       ),
       { minItems: 1, maxItems: 100 },
@@ -83,7 +84,15 @@ export const ImageSpec = Type.Object(
       },
       { additionalProperties: false },
     ),
-    output: Type.Object({ destination: Location }, { additionalProperties: false }),
+    output: Type.Object(
+      {
+        destination: Location,
+        tags: Type.Optional(OutputTags),
+        /** As a render's: one signed link per file imageArtifactNames() lists, instead of storage keys. */
+        links: Type.Optional(OutputLinkSchema),
+      },
+      { additionalProperties: false },
+    ),
   },
   { additionalProperties: false },
 );
@@ -105,5 +114,21 @@ export function parseImageSpec(value: unknown): ImageSpec {
   if (new Set(names).size !== names.length) throw new RenderError('CUTLINE_INVALID_SPEC', 'Output names must differ.');
   const inputs = value.inputs.map((i) => i.name);
   if (new Set(inputs).size !== inputs.length) throw new RenderError('CUTLINE_INVALID_SPEC', 'Input names must differ.');
+  const links = value.output.links;
+  const unlinked = links ? imageArtifactNames(value).filter((name) => !links[name]) : [];
+  if (unlinked.length > 0)
+    throw new RenderError('CUTLINE_INVALID_SPEC', `output.links has no link for ${unlinked.slice(0, 3).join(', ')}.`);
   return value;
+}
+
+const EXTENSIONS: Record<ImageFormat, string> = { jpeg: 'jpg', png: 'png', webp: 'webp', avif: 'avif' };
+
+/** The file one input makes for one output. */
+export function imageFileName(input: string, output: Pick<ImageOutputSpec, 'name' | 'format'>): string {
+  return `${input}-${output.name}.${EXTENSIONS[output.format]}`;
+}
+
+/** Every file an image job writes, the manifest last (as signed links must cover them). */
+export function imageArtifactNames(spec: Pick<ImageSpec, 'inputs' | 'outputs'>): string[] {
+  return [...spec.inputs.flatMap((i) => spec.outputs.map((o) => imageFileName(i.name, o))), 'manifest.json'];
 }
