@@ -9,6 +9,8 @@ const Nullable = <T extends Type.TSchema>(schema: T) => Type.Union([schema, Type
 export const RenderView = Type.Object({
   id: Uuid,
   title: Nullable(Type.String()),
+  /** video: a narrated render; image: an image job (formats are then its output sizes). */
+  kind: Type.Union([Type.Literal('video'), Type.Literal('image')]),
   assetId: Uuid,
   projectId: Nullable(Uuid),
   batchId: Nullable(Uuid),
@@ -39,7 +41,7 @@ export const LISTS = {
   renders: {
     sortable: ['queuedAt', 'state', 'title', 'finishedAt'],
     defaultSort: 'queuedAt',
-    filters: ['state', 'q', 'batchId', 'projectId'],
+    filters: ['state', 'q', 'batchId', 'projectId', 'kind'],
   },
   organizations: { sortable: ['createdAt'], defaultSort: 'createdAt', filters: ['q', 'plan', 'suspended'] },
   users: { sortable: ['createdAt'], defaultSort: 'createdAt', filters: ['q', 'organizationId'] },

@@ -98,6 +98,8 @@ import { UsageHistoryRepository } from './repositories/usage-history-repository.
 import { analyticsRoutes } from './routes/analytics-routes.js';
 import { ImagePresetsRepository } from './repositories/image-presets-repository.js';
 import { imagePresetRoutes } from './routes/image-preset-routes.js';
+import { imageBatchRoutes } from './routes/image-batch-routes.js';
+import { ImageJobs } from './services/image-jobs.js';
 
 export interface AppDeps {
   config: Pick<ControlPlaneConfig, 'http' | 'auth' | 'logLevel' | 'webhooks' | 'platformAdmins' | 'savings'>;
@@ -304,7 +306,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     deps.dispatcher,
     projects,
   );
-  await app.register(imagePresetRoutes, { presets: new ImagePresetsRepository(deps.db), authenticate, activity });
+  const imagePresets = new ImagePresetsRepository(deps.db);
+  await app.register(imagePresetRoutes, { presets: imagePresets, authenticate, activity });
+  const imageJobs = new ImageJobs(
+    renders,
+    lifecycle,
+    assets,
+    imagePresets,
+    usage,
+    deps.store,
+    projects,
+    deps.dispatcher,
+  );
+  await app.register(imageBatchRoutes, { jobs: imageJobs, organizationPlans, authenticate });
   await app.register(projectRoutes, { projects, authenticate, activity, ...(deps.now ? { now: deps.now } : {}) });
   await app.register(assetRoutes, {
     library,

@@ -29,6 +29,8 @@ export interface Plan {
   maxSourceSeconds: number;
   /** Most pixels of an uploaded image (width × height). */
   maxImagePixels: number;
+  /** Output images image jobs may make a month (each image × preset is one); null = unlimited. */
+  imagesPerMonth: number | null;
   /** What one render pod of this tier gets in Kubernetes (DESIGN §7). */
   renderPod: RenderPodLimits;
   /**
@@ -70,6 +72,7 @@ export const DEFAULT_PLANS: Record<PlanId, Plan> = {
     maxUploadBytes: 1 * GB,
     maxSourceSeconds: 600,
     maxImagePixels: 25_000_000,
+    imagesPerMonth: 100,
     renderPod: { cpu: '1', memory: '1Gi', scratch: '4Gi', deadlineSeconds: 900 },
     overage: false,
     apiAccess: false,
@@ -90,6 +93,7 @@ export const DEFAULT_PLANS: Record<PlanId, Plan> = {
     maxUploadBytes: 2 * GB,
     maxSourceSeconds: 1800,
     maxImagePixels: 50_000_000,
+    imagesPerMonth: 1_000,
     renderPod: { cpu: '1', memory: '2Gi', scratch: '8Gi', deadlineSeconds: 1800 },
     overage: false,
     apiAccess: false,
@@ -110,6 +114,7 @@ export const DEFAULT_PLANS: Record<PlanId, Plan> = {
     maxUploadBytes: 4 * GB,
     maxSourceSeconds: 3600,
     maxImagePixels: 100_000_000,
+    imagesPerMonth: 5_000,
     renderPod: { cpu: '2', memory: '4Gi', scratch: '16Gi', deadlineSeconds: 3600 },
     overage: false,
     apiAccess: true,
@@ -130,6 +135,7 @@ export const DEFAULT_PLANS: Record<PlanId, Plan> = {
     maxUploadBytes: 8 * GB,
     maxSourceSeconds: 3 * 3600,
     maxImagePixels: 200_000_000,
+    imagesPerMonth: 25_000,
     renderPod: { cpu: '4', memory: '8Gi', scratch: '32Gi', deadlineSeconds: 7200 },
     overage: false,
     apiAccess: true,
@@ -150,6 +156,7 @@ export const DEFAULT_PLANS: Record<PlanId, Plan> = {
     maxUploadBytes: 16 * GB,
     maxSourceSeconds: 4 * 3600,
     maxImagePixels: 400_000_000,
+    imagesPerMonth: null,
     renderPod: { cpu: '4', memory: '8Gi', scratch: '64Gi', deadlineSeconds: 4 * 3600 },
     overage: false,
     apiAccess: true,
@@ -181,6 +188,7 @@ const PlanOverride = partialStrict({
   maxUploadBytes: Type.Integer({ minimum: 1 }),
   maxSourceSeconds: Type.Number({ exclusiveMinimum: 0 }),
   maxImagePixels: Type.Integer({ minimum: 1 }),
+  imagesPerMonth: Nullable(Type.Integer({ minimum: 0 })),
   renderPod: partialStrict({
     cpu: Type.String({ pattern: '^[0-9]+(\\.[0-9]+)?m?$' }),
     memory: Type.String({ pattern: '^[0-9]+(Ki|Mi|Gi|Ti)?$' }),

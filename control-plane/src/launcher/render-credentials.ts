@@ -7,7 +7,16 @@
  * The links are signed as of the RenderJob's creation, so the same RenderJob always gives the
  * same Secret (the operator's objects are pure functions of the RenderJob).
  */
-import { artifactNames, contentTypeFor, parseLocation, parseRenderSpec, type RenderSpec } from '@cutline/render-job';
+import {
+  artifactNames,
+  contentTypeFor,
+  imageArtifactNames,
+  parseImageSpec,
+  parseLocation,
+  parseRenderSpec,
+  type ImageSpec,
+  type RenderSpec,
+} from '@cutline/render-job';
 import type { ControlPlaneConfig } from '../config.js';
 import { presignV4, type S3Credentials } from '../storage/sigv4-presign.js';
 
@@ -45,9 +54,8 @@ function s3Location(location: string): { bucket: string; key: string } | undefin
   }
 }
 
-/** The spec with its s3:// inputs and output replaced by links for this render's objects only. */
-export function scopeRenderSpec(input: Record<string, unknown>, options: RenderLinkOptions): Record<string, unknown> {
-  const spec = parseRenderSpec(input);
+/** Signs links for one job's objects, valid from its RenderJob's creation. */
+function linkSigner(options: RenderLinkOptions) {
   const expiresSeconds = Math.min(MAX_LINK_SECONDS, Math.max(60, Math.round(options.validSeconds)));
   const sign = (
     method: 'GET' | 'PUT' | 'DELETE',
@@ -62,28 +70,57 @@ export function scopeRenderSpec(input: Record<string, unknown>, options: RenderL
       headers,
       now: options.signedAt,
     });
-  const read = (source: string) => {
-    const at = s3Location(source);
-    return at?.key ? sign('GET', at) : source;
+  return {
+    /** An s3:// input as a link that reads that object; any other location as it is. */
+    read(source: string): string {
+      const at = s3Location(source);
+      return at?.key ? sign('GET', at) : source;
+    },
+    /** A PUT and DELETE link for each named file under an s3:// destination; undefined for others. */
+    write(
+      destination: string,
+      names: readonly string[],
+      tags: Record<string, string> | undefined,
+    ): OutputLinks | undefined {
+      const at = s3Location(destination);
+      if (!at) return undefined;
+      const prefix = at.key === '' || at.key.endsWith('/') ? at.key : `${at.key}/`;
+      const tagging = new URLSearchParams(tags ?? {}).toString();
+      return Object.fromEntries(
+        names.map((name) => {
+          const file = { bucket: at.bucket, key: `${prefix}${name}` };
+          const headers: Record<string, string> = {
+            'content-type': contentTypeFor(name),
+            ...(tagging ? { 'x-amz-tagging': tagging } : {}),
+          };
+          return [name, { put: sign('PUT', file, headers), delete: sign('DELETE', file), headers }];
+        }),
+      );
+    },
   };
-  const scoped: RenderSpec = structuredClone(spec);
-  scoped.video.source = read(spec.video.source);
-  if (scoped.logo) scoped.logo.source = read(scoped.logo.source);
-  if (scoped.audio.music) scoped.audio.music.source = read(scoped.audio.music.source);
-  const destination = s3Location(spec.output.destination);
-  if (destination) {
-    const prefix = destination.key === '' || destination.key.endsWith('/') ? destination.key : `${destination.key}/`;
-    const tagging = new URLSearchParams(spec.output.tags ?? {}).toString();
-    scoped.output.links = Object.fromEntries(
-      artifactNames(spec).map((name) => {
-        const at = { bucket: destination.bucket, key: `${prefix}${name}` };
-        const headers: Record<string, string> = {
-          'content-type': contentTypeFor(name),
-          ...(tagging ? { 'x-amz-tagging': tagging } : {}),
-        };
-        return [name, { put: sign('PUT', at, headers), delete: sign('DELETE', at), headers }];
-      }),
-    );
+}
+
+type OutputLinks = NonNullable<RenderSpec['output']['links']>;
+
+/**
+ * The spec (a render's, or an image job's) with its s3:// inputs and output replaced by links
+ * for this job's objects only.
+ */
+export function scopeRenderSpec(input: Record<string, unknown>, options: RenderLinkOptions): Record<string, unknown> {
+  const links = linkSigner(options);
+  if (input.kind === 'image') {
+    const spec: ImageSpec = structuredClone(parseImageSpec(input));
+    for (const image of spec.inputs) image.source = links.read(image.source);
+    const written = links.write(spec.output.destination, imageArtifactNames(spec), spec.output.tags);
+    if (written) spec.output.links = written;
+    return spec as unknown as Record<string, unknown>;
   }
+  const spec = parseRenderSpec(input);
+  const scoped: RenderSpec = structuredClone(spec);
+  scoped.video.source = links.read(spec.video.source);
+  if (scoped.logo) scoped.logo.source = links.read(scoped.logo.source);
+  if (scoped.audio.music) scoped.audio.music.source = links.read(scoped.audio.music.source);
+  const written = links.write(spec.output.destination, artifactNames(spec), spec.output.tags);
+  if (written) scoped.output.links = written;
   return scoped as unknown as Record<string, unknown>;
 }

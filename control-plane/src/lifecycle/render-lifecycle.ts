@@ -2,7 +2,8 @@
  * Every change of a render's state after submission (DESIGN §4), by the transition table of
  * contract/render-states.ts. Each is one statement, or one transaction, together with its
  * outbox event and what it does to the quota: committed on success, refunded on failure or
- * cancel, reserved anew on retry (by the caller, in the same transaction).
+ * cancel, reserved anew on retry (by the caller, in the same transaction). An image job
+ * counts its images, on their own allowance, instead of one render.
  */
 import { RENDER_TRANSITIONS, type RenderTransition } from '@cutline/contract';
 import { LAUNCHER_LOCK_CLASS } from '../launcher/launcher-lease.js';
@@ -72,7 +73,9 @@ export class RenderLifecycle {
       const moved = await this.apply('succeed', id, now, { expiresAt, durationSeconds }, { durationSeconds }, tx);
       if (!moved) return false;
       await this.states.recordOutputs(tx, id, outputs, expiresAt);
-      if (moved.usagePeriodId) {
+      if (moved.usagePeriodId && moved.kind === 'image')
+        await this.usage.commitImages(tx, moved.usagePeriodId, moved.units);
+      else if (moved.usagePeriodId) {
         await this.usage.commit(tx, moved.usagePeriodId, durationSeconds);
         if (this.plans[moved.tier as PlanId].overage) await this.usage.recordOverage(tx, moved.usagePeriodId, id);
       }
@@ -176,8 +179,10 @@ export class RenderLifecycle {
     const run = async (tx: Tx) => {
       const moved = await this.states.move(tx, id, rule.from, rule.to, now, fields);
       if (!moved) return undefined;
-      if ((transition === 'fail' || transition === 'cancel') && moved.usagePeriodId)
-        await this.usage.refund(tx, moved.usagePeriodId);
+      if ((transition === 'fail' || transition === 'cancel') && moved.usagePeriodId) {
+        if (moved.kind === 'image') await this.usage.refundImages(tx, moved.usagePeriodId, moved.units);
+        else await this.usage.refund(tx, moved.usagePeriodId);
+      }
       await this.states.announce(tx, stateEvent(id, moved.organizationId, rule.to, now, details));
       return moved;
     };

@@ -203,6 +203,26 @@ export class AssetsRepository {
     return { items: rows.map((r) => toAsset(r as Row)), total };
   }
 
+  /** The organization's assets among `ids` (in no particular order; missing ones are left out). */
+  async findMany(organizationId: string, ids: readonly string[]): Promise<Asset[]> {
+    const rows = await this.db.asset.findMany({
+      where: { id: { in: [...ids] }, organizationId, deletedAt: null },
+      select: SELECT,
+    });
+    return rows.map((r) => toAsset(r as Row));
+  }
+
+  /** Ready images filed under a project, oldest first, at most `limit`. */
+  async readyImagesIn(organizationId: string, projectId: string, limit: number): Promise<Asset[]> {
+    const rows = await this.db.asset.findMany({
+      where: { organizationId, projectId, kind: 'image', status: 'ready', deletedAt: null },
+      select: SELECT,
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      take: limit,
+    });
+    return rows.map((r) => toAsset(r as Row));
+  }
+
   /** Files it under a project and tags (each given field replaced); undefined when not the organization's. */
   async label(
     organizationId: string,

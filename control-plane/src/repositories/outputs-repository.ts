@@ -40,7 +40,7 @@ export class OutputsRepository {
   /** Live video outputs of every render of a batch, in row order. */
   async forBatch(organizationId: string, batchId: string): Promise<BatchFile[]> {
     const rows = await this.db.renderOutput.findMany({
-      where: { kind: 'video', deletedAt: null, render: { organizationId, batchId } },
+      where: { kind: { in: ['video', 'image'] }, deletedAt: null, render: { organizationId, batchId } },
       include: { render: { select: { batchRow: true, title: true, deleteAfterDownload: true } } },
       orderBy: [{ render: { batchRow: 'asc' } }, { name: 'asc' }],
     });

@@ -21,7 +21,7 @@ export interface AdmittedRender {
 }
 
 export interface OutputFile {
-  kind: 'video' | 'thumbnail' | 'srt' | 'vtt' | 'words' | 'manifest';
+  kind: 'video' | 'image' | 'thumbnail' | 'srt' | 'vtt' | 'words' | 'manifest';
   name: string;
   aspect?: string | undefined;
   objectKey: string;
@@ -35,6 +35,9 @@ export interface MovedRender {
   organizationId: string;
   tier: string;
   usagePeriodId: string | null;
+  /** What it reserved: one render (video), or `units` images (image). */
+  kind: 'video' | 'image';
+  units: number;
 }
 
 export interface QueuedRenderInput {
@@ -52,6 +55,8 @@ export interface QueuedRenderInput {
   batchRow?: number;
   projectId?: string | null;
   deleteAfterDownload?: boolean;
+  kind?: 'video' | 'image';
+  units?: number;
 }
 
 export interface MoveFields {
@@ -158,7 +163,8 @@ export class RenderStatesRepository {
              launcher_id = CASE WHEN ${to} = 'queued' THEN NULL ELSE launcher_id END
        WHERE id = ${id}::uuid AND state::text = ANY(${from as RenderState[]})
          AND (${fields.organizationId ?? null}::uuid IS NULL OR organization_id = ${fields.organizationId ?? null}::uuid)
-      RETURNING organization_id::text AS "organizationId", tier::text AS tier, usage_period_id::text AS "usagePeriodId"`;
+      RETURNING organization_id::text AS "organizationId", tier::text AS tier, usage_period_id::text AS "usagePeriodId",
+                kind::text AS kind, units`;
     return rows[0];
   }
 

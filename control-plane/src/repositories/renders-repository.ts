@@ -15,6 +15,9 @@ export interface RenderRecord {
   projectId: string | null;
   batchId: string | null;
   title: string | null;
+  kind: 'video' | 'image';
+  /** What it counts against the plan: 1 render, or the images of an image job. */
+  units: number;
   state: RenderState;
   tier: PlanId;
   progress: number;
@@ -38,6 +41,8 @@ export const RENDER_SELECT = {
   projectId: true,
   batchId: true,
   title: true,
+  kind: true,
+  units: true,
   state: true,
   tier: true,
   progress: true,
@@ -65,6 +70,7 @@ export interface ListQuery {
   q?: string | undefined;
   batchId?: string | undefined;
   projectId?: string | undefined;
+  kind?: 'video' | 'image' | undefined;
 }
 
 export class RendersRepository {
@@ -99,6 +105,7 @@ export class RendersRepository {
       ...(query.state ? { state: query.state } : {}),
       ...(query.batchId ? { batchId: query.batchId } : {}),
       ...(query.projectId ? { projectId: query.projectId } : {}),
+      ...(query.kind ? { kind: query.kind } : {}),
       ...(query.q ? { OR: [{ title: { contains: query.q, mode: 'insensitive' } }] } : {}),
     };
     const [rows, total] = await Promise.all([

@@ -256,6 +256,8 @@ function insertedRender(item: SubmissionItem, queuedAt: Date): RenderRecord {
     projectId: item.projectId,
     batchId: null,
     title: item.title,
+    kind: 'video',
+    units: 1,
     state: 'queued',
     tier: item.tier,
     progress: 0,

@@ -19,6 +19,7 @@ export interface UsageSnapshot {
   reserved: number;
   committed: number;
   renderedSeconds: number;
+  images: { limit: number | null; reserved: number; committed: number };
 }
 
 type Tx = Pick<Database, '$executeRaw' | '$queryRaw'>;
@@ -49,6 +50,44 @@ export class UsageRepository {
          AND (${overage} OR ${limit}::int IS NULL OR renders_reserved + renders_committed + ${count} <= ${limit}::int)
       RETURNING id::text AS id`;
     return rows[0]?.id;
+  }
+
+  /**
+   * Reserves `count` output images of image jobs (their own monthly allowance, beside renders);
+   * the period id, or undefined when the plan's images would be exceeded. Never overage.
+   */
+  async reserveImages(
+    tx: Tx,
+    organizationId: string,
+    period: Period,
+    limit: number | null,
+    count: number,
+  ): Promise<string | undefined> {
+    await tx.$executeRaw`
+      INSERT INTO usage_periods (id, organization_id, period_start, period_end, images_limit)
+      VALUES (${randomUUID()}::uuid, ${organizationId}::uuid, ${period.start}, ${period.end}, ${limit})
+      ON CONFLICT (organization_id, period_start) DO NOTHING`;
+    const rows = await tx.$queryRaw<Array<{ id: string }>>`
+      UPDATE usage_periods
+         SET images_reserved = images_reserved + ${count}, images_limit = ${limit}
+       WHERE organization_id = ${organizationId}::uuid AND period_start = ${period.start}
+         AND (${limit}::int IS NULL OR images_reserved + images_committed + ${count} <= ${limit}::int)
+      RETURNING id::text AS id`;
+    return rows[0]?.id;
+  }
+
+  /** An image job succeeded: its images now count as used. */
+  async commitImages(tx: Tx, periodId: string, count: number): Promise<void> {
+    await tx.$executeRaw`
+      UPDATE usage_periods SET images_reserved = GREATEST(images_reserved - ${count}, 0),
+             images_committed = images_committed + ${count}
+       WHERE id = ${periodId}::uuid`;
+  }
+
+  /** An image job failed or was canceled: its images are given back. */
+  async refundImages(tx: Tx, periodId: string, count: number): Promise<void> {
+    await tx.$executeRaw`
+      UPDATE usage_periods SET images_reserved = GREATEST(images_reserved - ${count}, 0) WHERE id = ${periodId}::uuid`;
   }
 
   /** A reserved render succeeded: it now counts as used, with its length. */
@@ -125,6 +164,11 @@ export class UsageRepository {
       reserved: row?.rendersReserved ?? 0,
       committed: row?.rendersCommitted ?? 0,
       renderedSeconds: row?.renderedSeconds ?? 0,
+      images: {
+        limit: row?.imagesLimit ?? null,
+        reserved: row?.imagesReserved ?? 0,
+        committed: row?.imagesCommitted ?? 0,
+      },
     };
   }
 

@@ -13,10 +13,11 @@ import { RenderRequestSchema } from '../services/render-request.js';
 import type { RenderSubmissions } from '../services/render-submissions.js';
 
 export function renderView(r: RenderRecord): RenderView {
-  const spec = r.spec as { formats?: string[]; voice?: { id?: string } };
+  const spec = r.spec as { formats?: string[]; voice?: { id?: string }; outputs?: Array<{ name: string }> };
   return {
     id: r.id,
     title: r.title,
+    kind: r.kind,
     assetId: r.assetId,
     projectId: r.projectId,
     batchId: r.batchId,
@@ -26,7 +27,7 @@ export function renderView(r: RenderRecord): RenderView {
     stage: r.stage,
     error: r.errorCode ? { code: r.errorCode, message: r.errorMessage ?? '' } : null,
     durationSeconds: r.durationSeconds,
-    formats: spec.formats ?? [],
+    formats: spec.formats ?? spec.outputs?.map((o) => o.name) ?? [],
     voice: spec.voice?.id ?? '',
     deleteAfterDownload: r.deleteAfterDownload,
     queuedAt: r.queuedAt.toISOString(),
@@ -86,7 +87,7 @@ export const renderRoutes: FastifyPluginAsyncTypebox<RenderRoutesOptions> = asyn
       schema: {
         tags: ['renders'],
         summary:
-          'List renders (react-admin simple-rest: sort, range, filter {state, q, batchId}); total in Content-Range',
+          'List renders (react-admin simple-rest: sort, range, filter {state, q, batchId, projectId, kind}); total in Content-Range',
         querystring: ListQuery,
         response: { 200: Type.Array(RenderView), ...errorResponses },
       },
@@ -102,6 +103,7 @@ export const renderRoutes: FastifyPluginAsyncTypebox<RenderRoutesOptions> = asyn
         q,
         batchId,
         projectId: uuidFilter(params.filter, 'projectId'),
+        kind: stringFilter(params.filter, 'kind', ['video', 'image'] as const) as 'video' | 'image' | undefined,
       });
       return sendPage(reply, 'renders', params.offset, items.map(renderView), total);
     },

@@ -298,11 +298,16 @@ export class RenderSubmissions {
         `Only failed or canceled renders can be retried; this one is ${render.state}.`,
       );
     await this.renders.transaction(async (tx) => {
-      const periodId = await this.usage.reserve(tx, principal.organizationId, period, plan.rendersPerMonth, 1, overage);
+      const periodId =
+        render.kind === 'image'
+          ? await this.usage.reserveImages(tx, principal.organizationId, period, plan.imagesPerMonth, render.units)
+          : await this.usage.reserve(tx, principal.organizationId, period, plan.rendersPerMonth, 1, overage);
       if (!periodId)
         throw new ApiError(
           'CUTLINE_QUOTA_EXCEEDED',
-          `The ${plan.id} plan includes ${plan.rendersPerMonth} renders a month, and they are used up.`,
+          render.kind === 'image'
+            ? `The ${plan.id} plan includes ${plan.imagesPerMonth} images a month, and fewer than ${render.units} are left.`
+            : `The ${plan.id} plan includes ${plan.rendersPerMonth} renders a month, and they are used up.`,
         );
       if (!(await this.lifecycle.retry(tx, principal.organizationId, id, periodId, this.now())))
         throw new ApiError('CUTLINE_NOT_RETRYABLE', 'The render changed state meanwhile; reload it.');

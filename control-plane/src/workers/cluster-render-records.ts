@@ -4,11 +4,11 @@
  * (outputs from the manifest the render published; quota committed), failed (quota refunded),
  * canceled. Every write is a guarded transition, so repeating one is harmless.
  */
-import type { RenderManifest } from '@cutline/render-job';
+import type { ImageManifest, RenderManifest } from '@cutline/render-job';
 import type { RenderMetrics } from '../http/metrics.js';
 import type { RenderLifecycle } from '../lifecycle/render-lifecycle.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import { outputsOf } from './dispatcher.js';
+import { outcomeOf } from '../lifecycle/job-outcome.js';
 import { outputPrefix } from '../services/render-spec-builder.js';
 
 export interface RenderRecords {
@@ -52,12 +52,12 @@ export class ClusterRenderRecords implements RenderRecords {
   }
 
   async succeeded(renderId: string, organizationId: string, tier: string): Promise<void> {
-    let manifest: RenderManifest;
+    let manifest: RenderManifest | ImageManifest;
     try {
       manifest = (await readJson(
         await this.store.get(`${outputPrefix(organizationId, renderId)}manifest.json`),
         1024 * 1024,
-      )) as RenderManifest;
+      )) as RenderManifest | ImageManifest;
     } catch (err) {
       await this.failed(
         renderId,
@@ -68,16 +68,9 @@ export class ClusterRenderRecords implements RenderRecords {
     }
     const now = this.now();
     await this.lifecycle.start(renderId, now);
-    if (
-      await this.lifecycle.succeed(
-        renderId,
-        outputsOf(organizationId, renderId, manifest),
-        manifest.durationSeconds,
-        now,
-      )
-    ) {
-      this.options.metrics?.observe(tier, manifest.timings.totalSeconds, manifest.realtimeFactor);
-    }
+    const outcome = outcomeOf(organizationId, renderId, manifest);
+    if ((await this.lifecycle.succeed(renderId, outcome.outputs, outcome.durationSeconds, now)) && outcome.timing)
+      this.options.metrics?.observe(tier, outcome.timing.totalSeconds, outcome.timing.realtimeFactor);
   }
 
   async failed(renderId: string, errorCode: string, message: string): Promise<void> {

@@ -5,13 +5,12 @@
  */
 import { SpanStatusCode } from '@opentelemetry/api';
 import { contextFrom, tracer } from '../tracing/tracing.js';
-import { progressSubject, type RenderEvent, type RenderManifest } from '@cutline/render-job';
+import { progressSubject, type RenderEvent } from '@cutline/render-job';
 import type { EventBus } from '../events/event-bus.js';
 import type { RenderMetrics } from '../http/metrics.js';
 import type { Launcher } from '../launcher/launcher.js';
 import type { RenderLifecycle } from '../lifecycle/render-lifecycle.js';
-import type { OutputFile } from '../repositories/render-states-repository.js';
-import { outputPrefix } from '../services/render-spec-builder.js';
+import { outcomeOf } from '../lifecycle/job-outcome.js';
 
 const EXIT_BAD_INPUT = 2;
 
@@ -30,31 +29,6 @@ export interface DispatcherOptions {
   bus?: EventBus;
   metrics?: RenderMetrics;
   now?: () => Date;
-}
-
-export function outputsOf(organizationId: string, renderId: string, manifest: RenderManifest): OutputFile[] {
-  const prefix = outputPrefix(organizationId, renderId);
-  const files: OutputFile[] = manifest.videos.map((v) => ({
-    kind: 'video',
-    name: v.name,
-    aspect: v.aspect,
-    objectKey: prefix + v.name,
-    bytes: v.bytes,
-    width: v.width,
-    height: v.height,
-  }));
-  if (manifest.thumbnail)
-    files.push({
-      kind: 'thumbnail',
-      name: manifest.thumbnail.name,
-      objectKey: prefix + manifest.thumbnail.name,
-      bytes: manifest.thumbnail.bytes,
-    });
-  const { srt, vtt, words } = manifest.sidecars;
-  if (srt) files.push({ kind: 'srt', name: srt.name, objectKey: prefix + srt.name, bytes: srt.bytes });
-  if (vtt) files.push({ kind: 'vtt', name: vtt.name, objectKey: prefix + vtt.name, bytes: vtt.bytes });
-  if (words) files.push({ kind: 'words', name: words.name, objectKey: prefix + words.name, bytes: words.bytes });
-  return files;
 }
 
 /** Outcomes that cannot be recorded are tried again after 0.5 s, doubling up to 30 s. */
@@ -247,16 +221,9 @@ export class Dispatcher {
     if (code === 0 && last?.type === 'state' && last.state === 'succeeded' && last.manifest) {
       // The running transition may still be in flight: make sure it landed first.
       await this.lifecycle.start(render.id, now);
-      if (
-        await this.lifecycle.succeed(
-          render.id,
-          outputsOf(render.organizationId, render.id, last.manifest),
-          last.manifest.durationSeconds,
-          now,
-        )
-      ) {
-        this.options.metrics?.observe(render.tier, last.manifest.timings.totalSeconds, last.manifest.realtimeFactor);
-      }
+      const outcome = outcomeOf(render.organizationId, render.id, last.manifest);
+      if ((await this.lifecycle.succeed(render.id, outcome.outputs, outcome.durationSeconds, now)) && outcome.timing)
+        this.options.metrics?.observe(render.tier, outcome.timing.totalSeconds, outcome.timing.realtimeFactor);
       return;
     }
     const error = last?.type === 'state' ? last.error : undefined;
