@@ -216,6 +216,23 @@ describe('tenant isolation', () => {
     expect(await t.db.webhookDelivery.findUnique({ where: { id: ids.delivery! } })).toMatchObject({ status: 'failed' });
   });
 
+  it('an image batch naming another organization’s pictures, project or preset is refused, and makes nothing', async () => {
+    const cases: Array<[Record<string, unknown>, number]> = [
+      [{ assetIds: [ids.asset], presets: ['x-post'] }, 404],
+      [{ fromProjectId: ids.project, presets: ['x-post'] }, 400],
+      [{ assetIds: [ids.asset], presets: ['x-post'], projectId: ids.project }, 404],
+      [{ assetIds: [ids.asset], presets: [ids.imagePreset] }, 400],
+    ];
+    for (const [payload, status] of cases) {
+      for (const headers of [bearer(b.accessToken), bearer(bKey)]) {
+        const response = await t.app.inject({ method: 'POST', url: '/v1/images/batches', headers, payload });
+        expect(`${JSON.stringify(payload)} → ${response.statusCode}`).toBe(`${JSON.stringify(payload)} → ${status}`);
+        for (const id of Object.values(ids)) expect(response.body).not.toContain(id);
+      }
+    }
+    expect(await t.db.batch.count({ where: { organizationId: b.organizationId } })).toBe(0);
+  });
+
   it('lists show only the caller’s own records', async () => {
     for (const url of [
       '/v1/assets',
