@@ -6,11 +6,15 @@ const Uuid = Type.String({ format: 'uuid' });
 const DateTime = Type.String({ format: 'date-time' });
 const Nullable = <T extends Type.TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
+/** What a render makes: a narrated video, or an image job's pictures. */
+export const RENDER_KINDS = ['video', 'image'] as const;
+export type RenderKind = (typeof RENDER_KINDS)[number];
+
 export const RenderView = Type.Object({
   id: Uuid,
   title: Nullable(Type.String()),
   /** video: a narrated render; image: an image job (formats are then its output sizes). */
-  kind: Type.Union([Type.Literal('video'), Type.Literal('image')]),
+  kind: Type.Enum(RENDER_KINDS),
   assetId: Uuid,
   projectId: Nullable(Uuid),
   batchId: Nullable(Uuid),

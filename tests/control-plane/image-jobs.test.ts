@@ -104,6 +104,11 @@ describe('image jobs', () => {
     // Every job reported progress on the bus before it finished.
     expect(jobIds.filter((id) => (progress.get(id) ?? 0) > 0)).toHaveLength(20);
     expect(await images(owner)).toEqual({ reserved: 0, committed: 60 });
+    const usage = await t.app.inject({ method: 'GET', url: '/v1/usage', headers: bearer(owner.accessToken) });
+    expect(usage.json<{ images: unknown; renders: { used: number } }>()).toMatchObject({
+      images: { limit: 5_000, used: 60, committed: 60, remaining: 4_940 },
+      renders: { used: 0 },
+    });
 
     const outputs = await t.db.renderOutput.findMany({ where: { render: { batchId } }, orderBy: { name: 'asc' } });
     expect(outputs).toHaveLength(60);

@@ -6,7 +6,7 @@ import type { Prisma } from '../generated/prisma/client.js';
 import type { Database } from '../db/client.js';
 import type { Organization, PlanId, User } from '../domain.js';
 import type { RenderState } from '@cutline/contract';
-import type { RenderRecord } from './renders-repository.js';
+import { RENDER_SELECT as TENANT_RENDER_SELECT, type RenderRecord } from './renders-repository.js';
 
 export interface OrganizationSummary extends Organization {
   members: number;
@@ -41,28 +41,8 @@ export interface SystemSnapshot {
   organizationsDeleted30d: number;
 }
 
-const RENDER_SELECT = {
-  id: true,
-  organizationId: true,
-  title: true,
-  assetId: true,
-  state: true,
-  tier: true,
-  progress: true,
-  stage: true,
-  errorCode: true,
-  errorMessage: true,
-  durationSeconds: true,
-  spec: true,
-  queuedAt: true,
-  startedAt: true,
-  finishedAt: true,
-  batchId: true,
-  projectId: true,
-  deleteAfterDownload: true,
-  usagePeriodId: true,
-  attempts: true,
-} as const;
+/** A render as tenants see it, and what operators need besides. */
+const RENDER_SELECT = { ...TENANT_RENDER_SELECT, usagePeriodId: true, attempts: true } as const;
 
 function organizationSelect(now: Date) {
   return {

@@ -65,6 +65,13 @@ const UsageView = Type.Object({
     remaining: Nullable(Type.Integer()),
     overage: Type.Boolean(),
   }),
+  images: Type.Object({
+    limit: Nullable(Type.Integer()),
+    used: Type.Integer(),
+    reserved: Type.Integer(),
+    committed: Type.Integer(),
+    remaining: Nullable(Type.Integer()),
+  }),
   renderedSeconds: Type.Number(),
   concurrency: Type.Object({ limit: Type.Integer(), running: Type.Integer() }),
   storage: Type.Object({
@@ -81,6 +88,7 @@ const UsageView = Type.Object({
     priorityClass: Type.String(),
     maxUploadBytes: Type.Integer(),
     maxSourceSeconds: Type.Number(),
+    maxImagePixels: Type.Integer(),
     apiAccess: Type.Boolean(),
     apiRequestsPerMinute: Type.Integer(),
   }),

@@ -16,6 +16,8 @@ export interface UsageSummary {
     remaining: number | null;
     overage: boolean;
   };
+  /** Output images of image jobs, on their own monthly allowance. */
+  images: { limit: number | null; used: number; reserved: number; committed: number; remaining: number | null };
   renderedSeconds: number;
   concurrency: { limit: number; running: number };
   storage: { bytes: number; files: number; nextExpiry: string | null; retentionDays: number };
@@ -27,6 +29,7 @@ export interface UsageSummary {
     priorityClass: string;
     maxUploadBytes: number;
     maxSourceSeconds: number;
+    maxImagePixels: number;
     apiAccess: boolean;
     apiRequestsPerMinute: number;
   };
@@ -45,6 +48,7 @@ export async function usageSummary(
   ]);
   const used = snapshot.reserved + snapshot.committed;
   const limit = plan.rendersPerMonth;
+  const images = snapshot.images.reserved + snapshot.images.committed;
   return {
     plan: plan.id,
     period: { start: period.start.toISOString(), end: period.end.toISOString() },
@@ -55,6 +59,13 @@ export async function usageSummary(
       committed: snapshot.committed,
       remaining: limit === null ? null : Math.max(0, limit - used),
       overage: plan.overage,
+    },
+    images: {
+      limit: plan.imagesPerMonth,
+      used: images,
+      reserved: snapshot.images.reserved,
+      committed: snapshot.images.committed,
+      remaining: plan.imagesPerMonth === null ? null : Math.max(0, plan.imagesPerMonth - images),
     },
     renderedSeconds: Math.round(snapshot.renderedSeconds * 10) / 10,
     concurrency: { limit: plan.concurrency, running },
@@ -72,6 +83,7 @@ export async function usageSummary(
       priorityClass: plan.priorityClass,
       maxUploadBytes: plan.maxUploadBytes,
       maxSourceSeconds: plan.maxSourceSeconds,
+      maxImagePixels: plan.maxImagePixels,
       apiAccess: plan.apiAccess,
       apiRequestsPerMinute: plan.apiRequestsPerMinute,
     },
