@@ -18,6 +18,7 @@ import { Billing } from './billing/Billing';
 import { Dashboard } from './dashboard/Dashboard';
 import { AppLayout } from './Layout';
 import { NewVideo } from './new-video/NewVideo';
+import { ImagesPage } from './images/ImagesPage';
 import organizations from './organizations';
 import renders from './renders';
 import projects from './projects';
@@ -79,6 +80,7 @@ export function App() {
           <Resource name="activity" {...activity} />
           <CustomRoutes>
             <Route path="/new" element={<NewVideo />} />
+            <Route path="/images" element={<ImagesPage />} />
             <Route path="/batches/:id" element={<BatchShow />} />
             <Route path="/team" element={<Team />} />
             <Route path="/api-keys" element={<ApiKeys />} />

@@ -2,6 +2,7 @@
 import AddIcon from '@mui/icons-material/Add';
 import BusinessIcon from '@mui/icons-material/Business';
 import CreditCardIcon from '@mui/icons-material/CreditCard';
+import PhotoLibraryIcon from '@mui/icons-material/PhotoLibrary';
 import GroupIcon from '@mui/icons-material/Group';
 import HistoryIcon from '@mui/icons-material/History';
 import KeyIcon from '@mui/icons-material/VpnKey';
@@ -45,6 +46,7 @@ export function AppMenu() {
     <Menu>
       <Menu.DashboardItem />
       <Menu.Item to="/new" primaryText="New video" leftIcon={<AddIcon />} />
+      <Menu.Item to="/images" primaryText="Images" leftIcon={<PhotoLibraryIcon />} />
       <Menu.Item to="/renders" primaryText="Renders" leftIcon={<MovieIcon />} />
       <Menu.Item to="/projects" primaryText="Projects" leftIcon={<FolderIcon />} />
       <Menu.Item to="/assets" primaryText="Library" leftIcon={<PermMediaIcon />} />

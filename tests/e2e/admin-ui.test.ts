@@ -171,6 +171,25 @@ beforeAll(async () => {
     join(work, 'beach.mp4'),
   ]);
   expect(video.status).toBe(0);
+  for (const [name, size] of [
+    ['shop.jpg', '1600x1200'],
+    ['team.png', '900x1200'],
+  ] as const) {
+    const picture = spawnSync('ffmpeg', [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      `testsrc2=size=${size}:rate=1`,
+      '-frames:v',
+      '1',
+      join(work, name),
+    ]);
+    expect(picture.status).toBe(0);
+  }
 
   // Playwright gives the browser a fresh, empty profile directory of its own.
   browser = await chromium.launch({
@@ -473,6 +492,41 @@ describe('admin UI in Chromium', () => {
     await page.getByRole('heading', { name: 'Organization', level: 1 }).waitFor();
     await page.getByRole('heading', { name: 'Delete the organization' }).waitFor();
     await shoot('25-organization');
+  });
+
+  it('a creator turns two pictures into platform sizes, previewed first, and sees each before and after', async () => {
+    await page.goto(`${base}/images`);
+    await page.getByRole('heading', { name: 'Images', level: 1 }).waitFor();
+    await page.getByTestId('image-file-input').setInputFiles([join(work, 'shop.jpg'), join(work, 'team.png')]);
+    await expect
+      .poll(() => page.getByTestId('image-upload-row').filter({ hasText: '×' }).count(), { timeout: 60_000 })
+      .toBe(2);
+    // Each size frames the first picture before anything is made.
+    await expect
+      .poll(() =>
+        page
+          .getByTestId('preset-instagram-story')
+          .locator('img')
+          .evaluate((i) => (i as unknown as { naturalWidth: number }).naturalWidth),
+      )
+      .toBe(1600);
+    await page.getByTestId('preset-youtube-thumbnail').click();
+    await page.getByText('2 pictures × 2 sizes = 4 images').waitFor();
+    await shoot('26-images');
+    await page.getByRole('button', { name: 'Make 4 images' }).click();
+    await page.waitForURL(/\/batches\/[0-9a-f-]+$/);
+    await page.getByText('2 of 2 pictures finished').waitFor({ timeout: 120_000 });
+    await shoot('27-image-batch');
+    await page.getByRole('link', { name: 'shop.jpg' }).click();
+    await page.getByRole('heading', { name: 'Before and after' }).waitFor();
+    const after = page.locator('img[alt^="shop-"]');
+    await expect.poll(() => after.count()).toBe(2);
+    await expect
+      .poll(() =>
+        after.evaluateAll((imgs) => imgs.map((i) => (i as unknown as { naturalWidth: number }).naturalWidth).sort()),
+      )
+      .toEqual([1080, 1280]);
+    await shoot('28-image-results');
   });
 
   it('account pages work and a creator cannot reach operator pages', async () => {

@@ -8,6 +8,7 @@ export interface Usage {
   plan: string;
   period: { start: string; end: string };
   renders: { limit: number | null; used: number; remaining: number | null; overage: boolean };
+  images: { limit: number | null; used: number; remaining: number | null };
   renderedSeconds: number;
   concurrency: { limit: number; running: number };
   storage: { bytes: number; files: number; nextExpiry: string | null; retentionDays: number };
@@ -18,6 +19,7 @@ export interface Usage {
     watermark: boolean;
     maxUploadBytes: number;
     maxSourceSeconds: number;
+    maxImagePixels: number;
     apiAccess: boolean;
     apiRequestsPerMinute: number;
   };
@@ -118,3 +120,25 @@ export function unlockingPlan(
   const order = plans.map((p) => p.id);
   return plans.find((p) => order.indexOf(p.id) > order.indexOf(current) && test(p))?.id ?? null;
 }
+
+/** An output size image jobs offer: a platform preset (by name) or the organization's own (by id). */
+export interface ImagePresetView {
+  id: string;
+  label: string;
+  width: number;
+  height: number;
+  format: string;
+  custom: boolean;
+}
+
+export const useImagePresets = () =>
+  useQuery({ queryKey: ['image-presets'], queryFn: () => get<ImagePresetView[]>('/v1/images/presets') });
+
+/** A short-lived link to show an upload in the page (never a download). */
+export const useAssetLink = (assetId: string | undefined) =>
+  useQuery({
+    queryKey: ['asset-link', assetId],
+    queryFn: () => get<{ url: string }>(`/v1/assets/${assetId}/link`),
+    enabled: Boolean(assetId),
+    staleTime: 10 * 60_000,
+  });

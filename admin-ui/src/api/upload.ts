@@ -84,7 +84,7 @@ export function putWithProgress(
 
 export async function uploadFile(
   file: File,
-  kind: 'video' | 'logo' | 'music',
+  kind: 'video' | 'logo' | 'music' | 'image',
   onProgress: (p: UploadProgress) => void,
   signal?: AbortSignal,
 ): Promise<AssetView> {

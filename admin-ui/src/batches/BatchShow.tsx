@@ -1,4 +1,4 @@
-/** A batch: every row's render with live status, and one ZIP of the finished videos. */
+/** A batch: every row's render (or image job) with live status, and one ZIP of the finished files. */
 import DownloadIcon from '@mui/icons-material/Download';
 import {
   Alert,
@@ -31,6 +31,8 @@ export function BatchShow() {
   const [zipError, setZipError] = useState<string | null>(null);
   const [zipping, setZipping] = useState(false);
   const done = (data ?? []).filter((r) => r.state === 'succeeded').length;
+  const images = (data ?? []).some((r) => r.kind === 'image');
+  const noun = images ? 'pictures' : 'videos';
 
   const downloadZip = async () => {
     setZipping(true);
@@ -59,7 +61,7 @@ export function BatchShow() {
       <Card>
         <CardContent>
           <Typography role="status">
-            {done} of {total ?? '…'} videos finished
+            {done} of {total ?? '…'} {noun} finished
           </Typography>
           <LinearProgress
             variant="determinate"
@@ -84,7 +86,7 @@ export function BatchShow() {
             <TableHead>
               <TableRow>
                 <TableCell>Row</TableCell>
-                <TableCell>Title</TableCell>
+                <TableCell>{images ? 'Picture' : 'Title'}</TableCell>
                 <TableCell>Status</TableCell>
               </TableRow>
             </TableHead>

@@ -8,6 +8,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState, type MutableRefObject } from 'react';
 import { Title, useGetOne, useNotify } from 'react-admin';
 import { Link as RouterLink, useParams, useSearchParams } from 'react-router-dom';
+import { ImageResults } from '../images/ImageResults';
 import { CommentsPanel } from './CommentsPanel';
 import { RenderFiling } from './RenderFiling';
 import { api, errorMessage } from '../api/http';
@@ -154,6 +155,7 @@ export function RenderShow() {
   const vtt = files.find((f) => f.kind === 'vtt');
   const srt = files.find((f) => f.kind === 'srt');
   const active = isActive(render.state);
+  const isImageJob = render.kind === 'image';
 
   return (
     <Box sx={{ p: { xs: 1, sm: 2 } }}>
@@ -172,16 +174,26 @@ export function RenderShow() {
               <br />
               Finished {formatDate(render.finishedAt)}
             </Typography>
-            <Typography variant="body2">
-              Formats {render.formats.join(', ')}
-              <br />
-              Voice {render.voice}
-            </Typography>
-            <Typography variant="body2">
-              Narration {formatSeconds(render.durationSeconds)}
-              <br />
-              Queue {render.tier}
-            </Typography>
+            {isImageJob ? (
+              <Typography variant="body2">
+                Sizes {render.formats.join(', ')}
+                <br />
+                Queue {render.tier}
+              </Typography>
+            ) : (
+              <>
+                <Typography variant="body2">
+                  Formats {render.formats.join(', ')}
+                  <br />
+                  Voice {render.voice}
+                </Typography>
+                <Typography variant="body2">
+                  Narration {formatSeconds(render.durationSeconds)}
+                  <br />
+                  Queue {render.tier}
+                </Typography>
+              </>
+            )}
           </Box>
           {render.error && render.state !== 'succeeded' && (
             <Alert severity={render.state === 'canceled' ? 'warning' : 'error'} sx={{ mt: 2 }}>
@@ -199,7 +211,7 @@ export function RenderShow() {
                 Retry
               </Button>
             )}
-            {render.state === 'succeeded' && videos.length > 0 && (
+            {render.state === 'succeeded' && files.some((f) => f.kind === 'video' || f.kind === 'image') && (
               <Button variant="outlined" color="error" disabled={acting} onClick={() => void deleteFiles()}>
                 Delete files now
               </Button>
@@ -211,7 +223,20 @@ export function RenderShow() {
           <RenderFiling render={render} />
         </CardContent>
       </Card>
-      {render.state === 'succeeded' && (
+      {render.state === 'succeeded' && isImageJob && (
+        <Box>
+          <Typography variant="h6" component="h2" gutterBottom>
+            Before and after
+          </Typography>
+          {outputs.error && <Alert severity="error">{errorMessage(outputs.error)}</Alert>}
+          {files.length === 0 && !outputs.isPending ? (
+            <Alert severity="info">The files of this job have expired or were deleted.</Alert>
+          ) : (
+            <ImageResults assetId={render.assetId} outputs={files} />
+          )}
+        </Box>
+      )}
+      {render.state === 'succeeded' && !isImageJob && (
         <Box>
           {outputs.error && <Alert severity="error">{errorMessage(outputs.error)}</Alert>}
           <Box sx={{ display: 'flex', gap: 2, alignItems: 'center', flexWrap: 'wrap', mb: 1 }}>
