@@ -11,6 +11,8 @@ mkdir -p "$BIN_DIR"
 DEBIAN_PACKAGES=(
   ffmpeg espeak-ng flite festival festvox-us-slt-hts
   fontconfig fonts-noto-core fonts-noto-cjk fonts-dejavu-core fonts-symbola
+  # heif-convert decodes HEIC (HEVC) photos, which sharp's prebuilt libvips cannot; heif-enc makes the test's.
+  libheif-examples
 )
 
 NATS_VERSION=v2.14.5

@@ -163,6 +163,37 @@ describe('image jobs', () => {
     }
   });
 
+  it('reads a HEIC photo (HEVC, as phones save it) through libheif: exact size, colours in place', async () => {
+    // heif-enc (libheif-examples, installed by make tools) writes HEVC-coded HEIF as an iPhone does.
+    const png = join(dir, 'heic-source.png');
+    await sharp(quadrants(), { raw: { width: 400, height: 300, channels: 3 } })
+      .png()
+      .toFile(png);
+    const encoded = spawnSync('heif-enc', ['-q', '80', '-o', join(dir, 'phone.heic'), png], { encoding: 'utf8' });
+    expect(encoded.status, encoded.stderr).toBe(0);
+    const manifest = ok(
+      (
+        await job(
+          [{ name: 'phone', source: join(dir, 'phone.heic') }],
+          [{ name: 'post', width: 200, height: 150, format: 'jpeg' }],
+        )
+      ).outcome,
+    );
+    expect(manifest.inputs[0]!.facts).toMatchObject({
+      container: 'heif',
+      compression: 'hevc',
+      width: 400,
+      height: 300,
+    });
+    const image = manifest.images[0]!;
+    const meta = await sharp(image.uri).metadata();
+    expect([meta.format, meta.width, meta.height]).toEqual(['jpeg', 200, 150]);
+    const [r, g, b] = await meanColour(image.uri, { left: 10, top: 10, width: 60, height: 40 });
+    expect(r! - Math.max(g!, b!)).toBeGreaterThan(60);
+    const [, green] = await meanColour(image.uri, { left: 130, top: 10, width: 60, height: 40 });
+    expect(green).toBeGreaterThan(150);
+  });
+
   it('applies EXIF orientations 1–8 before sizing: the red quadrant ends up top-left', async () => {
     const W = 400;
     const H = 300;

@@ -21,6 +21,8 @@ export interface ImageFacts {
   depth: string;
   hasAlpha: boolean;
   orientation: number;
+  /** A HEIF's coding (hevc, av1); libvips here decodes av1 only. */
+  compression?: string;
 }
 
 const HEIF_BRANDS = new Set(['heic', 'heix', 'hevc', 'hevx', 'heim', 'heis', 'mif1', 'msf1']);
@@ -105,5 +107,6 @@ export async function inspectImage(
     depth: meta.depth ?? 'uchar',
     hasAlpha: meta.hasAlpha ?? false,
     orientation,
+    ...(meta.compression ? { compression: meta.compression } : {}),
   };
 }
