@@ -179,7 +179,14 @@ describe('image jobs', () => {
         payload: { name: 'Shop banner', width: 1200, height: 400, format: 'png' },
       })
     ).json<{ id: string }>().id;
-    const response = await submit(owner, { fromProjectId: project, presets: [preset], projectId: project });
+    const logo = await uploadPicture(owner, 7, 'brand.png');
+    const response = await submit(owner, {
+      fromProjectId: project,
+      presets: [preset],
+      projectId: project,
+      text: { content: 'Spring <sale>', style: 'pill' },
+      logo: { assetId: logo, position: 'top-left' },
+    });
     expect(response.statusCode, response.body).toBe(201);
     const { batchId } = response.json<{ batchId: string }>();
     const jobs = await settled(owner, batchId);
@@ -189,8 +196,14 @@ describe('image jobs', () => {
       [`custom-shop-banner-${preset.slice(0, 6)}.png`, 1200, 400],
       [`custom-shop-banner-${preset.slice(0, 6)}.png`, 1200, 400],
     ]);
-    const filed = await t.db.render.findMany({ where: { batchId }, select: { projectId: true } });
+    const filed = await t.db.render.findMany({ where: { batchId }, select: { projectId: true, spec: true } });
     expect(filed.every((r) => r.projectId === project)).toBe(true);
+    // Both pictures carry the text and the logo, read from the logo's own object.
+    for (const { spec } of filed)
+      expect((spec as { overlay: unknown }).overlay).toEqual({
+        text: { content: 'Spring <sale>', style: 'pill' },
+        logo: { source: t.store.locationFor(`orgs/${owner.organizationId}/assets/${logo}`), position: 'top-left' },
+      });
   }, 120_000);
 
   it('refuses what it cannot make, each with its field, and records nothing', async () => {
@@ -218,6 +231,7 @@ describe('image jobs', () => {
       [{ assetIds: [mine, theirs], presets: ['x-post'] }, 404, 'CUTLINE_NOT_FOUND', 'assetIds[1]'],
       [{ assetIds: [logo], presets: ['x-post'] }, 404, 'CUTLINE_NOT_FOUND', 'assetIds[0]'],
       [{ presets: ['x-post'] }, 400, 'CUTLINE_VALIDATION_FAILED', 'assetIds'],
+      [{ assetIds: [mine], presets: ['x-post'], logo: { assetId: theirs } }, 404, 'CUTLINE_NOT_FOUND', 'logo.assetId'],
       // Free has 5 images a month here: 2 pictures × 3 sizes is 6.
       [
         { assetIds: [mine, await uploadPicture(owner, 3)], presets: ['x-post', 'linkedin-post', 'facebook-cover'] },

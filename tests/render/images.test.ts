@@ -194,6 +194,48 @@ describe('image jobs', () => {
     expect(green).toBeGreaterThan(150);
   });
 
+  it('draws a text line in a caption style and a logo in its corner, on every output', async () => {
+    const logo = join(dir, 'logo.png');
+    await sharp({ create: { width: 100, height: 100, channels: 4, background: { r: 255, g: 0, b: 255, alpha: 1 } } })
+      .png()
+      .toFile(logo);
+    const whitePixels = async (file: string, box: { left: number; top: number; width: number; height: number }) => {
+      const { data, info } = await sharp(file).extract(box).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+      let n = 0;
+      for (let i = 0; i < data.length; i += info.channels)
+        if (data[i]! > 230 && data[i + 1]! > 230 && data[i + 2]! > 230) n++;
+      return n;
+    };
+    const outputs = [
+      { name: 'wide', width: 800, height: 600, format: 'png' as const },
+      { name: 'square', width: 600, height: 600, format: 'jpeg' as const },
+    ];
+    const plain = ok((await job([{ name: 'photo', source: join(dir, 'photo.jpg') }], outputs)).outcome);
+    const marked = ok(
+      (
+        await job([{ name: 'photo', source: join(dir, 'photo.jpg') }], outputs, {
+          overlay: {
+            text: { content: 'Spring sale <b>&</b> "50 %" off', style: 'bold-outline', position: 'bottom' },
+            logo: { source: logo, position: 'top-left', scale: 0.2 },
+          },
+        })
+      ).outcome,
+    );
+    for (const [i, image] of marked.images.entries()) {
+      const { width, height } = image;
+      const band = { left: 0, top: Math.round(height * 0.6), width, height: Math.round(height * 0.4) };
+      // The blue bottom half has no white until the text is drawn (white fill, black outline).
+      expect(await whitePixels(plain.images[i]!.uri, band)).toBe(0);
+      expect(await whitePixels(image.uri, band)).toBeGreaterThan(500);
+      // The logo: magenta just inside the top-left margin; the top-right stays green.
+      const inset = Math.round(Math.min(width, height) * 0.03) + 5;
+      const [r, g, b] = await meanColour(image.uri, { left: inset, top: inset, width: 10, height: 10 });
+      expect([r! > 200, g! < 60, b! > 200]).toEqual([true, true, true]);
+      const [, green] = await meanColour(image.uri, { left: width - 40, top: 10, width: 20, height: 20 });
+      expect(green).toBeGreaterThan(200);
+    }
+  });
+
   it('applies EXIF orientations 1–8 before sizing: the red quadrant ends up top-left', async () => {
     const W = 400;
     const H = 300;

@@ -17,13 +17,14 @@ import {
   Select,
   Slider,
   Switch,
+  TextField,
   Typography,
 } from '@mui/material';
 import { useState } from 'react';
 import { Title, useGetList } from 'react-admin';
 import { useNavigate } from 'react-router-dom';
 import { api, ApiError, errorMessage } from '../api/http';
-import { unlockingPlan, useAssetLink, useImagePresets, usePlans, useUsage } from '../api/queries';
+import { unlockingPlan, useAssetLink, useCaptionStyles, useImagePresets, usePlans, useUsage } from '../api/queries';
 import type { AssetView } from '../api/upload';
 import { PlanLock } from '../components/PlanLock';
 import { PictureUploads } from './PictureUploads';
@@ -51,6 +52,15 @@ export function ImagesPage() {
   const [quality, setQuality] = useState(82);
   const [keepMetadata, setKeepMetadata] = useState(false);
   const [background, setBackground] = useState('#ffffff');
+  const [text, setText] = useState('');
+  const [textStyle, setTextStyle] = useState('bold-outline');
+  const [logoId, setLogoId] = useState('');
+  const styles = useCaptionStyles();
+  const logos = useGetList<AssetView>('assets', {
+    filter: { kind: 'logo', status: 'ready' },
+    pagination: { page: 1, perPage: 50 },
+    sort: { field: 'createdAt', order: 'DESC' },
+  });
   const [submitting, setSubmitting] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const preview = useAssetLink(pictures[0]);
@@ -85,6 +95,8 @@ export function ImagesPage() {
           quality,
           ...(format !== 'own' ? { format } : {}),
           ...(keepMetadata ? { keepMetadata: true } : {}),
+          ...(text.trim() ? { text: { content: text.trim(), style: textStyle } } : {}),
+          ...(logoId ? { logo: { assetId: logoId } } : {}),
           ...(fit === 'contain' ? { edits: { background } } : {}),
         },
       });
@@ -206,6 +218,40 @@ export function ImagesPage() {
               onChange={(_e, v) => setQuality(v as number)}
             />
           </Box>
+          <TextField
+            size="small"
+            label="Text on every picture"
+            value={text}
+            onChange={(e) => setText(e.target.value)}
+            inputProps={{ maxLength: 200 }}
+            sx={{ minWidth: 260 }}
+          />
+          <FormControl size="small" sx={{ minWidth: 160 }}>
+            <InputLabel id="image-text-style">Text style</InputLabel>
+            <Select
+              labelId="image-text-style"
+              label="Text style"
+              value={textStyle}
+              onChange={(e) => setTextStyle(e.target.value)}
+            >
+              {(styles.data ?? [{ id: 'bold-outline', label: 'Bold outline', description: '' }]).map((st) => (
+                <MenuItem key={st.id} value={st.id}>
+                  {st.label}
+                </MenuItem>
+              ))}
+            </Select>
+          </FormControl>
+          <FormControl size="small" sx={{ minWidth: 160 }}>
+            <InputLabel id="image-logo">Logo</InputLabel>
+            <Select labelId="image-logo" label="Logo" value={logoId} onChange={(e) => setLogoId(e.target.value)}>
+              <MenuItem value="">None</MenuItem>
+              {(logos.data ?? []).map((l) => (
+                <MenuItem key={l.id} value={l.id}>
+                  {l.filename}
+                </MenuItem>
+              ))}
+            </Select>
+          </FormControl>
           <FormControlLabel
             control={<Switch checked={keepMetadata} onChange={(e) => setKeepMetadata(e.target.checked)} />}
             label="Keep camera metadata (GPS included)"

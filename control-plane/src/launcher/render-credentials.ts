@@ -111,6 +111,7 @@ export function scopeRenderSpec(input: Record<string, unknown>, options: RenderL
   if (input.kind === 'image') {
     const spec: ImageSpec = structuredClone(parseImageSpec(input));
     for (const image of spec.inputs) image.source = links.read(image.source);
+    if (spec.overlay?.logo) spec.overlay.logo.source = links.read(spec.overlay.logo.source);
     const written = links.write(spec.output.destination, imageArtifactNames(spec), spec.output.tags);
     if (written) spec.output.links = written;
     return spec as unknown as Record<string, unknown>;

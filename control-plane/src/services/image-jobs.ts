@@ -60,6 +60,7 @@ export class ImageJobs {
     const sizes = resolvePresets(request.presets, await this.presets.list(organizationId), request.format);
     if (request.projectId) await this.projects.assertOpen(organizationId, request.projectId);
     const pictures = await this.pictures(organizationId, request);
+    const logo = request.logo ? await this.logo(organizationId, request.logo.assetId) : undefined;
     if (pictures.length > MAX_IMAGES_WITHOUT_BATCH && !plan.batch)
       throw new ApiError(
         'CUTLINE_PLAN_LIMIT',
@@ -74,6 +75,7 @@ export class ImageJobs {
           organizationId,
           assetKey: assetObjectKey(organizationId, asset.id),
           filename: asset.filename,
+          logoKey: logo ? assetObjectKey(organizationId, logo.id) : undefined,
           presets: sizes,
           request,
           plan,
@@ -84,14 +86,11 @@ export class ImageJobs {
     });
     const images = jobs.length * sizes.length;
     const batchId = await this.renders.transaction(async (tx) => {
-      const usable = new Set(
-        await lockUsableAssets(
-          tx,
-          organizationId,
-          pictures.map((p) => p.id),
-        ),
-      );
+      const wanted = [...pictures.map((p) => p.id), ...(logo ? [logo.id] : [])];
+      const usable = new Set(await lockUsableAssets(tx, organizationId, wanted));
       const gone = pictures.flatMap((p, i) => (usable.has(p.id) ? [] : [gonePicture(request, i)]));
+      if (logo && !usable.has(logo.id))
+        gone.push({ field: 'logo.assetId', message: 'the logo is no longer available' });
       if (gone.length > 0)
         throw new ApiError(
           'CUTLINE_ASSET_NOT_READY',
@@ -140,6 +139,20 @@ export class ImageJobs {
     });
     this.dispatcher?.wake();
     return { batchId, jobIds: jobs.map((j) => j.id), images };
+  }
+
+  /** The overlay's logo: the organization's own ready logo or picture. */
+  private async logo(organizationId: string, id: string): Promise<Asset> {
+    const [asset] = await this.assets.findMany(organizationId, [id]);
+    if (!asset || (asset.kind !== 'logo' && asset.kind !== 'image'))
+      throw new ApiError('CUTLINE_NOT_FOUND', 'No such logo in your library.', [
+        { field: 'logo.assetId', message: 'is not one of your logos or pictures' },
+      ]);
+    if (asset.status !== 'ready')
+      throw new ApiError('CUTLINE_ASSET_NOT_READY', `The logo is ${asset.status}.`, [
+        { field: 'logo.assetId', message: `is ${asset.status}` },
+      ]);
+    return asset;
   }
 
   /** The pictures the request names, each the organization's own ready image, in the request's order. */

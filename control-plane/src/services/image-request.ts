@@ -2,7 +2,14 @@
  * What a request for image jobs may ask (POST /v1/images/batches), and how it becomes one
  * image spec per picture: the presets resolved to sizes, the plan's limits and watermark applied.
  */
-import { IMAGE_FORMATS, IMAGE_PRESETS, type ImageFormat, type ImageSpec } from '@cutline/render-job';
+import {
+  CAPTION_STYLES,
+  IMAGE_FORMATS,
+  IMAGE_PRESETS,
+  LOGO_POSITIONS,
+  type ImageFormat,
+  type ImageSpec,
+} from '@cutline/render-job';
 import Type, { type Static } from 'typebox';
 import { ApiError } from '../errors.js';
 import { Uuid } from '../http/schemas.js';
@@ -48,6 +55,28 @@ export const ImageBatchRequestSchema = Type.Object(
           flipVertical: Type.Optional(Type.Boolean()),
           sharpen: Type.Optional(Type.Boolean()),
           background: Type.Optional(Type.String({ pattern: '^#[0-9a-fA-F]{6}$' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    /** A line of text on every output, in a caption style's font and colours. */
+    text: Type.Optional(
+      Type.Object(
+        {
+          content: Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\u0000-\\u001f\\u007f]*$' }),
+          style: Type.Optional(Literals(CAPTION_STYLES)),
+          position: Type.Optional(Literals(['top', 'center', 'bottom'] as const)),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    /** A logo (an uploaded logo or picture) on every output. */
+    logo: Type.Optional(
+      Type.Object(
+        {
+          assetId: Uuid,
+          position: Type.Optional(Literals(LOGO_POSITIONS)),
+          scale: Type.Optional(Type.Number({ minimum: 0.05, maximum: 0.5 })),
         },
         { additionalProperties: false },
       ),
@@ -121,6 +150,8 @@ export function buildImageSpec(
     organizationId: string;
     assetKey: string;
     filename: string;
+    /** The logo's object, when the request has one. */
+    logoKey?: string | undefined;
     presets: readonly ResolvedPreset[];
     request: ImageBatchRequest;
     plan: Plan;
@@ -148,6 +179,22 @@ export function buildImageSpec(
       ...(request.quality !== undefined ? { quality: request.quality } : {}),
     })),
     ...(request.edits ? { edits: request.edits } : {}),
+    ...(request.text || (request.logo && inputs.logoKey)
+      ? {
+          overlay: {
+            ...(request.text ? { text: request.text } : {}),
+            ...(request.logo && inputs.logoKey
+              ? {
+                  logo: {
+                    source: store.locationFor(inputs.logoKey),
+                    ...(request.logo.position ? { position: request.logo.position } : {}),
+                    ...(request.logo.scale !== undefined ? { scale: request.logo.scale } : {}),
+                  },
+                }
+              : {}),
+          },
+        }
+      : {}),
     ...(request.keepMetadata ? { keepMetadata: true } : {}),
     ...(plan.watermark ? { watermark: { text: 'Made with Cutline' } } : {}),
     limits: { maxInputBytes: plan.maxUploadBytes, maxPixels: plan.maxImagePixels, maxFrames: MAX_IMAGE_FRAMES },

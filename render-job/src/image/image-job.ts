@@ -13,7 +13,8 @@ import { fetchInput } from '../io/fetch-input.js';
 import { artifactUri, publishArtifacts, type ArtifactFile } from '../io/output-sink.js';
 import type { ImageManifest } from './image-manifest.js';
 import { imageFileName, type ImageSpec } from './image-spec.js';
-import { inspectImage } from './inspect.js';
+import { decodeHevcPicture } from './heif-decode.js';
+import { inspectImage, type ImageFacts } from './inspect.js';
 import { transformImage } from './transform.js';
 
 export type ImageJobOutcome = { ok: true; manifest: ImageManifest } | { ok: false; error: RenderError };
@@ -77,6 +78,7 @@ async function makeImages(
   const artifacts: ArtifactFile[] = [];
   const inputs: ImageManifest['inputs'] = [];
   const images: ImageManifest['images'] = [];
+  const logo = spec.overlay?.logo ? await fetchLogo(spec, deps, scratch) : undefined;
   for (const [index, input] of spec.inputs.entries()) {
     if (deps.signal?.aborted) throw new RenderError('CUTLINE_CANCELED');
     progress('fetching', index / spec.inputs.length);
@@ -87,13 +89,13 @@ async function makeImages(
       s3: deps.s3,
       ...(deps.signal ? { signal: deps.signal } : {}),
     });
-    const facts = await inspectImage(path, spec.limits);
+    const { path: readable, facts } = await readablePicture(path, spec.limits, scratch, `input-${index}`);
     inputs.push({ name: input.name, facts });
     for (const output of spec.outputs) {
       if (deps.signal?.aborted) throw new RenderError('CUTLINE_CANCELED');
       const name = imageFileName(input.name, output);
       const target = join(scratch, name);
-      const made = await transformImage(path, facts, spec, output, target);
+      const made = await transformImage(readable, facts, spec, output, target, logo);
       artifacts.push({ name, localPath: target, contentType: CONTENT_TYPES[output.format] });
       images.push({
         input: input.name,
@@ -127,4 +129,30 @@ async function makeImages(
     },
   });
   return manifest;
+}
+
+/** The picture as libvips can decode it: itself, or a HEIC decoded to PNG (size checked first). */
+async function readablePicture(
+  path: string,
+  limits: ImageSpec['limits'],
+  scratch: string,
+  name: string,
+): Promise<{ path: string; facts: ImageFacts }> {
+  const facts = await inspectImage(path, limits);
+  if (facts.container !== 'heif' || facts.compression !== 'hevc') return { path, facts };
+  const decoded = await decodeHevcPicture(path, scratch, name);
+  const upright = await inspectImage(decoded, limits);
+  return { path: decoded, facts: { ...upright, container: 'heif', compression: 'hevc' } };
+}
+
+/** The overlay's logo, fetched and checked as a picture is (fetched once for every output). */
+async function fetchLogo(spec: ImageSpec, deps: ImageJobDeps, scratch: string): Promise<string> {
+  const path = await fetchInput(spec.overlay!.logo!.source, {
+    scratchDir: scratch,
+    name: 'logo',
+    maxBytes: spec.limits.maxInputBytes,
+    s3: deps.s3,
+    ...(deps.signal ? { signal: deps.signal } : {}),
+  });
+  return (await readablePicture(path, spec.limits, scratch, 'logo')).path;
 }

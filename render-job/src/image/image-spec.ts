@@ -6,7 +6,7 @@
 import Type, { type Static } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { RenderError } from '../errors.js';
-import { OutputLinkSchema, OutputTags } from '../spec.js';
+import { CAPTION_STYLES, LOGO_POSITIONS, OutputLinkSchema, OutputTags } from '../spec.js';
 import { IMAGE_FORMATS, type ImageFormat } from './presets.js';
 
 const Location = Type.String({ minLength: 1, maxLength: 2048 });
@@ -65,6 +65,35 @@ export const ImageSpec = Type.Object(
           sharpen: Type.Optional(Type.Boolean()),
           /** Behind transparent pixels, and around a contained picture. */
           background: Type.Optional(Colour),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    /** Drawn on every output after sizing: a line of text in a caption style's font and colours, and a logo. */
+    overlay: Type.Optional(
+      Type.Object(
+        {
+          text: Type.Optional(
+            Type.Object(
+              {
+                content: Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\u0000-\\u001f\\u007f]*$' }),
+                style: Type.Optional(Literals(CAPTION_STYLES)),
+                position: Type.Optional(Literals(['top', 'center', 'bottom'] as const)),
+              },
+              { additionalProperties: false },
+            ),
+          ),
+          logo: Type.Optional(
+            Type.Object(
+              {
+                source: Location,
+                position: Type.Optional(Literals(LOGO_POSITIONS)),
+                /** Width as a share of the output's width. */
+                scale: Type.Optional(Type.Number({ minimum: 0.05, maximum: 0.5 })),
+              },
+              { additionalProperties: false },
+            ),
+          ),
         },
         { additionalProperties: false },
       ),

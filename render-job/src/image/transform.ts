@@ -1,13 +1,14 @@
 /**
  * One input to one output with sharp (libvips): upright by its EXIF orientation first, then
  * the edits (crop box, rotation, flips), the size (cover, contain, inside; the smart crop keeps
- * what draws the eye), sharpening, the watermark, and the format at its quality. Metadata is
+ * what draws the eye), sharpening, the overlays (overlay.ts), and the format at its quality. Metadata is
  * dropped unless asked for, so a phone's GPS position never leaves with the picture.
  */
-import sharp from 'sharp';
+import sharp, { type OverlayOptions } from 'sharp';
 import { RenderError } from '../errors.js';
 import type { ImageFacts } from './inspect.js';
 import type { ImageOutputSpec, ImageSpec } from './image-spec.js';
+import { logoLayer, textLayer, watermarkLayer } from './overlay.js';
 
 export interface TransformResult {
   width: number;
@@ -16,22 +17,6 @@ export interface TransformResult {
 }
 
 const WHITE = '#ffffff';
-
-function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-/** A text watermark drawn by librsvg from an SVG we write (the text escaped). */
-function watermarkSvg(text: string, width: number, height: number): Buffer {
-  const size = Math.max(12, Math.round(Math.min(width, height) * 0.04));
-  const margin = Math.round(size * 0.8);
-  return Buffer.from(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">` +
-      `<text x="${width - margin}" y="${height - margin}" text-anchor="end" font-family="sans-serif" font-size="${size}" ` +
-      `fill="#ffffff" fill-opacity="0.8" stroke="#000000" stroke-opacity="0.5" stroke-width="${Math.max(1, Math.round(size / 16))}">` +
-      `${escapeXml(text)}</text></svg>`,
-  );
-}
 
 type Edits = NonNullable<ImageSpec['edits']>;
 
@@ -66,9 +51,11 @@ export function outputSize(
 export async function transformImage(
   path: string,
   facts: ImageFacts,
-  spec: Pick<ImageSpec, 'edits' | 'keepMetadata' | 'watermark' | 'limits'>,
+  spec: Pick<ImageSpec, 'edits' | 'keepMetadata' | 'watermark' | 'limits' | 'overlay'>,
   output: ImageOutputSpec,
   target: string,
+  /** The overlay's logo, fetched to a local file. */
+  logoPath?: string,
 ): Promise<TransformResult> {
   const edits = spec.edits ?? {};
   const background = edits.background ?? WHITE;
@@ -99,11 +86,14 @@ export async function transformImage(
   // JPEG has no transparency: what was transparent becomes the background.
   if (output.format === 'jpeg' || edits.background) image = image.flatten({ background });
   if (edits.sharpen) image = image.sharpen();
-  if (spec.watermark) {
-    // Drawn after the resize, at the output's size.
-    const { width, height } = outputSize(facts, edits, output);
-    image = image.composite([{ input: watermarkSvg(spec.watermark.text, width, height), gravity: 'southeast' }]);
-  }
+  // Drawn after the resize, at the output's size: text, logo, then the plan's watermark on top.
+  const { width, height } = outputSize(facts, edits, output);
+  const layers: OverlayOptions[] = [];
+  if (spec.overlay?.text) layers.push({ input: textLayer(spec.overlay.text, width, height) });
+  if (spec.overlay?.logo && logoPath)
+    layers.push(await logoLayer(logoPath, spec.overlay.logo, width, height, spec.limits.maxPixels));
+  if (spec.watermark) layers.push({ input: watermarkLayer(spec.watermark.text, width, height), gravity: 'southeast' });
+  if (layers.length > 0) image = image.composite(layers);
   if (spec.keepMetadata) image = image.keepMetadata();
   const quality = output.quality;
   switch (output.format) {
