@@ -203,6 +203,7 @@ async function imagesAndReport(spec: ImageSpec, values: CliValues, config: CliCo
   const outcome = await runImageJob(spec, {
     events,
     scratchDir: config.scratchDir,
+    faceModelsDir: config.faceModelsDir,
     s3: config.s3 ? createS3Client(config.s3) : undefined,
     ...(io.signal ? { signal: io.signal } : {}),
   });

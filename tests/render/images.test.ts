@@ -14,6 +14,7 @@ import sharp from 'sharp';
 import { pngBomb } from '../fixture/image-bomb.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  faceModelsDir,
   IMAGE_PRESETS,
   parseImageSpec,
   runImageJob,
@@ -21,6 +22,7 @@ import {
   type ImageOutputSpec,
   type RenderEvent,
 } from '@cutline/render-job';
+import { facePhoto } from './reframe-corpus.js';
 
 let dir: string;
 const LIMITS = { maxInputBytes: 100 * 1024 * 1024, maxPixels: 60_000_000, maxFrames: 500 };
@@ -234,6 +236,64 @@ describe('image jobs', () => {
       const [, green] = await meanColour(image.uri, { left: width - 40, top: 10, width: 20, height: 20 });
       expect(green).toBeGreaterThan(200);
     }
+  });
+
+  it('crops smartly with the reframe analysis: the face, not the bright distractor, stays in a portrait crop', async () => {
+    // A landscape picture: the sample photograph's face on the left, a big yellow texture on the right.
+    const photo = await sharp(facePhoto()).resize(400, 400).png().toBuffer();
+    // Bright, saturated and full of detail: saliency alone would rather keep this.
+    const yellow = await sharp({
+      create: {
+        width: 400,
+        height: 400,
+        channels: 3,
+        background: '#808080',
+        noise: { type: 'gaussian', mean: 128, sigma: 90 },
+      },
+    })
+      .linear([0.6, 0.6, 0.1], [110, 110, 0])
+      .png()
+      .toBuffer();
+    const scene = join(dir, 'face-and-box.jpg');
+    await sharp({ create: { width: 1920, height: 1080, channels: 3, background: '#141e5a' } })
+      .composite([
+        { input: photo, left: 120, top: 340 },
+        { input: yellow, left: 1300, top: 340 },
+      ])
+      .jpeg({ quality: 92 })
+      .toFile(scene);
+    const outDir = await mkdtemp(join(tmpdir(), 'cutline-images-smart-'));
+    const spec = parseImageSpec({
+      version: 1,
+      kind: 'image',
+      id: 'img-smart',
+      inputs: [{ name: 'scene', source: scene }],
+      outputs: [{ name: 'story', width: 540, height: 960, format: 'png', crop: 'smart' }],
+      limits: LIMITS,
+      output: { destination: outDir },
+    });
+    const outcome = await runImageJob(spec, {
+      events: { emit: () => undefined, close: async () => undefined },
+      scratchDir: tmpdir(),
+      faceModelsDir: faceModelsDir(),
+    });
+    const manifest = ok(outcome);
+    // The detector found the photograph's one face, and the crop was centred with it.
+    expect(manifest.inputs[0]!.faces).toBe(1);
+    const image = manifest.images[0]!;
+    expect([image.width, image.height]).toEqual([540, 960]);
+    const { data, info } = await sharp(image.uri).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    let yellowPixels = 0;
+    let photoPixels = 0;
+    for (let i = 0; i < data.length; i += info.channels) {
+      const [r, g, b] = [data[i]!, data[i + 1]!, data[i + 2]!];
+      if (r > 100 && g > 100 && b < 60) yellowPixels++;
+      else if (Math.abs(r - 0x14) + Math.abs(g - 0x1e) + Math.abs(b - 0x5a) > 60) photoPixels++;
+    }
+    const pixels = info.width * info.height;
+    expect(yellowPixels / pixels).toBeLessThan(0.02);
+    // The 400-pixel photograph, scaled by 960/1080, is 24 % of the crop: all of it is there.
+    expect(photoPixels / pixels).toBeGreaterThan(0.22);
   });
 
   it('applies EXIF orientations 1–8 before sizing: the red quadrant ends up top-left', async () => {

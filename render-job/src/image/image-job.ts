@@ -15,6 +15,7 @@ import type { ImageManifest } from './image-manifest.js';
 import { imageFileName, type ImageSpec } from './image-spec.js';
 import { decodeHevcPicture } from './heif-decode.js';
 import { inspectImage, type ImageFacts } from './inspect.js';
+import { analysePicture, faceDetectorFor } from './subject-focus.js';
 import { transformImage } from './transform.js';
 
 export type ImageJobOutcome = { ok: true; manifest: ImageManifest } | { ok: false; error: RenderError };
@@ -25,6 +26,8 @@ export interface ImageJobDeps {
   s3?: Client | undefined;
   signal?: AbortSignal;
   now?: () => number;
+  /** The face networks for smart crops (config.ts faceModelsDir); none: saliency alone. */
+  faceModelsDir?: string | undefined;
 }
 
 const CONTENT_TYPES = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', avif: 'image/avif' } as const;
@@ -79,6 +82,8 @@ async function makeImages(
   const inputs: ImageManifest['inputs'] = [];
   const images: ImageManifest['images'] = [];
   const logo = spec.overlay?.logo ? await fetchLogo(spec, deps, scratch) : undefined;
+  const detector = await faceDetectorFor(spec, deps.faceModelsDir);
+  const smart = spec.outputs.some((o) => o.crop === 'smart' && (o.fit ?? 'cover') === 'cover');
   for (const [index, input] of spec.inputs.entries()) {
     if (deps.signal?.aborted) throw new RenderError('CUTLINE_CANCELED');
     progress('fetching', index / spec.inputs.length);
@@ -90,12 +95,14 @@ async function makeImages(
       ...(deps.signal ? { signal: deps.signal } : {}),
     });
     const { path: readable, facts } = await readablePicture(path, spec.limits, scratch, `input-${index}`);
-    inputs.push({ name: input.name, facts });
+    // Analysed once for every output it is cropped to.
+    const focus = smart ? await analysePicture(readable, spec, detector) : undefined;
+    inputs.push({ name: input.name, facts, ...(focus ? { faces: focus.faces } : {}) });
     for (const output of spec.outputs) {
       if (deps.signal?.aborted) throw new RenderError('CUTLINE_CANCELED');
       const name = imageFileName(input.name, output);
       const target = join(scratch, name);
-      const made = await transformImage(readable, facts, spec, output, target, logo);
+      const made = await transformImage(readable, facts, spec, output, target, logo, focus);
       artifacts.push({ name, localPath: target, contentType: CONTENT_TYPES[output.format] });
       images.push({
         input: input.name,

@@ -6,7 +6,8 @@ export interface ImageManifest {
   kind: 'image';
   jobId: string;
   createdAt: string;
-  inputs: Array<{ name: string; facts: ImageFacts }>;
+  /** Each picture, and the faces its smart crops were centred on (when any output cropped smartly). */
+  inputs: Array<{ name: string; facts: ImageFacts; faces?: number }>;
   images: Array<{
     input: string;
     output: string;

@@ -9,6 +9,7 @@ import { RenderError } from '../errors.js';
 import type { ImageFacts } from './inspect.js';
 import type { ImageOutputSpec, ImageSpec } from './image-spec.js';
 import { logoLayer, textLayer, watermarkLayer } from './overlay.js';
+import { editedPicture, focusBox, type PictureFocus } from './subject-focus.js';
 
 export interface TransformResult {
   width: number;
@@ -48,6 +49,18 @@ export function outputSize(
   return { width: Math.max(1, Math.round(w * scale)), height: Math.max(1, Math.round(h * scale)) };
 }
 
+/** The smart crop as a box of the turned picture (inside the edit's crop box, when there is one). */
+function subjectBox(
+  facts: ImageFacts,
+  edits: Edits,
+  output: ImageOutputSpec,
+  focus: PictureFocus,
+): { left: number; top: number; width: number; height: number } | undefined {
+  const within = edits.cropBox ?? { left: 0, top: 0, ...turnedSize(facts, edits) };
+  const box = focusBox(focus, within, output);
+  return box && { ...box, left: within.left + box.left, top: within.top + box.top };
+}
+
 export async function transformImage(
   path: string,
   facts: ImageFacts,
@@ -56,30 +69,24 @@ export async function transformImage(
   target: string,
   /** The overlay's logo, fetched to a local file. */
   logoPath?: string,
+  /** The picture's analysis, for smart cover crops. */
+  focus?: PictureFocus,
 ): Promise<TransformResult> {
   const edits = spec.edits ?? {};
   const background = edits.background ?? WHITE;
-  let image = sharp(path, {
-    limitInputPixels: spec.limits.maxPixels,
-    failOn: 'truncated',
-    autoOrient: true,
-    // Animated input: its first frame.
-    pages: 1,
-  });
-  // Turned and flipped first, so the crop box is a box of the picture as the person sees it.
-  if (edits.rotate) image = image.rotate(edits.rotate);
-  if (edits.flipVertical) image = image.flip();
-  if (edits.flipHorizontal) image = image.flop();
-  if (edits.cropBox) {
-    checkCropBox(edits.cropBox, turnedSize(facts, edits));
-    image = image.extract(edits.cropBox);
-  }
+  if (edits.cropBox) checkCropBox(edits.cropBox, turnedSize(facts, edits));
   const fit = output.fit ?? 'cover';
+  // Turned and flipped first, so the crop box is a box of the picture as the person sees it;
+  // a smart cover crop is then cut from it where the picture's focus is.
+  const subject =
+    fit === 'cover' && output.crop === 'smart' && focus ? subjectBox(facts, edits, output, focus) : undefined;
+  let image = editedPicture(path, edits, spec.limits.maxPixels, subject ?? edits.cropBox);
   image = image.resize({
     width: output.width,
     height: output.height,
     fit,
-    position: output.crop === 'smart' ? sharp.strategy.attention : 'centre',
+    // Without the analysis (no focus given), libvips' attention strategy stands in.
+    position: output.crop === 'smart' && !subject ? sharp.strategy.attention : 'centre',
     background,
     withoutEnlargement: fit === 'inside',
   });
