@@ -139,7 +139,13 @@ describe('a render’s outcome', () => {
     const payload = new Webhook(hook.secret).verify(body, plain) as { type: string; data: Record<string, unknown> };
     expect(payload).toMatchObject({
       type: 'render.succeeded',
-      data: { renderId: id, organizationId: owner.organizationId, state: 'succeeded', title: 'Launch <teaser>' },
+      data: {
+        renderId: id,
+        organizationId: owner.organizationId,
+        state: 'succeeded',
+        title: 'Launch <teaser>',
+        kind: 'video',
+      },
     });
     expect(() =>
       new Webhook(`whsec_${Buffer.from('another secret!!').toString('base64')}`).verify(body, plain),

@@ -24,6 +24,7 @@ export interface Recipient {
 export interface RenderFacts {
   id: string;
   title: string | null;
+  kind: 'video' | 'image';
   createdById: string | null;
   batchId: string | null;
   errorMessage: string | null;
@@ -97,7 +98,15 @@ export class NotificationsRepository {
   static async render(tx: Tx, id: string): Promise<RenderFacts | undefined> {
     const row = await tx.render.findUnique({
       where: { id },
-      select: { id: true, title: true, createdById: true, batchId: true, errorMessage: true, durationSeconds: true },
+      select: {
+        id: true,
+        title: true,
+        kind: true,
+        createdById: true,
+        batchId: true,
+        errorMessage: true,
+        durationSeconds: true,
+      },
     });
     return row ?? undefined;
   }

@@ -117,6 +117,7 @@ export class Notifier {
     const error = event.payload.error as { code: string; message: string } | undefined;
     await hook(event.type, `${event.type}:${event.id}`, {
       renderId,
+      kind: render.kind,
       state,
       title: render.title,
       batchId: render.batchId,
