@@ -63,4 +63,34 @@ describe('scopeRenderSpec', () => {
     expect(local.video.source).toBe('/data/in.mp4');
     expect(local.output.links).toBeUndefined();
   });
+
+  it('scopes an image job the same way: each picture and the logo read, each file written, by its own link', () => {
+    const image = {
+      version: 1,
+      kind: 'image',
+      id: 'img-1',
+      inputs: [{ name: 'beach', source: 's3://cutline/orgs/o1/assets/p1' }],
+      outputs: [
+        { name: 'instagram-post', width: 1080, height: 1080, format: 'jpeg' },
+        { name: 'x-post', width: 1600, height: 900, format: 'webp' },
+      ],
+      overlay: { logo: { source: 's3://cutline/orgs/o1/assets/logo1' } },
+      limits: { maxInputBytes: 1_000_000, maxPixels: 50_000_000, maxFrames: 10 },
+      output: { destination: 's3://cutline/orgs/o1/renders/img-1/', tags: { 'cutline-retention-days': '7' } },
+    };
+    const scoped = scopeRenderSpec(image, {
+      credentials,
+      signedAt: new Date('2026-12-01T10:00:00Z'),
+      validSeconds: 3600,
+    }) as typeof image & { output: { links: Record<string, { put: string; headers: Record<string, string> }> } };
+    expect(scoped.inputs[0]!.source).toMatch(/\/cutline\/orgs\/o1\/assets\/p1\?.*X-Amz-Signature=/);
+    expect(scoped.overlay.logo.source).toMatch(/\/cutline\/orgs\/o1\/assets\/logo1\?.*X-Amz-Signature=/);
+    expect(Object.keys(scoped.output.links)).toEqual([
+      'beach-instagram-post.jpg',
+      'beach-x-post.webp',
+      'manifest.json',
+    ]);
+    expect(scoped.output.links['beach-x-post.webp']!.headers['content-type']).toBe('image/webp');
+    expect(JSON.stringify(scoped)).not.toContain(credentials.secretKey);
+  });
 });

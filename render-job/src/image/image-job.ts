@@ -10,7 +10,7 @@ import sharp from 'sharp';
 import { RenderError, toRenderError } from '../errors.js';
 import type { EventSink } from '../events/events.js';
 import { fetchInput } from '../io/fetch-input.js';
-import { artifactUri, publishArtifacts, type ArtifactFile } from '../io/output-sink.js';
+import { artifactUri, contentTypeFor, publishArtifacts, type ArtifactFile } from '../io/output-sink.js';
 import type { ImageManifest } from './image-manifest.js';
 import { imageFileName, type ImageSpec } from './image-spec.js';
 import { decodeHevcPicture } from './heif-decode.js';
@@ -29,8 +29,6 @@ export interface ImageJobDeps {
   /** The face networks for smart crops (config.ts faceModelsDir); none: saliency alone. */
   faceModelsDir?: string | undefined;
 }
-
-const CONTENT_TYPES = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', avif: 'image/avif' } as const;
 
 export async function runImageJob(spec: ImageSpec, deps: ImageJobDeps): Promise<ImageJobOutcome> {
   // Each input is read once per output and never again: libvips' operation cache only holds memory.
@@ -103,7 +101,7 @@ async function makeImages(
       const name = imageFileName(input.name, output);
       const target = join(scratch, name);
       const made = await transformImage(readable, facts, spec, output, target, logo, focus);
-      artifacts.push({ name, localPath: target, contentType: CONTENT_TYPES[output.format] });
+      artifacts.push({ name, localPath: target, contentType: contentTypeFor(name) });
       images.push({
         input: input.name,
         output: output.name,

@@ -44,6 +44,9 @@ export interface PublishedFile {
 const CONTENT_TYPES: Record<string, string> = {
   '.mp4': 'video/mp4',
   '.jpg': 'image/jpeg',
+  '.png': 'image/png',
+  '.webp': 'image/webp',
+  '.avif': 'image/avif',
   '.srt': 'application/x-subrip',
   '.vtt': 'text/vtt',
   '.ass': 'text/x-ssa',
