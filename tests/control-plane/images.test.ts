@@ -3,6 +3,10 @@
  * bombs, SVG and non-images refused, nothing kept of them), and the presets image jobs offer —
  * the platforms' and the organization's own.
  */
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { pngBomb } from '../fixture/image-bomb.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -62,6 +66,20 @@ describe('image uploads', () => {
     });
     expect(rejected?.rejectionCode).toBe(code);
     expect(await t.store.stat(rejected!.objectKey)).toBeUndefined();
+  });
+
+  it('takes a HEIC photo as phones save it, read from its header', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cutline-heic-'));
+    await sharp({ create: { width: 640, height: 480, channels: 3, background: '#aa5533' } })
+      .png()
+      .toFile(join(dir, 'in.png'));
+    const made = spawnSync('heif-enc', ['-q', '70', '-o', join(dir, 'phone.heic'), join(dir, 'in.png')], {
+      encoding: 'utf8',
+    });
+    expect(made.status, made.stderr).toBe(0);
+    const response = await upload(await readFile(join(dir, 'phone.heic')), 'IMG_0001.HEIC', 'image/heic');
+    expect(response.statusCode, response.body).toBe(201);
+    expect(response.json()).toMatchObject({ kind: 'image', status: 'ready', width: 640, height: 480 });
   });
 
   it('an image is no video: a render refuses it', async () => {
