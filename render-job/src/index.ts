@@ -43,6 +43,7 @@ export {
 export { IMAGE_FORMATS, IMAGE_PRESETS, findPreset, type ImageFormat, type ImagePreset } from './image/presets.js';
 export {
   ImageSpec,
+  ImageTextOverlay,
   imageArtifactNames,
   imageFileName,
   parseImageSpec,

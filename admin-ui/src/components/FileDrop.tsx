@@ -4,8 +4,9 @@
  */
 import CloudUploadIcon from '@mui/icons-material/CloudUpload';
 import { Alert, Box, Button, LinearProgress, Typography } from '@mui/material';
-import { useId, useRef, useState, type DragEvent } from 'react';
+import { useId, useRef, useState } from 'react';
 import { errorMessage } from '../api/http';
+import { DropZone } from './DropZone';
 import { uploadFile, type AssetView, type UploadProgress } from '../api/upload';
 import { formatBytes, formatSeconds } from '../lib/format';
 
@@ -27,7 +28,6 @@ export function FileDrop({
   const input = useRef<HTMLInputElement>(null);
   const [progress, setProgress] = useState<UploadProgress | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [dragging, setDragging] = useState(false);
   const statusId = useId();
 
   const start = async (file: File | undefined) => {
@@ -50,31 +50,10 @@ export function FileDrop({
       if (input.current) input.current.value = '';
     }
   };
-  const onDrop = (event: DragEvent) => {
-    event.preventDefault();
-    setDragging(false);
-    void start(event.dataTransfer.files[0]);
-  };
   const percent = progress ? Math.floor((progress.sentBytes / Math.max(1, progress.totalBytes)) * 100) : 0;
 
   return (
-    <Box
-      onDragOver={(e) => {
-        e.preventDefault();
-        setDragging(true);
-      }}
-      onDragLeave={() => setDragging(false)}
-      onDrop={onDrop}
-      sx={{
-        border: '2px dashed',
-        borderColor: dragging ? 'primary.main' : 'grey.400',
-        borderRadius: 2,
-        p: 2,
-        textAlign: 'center',
-        bgcolor: dragging ? 'action.hover' : 'transparent',
-      }}
-      aria-describedby={statusId}
-    >
+    <DropZone onFiles={(files) => void start(files[0])} describedBy={statusId}>
       <input
         ref={input}
         type="file"
@@ -119,6 +98,6 @@ export function FileDrop({
           </Alert>
         )}
       </Box>
-    </Box>
+    </DropZone>
   );
 }

@@ -3,9 +3,10 @@
  * found (its size, or why it was refused); two go up at a time.
  */
 import CloudUploadIcon from '@mui/icons-material/CloudUpload';
-import { Alert, Box, Button, LinearProgress, List, ListItem, ListItemText, Typography } from '@mui/material';
-import { useId, useRef, useState, type DragEvent } from 'react';
+import { Alert, Button, LinearProgress, List, ListItem, ListItemText, Typography } from '@mui/material';
+import { useId, useRef, useState } from 'react';
 import { errorMessage } from '../api/http';
+import { DropZone } from '../components/DropZone';
 import { uploadFile, type AssetView } from '../api/upload';
 import { formatBytes } from '../lib/format';
 
@@ -29,7 +30,6 @@ export function PictureUploads({
 }) {
   const input = useRef<HTMLInputElement>(null);
   const [rows, setRows] = useState<Row[]>([]);
-  const [dragging, setDragging] = useState(false);
   const statusId = useId();
   const update = (key: string, change: Partial<Row>) =>
     setRows((all) => all.map((r) => (r.key === key ? { ...r, ...change } : r)));
@@ -78,30 +78,9 @@ export function PictureUploads({
     await Promise.all(Array.from({ length: PARALLEL }, worker));
     if (input.current) input.current.value = '';
   };
-  const onDrop = (event: DragEvent) => {
-    event.preventDefault();
-    setDragging(false);
-    void start(event.dataTransfer.files);
-  };
 
   return (
-    <Box
-      onDragOver={(e) => {
-        e.preventDefault();
-        setDragging(true);
-      }}
-      onDragLeave={() => setDragging(false)}
-      onDrop={onDrop}
-      sx={{
-        border: '2px dashed',
-        borderColor: dragging ? 'primary.main' : 'grey.400',
-        borderRadius: 2,
-        p: 2,
-        textAlign: 'center',
-        bgcolor: dragging ? 'action.hover' : 'transparent',
-      }}
-      aria-describedby={statusId}
-    >
+    <DropZone onFiles={(files) => void start(files)} describedBy={statusId}>
       <input
         ref={input}
         type="file"
@@ -149,6 +128,6 @@ export function PictureUploads({
           </ListItem>
         ))}
       </List>
-    </Box>
+    </DropZone>
   );
 }

@@ -3,9 +3,9 @@
  * image spec per picture: the presets resolved to sizes, the plan's limits and watermark applied.
  */
 import {
-  CAPTION_STYLES,
   IMAGE_FORMATS,
   IMAGE_PRESETS,
+  ImageTextOverlay,
   LOGO_POSITIONS,
   type ImageFormat,
   type ImageSpec,
@@ -60,16 +60,7 @@ export const ImageBatchRequestSchema = Type.Object(
       ),
     ),
     /** A line of text on every output, in a caption style's font and colours. */
-    text: Type.Optional(
-      Type.Object(
-        {
-          content: Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\u0000-\\u001f\\u007f]*$' }),
-          style: Type.Optional(Literals(CAPTION_STYLES)),
-          position: Type.Optional(Literals(['top', 'center', 'bottom'] as const)),
-        },
-        { additionalProperties: false },
-      ),
-    ),
+    text: Type.Optional(ImageTextOverlay),
     /** A logo (an uploaded logo or picture) on every output. */
     logo: Type.Optional(
       Type.Object(

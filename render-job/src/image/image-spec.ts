@@ -14,6 +14,16 @@ const Literals = <T extends readonly string[]>(values: T) =>
   Type.Union(values.map((v) => Type.Literal(v))) as unknown as Type.TUnsafe<T[number]>;
 const Colour = Type.String({ pattern: '^#[0-9a-fA-F]{6}$' });
 
+/** A line of text drawn on every output, in a caption style's font and colours. */
+export const ImageTextOverlay = Type.Object(
+  {
+    content: Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\u0000-\\u001f\\u007f]*$' }),
+    style: Type.Optional(Literals(CAPTION_STYLES)),
+    position: Type.Optional(Literals(['top', 'center', 'bottom'] as const)),
+  },
+  { additionalProperties: false },
+);
+
 export const ImageOutputSpec = Type.Object(
   {
     /** Names the files: `<input name>-<name>.<ext>` (at most 64 characters, as link names are). */
@@ -73,16 +83,7 @@ export const ImageSpec = Type.Object(
     overlay: Type.Optional(
       Type.Object(
         {
-          text: Type.Optional(
-            Type.Object(
-              {
-                content: Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\u0000-\\u001f\\u007f]*$' }),
-                style: Type.Optional(Literals(CAPTION_STYLES)),
-                position: Type.Optional(Literals(['top', 'center', 'bottom'] as const)),
-              },
-              { additionalProperties: false },
-            ),
-          ),
+          text: Type.Optional(ImageTextOverlay),
           logo: Type.Optional(
             Type.Object(
               {
