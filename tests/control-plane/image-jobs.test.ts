@@ -161,8 +161,10 @@ describe('image jobs', () => {
         payload: { name: 'Spring' },
       })
     ).json<{ id: string }>().id;
+    const inProject: string[] = [];
     for (let i = 0; i < 2; i++) {
       const id = await uploadPicture(owner, i);
+      inProject.push(id);
       await t.app.inject({
         method: 'PATCH',
         url: `/v1/assets/${id}`,
@@ -185,6 +187,7 @@ describe('image jobs', () => {
       presets: [preset],
       projectId: project,
       text: { content: 'Spring <sale>', style: 'pill' },
+      crops: { [inProject[0]!]: { left: 800, top: 600, width: 800, height: 600 } },
       logo: { assetId: logo, position: 'top-left' },
     });
     expect(response.statusCode, response.body).toBe(201);
@@ -196,10 +199,22 @@ describe('image jobs', () => {
       [`custom-shop-banner-${preset.slice(0, 6)}.png`, 1200, 400],
       [`custom-shop-banner-${preset.slice(0, 6)}.png`, 1200, 400],
     ]);
-    const filed = await t.db.render.findMany({ where: { batchId }, select: { projectId: true, spec: true } });
+    const filed = await t.db.render.findMany({
+      where: { batchId },
+      select: { projectId: true, spec: true, assetId: true },
+    });
+    // The first picture is cut to its bottom-right quarter first; the other is whole.
+    expect(
+      filed
+        .map((r) => [r.assetId === inProject[0], (r.spec as { edits?: { cropBox?: unknown } }).edits?.cropBox ?? null])
+        .sort(),
+    ).toEqual([
+      [false, null],
+      [true, { left: 800, top: 600, width: 800, height: 600 }],
+    ]);
     expect(filed.every((r) => r.projectId === project)).toBe(true);
     // Both pictures carry the text and the logo, read from the logo's own object.
-    for (const { spec } of filed)
+    for (const { spec } of filed as Array<{ spec: unknown }>)
       expect((spec as { overlay: unknown }).overlay).toEqual({
         text: { content: 'Spring <sale>', style: 'pill' },
         logo: { source: t.store.locationFor(`orgs/${owner.organizationId}/assets/${logo}`), position: 'top-left' },
@@ -231,6 +246,18 @@ describe('image jobs', () => {
       [{ assetIds: [mine, theirs], presets: ['x-post'] }, 404, 'CUTLINE_NOT_FOUND', 'assetIds[1]'],
       [{ assetIds: [logo], presets: ['x-post'] }, 404, 'CUTLINE_NOT_FOUND', 'assetIds[0]'],
       [{ presets: ['x-post'] }, 400, 'CUTLINE_VALIDATION_FAILED', 'assetIds'],
+      [
+        { assetIds: [mine], presets: ['x-post'], crops: { [mine]: { left: 1000, top: 0, width: 800, height: 100 } } },
+        400,
+        'CUTLINE_VALIDATION_FAILED',
+        `crops.${mine}`,
+      ],
+      [
+        { assetIds: [mine], presets: ['x-post'], crops: { [theirs]: { left: 0, top: 0, width: 10, height: 10 } } },
+        400,
+        'CUTLINE_VALIDATION_FAILED',
+        `crops.${theirs}`,
+      ],
       [{ assetIds: [mine], presets: ['x-post'], logo: { assetId: theirs } }, 404, 'CUTLINE_NOT_FOUND', 'logo.assetId'],
       // Free has 5 images a month here: 2 pictures × 3 sizes is 6.
       [

@@ -23,6 +23,7 @@ import type { UsageRepository } from '../repositories/usage-repository.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import {
   buildImageSpec,
+  checkedCrops,
   MAX_IMAGES_PER_REQUEST,
   MAX_IMAGES_WITHOUT_BATCH,
   resolvePresets,
@@ -61,6 +62,7 @@ export class ImageJobs {
     if (request.projectId) await this.projects.assertOpen(organizationId, request.projectId);
     const pictures = await this.pictures(organizationId, request);
     const logo = request.logo ? await this.logo(organizationId, request.logo.assetId) : undefined;
+    const crops = checkedCrops(request, pictures);
     if (pictures.length > MAX_IMAGES_WITHOUT_BATCH && !plan.batch)
       throw new ApiError(
         'CUTLINE_PLAN_LIMIT',
@@ -75,6 +77,7 @@ export class ImageJobs {
           organizationId,
           assetKey: assetObjectKey(organizationId, asset.id),
           filename: asset.filename,
+          cropBox: crops.get(asset.id),
           logoKey: logo ? assetObjectKey(organizationId, logo.id) : undefined,
           presets: sizes,
           request,

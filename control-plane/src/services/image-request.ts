@@ -59,6 +59,25 @@ export const ImageBatchRequestSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    /**
+     * A box to cut from a picture before it is sized, by asset id: in the picture's pixels as it
+     * stands upright and turned by edits.rotate.
+     */
+    crops: Type.Optional(
+      Type.Record(
+        Uuid,
+        Type.Object(
+          {
+            left: Type.Integer({ minimum: 0 }),
+            top: Type.Integer({ minimum: 0 }),
+            width: Type.Integer({ minimum: 1 }),
+            height: Type.Integer({ minimum: 1 }),
+          },
+          { additionalProperties: false },
+        ),
+        { maxProperties: MAX_IMAGES_PER_REQUEST },
+      ),
+    ),
     /** A line of text on every output, in a caption style's font and colours. */
     text: Type.Optional(ImageTextOverlay),
     /** A logo (an uploaded logo or picture) on every output. */
@@ -141,6 +160,8 @@ export function buildImageSpec(
     organizationId: string;
     assetKey: string;
     filename: string;
+    /** This picture's box of `crops`, already checked against its size. */
+    cropBox?: { left: number; top: number; width: number; height: number } | undefined;
     /** The logo's object, when the request has one. */
     logoKey?: string | undefined;
     presets: readonly ResolvedPreset[];
@@ -169,7 +190,9 @@ export function buildImageSpec(
       ...(request.crop ? { crop: request.crop } : {}),
       ...(request.quality !== undefined ? { quality: request.quality } : {}),
     })),
-    ...(request.edits ? { edits: request.edits } : {}),
+    ...(request.edits || inputs.cropBox
+      ? { edits: { ...request.edits, ...(inputs.cropBox ? { cropBox: inputs.cropBox } : {}) } }
+      : {}),
     ...(request.text || (request.logo && inputs.logoKey)
       ? {
           overlay: {
@@ -195,4 +218,32 @@ export function buildImageSpec(
       tags: { [RETENTION_TAG]: String(plan.retentionDays) },
     },
   };
+}
+
+/**
+ * Each picture's crop box, or a 400 naming every box that is not of a picture in the request
+ * or does not fit it (upright, then turned by the rotation).
+ */
+export function checkedCrops(
+  request: Pick<ImageBatchRequest, 'crops' | 'edits'>,
+  pictures: ReadonlyArray<{ id: string; width: number | null; height: number | null }>,
+): Map<string, NonNullable<ImageBatchRequest['crops']>[string]> {
+  const boxes = new Map<string, NonNullable<ImageBatchRequest['crops']>[string]>();
+  const issues: Array<{ field: string; message: string }> = [];
+  const quarter = request.edits?.rotate === 90 || request.edits?.rotate === 270;
+  for (const [id, box] of Object.entries(request.crops ?? {})) {
+    const picture = pictures.find((p) => p.id === id.toLowerCase());
+    if (!picture) {
+      issues.push({ field: `crops.${id}`, message: 'is not one of the pictures of this request' });
+      continue;
+    }
+    const [width, height] = quarter ? [picture.height, picture.width] : [picture.width, picture.height];
+    if (width !== null && height !== null && (box.left + box.width > width || box.top + box.height > height)) {
+      issues.push({ field: `crops.${id}`, message: `does not fit the ${width}×${height} picture` });
+      continue;
+    }
+    boxes.set(picture.id, box);
+  }
+  if (issues.length > 0) throw new ApiError('CUTLINE_VALIDATION_FAILED', 'Some crop boxes cannot be cut.', issues);
+  return boxes;
 }
