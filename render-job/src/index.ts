@@ -42,8 +42,10 @@ export {
 } from './env/env-schema.js';
 export { IMAGE_FORMATS, IMAGE_PRESETS, findPreset, type ImageFormat, type ImagePreset } from './image/presets.js';
 export {
+  ImageCropBox,
   ImageSpec,
   ImageTextOverlay,
+  LOGO_PLACEMENT,
   imageArtifactNames,
   imageFileName,
   parseImageSpec,

@@ -5,8 +5,9 @@
 import {
   IMAGE_FORMATS,
   IMAGE_PRESETS,
+  ImageCropBox,
   ImageTextOverlay,
-  LOGO_POSITIONS,
+  LOGO_PLACEMENT,
   type ImageFormat,
   type ImageSpec,
 } from '@cutline/render-job';
@@ -63,34 +64,11 @@ export const ImageBatchRequestSchema = Type.Object(
      * A box to cut from a picture before it is sized, by asset id: in the picture's pixels as it
      * stands upright and turned by edits.rotate.
      */
-    crops: Type.Optional(
-      Type.Record(
-        Uuid,
-        Type.Object(
-          {
-            left: Type.Integer({ minimum: 0 }),
-            top: Type.Integer({ minimum: 0 }),
-            width: Type.Integer({ minimum: 1 }),
-            height: Type.Integer({ minimum: 1 }),
-          },
-          { additionalProperties: false },
-        ),
-        { maxProperties: MAX_IMAGES_PER_REQUEST },
-      ),
-    ),
+    crops: Type.Optional(Type.Record(Uuid, ImageCropBox, { maxProperties: MAX_IMAGES_PER_REQUEST })),
     /** A line of text on every output, in a caption style's font and colours. */
     text: Type.Optional(ImageTextOverlay),
     /** A logo (an uploaded logo or picture) on every output. */
-    logo: Type.Optional(
-      Type.Object(
-        {
-          assetId: Uuid,
-          position: Type.Optional(Literals(LOGO_POSITIONS)),
-          scale: Type.Optional(Type.Number({ minimum: 0.05, maximum: 0.5 })),
-        },
-        { additionalProperties: false },
-      ),
-    ),
+    logo: Type.Optional(Type.Object({ assetId: Uuid, ...LOGO_PLACEMENT }, { additionalProperties: false })),
     keepMetadata: Type.Optional(Type.Boolean()),
     deleteAfterDownload: Type.Optional(Type.Boolean()),
   },

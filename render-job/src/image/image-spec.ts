@@ -24,6 +24,23 @@ export const ImageTextOverlay = Type.Object(
   { additionalProperties: false },
 );
 
+/** A box of a picture, in its pixels. */
+export const ImageCropBox = Type.Object(
+  {
+    left: Type.Integer({ minimum: 0 }),
+    top: Type.Integer({ minimum: 0 }),
+    width: Type.Integer({ minimum: 1 }),
+    height: Type.Integer({ minimum: 1 }),
+  },
+  { additionalProperties: false },
+);
+
+/** Where an overlay's logo goes, and its width as a share of the output's. */
+export const LOGO_PLACEMENT = {
+  position: Type.Optional(Literals(LOGO_POSITIONS)),
+  scale: Type.Optional(Type.Number({ minimum: 0.05, maximum: 0.5 })),
+};
+
 export const ImageOutputSpec = Type.Object(
   {
     /** Names the files: `<input name>-<name>.<ext>` (at most 64 characters, as link names are). */
@@ -58,17 +75,7 @@ export const ImageSpec = Type.Object(
       Type.Object(
         {
           /** A box of the picture as turned and flipped by the edits, in its pixels. */
-          cropBox: Type.Optional(
-            Type.Object(
-              {
-                left: Type.Integer({ minimum: 0 }),
-                top: Type.Integer({ minimum: 0 }),
-                width: Type.Integer({ minimum: 1 }),
-                height: Type.Integer({ minimum: 1 }),
-              },
-              { additionalProperties: false },
-            ),
-          ),
+          cropBox: Type.Optional(ImageCropBox),
           rotate: Type.Optional(Type.Union([Type.Literal(0), Type.Literal(90), Type.Literal(180), Type.Literal(270)])),
           flipHorizontal: Type.Optional(Type.Boolean()),
           flipVertical: Type.Optional(Type.Boolean()),
@@ -84,17 +91,7 @@ export const ImageSpec = Type.Object(
       Type.Object(
         {
           text: Type.Optional(ImageTextOverlay),
-          logo: Type.Optional(
-            Type.Object(
-              {
-                source: Location,
-                position: Type.Optional(Literals(LOGO_POSITIONS)),
-                /** Width as a share of the output's width. */
-                scale: Type.Optional(Type.Number({ minimum: 0.05, maximum: 0.5 })),
-              },
-              { additionalProperties: false },
-            ),
-          ),
+          logo: Type.Optional(Type.Object({ source: Location, ...LOGO_PLACEMENT }, { additionalProperties: false })),
         },
         { additionalProperties: false },
       ),
