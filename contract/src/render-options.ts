@@ -16,3 +16,6 @@ export const CSV_COLUMNS = [
   'trim_start',
   'trim_end',
 ] as const;
+
+/** Image batches (POST /v1/images/batches): pictures a request may hold, with and without the plan's batches, and sizes. */
+export const IMAGE_BATCH_LIMITS = { pictures: 100, picturesWithoutBatch: 5, presets: 12 } as const;

@@ -20,6 +20,7 @@ import {
   TextField,
   Typography,
 } from '@mui/material';
+import { IMAGE_BATCH_LIMITS } from '@cutline/contract';
 import { useState } from 'react';
 import { Title, useGetList } from 'react-admin';
 import { useNavigate } from 'react-router-dom';
@@ -30,9 +31,7 @@ import { PlanLock } from '../components/PlanLock';
 import { PictureUploads } from './PictureUploads';
 import { PresetGallery, type Fit } from './PresetGallery';
 
-/** Pictures a request may hold on plans without batches (as the API has it). */
-const WITHOUT_BATCH = 5;
-const MAX_PICTURES = 100;
+const { pictures: MAX_PICTURES, picturesWithoutBatch: WITHOUT_BATCH } = IMAGE_BATCH_LIMITS;
 
 export function ImagesPage() {
   const navigate = useNavigate();

@@ -11,6 +11,7 @@ import {
   type ImageFormat,
   type ImageSpec,
 } from '@cutline/render-job';
+import { IMAGE_BATCH_LIMITS } from '@cutline/contract';
 import Type, { type Static } from 'typebox';
 import { ApiError } from '../errors.js';
 import { Uuid } from '../http/schemas.js';
@@ -21,10 +22,10 @@ import { MAX_IMAGE_FRAMES } from './asset-uploads.js';
 import { outputPrefix } from './render-spec-builder.js';
 
 /** Most pictures in one request, and most sizes each. */
-export const MAX_IMAGES_PER_REQUEST = 100;
-export const MAX_PRESETS_PER_REQUEST = 12;
+export const MAX_IMAGES_PER_REQUEST = IMAGE_BATCH_LIMITS.pictures;
+export const MAX_PRESETS_PER_REQUEST = IMAGE_BATCH_LIMITS.presets;
 /** Pictures one request may hold on plans without batches. */
-export const MAX_IMAGES_WITHOUT_BATCH = 5;
+export const MAX_IMAGES_WITHOUT_BATCH = IMAGE_BATCH_LIMITS.picturesWithoutBatch;
 
 const Literals = <T extends readonly string[]>(values: T) =>
   Type.Union(values.map((v) => Type.Literal(v))) as unknown as Type.TUnsafe<T[number]>;

@@ -15,7 +15,7 @@ import type { ImageManifest } from './image-manifest.js';
 import { imageFileName, type ImageSpec } from './image-spec.js';
 import { decodeHevcPicture } from './heif-decode.js';
 import { inspectImage, type ImageFacts } from './inspect.js';
-import { analysePicture, faceDetectorFor } from './subject-focus.js';
+import { analysePicture, cropsSmartly, loadFaceDetector } from './subject-focus.js';
 import { transformImage } from './transform.js';
 
 export type ImageJobOutcome = { ok: true; manifest: ImageManifest } | { ok: false; error: RenderError };
@@ -80,8 +80,8 @@ async function makeImages(
   const inputs: ImageManifest['inputs'] = [];
   const images: ImageManifest['images'] = [];
   const logo = spec.overlay?.logo ? await fetchLogo(spec, deps, scratch) : undefined;
-  const detector = await faceDetectorFor(spec, deps.faceModelsDir);
-  const smart = spec.outputs.some((o) => o.crop === 'smart' && (o.fit ?? 'cover') === 'cover');
+  const smart = spec.outputs.some(cropsSmartly);
+  const detector = smart ? await loadFaceDetector(deps.faceModelsDir) : undefined;
   for (const [index, input] of spec.inputs.entries()) {
     if (deps.signal?.aborted) throw new RenderError('CUTLINE_CANCELED');
     progress('fetching', index / spec.inputs.length);

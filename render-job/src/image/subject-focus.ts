@@ -9,7 +9,7 @@ import { FaceDetector } from '../media/reframe/faces.js';
 import { weighFaces } from '../media/reframe/face-sampler.js';
 import { bestWindow, saliencyProfiles, type SaliencyProfiles } from '../media/reframe/frame-features.js';
 import { toOffset } from '../media/reframe/reframe-plan.js';
-import type { ImageSpec } from './image-spec.js';
+import type { ImageOutputSpec, ImageSpec } from './image-spec.js';
 
 /** The long side the picture is analysed at (faces from about 3 % of it are found). */
 const ANALYSIS_SIZE = 384;
@@ -106,11 +106,12 @@ export function focusBox(
   return { left: 0, top, width: size.width, height };
 }
 
-/** The face networks, when any output crops smartly and the machine has them. */
-export async function faceDetectorFor(
-  spec: Pick<ImageSpec, 'outputs'>,
-  dir: string | undefined,
-): Promise<FaceDetector | undefined> {
-  if (!spec.outputs.some((o) => o.crop === 'smart' && (o.fit ?? 'cover') === 'cover')) return undefined;
+/** An output whose crop the analysis places (a smart crop that fills the size). */
+export function cropsSmartly(output: Pick<ImageOutputSpec, 'crop' | 'fit'>): boolean {
+  return output.crop === 'smart' && (output.fit ?? 'cover') === 'cover';
+}
+
+/** The face networks, when the machine has them. */
+export function loadFaceDetector(dir: string | undefined): Promise<FaceDetector | undefined> {
   return FaceDetector.load(dir).catch(() => undefined);
 }

@@ -9,7 +9,7 @@ import { RenderError } from '../errors.js';
 import type { ImageFacts } from './inspect.js';
 import type { ImageOutputSpec, ImageSpec } from './image-spec.js';
 import { logoLayer, textLayer, watermarkLayer } from './overlay.js';
-import { editedPicture, focusBox, type PictureFocus } from './subject-focus.js';
+import { cropsSmartly, editedPicture, focusBox, type PictureFocus } from './subject-focus.js';
 
 export interface TransformResult {
   width: number;
@@ -78,8 +78,7 @@ export async function transformImage(
   const fit = output.fit ?? 'cover';
   // Turned and flipped first, so the crop box is a box of the picture as the person sees it;
   // a smart cover crop is then cut from it where the picture's focus is.
-  const subject =
-    fit === 'cover' && output.crop === 'smart' && focus ? subjectBox(facts, edits, output, focus) : undefined;
+  const subject = cropsSmartly(output) && focus ? subjectBox(facts, edits, output, focus) : undefined;
   let image = editedPicture(path, edits, spec.limits.maxPixels, subject ?? edits.cropBox);
   image = image.resize({
     width: output.width,
