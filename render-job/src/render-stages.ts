@@ -4,6 +4,7 @@
  * works in the render's scratch directory and knows nothing of the others' internals.
  */
 import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import { basename, join } from 'node:path';
 import type { Client } from 'minio';
 import { buildAss } from './captions/ass.js';
@@ -22,8 +23,8 @@ import type { DetectedLanguage } from './text/language.js';
 import { segmentScript } from './text/segment.js';
 import type { TtsEngine, Voice } from './tts/engine.js';
 import { normaliseLoudness } from './tts/loudness.js';
-import { narrate, type Narration } from './tts/narration.js';
-import { encodeWav } from './tts/pcm.js';
+import { narrate, planNarration, type NarrationTimeline, type PlannedNarration } from './tts/narration.js';
+import { encodeWav, wavHeader } from './tts/pcm.js';
 
 /** What every stage of one render shares. */
 export interface RenderContext {
@@ -99,12 +100,24 @@ export async function trimSource(
 }
 
 /** The script spoken line by line, within the length limit, at the loudness target, as a WAV. */
+/** The narration as ffmpeg reads it: a WAV in scratch, or one made while it encodes (pipe:0). */
+export interface SynthesizedNarration {
+  narration: NarrationTimeline;
+  narrationPath: string;
+  /** The WAV, header first, for ffmpeg's stdin: each clip is synthesised as ffmpeg asks for it. */
+  stream?: Readable;
+}
+
+/**
+ * A voice that can plan ahead gives the timeline now and its audio during the encode; any
+ * other is synthesised whole, brought to the loudness target and written out first.
+ */
 export async function synthesizeNarration(
   ctx: RenderContext,
   script: string,
   voice: Voice,
   engine: TtsEngine,
-): Promise<{ narration: Narration; narrationPath: string }> {
+): Promise<SynthesizedNarration> {
   const { spec } = ctx;
   ctx.tracker.report('synthesizing', 0);
   const segments = segmentScript(script, {
@@ -112,22 +125,22 @@ export async function synthesizeNarration(
     maxWordsPerLine: spec.captions.maxWordsPerLine,
     maxLines: spec.captions.maxLines,
   });
-  const narration = await narrate(segments, {
+  const options = {
     engine,
     voice,
     rate: spec.voice.rate,
     pitch: spec.voice.pitch,
     concurrency: ctx.ttsConcurrency,
     ...(ctx.signal ? { signal: ctx.signal } : {}),
-    onProgress: (done, total) => ctx.tracker.report('synthesizing', done / total),
-  });
-  if (narration.duration > spec.limits.maxNarrationSeconds) {
-    throw new RenderError(
-      'CUTLINE_NARRATION_TOO_LONG',
-      `The narration is ${narration.duration.toFixed(1)} s; the limit is ${spec.limits.maxNarrationSeconds} s.`,
-      { seconds: narration.duration, limit: spec.limits.maxNarrationSeconds },
-    );
+    onProgress: (done: number, total: number) => ctx.tracker.report('synthesizing', done / total),
+  };
+  const planned = await planNarration(segments, options);
+  if (planned) {
+    checkNarrationLength(ctx, planned.duration);
+    return { narration: planned, narrationPath: 'pipe:0', stream: streamedWav(planned, ctx) };
   }
+  const narration = await narrate(segments, options);
+  checkNarrationLength(ctx, narration.duration);
   // The voice is brought to the loudness target here, once, so every output is on target.
   const normalised = normaliseLoudness(narration.pcm, spec.audio.loudnessLufs);
   const narrationPath = join(ctx.scratch, 'narration.wav');
@@ -135,8 +148,30 @@ export async function synthesizeNarration(
   return { narration, narrationPath };
 }
 
+function checkNarrationLength(ctx: RenderContext, seconds: number): void {
+  const limit = ctx.spec.limits.maxNarrationSeconds;
+  if (seconds > limit)
+    throw new RenderError(
+      'CUTLINE_NARRATION_TOO_LONG',
+      `The narration is ${seconds.toFixed(1)} s; the limit is ${limit} s.`,
+      {
+        seconds,
+        limit,
+      },
+    );
+}
+
+function streamedWav(planned: PlannedNarration, ctx: RenderContext): Readable {
+  async function* wav(): AsyncGenerator<Buffer> {
+    yield wavHeader(planned.sampleRate, planned.samples);
+    for await (const samples of planned.audio(ctx.spec.audio.loudnessLufs, ctx.signal))
+      yield Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength);
+  }
+  return Readable.from(wav());
+}
+
 /** One output per format, each with its own ASS track (captions, watermark) sized to it. */
-export async function writeCaptionTracks(ctx: RenderContext, narration: Narration): Promise<PlanFormat[]> {
+export async function writeCaptionTracks(ctx: RenderContext, narration: NarrationTimeline): Promise<PlanFormat[]> {
   const { spec } = ctx;
   await mkdir(ctx.stage, { recursive: true });
   const formats: PlanFormat[] = [];
@@ -169,7 +204,7 @@ export function encodingPlan(
   ctx: RenderContext,
   inputs: Inputs,
   source: VideoProbe,
-  narration: { narration: Narration; narrationPath: string },
+  narration: SynthesizedNarration,
   formats: PlanFormat[],
   cameraCommandsPath?: string,
 ): FfmpegPlan {
@@ -214,7 +249,7 @@ export function encodingPlan(
 export async function collectArtifacts(
   ctx: RenderContext,
   plan: FfmpegPlan,
-  narration: Narration,
+  narration: NarrationTimeline,
 ): Promise<ArtifactFile[]> {
   const artifacts: ArtifactFile[] = plan.outputs.map((o) => {
     const name = basename(o.path);
@@ -252,7 +287,7 @@ export async function describeRender(
     voice: Voice;
     detected?: DetectedLanguage | undefined;
     source: VideoProbe;
-    narration: Narration;
+    narration: NarrationTimeline;
     plan: FfmpegPlan;
     artifacts: ArtifactFile[];
     reframe?: ManifestReframe | undefined;

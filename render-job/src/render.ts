@@ -125,10 +125,16 @@ async function renderInScratch(
   tracker.report('encoding', 0);
   const encodeStarted = now();
   const plan = encodingPlan(ctx, inputs, source, narration, formats, reframe?.commandsPath);
-  await runPlan(plan, {
-    ...(deps.signal ? { signal: deps.signal } : {}),
-    onProgress: (f) => tracker.report('encoding', f),
-  });
+  try {
+    await runPlan(plan, {
+      ...(deps.signal ? { signal: deps.signal } : {}),
+      stdin: narration.stream,
+      onProgress: (f) => tracker.report('encoding', f),
+    });
+  } finally {
+    // A narration still being made when ffmpeg stopped (it failed or was canceled) stops too.
+    narration.stream?.destroy();
+  }
   const encodeSeconds = seconds(encodeStarted);
   checkCanceled(ctx);
 

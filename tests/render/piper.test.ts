@@ -3,12 +3,17 @@
  * in onnxruntime-node: natural speech with the voice's own word timing (issue 22).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { encodeWav } from '@cutline/render-job';
+import { encodeWav, VoiceCatalogue } from '@cutline/render-job';
 import { PiperEngine, phonemeIds } from '../../render-job/src/tts/piper.js';
+import { integratedLoudness } from '../../render-job/src/tts/loudness.js';
+import { planNarration } from '../../render-job/src/tts/narration.js';
+import { segmentScript } from '../../render-job/src/text/segment.js';
+import type { WordTiming } from '../../render-job/src/tts/engine.js';
+import type { Pcm } from '../../render-job/src/tts/pcm.js';
 import { voicesDir } from '../../render-job/src/config.js';
 import { ensureCorpus, type CorpusName } from './corpus.js';
 import { expectOk, render } from './render-helper.js';
@@ -23,8 +28,8 @@ beforeAll(async () => {
   expect((await engine.voices()).map((v) => v.id)).toContain(VOICE);
 });
 
-const speak = async (text: string, rate = 1) =>
-  engine.synthesize({ text, voice: (await engine.voices()).find((v) => v.id === VOICE)!, rate, pitch: 50 });
+const joe = async () => (await engine.voices()).find((v) => v.id === VOICE)!;
+const speak = async (text: string, rate = 1) => engine.synthesize({ text, voice: await joe(), rate, pitch: 50 });
 
 /** Silences ffmpeg finds in a clip: [start, end] in seconds. */
 async function silences(samples: { sampleRate: number; samples: Int16Array }): Promise<Array<[number, number]>> {
@@ -66,17 +71,54 @@ describe('Piper voice', () => {
       expect(w.end).toBeLessThanOrEqual(duration + 0.001);
       if (i > 0) expect(w.start).toBeGreaterThanOrEqual(words[i - 1]!.end);
     }
-    const gaps = await silences(spoken.pcm);
-    for (const comma of words.filter((w) => w.text.endsWith(','))) {
-      // The pause holds the word's end: it may begin a little before it (a final consonant is
-      // quieter than the detector's threshold), and it ends as the next word begins.
-      const next = words[words.indexOf(comma) + 1]!;
-      const pause = gaps.find(
-        ([start, end]) =>
-          start > comma.start && start <= comma.end + 0.04 && end >= comma.end && end <= next.start + 0.04,
-      );
-      expect({ word: comma.text, end: comma.end, pauseNear: Boolean(pause), gaps }).toMatchObject({ pauseNear: true });
+    await expectPausesAfterCommas(words, spoken.pcm);
+  });
+
+  it('plans a clip: its length and word timing first, then audio of exactly that length', async () => {
+    const text = 'First, we open the box, then we smile.';
+    const planned = (await engine.plan({ text, voice: await joe(), rate: 1, pitch: 50 }))!;
+    expect(planned).toBeDefined();
+    const words = planned.words!;
+    expect(words.map((w) => w.text)).toEqual(text.split(' '));
+    for (const [i, w] of words.entries()) {
+      expect(w.end).toBeGreaterThan(w.start);
+      expect(w.end * planned.sampleRate).toBeLessThanOrEqual(planned.samples + 1);
+      if (i > 0) expect(w.start).toBeGreaterThanOrEqual(words[i - 1]!.end);
     }
+    expect(Math.abs(planned.voiced.start / planned.sampleRate - words[0]!.start)).toBeLessThan(0.001);
+    expect(Math.abs(planned.voiced.end / planned.sampleRate - words.at(-1)!.end)).toBeLessThan(0.001);
+    const pcm = await planned.render();
+    expect(pcm.samples.length).toBe(planned.samples);
+    await expectPausesAfterCommas(words, pcm);
+    await expect(planned.render()).rejects.toThrow(/twice/);
+  });
+
+  it('streams a narration: the timeline first, then exactly its samples, silent between segments, on target', async () => {
+    const script = 'Cutline reads this first sentence aloud. A second one follows it, with a comma. A third ends it.';
+    const segments = segmentScript(script, { locale: 'en-US', maxWordsPerLine: 4, maxLines: 1 });
+    const plan = (await planNarration(segments, { engine, voice: await joe(), rate: 1, pitch: 50 }))!;
+    expect(plan).toBeDefined();
+    expect(plan.segments.map((s) => s.text)).toEqual(segments.map((s) => s.tokens.map((t) => t.text).join(' ')));
+    const chunks: Int16Array[] = [];
+    for await (const chunk of plan.audio(-14)) chunks.push(chunk);
+    const samples = new Int16Array(chunks.reduce((n, c) => n + c.length, 0));
+    chunks.reduce((at, c) => (samples.set(c, at), at + c.length), 0);
+    expect(samples.length).toBe(plan.samples);
+    expect(plan.duration).toBeCloseTo(samples.length / plan.sampleRate, 6);
+    const at = (seconds: number) => Math.round(seconds * plan.sampleRate);
+    for (const [i, segment] of plan.segments.entries()) {
+      // The voice is where the timeline says; each clip keeps 40 ms around it, then the pause is silence.
+      const voice = samples.subarray(at(segment.start), at(segment.end));
+      expect(Math.sqrt(voice.reduce((n, v) => n + v * v, 0) / voice.length)).toBeGreaterThan(300);
+      const next = plan.segments[i + 1];
+      const pause = samples.subarray(at(segment.end + 0.041), next ? at(next.start - 0.041) : samples.length);
+      expect(pause.length).toBeGreaterThan(0.05 * plan.sampleRate);
+      expect(pause.every((v) => v === 0)).toBe(true);
+      for (const w of segment.words) expect(w.start >= segment.start && w.end <= segment.end + 0.001).toBe(true);
+    }
+    const lufs = integratedLoudness({ sampleRate: plan.sampleRate, samples });
+    expect(lufs).toBeGreaterThan(-15);
+    expect(lufs).toBeLessThan(-13);
   });
 
   it('speaks faster at rate 1.5 (about a third shorter), and pauses at punctuation', async () => {
@@ -143,6 +185,28 @@ describe('Piper voice', () => {
     expect(failure).toMatchObject({ code: 'CUTLINE_TTS_UNAVAILABLE', retryable: true });
   });
 
+  it('fails a render whose voice cannot make its audio, once ffmpeg has begun, with the voice’s error', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cutline-voices-half-'));
+    const [model] = (await readdir(voicesDir())).filter((n) => n.endsWith('.onnx'));
+    const parts = `${model!.slice(0, -'.onnx'.length)}.parts`;
+    await symlink(join(voicesDir(), model!), join(dir, model!));
+    await symlink(join(voicesDir(), `${model}.json`), join(dir, `${model}.json`));
+    await mkdir(join(dir, parts));
+    await symlink(join(voicesDir(), parts, 'timing.onnx'), join(dir, parts, 'timing.onnx'));
+    await writeFile(join(dir, parts, 'audio.onnx'), Buffer.alloc(4096, 7));
+    const result = await render(
+      { video: { source: corpus.oneSecond }, script: { text: 'This voice plans, then fails.' }, voice: { id: VOICE } },
+      { catalogue: new VoiceCatalogue([new PiperEngine(dir)]) },
+    );
+    expect(result.outcome.ok).toBe(false);
+    expect(!result.outcome.ok && result.outcome.error).toMatchObject({
+      code: 'CUTLINE_TTS_FAILED',
+      retryable: true,
+      message: expect.stringContaining('audio.onnx does not load'),
+    });
+    expect(await readdir(result.outDir)).toEqual([]);
+  });
+
   it('narrates a render, with karaoke words on the voice’s own timing', async () => {
     const result = await render({
       video: { source: corpus.oneSecond },
@@ -155,3 +219,18 @@ describe('Piper voice', () => {
     expect(manifest.durationSeconds).toBeGreaterThan(2);
   });
 });
+
+/** The pause after each comma word holds its end (found with ffmpeg's silencedetect). */
+async function expectPausesAfterCommas(words: readonly WordTiming[], pcm: Pcm): Promise<void> {
+  const gaps = await silences(pcm);
+  for (const comma of words.filter((w) => w.text.endsWith(','))) {
+    // The pause may begin a little before the word's end (a final consonant is quieter than the
+    // detector's threshold), and it ends as the next word begins.
+    const next = words[words.indexOf(comma) + 1]!;
+    const pause = gaps.find(
+      ([start, end]) =>
+        start > comma.start && start <= comma.end + 0.04 && end >= comma.end && end <= next.start + 0.04,
+    );
+    expect({ word: comma.text, end: comma.end, pauseNear: Boolean(pause), gaps }).toMatchObject({ pauseNear: true });
+  }
+}

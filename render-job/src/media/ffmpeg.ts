@@ -4,8 +4,9 @@
  * can be canceled. ffmpeg is spawned with an argument vector, never through a shell, and
  * reads only local files of the allowed containers (media-formats.ts).
  */
+import type { Readable } from 'node:stream';
 import ffmpeg from 'fluent-ffmpeg';
-import { RenderError } from '../errors.js';
+import { RenderError, toRenderError } from '../errors.js';
 import type { FfmpegPlan } from './filtergraph.js';
 import { localInputOptions } from './media-formats.js';
 
@@ -16,6 +17,8 @@ export interface RunPlanOptions {
   onProgress?: (fraction: number) => void;
   /** Threads for the filter graph; 0 lets ffmpeg decide. */
   filterThreads?: number;
+  /** What the plan's `pipe:0` input reads (the narration made during the encode). */
+  stdin?: Readable | undefined;
 }
 
 export interface RunPlanResult {
@@ -36,7 +39,9 @@ export function runPlan(plan: FfmpegPlan, options: RunPlanOptions = {}): Promise
     const command = ffmpeg();
     if (options.ffmpegPath) command.setFfmpegPath(options.ffmpegPath);
     for (const input of plan.inputs) {
-      command.input(input.path);
+      if (input.path === 'pipe:0' && !options.stdin)
+        throw new Error('runPlan: the plan reads pipe:0 but no stdin was given');
+      command.input(input.path === 'pipe:0' ? options.stdin! : input.path);
       command.inputOptions([...localInputOptions([input.kind]), ...input.options]);
     }
     command.complexFilter(plan.filterComplex);
@@ -63,6 +68,12 @@ export function runPlan(plan: FfmpegPlan, options: RunPlanOptions = {}): Promise
       options.signal?.removeEventListener('abort', onAbort);
       if (canceled) {
         reject(new RenderError('CUTLINE_CANCELED'));
+        return;
+      }
+      // The narration failed while ffmpeg read it (fluent-ffmpeg has killed ffmpeg): its error is the render's.
+      const fromInput = (err as Error & { inputStreamError?: unknown }).inputStreamError;
+      if (fromInput) {
+        reject(toRenderError(fromInput));
         return;
       }
       const tail = (stderr ?? '').trim().split('\n').slice(-8).join('\n');

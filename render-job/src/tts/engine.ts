@@ -41,6 +41,21 @@ export interface Synthesis {
   words?: WordTiming[];
 }
 
+/**
+ * A clip whose length and word timing are known before its audio is made (a Piper voice cut at
+ * its duration predictor), so the render can start encoding while the voice is still speaking.
+ */
+export interface PlannedSynthesis {
+  sampleRate: number;
+  /** The clip's length in samples; render() makes exactly this many. */
+  samples: number;
+  /** Where the voice is inside the clip, in samples (the rest is the model's lead and tail). */
+  voiced: { start: number; end: number };
+  /** Word timings in seconds from the clip start, when the engine reports them. */
+  words?: WordTiming[];
+  render(): Promise<Pcm>;
+}
+
 export interface TtsEngine {
   readonly id: EngineId;
   /** Voices this engine offers on this machine (empty when the engine is not installed). */
@@ -48,4 +63,6 @@ export interface TtsEngine {
   synthesize(request: SynthesisRequest): Promise<Synthesis>;
   /** Loads what the voice needs (a model) ahead of the first synthesis; errors show there. */
   prepare?(voice: Voice): Promise<void>;
+  /** The clip's timing now and its audio later; undefined when this voice cannot plan ahead. */
+  plan?(request: SynthesisRequest): Promise<PlannedSynthesis | undefined>;
 }

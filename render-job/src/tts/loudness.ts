@@ -130,6 +130,17 @@ export function normaliseLoudness(
 }
 
 /**
+ * The gain normaliseLoudness found, applied to another stretch of the same voice: a narration
+ * streamed to ffmpeg is measured on its first clips and every clip gets the same gain and limiter.
+ */
+export function applyGain(pcm: Pcm, gainDb: number, ceilingDb = -1.5): Pcm {
+  return {
+    sampleRate: pcm.sampleRate,
+    samples: limit(pcm.samples, 10 ** (gainDb / 20), 10 ** (ceilingDb / 20), pcm.sampleRate),
+  };
+}
+
+/**
  * Applies gain, then a 5 ms look-ahead peak limiter with an 80 ms release. The gain each sample
  * needs is known `lookahead` samples early (a sliding minimum kept in a monotonic deque over a
  * ring buffer), so the gain is already down when a peak arrives. Memory: the output plus two

@@ -7,8 +7,9 @@
 import { spreadWords, round3, type TimedWord } from '../captions/timing.js';
 import type { Boundary, Segment } from '../text/segment.js';
 import { joinTokens } from '../text/segment.js';
-import type { SynthesisRequest, TtsEngine, Voice } from './engine.js';
-import { concat, leadingTrimSeconds, resample, silence, trimSilence, voicedRange, type Pcm } from './pcm.js';
+import type { SynthesisRequest, TtsEngine, Voice, WordTiming } from './engine.js';
+import { applyGain, normaliseLoudness } from './loudness.js';
+import { concat, fadeEdges, leadingTrimSeconds, resample, silence, trimSilence, voicedRange, type Pcm } from './pcm.js';
 
 export const LEAD_IN_SECONDS = 0.25;
 export const TAIL_SECONDS = 0.6;
@@ -30,6 +31,9 @@ export interface Narration {
   segments: TimedSegment[];
 }
 
+/** What the captions, sidecars and the encode need of a narration: its length and timing. */
+export type NarrationTimeline = Pick<Narration, 'duration' | 'segments'>;
+
 export interface NarrateOptions {
   engine: TtsEngine;
   voice: Voice;
@@ -45,42 +49,163 @@ export async function narrate(segments: readonly Segment[], options: NarrateOpti
   const clips = await mapLimit(
     segments,
     options.concurrency ?? 4,
-    async (segment) => {
-      const request: SynthesisRequest = {
-        text: joinTokens(segment.tokens),
-        voice: options.voice,
-        rate: options.rate,
-        pitch: options.pitch,
-      };
-      if (options.signal) request.signal = options.signal;
-      return options.engine.synthesize(request);
-    },
+    (s) => options.engine.synthesize(requestFor(s, options)),
     options.onProgress,
   );
-
   const sampleRate = clips[0]?.pcm.sampleRate ?? 24_000;
-  const parts: Pcm[] = [silence(sampleRate, LEAD_IN_SECONDS)];
-  let cursor = parts[0]!.samples.length;
-  const timed: TimedSegment[] = [];
-
-  segments.forEach((segment, i) => {
-    const synthesis = clips[i]!;
+  const kept = clips.map((synthesis) => {
     const full = resample(synthesis.pcm, sampleRate);
-    const clip = trimSilence(full);
+    const pcm = trimSilence(full);
+    // Engine word times count from the untrimmed clip; the segment is where the voice is.
+    return {
+      pcm,
+      kept: {
+        length: pcm.samples.length,
+        lead: leadingTrimSeconds(full),
+        voiced: voicedRange(pcm),
+        words: synthesis.words,
+      },
+    };
+  });
+  const timeline = layOut(
+    segments,
+    kept.map((k) => k.kept),
+    sampleRate,
+  );
+  const parts: Pcm[] = [silence(sampleRate, LEAD_IN_SECONDS)];
+  kept.forEach((k, i) => parts.push(k.pcm, { sampleRate, samples: new Int16Array(timeline.gaps[i]!) }));
+  const pcm = concat(sampleRate, parts);
+  return { pcm, duration: timeline.duration, segments: timeline.segments };
+}
+
+/**
+ * A narration whose timing is known before its audio (every clip planned by the engine, see
+ * PlannedSynthesis): the timeline now, the samples later, in order, while ffmpeg encodes.
+ */
+export interface PlannedNarration {
+  sampleRate: number;
+  /** Samples in the whole narration: what audio() yields, exactly. */
+  samples: number;
+  duration: number;
+  segments: TimedSegment[];
+  /** The narration's samples at `targetLufs`, clip by clip; each clip is made when asked for. */
+  audio(targetLufs: number, signal?: AbortSignal): AsyncGenerator<Int16Array>;
+}
+
+/** Voice measured before the first sample goes out; every clip then gets the same gain. */
+const GAIN_WINDOW_SECONDS = 6;
+
+/**
+ * Plans every segment; undefined when the engine cannot plan this voice (narrate() then makes
+ * the audio first). Clips keep `padSeconds` around their voice, as trimSilence() does.
+ */
+export async function planNarration(
+  segments: readonly Segment[],
+  options: NarrateOptions,
+  padSeconds = 0.04,
+): Promise<PlannedNarration | undefined> {
+  const plan = options.engine.plan?.bind(options.engine);
+  if (!plan || segments.length === 0) return undefined;
+  const first = await plan(requestFor(segments[0]!, options));
+  if (!first) return undefined;
+  options.onProgress?.(1, segments.length);
+  const rest = await mapLimit(
+    segments.slice(1),
+    options.concurrency ?? 4,
+    async (s) => (await plan(requestFor(s, options)))!,
+    (done, total) => options.onProgress?.(done + 1, total + 1),
+  );
+  const planned = [first, ...rest];
+  const sampleRate = first.sampleRate;
+  if (planned.some((p) => p.sampleRate !== sampleRate)) return undefined;
+  const pad = Math.round(padSeconds * sampleRate);
+  const cuts = planned.map((p) => ({
+    from: Math.max(0, p.voiced.start - pad),
+    to: Math.min(p.samples, p.voiced.end + pad),
+  }));
+  const timeline = layOut(
+    segments,
+    planned.map((p, i) => ({
+      length: cuts[i]!.to - cuts[i]!.from,
+      lead: cuts[i]!.from / sampleRate,
+      voiced: { start: p.voiced.start - cuts[i]!.from, end: p.voiced.end - cuts[i]!.from },
+      words: p.words,
+    })),
+    sampleRate,
+  );
+  const lead = Math.round(LEAD_IN_SECONDS * sampleRate);
+  const kept = async (i: number): Promise<Pcm> => {
+    const pcm = await planned[i]!.render();
+    // Cut by the planned timing, not by level, so its edges may fall inside a sound.
+    return fadeEdges({ sampleRate, samples: pcm.samples.slice(cuts[i]!.from, cuts[i]!.to) });
+  };
+  async function* audio(targetLufs: number, signal?: AbortSignal): AsyncGenerator<Int16Array> {
+    const ahead: Array<Pcm | undefined> = [];
+    for (let seconds = 0; ahead.length < planned.length && seconds < GAIN_WINDOW_SECONDS;) {
+      if (signal?.aborted) return;
+      const pcm = await kept(ahead.length);
+      ahead.push(pcm);
+      seconds += pcm.samples.length / sampleRate;
+    }
+    const { gainDb } = normaliseLoudness(concat(sampleRate, ahead as Pcm[]), targetLufs);
+    yield new Int16Array(lead);
+    for (let i = 0; i < planned.length; i++) {
+      if (signal?.aborted) return;
+      const pcm = ahead[i] ?? (await kept(i));
+      ahead[i] = undefined;
+      yield applyGain(pcm, gainDb).samples;
+      yield new Int16Array(timeline.gaps[i]!);
+    }
+  }
+  return { sampleRate, samples: timeline.samples, duration: timeline.duration, segments: timeline.segments, audio };
+}
+
+function requestFor(segment: Segment, options: NarrateOptions): SynthesisRequest {
+  const request: SynthesisRequest = {
+    text: joinTokens(segment.tokens),
+    voice: options.voice,
+    rate: options.rate,
+    pitch: options.pitch,
+  };
+  if (options.signal) request.signal = options.signal;
+  return request;
+}
+
+/** A clip as it goes into the narration: its kept length and where its voice and words are. */
+interface KeptClip {
+  /** Samples kept (the engine's clip minus its trimmed silence). */
+  length: number;
+  /** Seconds trimmed from the front of the engine's clip (engine word times count from there). */
+  lead: number;
+  /** The voice inside the kept samples. */
+  voiced: { start: number; end: number };
+  words?: WordTiming[] | undefined;
+}
+
+/**
+ * The timeline: a lead-in, then each clip followed by the pause its boundary asks for (the tail
+ * after the last). Each segment's start and end, and its words, in seconds of the narration.
+ */
+function layOut(
+  segments: readonly Segment[],
+  clips: readonly KeptClip[],
+  sampleRate: number,
+): { segments: TimedSegment[]; gaps: number[]; samples: number; duration: number } {
+  let cursor = Math.round(LEAD_IN_SECONDS * sampleRate);
+  const timed: TimedSegment[] = [];
+  const gaps: number[] = [];
+  segments.forEach((segment, i) => {
+    const clip = clips[i]!;
     const clipStart = cursor / sampleRate;
-    // Engine word times count from the untrimmed clip.
-    const trimmed = leadingTrimSeconds(full);
-    // The segment is where the voice is: the clip minus the few ms of padding around it.
-    const voiced = voicedRange(clip);
-    const start = clipStart + voiced.start / sampleRate;
-    const end = clipStart + voiced.end / sampleRate;
+    const start = clipStart + clip.voiced.start / sampleRate;
+    const end = clipStart + clip.voiced.end / sampleRate;
     // The engine's own word timing where it gives one per caption word; otherwise estimated.
     const words =
-      synthesis.words && synthesis.words.length === segment.tokens.length
-        ? synthesis.words.map((w, k) => ({
+      clip.words && clip.words.length === segment.tokens.length
+        ? clip.words.map((w, k) => ({
             text: segment.tokens[k]!.text,
-            start: round3(Math.max(start, clipStart + w.start - trimmed)),
-            end: round3(Math.min(end, clipStart + w.end - trimmed)),
+            start: round3(Math.max(start, clipStart + w.start - clip.lead)),
+            end: round3(Math.min(end, clipStart + w.end - clip.lead)),
           }))
         : spreadWords(segment.tokens, start, end);
     timed.push({
@@ -91,16 +216,11 @@ export async function narrate(segments: readonly Segment[], options: NarrateOpti
       words,
       segment,
     });
-    parts.push(clip);
-    cursor += clip.samples.length;
     const pause = i === segments.length - 1 ? TAIL_SECONDS : PAUSE_SECONDS[segment.boundary];
-    const gap = silence(sampleRate, pause);
-    parts.push(gap);
-    cursor += gap.samples.length;
+    gaps.push(Math.round(pause * sampleRate));
+    cursor += clip.length + gaps[i]!;
   });
-
-  const pcm = concat(sampleRate, parts);
-  return { pcm, duration: pcm.samples.length / sampleRate, segments: timed };
+  return { segments: timed, gaps, samples: cursor, duration: cursor / sampleRate };
 }
 
 async function mapLimit<T, R>(

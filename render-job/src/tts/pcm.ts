@@ -136,6 +136,21 @@ export function trimSilence(pcm: Pcm, padSeconds = 0.04): Pcm {
   return { sampleRate: pcm.sampleRate, samples: pcm.samples.slice(from, to) };
 }
 
+/**
+ * Raised-cosine fades over the first and last `seconds` of a clip, in place: a clip cut where
+ * the voice may already sound starts and ends without a click.
+ */
+export function fadeEdges(pcm: Pcm, seconds = 0.01): Pcm {
+  const n = Math.min(Math.round(seconds * pcm.sampleRate), Math.floor(pcm.samples.length / 2));
+  for (let i = 0; i < n; i++) {
+    const g = 0.5 - 0.5 * Math.cos((Math.PI * i) / n);
+    const last = pcm.samples.length - 1 - i;
+    pcm.samples[i] = Math.round(pcm.samples[i]! * g);
+    pcm.samples[last] = Math.round(pcm.samples[last]! * g);
+  }
+  return pcm;
+}
+
 /** How much trimSilence cuts from the front of a clip, in seconds. */
 export function leadingTrimSeconds(pcm: Pcm, padSeconds = 0.04): number {
   const { start } = voicedRange(pcm);
@@ -160,7 +175,13 @@ export function concat(sampleRate: number, clips: readonly Pcm[]): Pcm {
 }
 
 export function encodeWav(pcm: Pcm): Buffer {
-  const dataBytes = pcm.samples.length * 2;
+  const body = Buffer.from(pcm.samples.buffer, pcm.samples.byteOffset, pcm.samples.length * 2);
+  return Buffer.concat([wavHeader(pcm.sampleRate, pcm.samples.length), body]);
+}
+
+/** The 44-byte header of a mono 16-bit WAV of `samples` samples (its data may follow as a stream). */
+export function wavHeader(sampleRate: number, samples: number): Buffer {
+  const dataBytes = samples * 2;
   const header = Buffer.alloc(44);
   header.write('RIFF', 0, 'ascii');
   header.writeUInt32LE(36 + dataBytes, 4);
@@ -169,12 +190,11 @@ export function encodeWav(pcm: Pcm): Buffer {
   header.writeUInt32LE(16, 16);
   header.writeUInt16LE(1, 20);
   header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(pcm.sampleRate, 24);
-  header.writeUInt32LE(pcm.sampleRate * 2, 28);
+  header.writeUInt32LE(sampleRate, 24);
+  header.writeUInt32LE(sampleRate * 2, 28);
   header.writeUInt16LE(2, 32);
   header.writeUInt16LE(16, 34);
   header.write('data', 36, 'ascii');
   header.writeUInt32LE(dataBytes, 40);
-  const body = Buffer.from(pcm.samples.buffer, pcm.samples.byteOffset, dataBytes);
-  return Buffer.concat([header, body]);
+  return header;
 }

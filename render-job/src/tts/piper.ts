@@ -8,12 +8,16 @@
  * it makes audio, and a voice installed by `make tools` exposes it (`/Ceil_output_0`).
  * Durations × the hop (256 samples) add up to the audio, so a word starts and ends where its
  * phonemes do, exactly.
+ *
+ * A voice whose graph `make tools` has also cut at that node (`<voice>.parts/`: timing.onnx and
+ * audio.onnx) can plan a clip: its length and word timing from the cheap first part, its audio
+ * from the second part later, while ffmpeg already encodes (plan()).
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { RenderError } from '../errors.js';
 import { ProgramNotFoundError, runProgram } from '../run-process.js';
-import type { Synthesis, SynthesisRequest, TtsEngine, Voice, WordTiming } from './engine.js';
+import type { PlannedSynthesis, Synthesis, SynthesisRequest, TtsEngine, Voice, WordTiming } from './engine.js';
 import type { Pcm } from './pcm.js';
 import { sampleTextFor } from './sample-text.js';
 
@@ -35,13 +39,15 @@ interface LoadedVoice {
   voice: Voice;
   modelPath: string;
   config: VoiceConfig;
+  /** The graph cut at its durations, when installed (split_piper_voice in scripts/tools.sh). */
+  parts?: { timing: string; audio: string } | undefined;
 }
 
+type Tensor = { data: Float32Array | BigInt64Array; dims: readonly number[] };
 type Session = {
+  inputNames: readonly string[];
   outputNames: readonly string[];
-  run(
-    feeds: Record<string, unknown>,
-  ): Promise<Record<string, { data: Float32Array | BigInt64Array; dims: readonly number[] }>>;
+  run(feeds: Record<string, unknown>): Promise<Record<string, Tensor>>;
 };
 
 export interface PhonemeRun {
@@ -68,11 +74,8 @@ export class PiperEngine implements TtsEngine {
   }
 
   async synthesize(request: SynthesisRequest): Promise<Synthesis> {
-    const loaded = (await (this.cached ??= this.scan())).find((v) => v.voice.id === request.voice.id);
-    if (!loaded) throw new RenderError('CUTLINE_VOICE_UNKNOWN', `No Piper voice ${request.voice.id} is installed.`);
-    const clauses = await this.phonemize(request.text, loaded.config.espeak.voice, request.signal);
-    const { ids, words } = phonemeIds(clauses, loaded.config.phoneme_id_map);
-    if (words.length === 0) throw new RenderError('CUTLINE_SCRIPT_EMPTY', 'The script has nothing to say.');
+    const loaded = await this.installed(request.voice.id);
+    const { ids, words } = await this.phonemes(loaded, request);
     const run = await this.infer(loaded, ids, request.rate);
     const pcm = toPcm(run.audio, run.sampleRate);
     const textWords = request.text.split(/\s+/).filter(Boolean);
@@ -84,12 +87,64 @@ export class PiperEngine implements TtsEngine {
     return timed ? { pcm, words: timed } : { pcm };
   }
 
-  /** Runs the model on phoneme ids (exposed for tests: the durations add up to the audio). */
-  async infer(loaded: LoadedVoice, ids: number[], rate = 1): Promise<PhonemeRun> {
+  /**
+   * The clip's timing from the timing part of the graph now; its audio from the audio part when
+   * render() is called, from the tensors the first part handed over (the randomness of the
+   * duration predictor is spent once, so the audio has exactly the planned length).
+   */
+  async plan(request: SynthesisRequest): Promise<PlannedSynthesis | undefined> {
+    const loaded = await this.installed(request.voice.id);
+    const parts = loaded.parts;
+    if (!parts) return undefined;
+    const { ids, words } = await this.phonemes(loaded, request);
+    const feeds = await this.feeds(loaded, ids, request.rate);
+    let handed: Record<string, Tensor> | undefined = await runVoice(await this.session(parts.timing, 1), feeds);
+    const durations = handed[DURATIONS_OUTPUT]!.data as Float32Array;
+    const sampleRate = loaded.config.audio.sample_rate;
+    const frames = startFrames(durations);
+    const samples = frames[durations.length]! * HOP;
+    const textWords = request.text.split(/\s+/).filter(Boolean);
+    const planned: PlannedSynthesis = {
+      sampleRate,
+      samples,
+      voiced: { start: frames[words[0]!.from]! * HOP, end: frames[words.at(-1)!.to]! * HOP },
+      render: async () => {
+        if (!handed) throw new Error('PlannedSynthesis.render: called twice');
+        const session = await this.session(parts.audio, 1);
+        const from = { ...feeds, ...handed };
+        handed = undefined;
+        const out = await runVoice(session, Object.fromEntries(session.inputNames.map((n) => [n, from[n]])));
+        const audio = out[session.outputNames[0]!]!.data as Float32Array;
+        if (audio.length !== samples)
+          throw new RenderError('CUTLINE_TTS_FAILED', `The Piper voice made ${audio.length} samples, not ${samples}.`);
+        return toPcm(audio, sampleRate);
+      },
+    };
+    if (words.length === textWords.length) planned.words = wordTimes(words, durations, sampleRate, textWords);
+    return planned;
+  }
+
+  private async installed(id: string): Promise<LoadedVoice> {
+    const loaded = await this.loaded(id);
+    if (!loaded) throw new RenderError('CUTLINE_VOICE_UNKNOWN', `No Piper voice ${id} is installed.`);
+    return loaded;
+  }
+
+  private async phonemes(
+    loaded: LoadedVoice,
+    request: SynthesisRequest,
+  ): Promise<{ ids: number[]; words: Array<{ from: number; to: number }> }> {
+    const clauses = await this.phonemize(request.text, loaded.config.espeak.voice, request.signal);
+    const found = phonemeIds(clauses, loaded.config.phoneme_id_map);
+    if (found.words.length === 0) throw new RenderError('CUTLINE_SCRIPT_EMPTY', 'The script has nothing to say.');
+    return found;
+  }
+
+  /** The model's inputs: phoneme ids, their count, and the scales (noise, length from the rate, noise width). */
+  private async feeds(loaded: LoadedVoice, ids: number[], rate: number): Promise<Record<string, unknown>> {
     const ort = await import('onnxruntime-node');
-    const session = await this.session(loaded);
     const inference = loaded.config.inference ?? {};
-    const feeds = {
+    return {
       input: new ort.Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [1, ids.length]),
       input_lengths: new ort.Tensor('int64', BigInt64Array.from([BigInt(ids.length)]), [1]),
       scales: new ort.Tensor(
@@ -102,23 +157,24 @@ export class PiperEngine implements TtsEngine {
         [3],
       ),
     };
-    let out;
-    try {
-      out = await session.run(feeds);
-    } catch (err) {
-      throw new RenderError('CUTLINE_TTS_FAILED', `The Piper voice failed: ${(err as Error).message}`, undefined, {
-        cause: err,
-      });
-    }
+  }
+
+  /** Runs the model on phoneme ids (exposed for tests: the durations add up to the audio). */
+  async infer(loaded: LoadedVoice, ids: number[], rate = 1): Promise<PhonemeRun> {
+    const session = await this.session(loaded.modelPath, 2);
+    const out = await runVoice(session, await this.feeds(loaded, ids, rate));
     const durations = session.outputNames.includes(DURATIONS_OUTPUT)
       ? (out[DURATIONS_OUTPUT]!.data as Float32Array)
       : undefined;
     return { audio: out.output!.data as Float32Array, durations, sampleRate: loaded.config.audio.sample_rate };
   }
 
+  /** Loads what a render will use: the two parts where installed, else the whole model. */
   async prepare(voice: Voice): Promise<void> {
     const loaded = await this.loaded(voice.id);
-    if (loaded) await this.session(loaded);
+    if (!loaded) return;
+    if (loaded.parts) await Promise.all([this.session(loaded.parts.timing, 1), this.session(loaded.parts.audio, 1)]);
+    else await this.session(loaded.modelPath, 2);
   }
 
   /** The installed voice of this id, for infer(). */
@@ -126,26 +182,40 @@ export class PiperEngine implements TtsEngine {
     return (await (this.cached ??= this.scan())).find((v) => v.voice.id === id);
   }
 
-  private session(loaded: LoadedVoice): Promise<Session> {
-    let session = this.sessions.get(loaded.modelPath);
+  /**
+   * One session per model file. The whole model runs on two threads; the parts on one each: a
+   * plan runs several clips at once, and the audio part shares the cores with ffmpeg, where a
+   * second thread costs more CPU than it saves time.
+   */
+  private session(modelPath: string, threads: 1 | 2): Promise<Session> {
+    let session = this.sessions.get(modelPath);
     if (!session) {
       session = (async () => {
         try {
-          await stat(loaded.modelPath);
+          await stat(modelPath);
         } catch {
-          throw new RenderError('CUTLINE_TTS_UNAVAILABLE', `The voice file ${loaded.modelPath} is gone.`);
+          throw new RenderError('CUTLINE_TTS_UNAVAILABLE', `The voice file ${modelPath} is gone.`);
         }
         const ort = await import('onnxruntime-node');
-        return (await ort.InferenceSession.create(loaded.modelPath, {
-          intraOpNumThreads: 2,
-          interOpNumThreads: 1,
-          // Sentences differ in length: a memory plan fitted to the longest one seen is held for
-          // all the rest, so allocating per run keeps the peak lower at no cost in speed.
-          enableMemPattern: false,
-        })) as unknown as Session;
+        try {
+          return (await ort.InferenceSession.create(modelPath, {
+            intraOpNumThreads: threads,
+            interOpNumThreads: 1,
+            // Sentences differ in length: a memory plan fitted to the longest one seen is held for
+            // all the rest, so allocating per run keeps the peak lower at no cost in speed.
+            enableMemPattern: false,
+          })) as unknown as Session;
+        } catch (err) {
+          throw new RenderError(
+            'CUTLINE_TTS_FAILED',
+            `The voice file ${modelPath} does not load: ${(err as Error).message}`,
+            undefined,
+            { cause: err },
+          );
+        }
       })();
-      session.catch(() => this.sessions.delete(loaded.modelPath));
-      this.sessions.set(loaded.modelPath, session);
+      session.catch(() => this.sessions.delete(modelPath));
+      this.sessions.set(modelPath, session);
     }
     return session;
   }
@@ -176,7 +246,12 @@ export class PiperEngine implements TtsEngine {
           throw new Error('its JSON has no phoneme_id_map');
         if (!config.audio?.sample_rate || !config.espeak?.voice)
           throw new Error('its JSON names no sample rate or espeak voice');
-        voices.push({ voice: voiceOf(basename(name, '.onnx'), config), modelPath, config });
+        voices.push({
+          voice: voiceOf(basename(name, '.onnx'), config),
+          modelPath,
+          config,
+          parts: await partsOf(modelPath),
+        });
       } catch (err) {
         this.warn(`Piper voice ${modelPath} left out: ${(err as Error).message}`);
       }
@@ -256,6 +331,38 @@ export function phonemeIds(
   return { ids, words };
 }
 
+/** The two parts of a voice's graph next to its model, when both are there. */
+async function partsOf(modelPath: string): Promise<LoadedVoice['parts']> {
+  const dir = `${modelPath.slice(0, -'.onnx'.length)}.parts`;
+  const parts = { timing: join(dir, 'timing.onnx'), audio: join(dir, 'audio.onnx') };
+  const sizes = await Promise.all(
+    [stat(parts.timing), stat(parts.audio)].map((s) =>
+      s.then(
+        (i) => i.size,
+        () => 0,
+      ),
+    ),
+  );
+  return sizes.every((size) => size >= 1024) ? parts : undefined;
+}
+
+async function runVoice(session: Session, feeds: Record<string, unknown>): Promise<Record<string, Tensor>> {
+  try {
+    return await session.run(feeds);
+  } catch (err) {
+    throw new RenderError('CUTLINE_TTS_FAILED', `The Piper voice failed: ${(err as Error).message}`, undefined, {
+      cause: err,
+    });
+  }
+}
+
+/** The frame each phoneme starts at, and the total at the end. */
+function startFrames(durations: Float32Array): Float64Array {
+  const startFrame = new Float64Array(durations.length + 1);
+  for (let i = 0; i < durations.length; i++) startFrame[i + 1] = startFrame[i]! + durations[i]!;
+  return startFrame;
+}
+
 /** Start and end of each word from the frames of its phoneme ids. */
 function wordTimes(
   words: ReadonlyArray<{ from: number; to: number }>,
@@ -263,8 +370,7 @@ function wordTimes(
   sampleRate: number,
   texts: readonly string[],
 ): WordTiming[] {
-  const startFrame = new Float64Array(durations.length + 1);
-  for (let i = 0; i < durations.length; i++) startFrame[i + 1] = startFrame[i]! + durations[i]!;
+  const startFrame = startFrames(durations);
   const seconds = (frames: number) => Math.round(((frames * HOP) / sampleRate) * 1000) / 1000;
   return words.map((w, i) => ({
     text: texts[i]!,
