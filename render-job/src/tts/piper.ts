@@ -259,35 +259,49 @@ export class PiperEngine implements TtsEngine {
     return voices;
   }
 
-  /** IPA per clause, each clause with its punctuation. */
+  /**
+   * IPA per clause, each clause with its punctuation. One espeak-ng run reads every clause, a
+   * blank line between them, and answers a line each; when the lines do not match the clauses
+   * (espeak found a break of its own, or a clause says nothing), each clause is read on its own.
+   */
   private async phonemize(
     text: string,
     voice: string,
     signal?: AbortSignal,
   ): Promise<Array<{ ipa: string; punctuation: string }>> {
-    const clauses: Array<{ ipa: string; punctuation: string }> = [];
-    for (const match of text.matchAll(CLAUSE)) {
-      const words = match[1]!.trim();
-      if (!words) continue;
-      let result;
-      try {
-        result = await runProgram(this.espeak, ['-q', '--ipa', '-b', '1', '-v', voice, '--stdin'], {
-          input: words,
-          timeoutMs: 30_000,
-          ...(signal ? { signal } : {}),
-        });
-      } catch (err) {
-        if (err instanceof ProgramNotFoundError)
-          throw new RenderError(
-            'CUTLINE_TTS_UNAVAILABLE',
-            'espeak-ng (Piper voices use it for phonemes) is not installed.',
-          );
-        throw err;
-      }
-      const ipa = result.stdout.toString('utf8').replace(/\s+/g, ' ').trim();
-      if (ipa) clauses.push({ ipa, punctuation: match[2]!.slice(0, 1) });
+    const clauses = [...text.matchAll(CLAUSE)]
+      .map((m) => ({ words: m[1]!.trim(), punctuation: m[2]!.slice(0, 1) }))
+      .filter((c) => c.words);
+    if (clauses.length === 0) return [];
+    const lines = (await this.espeakIpa(clauses.map((c) => c.words).join('\n\n'), voice, signal))
+      .split('\n')
+      .map((line) => line.replace(/\s+/g, ' ').trim())
+      .filter(Boolean);
+    if (lines.length === clauses.length) return clauses.map((c, i) => ({ ipa: lines[i]!, punctuation: c.punctuation }));
+    const read: Array<{ ipa: string; punctuation: string }> = [];
+    for (const clause of clauses) {
+      const ipa = (await this.espeakIpa(clause.words, voice, signal)).replace(/\s+/g, ' ').trim();
+      if (ipa) read.push({ ipa, punctuation: clause.punctuation });
     }
-    return clauses;
+    return read;
+  }
+
+  private async espeakIpa(input: string, voice: string, signal?: AbortSignal): Promise<string> {
+    try {
+      const result = await runProgram(this.espeak, ['-q', '--ipa', '-b', '1', '-v', voice, '--stdin'], {
+        input,
+        timeoutMs: 30_000,
+        ...(signal ? { signal } : {}),
+      });
+      return result.stdout.toString('utf8');
+    } catch (err) {
+      if (err instanceof ProgramNotFoundError)
+        throw new RenderError(
+          'CUTLINE_TTS_UNAVAILABLE',
+          'espeak-ng (Piper voices use it for phonemes) is not installed.',
+        );
+      throw err;
+    }
   }
 }
 
