@@ -41,6 +41,27 @@ describe('segmentScript', () => {
     }
   });
 
+  it('breaks a long sentence after its commas, and never after a word that leans on the next', () => {
+    const texts = (script: string) => segmentScript(script, options).map((s) => joinTokens(s.tokens));
+    // The even split was "You upload a clip, type a" + "script, and pick a voice.".
+    expect(texts('You upload a clip, type a script, and pick a voice.')).toEqual([
+      'You upload a clip, type a script,',
+      'and pick a voice.',
+    ]);
+    // Without punctuation, the even split (7 + 6) would end the first segment on "the".
+    expect(texts('Tomorrow we will walk slowly along the river to the old stone bridge')).toEqual([
+      'Tomorrow we will walk slowly along',
+      'the river to the old stone bridge',
+    ]);
+    // Other languages keep the even split where they have no commas (the word list is English).
+    expect(
+      segmentScript('Un deux trois quatre cinq six sept huit neuf dix onze douze treize', {
+        ...options,
+        locale: 'fr',
+      }).map((s) => s.tokens.length),
+    ).toEqual([7, 6]);
+  });
+
   it('marks paragraph ends', () => {
     const segments = segmentScript('First paragraph.\n\nSecond paragraph.', options);
     expect(segments.map((s) => s.boundary)).toEqual(['paragraph', 'sentence']);

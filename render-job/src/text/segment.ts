@@ -47,7 +47,7 @@ export function segmentScript(text: string, options: SegmentOptions): Segment[] 
     sentences.forEach((sentence, sIndex) => {
       const tokens = tokenize(sentence, options.locale);
       if (tokens.length === 0) return;
-      const chunks = balancedChunks(tokens, perSegment);
+      const chunks = balancedChunks(tokens, perSegment, options.locale);
       chunks.forEach((chunk, cIndex) => {
         const lastChunk = cIndex === chunks.length - 1;
         const lastSentence = sIndex === sentences.length - 1;
@@ -113,15 +113,53 @@ export function balancedSizes(n: number, parts: number): number[] {
   return Array.from({ length: count }, (_, i) => base + (i < extra ? 1 : 0));
 }
 
-/** Chunks of at most `max` tokens, balanced so no chunk is a lonely tail word. */
-function balancedChunks(tokens: Token[], max: number): Token[][] {
-  const sizes = balancedSizes(tokens.length, Math.ceil(tokens.length / max));
-  const chunks: Token[][] = [];
-  let start = 0;
-  for (const size of sizes) {
-    chunks.push(tokens.slice(start, start + size));
-    start += size;
+/** Punctuation inside a sentence that ends a clause: a good place for a caption to end. */
+const CLAUSE_END = /[,;:，、；：…—–)\]"”»]$/u;
+/**
+ * English words that lean on the word after them. A segment is spoken on its own, so one left
+ * at a segment's end is read on its own too ("a" becomes the letter A).
+ */
+const LEANING_EN = new Set(
+  'a an the to of and or but nor in on at for with from by as into onto over under than my your our their his her its this that these those'.split(
+    ' ',
+  ),
+);
+
+/**
+ * The sentence in as few chunks of at most `max` tokens as fit, with the breaks chosen (dynamic
+ * programming over every split) for even sizes, after clause punctuation where there is some,
+ * and never after a word that leans on the next one.
+ */
+function balancedChunks(tokens: Token[], max: number, locale: string): Token[][] {
+  const n = tokens.length;
+  const count = Math.ceil(n / max);
+  if (count <= 1) return [tokens];
+  const ideal = n / count;
+  const english = locale.toLowerCase().startsWith('en');
+  const breakCost = (end: number): number => {
+    if (end === n) return 0;
+    const text = tokens[end - 1]!.text;
+    if (CLAUSE_END.test(text)) return 0;
+    return english && LEANING_EN.has(text.toLowerCase()) ? 26 : 6;
+  };
+  // cost[j][i]: the best split of the first i tokens into j chunks; from[j][i]: where its last chunk starts.
+  const cost = Array.from({ length: count + 1 }, () => new Array<number>(n + 1).fill(Infinity));
+  const from = Array.from({ length: count + 1 }, () => new Array<number>(n + 1).fill(0));
+  cost[0]![0] = 0;
+  for (let j = 1; j <= count; j++) {
+    for (let i = j; i <= n; i++) {
+      // On a tie the shorter last chunk wins, so larger chunks come first (as balancedSizes does).
+      for (let size = 1; size <= Math.min(max, i); size++) {
+        const c = cost[j - 1]![i - size]! + (size - ideal) ** 2 + breakCost(i);
+        if (c < cost[j]![i]!) {
+          cost[j]![i] = c;
+          from[j]![i] = i - size;
+        }
+      }
+    }
   }
+  const chunks: Token[][] = [];
+  for (let j = count, i = n; j > 0; i = from[j]![i]!, j--) chunks.unshift(tokens.slice(from[j]![i]!, i));
   return chunks;
 }
 
