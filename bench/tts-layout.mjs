@@ -10,9 +10,9 @@ import { buildSrt, buildVtt, buildWordTimings } from '../render-job/dist/caption
 import { segmentScript } from '../render-job/dist/text/segment.js';
 import { normaliseScript } from '../render-job/dist/text/script.js';
 import { VoiceCatalogue } from '../render-job/dist/tts/catalogue.js';
-import { narrate, planNarration } from '../render-job/dist/tts/narration.js';
+import { narrate, planNarration, plannedWav } from '../render-job/dist/tts/narration.js';
 import { normaliseLoudness } from '../render-job/dist/tts/loudness.js';
-import { encodeWav, wavHeader } from '../render-job/dist/tts/pcm.js';
+import { encodeWav } from '../render-job/dist/tts/pcm.js';
 import { outputSize } from '../render-job/dist/spec.js';
 
 import { writeFileSync } from 'node:fs';
@@ -25,7 +25,9 @@ const segments = segmentScript(text, { locale: voice.language, maxWordsPerLine: 
 const options = { engine, voice, rate: 1, pitch: 50, concurrency: 4 };
 const planned = await planNarration(segments, options);
 const narration = planned ?? (await narrate(segments, options));
-const wav = planned ? await streamedWav(planned) : encodeWav(normaliseLoudness(narration.pcm, -14).pcm);
+const chunks = [];
+if (planned) for await (const chunk of plannedWav(planned, -14)) chunks.push(chunk);
+const wav = planned ? Buffer.concat(chunks) : encodeWav(normaliseLoudness(narration.pcm, -14).pcm);
 if (wavPath) writeFileSync(wavPath, wav);
 let bytes = wav.length;
 for (const aspect of ['9:16', '1:1', '16:9']) {
@@ -55,10 +57,3 @@ console.log(
     maxRssMb: process.resourceUsage().maxRSS / 1024,
   }),
 );
-
-async function streamedWav(plan) {
-  const chunks = [wavHeader(plan.sampleRate, plan.samples)];
-  for await (const samples of plan.audio(-14))
-    chunks.push(Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength));
-  return Buffer.concat(chunks);
-}

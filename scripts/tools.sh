@@ -209,18 +209,26 @@ if not any(o.name == durations for o in model.graph.output):
     onnx.save(model, path)
 inputs = [i.name for i in model.graph.input]
 audio = [o.name for o in model.graph.output if o.name != durations]
+maker = {out: i for i, node in enumerate(model.graph.node) for out in node.output}
+def needed(tensors, stop=()):
+    """The nodes the tensors are computed from, not looking past the stop tensors."""
+    found, todo = set(), list(tensors)
+    while todo:
+        tensor = todo.pop()
+        i = maker.get(tensor)
+        if tensor in stop or i is None or i in found:
+            continue
+        found.add(i)
+        todo.extend(model.graph.node[i].input)
+    return found
+timing_nodes = needed([durations])
+# What the audio part needs of the timing part (the text encoder's tensors), handed across so
+# the encoder runs once.
+crossing = sorted({t for i in needed(audio, {durations}) - timing_nodes for t in model.graph.node[i].input
+                   if maker.get(t) in timing_nodes and t != durations})
 os.makedirs(parts, exist_ok=True)
-timing, rest = os.path.join(parts, 'timing.onnx'), os.path.join(parts, 'audio.onnx')
-# The part of the graph that makes audio from the durations; what it shares with the timing
-# part (the text encoder) is computed once, and its tensors are handed across.
-onnx.utils.extract_model(path, timing, inputs, [durations], check_model=False)
-onnx.utils.extract_model(path, rest, inputs + [durations], audio, check_model=False)
-shared = {n.name for n in onnx.load(timing).graph.node}
-tail = [n for n in onnx.load(rest).graph.node if n.name not in shared]
-made = {o for n in onnx.load(timing).graph.node for o in n.output}
-crossing = sorted({i for n in tail for i in n.input if i in made and i != durations})
-onnx.utils.extract_model(path, timing, inputs, [durations] + crossing, check_model=False)
-onnx.utils.extract_model(path, rest, [i for i in inputs if i == 'scales'] + [durations] + crossing, audio, check_model=False)
+onnx.utils.extract_model(path, os.path.join(parts, 'timing.onnx'), inputs, [durations] + crossing, check_model=False)
+onnx.utils.extract_model(path, os.path.join(parts, 'audio.onnx'), [i for i in inputs if i == 'scales'] + [durations] + crossing, audio, check_model=False)
 print(f'{parts}: timing.onnx and audio.onnx, {len(crossing)} tensors across')
 PY
 }

@@ -14,6 +14,7 @@ import type { ProgressTracker } from './events/progress-tracker.js';
 import { fetchInput } from './io/fetch-input.js';
 import { artifactUri, contentTypeFor, type ArtifactFile } from './io/output-sink.js';
 import type { ManifestFile, RenderManifest } from './manifest.js';
+import { STDIN_INPUT } from './media/ffmpeg.js';
 import { buildFfmpegPlan, type FfmpegPlan, type PlanFormat } from './media/filtergraph.js';
 import type { ManifestReframe } from './media/reframe/reframe-stage.js';
 import { probeAuxiliary, probeVideo, type VideoProbe } from './media/probe.js';
@@ -23,8 +24,8 @@ import type { DetectedLanguage } from './text/language.js';
 import { segmentScript } from './text/segment.js';
 import type { TtsEngine, Voice } from './tts/engine.js';
 import { normaliseLoudness } from './tts/loudness.js';
-import { narrate, planNarration, type NarrationTimeline, type PlannedNarration } from './tts/narration.js';
-import { encodeWav, wavHeader } from './tts/pcm.js';
+import { narrate, planNarration, plannedWav, type NarrationTimeline } from './tts/narration.js';
+import { encodeWav } from './tts/pcm.js';
 
 /** What every stage of one render shares. */
 export interface RenderContext {
@@ -99,7 +100,6 @@ export async function trimSource(
   return { inputs: { ...inputs, videoPath }, source: cut };
 }
 
-/** The script spoken line by line, within the length limit, at the loudness target, as a WAV. */
 /** The narration as ffmpeg reads it: a WAV in scratch, or one made while it encodes (pipe:0). */
 export interface SynthesizedNarration {
   narration: NarrationTimeline;
@@ -137,7 +137,11 @@ export async function synthesizeNarration(
   const planned = await planNarration(segments, options);
   if (planned) {
     checkNarrationLength(ctx, planned.duration);
-    return { narration: planned, narrationPath: 'pipe:0', stream: streamedWav(planned, ctx) };
+    return {
+      narration: planned,
+      narrationPath: STDIN_INPUT,
+      stream: Readable.from(plannedWav(planned, spec.audio.loudnessLufs, ctx.signal)),
+    };
   }
   const narration = await narrate(segments, options);
   checkNarrationLength(ctx, narration.duration);
@@ -159,15 +163,6 @@ function checkNarrationLength(ctx: RenderContext, seconds: number): void {
         limit,
       },
     );
-}
-
-function streamedWav(planned: PlannedNarration, ctx: RenderContext): Readable {
-  async function* wav(): AsyncGenerator<Buffer> {
-    yield wavHeader(planned.sampleRate, planned.samples);
-    for await (const samples of planned.audio(ctx.spec.audio.loudnessLufs, ctx.signal))
-      yield Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength);
-  }
-  return Readable.from(wav());
 }
 
 /** One output per format, each with its own ASS track (captions, watermark) sized to it. */

@@ -13,7 +13,7 @@ import { integratedLoudness } from '../../render-job/src/tts/loudness.js';
 import { planNarration } from '../../render-job/src/tts/narration.js';
 import { segmentScript } from '../../render-job/src/text/segment.js';
 import type { WordTiming } from '../../render-job/src/tts/engine.js';
-import type { Pcm } from '../../render-job/src/tts/pcm.js';
+import { VOICE_PAD_SECONDS, type Pcm } from '../../render-job/src/tts/pcm.js';
 import { voicesDir } from '../../render-job/src/config.js';
 import { ensureCorpus, type CorpusName } from './corpus.js';
 import { expectOk, render } from './render-helper.js';
@@ -107,11 +107,13 @@ describe('Piper voice', () => {
     expect(plan.duration).toBeCloseTo(samples.length / plan.sampleRate, 6);
     const at = (seconds: number) => Math.round(seconds * plan.sampleRate);
     for (const [i, segment] of plan.segments.entries()) {
-      // The voice is where the timeline says; each clip keeps 40 ms around it, then the pause is silence.
+      // The voice is where the timeline says; each clip keeps the voice pad around it (a sample of
+      // rounding spare), then the pause is silence.
       const voice = samples.subarray(at(segment.start), at(segment.end));
       expect(Math.sqrt(voice.reduce((n, v) => n + v * v, 0) / voice.length)).toBeGreaterThan(300);
       const next = plan.segments[i + 1];
-      const pause = samples.subarray(at(segment.end + 0.041), next ? at(next.start - 0.041) : samples.length);
+      const edge = VOICE_PAD_SECONDS + 0.001;
+      const pause = samples.subarray(at(segment.end + edge), next ? at(next.start - edge) : samples.length);
       expect(pause.length).toBeGreaterThan(0.05 * plan.sampleRate);
       expect(pause.every((v) => v === 0)).toBe(true);
       for (const w of segment.words) expect(w.start >= segment.start && w.end <= segment.end + 0.001).toBe(true);

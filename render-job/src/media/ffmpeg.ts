@@ -10,6 +10,9 @@ import { RenderError, toRenderError } from '../errors.js';
 import type { FfmpegPlan } from './filtergraph.js';
 import { localInputOptions } from './media-formats.js';
 
+/** The input path that reads ffmpeg's stdin (RunPlanOptions.stdin). */
+export const STDIN_INPUT = 'pipe:0';
+
 export interface RunPlanOptions {
   ffmpegPath?: string;
   signal?: AbortSignal;
@@ -17,7 +20,7 @@ export interface RunPlanOptions {
   onProgress?: (fraction: number) => void;
   /** Threads for the filter graph; 0 lets ffmpeg decide. */
   filterThreads?: number;
-  /** What the plan's `pipe:0` input reads (the narration made during the encode). */
+  /** What the plan's STDIN_INPUT input reads (the narration made during the encode). */
   stdin?: Readable | undefined;
 }
 
@@ -39,9 +42,9 @@ export function runPlan(plan: FfmpegPlan, options: RunPlanOptions = {}): Promise
     const command = ffmpeg();
     if (options.ffmpegPath) command.setFfmpegPath(options.ffmpegPath);
     for (const input of plan.inputs) {
-      if (input.path === 'pipe:0' && !options.stdin)
+      if (input.path === STDIN_INPUT && !options.stdin)
         throw new Error('runPlan: the plan reads pipe:0 but no stdin was given');
-      command.input(input.path === 'pipe:0' ? options.stdin! : input.path);
+      command.input(input.path === STDIN_INPUT ? options.stdin! : input.path);
       command.inputOptions([...localInputOptions([input.kind]), ...input.options]);
     }
     command.complexFilter(plan.filterComplex);

@@ -9,7 +9,18 @@ import type { Boundary, Segment } from '../text/segment.js';
 import { joinTokens } from '../text/segment.js';
 import type { SynthesisRequest, TtsEngine, Voice, WordTiming } from './engine.js';
 import { applyGain, normaliseLoudness } from './loudness.js';
-import { concat, fadeEdges, leadingTrimSeconds, resample, silence, trimSilence, voicedRange, type Pcm } from './pcm.js';
+import {
+  concat,
+  fadeEdges,
+  leadingTrimSeconds,
+  resample,
+  silence,
+  trimSilence,
+  voicedRange,
+  VOICE_PAD_SECONDS,
+  wavHeader,
+  type Pcm,
+} from './pcm.js';
 
 export const LEAD_IN_SECONDS = 0.25;
 export const TAIL_SECONDS = 0.6;
@@ -53,27 +64,25 @@ export async function narrate(segments: readonly Segment[], options: NarrateOpti
     options.onProgress,
   );
   const sampleRate = clips[0]?.pcm.sampleRate ?? 24_000;
-  const kept = clips.map((synthesis) => {
+  const trimmed = clips.map((synthesis) => {
     const full = resample(synthesis.pcm, sampleRate);
     const pcm = trimSilence(full);
     // Engine word times count from the untrimmed clip; the segment is where the voice is.
-    return {
-      pcm,
-      kept: {
-        length: pcm.samples.length,
-        lead: leadingTrimSeconds(full),
-        voiced: voicedRange(pcm),
-        words: synthesis.words,
-      },
+    const clip: KeptClip = {
+      length: pcm.samples.length,
+      lead: leadingTrimSeconds(full),
+      voiced: voicedRange(pcm),
+      words: synthesis.words,
     };
+    return { pcm, clip };
   });
   const timeline = layOut(
     segments,
-    kept.map((k) => k.kept),
+    trimmed.map((t) => t.clip),
     sampleRate,
   );
   const parts: Pcm[] = [silence(sampleRate, LEAD_IN_SECONDS)];
-  kept.forEach((k, i) => parts.push(k.pcm, { sampleRate, samples: new Int16Array(timeline.gaps[i]!) }));
+  trimmed.forEach((t, i) => parts.push(t.pcm, { sampleRate, samples: new Int16Array(timeline.gaps[i]!) }));
   const pcm = concat(sampleRate, parts);
   return { pcm, duration: timeline.duration, segments: timeline.segments };
 }
@@ -102,7 +111,7 @@ const GAIN_WINDOW_SECONDS = 6;
 export async function planNarration(
   segments: readonly Segment[],
   options: NarrateOptions,
-  padSeconds = 0.04,
+  padSeconds = VOICE_PAD_SECONDS,
 ): Promise<PlannedNarration | undefined> {
   const plan = options.engine.plan?.bind(options.engine);
   if (!plan || segments.length === 0) return undefined;
@@ -158,6 +167,17 @@ export async function planNarration(
     }
   }
   return { sampleRate, samples: timeline.samples, duration: timeline.duration, segments: timeline.segments, audio };
+}
+
+/** A planned narration as a WAV: the header (its length is known), then its samples as they are made. */
+export async function* plannedWav(
+  planned: PlannedNarration,
+  targetLufs: number,
+  signal?: AbortSignal,
+): AsyncGenerator<Buffer> {
+  yield wavHeader(planned.sampleRate, planned.samples);
+  for await (const samples of planned.audio(targetLufs, signal))
+    yield Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength);
 }
 
 function requestFor(segment: Segment, options: NarrateOptions): SynthesisRequest {

@@ -127,8 +127,11 @@ export function voicedRange(pcm: Pcm, thresholdDb = -45): { start: number; end: 
   return { start, end: Math.min(pcm.samples.length, end) };
 }
 
+/** The engine's own silence kept on each side of a clip's voice. */
+export const VOICE_PAD_SECONDS = 0.04;
+
 /** Cuts a clip to its voiced range, keeping `padSeconds` of the engine's own silence on each side. */
-export function trimSilence(pcm: Pcm, padSeconds = 0.04): Pcm {
+export function trimSilence(pcm: Pcm, padSeconds = VOICE_PAD_SECONDS): Pcm {
   const { start, end } = voicedRange(pcm);
   const pad = Math.round(padSeconds * pcm.sampleRate);
   const from = Math.max(0, start - pad);
@@ -152,7 +155,7 @@ export function fadeEdges(pcm: Pcm, seconds = 0.01): Pcm {
 }
 
 /** How much trimSilence cuts from the front of a clip, in seconds. */
-export function leadingTrimSeconds(pcm: Pcm, padSeconds = 0.04): number {
+export function leadingTrimSeconds(pcm: Pcm, padSeconds = VOICE_PAD_SECONDS): number {
   const { start } = voicedRange(pcm);
   return Math.max(0, start - Math.round(padSeconds * pcm.sampleRate)) / pcm.sampleRate;
 }

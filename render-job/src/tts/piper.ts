@@ -82,7 +82,7 @@ export class PiperEngine implements TtsEngine {
     // The voice's own timing where its words are the script's; otherwise the estimate.
     const timed =
       run.durations && words.length === textWords.length
-        ? wordTimes(words, run.durations, run.sampleRate, textWords)
+        ? wordTimes(words, startFrames(run.durations), run.sampleRate, textWords)
         : undefined;
     return timed ? { pcm, words: timed } : { pcm };
   }
@@ -120,7 +120,7 @@ export class PiperEngine implements TtsEngine {
         return toPcm(audio, sampleRate);
       },
     };
-    if (words.length === textWords.length) planned.words = wordTimes(words, durations, sampleRate, textWords);
+    if (words.length === textWords.length) planned.words = wordTimes(words, frames, sampleRate, textWords);
     return planned;
   }
 
@@ -377,14 +377,13 @@ function startFrames(durations: Float32Array): Float64Array {
   return startFrame;
 }
 
-/** Start and end of each word from the frames of its phoneme ids. */
+/** Start and end of each word from the frames its phoneme ids start at (startFrames). */
 function wordTimes(
   words: ReadonlyArray<{ from: number; to: number }>,
-  durations: Float32Array,
+  startFrame: Float64Array,
   sampleRate: number,
   texts: readonly string[],
 ): WordTiming[] {
-  const startFrame = startFrames(durations);
   const seconds = (frames: number) => Math.round(((frames * HOP) / sampleRate) * 1000) / 1000;
   return words.map((w, i) => ({
     text: texts[i]!,
